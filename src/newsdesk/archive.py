@@ -1,0 +1,56 @@
+"""An issue's archive entry: the same title, date, excerpt and link everywhere it appears."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from newsdesk.config import NewsroomSettings
+from newsdesk.issue import Issue
+from newsdesk.markup import markdown_text, slugify
+
+EXCERPT_LIMIT = 320
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    title: str
+    date: date
+    excerpt: str
+    path: str  # the post's path under the blog, e.g. "2017/social-credit-...-2017.html"
+    url: str  # the post's public URL
+    entry_id: str  # the Atom entry id, stable for the life of the issue
+
+
+def post_path(issue: Issue) -> str:
+    return f"{issue.date:%Y}/{slugify(issue.title)}.html"
+
+
+def blog_root(settings: NewsroomSettings) -> str:
+    return (settings.blog_url or "https://blog.invalid").rstrip("/")
+
+
+def excerpt(issue: Issue) -> str:
+    """The intro's first sentence, then the headlines: what a reader sees in a list."""
+    intro = " ".join(markdown_text(issue.intro).split())
+    first = intro.split(". ")[0].rstrip(".") + "." if intro else ""
+    headlines = "; ".join(d.headline for d in issue.developments)
+    text = f"{first} This week: {headlines}." if headlines else first
+    if len(text) > EXCERPT_LIMIT:
+        text = text[: EXCERPT_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return text.strip()
+
+
+def archive_entry(issue: Issue, settings: NewsroomSettings) -> ArchiveEntry:
+    root = blog_root(settings)
+    path = post_path(issue)
+    host = urlsplit(root).hostname or "newsdesk.invalid"
+    return ArchiveEntry(
+        title=issue.title,
+        date=issue.date,
+        excerpt=excerpt(issue),
+        path=path,
+        url=issue.post_url or f"{root}/{path}",
+        entry_id=f"tag:{host},{issue.date.isoformat()}:issue",
+    )

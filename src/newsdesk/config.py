@@ -1,0 +1,273 @@
+"""The newsroom's settings: one typed model of sources.toml, defaults in one place.
+
+Every field is documented here; the README's sources.toml reference is written from
+these docstrings. Loading validates everything and raises ``ConfigError`` with one line
+naming the file, the line and key, and the problem.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+import tomllib
+import types
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from newsdesk.errors import ConfigError
+
+WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+
+
+def doc(text: str, default: Any = dataclasses.MISSING) -> Any:
+    """A dataclass field carrying its documentation (read by `newsdesk config --reference`)."""
+    return field(default=default, metadata={"doc": text})
+
+
+@dataclass(frozen=True)
+class NewsroomSettings:
+    """``[newsroom]``: who publishes, and when."""
+
+    name: str = doc("The newsletter's name, used in titles and intros.", "Weekly News Summary")
+    sender_name: str = doc("The From name of the email.", "")
+    sender_email: str = doc("The From address of the email.", "")
+    reply_to: str = doc("The Reply-To address of the email (defaults to sender_email).", "")
+    blog_url: str = doc("The blog's public URL; archive links and the Atom feed point here.", "")
+    developments: int = doc("How many developments each issue carries.", 3)
+    week_start: str = doc("The first day of the week an issue covers.", "monday")
+    publication_day: str = doc("The weekday issues are published on.", "monday")
+    timezone: str = doc("The newsroom's timezone (IANA name); weeks are counted in it.", "UTC")
+    project: str = doc("The project behind the newsletter, shown in the footer.", "")
+    copyright: str = doc("The copyright line of the footer.", "")
+    unsubscribe_url: str = doc(
+        "Unsubscribe page; `{email}` is replaced by the subscriber's address.", ""
+    )
+    language: str = doc("The newsletter's language (BCP 47), for the HTML lang attribute.", "en")
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.timezone)
+
+    @property
+    def week_start_index(self) -> int:
+        return WEEKDAYS.index(self.week_start)
+
+    @property
+    def publication_index(self) -> int:
+        return WEEKDAYS.index(self.publication_day)
+
+
+@dataclass(frozen=True)
+class FetchSettings:
+    """``[fetch]``: how feeds are fetched. The defaults bound every run in time and memory."""
+
+    concurrency: int = doc("Feeds fetched at once.", 16)
+    connect_timeout: float = doc("Seconds to wait for a connection.", 10.0)
+    read_timeout: float = doc("Seconds to wait for each chunk of a response.", 20.0)
+    feed_deadline: float = doc("Seconds one feed may take in all, however it dribbles.", 45.0)
+    run_deadline: float = doc("Seconds a whole fetch run may take.", 300.0)
+    max_bytes: int = doc("Largest decoded feed body, in bytes; larger feeds fail.", 10_000_000)
+    max_redirects: int = doc("Redirects followed per feed.", 5)
+    user_agent: str = doc("The User-Agent header sent to feeds.", "newsdesk/0.1 (+feed reader)")
+
+
+@dataclass(frozen=True)
+class Source:
+    """``[[sources]]``: one feed the editor follows."""
+
+    name: str = doc("A unique name, shown in lists and reports.")
+    url: str = doc("http(s) URL, file:// URL or a path relative to the newsroom.")
+    tags: tuple[str, ...] = doc("Tags to filter candidates by.", ())
+    weight: float = doc("How much this source counts when ranking (1.0 is neutral).", 1.0)
+    enabled: bool = doc("Set to false to stop fetching it without deleting it.", True)
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole of sources.toml."""
+
+    newsroom: NewsroomSettings = field(default_factory=NewsroomSettings)
+    fetch: FetchSettings = field(default_factory=FetchSettings)
+    sources: tuple[Source, ...] = ()
+    path: Path | None = None
+
+    @property
+    def enabled_sources(self) -> list[Source]:
+        return [s for s in self.sources if s.enabled]
+
+    def source(self, name: str) -> Source | None:
+        return next((s for s in self.sources if s.name == name), None)
+
+
+_TABLES: dict[str, type] = {"newsroom": NewsroomSettings, "fetch": FetchSettings}
+_HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
+_KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
+
+
+class _Locator:
+    """Finds the line of a key in the TOML text, for error messages."""
+
+    def __init__(self, text: str) -> None:
+        self.lines: dict[tuple[str, int, str | None], int] = {}
+        table, index = "", 0
+        counts: dict[str, int] = {}
+        for number, line in enumerate(text.splitlines(), start=1):
+            if match := _HEADER.match(line):
+                table = match.group(2).strip()
+                if match.group(1) == "[[":
+                    index = counts.get(table, 0)
+                    counts[table] = index + 1
+                else:
+                    index = 0
+                self.lines.setdefault((table, index, None), number)
+            elif match := _KEY.match(line):
+                key = match.group(1).strip("\"'")
+                self.lines.setdefault((table, index, key), number)
+
+    def line(self, table: str, index: int = 0, key: str | None = None) -> int | None:
+        return self.lines.get((table, index, key)) or self.lines.get((table, index, None))
+
+
+def _type_name(kind: Any) -> str:
+    if typing.get_origin(kind) is tuple:
+        return "a list of strings"
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
+        kind, str(kind)
+    )
+
+
+def _check_type(value: Any, kind: Any) -> Any:
+    """Return the value converted to ``kind``, or raise TypeError."""
+    if typing.get_origin(kind) in (types.UnionType, typing.Union):
+        kind = next(k for k in typing.get_args(kind) if k is not type(None))
+    if kind is bool:
+        if isinstance(value, bool):
+            return value
+    elif kind is int:
+        if isinstance(value, int) and not isinstance(value, bool):
+            return value
+    elif kind is float:
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            return float(value)
+    elif kind is str:
+        if isinstance(value, str):
+            return value
+    elif typing.get_origin(kind) is tuple:
+        if isinstance(value, list) and all(isinstance(v, str) for v in value):
+            return tuple(value)
+    raise TypeError(_type_name(kind))
+
+
+def _build(cls: type, data: dict[str, Any], where: str, fail: Any) -> Any:
+    hints = typing.get_type_hints(cls)
+    names = {f.name for f in dataclasses.fields(cls) if f.init and f.name != "path"}
+    values: dict[str, Any] = {}
+    for key, value in data.items():
+        if key not in names:
+            known = ", ".join(sorted(names))
+            fail(key, f"unknown key {key!r} in {where} (known keys: {known})")
+        try:
+            values[key] = _check_type(value, hints[key])
+        except TypeError as wanted:
+            fail(key, f"{where}.{key} must be {wanted}, not {value!r}")
+    for f in dataclasses.fields(cls):
+        if (
+            f.name in names
+            and f.name not in values
+            and f.default is dataclasses.MISSING
+            and f.default_factory is dataclasses.MISSING
+        ):
+            fail(None, f"{where} is missing the required key {f.name!r}")
+    return cls(**values)
+
+
+def parse_config(text: str, path: Path) -> Config:
+    """Parse and validate the text of a sources.toml."""
+    label = str(path)
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as error:
+        raise ConfigError(f"{label}: invalid TOML: {error}") from None
+    locator = _Locator(text)
+
+    def failer(table: str, index: int = 0):
+        def fail(key: str | None, problem: str) -> typing.NoReturn:
+            line = locator.line(table, index, key)
+            at = f"{label}:{line}" if line else label
+            raise ConfigError(f"{at}: {problem}")
+
+        return fail
+
+    for key in data:
+        if key not in (*_TABLES, "sources"):
+            failer("", 0)(key, f"unknown key or table {key!r} (known: newsroom, fetch, sources)")
+
+    sections: dict[str, Any] = {}
+    for table, cls in _TABLES.items():
+        value = data.get(table, {})
+        if not isinstance(value, dict):
+            failer("", 0)(table, f"{table} must be a table ([{table}])")
+        sections[table] = _build(cls, value, table, failer(table))
+
+    settings: NewsroomSettings = sections["newsroom"]
+    fail = failer("newsroom")
+    for key in ("week_start", "publication_day"):
+        if getattr(settings, key) not in WEEKDAYS:
+            fail(key, f"newsroom.{key} must be a weekday name like 'monday', not {getattr(settings, key)!r}")
+    if settings.developments < 1:
+        fail("developments", "newsroom.developments must be at least 1")
+    try:
+        ZoneInfo(settings.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail("timezone", f"newsroom.timezone {settings.timezone!r} is not a known IANA timezone")
+
+    fetch: FetchSettings = sections["fetch"]
+    for f in dataclasses.fields(FetchSettings):
+        value = getattr(fetch, f.name)
+        if isinstance(value, (int, float)) and value <= 0:
+            failer("fetch")(f.name, f"fetch.{f.name} must be greater than 0")
+
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        failer("", 0)("sources", "sources must be an array of tables ([[sources]])")
+    sources: list[Source] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_sources):
+        fail = failer("sources", index)
+        where = f"sources[{index + 1}]"
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+            where = f"source {raw['name']!r}"
+        source = _build(Source, raw, where, fail)
+        if not source.name.strip():
+            fail("name", f"{where}: name must not be empty")
+        if not source.url.strip():
+            fail("url", f"{where}: url must not be empty")
+        scheme = source.url.split(":", 1)[0].lower() if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", source.url) else ""
+        if scheme and scheme not in ("http", "https", "file"):
+            fail("url", f"{where}: url must be http(s), file:// or a path, not {scheme}://")
+        folded = source.name.casefold()
+        if folded in seen:
+            fail("name", f"duplicate source name {source.name!r} (also sources[{seen[folded] + 1}])")
+        seen[folded] = index
+        sources.append(source)
+    return Config(newsroom=settings, fetch=fetch, sources=tuple(sources), path=path)
+
+
+def load_config(path: Path) -> Config:
+    """Load sources.toml from ``path``."""
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(
+            f"{path}: not found (run `newsdesk init DIR` to create a newsroom, or pass --newsroom DIR)"
+        ) from None
+    except OSError as error:
+        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise ConfigError(f"{path}: not UTF-8 (byte {error.start})") from None
+    return parse_config(text, path)

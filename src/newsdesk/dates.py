@@ -1,0 +1,67 @@
+"""Publication dates, week windows and the English way of writing them."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
+
+from newsdesk.config import NewsroomSettings
+
+
+def ordinal(day: int) -> str:
+    """1 -> '1st', 2 -> '2nd', 11 -> '11th', 23 -> '23rd'."""
+    if 11 <= day % 100 <= 13:
+        suffix = "th"
+    else:
+        suffix = {1: "st", 2: "nd", 3: "rd"}.get(day % 10, "th")
+    return f"{day}{suffix}"
+
+
+def long_date(value: date) -> str:
+    """'3rd July 2017'."""
+    return f"{ordinal(value.day)} {value:%B} {value.year}"
+
+
+def date_range(start: date, end: date) -> str:
+    """'26th June to 2nd July 2017'; the year is written once when both share it."""
+    if start.year == end.year:
+        return f"{ordinal(start.day)} {start:%B} to {long_date(end)}"
+    return f"{long_date(start)} to {long_date(end)}"
+
+
+@dataclass(frozen=True)
+class Week:
+    """The days an issue covers, inclusive, in the newsroom's timezone."""
+
+    start: date
+    end: date
+    zone: ZoneInfo
+
+    def bounds_utc(self) -> tuple[datetime, datetime]:
+        """The window as a half-open UTC interval [start, end + 1 day)."""
+        first = datetime.combine(self.start, time.min, tzinfo=self.zone)
+        after = datetime.combine(self.end + timedelta(days=1), time.min, tzinfo=self.zone)
+        return first.astimezone(UTC), after.astimezone(UTC)
+
+
+def week_before(publication: date, settings: NewsroomSettings) -> Week:
+    """The last full week (starting on the newsroom's week-start day) before ``publication``."""
+    last_day_index = (settings.week_start_index - 1) % 7
+    end = publication - timedelta(days=1)
+    end -= timedelta(days=(end.weekday() - last_day_index) % 7)
+    return Week(start=end - timedelta(days=6), end=end, zone=settings.zone)
+
+
+def next_publication(settings: NewsroomSettings, today: date | None = None) -> date:
+    """The next publication day, today included."""
+    today = today or datetime.now(settings.zone).date()
+    return today + timedelta(days=(settings.publication_index - today.weekday()) % 7)
+
+
+def parse_date(text: str) -> date:
+    """Parse YYYY-MM-DD, raising ValueError with a readable message."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise ValueError(f"{text!r} is not a date like 2017-07-03") from None

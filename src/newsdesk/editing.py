@@ -1,0 +1,128 @@
+"""The editor's operations on issues, shared by the command line and the desk."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+from newsdesk.dates import date_range, long_date, next_publication, parse_date, week_before
+from newsdesk.errors import InvalidInput, IssueFileError, Refused
+from newsdesk.issue import Development, Issue, load_issue, save_issue
+from newsdesk.items import Item
+from newsdesk.newsroom import Newsroom
+from newsdesk.store import Store
+
+NUMBER_WORDS = ("zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "ten")
+
+
+def count_words(number: int) -> str:
+    return NUMBER_WORDS[number] if number < len(NUMBER_WORDS) else str(number)
+
+
+def issue_title(newsroom: Newsroom, day: date) -> str:
+    return f"{newsroom.config.newsroom.name} – {long_date(day)}"
+
+
+def default_intro(newsroom: Newsroom, week_start: date, week_end: date) -> str:
+    settings = newsroom.config.newsroom
+    return (
+        f"Welcome to this week's edition of the {settings.name}, which brings you the "
+        f"{count_words(settings.developments)} most important developments in the field "
+        f"from {date_range(week_start, week_end)}."
+    )
+
+
+def blank_issue(newsroom: Newsroom, day: date) -> Issue:
+    week = week_before(day, newsroom.config.newsroom)
+    return Issue(
+        title=issue_title(newsroom, day),
+        date=day,
+        week_start=week.start,
+        week_end=week.end,
+        status="draft",
+        intro=default_intro(newsroom, week.start, week.end),
+        path=newsroom.issue_path(day),
+    )
+
+
+def create_issue(newsroom: Newsroom, day: date | None = None) -> Issue:
+    """Write a new draft for the issue published on ``day``; never overwrites."""
+    day = day or next_publication(newsroom.config.newsroom)
+    path = newsroom.issue_path(day)
+    if path.exists():
+        raise Refused(f"{path}: already exists; edit it, or choose another --date")
+    issue = blank_issue(newsroom, day)
+    save_issue(issue, path)
+    return issue
+
+
+def next_issue_path(newsroom: Newsroom) -> Path:
+    """The issue the editor is working on: the earliest draft, else the next publication day's."""
+    for day in newsroom.issue_dates():
+        path = newsroom.issue_path(day)
+        try:
+            if load_issue(path).status == "draft":
+                return path
+        except IssueFileError:
+            return path  # a broken draft is still the one to open (and fix)
+    return newsroom.issue_path(next_publication(newsroom.config.newsroom))
+
+
+def resolve_issue(newsroom: Newsroom, value: str) -> Path:
+    """An issue named by its date (2017-07-03) or its file path."""
+    candidate = Path(value)
+    if value.endswith(".md") or candidate.parent != Path("."):
+        return candidate if candidate.is_absolute() else (Path.cwd() / candidate)
+    try:
+        return newsroom.issue_path(parse_date(value))
+    except ValueError as error:
+        raise InvalidInput(f"issue {value!r}: give a date like 2017-07-03 or a path to an issue file ({error})") from None
+
+
+def find_item(store: Store, wanted: str) -> Item:
+    """An item by id, or by a unique prefix of at least 4 characters."""
+    item = store.item(wanted)
+    if item:
+        return item
+    if len(wanted) >= 4:
+        matches = store.items_with_prefix(wanted)
+        if len(matches) == 1:
+            return matches[0]
+        if len(matches) > 1:
+            raise InvalidInput(f"item id {wanted!r} is ambiguous ({len(matches)} items start with it)")
+    raise InvalidInput(f"unknown item id {wanted!r} (see `newsdesk candidates`)")
+
+
+def development_from(item: Item) -> Development:
+    return Development(headline=item.title, annotation="", read_more=item.url or "", item_id=item.id)
+
+
+@dataclass
+class PickResult:
+    added: list[Item]
+    already: list[Item]
+
+
+def pick(issue: Issue, items: list[Item], limit: int) -> PickResult:
+    """Add items as developments, up to ``limit``; refuses rather than dropping a pick."""
+    picked = set(issue.item_ids())
+    fresh = [i for i in dict.fromkeys(items) if i.id not in picked]
+    already = [i for i in items if i.id in picked]
+    if len(issue.developments) + len(fresh) > limit:
+        raise Refused(
+            f"{issue.path}: would have {len(issue.developments) + len(fresh)} developments, "
+            f"the newsroom publishes {limit}; unpick one first (`newsdesk unpick`)"
+        )
+    issue.developments.extend(development_from(i) for i in fresh)
+    return PickResult(added=fresh, already=already)
+
+
+def unpick(issue: Issue, which: str) -> Development:
+    """Remove a development by its number (1-based) or its item id."""
+    if which.isdigit() and 1 <= int(which) <= len(issue.developments):
+        return issue.developments.pop(int(which) - 1)
+    for index, development in enumerate(issue.developments):
+        if development.item_id and development.item_id.startswith(which):
+            return issue.developments.pop(index)
+    raise InvalidInput(f"{issue.path}: no development {which!r} (give its number or item id)")

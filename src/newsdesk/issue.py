@@ -1,0 +1,334 @@
+"""The issue file: TOML front matter between ``+++`` lines, the intro, one ``##`` section
+per development. Hand-editable, diff-friendly, and byte-identical when loaded and saved
+unchanged: the parts the editor did not change are written back exactly as they were.
+
+    +++
+    title = "Social Credit Weekly News Summary – 3rd July 2017"
+    date = 2017-07-03
+    week_start = 2017-06-26
+    week_end = 2017-07-02
+    status = "draft"
+    +++
+
+    The intro paragraph.
+
+    ## A headline in the editor's words
+
+    The annotation, in Markdown.
+
+    [Read more here](https://example.org/story)
+    <!-- item: 1a2b3c4d5e6f -->
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+import tomlkit
+import tomlkit.exceptions
+
+from newsdesk.errors import IssueFileError
+from newsdesk.files import write_atomic
+from newsdesk.urls import is_http_url
+
+STATUSES = ("draft", "ready", "sent", "published")
+FENCE = "+++"
+_READ_MORE = re.compile(r"^\[read more(?: here)?\]\(\s*<?([^)\s>]*)>?\s*\)\s*$", re.IGNORECASE)
+_ITEM = re.compile(r"^<!--\s*item:\s*([^\s;]*)\s*(?:;\s*also:\s*(.*?))?\s*-->\s*$")
+_FRONT_KEYS: dict[str, type] = {
+    "title": str,
+    "date": date,
+    "week_start": date,
+    "week_end": date,
+    "status": str,
+    "post_url": str,
+    "wordpress_id": int,
+}
+_REQUIRED = ("title", "date", "week_start", "week_end")
+
+
+@dataclass
+class Development:
+    """One of the week's developments."""
+
+    headline: str
+    annotation: str = ""
+    read_more: str = ""
+    item_id: str | None = None
+    also: list[str] = field(default_factory=list)  # other items reporting the same story
+    # The section exactly as read from the file, and what it parsed to.
+    raw: str | None = field(default=None, repr=False, compare=False)
+    raw_fields: tuple[Any, ...] | None = field(default=None, repr=False, compare=False)
+
+    def fields(self) -> tuple[Any, ...]:
+        return (self.headline, self.annotation, self.read_more, self.item_id, tuple(self.also))
+
+    def problems(self) -> list[str]:
+        found = []
+        if not self.headline.strip():
+            found.append("no headline")
+        if not self.annotation.strip():
+            found.append("no annotation")
+        if not self.read_more:
+            found.append("no read-more link")
+        elif not is_http_url(self.read_more):
+            found.append(f"read-more link is not http(s): {self.read_more}")
+        return found
+
+
+@dataclass
+class Issue:
+    """One weekly issue."""
+
+    title: str
+    date: date
+    week_start: date
+    week_end: date
+    status: str = "draft"
+    intro: str = ""
+    developments: list[Development] = field(default_factory=list)
+    path: Path | None = field(default=None, compare=False)
+    post_url: str | None = None
+    wordpress_id: int | None = None
+    # What was read, so unchanged parts are written back byte for byte.
+    _front: Any = field(default=None, repr=False, compare=False)
+    _intro_raw: str | None = field(default=None, repr=False, compare=False)
+    _intro_parsed: str | None = field(default=None, repr=False, compare=False)
+    _newline: str = field(default="\n", repr=False, compare=False)
+
+    @property
+    def name(self) -> str:
+        return self.date.isoformat()
+
+    def front_values(self) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "title": self.title,
+            "date": self.date,
+            "week_start": self.week_start,
+            "week_end": self.week_end,
+            "status": self.status,
+        }
+        if self.post_url is not None:
+            values["post_url"] = self.post_url
+        if self.wordpress_id is not None:
+            values["wordpress_id"] = self.wordpress_id
+        return values
+
+    def problems(self, expected: int) -> list[str]:
+        """What keeps this issue from being complete, one phrase each."""
+        found = []
+        if not self.intro.strip():
+            found.append("the intro is empty")
+        if len(self.developments) != expected:
+            found.append(f"{len(self.developments)} of {expected} developments")
+        for number, development in enumerate(self.developments, start=1):
+            found.extend(f"development {number}: {p}" for p in development.problems())
+        return found
+
+    def item_ids(self) -> list[str]:
+        return [d.item_id for d in self.developments if d.item_id]
+
+
+def _fail(path: Path | str, line: int | None, problem: str) -> IssueFileError:
+    at = f"{path}:{line}" if line else str(path)
+    return IssueFileError(f"{at}: {problem}")
+
+
+def parse_issue(text: str, path: Path | str = "<issue>") -> Issue:
+    """Parse the text of an issue file; raise IssueFileError naming the line."""
+    newline = "\r\n" if "\r\n" in text else "\n"
+    lines = text.splitlines(keepends=True)
+    if not lines or lines[0].strip() != FENCE:
+        raise _fail(path, 1, f"an issue file starts with a {FENCE} line opening its front matter")
+    try:
+        close = next(i for i in range(1, len(lines)) if lines[i].strip() == FENCE)
+    except StopIteration:
+        raise _fail(path, 1, f"the front matter is never closed by a {FENCE} line") from None
+    front_text = "".join(lines[1:close])
+    try:
+        front = tomlkit.parse(front_text)
+    except tomlkit.exceptions.ParseError as error:
+        problem = str(error).split(" at line")[0]
+        raise _fail(path, error.line + 1, f"front matter: {problem}") from None
+    values = _check_front(front.unwrap(), front_text, path)
+
+    body = lines[close + 1 :]
+    starts = _section_starts(body)
+    intro_raw = "".join(body[: starts[0]] if starts else body)
+    intro = intro_raw.strip()
+    if re.search(r"^#\s", intro, re.MULTILINE):
+        line = close + 2 + next(i for i, l in enumerate(body) if l.startswith("# "))
+        raise _fail(path, line, "use '## ' for a development's headline ('# ' is not allowed)")
+    developments = []
+    for number, start in enumerate(starts):
+        end = starts[number + 1] if number + 1 < len(starts) else len(body)
+        developments.append(_parse_section(body[start:end], path, close + 2 + start))
+    return Issue(
+        title=values["title"],
+        date=values["date"],
+        week_start=values["week_start"],
+        week_end=values["week_end"],
+        status=values.get("status", "draft"),
+        intro=intro,
+        developments=developments,
+        path=Path(path) if not isinstance(path, Path) else path,
+        post_url=values.get("post_url"),
+        wordpress_id=values.get("wordpress_id"),
+        _front=front,
+        _intro_raw=intro_raw,
+        _intro_parsed=intro,
+        _newline=newline,
+    )
+
+
+def _check_front(values: dict[str, Any], front_text: str, path: Path | str) -> dict[str, Any]:
+    def line_of(key: str) -> int | None:
+        for number, line in enumerate(front_text.splitlines(), start=2):
+            if re.match(rf"^\s*{re.escape(key)}\s*=", line):
+                return number
+        return None
+
+    for key, value in values.items():
+        if key not in _FRONT_KEYS:
+            known = ", ".join(_FRONT_KEYS)
+            raise _fail(path, line_of(key), f"unknown front matter key {key!r} (known: {known})")
+        kind = _FRONT_KEYS[key]
+        if kind is date and isinstance(value, date) and not hasattr(value, "hour"):
+            continue
+        if kind is int and isinstance(value, int) and not isinstance(value, bool):
+            continue
+        if kind is str and isinstance(value, str):
+            continue
+        wanted = {date: "a date like 2017-07-03", int: "a whole number", str: "a quoted string"}[kind]
+        raise _fail(path, line_of(key), f"{key} must be {wanted}, not {value!r}")
+    for key in _REQUIRED:
+        if key not in values:
+            raise _fail(path, 1, f"the front matter is missing {key!r}")
+    if values.get("status", "draft") not in STATUSES:
+        raise _fail(
+            path, line_of("status"), f"status must be one of {', '.join(STATUSES)}, not {values['status']!r}"
+        )
+    if values["week_start"] > values["week_end"]:
+        raise _fail(path, line_of("week_end"), "week_end is before week_start")
+    return values
+
+
+def _section_starts(body: list[str]) -> list[int]:
+    starts, fenced = [], False
+    for index, line in enumerate(body):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and line.startswith("## "):
+            starts.append(index)
+    return starts
+
+
+def _parse_section(lines: list[str], path: Path | str, first_line: int) -> Development:
+    headline = lines[0][3:].strip()
+    if not headline:
+        raise _fail(path, first_line, "a development's headline is empty")
+    read_more, item_id, also = "", None, []
+    kept: list[str] = []
+    for offset, line in enumerate(lines[1:], start=1):
+        stripped = line.strip()
+        if (match := _READ_MORE.match(stripped)) and not read_more:
+            read_more = match.group(1)
+        elif match := _ITEM.match(stripped):
+            if item_id is not None:
+                raise _fail(path, first_line + offset, "a development has two item comments")
+            item_id = match.group(1) or None
+            also = [i.strip() for i in (match.group(2) or "").split(",") if i.strip()]
+        else:
+            kept.append(line)
+    development = Development(
+        headline=headline,
+        annotation="".join(kept).strip(),
+        read_more=read_more,
+        item_id=item_id,
+        also=also,
+    )
+    development.raw = "".join(lines)
+    development.raw_fields = development.fields()
+    return development
+
+
+def _render_section(development: Development, newline: str) -> str:
+    parts = [f"## {' '.join(development.headline.split())}"]
+    if development.annotation.strip():
+        parts.append(development.annotation.strip())
+    tail = []
+    if development.read_more:
+        tail.append(f"[Read more here]({development.read_more})")
+    if development.item_id or development.also:
+        also = f"; also: {', '.join(development.also)}" if development.also else ""
+        tail.append(f"<!-- item: {development.item_id or ''}{also} -->")
+    if tail:
+        parts.append("\n".join(tail))
+    return "\n\n".join(parts).replace("\n", newline) + newline
+
+
+def dump_issue(issue: Issue) -> str:
+    """The issue file's text; unchanged parts come back exactly as they were read."""
+    nl = issue._newline
+    front = issue._front if issue._front is not None else tomlkit.document()
+    current = front.unwrap() if issue._front is not None else {}
+    for key, value in issue.front_values().items():
+        if current.get(key) != value:
+            front[key] = value
+    for key in list(current):
+        if key not in issue.front_values():
+            del front[key]
+    front_text = tomlkit.dumps(front)
+    if front_text and not front_text.endswith(("\n", "\r\n")):
+        front_text += nl
+    out = [f"{FENCE}{nl}", front_text, f"{FENCE}{nl}"]
+
+    previous_raw = issue._intro_raw is not None and issue.intro == issue._intro_parsed
+    if previous_raw:
+        out.append(issue._intro_raw)
+    else:
+        intro = issue.intro.strip().replace("\n", nl)
+        out.append(f"{nl}{intro}{nl}" if intro else "")
+    for development in issue.developments:
+        raw = development.raw is not None and development.fields() == development.raw_fields
+        # Between parts written anew, one blank line; parts kept as read keep their spacing.
+        if not (raw and previous_raw) and not "".join(out).endswith(nl + nl):
+            out.append(nl)
+        out.append(development.raw if raw else _render_section(development, nl))
+        previous_raw = raw
+    return "".join(out)
+
+
+def load_issue(path: Path) -> Issue:
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise IssueFileError(f"{path}: no such issue file") from None
+    except OSError as error:
+        raise IssueFileError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise IssueFileError(f"{path}:{line}: not valid UTF-8") from None
+    return parse_issue(text, path)
+
+
+def save_issue(issue: Issue, path: Path | None = None) -> Path:
+    """Write the issue atomically; afterwards what is on disk is what was read."""
+    target = path or issue.path
+    if target is None:
+        raise ValueError("the issue has no path")
+    text = dump_issue(issue)
+    write_atomic(target, text)
+    saved = parse_issue(text, target)
+    # Remember what is on disk now, so the next save keeps it byte for byte.
+    issue._front, issue._intro_raw, issue._intro_parsed = saved._front, saved._intro_raw, saved._intro_parsed
+    for mine, theirs in zip(issue.developments, saved.developments, strict=True):
+        mine.raw, mine.raw_fields = theirs.raw, theirs.raw_fields
+    issue.path = target
+    return target

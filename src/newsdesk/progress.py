@@ -1,0 +1,43 @@
+"""Progress on a terminal (rich), silence elsewhere."""
+
+from __future__ import annotations
+
+from types import TracebackType
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from newsdesk.fetch import FeedResult
+
+
+class FetchProgress:
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.progress = (
+            Progress(
+                TextColumn("fetching"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeElapsedColumn(),
+                TextColumn("{task.description}"),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            if enabled
+            else None
+        )
+        self.task = self.progress.add_task("", total=total) if self.progress else None
+
+    def advance(self, result: FeedResult) -> None:
+        if self.progress is not None and self.task is not None:
+            self.progress.update(self.task, advance=1, description=result.source)
+
+    def __enter__(self) -> FetchProgress:
+        if self.progress:
+            self.progress.start()
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self.progress:
+            self.progress.stop()

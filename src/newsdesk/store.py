@@ -1,0 +1,273 @@
+"""The newsroom's store: items and feed state in SQLite (WAL), one transaction per feed."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.items import Item, parse_utc, utc_text
+
+SCHEMA_VERSION = 1
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS items (
+    id TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    guid TEXT NOT NULL,
+    title TEXT NOT NULL,
+    url TEXT,
+    canonical_url TEXT,
+    summary_html TEXT NOT NULL,
+    summary_text TEXT NOT NULL,
+    published TEXT,
+    first_seen TEXT NOT NULL,
+    sort_time TEXT NOT NULL,
+    categories TEXT NOT NULL DEFAULT '[]',
+    content_hash TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS items_by_time ON items (sort_time DESC);
+CREATE INDEX IF NOT EXISTS items_by_canonical_url ON items (canonical_url);
+CREATE TABLE IF NOT EXISTS feeds (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    etag TEXT,
+    last_modified TEXT,
+    body_hash TEXT,
+    status TEXT,
+    error TEXT,
+    checked_at TEXT,
+    moved_to TEXT
+);
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+"""
+
+_ITEM_COLUMNS = (
+    "id, source, guid, title, url, canonical_url, summary_html, summary_text, "
+    "published, first_seen, categories, content_hash"
+)
+
+
+@dataclass
+class FeedState:
+    """What the last fetch of one feed URL left behind, for conditional GET."""
+
+    url: str
+    source: str
+    etag: str | None = None
+    last_modified: str | None = None
+    body_hash: str | None = None
+    status: str | None = None
+    error: str | None = None
+    checked_at: str | None = None
+    moved_to: str | None = None
+
+
+class StoreError(NewsdeskError):
+    pass
+
+
+def _row_to_item(row: sqlite3.Row | tuple) -> Item:
+    (id_, source, guid, title, url, canonical, html, text, published, first_seen, cats, digest) = row
+    return Item(
+        id=id_,
+        source=source,
+        guid=guid,
+        title=title,
+        url=url,
+        canonical_url=canonical,
+        summary_html=html,
+        summary_text=text,
+        published=parse_utc(published),
+        first_seen=parse_utc(first_seen),  # type: ignore[arg-type]
+        categories=tuple(json.loads(cats)),
+        content_hash=digest,
+    )
+
+
+class Store:
+    """Items and feed state. Safe to share between threads; other processes wait their turn."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            self._db = sqlite3.connect(
+                path, timeout=30, check_same_thread=False, isolation_level=None
+            )
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+            self._db.execute("PRAGMA busy_timeout=30000")
+            self._db.executescript(SCHEMA)
+            self._db.execute(
+                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+            )
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{path}: the store cannot be opened: {error}") from None
+        self._lock = threading.RLock()
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @contextmanager
+    def transaction(self) -> Iterator[sqlite3.Connection]:
+        """One all-or-nothing write: a kill in the middle leaves the store as it was."""
+        with self._lock:
+            if self._db.in_transaction:  # nested: the outer transaction commits
+                yield self._db
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            else:
+                self._db.execute("COMMIT")
+
+    # Items -------------------------------------------------------------
+
+    def save_items(self, items: Iterable[Item]) -> tuple[int, int]:
+        """Insert new items and update changed ones; returns (new, updated)."""
+        batch = {item.id: item for item in items}
+        if not batch:
+            return 0, 0
+        new = updated = 0
+        with self.transaction() as db:
+            known: dict[str, str] = {}
+            ids = list(batch)
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                marks = ",".join("?" * len(chunk))
+                known.update(
+                    db.execute(f"SELECT id, content_hash FROM items WHERE id IN ({marks})", chunk)
+                )
+            rows = []
+            for item in batch.values():
+                if item.id not in known:
+                    new += 1
+                elif known[item.id] != item.content_hash:
+                    updated += 1
+                else:
+                    continue
+                rows.append(
+                    (
+                        item.id, item.source, item.guid, item.title, item.url,
+                        item.canonical_url, item.summary_html, item.summary_text,
+                        utc_text(item.published) if item.published else None,
+                        utc_text(item.first_seen),
+                        json.dumps(list(item.categories), ensure_ascii=False),
+                        item.content_hash,
+                        utc_text(item.when),
+                    )
+                )
+            # An update keeps first_seen: an item is "new" once.
+            db.executemany(
+                f"INSERT INTO items ({_ITEM_COLUMNS}, sort_time) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "ON CONFLICT (id) DO UPDATE SET source=excluded.source, guid=excluded.guid, "
+                "title=excluded.title, url=excluded.url, canonical_url=excluded.canonical_url, "
+                "summary_html=excluded.summary_html, summary_text=excluded.summary_text, "
+                "published=excluded.published, categories=excluded.categories, "
+                "content_hash=excluded.content_hash, "
+                "sort_time=coalesce(excluded.published, items.first_seen)",
+                rows,
+            )
+        return new, updated
+
+    def item(self, item_id: str) -> Item | None:
+        with self._lock:
+            row = self._db.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)
+            ).fetchone()
+        return _row_to_item(row) if row else None
+
+    def items(
+        self,
+        start: datetime | None = None,
+        end: datetime | None = None,
+        *,
+        search: str | None = None,
+        sources: Iterable[str] | None = None,
+        limit: int | None = None,
+    ) -> list[Item]:
+        """Items whose time falls in [start, end), newest first."""
+        where, params = [], []
+        if start is not None:
+            where.append("sort_time >= ?")
+            params.append(utc_text(start))
+        if end is not None:
+            where.append("sort_time < ?")
+            params.append(utc_text(end))
+        if sources is not None:
+            names = list(sources)
+            where.append(f"source IN ({','.join('?' * len(names))})")
+            params.extend(names)
+        if search:
+            for word in search.split():
+                pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                where.append(
+                    "(title LIKE ? ESCAPE '\\' OR summary_text LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\')"
+                )
+                params.extend([pattern] * 3)
+        sql = f"SELECT {_ITEM_COLUMNS} FROM items"
+        if where:
+            sql += " WHERE " + " AND ".join(where)
+        sql += " ORDER BY sort_time DESC, id"
+        if limit:
+            sql += f" LIMIT {int(limit)}"
+        with self._lock:
+            rows = self._db.execute(sql, params).fetchall()
+        return [_row_to_item(row) for row in rows]
+
+    def items_with_prefix(self, prefix: str, limit: int = 10) -> list[Item]:
+        with self._lock:
+            rows = self._db.execute(
+                f"SELECT {_ITEM_COLUMNS} FROM items WHERE id >= ? AND id < ? ORDER BY id LIMIT ?",
+                (prefix, prefix + "\uffff", limit),
+            ).fetchall()
+        return [_row_to_item(row) for row in rows]
+
+    def count_items(self) -> int:
+        with self._lock:
+            return self._db.execute("SELECT count(*) FROM items").fetchone()[0]
+
+    # Feed state --------------------------------------------------------
+
+    def feed_state(self, url: str) -> FeedState | None:
+        with self._lock:
+            row = self._db.execute(
+                "SELECT url, source, etag, last_modified, body_hash, status, error, checked_at, moved_to "
+                "FROM feeds WHERE url = ?",
+                (url,),
+            ).fetchone()
+        return FeedState(*row) if row else None
+
+    def save_feed_state(self, state: FeedState, items: Iterable[Item] = ()) -> tuple[int, int]:
+        """Store a feed's items and its new state together, in one transaction."""
+        with self.transaction() as db:
+            counts = self.save_items(items) if items else (0, 0)
+            db.execute(
+                "INSERT INTO feeds (url, source, etag, last_modified, body_hash, status, error, checked_at, moved_to) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
+                "source=excluded.source, etag=excluded.etag, last_modified=excluded.last_modified, "
+                "body_hash=excluded.body_hash, status=excluded.status, error=excluded.error, "
+                "checked_at=excluded.checked_at, moved_to=excluded.moved_to",
+                (
+                    state.url, state.source, state.etag, state.last_modified, state.body_hash,
+                    state.status, state.error, state.checked_at, state.moved_to,
+                ),
+            )
+        return counts

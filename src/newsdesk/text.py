@@ -1,0 +1,125 @@
+"""Feed HTML made safe (nh3 with an allow-list) and made readable (plain text)."""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from html.parser import HTMLParser
+
+import nh3
+
+ALLOWED_TAGS = {
+    "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dl", "dt", "em",
+    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li",
+    "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td",
+    "th", "thead", "tr", "u", "ul",
+}
+ALLOWED_ATTRIBUTES = {
+    "a": {"href", "title"},
+    "img": {"src", "alt", "title", "width", "height"},
+    "abbr": {"title"},
+    "td": {"colspan", "rowspan"},
+    "th": {"colspan", "rowspan"},
+}
+URL_SCHEMES = {"http", "https"}
+
+
+def sanitize_html(fragment: str, base_url: str | None = None) -> str:
+    """HTML with no active content: no scripts, styles, handlers or non-http(s) URLs."""
+    if not fragment:
+        return ""
+    return nh3.clean(
+        fragment,
+        tags=ALLOWED_TAGS,
+        attributes=ALLOWED_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener noreferrer nofollow",
+        strip_comments=True,
+    ).strip()
+
+
+_BLOCKS = {
+    "p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
+    "ul", "ol", "table", "section", "article", "header", "footer", "figure", "hr", "dt", "dd",
+}
+_SKIP = {"script", "style", "head", "title", "noscript", "template", "iframe", "object"}
+
+
+class _TextExtractor(HTMLParser):
+    def __init__(self, links: bool) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self.skipping = 0
+        self.links = links
+        self.href: list[str | None] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _SKIP:
+            self.skipping += 1
+        elif tag in _BLOCKS:
+            self.parts.append("\n\n" if tag not in ("br", "li", "tr") else "\n")
+            if tag == "li":
+                self.parts.append("- ")
+        elif tag == "a":
+            self.href.append(dict(attrs).get("href"))
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in _SKIP:
+            self.skipping = max(0, self.skipping - 1)
+        elif tag in _BLOCKS:
+            self.parts.append("\n\n" if tag not in ("li", "tr") else "\n")
+        elif tag == "a" and self.href:
+            href = self.href.pop()
+            if self.links and href and href.startswith(("http://", "https://")):
+                self.parts.append(f" <{href}>")
+
+    def handle_data(self, data: str) -> None:
+        if not self.skipping:
+            self.parts.append(data)
+
+
+def html_to_text(fragment: str, *, links: bool = False) -> str:
+    """Readable plain text from HTML: paragraphs kept, tags and entities gone.
+
+    With ``links``, each link's URL follows its text in angle brackets.
+    """
+    if not fragment:
+        return ""
+    if "<" not in fragment and "&" not in fragment:
+        return collapse_paragraphs(fragment)
+    extractor = _TextExtractor(links)
+    extractor.feed(fragment)
+    extractor.close()
+    return collapse_paragraphs("".join(extractor.parts))
+
+
+def collapse_paragraphs(text: str) -> str:
+    """Runs of spaces become one; blank-line-separated paragraphs are kept."""
+    paragraphs = re.split(r"\n\s*\n", text)
+    cleaned = []
+    for paragraph in paragraphs:
+        lines = [" ".join(line.split()) for line in paragraph.splitlines()]
+        joined = "\n".join(line for line in lines if line)
+        if joined:
+            cleaned.append(joined)
+    return "\n\n".join(cleaned)
+
+
+def plain_title(value: str) -> str:
+    """A title as one line of plain text (titles may arrive with HTML or entities)."""
+    return " ".join(html_to_text(value).split())
+
+
+def wrap(text: str, width: int = 72) -> str:
+    """Wrap each paragraph of plain text at ``width`` columns, never splitting URLs."""
+    out = []
+    for paragraph in text.split("\n\n"):
+        lines = []
+        for line in paragraph.splitlines():
+            lines.append(
+                textwrap.fill(line, width=width, break_long_words=False, break_on_hyphens=False)
+                if line
+                else ""
+            )
+        out.append("\n".join(lines))
+    return "\n\n".join(out)

@@ -1,0 +1,66 @@
+"""URL checks and canonical forms: one story, one URL, whatever tracking was added."""
+
+from __future__ import annotations
+
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+
+# Query parameters that identify a campaign or a click, never the page itself.
+TRACKING_PARAMS = frozenset(
+    {
+        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
+        "mc_cid", "mc_eid", "igshid", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url",
+        "spm", "share_token", "from_source", "isappinstalled", "scene", "srcid",
+    }
+)
+TRACKING_PREFIXES = ("utm_", "__twitter", "pk_", "hmsr")
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def is_http_url(value: str | None) -> bool:
+    """True for an absolute http(s) URL with a host."""
+    if not value or any(c in value for c in "\r\n\t "):
+        return False
+    try:
+        parts = urlsplit(value)
+    except ValueError:
+        return False
+    return parts.scheme.lower() in ("http", "https") and bool(parts.hostname)
+
+
+def is_tracking(name: str) -> bool:
+    lowered = name.lower()
+    return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def canonical_url(value: str) -> str:
+    """The URL without tracking parameters, fragment, default port or case noise.
+
+    Query parameters that remain are sorted, so the same page always has one form.
+    Non-http(s) input is returned stripped but otherwise unchanged.
+    """
+    value = value.strip()
+    if not is_http_url(value):
+        return value
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, DEFAULT_PORTS.get(scheme)) else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)]
+    path = parts.path or "/"
+    return urlunsplit((scheme, netloc, path, urlencode(sorted(query), doseq=True), ""))
+
+
+def absolute_http_url(value: str | None, base: str | None) -> str | None:
+    """Resolve ``value`` against ``base``; None unless the result is http(s)."""
+    if not value:
+        return None
+    value = value.strip()
+    if base and is_http_url(base):
+        value = urljoin(base, value)
+    return value if is_http_url(value) else None
