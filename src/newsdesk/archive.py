@@ -10,7 +10,7 @@ from newsdesk.config import NewsroomSettings
 from newsdesk.issue import Issue
 from newsdesk.markup import markdown_text, slugify
 
-EXCERPT_LIMIT = 320
+EXCERPT_LIMIT = 480
 
 
 @dataclass(frozen=True)

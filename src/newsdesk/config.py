@@ -172,7 +172,7 @@ def _build(cls: type, data: dict[str, Any], where: str, fail: Any) -> Any:
         try:
             values[key] = _check_type(value, hints[key])
         except TypeError as wanted:
-            fail(key, f"{where}.{key} must be {wanted}, not {value!r}")
+            fail(key, f"{where}: {key} must be {wanted}, not {value!r}")
     for f in dataclasses.fields(cls):
         if (
             f.name in names

@@ -48,6 +48,7 @@ _FRONT_KEYS: dict[str, type] = {
     "post_url": str,
     "wordpress_id": int,
 }
+_DEFAULTS = {"status": "draft"}
 _REQUIRED = ("title", "date", "week_start", "week_end")
 
 
@@ -277,6 +278,8 @@ def dump_issue(issue: Issue) -> str:
     front = issue._front if issue._front is not None else tomlkit.document()
     current = front.unwrap() if issue._front is not None else {}
     for key, value in issue.front_values().items():
+        if issue._front is not None and key not in current and _DEFAULTS.get(key) == value:
+            continue  # a default the file leaves unsaid stays unsaid
         if current.get(key) != value:
             front[key] = value
     for key in list(current):

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import jinja2
 from markupsafe import Markup
@@ -39,6 +40,15 @@ def yaml_string(value: str) -> str:
 def markdown_safe(value: str) -> str:
     """Plain text placed in Markdown: no raw HTML gets through."""
     return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def unsubscribe_link(template: str, email: str | None) -> str:
+    """The unsubscribe URL for one subscriber; without one, the page that asks for the address."""
+    if email:
+        return template.replace("{email}", quote(email, safe="@"))
+    parts = urlsplit(template)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if "{email}" not in v]
+    return urlunsplit(parts._replace(query=urlencode(query))).replace("{email}", "")
 
 
 def make_environment(templates_dir: Path | None) -> jinja2.Environment:
@@ -111,7 +121,7 @@ class Renderer:
     def context(self, issue: Issue, **extra: Any) -> dict[str, Any]:
         root = blog_root(self.settings)
         entry = archive_entry(issue, self.settings)
-        unsubscribe = self.settings.unsubscribe_url or f"{root}/unsubscribe"
+        unsubscribe = unsubscribe_link(self.settings.unsubscribe_url or f"{root}/unsubscribe", extra.get("recipient"))
         return {
             "newsroom": self.settings,
             "issue": issue,
@@ -120,7 +130,7 @@ class Renderer:
             "publication_date": long_date(issue.date),
             "blog_url": root,
             "archive_url": f"{root}/archive/",
-            "unsubscribe_url": unsubscribe.replace("{email}", ""),
+            "unsubscribe_url": unsubscribe,
             "recipient": None,
             **extra,
         }

@@ -1,0 +1,57 @@
+"""Shared fixtures: a private copy of the sample newsroom, and the CLI run in-process."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLE_PARTS = ("sources.toml", "samples", "templates", "issues", "subscribers.csv")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-goldens", action="store_true", help="Rewrite the golden files from the current output."
+    )
+
+
+def copy_sample_newsroom(target: Path) -> Path:
+    target.mkdir(parents=True, exist_ok=True)
+    for part in SAMPLE_PARTS:
+        source = REPO / part
+        if source.is_dir():
+            shutil.copytree(source, target / part)
+        elif source.exists():
+            shutil.copy2(source, target / part)
+    return target
+
+
+@pytest.fixture
+def newsroom_dir(tmp_path: Path) -> Path:
+    """A fresh copy of the repository's sample newsroom, never fetched."""
+    return copy_sample_newsroom(tmp_path / "newsroom")
+
+
+@pytest.fixture
+def run(newsroom_dir: Path):
+    """Run `newsdesk ARGS...` in-process against the copied newsroom."""
+
+    def invoke(*args: str, input: str | None = None) -> Result:
+        from newsdesk.cli import cli
+
+        return CliRunner().invoke(
+            cli, ["--newsroom", str(newsroom_dir), *args], input=input, catch_exceptions=False
+        )
+
+    return invoke
+
+
+@pytest.fixture
+def fetched(newsroom_dir: Path, run) -> Path:
+    """The sample newsroom after one fetch of its bundled feeds."""
+    result = run("fetch")
+    assert result.exit_code == 0, result.output
+    return newsroom_dir

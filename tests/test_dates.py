@@ -1,0 +1,40 @@
+from datetime import UTC, date, datetime
+
+from newsdesk.config import NewsroomSettings
+from newsdesk.dates import date_range, long_date, next_publication, ordinal, week_before
+
+
+def test_ordinals():
+    assert [ordinal(d) for d in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31)] == [
+        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "31st",
+    ]
+
+
+def test_titles_and_ranges_read_like_the_model():
+    assert long_date(date(2017, 7, 3)) == "3rd July 2017"
+    assert date_range(date(2017, 6, 26), date(2017, 7, 2)) == "26th June to 2nd July 2017"
+    assert date_range(date(2017, 12, 25), date(2018, 1, 1)) == "25th December 2017 to 1st January 2018"
+
+
+def test_the_week_before_a_monday_issue_runs_monday_to_sunday():
+    week = week_before(date(2017, 7, 3), NewsroomSettings())
+    assert (week.start, week.end) == (date(2017, 6, 26), date(2017, 7, 2))
+
+
+def test_week_start_and_publication_day_are_configurable():
+    settings = NewsroomSettings(week_start="saturday", publication_day="wednesday")
+    week = week_before(date(2017, 7, 5), settings)
+    assert (week.start, week.end) == (date(2017, 6, 24), date(2017, 6, 30))
+
+
+def test_next_publication_includes_today():
+    settings = NewsroomSettings(publication_day="monday")
+    assert next_publication(settings, date(2017, 7, 3)) == date(2017, 7, 3)
+    assert next_publication(settings, date(2017, 7, 4)) == date(2017, 7, 10)
+
+
+def test_week_bounds_are_in_the_newsroom_timezone():
+    week = week_before(date(2017, 7, 3), NewsroomSettings(timezone="Asia/Shanghai"))
+    start, end = week.bounds_utc()
+    assert start == datetime(2017, 6, 25, 16, 0, tzinfo=UTC)
+    assert end == datetime(2017, 7, 2, 16, 0, tzinfo=UTC)

@@ -1,0 +1,120 @@
+import json
+from pathlib import Path
+
+import pytest
+
+from feedserver import FeedServer, Route
+from newsdesk.fetch import fetch
+from newsdesk.newsroom import Newsroom
+
+RSS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Local</title><link>https://local.example/</link>
+<item><title>First &amp; foremost</title><link>https://local.example/a?utm_source=rss&amp;id=7</link>
+<guid>a</guid><pubDate>Tue, 27 Jun 2017 08:00:00 +0800</pubDate>
+<description>&lt;p&gt;Hello &lt;script&gt;alert(1)&lt;/script&gt;&lt;b onclick="x()"&gt;world&lt;/b&gt;&lt;/p&gt;</description></item>
+{extra}
+</channel></rss>"""
+SECOND = """<item><title>Second</title><link>https://local.example/b</link><guid>b</guid>
+<pubDate>Wed, 28 Jun 2017 08:00:00 +0000</pubDate><description>Two</description></item>"""
+
+
+@pytest.fixture
+def server():
+    running = FeedServer().start()
+    yield running
+    running.stop()
+
+
+def newsroom_with(tmp_path: Path, sources: list[tuple[str, str]]) -> Newsroom:
+    lines = ['[newsroom]\nname = "Test"\n[fetch]\nfeed_deadline = 5\nconnect_timeout = 2\n']
+    for name, url in sources:
+        lines.append(f'[[sources]]\nname = "{name}"\nurl = "{url}"\n')
+    (tmp_path / "sources.toml").write_text("\n".join(lines), encoding="utf-8")
+    return Newsroom.open(tmp_path)
+
+
+def test_items_are_normalized_and_sanitized(tmp_path, server):
+    server.routes["/feed.xml"] = Route(RSS.format(extra="").encode())
+    room = newsroom_with(tmp_path, [("Local", server.url("/feed.xml"))])
+    report = fetch(room)
+    assert [r.status for r in report.results] == ["new"]
+    with room.store() as store:
+        (item,) = store.items()
+    assert item.title == "First & foremost"
+    assert item.canonical_url == "https://local.example/a?id=7"
+    assert item.url == "https://local.example/a?utm_source=rss&id=7"
+    assert "<script" not in item.summary_html and "onclick" not in item.summary_html
+    assert item.summary_text == "Hello world"
+    assert item.published is not None and item.published.isoformat() == "2017-06-27T00:00:00+00:00"
+    assert len(item.id) == 12
+
+
+def test_conditional_get_costs_one_304_and_no_parse(tmp_path, server):
+    server.routes["/feed.xml"] = Route(RSS.format(extra="").encode())
+    room = newsroom_with(tmp_path, [("Local", server.url("/feed.xml"))])
+    fetch(room)
+    second = fetch(room)
+    third = fetch(room)
+    assert server.requests["/feed.xml"] == 3
+    assert server.not_modified["/feed.xml"] == 2
+    assert [r.status for r in second.results + third.results] == ["unchanged", "unchanged"]
+
+
+def test_fetching_again_never_duplicates_and_counts_new_and_updated(tmp_path, server):
+    route = Route(RSS.format(extra="").encode(), validators=False)
+    server.routes["/feed.xml"] = route
+    room = newsroom_with(tmp_path, [("Local", server.url("/feed.xml"))])
+    fetch(room)
+    route.body = RSS.format(extra=SECOND).replace("First &amp; foremost", "First, revised").encode()
+    report = fetch(room)
+    (result,) = report.results
+    assert (result.status, result.new, result.updated) == ("new", 1, 1)
+    with room.store() as store:
+        assert store.count_items() == 2
+        assert {i.title for i in store.items()} == {"First, revised", "Second"}
+    # The same bytes again: no validators, but the body hash shows nothing changed.
+    assert fetch(room).results[0].status == "unchanged"
+
+
+def test_a_failing_source_stops_nothing_and_removes_nothing(tmp_path, server):
+    server.routes["/good.xml"] = Route(RSS.format(extra="").encode())
+    server.routes["/flaky.xml"] = Route(RSS.format(extra=SECOND).encode())
+    room = newsroom_with(
+        tmp_path,
+        [("Good", server.url("/good.xml")), ("Flaky", server.url("/flaky.xml")), ("Gone", server.url("/gone.xml"))],
+    )
+    first = fetch(room)
+    assert [r.status for r in first.results] == ["new", "new", "failed"]
+    assert first.results[2].line() == "Gone: failed: HTTP 404 Not Found"
+    del server.routes["/flaky.xml"]
+    second = fetch(room)
+    assert [r.status for r in second.results] == ["unchanged", "failed", "failed"]
+    with room.store() as store:
+        assert {i.source for i in store.items()} == {"Good", "Flaky"}
+        assert len(store.items(sources=["Flaky"])) == 2
+
+
+def test_cli_fetch_reports_each_source_and_exit_codes(run, newsroom_dir):
+    result = run("fetch")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert len([l for l in lines if l.startswith("✓ ")]) == 6
+    assert "68 new items" in lines[-1]
+    again = json.loads(run("fetch", "--json").output)
+    assert again["new"] == 0 and all(s["status"] == "unchanged" for s in again["sources"])
+
+
+def test_cli_fetch_exits_1_when_no_source_could_be_fetched(run, newsroom_dir):
+    config = newsroom_dir / "sources.toml"
+    text = config.read_text(encoding="utf-8").replace("samples/feeds/", "samples/missing/")
+    config.write_text(text, encoding="utf-8")
+    result = run("fetch")
+    assert result.exit_code == 1
+    assert "failed: no such file" in result.output
+
+
+def test_file_urls_are_fetched(tmp_path):
+    feed = tmp_path / "feed.xml"
+    feed.write_text(RSS.format(extra=SECOND), encoding="utf-8")
+    room = newsroom_with(tmp_path, [("File", feed.as_uri())])
+    assert fetch(room).results[0].new == 2

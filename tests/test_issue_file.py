@@ -1,0 +1,112 @@
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from newsdesk.errors import IssueFileError
+from newsdesk.issue import Development, Issue, dump_issue, load_issue, parse_issue, save_issue
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = sorted((REPO / "issues").glob("*.md"))
+
+
+@pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
+def test_sample_issues_round_trip_byte_identical(path, tmp_path):
+    issue = load_issue(path)
+    target = tmp_path / path.name
+    save_issue(issue, target)
+    assert target.read_bytes() == path.read_bytes()
+
+
+def test_sample_issue_content_is_parsed():
+    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    assert issue.title == "Social Credit Weekly News Summary – 3rd July 2017"
+    assert (issue.date, issue.week_start, issue.week_end) == (
+        date(2017, 7, 3), date(2017, 6, 26), date(2017, 7, 2),
+    )
+    assert issue.status == "published"
+    assert len(issue.developments) == 3
+    first = issue.developments[0]
+    assert first.read_more.startswith("https://")
+    assert first.item_id and len(first.item_id) == 12
+    assert "Read more" not in first.annotation and "<!--" not in first.annotation
+    assert issue.problems(3) == []
+
+
+def test_an_edit_rewrites_only_the_changed_section():
+    path = REPO / "issues" / "2017-07-03.md"
+    original = path.read_text(encoding="utf-8")
+    issue = load_issue(path)
+    issue.developments[1].annotation = "A shorter annotation."
+    changed = dump_issue(issue)
+    before, after = original.split("## More local"), changed.split("## More local")
+    assert before[0] == after[0]  # front matter, intro and the first section untouched
+    assert "A shorter annotation." in changed
+    assert parse_issue(changed).developments[1].annotation == "A shorter annotation."
+
+
+def test_hand_formatting_survives_an_unrelated_change():
+    text = (
+        '+++\n# a comment the editor wrote\ntitle   =   "T"\ndate = 2017-07-10\n'
+        "week_start = 2017-07-03\nweek_end = 2017-07-09\n+++\n\n\nIntro.\n\n"
+        "## One\n\nText *one*.\n\n\n[read more](https://a.example/1)\n\n"
+        "## Two\nText two.\n[Read more here](https://a.example/2)\n<!-- item: abc -->\n"
+    )
+    issue = parse_issue(text)
+    assert dump_issue(issue) == text
+    issue.status = "ready"
+    out = dump_issue(issue)
+    assert '# a comment the editor wrote\ntitle   =   "T"' in out and 'status = "ready"' in out
+    assert out.split("+++", 2)[2] == text.split("+++", 2)[2]
+
+
+def test_new_issue_has_a_canonical_layout():
+    issue = Issue(
+        title="W – 3rd July 2017", date=date(2017, 7, 3), week_start=date(2017, 6, 26),
+        week_end=date(2017, 7, 2), intro="Hello.",
+        developments=[Development("H1", "A *b*.", "https://x.example/1", "abc123abc123", ["def456def456"]),
+                      Development("H2", "", "", None)],
+    )
+    text = dump_issue(issue)
+    assert text == (
+        '+++\ntitle = "W – 3rd July 2017"\ndate = 2017-07-03\nweek_start = 2017-06-26\n'
+        'week_end = 2017-07-02\nstatus = "draft"\n+++\n\nHello.\n\n## H1\n\nA *b*.\n\n'
+        "[Read more here](https://x.example/1)\n<!-- item: abc123abc123; also: def456def456 -->\n\n## H2\n"
+    )
+    again = parse_issue(text)
+    assert again == issue
+    assert dump_issue(again) == text
+
+
+def test_crlf_files_round_trip():
+    path = REPO / "issues" / "2017-06-26.md"
+    text = path.read_text(encoding="utf-8").replace("\n", "\r\n")
+    assert dump_issue(parse_issue(text)) == text
+
+
+@pytest.mark.parametrize(
+    ("text", "where", "what"),
+    [
+        ("title = 'x'\n", ":1:", "starts with a +++ line"),
+        ("+++\ntitle = 'x'\n", ":1:", "never closed"),
+        ("+++\ntitle = 'x\n+++\n", ":2:", "front matter"),
+        ("+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\nstatus = 'done'\n+++\n", ":6:", "status must be one of"),
+        ("+++\ntitle = 'x'\ndate = 'soon'\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n", ":3:", "date must be a date"),
+        ("+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\ncolour = 1\n+++\n", ":6:", "unknown front matter key 'colour'"),
+        ("+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\nIntro\n\n##   \n", ":10:", "headline is empty"),
+        ("+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\n+++\n", ":1:", "missing 'week_end'"),
+    ],
+)
+def test_malformed_files_name_the_line(text, where, what):
+    with pytest.raises(IssueFileError) as caught:
+        parse_issue(text, "issues/x.md")
+    assert caught.value.message.startswith("issues/x.md" + where), caught.value.message
+    assert what in caught.value.message
+
+
+def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
+    path = tmp_path / "issues" / "2017-07-03.md"
+    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    save_issue(issue, path)
+    save_issue(issue, path)
+    assert [p.name for p in path.parent.iterdir()] == ["2017-07-03.md"]

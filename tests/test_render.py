@@ -1,0 +1,157 @@
+"""Golden files for the rendered sample issues: a template change shows as a reviewable diff.
+
+Regenerate with `pytest tests/test_render.py --update-goldens` and review `git diff`.
+"""
+
+import re
+from pathlib import Path
+
+import feedparser
+import pytest
+
+from newsdesk.errors import TemplateProblem
+from newsdesk.issue import load_issue, save_issue
+from newsdesk.newsroom import Newsroom
+from newsdesk.render import GMAIL_CLIP_BYTES, Renderer
+
+GOLDEN = Path(__file__).parent / "golden"
+TEXT_OUTPUTS = ("email.txt", "post.md")
+HTML_OUTPUTS = ("email.html", "post.html", "post_body.html", "archive/index.html", "archive/feed.xml")
+
+
+def normalize_html(text: str) -> str:
+    text = re.sub(r">\s+<", "><", text)
+    return re.sub(r"\s+", " ", text).strip() + "\n"
+
+
+@pytest.fixture
+def rendered(newsroom_dir, tmp_path):
+    room = Newsroom.open(newsroom_dir)
+    renderer = Renderer(room)
+    out = {}
+    for name in ("2017-06-26", "2017-07-03"):
+        issue = load_issue(room.issues_dir / f"{name}.md")
+        out[name] = renderer.render_all(issue, tmp_path / "build" / name)
+    return out
+
+
+@pytest.mark.parametrize("issue", ["2017-06-26", "2017-07-03"])
+@pytest.mark.parametrize("output", TEXT_OUTPUTS + HTML_OUTPUTS)
+def test_golden(rendered, issue, output, request):
+    actual = (rendered[issue].out_dir / output).read_text(encoding="utf-8")
+    if output in HTML_OUTPUTS:
+        actual = normalize_html(actual)
+    golden = GOLDEN / issue / output
+    if request.config.getoption("--update-goldens"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(actual, encoding="utf-8")
+    assert golden.exists(), f"no golden file {golden}: run with --update-goldens"
+    assert actual == golden.read_text(encoding="utf-8")
+
+
+def test_render_writes_every_output_without_warnings(rendered):
+    result = rendered["2017-07-03"]
+    assert result.warnings == []
+    names = sorted(str(p.relative_to(result.out_dir)) for p in result.files)
+    assert names == sorted(["email.html", "email.txt", "post.html", "post_body.html", "post.md",
+                            "archive/index.html", "archive/feed.xml"])
+
+
+def test_email_fits_gmail_and_is_built_for_phones(rendered):
+    html = (rendered["2017-07-03"].out_dir / "email.html").read_text(encoding="utf-8")
+    assert len(html.encode()) < GMAIL_CLIP_BYTES
+    assert re.search(r'<meta name="color-scheme" content="light dark" ?/?>', html)
+    assert 'name="viewport"' in html and "@media only screen" in html
+    assert html.count("<h2") == 3 and "<h1" in html
+    assert "Unsubscribe</a>" in html
+    assert "河北省社会信用信息条例" in html
+    assert "fonts.googleapis" not in html
+
+
+def test_plaintext_is_wrapped_at_72_columns(rendered):
+    text = (rendered["2017-07-03"].out_dir / "email.txt").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        assert len(line) <= 72 or line.startswith(("Read more here: http", "Past issues:", "Unsubscribe:")), line
+    assert text.count("Read more here: https://") + text.count("Read more here: http://") == 3
+
+
+def test_archive_feed_parses_back_as_atom(rendered):
+    feed = feedparser.parse((rendered["2017-07-03"].out_dir / "archive" / "feed.xml").read_bytes())
+    assert feed.bozo == 0 and feed.version == "atom10"
+    assert [e.title for e in feed.entries] == [
+        "Social Credit Weekly News Summary – 3rd July 2017",
+        "Social Credit Weekly News Summary – 26th June 2017",
+    ]
+    assert feed.entries[0].id == "tag:socialcredit.example,2017-07-03:issue"
+    assert "Hebei" in feed.entries[0].content[0].value
+
+
+def test_archive_lists_issues_newest_first_and_never_drafts(rendered):
+    html = (rendered["2017-07-03"].out_dir / "archive" / "index.html").read_text(encoding="utf-8")
+    assert html.index("3rd July 2017") < html.index("26th June 2017")
+    assert "10th July 2017" not in html
+    assert html.count("Read More</a>") == 2
+
+
+def test_newsroom_templates_come_first(newsroom_dir, tmp_path):
+    (newsroom_dir / "templates" / "email.txt").write_text("Custom: {{ issue.title }}\n", encoding="utf-8")
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    assert Renderer(room).email_text(issue) == "Custom: Social Credit Weekly News Summary – 3rd July 2017\n"
+
+
+def test_defaults_work_in_a_newsroom_without_templates(newsroom_dir, tmp_path):
+    import shutil
+
+    shutil.rmtree(newsroom_dir / "templates")
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    assert "Eight ministries" in Renderer(room).email_html(issue)
+
+
+def test_template_errors_name_the_template_and_line(newsroom_dir, tmp_path):
+    (newsroom_dir / "templates" / "email.txt").write_text("ok\n{{ issue.title }\n", encoding="utf-8")
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "email.html").write_text("previous", encoding="utf-8")
+    with pytest.raises(TemplateProblem) as caught:
+        Renderer(room).render_all(issue, out)
+    assert "email.txt:2: template syntax error" in caught.value.message
+    assert (out / "email.html").read_text(encoding="utf-8") == "previous"  # nothing overwritten
+
+
+def test_undefined_variables_name_the_line(newsroom_dir):
+    (newsroom_dir / "templates" / "email.txt").write_text("a\nb\n{{ issue.colour }}\n", encoding="utf-8")
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    with pytest.raises(TemplateProblem, match=r"email.txt:3: template error: .*colour"):
+        Renderer(room).email_text(issue)
+
+
+def test_feed_text_is_escaped_everywhere(newsroom_dir, tmp_path):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.developments[0].headline = 'Evil <script>alert("x")</script> & co'
+    issue.developments[0].annotation = 'Text <img src=x onerror=alert(1)> [link](javascript:alert(1))'
+    save_issue(issue)
+    result = Renderer(room).render_all(load_issue(issue.path), tmp_path / "out")
+    for path in result.files:
+        if path.suffix == ".txt":
+            continue  # plain text shows the characters as they are: nothing there is active
+        text = path.read_text(encoding="utf-8")
+        assert "<script>alert" not in text, path
+        assert "<img src=x" not in text and 'href="javascript:' not in text, path
+    post_md = (tmp_path / "out" / "post.md").read_text(encoding="utf-8")
+    assert "## Evil &lt;script&gt;" in post_md
+
+
+def test_incomplete_issue_warns_and_strict_refuses(run, newsroom_dir):
+    result = run("render", "2017-07-10")
+    assert result.exit_code == 0
+    assert "warning: 2017-07-10: 0 of 3 developments" in result.output
+    strict = run("render", "2017-07-10", "--strict", "--out", str(newsroom_dir / "strict"))
+    assert strict.exit_code == 3
+    assert "not ready to render (--strict)" in strict.output
+    assert not (newsroom_dir / "strict").exists()
