@@ -132,6 +132,7 @@ class Renderer:
             "archive_url": f"{root}/archive/",
             "unsubscribe_url": unsubscribe,
             "recipient": None,
+            "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
             **extra,
         }
 
