@@ -1,0 +1,195 @@
+"""An editing session on one issue: what the desk does, without the screen.
+
+The desk (newsdesk.tui) is a thin layer over this class, so everything the editor can do
+is testable without a terminal: pick, unpick, replace, reorder, edit fields, save safely,
+and notice when the file changed on disk under us.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import Path
+
+from newsdesk.candidates import week_candidates
+from newsdesk.dates import Week, date_range
+from newsdesk.issue import Development, Issue, dump_issue, load_issue, save_issue
+from newsdesk.items import Item
+from newsdesk.newsroom import Newsroom
+from newsdesk.urls import is_http_url
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class SearchableItem:
+    """An item with its lower-cased search text computed once, for filter-as-you-type."""
+
+    item: Item
+    haystack: str
+
+    @classmethod
+    def of(cls, item: Item) -> SearchableItem:
+        return cls(item, f"{item.title}\n{item.summary_text}\n{item.source}".casefold())
+
+
+def filter_items(
+    items: list[SearchableItem],
+    text: str = "",
+    *,
+    source: str | None = None,
+    tag_sources: set[str] | None = None,
+) -> list[Item]:
+    """The items matching every word of ``text`` (title, summary, source), a source, a tag."""
+    words = text.casefold().split()
+    out = []
+    for entry in items:
+        item = entry.item
+        if source is not None and item.source != source:
+            continue
+        if tag_sources is not None and item.source not in tag_sources:
+            continue
+        if words and not all(word in entry.haystack for word in words):
+            continue
+        out.append(item)
+    return out
+
+
+class IssueChangedOnDisk(Exception):
+    """The issue file was changed by someone else since we last read or wrote it."""
+
+
+class DeskSession:
+    def __init__(self, newsroom: Newsroom, path: Path) -> None:
+        self.newsroom = newsroom
+        self.path = path
+        self.limit = newsroom.config.newsroom.developments
+        self.issue: Issue = load_issue(path)
+        self._disk_digest = _digest(path.read_bytes())
+        self.dirty = False
+
+    # Reading -------------------------------------------------------------
+
+    @property
+    def week(self) -> Week:
+        zone = self.newsroom.config.newsroom.zone
+        return Week(self.issue.week_start, self.issue.week_end, zone)
+
+    @property
+    def week_label(self) -> str:
+        return date_range(self.issue.week_start, self.issue.week_end)
+
+    def load_items(self, *, whole_store: bool = False) -> list[SearchableItem]:
+        """The week's candidates, or every stored item; newest first."""
+        if whole_store:
+            with self.newsroom.store() as store:
+                items = store.items()
+        else:
+            items = week_candidates(self.newsroom, self.issue.date).items
+        return [SearchableItem.of(item) for item in items]
+
+    def tags(self) -> dict[str, set[str]]:
+        """Each tag of sources.toml and the sources carrying it."""
+        found: dict[str, set[str]] = {}
+        for source in self.newsroom.config.sources:
+            for tag in source.tags:
+                found.setdefault(tag, set()).add(source.name)
+        return found
+
+    def picked_ids(self) -> set[str]:
+        return set(self.issue.item_ids())
+
+    def picked_label(self) -> str:
+        return f"{len(self.issue.developments)}/{self.limit} picked"
+
+    def missing(self) -> list[str]:
+        return self.issue.problems(self.limit)
+
+    # Changing ------------------------------------------------------------
+
+    def is_full(self) -> bool:
+        return len(self.issue.developments) >= self.limit
+
+    def pick(self, item: Item, replace: int | None = None) -> Development:
+        """Add ``item``; when the issue is full, ``replace`` names the pick (0-based) it replaces."""
+        if item.id in self.picked_ids():
+            raise ValueError("already picked")
+        development = Development(
+            headline=item.title, annotation="", read_more=item.url or "", item_id=item.id
+        )
+        if replace is not None:
+            self.issue.developments[replace] = development
+        elif self.is_full():
+            raise ValueError(f"the issue already has {self.limit} developments")
+        else:
+            self.issue.developments.append(development)
+        self.dirty = True
+        return development
+
+    def unpick(self, index: int) -> Development:
+        removed = self.issue.developments.pop(index)
+        self.dirty = True
+        return removed
+
+    def unpick_item(self, item_id: str) -> Development | None:
+        for index, development in enumerate(self.issue.developments):
+            if development.item_id == item_id:
+                return self.unpick(index)
+        return None
+
+    def move(self, index: int, offset: int) -> int:
+        """Move pick ``index`` up (-1) or down (+1); returns its new index."""
+        target = index + offset
+        picks = self.issue.developments
+        if not (0 <= index < len(picks) and 0 <= target < len(picks)):
+            return index
+        picks[index], picks[target] = picks[target], picks[index]
+        self.dirty = True
+        return target
+
+    def set_intro(self, text: str) -> None:
+        if text != self.issue.intro:
+            self.issue.intro = text
+            self.dirty = True
+
+    def set_field(self, index: int, name: str, value: str) -> None:
+        development = self.issue.developments[index]
+        if getattr(development, name) != value:
+            setattr(development, name, value)
+            self.dirty = True
+
+    @staticmethod
+    def link_problem(value: str) -> str | None:
+        if not value:
+            return "the read-more link is empty"
+        if not is_http_url(value):
+            return "the read-more link must be an http(s) URL"
+        return None
+
+    # Saving --------------------------------------------------------------
+
+    def changed_on_disk(self) -> bool:
+        try:
+            return _digest(self.path.read_bytes()) != self._disk_digest
+        except FileNotFoundError:
+            return True
+
+    def save(self, *, force: bool = False) -> bool:
+        """Write the issue if it changed; refuse to overwrite someone else's edit unless forced."""
+        if not self.dirty:
+            return False
+        if not force and self.changed_on_disk():
+            raise IssueChangedOnDisk(f"{self.path} changed on disk")
+        text = dump_issue(self.issue)
+        save_issue(self.issue, self.path)
+        self._disk_digest = _digest(text.encode("utf-8"))
+        self.dirty = False
+        return True
+
+    def reload(self) -> None:
+        """Take the file as it is on disk now, dropping unsaved changes."""
+        self.issue = load_issue(self.path)
+        self._disk_digest = _digest(self.path.read_bytes())
+        self.dirty = False

@@ -1,0 +1,1 @@
+"""The desk: newsdesk's terminal UI. The only package that imports Textual."""

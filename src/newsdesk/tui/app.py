@@ -1,0 +1,733 @@
+"""The desk: choose and annotate the week's developments, with the keyboard alone.
+
+A thin layer over newsdesk.session.DeskSession: the screen shows and edits; fetching,
+loading, rendering and saving are the core's, and slow IO runs in thread workers that
+report back with messages.
+"""
+
+from __future__ import annotations
+
+import copy
+import webbrowser
+from collections.abc import Iterable
+from pathlib import Path
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.screen import Screen
+from textual.timer import Timer
+from textual.validation import Function
+from textual.widgets import (
+    ContentSwitcher,
+    Footer,
+    Header,
+    Input,
+    Label,
+    OptionList,
+    Static,
+    TabbedContent,
+    TabPane,
+    TextArea,
+)
+from textual.widgets.option_list import Option
+
+from newsdesk.errors import NewsdeskError
+from newsdesk.fetch import FeedResult, FetchReport
+from newsdesk.fetch import fetch as run_fetch
+from newsdesk.items import Item
+from newsdesk.newsroom import Newsroom
+from newsdesk.render import Renderer
+from newsdesk.session import DeskSession, IssueChangedOnDisk, SearchableItem, filter_items
+from newsdesk.tui.candidate_list import CandidateList
+from newsdesk.tui.messages import (
+    FetchFailed,
+    FetchFinished,
+    FetchProgressed,
+    ItemsLoaded,
+    LoadFailed,
+    RenderFailed,
+    RenderFinished,
+)
+from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, ReportScreen
+from newsdesk.urls import is_http_url
+
+AUTOSAVE_SECONDS = 1.0  # after the last keystroke; the promise to the editor is 2 s
+DISK_CHECK_SECONDS = 1.0
+PREVIEW_SECONDS = 0.3
+
+
+class CandidatesPane(Horizontal):
+    BINDINGS = [
+        Binding("space,p", "app.toggle_pick", "Pick", id="pick"),
+        Binding("o", "app.open_link", "Open", id="open"),
+        Binding("slash", "app.focus_filter", "Filter", id="filter"),
+        Binding("s", "app.cycle_source", "Source", id="source"),
+        Binding("t", "app.cycle_tag", "Tag", show=False, id="tag"),
+        Binding("w", "app.toggle_week", "Week/all", show=False, id="week"),
+    ]
+
+
+class PicksList(OptionList):
+    BINDINGS = [
+        Binding("K,shift+up", "app.move_pick(-1)", "Move up", id="move-up"),
+        Binding("J,shift+down", "app.move_pick(1)", "Move down", id="move-down"),
+        Binding("x,delete", "app.unpick", "Unpick", id="unpick"),
+    ]
+
+
+class DeskApp(App[None]):
+    """newsdesk's desk."""
+
+    TITLE = "newsdesk"
+    CSS_PATH = "desk.tcss"
+    BINDINGS = [
+        Binding("c", "show_tab('candidates')", "Candidates", show=False, id="candidates"),
+        Binding("e", "show_tab('issue')", "Issue", id="issue"),
+        Binding("v", "show_tab('preview')", "Preview", show=False, id="preview"),
+        Binding("f", "fetch", "Fetch", id="fetch"),
+        Binding("r", "report", "Report", show=False, id="report"),
+        Binding("R", "render", "Render", id="render"),
+        Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("q", "quit_desk", "Quit", id="quit"),
+        Binding("escape", "leave_field", "Leave field", show=False),
+    ]
+
+    def __init__(self, newsroom: Newsroom, issue_path: Path, *, blink: bool = True) -> None:
+        super().__init__()
+        self.room = newsroom
+        self.session = DeskSession(newsroom, issue_path)
+        self.renderer = Renderer(newsroom)
+        self.blink = blink
+        self.all_items: list[SearchableItem] = []
+        self.loaded = False
+        self.whole_store = False
+        self.source_filter: str | None = None
+        self.tag_filter: str | None = None
+        self.editing: int | None = None  # the pick being edited; None is the intro
+        self.fetching: str | None = None
+        self.last_report: FetchReport | None = None
+        self.last_fetch_error: str | None = None
+        self.save_state = "saved"
+        self.conflict_open = False
+        self._save_timer: Timer | None = None
+        self._preview_timer: Timer | None = None
+
+    # Layout ----------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Header(show_clock=False, icon="✎")
+        with TabbedContent(initial="candidates", id="tabs"):
+            with TabPane("Candidates", id="candidates"):
+                with CandidatesPane():
+                    with Vertical(id="list-side"):
+                        yield Input(
+                            placeholder="Filter: words in the title, summary or source  (/)",
+                            id="filter",
+                        )
+                        yield Static(id="list-status")
+                        yield CandidateList(self.room.config.newsroom.zone, id="candidate-list")
+                    with VerticalScroll(id="item-preview"):
+                        yield Static(id="item-body")
+            with TabPane("Issue", id="issue"):
+                with Horizontal():
+                    with Vertical(id="picks-side"):
+                        yield PicksList(id="picks")
+                        yield Static(id="missing")
+                    with ContentSwitcher(initial="intro-editor", id="editor"):
+                        with Vertical(id="intro-editor"):
+                            yield Label("Intro", classes="field-label")
+                            yield TextArea(id="intro", soft_wrap=True)
+                        with Vertical(id="pick-editor"):
+                            yield Label("Headline", classes="field-label")
+                            yield Input(id="headline")
+                            yield Label("Annotation (Markdown)", classes="field-label")
+                            yield TextArea(id="annotation", soft_wrap=True)
+                            yield Label("Read-more link", classes="field-label")
+                            yield Input(
+                                id="link",
+                                validators=[Function(is_http_url, "The link must be an http(s) URL")],
+                            )
+                            yield Static(id="link-problem")
+                            yield Static(id="pick-source")
+            with TabPane("Preview", id="preview"):
+                with VerticalScroll(id="preview-scroll"):
+                    yield Static(id="issue-preview")
+        yield Static(id="status")
+        yield Footer(compact=True)
+
+    def on_mount(self) -> None:
+        self.title = self.session.issue.title
+        self.sub_title = f"{self.session.week_label} · {self.room.root.name}"
+        if not self.blink:
+            for widget in self.query(Input):
+                widget.cursor_blink = False
+            for area in self.query(TextArea):
+                area.cursor_blink = False
+        self.query_one(CandidateList).focus()
+        self.refresh_issue_views()
+        self.show_editor(None)
+        self.set_interval(DISK_CHECK_SECONDS, self.check_disk)
+        self.load_items()
+
+    # Loading candidates ------------------------------------------------------
+
+    @work(thread=True, exclusive=True, group="load", exit_on_error=False)
+    def load_items(self) -> None:
+        try:
+            items = self.session.load_items(whole_store=self.whole_store)
+        except NewsdeskError as error:
+            self.post_message(LoadFailed(error.message))
+            return
+        self.post_message(ItemsLoaded(items))
+
+    @on(ItemsLoaded)
+    def items_loaded(self, message: ItemsLoaded) -> None:
+        self.all_items = message.items
+        self.loaded = True
+        self.apply_filter()
+
+    @on(LoadFailed)
+    def load_failed(self, message: LoadFailed) -> None:
+        self.notify(message.error, title="Cannot load candidates", severity="error", timeout=10)
+
+    def apply_filter(self) -> None:
+        listing = self.query_one(CandidateList)
+        tag_sources = self.session.tags().get(self.tag_filter) if self.tag_filter else None
+        shown = filter_items(
+            self.all_items,
+            self.query_one("#filter", Input).value,
+            source=self.source_filter,
+            tag_sources=tag_sources,
+        )
+        if not self.all_items:
+            listing.empty_text = (
+                "No items in this week yet: press f to fetch your sources."
+                if not self.whole_store
+                else "The store is empty: press f to fetch your sources."
+            )
+        else:
+            listing.empty_text = "Nothing matches the filter."
+        listing.set_items(shown, self.session.picked_ids(), keep=listing.current)
+        self.refresh_list_status(len(shown))
+
+    def refresh_list_status(self, shown: int | None = None) -> None:
+        listing = self.query_one(CandidateList)
+        shown = len(listing.items) if shown is None else shown
+        scope = "all stored items" if self.whole_store else f"week of {self.session.week_label}"
+        parts = [f"{shown} of {len(self.all_items)} candidates" if self.loaded else "loading…", scope]
+        if self.source_filter:
+            parts.append(f"source: {self.source_filter}")
+        if self.tag_filter:
+            parts.append(f"tag: {self.tag_filter}")
+        self.query_one("#list-status", Static).update(" · ".join(parts))
+
+    @on(Input.Changed, "#filter")
+    def filter_changed(self) -> None:
+        self.apply_filter()
+
+    @on(Input.Submitted, "#filter")
+    def filter_submitted(self) -> None:
+        self.query_one(CandidateList).focus()
+
+    @on(CandidateList.Highlighted)
+    def show_item(self, message: CandidateList.Highlighted) -> None:
+        self.query_one("#item-body", Static).update(self.item_text(message.item))
+        self.query_one("#item-preview", VerticalScroll).scroll_home(animate=False)
+
+    def item_text(self, item: Item | None) -> Text:
+        if item is None:
+            return Text("Select an item to read it here.", style="dim")
+        zone = self.room.config.newsroom.zone
+        text = Text()
+        text.append(item.title + "\n", style="bold")
+        when = item.published.astimezone(zone).strftime("%a %d %b %Y, %H:%M") if item.published else "undated"
+        text.append(f"{item.source} · {when}\n", style="dim")
+        if item.url:
+            text.append(item.url + "\n", style="underline")
+        if item.id in self.session.picked_ids():
+            text.append("✓ picked for this issue\n", style="bold green")
+        text.append("\n")
+        text.append(item.summary_text or "(no summary)")
+        return text
+
+    # Picking -----------------------------------------------------------------
+
+    def action_toggle_pick(self) -> None:
+        item = self.query_one(CandidateList).current
+        if item is None:
+            return
+        if item.id in self.session.picked_ids():
+            self.session.unpick_item(item.id)
+            self.notify(f"Unpicked: {item.title}")
+            self.after_change()
+        else:
+            self.pick(item)
+
+    @on(CandidateList.Chosen)
+    def chosen(self, message: CandidateList.Chosen) -> None:
+        if message.item.id in self.session.picked_ids():
+            index = self.session.issue.item_ids().index(message.item.id)
+            self.edit_pick(index)
+        else:
+            self.pick(message.item, then_edit=True)
+
+    def pick(self, item: Item, *, then_edit: bool = False) -> None:
+        def done(index: int | None) -> None:
+            if then_edit and index is not None:
+                self.edit_pick(index)
+
+        if not self.session.is_full():
+            self.session.pick(item)
+            self.notify(f"Picked: {item.title}")
+            self.after_change()
+            done(len(self.session.issue.developments) - 1)
+            return
+
+        def replace(choice: int | None) -> None:
+            if choice is None:
+                return
+            self.session.pick(item, replace=choice)
+            self.notify(f"Replaced pick {choice + 1} with: {item.title}")
+            self.after_change()
+            done(choice)
+
+        self.push_screen(ReplaceScreen(item.title, self.session.issue.developments), replace)
+
+    def action_unpick(self) -> None:
+        if self.editing is None:
+            return
+        removed = self.session.unpick(self.editing)
+        self.notify(f"Unpicked: {removed.headline}")
+        self.editing = None
+        self.after_change()
+        self.show_editor(None)
+
+    def action_move_pick(self, offset: int) -> None:
+        if self.editing is None:
+            return
+        self.editing = self.session.move(self.editing, offset)
+        self.after_change()
+        self.query_one(PicksList).highlighted = self.editing + 1
+
+    def edit_pick(self, index: int) -> None:
+        self.query_one(TabbedContent).active = "issue"
+        self.refresh_issue_views()
+        self.query_one(PicksList).highlighted = index + 1
+        self.show_editor(index)
+        self.query_one("#headline", Input).focus()
+
+    # The issue pane ----------------------------------------------------------
+
+    def refresh_issue_views(self) -> None:
+        picks = self.query_one(PicksList)
+        highlighted = picks.highlighted
+        options = [Option(self.intro_label(), id="intro")]
+        for number, development in enumerate(self.session.issue.developments, start=1):
+            options.append(Option(self.pick_label(number, development), id=f"pick-{number - 1}"))
+        for number in range(len(self.session.issue.developments) + 1, self.session.limit + 1):
+            options.append(Option(Text(f"{number}. (empty: pick a candidate)", style="dim"), disabled=True))
+        picks.set_options(options)
+        if highlighted is not None:
+            picks.highlighted = min(highlighted, len(self.session.issue.developments))
+        missing = self.session.missing()
+        self.query_one("#missing", Static).update(
+            Text("Missing:\n" + "\n".join(f"• {m}" for m in missing), style="yellow")
+            if missing
+            else Text("Complete: ready to render.", style="green")
+        )
+        self.refresh_status()
+
+    def intro_label(self) -> Text:
+        label = Text("Intro")
+        if not self.session.issue.intro.strip():
+            label.append("  ⚠ empty", style="yellow")
+        return label
+
+    @staticmethod
+    def pick_label(number: int, development) -> Text:
+        label = Text(f"{number}. {development.headline or '(no headline)'}")
+        problems = development.problems()
+        if problems:
+            label.append("  ⚠ " + ", ".join(p.split(":")[0] for p in problems), style="yellow")
+        else:
+            label.append("  ✓", style="green")
+        return label
+
+    @on(OptionList.OptionHighlighted, "#picks")
+    def pick_highlighted(self, event: OptionList.OptionHighlighted) -> None:
+        option_id = event.option.id or ""
+        self.show_editor(int(option_id.split("-")[1]) if option_id.startswith("pick-") else None)
+
+    @on(OptionList.OptionSelected, "#picks")
+    def pick_selected(self, event: OptionList.OptionSelected) -> None:
+        if self.editing is None:
+            self.query_one("#intro", TextArea).focus()
+        else:
+            self.query_one("#headline", Input).focus()
+
+    def show_editor(self, index: int | None) -> None:
+        """Load the intro or pick ``index`` into the editor without marking anything changed."""
+        self.editing = index
+        switcher = self.query_one("#editor", ContentSwitcher)
+        if index is None or index >= len(self.session.issue.developments):
+            self.editing = None
+            switcher.current = "intro-editor"
+            intro = self.query_one("#intro", TextArea)
+            if intro.text != self.session.issue.intro:
+                with self.prevent(TextArea.Changed):
+                    intro.load_text(self.session.issue.intro)
+            return
+        switcher.current = "pick-editor"
+        development = self.session.issue.developments[index]
+        with self.prevent(Input.Changed, TextArea.Changed):
+            self.query_one("#headline", Input).value = development.headline
+            annotation = self.query_one("#annotation", TextArea)
+            if annotation.text != development.annotation:
+                annotation.load_text(development.annotation)
+            self.query_one("#link", Input).value = development.read_more
+        self.show_link_problem(development.read_more)
+        source = ""
+        if development.item_id:
+            source = f"From item {development.item_id}"
+            if development.also:
+                source += f"; also reported by {', '.join(development.also)}"
+        self.query_one("#pick-source", Static).update(Text(source, style="dim"))
+
+    def show_link_problem(self, value: str) -> None:
+        problem = DeskSession.link_problem(value)
+        self.query_one("#link-problem", Static).update(Text(problem or "", style="red"))
+
+    @on(TextArea.Changed, "#intro")
+    def intro_changed(self, event: TextArea.Changed) -> None:
+        self.session.set_intro(event.text_area.text)
+        self.after_change(refresh_list=False)
+
+    @on(Input.Changed, "#headline")
+    def headline_changed(self, event: Input.Changed) -> None:
+        self.edit_field("headline", event.value)
+
+    @on(TextArea.Changed, "#annotation")
+    def annotation_changed(self, event: TextArea.Changed) -> None:
+        self.edit_field("annotation", event.text_area.text)
+
+    @on(Input.Changed, "#link")
+    def link_changed(self, event: Input.Changed) -> None:
+        self.show_link_problem(event.value.strip())
+        self.edit_field("read_more", event.value.strip())
+
+    def edit_field(self, name: str, value: str) -> None:
+        if self.editing is None or self.editing >= len(self.session.issue.developments):
+            return
+        self.session.set_field(self.editing, name, value)
+        self.after_change(refresh_list=False)
+
+    def after_change(self, *, refresh_list: bool = True) -> None:
+        """Every change: update what shows it, and schedule the autosave and preview."""
+        if refresh_list:
+            listing = self.query_one(CandidateList)
+            listing.set_picked(self.session.picked_ids())
+            self.show_item(CandidateList.Highlighted(listing.current))
+        self.refresh_issue_views()
+        self.schedule_save()
+        self.schedule_preview()
+
+    # Saving ------------------------------------------------------------------
+
+    def schedule_save(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        self.save_state = "unsaved"
+        self.refresh_status()
+        self._save_timer = self.set_timer(AUTOSAVE_SECONDS, self.autosave)
+
+    def autosave(self) -> bool:
+        """Save now. The file is tiny and the write atomic, so it runs here, in order."""
+        self._save_timer = None
+        try:
+            self.session.save()
+        except IssueChangedOnDisk:
+            self.ask_about_conflict()
+            return False
+        except OSError as error:
+            self.save_state = "NOT SAVED"
+            self.notify(f"Cannot save {self.session.path}: {error.strerror}", severity="error", timeout=10)
+            self.refresh_status()
+            return False
+        self.save_state = "saved"
+        self.refresh_status()
+        return True
+
+    def check_disk(self) -> None:
+        """Notice edits made in another editor; never overwrite them silently."""
+        if self.conflict_open or not self.session.changed_on_disk():
+            return
+        if not self.session.path.exists():
+            self.notify(f"{self.session.path} was deleted; it will be written again on the next change.", severity="warning")
+            self.session.dirty = True
+            self.schedule_save()
+            return
+        if self.session.dirty:
+            self.ask_about_conflict()
+        else:
+            self.reload_issue("The issue file changed on disk: reloaded.")
+
+    def reload_issue(self, note: str) -> None:
+        try:
+            self.session.reload()
+        except NewsdeskError as error:
+            self.notify(error.message, title="Cannot reload the issue file", severity="error", timeout=10)
+            return
+        self.notify(note)
+        self.after_change(refresh_list=True)
+        self.save_state = "saved"
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        self.show_editor(self.editing)
+        self.refresh_status()
+
+    def ask_about_conflict(self) -> None:
+        if self.conflict_open:
+            return
+        self.conflict_open = True
+        self.save_state = "NOT SAVED: file changed on disk"
+        self.refresh_status()
+
+        def decided(choice: str | None) -> None:
+            self.conflict_open = False
+            if choice == "reload":
+                self.reload_issue("Reloaded the file from disk.")
+            elif choice == "overwrite":
+                self.session.save(force=True)
+                self.save_state = "saved"
+                self.notify("Saved the desk's version over the file.")
+                self.refresh_status()
+
+        self.push_screen(ConflictScreen(str(self.session.path)), decided)
+
+    def action_quit_desk(self) -> None:
+        if self._save_timer is not None:
+            self._save_timer.stop()
+        if self.session.dirty and not self.autosave():
+            return  # the conflict screen asks first
+        self.exit()
+
+    # Preview and render ---------------------------------------------------------
+
+    def schedule_preview(self) -> None:
+        if self._preview_timer is not None:
+            self._preview_timer.stop()
+        self._preview_timer = self.set_timer(PREVIEW_SECONDS, self.refresh_preview)
+
+    def refresh_preview(self) -> None:
+        try:
+            text = Text(self.renderer.email_text(self.session.issue))
+        except NewsdeskError as error:
+            text = Text(error.message, style="red")
+        self.query_one("#issue-preview", Static).update(text)
+
+    @on(TabbedContent.TabActivated)
+    def tab_activated(self, event: TabbedContent.TabActivated) -> None:
+        if event.pane.id == "preview":
+            self.refresh_preview()
+        elif event.pane.id == "issue":
+            self.refresh_issue_views()
+
+    def action_render(self) -> None:
+        if self.session.dirty:
+            self.autosave()
+        self.notify("Rendering…")
+        self.render_worker(copy.deepcopy(self.session.issue))
+
+    @work(thread=True, exclusive=True, group="render", exit_on_error=False)
+    def render_worker(self, issue) -> None:
+        try:
+            out = self.room.root / "build" / issue.name
+            rendered = Renderer(self.room).render_all(issue, out)
+        except NewsdeskError as error:
+            self.post_message(RenderFailed(error.message))
+            return
+        self.post_message(RenderFinished(rendered))
+
+    @on(RenderFinished)
+    def render_finished(self, message: RenderFinished) -> None:
+        rendered = message.rendered
+        try:
+            where = rendered.out_dir.relative_to(self.room.root)
+        except ValueError:
+            where = rendered.out_dir
+        note = f"Wrote {len(rendered.files)} files to {where}/: " + ", ".join(
+            str(p.relative_to(rendered.out_dir)) for p in rendered.files
+        )
+        if rendered.warnings:
+            note += "\nWarnings: " + "; ".join(rendered.warnings)
+        self.notify(note, title="Rendered", severity="warning" if rendered.warnings else "information", timeout=12)
+
+    @on(RenderFailed)
+    def render_failed(self, message: RenderFailed) -> None:
+        self.notify(message.error, title="Render failed", severity="error", timeout=12)
+
+    # Fetching ----------------------------------------------------------------
+
+    def action_fetch(self) -> None:
+        if self.fetching is not None:
+            self.notify("A fetch is already running.")
+            return
+        total = len(self.room.config.enabled_sources)
+        if not total:
+            self.notify("sources.toml has no enabled sources.", severity="warning")
+            return
+        self.fetching = f"fetching 0/{total}"
+        self.refresh_status()
+        self.fetch_worker(total)
+
+    @work(thread=True, exclusive=True, group="fetch", exit_on_error=False)
+    def fetch_worker(self, total: int) -> None:
+        done = 0
+
+        def progressed(result: FeedResult) -> None:
+            nonlocal done
+            done += 1
+            self.post_message(FetchProgressed(result, done, total))
+
+        try:
+            report = run_fetch(self.room, on_result=progressed)
+        except NewsdeskError as error:
+            self.post_message(FetchFailed(error.message))
+            return
+        except Exception as error:  # the desk must survive anything a fetch throws
+            self.post_message(FetchFailed(f"{type(error).__name__}: {error}"))
+            return
+        self.post_message(FetchFinished(report))
+
+    @on(FetchProgressed)
+    def fetch_progressed(self, message: FetchProgressed) -> None:
+        self.fetching = f"fetching {message.done}/{message.total}: {message.result.source}"
+        self.refresh_status()
+
+    @on(FetchFinished)
+    def fetch_finished(self, message: FetchFinished) -> None:
+        report = message.report
+        self.fetching = None
+        self.last_report, self.last_fetch_error = report, None
+        new = sum(r.new for r in report.results)
+        failed = len(report.failed)
+        note = f"{new} new items from {len(report.results) - failed} sources"
+        if failed:
+            note += f"; {failed} failed (press r for the report)"
+        self.notify(note, title="Fetch finished", severity="warning" if failed else "information")
+        self.refresh_status()
+        self.load_items()
+
+    @on(FetchFailed)
+    def fetch_failed(self, message: FetchFailed) -> None:
+        self.fetching = None
+        self.last_fetch_error = message.error
+        self.notify(message.error, title="Fetch failed", severity="error", timeout=10)
+        self.refresh_status()
+
+    def action_report(self) -> None:
+        self.push_screen(ReportScreen(self.last_report, self.last_fetch_error))
+
+    # Filters and navigation -------------------------------------------------------
+
+    def action_focus_filter(self) -> None:
+        self.query_one(TabbedContent).active = "candidates"
+        self.query_one("#filter", Input).focus()
+
+    def action_cycle_source(self) -> None:
+        names = [None, *(s.name for s in self.room.config.sources)]
+        self.source_filter = names[(names.index(self.source_filter) + 1) % len(names)]
+        self.notify(f"Source: {self.source_filter or 'all'}")
+        self.apply_filter()
+
+    def action_cycle_tag(self) -> None:
+        tags = [None, *sorted(self.session.tags())]
+        self.tag_filter = tags[(tags.index(self.tag_filter) + 1) % len(tags)]
+        self.notify(f"Tag: {self.tag_filter or 'all'}")
+        self.apply_filter()
+
+    def action_toggle_week(self) -> None:
+        self.whole_store = not self.whole_store
+        self.notify("Showing all stored items" if self.whole_store else f"Showing the week of {self.session.week_label}")
+        self.refresh_list_status()
+        self.load_items()
+
+    def action_open_link(self) -> None:
+        item = self.query_one(CandidateList).current
+        if item is None or not item.url:
+            self.notify("This item has no link.", severity="warning")
+            return
+        try:
+            browser = webbrowser.get()
+        except webbrowser.Error:
+            self.notify(f"No browser found here. The link: {item.url}", severity="warning", timeout=15)
+            return
+        if isinstance(browser, webbrowser.GenericBrowser) and not isinstance(browser, webbrowser.BackgroundBrowser):
+            with self.suspend():  # a terminal browser needs the terminal
+                browser.open(item.url)
+        else:
+            self.open_url(item.url)
+        self.notify(f"Opened {item.url}")
+
+    def action_show_tab(self, tab: str) -> None:
+        self.query_one(TabbedContent).active = tab
+        if tab == "candidates":
+            self.query_one(CandidateList).focus()
+        elif tab == "issue":
+            self.query_one(PicksList).focus()
+        else:
+            self.query_one("#preview-scroll").focus()
+
+    def action_leave_field(self) -> None:
+        focused = self.focused
+        if isinstance(focused, (Input, TextArea)):
+            if focused.id == "filter":
+                self.query_one(CandidateList).focus()
+            else:
+                self.query_one(PicksList).focus()
+
+    def action_help(self) -> None:
+        self.push_screen(HelpScreen())
+
+    # Status and commands -------------------------------------------------------
+
+    def refresh_status(self) -> None:
+        parts = [self.session.picked_label()]
+        missing = self.session.missing()
+        if missing:
+            parts.append(f"{len(missing)} to do")
+        parts.append(self.save_state)
+        if self.fetching:
+            parts.append(self.fetching)
+        status = self.query_one("#status", Static)
+        status.update(" · ".join(parts))
+        status.set_class(self.save_state.startswith("NOT"), "-error")
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        commands = [
+            ("Candidates", "Show the week's candidate items (c)", lambda: self.action_show_tab("candidates")),
+            ("Issue", "Edit the intro, picks and annotations (e)", lambda: self.action_show_tab("issue")),
+            ("Preview", "The issue as subscribers will read it (v)", lambda: self.action_show_tab("preview")),
+            ("Pick or unpick", "Pick the selected candidate, or unpick it (space)", self.action_toggle_pick),
+            ("Open link", "Open the selected candidate's link in the browser (o)", self.action_open_link),
+            ("Filter", "Filter candidates as you type (/)", self.action_focus_filter),
+            ("Source filter", "Cycle through the sources (s)", self.action_cycle_source),
+            ("Tag filter", "Cycle through the tags (t)", self.action_cycle_tag),
+            ("Week or all", "Include items outside the week window (w)", self.action_toggle_week),
+            ("Move pick up", "Move the selected pick up (K)", lambda: self.action_move_pick(-1)),
+            ("Move pick down", "Move the selected pick down (J)", lambda: self.action_move_pick(1)),
+            ("Unpick", "Remove the selected pick from the issue (x)", self.action_unpick),
+            ("Fetch", "Fetch every source in the background (f)", self.action_fetch),
+            ("Fetch report", "The last fetch, source by source (r)", self.action_report),
+            ("Render", "Render the email, post and archive (R)", self.action_render),
+            ("Save", "Save the issue now (it also saves by itself)", self.autosave),
+            ("Help", "Every key of the desk (?)", self.action_help),
+            ("Save and quit", "Save the issue and leave the desk (q)", self.action_quit_desk),
+        ]
+        for title, help_text, callback in commands:
+            yield SystemCommand(title, help_text, callback)

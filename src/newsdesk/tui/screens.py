@@ -1,0 +1,168 @@
+"""The desk's modal screens: help, replacing a pick, a changed file, the fetch report."""
+
+from __future__ import annotations
+
+from rich.table import Table
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.screen import ModalScreen
+from textual.widgets import Label, OptionList, Static
+from textual.widgets.option_list import Option
+
+from newsdesk.fetch import FetchReport
+from newsdesk.issue import Development
+
+HELP = [
+    ("Anywhere", [
+        ("c", "Candidates: the week's items"),
+        ("e", "Issue: intro, picks and annotations"),
+        ("v", "Preview: the issue as subscribers read it"),
+        ("f", "Fetch the sources now (in the background)"),
+        ("r", "The last fetch's report, source by source"),
+        ("R", "Render every output (email, post, archive)"),
+        ("?", "This help"),
+        ("ctrl+p", "Command palette: every action by name"),
+        ("escape", "Leave a text field"),
+        ("q", "Save and quit"),
+    ]),
+    ("Candidates", [
+        ("up / down / j / k", "Move; the preview shows the item"),
+        ("space / p", "Pick or unpick the item"),
+        ("enter", "Pick the item and annotate it"),
+        ("o", "Open the item's link in the browser"),
+        ("/", "Filter as you type (title, summary, source)"),
+        ("s / t", "Cycle the source / tag filter"),
+        ("w", "Include items outside the week"),
+    ]),
+    ("Issue", [
+        ("up / down", "Choose the intro or a pick"),
+        ("enter", "Edit it"),
+        ("K / J", "Move the pick up / down"),
+        ("x / delete", "Unpick it"),
+    ]),
+]
+
+
+class HelpScreen(ModalScreen[None]):
+    BINDINGS = [Binding("escape,q,question_mark", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    HelpScreen { align: center middle; }
+    HelpScreen > VerticalScroll { width: 72; max-height: 90%; border: thick $accent; background: $panel; padding: 0 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text("newsdesk keys", style="bold"))
+            for title, rows in HELP:
+                table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True)
+                table.add_column(width=18, style="bold")
+                table.add_column()
+                for key, what in rows:
+                    table.add_row(key, what)
+                yield Static(table)
+            yield Static(Text("Changes are saved automatically. Press escape to close.", style="dim"))
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)
+
+
+class ReplaceScreen(ModalScreen[int | None]):
+    """The issue is full: which pick should the new item replace?"""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    ReplaceScreen { align: center middle; }
+    ReplaceScreen > Vertical { width: 80; height: auto; border: thick $warning; background: $panel; padding: 1; }
+    ReplaceScreen OptionList { height: auto; max-height: 12; }
+    """
+
+    def __init__(self, title: str, picks: list[Development]) -> None:
+        super().__init__()
+        self.new_title = title
+        self.picks = picks
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"The issue is full. Replace which pick with “{self.new_title}”?")
+            yield OptionList(
+                *[Option(f"{n}. {d.headline}", id=str(n - 1)) for n, d in enumerate(self.picks, 1)],
+                Option("Cancel: keep the picks as they are", id="cancel"),
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(None if event.option.id == "cancel" else int(event.option.id or 0))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ConflictScreen(ModalScreen[str]):
+    """The issue file changed on disk while the desk had unsaved changes."""
+
+    BINDINGS = [Binding("escape", "choose('later')", "Decide later")]
+    DEFAULT_CSS = """
+    ConflictScreen { align: center middle; }
+    ConflictScreen > Vertical { width: 80; height: auto; border: thick $error; background: $panel; padding: 1; }
+    ConflictScreen OptionList { height: auto; }
+    """
+
+    def __init__(self, path: str) -> None:
+        super().__init__()
+        self.path = path
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(f"{self.path} was changed outside the desk, and the desk has unsaved changes.")
+            yield OptionList(
+                Option("Reload the file from disk (drop the desk's unsaved changes)", id="reload"),
+                Option("Keep the desk's version (overwrite the file)", id="overwrite"),
+                Option("Decide later (autosave pauses)", id="later"),
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        self.dismiss(event.option.id or "later")
+
+    def action_choose(self, choice: str) -> None:
+        self.dismiss(choice)
+
+
+class ReportScreen(ModalScreen[None]):
+    """The last fetch's report, one line per source."""
+
+    BINDINGS = [Binding("escape,q,r", "dismiss", "Close")]
+    DEFAULT_CSS = """
+    ReportScreen { align: center middle; }
+    ReportScreen > VerticalScroll { width: 90%; max-height: 80%; border: thick $accent; background: $panel; padding: 0 1; }
+    """
+
+    def __init__(self, report: FetchReport | None, error: str | None = None) -> None:
+        super().__init__()
+        self.report = report
+        self.error = error
+
+    def compose(self) -> ComposeResult:
+        with VerticalScroll():
+            yield Static(Text("Fetch report", style="bold"))
+            if self.error:
+                yield Static(Text(self.error, style="bold red"))
+            if self.report is None:
+                if not self.error:
+                    yield Static("No fetch has run in this session yet: press f to fetch.")
+                return
+            for result in self.report.results:
+                style = "red" if result.failed else ("green" if result.new else "")
+                mark = "✗" if result.failed else "✓"
+                yield Static(Text(f"{mark} {result.line()}", style=style))
+            new = sum(r.new for r in self.report.results)
+            yield Static(
+                Text(
+                    f"{len(self.report.results) - len(self.report.failed)} of {len(self.report.results)} "
+                    f"sources fetched, {new} new items in {self.report.seconds:.1f} s",
+                    style="dim",
+                )
+            )
+
+    def action_dismiss(self) -> None:
+        self.dismiss(None)
