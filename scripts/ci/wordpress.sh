@@ -32,7 +32,9 @@ fi
 
 # 1. Packages. policy-rc.d keeps apt from starting apache2 and MariaDB as services: we
 #    start what we need ourselves, as the right user, on loopback only.
-if ! command -v mariadbd >/dev/null || ! command -v php >/dev/null || [[ ! -f $WP/wp-load.php ]]; then
+# The theme: without one (it is only a Recommends) every public page is empty.
+THEME=$WP/wp-content/themes/twentytwentythree
+if ! command -v mariadbd >/dev/null || ! command -v php >/dev/null || [[ ! -f $WP/wp-load.php ]] || [[ ! -d $THEME ]]; then
     export DEBIAN_FRONTEND=noninteractive
     made_policy=0
     if [[ ! -e /usr/sbin/policy-rc.d ]]; then
@@ -42,7 +44,7 @@ if ! command -v mariadbd >/dev/null || ! command -v php >/dev/null || [[ ! -f $W
     fi
     apt-get -o DPkg::Lock::Timeout=600 -y -q update >/dev/null
     apt-get -o DPkg::Lock::Timeout=600 -y -q install --no-install-recommends \
-        wordpress php-cli php-mysql mariadb-server curl >/dev/null
+        wordpress wordpress-theme-twentytwentythree php-cli php-mysql mariadb-server curl >/dev/null
     if [[ $made_policy == 1 ]]; then rm -f /usr/sbin/policy-rc.d; fi
 fi
 
