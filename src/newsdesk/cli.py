@@ -289,3 +289,7 @@ def _relative(path: Path) -> str:
 
 def main() -> None:
     cli(prog_name="newsdesk")
+
+
+from newsdesk.cli_publish import publish as _publish  # noqa: E402  (it imports this module)
+cli.add_command(_publish)

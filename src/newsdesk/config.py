@@ -85,6 +85,32 @@ class Source:
     enabled: bool = doc("Set to false to stop fetching it without deleting it.", True)
 
 
+BLOG_KINDS = ("static", "wordpress")
+WORDPRESS_STATUSES = ("publish", "draft")
+
+
+@dataclass(frozen=True)
+class Blog:
+    """``[[blogs]]``: one place `newsdesk publish` puts each issue. None configured: a
+    static site in ``site/``."""
+
+    name: str = doc("A unique name, for `newsdesk publish --target NAME`.")
+    kind: str = doc('"static" (a folder of HTML, no server needed) or "wordpress" (its REST API).', "static")
+    path: str = doc("static: the site's folder, relative to the newsroom.", "site")
+    url: str = doc("wordpress: the site's address, e.g. https://blog.example.org.", "")
+    user: str = doc("wordpress: the user that owns the application password.", "")
+    password_env: str = doc(
+        "wordpress: the environment variable holding the application password (never the password itself).",
+        "NEWSDESK_WORDPRESS_PASSWORD",
+    )
+    status: str = doc('wordpress: "publish" (public at once) or "draft" (for a last look in WordPress).', "publish")
+    categories: tuple[str, ...] = doc("wordpress: category names, created when missing.", ())
+    tags: tuple[str, ...] = doc("wordpress: tag names, created when missing.", ())
+
+
+DEFAULT_BLOG = Blog(name="site", kind="static", path="site")
+
+
 @dataclass(frozen=True)
 class Config:
     """The whole of sources.toml."""
@@ -92,6 +118,7 @@ class Config:
     newsroom: NewsroomSettings = field(default_factory=NewsroomSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
     sources: tuple[Source, ...] = ()
+    blogs: tuple[Blog, ...] = ()
     path: Path | None = None
 
     @property
@@ -100,6 +127,11 @@ class Config:
 
     def source(self, name: str) -> Source | None:
         return next((s for s in self.sources if s.name == name), None)
+
+    @property
+    def blog_targets(self) -> tuple[Blog, ...]:
+        """Where `newsdesk publish` goes: the [[blogs]], or else a static site in site/."""
+        return self.blogs or (DEFAULT_BLOG,)
 
 
 _TABLES: dict[str, type] = {"newsroom": NewsroomSettings, "fetch": FetchSettings}
@@ -163,7 +195,7 @@ def _check_type(value: Any, kind: Any) -> Any:
 
 def _build(cls: type, data: dict[str, Any], where: str, fail: Any) -> Any:
     hints = typing.get_type_hints(cls)
-    names = {f.name for f in dataclasses.fields(cls) if f.init and f.name != "path"}
+    names = {f.name for f in dataclasses.fields(cls) if f.init}
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in names:
@@ -202,8 +234,8 @@ def parse_config(text: str, path: Path) -> Config:
         return fail
 
     for key in data:
-        if key not in (*_TABLES, "sources"):
-            failer("", 0)(key, f"unknown key or table {key!r} (known: newsroom, fetch, sources)")
+        if key not in (*_TABLES, "sources", "blogs"):
+            failer("", 0)(key, f"unknown key or table {key!r} (known: {', '.join((*_TABLES, 'sources', 'blogs'))})")
 
     sections: dict[str, Any] = {}
     for table, cls in _TABLES.items():
@@ -253,7 +285,55 @@ def parse_config(text: str, path: Path) -> Config:
             fail("name", f"duplicate source name {source.name!r} (also sources[{seen[folded] + 1}])")
         seen[folded] = index
         sources.append(source)
-    return Config(newsroom=settings, fetch=fetch, sources=tuple(sources), path=path)
+    blogs = _parse_blogs(data.get("blogs", []), failer)
+    return Config(newsroom=settings, fetch=fetch, sources=tuple(sources), blogs=blogs, path=path)
+
+
+def _parse_blogs(raw_blogs: Any, failer: Any) -> tuple[Blog, ...]:
+    """``[[blogs]]``: each target complete for its kind, names unique, no password in the file."""
+    if not isinstance(raw_blogs, list):
+        failer("", 0)("blogs", "blogs must be an array of tables ([[blogs]])")
+    blogs: list[Blog] = []
+    seen: dict[str, int] = {}
+    only = {"static": ("path",), "wordpress": ("url", "user", "password_env", "status", "categories", "tags")}
+    for index, raw in enumerate(raw_blogs):
+        fail = failer("blogs", index)
+        where = f"blogs[{index + 1}]"
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+            where = f"blog {raw['name']!r}"
+        if isinstance(raw, dict) and "password" in raw:
+            fail("password", f"{where}: never put the password in sources.toml; "
+                 "set password_env to the name of an environment variable that holds it")
+        blog = _build(Blog, raw, where, fail)
+        if not blog.name.strip():
+            fail("name", f"{where}: name must not be empty")
+        if blog.kind not in BLOG_KINDS:
+            fail("kind", f"{where}: kind must be one of {', '.join(BLOG_KINDS)}, not {blog.kind!r}")
+        for kind, keys in only.items():
+            for key in keys:
+                if kind != blog.kind and key in raw:
+                    fail(key, f"{where}: {key} applies to {kind} blogs only (this one is {blog.kind})")
+        if blog.kind == "static" and not blog.path.strip():
+            fail("path", f"{where}: path must not be empty")
+        if blog.kind == "wordpress":
+            if not re.match(r"^https?://[^/\s]+", blog.url):
+                fail("url", f"{where}: url must be the site's http(s) address, not {blog.url!r}")
+            if not blog.user.strip():
+                fail("user", f"{where}: user is required (the user that owns the application password)")
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", blog.password_env):
+                fail("password_env", f"{where}: password_env must name an environment variable, not {blog.password_env!r}")
+            if blog.status not in WORDPRESS_STATUSES:
+                fail("status", f"{where}: status must be one of {', '.join(WORDPRESS_STATUSES)}, not {blog.status!r}")
+            first = next((b for b in blogs if b.kind == "wordpress"), None)
+            if first is not None:
+                # The issue file records one WordPress post id, so one WordPress blog.
+                fail("kind", f"{where}: only one wordpress blog is supported (already {first.name!r})")
+        folded = blog.name.casefold()
+        if folded in seen:
+            fail("name", f"duplicate blog name {blog.name!r} (also blogs[{seen[folded] + 1}])")
+        seen[folded] = index
+        blogs.append(blog)
+    return tuple(blogs)
 
 
 def load_config(path: Path) -> Config:

@@ -1,0 +1,301 @@
+"""The static site: pages, relative links, pagination, years, incremental rebuilds, the feed."""
+
+from __future__ import annotations
+
+import os
+from datetime import date, timedelta
+from html.parser import HTMLParser
+from pathlib import Path, PurePosixPath
+from urllib.parse import urlsplit
+
+import feedparser
+import pytest
+
+from newsdesk.archive import archive_entry, excerpt, post_path
+from newsdesk.issue import load_issue, save_issue
+from newsdesk.newsroom import Newsroom
+from newsdesk.render import Renderer
+from newsdesk.site import MANIFEST, PAGE_SIZE, SiteBuilder, site_issues
+
+POST_0626 = "2017/social-credit-weekly-news-summary-26th-june-2017.html"
+POST_0703 = "2017/social-credit-weekly-news-summary-3rd-july-2017.html"
+
+
+class Links(HTMLParser):
+    """Every href and src of a page, with the rel of links."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.links: list[tuple[str, str, str]] = []  # (tag, rel, url)
+
+    def handle_starttag(self, tag, attrs):
+        values = dict(attrs)
+        for name in ("href", "src"):
+            if values.get(name):
+                self.links.append((tag, values.get("rel") or "", values[name]))
+
+
+def links_of(path: Path) -> list[tuple[str, str, str]]:
+    parser = Links()
+    parser.feed(path.read_text(encoding="utf-8"))
+    return parser.links
+
+
+def rels(path: Path) -> set[tuple[str, str]]:
+    return {(rel, url) for _, rel, url in links_of(path)}
+
+
+def snapshot(root: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
+    }
+
+
+def write_issue(room: Newsroom, day: date, *, status: str = "published", headline: str | None = None) -> Path:
+    """A complete issue for ``day`` with three developments."""
+    sections = "\n\n".join(
+        f"## {headline or 'Development'} {n} of {day:%d %B %Y}\n\n"
+        f"What happened in week {day.isocalendar().week}, item {n}.\n\n"
+        f"[Read more here](https://news.example/{day.isoformat()}/{n})"
+        for n in (1, 2, 3)
+    )
+    text = (
+        f'+++\ntitle = "Test Weekly – {day:%d %B %Y}"\ndate = {day.isoformat()}\n'
+        f"week_start = {(day - timedelta(days=7)).isoformat()}\nweek_end = {(day - timedelta(days=1)).isoformat()}\n"
+        f'status = "{status}"\n+++\n\nThe week before {day.isoformat()}. More words follow here.\n\n{sections}\n'
+    )
+    path = room.issue_path(day)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def room(newsroom_dir: Path) -> Newsroom:
+    return Newsroom.open(newsroom_dir)
+
+
+@pytest.fixture
+def many(newsroom_dir: Path) -> Newsroom:
+    """A newsroom with 45 weekly issues over two years (2016 and 2017), plus the samples."""
+    room = Newsroom.open(newsroom_dir)
+    for path in room.issues_dir.glob("*.md"):
+        path.unlink()
+    first = date(2016, 9, 5)
+    for week in range(45):
+        write_issue(room, first + timedelta(weeks=week))
+    return room
+
+
+def build(room: Newsroom, root: Path | None = None):
+    return SiteBuilder(room, root or room.root / "site").build(site_issues(room))
+
+
+def test_the_sample_site_has_every_page_and_no_drafts(room):
+    result = build(room)
+    site = room.root / "site"
+    assert sorted(result.written) == sorted([
+        POST_0626, POST_0703, "archive/2017.html", "archive/feed.xml", "archive/index.html",
+        "index.html", "style.css",
+    ])
+    assert (site / MANIFEST).is_file()
+    archive = (site / "archive" / "index.html").read_text(encoding="utf-8")
+    assert archive.index("3rd July 2017") < archive.index("26th June 2017")  # newest first
+    assert "10th July 2017" not in archive  # the draft
+    assert not any("10th-july" in name for name in snapshot(site))
+    post = (site / POST_0703).read_text(encoding="utf-8")
+    assert post.count("<h2>") == 3 and "Hebei invites the public" in post
+    assert '<link rel="stylesheet" href="../style.css">' in post
+    assert "<style>" not in post  # one stylesheet file for the whole site
+
+
+def test_every_link_between_pages_is_relative_and_resolves_to_a_file(room):
+    build(room)
+    site = room.root / "site"
+    checked = 0
+    for page in site.rglob("*.html"):
+        for tag, rel, url in links_of(page):
+            parts = urlsplit(url)
+            if parts.scheme:
+                # Absolute links: the sources' read-more links, the canonical address.
+                assert rel == "canonical" or "socialcredit.example" not in parts.netloc, (page, url)
+                continue
+            target = (page.parent / parts.path).resolve()
+            assert target.is_file(), f"{page.relative_to(site)} links to {url}, which is not a file"
+            checked += 1
+    assert checked > 30
+
+
+def test_the_archive_entry_is_the_same_on_the_site_in_the_feed_and_in_the_email(room):
+    build(room)
+    site = room.root / "site"
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    entry = archive_entry(issue, room.config.newsroom)
+    html = (site / "archive" / "index.html").read_text(encoding="utf-8")
+    escaped = entry.excerpt.replace("'", "&#39;")
+    assert escaped in html and entry.title in html
+    feed = feedparser.parse((site / "archive" / "feed.xml").read_bytes())
+    item = next(e for e in feed.entries if e.id == entry.entry_id)
+    assert (item.title, item.summary, item.link) == (entry.title, entry.excerpt, entry.url)
+    # The email's "Past issues" link and the feed's link land on files of this site.
+    text = Renderer(room).email_text(issue)
+    past = next(line for line in text.splitlines() if line.startswith("Past issues: "))
+    archive_url = past.removeprefix("Past issues: ")
+    blog = room.config.newsroom.blog_url
+    assert archive_url == f"{blog}/archive/"
+    assert (site / archive_url.removeprefix(blog + "/") / "index.html").is_file()
+    assert (site / item.link.removeprefix(blog + "/")).is_file()
+    assert entry.excerpt == excerpt(issue) and entry.path == post_path(issue) == POST_0703
+
+
+def test_archive_pages_hold_twenty_issues_and_link_to_each_other(many):
+    result = build(many)
+    site = many.root / "site"
+    assert {"archive/index.html", "archive/page-2.html", "archive/page-3.html"} <= set(result.written)
+    assert not (site / "archive" / "page-4.html").exists()
+
+    def titles(page: str) -> list[str]:
+        return [url for tag, rel, url in links_of(site / page) if tag == "a" and url.endswith(".html")
+                and "/20" in f"/{url}" and "archive" not in url]
+
+    first, second, third = (site / "archive" / n for n in ("index.html", "page-2.html", "page-3.html"))
+    counts = [first.read_text().count('class="read-more"'), second.read_text().count('class="read-more"'),
+              third.read_text().count('class="read-more"')]
+    assert counts == [PAGE_SIZE, PAGE_SIZE, 5]
+    assert ("next", "page-2.html") in rels(first) and not any(r == "prev" for r, _ in rels(first))
+    assert {("prev", "index.html"), ("next", "page-3.html")} <= rels(second)
+    assert "page-4.html" not in {url for _, _, url in links_of(third)}
+    assert "Page 2 of 3" in second.read_text()
+    # Newest first across the pages: the first page starts with the newest issue.
+    assert "Test Weekly – 10 July 2017" in first.read_text() and "Test Weekly – 05 September 2016" in third.read_text()
+    assert ("next", "archive/page-2.html") in rels(site / "index.html")
+    assert len(titles("index.html")) == 2 * PAGE_SIZE  # title and read-more of each issue
+
+
+def test_one_page_per_year_lists_that_years_issues(many):
+    build(many)
+    site = many.root / "site"
+    y2016 = (site / "archive" / "2016.html").read_text(encoding="utf-8")
+    y2017 = (site / "archive" / "2017.html").read_text(encoding="utf-8")
+    assert y2016.count('class="read-more"') == 17 and y2017.count('class="read-more"') == 28
+    assert "<h1>Issues of 2016</h1>" in y2016 and "2017" not in y2016.split("<h1>")[1].split("By year")[0]
+    assert '<a href="2017.html">2017</a>' in y2016 and '<strong aria-current="page">2016</strong>' in y2016
+    index_links = {url for _, _, url in links_of(site / "archive" / "index.html")}
+    assert {"2016.html", "2017.html"} <= index_links
+
+
+def test_the_feed_carries_the_newest_issues_in_full_with_stable_ids(many):
+    build(many)
+    site = many.root / "site"
+    feed = feedparser.parse((site / "archive" / "feed.xml").read_bytes())
+    assert feed.bozo == 0 and feed.version == "atom10"
+    assert len(feed.entries) == 20
+    assert feed.entries[0].title == "Test Weekly – 10 July 2017"
+    assert all(e.link.startswith("https://socialcredit.example/20") for e in feed.entries)
+    assert "What happened in week" in feed.entries[0].content[0].value
+    ids = [e.id for e in feed.entries]
+    assert ids[0] == "tag:socialcredit.example,2017-07-10:issue" and len(set(ids)) == 20
+    # Retitling an issue moves its page but keeps its entry id: readers see an update.
+    issue = load_issue(many.issue_path(date(2017, 7, 10)))
+    issue.title = "Test Weekly – a new title"
+    save_issue(issue)
+    build(many)
+    again = feedparser.parse((site / "archive" / "feed.xml").read_bytes())
+    assert [e.id for e in again.entries] == ids
+    assert again.entries[0].title == "Test Weekly – a new title"
+
+
+def test_a_rebuild_with_nothing_changed_writes_nothing(many):
+    build(many)
+    site = many.root / "site"
+    before = {p: os.stat(site / p).st_mtime_ns for p in snapshot(site)}
+    result = build(many)
+    assert result.written == [] and result.removed == [] and result.unchanged == len(before) - 1
+    assert {p: os.stat(site / p).st_mtime_ns for p in snapshot(site)} == before
+
+
+def test_an_edit_rewrites_only_the_files_it_changes(many):
+    site = many.root / "site"
+    build(many)
+    # An annotation of an issue too old for the feed: only its own page changes.
+    old = load_issue(many.issue_path(date(2016, 9, 5)))
+    old.developments[1].annotation = "A corrected annotation."
+    save_issue(old)
+    assert build(many).written == ["2016/test-weekly-05-september-2016.html"]
+
+    # A headline of a recent issue: its page, the archive pages listing it, its year, the feed.
+    before = snapshot(site)
+    recent = load_issue(many.issue_path(date(2017, 7, 3)))
+    recent.developments[0].headline = "A sharper headline"
+    save_issue(recent)
+    result = build(many)
+    after = snapshot(site)
+    changed = sorted(p for p in after if before.get(p) != after[p])
+    assert result.written == changed
+    assert changed == sorted(["2017/test-weekly-03-july-2017.html", "archive/index.html", "index.html",
+                              "archive/2017.html", "archive/feed.xml"])
+
+
+def test_a_new_issue_adds_its_page_and_a_full_rebuild_gives_the_same_bytes(many, tmp_path):
+    site = many.root / "site"
+    build(many)
+    write_issue(many, date(2017, 7, 17))
+    write_issue(many, date(2017, 7, 24), status="draft")  # not on the site
+    result = build(many)
+    assert "2017/test-weekly-17-july-2017.html" in result.written
+    assert not (site / "2017" / "test-weekly-24-july-2017.html").exists()
+    assert (site / "archive" / "page-3.html").read_text().count('class="read-more"') == 6
+    fresh = tmp_path / "fresh"
+    build(many, fresh)
+    assert snapshot(fresh) == snapshot(site)
+
+
+def test_a_retitled_issue_leaves_no_stale_page_and_other_files_are_kept(room):
+    site = room.root / "site"
+    build(room)
+    (site / "CNAME").write_text("blog.example.org\n")  # the editor's own file
+    issue = load_issue(room.issue_path(date(2017, 6, 26)))
+    issue.title = "Social Credit Weekly – the first issue"
+    save_issue(issue)
+    result = build(room)
+    assert result.removed == [POST_0626]
+    assert not (site / POST_0626).exists()
+    assert (site / "2017" / "social-credit-weekly-the-first-issue.html").is_file()
+    assert (site / "CNAME").read_text() == "blog.example.org\n"
+    fresh = room.root / "fresh"
+    build(room, fresh)
+    assert {k: v for k, v in snapshot(site).items() if k != "CNAME"} == snapshot(fresh)
+
+
+def test_an_issue_set_back_to_draft_leaves_the_site_and_its_year_folder_goes(room):
+    site = room.root / "site"
+    write_issue(room, date(2018, 1, 1))
+    build(room)
+    assert (site / "2018").is_dir()
+    issue = load_issue(room.issue_path(date(2018, 1, 1)))
+    issue.status = "draft"
+    save_issue(issue)
+    result = build(room)
+    assert "2018/test-weekly-01-january-2018.html" in result.removed and "archive/2018.html" in result.removed
+    assert not (site / "2018").exists()
+
+
+def test_a_tampered_manifest_never_removes_files_outside_the_site(room):
+    site = room.root / "site"
+    build(room)
+    outside = room.root / "keep.txt"
+    outside.write_text("mine")
+    (site / MANIFEST).write_text('["../keep.txt", "/etc/hostname", "index.html"]')
+    build(room)
+    assert outside.read_text() == "mine"
+
+
+def test_two_issues_with_one_title_are_refused_before_anything_is_written(room):
+    from newsdesk.errors import InvalidInput
+
+    issue = load_issue(room.issue_path(date(2017, 6, 26)))
+    issue.title = "Social Credit Weekly News Summary – 3rd July 2017"
+    save_issue(issue)
+    with pytest.raises(InvalidInput, match="would both be published at 2017/social-credit"):
+        build(room)
+    assert not (room.root / "site").exists()
+
