@@ -330,8 +330,7 @@ class DeskApp(App[None]):
         for number in range(len(self.session.issue.developments) + 1, self.session.limit + 1):
             options.append(Option(Text(f"{number}. (empty: pick a candidate)", style="dim"), disabled=True))
         picks.set_options(options)
-        if highlighted is not None:
-            picks.highlighted = min(highlighted, len(self.session.issue.developments))
+        picks.highlighted = min(highlighted or 0, len(self.session.issue.developments))
         missing = self.session.missing()
         self.query_one("#missing", Static).update(
             Text("Missing:\n" + "\n".join(f"• {m}" for m in missing), style="yellow")
@@ -685,7 +684,8 @@ class DeskApp(App[None]):
     def action_leave_field(self) -> None:
         focused = self.focused
         if isinstance(focused, (Input, TextArea)):
-            if focused.id == "filter":
+            if focused.id == "filter":  # escape drops the filter; enter keeps it
+                focused.value = ""
                 self.query_one(CandidateList).focus()
             else:
                 self.query_one(PicksList).focus()

@@ -32,7 +32,7 @@ HELP = [
         ("space / p", "Pick or unpick the item"),
         ("enter", "Pick the item and annotate it"),
         ("o", "Open the item's link in the browser"),
-        ("/", "Filter as you type (title, summary, source)"),
+        ("/", "Filter as you type (title, summary, source); enter keeps it, escape drops it"),
         ("s / t", "Cycle the source / tag filter"),
         ("w", "Include items outside the week"),
     ]),
@@ -106,6 +106,7 @@ class ConflictScreen(ModalScreen[str]):
     ConflictScreen { align: center middle; }
     ConflictScreen > Vertical { width: 80; height: auto; border: thick $error; background: $panel; padding: 1; }
     ConflictScreen OptionList { height: auto; }
+    ConflictScreen Label, ReplaceScreen Label { width: 100%; margin-bottom: 1; }
     """
 
     def __init__(self, path: str) -> None:
