@@ -46,6 +46,15 @@ class NewsroomSettings:
         "Unsubscribe page; `{email}` is replaced by the subscriber's address.", ""
     )
     language: str = doc("The newsletter's language (BCP 47), for the HTML lang attribute.", "en")
+    subscribers: str = doc(
+        "The subscribers file (CSV: email,name,status,date), relative to the newsroom.", "subscribers.csv"
+    )
+    list_id: str = doc(
+        "The List-Id header's id, like `weekly.example.org` (default: from sender_email).", ""
+    )
+    unsubscribe_mailto: str = doc(
+        "An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.", ""
+    )
 
     @property
     def zone(self) -> ZoneInfo:
@@ -72,6 +81,29 @@ class FetchSettings:
     max_bytes: int = doc("Largest decoded feed body, in bytes; larger feeds fail.", 10_000_000)
     max_redirects: int = doc("Redirects followed per feed.", 5)
     user_agent: str = doc("The User-Agent header sent to feeds.", "newsdesk/0.1 (+feed reader)")
+
+
+SMTP_SECURITY = ("starttls", "tls", "none")
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """``[smtp]``: the server that delivers the email. The password is never kept here."""
+
+    host: str = doc("The SMTP server's host name.", "localhost")
+    port: int = doc("Its port: 587 for starttls, 465 for tls, 25 or a test port for none.", 587)
+    security: str = doc(
+        '"starttls" (upgrade after connecting), "tls" (TLS from the start) or "none" (loopback only).',
+        "starttls",
+    )
+    user: str = doc("The login name; empty to send without authentication.", "")
+    password_env: str = doc(
+        "The environment variable that holds the password.", "NEWSDESK_SMTP_PASSWORD"
+    )
+    rate: float = doc("Messages per second at most; 0 for no limit.", 10.0)
+    timeout: float = doc("Seconds to wait for the server at each step.", 30.0)
+    retries: int = doc("Retries per recipient after a transient failure (4xx, dropped connection).", 4)
+    backoff: float = doc("Seconds before the first retry; doubled for each one after.", 2.0)
 
 
 @dataclass(frozen=True)
@@ -117,6 +149,7 @@ class Config:
 
     newsroom: NewsroomSettings = field(default_factory=NewsroomSettings)
     fetch: FetchSettings = field(default_factory=FetchSettings)
+    smtp: SmtpSettings = field(default_factory=SmtpSettings)
     sources: tuple[Source, ...] = ()
     blogs: tuple[Blog, ...] = ()
     path: Path | None = None
@@ -134,7 +167,7 @@ class Config:
         return self.blogs or (DEFAULT_BLOG,)
 
 
-_TABLES: dict[str, type] = {"newsroom": NewsroomSettings, "fetch": FetchSettings}
+_TABLES: dict[str, type] = {"newsroom": NewsroomSettings, "fetch": FetchSettings, "smtp": SmtpSettings}
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
 
@@ -262,6 +295,8 @@ def parse_config(text: str, path: Path) -> Config:
         if isinstance(value, (int, float)) and value <= 0:
             failer("fetch")(f.name, f"fetch.{f.name} must be greater than 0")
 
+    _check_smtp(sections["smtp"], failer("smtp"))
+
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         failer("", 0)("sources", "sources must be an array of tables ([[sources]])")
@@ -286,7 +321,23 @@ def parse_config(text: str, path: Path) -> Config:
         seen[folded] = index
         sources.append(source)
     blogs = _parse_blogs(data.get("blogs", []), failer)
-    return Config(newsroom=settings, fetch=fetch, sources=tuple(sources), blogs=blogs, path=path)
+    return Config(
+        newsroom=settings, fetch=fetch, smtp=sections["smtp"], sources=tuple(sources), blogs=blogs, path=path
+    )
+
+
+def _check_smtp(smtp: SmtpSettings, fail: Any) -> None:
+    if smtp.security not in SMTP_SECURITY:
+        fail("security", f"smtp.security must be one of {', '.join(SMTP_SECURITY)}, not {smtp.security!r}")
+    if not 0 < smtp.port < 65536:
+        fail("port", f"smtp.port must be between 1 and 65535, not {smtp.port}")
+    if smtp.timeout <= 0:
+        fail("timeout", "smtp.timeout must be greater than 0")
+    for key in ("rate", "retries", "backoff"):
+        if getattr(smtp, key) < 0:
+            fail(key, f"smtp.{key} must not be negative")
+    if smtp.user and not smtp.password_env.strip():
+        fail("password_env", "smtp.password_env must name an environment variable when smtp.user is set")
 
 
 def _parse_blogs(raw_blogs: Any, failer: Any) -> tuple[Blog, ...]:
