@@ -1,0 +1,77 @@
+"""Snapshots of the desk's screens at 120x40 and 80x24 (cursor blink off, no animation).
+
+Update with `pytest tests/test_desk_snapshots.py --snapshot-update` and review the SVGs.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from newsdesk.newsroom import Newsroom
+from newsdesk.tui.app import DeskApp
+
+SIZES = [(120, 40), (80, 24)]
+
+
+def make(newsroom_dir, issue="issues/2017-07-10.md") -> DeskApp:
+    return DeskApp(Newsroom.open(newsroom_dir), newsroom_dir / issue, blink=False)
+
+
+async def settle(pilot) -> None:
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_candidates(snap_compare, fetched, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("down", "space")
+        await pilot.pause()
+
+    assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_issue_pane(snap_compare, fetched, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("space", "down", "space", "e", "down", "down")
+        await pilot.pause()
+
+    assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_preview(snap_compare, fetched, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("v")
+        await pilot.pause(0.5)
+
+    assert snap_compare(make(fetched, "issues/2017-07-03.md"), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_help(snap_compare, fetched, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("question_mark")
+        await pilot.pause()
+
+    assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_replace_a_pick(snap_compare, fetched, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("space", "down", "space", "down", "space", "down", "space")
+        await pilot.pause()
+
+    assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_empty_store(snap_compare, newsroom_dir, size):
+    assert snap_compare(make(newsroom_dir), terminal_size=size, run_before=settle)
