@@ -16,11 +16,12 @@ ENV_FILE="$DIR/env"
 SOCKET="$DIR/mysql/mysqld.sock"
 WP=/usr/share/wordpress
 EDITOR_USER=newsdesk
+CONTRIBUTOR_USER=newsdesk-contributor  # may write drafts but not publish: for the refusal tests
 
 log() { echo "wordpress.sh: $*" >&2; }
 
 # The site answers and the recorded application password is accepted: nothing to do.
-if [[ -f "$ENV_FILE" ]]; then
+if [[ -f "$ENV_FILE" ]] && grep -q NEWSDESK_WP_CONTRIBUTOR_PASSWORD "$ENV_FILE"; then
     # shellcheck disable=SC1090
     source "$ENV_FILE"
     if curl -fsS -m 5 -u "$NEWSDESK_WP_USER:$NEWSDESK_WP_PASSWORD" \
@@ -150,21 +151,21 @@ if ! mariadb --socket="$SOCKET" -u root -N -e "SELECT 1 FROM newsdesk_wp.wp_opti
     grep -q "wp-login.php" "$DIR/install.html" || { log "the site did not install; see $DIR/install.html"; exit 1; }
 fi
 
-# 6. An editor (not an administrator: what newsdesk needs is to write posts and terms)
-#    with a fresh application password, created through WordPress's own API.
+# 6. An editor (not an administrator: what newsdesk needs is to write posts and terms),
+#    and a contributor, each with a fresh application password made by WordPress's API.
 cat >"$DIR/app-password.php" <<'PHP'
 <?php
 $_SERVER['HTTP_HOST'] = getenv('WP_HOST');
 $_SERVER['REQUEST_URI'] = '/';
 require '/usr/share/wordpress/wp-load.php';
-$login = getenv('WP_EDITOR');
+$login = getenv('WP_LOGIN');
 $user = get_user_by('login', $login);
 if (!$user) {
     $id = wp_insert_user([
         'user_login' => $login,
         'user_pass' => wp_generate_password(32),
         'user_email' => $login . '@newsdesk.invalid',
-        'role' => 'editor',
+        'role' => getenv('WP_ROLE'),
     ]);
     if (is_wp_error($id)) { fwrite(STDERR, $id->get_error_message() . "\n"); exit(1); }
     $user = get_user_by('id', $id);
@@ -178,13 +179,16 @@ $made = WP_Application_Passwords::create_new_application_password($user->ID, ['n
 if (is_wp_error($made)) { fwrite(STDERR, $made->get_error_message() . "\n"); exit(1); }
 echo $made[0];
 PHP
-APP_PASSWORD="$(WP_HOST="$HOST:$PORT" WP_EDITOR="$EDITOR_USER" php "$DIR/app-password.php")"
+APP_PASSWORD="$(WP_HOST="$HOST:$PORT" WP_LOGIN="$EDITOR_USER" WP_ROLE=editor php "$DIR/app-password.php")"
+CONTRIBUTOR_PASSWORD="$(WP_HOST="$HOST:$PORT" WP_LOGIN="$CONTRIBUTOR_USER" WP_ROLE=contributor php "$DIR/app-password.php")"
 
 umask 077
 cat >"$ENV_FILE.tmp" <<ENV
 NEWSDESK_WP_URL=$URL
 NEWSDESK_WP_USER=$EDITOR_USER
 NEWSDESK_WP_PASSWORD='$APP_PASSWORD'
+NEWSDESK_WP_CONTRIBUTOR=$CONTRIBUTOR_USER
+NEWSDESK_WP_CONTRIBUTOR_PASSWORD='$CONTRIBUTOR_PASSWORD'
 ENV
 mv "$ENV_FILE.tmp" "$ENV_FILE"
 

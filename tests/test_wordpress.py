@@ -1,0 +1,257 @@
+"""Publishing to a real WordPress on loopback, set up by scripts/ci/wordpress.sh.
+
+The script writes the site's URL and application passwords to /tmp/newsdesk-wp/env
+(or $NEWSDESK_WP_ENV). Without that file these tests are skipped, except under CI, where
+a missing WordPress is a failure.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import secrets
+import socket
+from datetime import date
+from pathlib import Path
+
+import httpx
+import pytest
+
+from newsdesk.archive import excerpt
+from newsdesk.issue import load_issue, save_issue
+from newsdesk.newsroom import Newsroom
+from newsdesk.render import Renderer
+from newsdesk.wordpress import WordPress, WordPressError
+
+ENV_FILE = Path(os.environ.get("NEWSDESK_WP_ENV", "/tmp/newsdesk-wp/env"))
+ISSUE = date(2017, 6, 26)
+
+
+def read_env(path: Path) -> dict[str, str]:
+    values = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.lstrip().startswith("#"):
+            key, value = line.split("=", 1)
+            values[key.strip()] = value.strip().strip("'\"")
+    return values
+
+
+@pytest.fixture(scope="module")
+def wp_env() -> dict[str, str]:
+    if not ENV_FILE.exists():
+        reason = f"no WordPress on loopback ({ENV_FILE} missing): run scripts/ci/wordpress.sh"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    env = read_env(ENV_FILE)
+    try:
+        httpx.get(f"{env['NEWSDESK_WP_URL']}/?rest_route=/", timeout=10).raise_for_status()
+    except httpx.HTTPError as error:
+        reason = f"WordPress at {env['NEWSDESK_WP_URL']} does not answer ({error}): run scripts/ci/wordpress.sh"
+        if os.environ.get("CI"):
+            pytest.fail(reason)
+        pytest.skip(reason)
+    return env
+
+
+@pytest.fixture
+def api(wp_env):
+    """The REST API as the editor, for reading back and cleaning up."""
+    with httpx.Client(auth=(wp_env["NEWSDESK_WP_USER"], wp_env["NEWSDESK_WP_PASSWORD"]), timeout=30) as client:
+        def call(method: str, route: str, **params):
+            response = client.request(method, f"{wp_env['NEWSDESK_WP_URL']}/",
+                                      params={"rest_route": route, **params})
+            response.raise_for_status()
+            return response.json()
+        yield call
+
+
+@pytest.fixture
+def wp_room(newsroom_dir: Path, wp_env, api, monkeypatch):
+    """The sample newsroom publishing to the static site and to WordPress, with an issue
+    whose title is unique to this test, so runs never meet each other's posts."""
+    token = secrets.token_hex(4)
+    config = newsroom_dir / "sources.toml"
+    config.write_text(config.read_text(encoding="utf-8") + f"""
+[[blogs]]
+name = "blog"
+kind = "wordpress"
+url = "{wp_env['NEWSDESK_WP_URL']}"
+user = "{wp_env['NEWSDESK_WP_USER']}"
+password_env = "TEST_WP_PASSWORD"
+categories = ["Weekly summary {token}"]
+tags = ["social credit", "China {token}"]
+
+[[blogs]]
+name = "site"
+kind = "static"
+path = "public"
+""", encoding="utf-8")
+    monkeypatch.setenv("TEST_WP_PASSWORD", wp_env["NEWSDESK_WP_PASSWORD"])
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issue_path(ISSUE))
+    issue.title = f"{issue.title} ({token})"
+    save_issue(issue)
+    yield room
+    # Leave the shared WordPress as it was.
+    slug_posts = api("GET", "/wp/v2/posts", slug=f"social-credit-weekly-news-summary-26th-june-2017-{token}",
+                     status="publish,future,draft,pending,private")
+    for post in slug_posts:
+        api("DELETE", f"/wp/v2/posts/{post['id']}", force="true")
+    for taxonomy in ("categories", "tags"):
+        for term in api("GET", f"/wp/v2/{taxonomy}", search=token, per_page=100):
+            api("DELETE", f"/wp/v2/{taxonomy}/{term['id']}", force="true")
+
+
+def plain(text: str) -> str:
+    """WordPress's typography undone: entities decoded, curly quotes straight."""
+    return html.unescape(text).replace("\u2019", "'").replace("\u2018", "'")
+
+
+@pytest.mark.slow
+def test_publish_creates_the_post_then_updates_it(wp_room, run, api, wp_env):
+    first = run("publish", "2017-06-26")
+    assert first.exit_code == 0, first.output
+    assert "✓ blog (wordpress): created post" in first.output
+    assert "✓ site (static): wrote" in first.output
+    issue = load_issue(wp_room.issue_path(ISSUE))
+    post_id = issue.wordpress_id
+    assert post_id and issue.status == "published"
+
+    post = api("GET", f"/wp/v2/posts/{post_id}", context="edit")
+    assert post["title"]["raw"] == issue.title
+    assert post["content"]["raw"] == Renderer(wp_room).post_body(issue)
+    assert post["excerpt"]["raw"] == excerpt(issue)
+    assert post["status"] == "publish" and post["date_gmt"] == "2017-06-26T06:00:00"
+    assert post["slug"] == "social-credit-weekly-news-summary-26th-june-2017-" + issue.title[-9:-1]
+    categories = {c["id"]: plain(c["name"]) for c in api("GET", "/wp/v2/categories", per_page=100)}
+    tags = {t["id"]: plain(t["name"]) for t in api("GET", "/wp/v2/tags", per_page=100)}
+    assert [categories[i] for i in post["categories"]] == [f"Weekly summary {issue.title[-9:-1]}"]
+    assert sorted(tags[i] for i in post["tags"]) == sorted(["social credit", f"China {issue.title[-9:-1]}"])
+
+    # The primary blog is WordPress (listed first): its public URL is recorded, and serves the post.
+    assert issue.post_url == post["link"]
+    page = httpx.get(post["link"], timeout=30)
+    assert page.status_code == 200
+    for development in issue.developments:
+        assert development.headline in plain(page.text)
+    # The static site built in the same run links its canonical address to that URL.
+    static_page = (wp_room.root / "public" / "2017").glob("social-credit-*26th-june*.html")
+    assert f'<link rel="canonical" href="{post["link"]}">' in next(static_page).read_text(encoding="utf-8")
+
+    # Edit and publish again: the same post changes, no second one appears.
+    issue.developments[0].annotation = "An annotation corrected after publication."
+    save_issue(issue)
+    second = run("publish", "2017-06-26", "--target", "blog")
+    assert second.exit_code == 0, second.output
+    assert f"updated post {post_id}" in second.output
+    assert "site (static)" not in second.output  # --target: only that blog
+    again = api("GET", f"/wp/v2/posts/{post_id}", context="edit")
+    assert "An annotation corrected after publication." in again["content"]["raw"]
+    same_slug = api("GET", "/wp/v2/posts", slug=post["slug"], status="publish,future,draft,pending,private")
+    assert [p["id"] for p in same_slug] == [post_id]
+    assert load_issue(wp_room.issue_path(ISSUE)).wordpress_id == post_id
+
+
+@pytest.mark.slow
+def test_a_lost_post_id_still_updates_the_same_post(wp_room, run, api):
+    assert run("publish", "2017-06-26", "-t", "blog").exit_code == 0
+    issue = load_issue(wp_room.issue_path(ISSUE))
+    post_id = issue.wordpress_id
+    issue.wordpress_id = None  # as if the issue file came back from an old backup
+    save_issue(issue)
+    result = run("publish", "2017-06-26", "-t", "blog")
+    assert result.exit_code == 0, result.output
+    assert f"updated post {post_id}" in result.output and "found post" in result.output
+    assert load_issue(wp_room.issue_path(ISSUE)).wordpress_id == post_id
+
+
+@pytest.mark.slow
+def test_a_wrong_password_is_one_clear_line_and_changes_nothing(wp_room, run, monkeypatch):
+    path = wp_room.issue_path(ISSUE)
+    before = path.read_bytes()
+    monkeypatch.setenv("TEST_WP_PASSWORD", "abcd efgh ijkl mnop qrst uvwx")
+    result = run("publish", "2017-06-26", "--target", "blog")
+    assert result.exit_code == 1
+    assert "wrong user or application password (read from $TEST_WP_PASSWORD) (401" in result.output
+    assert "Traceback" not in result.output
+    assert path.read_bytes() == before
+
+
+@pytest.mark.slow
+def test_a_missing_password_stops_before_any_target_is_touched(wp_room, run, monkeypatch):
+    monkeypatch.delenv("TEST_WP_PASSWORD")
+    result = run("publish", "2017-06-26")
+    assert result.exit_code == 2
+    assert "set the environment variable TEST_WP_PASSWORD" in result.output
+    assert not (wp_room.root / "public").exists()  # the static target did not run either
+
+
+@pytest.mark.slow
+def test_an_unreachable_site_fails_that_target_and_the_others_still_publish(wp_room, run):
+    with socket.socket() as probe:  # a port on loopback that nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    config = wp_room.root / "sources.toml"
+    text = config.read_text(encoding="utf-8")
+    config.write_text(text.replace(wp_room.config.blogs[0].url, f"http://127.0.0.1:{port}"), encoding="utf-8")
+    result = run("publish", "2017-06-26")
+    assert result.exit_code == 1
+    assert f"✗ blog (wordpress): cannot reach http://127.0.0.1:{port}" in result.output
+    assert "✓ site (static): wrote" in result.output
+    assert "not published to blog (1 of 2 targets done)" in result.output
+    issue = load_issue(wp_room.issue_path(ISSUE))
+    assert issue.wordpress_id is None and issue.status == "published"  # the site has it
+
+
+@pytest.mark.slow
+def test_a_post_wordpress_refuses_is_reported(wp_room, wp_env, run, monkeypatch):
+    # A contributor may not publish: WordPress itself refuses the post.
+    config = wp_room.root / "sources.toml"
+    text = config.read_text(encoding="utf-8").replace(
+        f'user = "{wp_env["NEWSDESK_WP_USER"]}"', f'user = "{wp_env["NEWSDESK_WP_CONTRIBUTOR"]}"')
+    text = text.replace('categories = [', "# categories = [").replace("tags = [", "# tags = [")
+    config.write_text(text, encoding="utf-8")
+    monkeypatch.setenv("TEST_WP_PASSWORD", wp_env["NEWSDESK_WP_CONTRIBUTOR_PASSWORD"])
+    result = run("publish", "2017-06-26", "-t", "blog")
+    assert result.exit_code == 1
+    assert "is not allowed to create the post (403 rest_cannot_publish" in result.output
+    assert load_issue(wp_room.issue_path(ISSUE)).wordpress_id is None
+
+
+@pytest.mark.slow
+def test_a_draft_target_keeps_the_post_private(wp_room, run, api):
+    config = wp_room.root / "sources.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'password_env = "TEST_WP_PASSWORD"', 'password_env = "TEST_WP_PASSWORD"\nstatus = "draft"'), encoding="utf-8")
+    issue = load_issue(wp_room.issue_path(ISSUE))
+    issue.status = "ready"
+    save_issue(issue)
+    result = run("publish", "2017-06-26", "-t", "blog")
+    assert result.exit_code == 0, result.output
+    assert "saved as a draft" in result.output
+    issue = load_issue(wp_room.issue_path(ISSUE))
+    assert api("GET", f"/wp/v2/posts/{issue.wordpress_id}", context="edit")["status"] == "draft"
+    assert issue.status == "ready" and issue.post_url is None  # nothing public yet
+
+
+def test_rejections_name_the_reasons_wordpress_gives():
+    """Unit test of the error line alone, from WordPress's 400 answer as it words it."""
+    body = {"code": "rest_invalid_param", "message": "Invalid parameter(s): status",
+            "data": {"status": 400, "params": {"status": "status is not one of publish, future, draft."}}}
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        if request.method == "GET":
+            return httpx.Response(200, json=[])  # no earlier post with this slug
+        return httpx.Response(400, json=body)
+
+    with WordPress("https://blog.example.org", "editor", "pw", name="blog",
+                   transport=httpx.MockTransport(answer)) as wp:
+        with pytest.raises(WordPressError) as caught:
+            wp.save_post({"slug": "x", "title": "x", "status": "live"})
+    assert caught.value.message == (
+        "blog: WordPress rejected the post (400 rest_invalid_param): "
+        "Invalid parameter(s): status (status is not one of publish, future, draft.)"
+    )
+    assert caught.value.exit_code == 1
