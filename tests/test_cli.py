@@ -1,0 +1,127 @@
+"""Each command on a copy of the sample newsroom, as an editor runs it."""
+
+import json
+import subprocess
+import sys
+from datetime import date
+
+from newsdesk.issue import load_issue
+
+
+def test_candidates_of_a_week_newest_first(fetched, run):
+    result = run("candidates", "--week", "2017-07-03")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[0] == "17 candidates from 26th June to 2nd July 2017, 3 picked"
+    days = [line.split()[2] if line.startswith("*") else line.split()[1] for line in lines[1:]]
+    assert days == sorted(days, reverse=True)
+    assert sum(line.startswith("*") for line in lines[1:]) == 3
+
+
+def test_candidates_json_and_search(fetched, run):
+    result = run("candidates", "--week", "2017-07-03", "--search", "Hebei", "--json")
+    items = json.loads(result.output)
+    assert items and all(set(i) == {"id", "title", "url", "source", "published"} for i in items)
+    from newsdesk.newsroom import Newsroom
+
+    with Newsroom.open(fetched).store() as store:
+        found = [store.item(i["id"]) for i in items]
+        week = store.items()
+    assert all("hebei" in (f.title + f.summary_text + f.source).lower() for f in found)
+    expected = {
+        i.id for i in week
+        if "hebei" in (i.title + i.summary_text + i.source).lower() and date(2017, 6, 26) <= i.when.date() <= date(2017, 7, 2)
+    }
+    assert {i["id"] for i in items} == expected
+    chinese = json.loads(run("candidates", "--week", "2017-07-03", "--search", "河北", "--json").output)
+    assert any("河北" in i["title"] for i in chinese)
+
+
+def test_candidates_default_to_the_next_issue(fetched, run):
+    assert run("candidates").output.startswith("21 candidates from 3rd July to 9th July 2017")
+
+
+def test_new_creates_a_draft_and_never_overwrites(fetched, run):
+    result = run("new", "--date", "2017-07-17")
+    assert result.exit_code == 0
+    issue = load_issue(fetched / "issues" / "2017-07-17.md")
+    assert issue.title == "Social Credit Weekly News Summary – 17th July 2017"
+    assert (issue.week_start, issue.week_end) == (date(2017, 7, 10), date(2017, 7, 16))
+    assert "from 10th July to 16th July 2017" in issue.intro and "three most important" in issue.intro
+    before = (fetched / "issues" / "2017-07-03.md").read_bytes()
+    again = run("new", "--date", "2017-07-03")
+    assert again.exit_code == 3 and "already exists" in again.output
+    assert (fetched / "issues" / "2017-07-03.md").read_bytes() == before
+
+
+def test_new_defaults_to_the_next_publication_day(fetched, run):
+    result = run("new")
+    assert result.exit_code == 0
+    created = sorted((fetched / "issues").glob("*.md"))[-1]
+    assert date.fromisoformat(created.stem).weekday() == 0 and date.fromisoformat(created.stem) >= date.today()
+
+
+def test_pick_by_id_and_prefix_then_show(fetched, run):
+    items = json.loads(run("candidates", "--json").output)
+    first, second = items[0], items[1]
+    result = run("pick", "2017-07-10", first["id"], second["id"][:6])
+    assert result.exit_code == 0, result.output
+    assert "2/3 picked" in result.output
+    issue = load_issue(fetched / "issues" / "2017-07-10.md")
+    assert [d.item_id for d in issue.developments] == [first["id"], second["id"]]
+    assert issue.developments[0].headline == first["title"]
+    assert issue.developments[0].read_more == first["url"]
+    assert issue.developments[0].annotation == ""
+    shown = run("show", "2017-07-10")
+    assert f"1. {first['title']}" in shown.output
+    assert "development 1: no annotation" in shown.output
+
+
+def test_pick_errors(fetched, run):
+    unknown = run("pick", "2017-07-10", "ffffffffffff")
+    assert unknown.exit_code == 2 and "unknown item id 'ffffffffffff'" in unknown.output
+    ids = [i["id"] for i in json.loads(run("candidates", "--json").output)[:4]]
+    assert run("pick", "2017-07-10", *ids[:3]).exit_code == 0
+    full = run("pick", "2017-07-10", ids[3])
+    assert full.exit_code == 3 and "would have 4 developments" in full.output
+    assert run("unpick", "2017-07-10", "2").exit_code == 0
+    assert len(load_issue(fetched / "issues" / "2017-07-10.md").developments) == 2
+    missing = run("pick", "2017-07-31", ids[0])
+    assert missing.exit_code == 2 and "no such issue file" in missing.output
+
+
+def test_render_writes_the_outputs_under_build(fetched, run):
+    result = run("render", "2017-07-03")
+    assert result.exit_code == 0
+    out = fetched / "build" / "2017-07-03"
+    for name in ("email.html", "email.txt", "post.html", "post_body.html", "post.md", "archive/index.html", "archive/feed.xml"):
+        assert (out / name).stat().st_size > 0, name
+
+
+def test_init_creates_a_working_newsroom(tmp_path, run):
+    room = tmp_path / "fresh"
+    result = run("init", str(room), "--name", "Climate Weekly")
+    assert result.exit_code == 0
+    assert (room / "templates" / "email.mjml").exists() and (room / "issues").is_dir()
+    from newsdesk.config import load_config
+
+    assert load_config(room / "sources.toml").newsroom.name == "Climate Weekly"
+    assert run("init", str(room)).exit_code == 3
+
+
+def test_python_dash_m_and_errors_without_traceback(tmp_path):
+    ok = subprocess.run([sys.executable, "-m", "newsdesk", "--version"], capture_output=True, text=True)
+    assert ok.returncode == 0 and "newsdesk" in ok.stdout
+    (tmp_path / "sources.toml").write_text("[newsroom\n", encoding="utf-8")
+    bad = subprocess.run(
+        [sys.executable, "-m", "newsdesk", "--newsroom", str(tmp_path), "fetch"], capture_output=True, text=True
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.count("\n") == 1 and "sources.toml: invalid TOML" in bad.stderr
+    assert "Traceback" not in bad.stderr
+
+
+def test_missing_issue_file_is_one_line(run):
+    result = run("render", "2017-01-02")
+    assert result.exit_code == 2
+    assert result.output.strip().endswith("2017-01-02.md: no such issue file")
