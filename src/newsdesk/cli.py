@@ -293,3 +293,6 @@ def main() -> None:
 
 from newsdesk.cli_publish import publish as _publish  # noqa: E402  (it imports this module)
 cli.add_command(_publish)
+from newsdesk.cli_mail import COMMANDS as _MAIL_COMMANDS  # noqa: E402  (check, send, subscribers)
+for _command in _MAIL_COMMANDS:
+    cli.add_command(_command)

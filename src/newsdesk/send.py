@@ -115,7 +115,7 @@ class SendReport:
         if self.stopped:
             out.append(f"stopped: {self.stopped}")
         if self.complete:
-            out.append(f"{self.issue}: every subscriber is done; the issue is marked sent")
+            out.append(f"{self.issue}: the send is complete (every subscriber sent, or refused by the server)")
         elif not self.stopped:
             out.append(f"{self.issue}: not finished; run send again to retry the rest")
         return out

@@ -73,9 +73,11 @@ class SubscriberList:
         return next((s for s in self.subscribed if s.key == key), None)
 
     def summary(self) -> str:
+        invalid = "line" if self.invalid == 1 else "lines"
+        duplicates = "duplicate" if self.duplicates == 1 else "duplicates"
         return (
             f"{len(self.subscribed)} subscribed, {len(self.unsubscribed)} unsubscribed, "
-            f"{self.invalid} invalid lines skipped, {self.duplicates} duplicates collapsed"
+            f"{self.invalid} invalid {invalid} skipped, {self.duplicates} {duplicates} collapsed"
         )
 
 
