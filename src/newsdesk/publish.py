@@ -21,7 +21,7 @@ from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.markup import slugify
 from newsdesk.newsroom import Newsroom
 from newsdesk.render import Renderer
-from newsdesk.site import SiteBuilder, site_issues
+from newsdesk.site import SiteBuilder, check_paths, site_issues
 
 
 @dataclass
@@ -94,13 +94,17 @@ class Publisher:
             if problems:
                 raise Refused(f"{path}: not ready to publish: {'; '.join(problems)}")
             secrets = passwords(targets, self.environ)
+            # Read every issue the site shows before any target runs: a broken file is
+            # bad input (exit 2), found before anything is published anywhere.
+            on_site = site_issues(self.newsroom, issue) if any(b.kind == "static" for b in targets) else []
+            check_paths(on_site, [archive_entry(i, self.settings) for i in on_site])
             report = PublishReport(issue=issue)
             for blog in targets:
                 try:
                     if blog.kind == "wordpress":
                         result = self.to_wordpress(issue, blog, secrets[blog.name])
                     else:
-                        result = self.to_static(issue, blog)
+                        result = self.to_static(issue, blog, on_site)
                 except NewsdeskError as error:
                     result = TargetResult(blog, ok=False, summary=error.message)
                 report.results.append(result)
@@ -113,7 +117,9 @@ class Publisher:
 
     # Targets ----------------------------------------------------------------
 
-    def to_static(self, issue: Issue, blog: Blog) -> TargetResult:
+    def to_static(self, issue: Issue, blog: Blog, on_site: list[Issue]) -> TargetResult:
+        """Build the site; ``on_site`` holds ``issue`` itself, so what WordPress recorded
+        earlier in this run (the post URL) shows on the site too."""
         folder = Path(blog.path).expanduser()
         root = folder if folder.is_absolute() else self.newsroom.root / folder
         url = None
@@ -122,7 +128,7 @@ class Publisher:
             if blog == self.primary and issue.post_url != url:
                 issue.post_url = url  # before the build, so the page's canonical link is right
                 save_issue(issue)
-        built = SiteBuilder(self.newsroom, root).build(site_issues(self.newsroom, issue))
+        built = SiteBuilder(self.newsroom, root).build(on_site)
         counts = f"wrote {len(built.written)} files, {built.unchanged} unchanged"
         if built.removed:
             counts += f", removed {len(built.removed)}"

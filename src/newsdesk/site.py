@@ -65,6 +65,19 @@ def site_issues(newsroom: Newsroom, publishing: Issue | None = None) -> list[Iss
     return sorted(found.values(), key=lambda i: i.date, reverse=True)
 
 
+def check_paths(issues: list[Issue], entries: list[ArchiveEntry]) -> None:
+    """Refuse two issues that would be published at one address (the same title)."""
+    seen: dict[str, Issue] = {}
+    for issue, entry in zip(issues, entries, strict=True):
+        if entry.path in seen:
+            other = seen[entry.path]
+            raise InvalidInput(
+                f"{issue.path} and {other.path} would both be published at {entry.path}: "
+                "give one of them a different title"
+            )
+        seen[entry.path] = issue
+
+
 def relative(target: str, page: str) -> str:
     """The link from ``page`` to ``target``, both paths from the site's root."""
     return posixpath.relpath(target, posixpath.dirname(page) or ".")
@@ -83,7 +96,7 @@ class SiteBuilder:
         """Every file of the site for these issues, by path from the root."""
         issues = sorted(issues, key=lambda i: i.date, reverse=True)
         entries = [archive_entry(issue, self.settings) for issue in issues]
-        self._check_paths(issues, entries)
+        check_paths(issues, entries)
         out: dict[str, str] = {"style.css": self.renderer.template("style.css")}
         for issue, entry in zip(issues, entries, strict=True):
             out[entry.path] = self.post_page(issue, entry.path)
@@ -159,17 +172,6 @@ class SiteBuilder:
             "feed_url": relative("archive/feed.xml", page),
             "stylesheet_url": relative("style.css", page),
         }
-
-    def _check_paths(self, issues: list[Issue], entries: list[ArchiveEntry]) -> None:
-        seen: dict[str, Issue] = {}
-        for issue, entry in zip(issues, entries, strict=True):
-            if entry.path in seen:
-                other = seen[entry.path]
-                raise InvalidInput(
-                    f"{issue.path} and {other.path} would both be published at {entry.path}: "
-                    "give one of them a different title"
-                )
-            seen[entry.path] = issue
 
     # Writing -------------------------------------------------------------
 
