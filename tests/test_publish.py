@@ -118,3 +118,36 @@ def test_a_second_publish_at_the_same_time_is_refused(run, newsroom_dir):
 def test_publish_is_listed_in_the_help(run):
     result = run("--help")
     assert "publish" in result.output
+
+
+def test_blog_targets_are_validated_with_the_file_and_line(newsroom_dir):
+    import pytest
+
+    from newsdesk.config import parse_config
+    from newsdesk.errors import ConfigError
+
+    def problem(blogs: str) -> str:
+        with pytest.raises(ConfigError) as caught:
+            parse_config('[newsroom]\nname = "x"\n\n' + blogs, newsroom_dir / "sources.toml")
+        return caught.value.message.removeprefix(str(newsroom_dir) + "/")
+
+    wordpress = '[[blogs]]\nname = "wp"\nkind = "wordpress"\nurl = "https://blog.example.org"\nuser = "ed"\n'
+    assert problem('[[blogs]]\nname = "a"\nkind = "ftp"\n') == \
+        "sources.toml:6: blog 'a': kind must be one of static, wordpress, not 'ftp'"
+    assert problem(wordpress + 'password = "hunter2"\n') == (
+        "sources.toml:9: blog 'wp': never put the password in sources.toml; "
+        "set password_env to the name of an environment variable that holds it")
+    assert problem(wordpress.replace("https://blog.example.org", "blog.example.org")) == \
+        "sources.toml:7: blog 'wp': url must be the site's http(s) address, not 'blog.example.org'"
+    assert problem(wordpress + 'status = "live"\n') == \
+        "sources.toml:9: blog 'wp': status must be one of publish, draft, not 'live'"
+    assert problem(wordpress + 'password_env = "MY-PASS"\n') == \
+        "sources.toml:9: blog 'wp': password_env must name an environment variable, not 'MY-PASS'"
+    assert problem('[[blogs]]\nname = "a"\nurl = "https://x.org"\n') == \
+        "sources.toml:6: blog 'a': url applies to wordpress blogs only (this one is static)"
+    assert problem('[[blogs]]\nname = "a"\n\n[[blogs]]\nname = "A"\npath = "b"\n') == \
+        "sources.toml:8: duplicate blog name 'A' (also blogs[1])"
+    assert problem(wordpress + "\n" + wordpress.replace('"wp"', '"wp2"')) == \
+        "sources.toml:12: blog 'wp2': only one wordpress blog is supported (already 'wp')"
+    assert problem(wordpress.replace('user = "ed"\n', "")) == \
+        "sources.toml:4: blog 'wp': user is required (the user that owns the application password)"
