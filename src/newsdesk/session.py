@@ -13,6 +13,7 @@ from pathlib import Path
 
 from newsdesk.candidates import week_candidates
 from newsdesk.dates import Week, date_range
+from newsdesk.editing import development_from
 from newsdesk.issue import Development, Issue, dump_issue, load_issue, save_issue
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
@@ -116,9 +117,7 @@ class DeskSession:
         """Add ``item``; when the issue is full, ``replace`` names the pick (0-based) it replaces."""
         if item.id in self.picked_ids():
             raise ValueError("already picked")
-        development = Development(
-            headline=item.title, annotation="", read_more=item.url or "", item_id=item.id
-        )
+        development = development_from(item)
         if replace is not None:
             self.issue.developments[replace] = development
         elif self.is_full():

@@ -7,6 +7,7 @@ import textwrap
 from html.parser import HTMLParser
 
 import nh3
+from rich.cells import cell_len
 
 ALLOWED_TAGS = {
     "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dl", "dt", "em",
@@ -110,16 +111,49 @@ def plain_title(value: str) -> str:
     return " ".join(html_to_text(value).split())
 
 
+_WIDE = "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+_HAS_WIDE = re.compile(f"[{_WIDE}]")
+_TOKENS = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")
+_NO_LINE_START = set("，。、；：！？）」』》〉】”’,.;:!?)")
+_NO_LINE_END = set("（「『《〈【“‘(")
+
+
+def _wrap_wide(line: str, width: int) -> list[str]:
+    """Wrap by display columns: CJK characters take two and may break anywhere."""
+    lines, current = [], ""
+    for token in _TOKENS.findall(line):
+        if token.isspace():
+            if current:
+                current += " "
+            continue
+        if current and cell_len(current.rstrip() + token) > width and token not in _NO_LINE_START:
+            kept = current.rstrip()
+            carried = ""
+            while kept and kept[-1] in _NO_LINE_END:  # an opening bracket goes with what it opens
+                kept, carried = kept[:-1], kept[-1] + carried
+            if kept:
+                lines.append(kept.rstrip())
+            current = carried
+        current += token
+    if current.strip():
+        lines.append(current.rstrip())
+    return lines
+
+
 def wrap(text: str, width: int = 72) -> str:
-    """Wrap each paragraph of plain text at ``width`` columns, never splitting URLs."""
+    """Wrap each paragraph of plain text at ``width`` columns, never splitting URLs.
+
+    Columns are display columns: a Chinese character counts two.
+    """
     out = []
     for paragraph in text.split("\n\n"):
         lines = []
         for line in paragraph.splitlines():
-            lines.append(
-                textwrap.fill(line, width=width, break_long_words=False, break_on_hyphens=False)
-                if line
-                else ""
-            )
+            if not line:
+                lines.append("")
+            elif _HAS_WIDE.search(line):
+                lines.extend(_wrap_wide(line, width))
+            else:
+                lines.append(textwrap.fill(line, width=width, break_long_words=False, break_on_hyphens=False))
         out.append("\n".join(lines))
     return "\n\n".join(out)
