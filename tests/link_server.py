@@ -1,0 +1,70 @@
+"""A real HTTP server on loopback standing in for the sites an issue links to.
+
+Paths: /ok/... answers 200 (to HEAD and GET); /moved/X redirects to /ok/X; /gone answers
+404; /nohead answers 405 to HEAD but 200 to GET, as some servers do; /slow takes
+``slow_seconds`` before answering. It counts requests per method and path.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+
+class LinkServer:
+    def __init__(self, slow_seconds: float = 3.0) -> None:
+        self.slow_seconds = slow_seconds
+        self.requests: Counter = Counter()
+
+    def start(self) -> LinkServer:
+        state = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def answer(self, body: bool) -> None:
+                state.requests[(self.command, self.path)] += 1
+                path = self.path
+                if path.startswith("/moved/"):
+                    self.send_response(301)
+                    self.send_header("Location", "/ok/" + path.removeprefix("/moved/"))
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if path == "/nohead" and not body:
+                    self.send_response(405)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                if path == "/slow":
+                    time.sleep(state.slow_seconds)
+                status = 200 if path.startswith(("/ok/", "/nohead", "/slow")) else 404
+                payload = b"<html><body>a story</body></html>"
+                self.send_response(status)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(payload)))
+                self.end_headers()
+                if body:
+                    self.wfile.write(payload)
+
+            def do_HEAD(self) -> None:
+                self.answer(body=False)
+
+            def do_GET(self) -> None:
+                self.answer(body=True)
+
+        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.httpd.daemon_threads = True
+        self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
+        self.thread.start()
+        return self
+
+    def url(self, path: str) -> str:
+        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
