@@ -2,7 +2,7 @@
 
 The script writes the site's URL and application passwords to /tmp/newsdesk-wp/env
 (or $NEWSDESK_WP_ENV). Without that file these tests are skipped, except under CI, where
-a missing WordPress is a failure.
+a missing WordPress is a failure; a WordPress set up but not answering always fails.
 """
 
 from __future__ import annotations
@@ -48,10 +48,8 @@ def wp_env() -> dict[str, str]:
     try:
         httpx.get(f"{env['NEWSDESK_WP_URL']}/?rest_route=/", timeout=10).raise_for_status()
     except httpx.HTTPError as error:
-        reason = f"WordPress at {env['NEWSDESK_WP_URL']} does not answer ({error}): run scripts/ci/wordpress.sh"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
+        # Set up once but not running now (a restarted machine): say how to bring it back.
+        pytest.fail(f"WordPress at {env['NEWSDESK_WP_URL']} does not answer ({error}): run scripts/ci/wordpress.sh")
     return env
 
 
