@@ -22,12 +22,19 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def quiet(pilot) -> None:
+    """Toasts and the autosave delay come and go with time: keep them out of the pictures."""
+    pilot.app.autosave()
+    pilot.app.clear_notifications()
+    await pilot.pause()
+
+
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_candidates(snap_compare, fetched, size):
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("down", "space")
-        await pilot.pause()
+        await quiet(pilot)
 
     assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
 
@@ -37,7 +44,7 @@ def test_issue_pane(snap_compare, fetched, size):
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("space", "down", "space", "e", "down", "down")
-        await pilot.pause()
+        await quiet(pilot)
 
     assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
 
@@ -67,7 +74,7 @@ def test_replace_a_pick(snap_compare, fetched, size):
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("space", "down", "space", "down", "space", "down", "space")
-        await pilot.pause()
+        await quiet(pilot)
 
     assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
 
