@@ -8,7 +8,6 @@ a missing WordPress is a failure; a WordPress set up but not answering always fa
 from __future__ import annotations
 
 import html
-import json
 import os
 import secrets
 import socket
