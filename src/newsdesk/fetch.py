@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import socket
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -19,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from newsdesk.config import FetchSettings, Source
+from newsdesk.httpbody import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, BoundedDecoder
 from newsdesk.items import utc_text
 from newsdesk.newsroom import Newsroom
 from newsdesk.normalize import NotAFeed, ParsedFeed, parse_feed
@@ -99,81 +101,138 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:g} MB"
 
 
+# RFC 6761: names under .invalid never resolve, so they are refused without asking DNS.
+_NEVER_RESOLVES = (".invalid", ".invalid.")
+
+
+async def _refuse_reserved_hosts(request: httpx.Request) -> None:
+    """A request hook (it also sees every redirect) for hosts that can never exist."""
+    host = request.url.host.lower()
+    if host == "invalid" or host.endswith(_NEVER_RESOLVES):
+        raise FeedFailure(f"unknown host {host}")
+
+
+def _moved_to(response: httpx.Response) -> str | None:
+    """The new URL when every redirect on the way was permanent (301 or 308)."""
+    history = response.history
+    if history and all(r.status_code in (301, 308) for r in history):
+        return str(response.url)
+    return None
+
+
+def _http_failure(response: httpx.Response) -> str:
+    reason = f"HTTP {response.status_code} {response.reason_phrase or ''}".strip()
+    if response.status_code == 410:
+        reason += " (the feed is gone for good: remove it from sources.toml)"
+    return reason
+
+
 async def _download_http(
     client: httpx.AsyncClient, url: str, state: FeedState | None, settings: FetchSettings
 ) -> Download:
-    headers = {}
+    headers = {"Accept-Encoding": ACCEPT_ENCODING}
     if state and state.etag:
         headers["If-None-Match"] = state.etag
     if state and state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     try:
         async with client.stream("GET", url, headers=headers) as response:
-            permanent = [r for r in response.history if r.status_code in (301, 308)]
-            moved_to = (
-                str(response.url)
-                if permanent and len(permanent) == len(response.history)
-                else None
-            )
+            moved_to = _moved_to(response)
             if response.status_code == 304:
                 return Download(body=None, moved_to=moved_to)
             if response.status_code >= 400:
-                phrase = response.reason_phrase or ""
-                raise FeedFailure(f"HTTP {response.status_code} {phrase}".strip())
+                raise FeedFailure(_http_failure(response))
             if response.status_code != 200:
                 raise FeedFailure(f"unexpected HTTP {response.status_code}")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > settings.max_bytes * 20:
-                raise FeedFailure(f"too large: {declared} bytes declared")
-            chunks, size = [], 0
-            async for chunk in response.aiter_bytes():
-                size += len(chunk)
-                if size > settings.max_bytes:
-                    raise FeedFailure(f"too large: over {_megabytes(settings.max_bytes)}")
-                chunks.append(chunk)
+            declared = response.headers.get("content-length", "")
+            if declared.isdigit() and int(declared) > settings.max_bytes:
+                raise FeedFailure(
+                    f"too large: {int(declared):,} bytes declared, the limit is {_megabytes(settings.max_bytes)}"
+                )
+            # Decoded here, not by httpx, so a compression bomb never passes the cap.
+            decoder = BoundedDecoder(response.headers.get("content-encoding"), settings.max_bytes)
+            body = bytearray()
+            async for chunk in response.aiter_raw():
+                body += decoder.feed(chunk)
+            decoder.finish()
             return Download(
-                body=b"".join(chunks),
+                body=bytes(body),
                 content_type=response.headers.get("content-type"),
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
                 moved_to=moved_to,
             )
+    except BodyTooLarge:
+        raise FeedFailure(f"too large: over {_megabytes(settings.max_bytes)}") from None
+    except BodyCorrupt as error:
+        raise FeedFailure(str(error)) from None
     except httpx.TooManyRedirects:
         raise FeedFailure(f"too many redirects (more than {settings.max_redirects})") from None
     except httpx.ConnectTimeout:
-        raise FeedFailure("timed out connecting") from None
+        raise FeedFailure(f"timed out connecting (after {settings.connect_timeout:g} s)") from None
     except httpx.ReadTimeout:
         raise FeedFailure(f"timed out: no data for {settings.read_timeout:g} s") from None
     except httpx.ConnectError as error:
-        raise FeedFailure(_connect_reason(error)) from None
+        raise FeedFailure(_connect_reason(error, url)) from None
     except httpx.DecodingError:
         raise FeedFailure("the compressed body is corrupt") from None
-    except (httpx.RemoteProtocolError, httpx.ReadError) as error:
-        raise FeedFailure(f"connection broken: {error or type(error).__name__}") from None
+    except httpx.RemoteProtocolError as error:
+        if "status line" in str(error).lower():
+            raise FeedFailure("the server's answer is not HTTP") from None
+        raise FeedFailure(f"connection broken: {_short(error)}") from None
+    except httpx.ReadError as error:
+        raise FeedFailure(f"connection broken: {_short(error)}") from None
+    except httpx.UnsupportedProtocol as error:
+        raise FeedFailure(f"redirected to an unsupported URL ({_short(error)})") from None
     except httpx.HTTPError as error:
-        raise FeedFailure(f"{type(error).__name__}: {error}") from None
+        raise FeedFailure(f"{type(error).__name__}: {_short(error)}") from None
 
 
-def _connect_reason(error: Exception) -> str:
-    text = str(error)
-    if "Name or service not known" in text or "nodename nor servname" in text or "getaddrinfo" in text:
-        return "unknown host"
-    if "refused" in text.lower():
-        return "connection refused"
-    return f"cannot connect: {text or type(error).__name__}"
+def _short(error: BaseException, limit: int = 120) -> str:
+    """An error's message as one short line: servers choose some of its words."""
+    text = " ".join(str(error).split()) or type(error).__name__
+    text = "".join(c if c.isprintable() else "?" for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _root_causes(error: BaseException) -> list[BaseException]:
+    found, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        found.append(error)
+        error = error.__cause__ or error.__context__
+    return found
+
+
+def _connect_reason(error: Exception, url: str) -> str:
+    """Why a connection failed, from the OS error under httpx's and anyio's wrappers."""
+    host = httpx.URL(url).host
+    for cause in _root_causes(error):
+        if isinstance(cause, socket.gaierror):
+            if cause.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)):
+                return f"unknown host {host}"
+            if cause.errno == socket.EAI_AGAIN:
+                return f"cannot look up {host} (DNS lookup failed)"
+            return f"cannot look up {host}: {cause.strerror}"
+        if isinstance(cause, ConnectionRefusedError):
+            return "connection refused"
+        if isinstance(cause, OSError) and cause.errno is not None and cause.strerror:
+            return f"cannot connect: {cause.strerror}"
+    return f"cannot connect: {error or type(error).__name__}"
 
 
 def _read_local(path: str, settings: FetchSettings) -> Download:
     file = Path(path)
     try:
-        size = file.stat().st_size
-        if size > settings.max_bytes:
+        if not file.is_file():
+            raise FeedFailure(
+                f"is a folder, not a feed: {path}" if file.is_dir() else f"no such file: {path}"
+            )
+        with file.open("rb") as handle:
+            body = handle.read(settings.max_bytes + 1)
+        if len(body) > settings.max_bytes:
             raise FeedFailure(f"too large: over {_megabytes(settings.max_bytes)}")
-        return Download(body=file.read_bytes())
-    except FileNotFoundError:
-        raise FeedFailure(f"no such file: {path}") from None
-    except IsADirectoryError:
-        raise FeedFailure(f"is a folder, not a feed: {path}") from None
+        return Download(body=body)
     except OSError as error:
         raise FeedFailure(f"cannot read {path}: {error.strerror}") from None
 
@@ -214,6 +273,7 @@ class Fetcher:
             headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT},
             transport=self.transport,
             trust_env=False,
+            event_hooks={"request": [_refuse_reserved_hosts]},
         ) as client:
 
             async def one(source: Source) -> FeedResult:
@@ -224,9 +284,13 @@ class Fetcher:
                 return result
 
             tasks = [asyncio.ensure_future(one(s)) for s in sources]
-            done, pending = await asyncio.wait(tasks, timeout=settings.run_deadline) if tasks else (set(), set())
+            done, pending = (
+                await asyncio.wait(tasks, timeout=settings.run_deadline) if tasks else (set(), set())
+            )
             for task in pending:
                 task.cancel()
+            # Let cancelled feeds unwind (close their connections) before the client closes.
+            await asyncio.gather(*pending, return_exceptions=True)
             results = []
             for source, task in zip(sources, tasks, strict=True):
                 if task in done and not task.cancelled():
@@ -241,6 +305,11 @@ class Fetcher:
         return FetchReport(results=results, seconds=time.monotonic() - started)
 
     async def _fetch_one(self, client: httpx.AsyncClient, source: Source) -> FeedResult:
+        """Download and parse within the per-feed deadline, then store.
+
+        Storing is outside the deadline: a transaction running in a thread cannot be
+        stopped half way, so the report must not call a feed failed that was stored.
+        """
         started = time.monotonic()
         location = self.newsroom.source_location(source.url)
         state = self.store.feed_state(source.url)
@@ -251,7 +320,8 @@ class Fetcher:
                     download = await _download_http(client, location, state, self.settings)
                 else:
                     download = await asyncio.to_thread(_read_local, location, self.settings)
-                result = await self._store(source, location, state, download, now)
+                parsed = await self._parse(source, location, state, download, now)
+            result = await self._store(source, state, download, parsed, now)
         except TimeoutError:
             result = FeedResult(
                 source.name, source.url, "failed",
@@ -261,9 +331,10 @@ class Fetcher:
             result = FeedResult(source.name, source.url, "failed", error=str(error))
         except Exception as error:  # a bug in a parser must not stop the other feeds
             result = FeedResult(
-                source.name, source.url, "failed", error=f"{type(error).__name__}: {error}"
+                source.name, source.url, "failed", error=f"{type(error).__name__}: {_short(error)}"
             )
         if result.failed:
+            # Only the feed's state changes: the items stored before are all kept.
             failed_state = state or FeedState(url=source.url, source=source.name)
             failed_state.status, failed_state.error = "failed", result.error
             failed_state.checked_at = utc_text(now)
@@ -271,12 +342,34 @@ class Fetcher:
         result.seconds = time.monotonic() - started
         return result
 
-    async def _store(
+    async def _parse(
         self,
         source: Source,
         location: str,
         state: FeedState | None,
         download: Download,
+        now: datetime,
+    ) -> ParsedFeed | None:
+        """The parsed feed, or None when there is nothing new to parse."""
+        if download.body is None:  # 304 Not Modified
+            return None
+        if state and state.body_hash == _hash(download.body) and state.status != "failed":
+            return None  # the same bytes as last time
+        return await asyncio.to_thread(
+            parse_feed,
+            download.body,
+            source=source.name,
+            url=location,
+            content_type=download.content_type,
+            fetched_at=now,
+        )
+
+    async def _store(
+        self,
+        source: Source,
+        state: FeedState | None,
+        download: Download,
+        parsed: ParsedFeed | None,
         now: datetime,
     ) -> FeedResult:
         new_state = FeedState(
@@ -290,32 +383,24 @@ class Fetcher:
             moved_to=download.moved_to,
         )
         result = FeedResult(source.name, source.url, "unchanged", moved_to=download.moved_to)
-        if download.body is None:  # 304 Not Modified
+        if download.body is not None:
+            new_state.etag, new_state.last_modified = download.etag, download.last_modified
+        if parsed is None:
             await asyncio.to_thread(self.store.save_feed_state, new_state)
             return result
-        body_hash = hashlib.sha256(download.body).hexdigest()
-        new_state.etag, new_state.last_modified = download.etag, download.last_modified
-        if state and state.body_hash == body_hash and state.status != "failed":
-            # Same bytes as last time: nothing to parse.
-            await asyncio.to_thread(self.store.save_feed_state, new_state)
-            return result
-        parsed: ParsedFeed = await asyncio.to_thread(
-            parse_feed,
-            download.body,
-            source=source.name,
-            url=location,
-            content_type=download.content_type,
-            fetched_at=now,
-        )
-        new_state.body_hash = body_hash
+        new_state.body_hash = _hash(download.body or b"")
         new, updated = await asyncio.to_thread(self.store.save_feed_state, new_state, parsed.items)
         new_state.status = "new" if new else ("updated" if updated else "unchanged")
         result.status = new_state.status
         result.new, result.updated, result.items = new, updated, len(parsed.items)
-        result.notes = parsed.notes
+        result.notes = list(parsed.notes)
         if not parsed.items:
             result.notes.append("the feed has no items")
         return result
+
+
+def _hash(body: bytes) -> str:
+    return hashlib.sha256(body).hexdigest()
 
 
 _ACCEPT = (

@@ -1,31 +1,38 @@
-"""Feed bytes to newsdesk items: parse with feedparser, then normalize every entry.
+"""Feed bytes to newsdesk items: decode and defuse, parse with feedparser, normalize.
 
-feedparser's own sanitizer is turned off: newsdesk sanitizes the fields it keeps with
-nh3, which is both stricter (an allow-list) and much faster.
+``parse_feed`` is a pure function of the bytes (and the URL they came from): no file is
+opened and no request is made, whatever the feed asks for. feedparser's own sanitizer
+is turned off: newsdesk sanitizes the fields it keeps with nh3, which is both stricter
+(an allow-list) and much faster.
 """
 
 from __future__ import annotations
 
 import hashlib
 import html
+import io
 import re
+import xml.sax
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from html.parser import HTMLParser
 from typing import Any
 
 import feedparser
 
+from newsdesk.feedtext import as_utf8_document, decode_feed, without_internal_subset
 from newsdesk.items import Item, item_id
 from newsdesk.text import html_to_text, plain_title, sanitize_html
 from newsdesk.urls import absolute_http_url, canonical_url
 
 # An item dated further ahead than this is treated as undated (first seen instead).
 FUTURE_SLACK = timedelta(days=1)
-_ALTERNATE = re.compile(
-    r"<link\b[^>]*\brel=[\"']?alternate[\"']?[^>]*>", re.IGNORECASE
-)
-_TYPE = re.compile(r"\btype=[\"']?application/(?:rss|atom|rdf)\+xml", re.IGNORECASE)
-_HREF = re.compile(r"\bhref=[\"']?([^\"' >]+)", re.IGNORECASE)
+# Dates before this are a feed's placeholder (year 1, 1970), not a publication date.
+EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
+TITLE_LIMIT = 400
+FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
+# Control characters would reach terminals and the desk; tab and newline are kept.
+_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
 class NotAFeed(Exception):
@@ -37,6 +44,10 @@ class ParsedFeed:
     title: str
     items: list[Item]
     notes: list[str] = field(default_factory=list)
+
+
+def clean_text(value: str) -> str:
+    return _CONTROLS.sub("", value)
 
 
 def _content_html(entry: Any) -> str:
@@ -54,31 +65,47 @@ def _content_html(entry: Any) -> str:
     return ""
 
 
-def _published(entry: Any) -> datetime | None:
+def _title(entry: Any) -> str:
+    """The entry's title as one line of plain text; HTML titles lose their tags."""
+    detail = entry.get("title_detail") or {}
+    value = clean_text(entry.get("title") or "")
+    if "html" in (detail.get("type") or "text/html"):
+        value = plain_title(value)
+    else:
+        value = " ".join(value.split())
+    if len(value) > TITLE_LIMIT:
+        value = value[:TITLE_LIMIT].rsplit(" ", 1)[0] + "…"
+    return value
+
+
+def _published(entry: Any, fetched_at: datetime) -> datetime | None:
+    """The entry's date, or None when it has none that is believable."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
         parsed = entry.get(key)
         if parsed:
             try:
-                return datetime(*parsed[:6], tzinfo=UTC)
-            except (TypeError, ValueError):
+                moment = datetime(*parsed[:6], tzinfo=UTC)
+            except (TypeError, ValueError, OverflowError):
                 continue
+            if EARLIEST <= moment <= fetched_at + FUTURE_SLACK:
+                return moment
     return None
 
 
 def normalize_entry(entry: Any, source: str, feed_url: str | None, fetched_at: datetime) -> Item:
-    link = absolute_http_url(entry.get("link"), feed_url)
-    summary_html = sanitize_html(_content_html(entry))
+    link = absolute_http_url(clean_text(entry.get("link") or ""), feed_url)
+    summary_html = sanitize_html(clean_text(_content_html(entry)))
     summary_text = html_to_text(summary_html)
-    title = plain_title(entry.get("title") or "")
+    title = _title(entry)
     if not title:
         title = (summary_text[:80].rsplit(" ", 1)[0] + "…") if len(summary_text) > 80 else summary_text
-        title = title or "(untitled)"
-    published = _published(entry)
-    if published and published > fetched_at + FUTURE_SLACK:
-        published = None
-    guid = (entry.get("id") or "").strip() or link or f"{title}\n{published}"
+        title = " ".join(title.split()) or "(untitled)"
+    published = _published(entry, fetched_at)
+    guid = clean_text(entry.get("id") or "").strip() or link or f"{title}\n{published}"
     categories = tuple(
-        dict.fromkeys(t.get("term", "").strip() for t in entry.get("tags") or [] if t.get("term"))
+        dict.fromkeys(
+            clean_text(t.get("term", "")).strip() for t in entry.get("tags") or [] if t.get("term")
+        )
     )
     digest = hashlib.sha1(
         "\x1f".join([title, link or "", summary_html, str(published), *categories]).encode()
@@ -99,16 +126,43 @@ def normalize_entry(entry: Any, source: str, feed_url: str | None, fetched_at: d
     )
 
 
-def feed_links_in_html(body: bytes, base: str) -> list[str]:
-    """Feed URLs an HTML page advertises with <link rel="alternate">."""
-    head = body[:200_000].decode("utf-8", "replace")
-    found = []
-    for tag in _ALTERNATE.findall(head):
-        if _TYPE.search(tag) and (href := _HREF.search(tag)):
-            url = absolute_http_url(html.unescape(href.group(1)), base)
-            if url and url not in found:
-                found.append(url)
+def _is_empty(entry: Any) -> bool:
+    """An entry with nothing to show: often the cut-off tail of a truncated feed."""
+    return not (entry.get("title") or "").strip() and not entry.get("link") and not _content_html(entry)
+
+
+class _FeedLinks(HTMLParser):
+    """Collects the feeds an HTML page advertises with <link rel="alternate">."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.hrefs: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag != "link":
+            return
+        values = {name: value or "" for name, value in attrs}
+        rel = values.get("rel", "").lower().split()
+        kind = values.get("type", "").lower().split(";")[0].strip()
+        if "alternate" in rel and kind in FEED_TYPES and values.get("href"):
+            self.hrefs.append(values["href"].strip())
+
+
+def feed_links_in_html(page: str, base: str) -> list[str]:
+    """Feed URLs an HTML page advertises with <link rel="alternate">, made absolute."""
+    finder = _FeedLinks()
+    finder.feed(page[:200_000])
+    found: list[str] = []
+    for href in finder.hrefs:
+        url = absolute_http_url(href, base)
+        if url and url not in found:
+            found.append(url)
     return found
+
+
+def _looks_like_html(text: str) -> bool:
+    head = text[:4096].lower()
+    return "<html" in head or "<!doctype html" in head or "<body" in head
 
 
 def parse_feed(
@@ -121,36 +175,47 @@ def parse_feed(
 ) -> ParsedFeed:
     """Parse feed bytes into normalized items; raise NotAFeed for anything else."""
     fetched_at = fetched_at or datetime.now(UTC).replace(microsecond=0)
+    if not body.strip():
+        raise NotAFeed("not a feed: the response is empty")
+    decoded = decode_feed(body, content_type)
     web = url.startswith(("http://", "https://"))
-    headers = {"content-location": url} if web else {}
-    if content_type:
-        headers["content-type"] = content_type
-    parsed = feedparser.parse(
-        body, response_headers=headers, sanitize_html=False
-    )
-    notes: list[str] = []
+    headers = {"content-type": "application/xml; charset=utf-8"}
+    if web:
+        headers["content-location"] = url
+    # A stream, never bytes: feedparser opens bytes that look like a path as a file.
+    document = as_utf8_document(without_internal_subset(decoded.text))
+    parsed = feedparser.parse(io.BytesIO(document), response_headers=headers, sanitize_html=False)
     if not parsed.get("version") and not parsed.entries:
-        looks_html = b"<html" in body[:4096].lower() or b"<!doctype html" in body[:4096].lower()
-        if looks_html:
-            links = feed_links_in_html(body, url)
+        if _looks_like_html(decoded.text):
+            links = feed_links_in_html(decoded.text, url if web else "")
             hint = f"; the page links a feed at {links[0]}" if links else ""
             raise NotAFeed(f"not a feed: an HTML page{hint}")
-        if not body.strip():
-            raise NotAFeed("not a feed: the response is empty")
         reason = parsed.get("bozo_exception")
         raise NotAFeed(f"not a feed: {_describe(reason) if reason else 'no RSS or Atom found'}")
-    # Relative item links resolve against the feed's URL, or for a local file its site link.
+    notes: list[str] = []
+    if decoded.note:
+        notes.append(f"encoding {decoded.note}")
+    # Relative item links resolve against xml:base and the feed's URL (feedparser does
+    # both), or for a local file against the feed's site link.
     base = url if web else absolute_http_url(parsed.feed.get("link"), None)
     items: dict[str, Item] = {}
+    empty = 0
     for entry in parsed.entries:
+        if _is_empty(entry):
+            empty += 1
+            continue
         item = normalize_entry(entry, source, base, fetched_at)
         items.setdefault(item.id, item)
-    if parsed.get("bozo") and parsed.entries:
-        notes.append(f"malformed feed, kept {len(items)} items that parsed ({_describe(parsed.bozo_exception)})")
-    duplicates = len(parsed.entries) - len(items)
+    error = parsed.get("bozo_exception")
+    if parsed.get("bozo") and isinstance(error, xml.sax.SAXException):
+        notes.append(f"malformed feed, kept {len(items)} items that parsed ({_describe(error)})")
+    if empty:
+        notes.append(f"skipped {empty} empty entries")
+    duplicates = len(parsed.entries) - empty - len(items)
     if duplicates:
         notes.append(f"{duplicates} entries repeated an earlier id and were merged")
-    return ParsedFeed(title=plain_title(parsed.feed.get("title") or ""), items=list(items.values()), notes=notes)
+    title = plain_title(clean_text(parsed.feed.get("title") or ""))
+    return ParsedFeed(title=title, items=list(items.values()), notes=notes)
 
 
 def _describe(error: BaseException | None) -> str:

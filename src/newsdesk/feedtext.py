@@ -1,0 +1,168 @@
+"""Feed bytes made into text that is safe to hand to an XML parser.
+
+Two jobs before feedparser sees a feed:
+
+- Decode it. Feeds lie about their encoding (a GBK feed declared as UTF-8, a Big5 feed
+  that declares nothing); the bytes decide: a BOM, then valid UTF-8, then what the
+  server or the XML declaration says, then a detector for Chinese, Japanese and Korean
+  encodings, then Windows-1252.
+- Defuse it. A feed has no use for a DTD's internal subset, and it is where entity bombs
+  (billion laughs, quadratic blowup) and external entities live. feedparser's fallback
+  parser expands the entities it finds there without limit, so the subset is removed.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from dataclasses import dataclass
+
+_BOMS = (
+    (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose BOM it starts with
+    (codecs.BOM_UTF32_BE, "utf-32-be"),
+    (codecs.BOM_UTF8, "utf-8"),
+    (codecs.BOM_UTF16_LE, "utf-16-le"),
+    (codecs.BOM_UTF16_BE, "utf-16-be"),
+)
+_XML_DECLARATION = re.compile(rb"^\s*<\?xml\b[^>]{0,200}?\bencoding\s*=\s*[\"']([A-Za-z0-9._:-]{1,40})[\"']")
+_CHARSET = re.compile(r"\bcharset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
+_DECLARATION_TEXT = re.compile(r"^\s*<\?xml\b[^>]{0,300}?\?>")
+# Multi-byte encodings a detector may propose; single-byte guesses are too unreliable.
+_EAST_ASIAN = {
+    "gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950", "euc_jp", "shift_jis",
+    "cp932", "iso2022_jp", "euc_kr", "cp949", "johab", "iso2022_kr",
+}
+# Encodings whose superset decodes more of what servers actually send.
+_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs",
+              "iso-8859-1": "windows-1252", "latin-1": "windows-1252", "us-ascii": "utf-8",
+              "ascii": "utf-8"}
+DETECT_SAMPLE = 1_000_000
+
+
+@dataclass
+class FeedText:
+    text: str
+    encoding: str
+    note: str | None = None  # set when the feed's own claim about its encoding was wrong
+
+
+def _codec(name: str | None) -> str | None:
+    """The Python codec for an encoding label, or None when it is unknown."""
+    if not name:
+        return None
+    label = _SUPERSETS.get(name.strip().lower(), name.strip().lower())
+    try:
+        return codecs.lookup(label).name
+    except LookupError:
+        return None
+
+
+def _detect_east_asian(body: bytes) -> str | None:
+    from charset_normalizer import from_bytes  # imported here: only mislabelled feeds need it
+
+    best = from_bytes(body[:DETECT_SAMPLE]).best()
+    if best is None:
+        return None
+    name = _codec(best.encoding)
+    return name if name and name.replace("-", "_") in _EAST_ASIAN else None
+
+
+def _single_byte(codec: str) -> bool:
+    return codec.startswith(("cp12", "iso8859", "latin", "mac"))
+
+
+def decode_feed(body: bytes, content_type: str | None = None) -> FeedText:
+    """Decode feed bytes; the note says when the declared encoding was wrong or missing."""
+    for bom, name in _BOMS:
+        if body.startswith(bom):
+            return FeedText(body[len(bom) :].decode(name, "replace"), name)
+    if body[:2] == b"<\x00":
+        return FeedText(body.decode("utf-16-le", "replace"), "utf-16-le")
+    if body[:2] == b"\x00<":
+        return FeedText(body.decode("utf-16-be", "replace"), "utf-16-be")
+    # The XML declaration first: servers often add a generic default charset.
+    claims = []
+    if match := _XML_DECLARATION.match(body[:300]):
+        claims.append(match.group(1).decode("ascii"))
+    if match := _CHARSET.search(content_type or ""):
+        claims.append(match.group(1))
+    codecs_claimed = [c for c in map(_codec, claims) if c and not c.startswith(("utf-16", "utf-32"))]
+
+    def read_as(name: str, text: str) -> FeedText:
+        if name in codecs_claimed or body.isascii():
+            return FeedText(text, name)
+        said = f"declared as {claims[0]}" if claims else "no encoding declared"
+        return FeedText(text, name, f"{said}, read as {name}")
+
+    # Valid UTF-8 with non-ASCII text is almost never another encoding by chance.
+    try:
+        return read_as("utf-8", body.decode("utf-8"))
+    except UnicodeDecodeError:
+        pass
+    for name in codecs_claimed:
+        try:
+            text = body.decode(name)
+        except UnicodeDecodeError:
+            continue
+        # A single-byte encoding decodes anything, even a mislabelled Chinese feed.
+        if not _single_byte(name) or not (detected := _detect_east_asian(body)):
+            return read_as(name, text)
+        return read_as(detected, body.decode(detected, "replace"))
+    if detected := _detect_east_asian(body):
+        return read_as(detected, body.decode(detected, "replace"))
+    return read_as("cp1252", body.decode("cp1252", "replace"))
+
+
+def as_utf8_document(text: str) -> bytes:
+    """The document as UTF-8 bytes with a declaration that says so."""
+    text = _DECLARATION_TEXT.sub("", text, count=1)
+    return ('<?xml version="1.0" encoding="utf-8"?>\n' + text.lstrip()).encode("utf-8", "replace")
+
+
+_ROOT = re.compile(r"<[A-Za-z_:]")
+
+
+def _skip_quoted_or_comment(text: str, i: int) -> int:
+    """Index after the quoted string or comment starting at ``i``, or -1 if it never ends."""
+    if text.startswith("<!--", i):
+        end = text.find("-->", i + 4)
+        return -1 if end == -1 else end + 3
+    end = text.find(text[i], i + 1)
+    return -1 if end == -1 else end + 1
+
+
+def without_internal_subset(text: str) -> str:
+    """The document with its DOCTYPE's internal subset ``[ ... ]`` removed.
+
+    A DOCTYPE whose subset never ends swallows the document, so the document is cut
+    there: what is left has no entity declarations to expand.
+    """
+    start = text.find("<!DOCTYPE")
+    root = _ROOT.search(text)
+    if start == -1 or (root is not None and root.start() < start):
+        return text
+    i, n = start + len("<!DOCTYPE"), len(text)
+    while i < n:
+        char = text[i]
+        if char in "\"'":
+            i = _skip_quoted_or_comment(text, i)
+            if i == -1:
+                return text[:start]
+        elif char == ">":
+            return text  # no internal subset
+        elif char == "[":
+            open_at = i
+            i += 1
+            while i < n and text[i] != "]":
+                if text[i] in "\"'" or text.startswith("<!--", i):
+                    i = _skip_quoted_or_comment(text, i)
+                    if i == -1:
+                        return text[:start]
+                else:
+                    i += 1
+            if i >= n:
+                return text[:start]
+            return text[:open_at] + text[i + 1 :]
+        else:
+            i += 1
+    return text[:start]
