@@ -151,3 +151,13 @@ def test_blog_targets_are_validated_with_the_file_and_line(newsroom_dir):
         "sources.toml:12: blog 'wp2': only one wordpress blog is supported (already 'wp')"
     assert problem(wordpress.replace('user = "ed"\n', "")) == \
         "sources.toml:4: blog 'wp': user is required (the user that owns the application password)"
+
+
+def test_a_site_folder_that_cannot_be_written_is_one_line_not_a_traceback(run, newsroom_dir):
+    (newsroom_dir / "site").write_text("a file where the site's folder should be", encoding="utf-8")
+    result = run("publish", "2017-07-03")
+    assert result.exit_code == 1
+    assert "✗ site (static): cannot write" in result.output and "Traceback" not in result.output
+    assert "not published to site (0 of 1 targets done)" in result.output
+    assert load_issue(newsroom_dir / "issues" / "2017-07-03.md").status == "published"  # as it was
+    assert load_issue(newsroom_dir / "issues" / "2017-07-03.md").post_url is None  # no page, no address

@@ -107,12 +107,14 @@ class Publisher:
                         result = self.to_static(issue, blog, on_site)
                 except NewsdeskError as error:
                     result = TargetResult(blog, ok=False, summary=error.message)
+                except OSError as error:  # a site folder or issue file that cannot be written
+                    result = TargetResult(blog, ok=False, summary=f"cannot write {error.filename}: {error.strerror}")
                 report.results.append(result)
                 if on_result:
                     on_result(result)
             if any(r.ok and r.public for r in report.results) and issue.status != "published":
                 issue.status = "published"
-                save_issue(issue)
+                _record(issue, "its status (published)")
             return report
 
     # Targets ----------------------------------------------------------------
@@ -122,13 +124,17 @@ class Publisher:
         earlier in this run (the post URL) shows on the site too."""
         folder = Path(blog.path).expanduser()
         root = folder if folder.is_absolute() else self.newsroom.root / folder
-        url = None
-        if self.settings.blog_url:
-            url = f"{blog_root(self.settings)}/{post_path(issue)}"
-            if blog == self.primary and issue.post_url != url:
-                issue.post_url = url  # before the build, so the page's canonical link is right
-                save_issue(issue)
-        built = SiteBuilder(self.newsroom, root).build(on_site)
+        url = f"{blog_root(self.settings)}/{post_path(issue)}" if self.settings.blog_url else None
+        recorded = issue.post_url
+        if url and blog == self.primary:
+            issue.post_url = url  # before the build, so the page's canonical link is right
+        try:
+            built = SiteBuilder(self.newsroom, root).build(on_site)
+        except BaseException:
+            issue.post_url = recorded  # the page is not there: keep the address that was
+            raise
+        if issue.post_url != recorded:
+            _record(issue, f"its post URL ({url})")
         counts = f"wrote {len(built.written)} files, {built.unchanged} unchanged"
         if built.removed:
             counts += f", removed {len(built.removed)}"
@@ -158,12 +164,20 @@ class Publisher:
         issue.wordpress_id = post.id
         if blog == self.primary and post.public:
             issue.post_url = post.link
-        save_issue(issue)
+        _record(issue, f"post {post.id} ({post.link}): add wordpress_id = {post.id} to its front matter")
         verb = "created" if post.created else "updated"
         state = {"publish": "published", "future": "scheduled", "draft": "saved as a draft"}.get(post.status, post.status)
         note = f" ({post.note})" if post.note else ""
         return TargetResult(blog, ok=True, summary=f"{verb} post {post.id}, {state}{note}; {post.link}",
                             url=post.link if post.public else None, public=post.public)
+
+
+def _record(issue: Issue, what: str) -> None:
+    """Save the issue file, or say exactly what it failed to remember."""
+    try:
+        save_issue(issue)
+    except OSError as error:
+        raise NewsdeskError(f"{issue.path}: cannot write it ({error.strerror}), so it does not record {what}") from None
 
 
 def _shown(path: Path) -> str:
