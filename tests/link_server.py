@@ -1,8 +1,8 @@
 """A real HTTP server on loopback standing in for the sites an issue links to.
 
 Paths: /ok/... answers 200 (to HEAD and GET); /moved/X redirects to /ok/X; /gone answers
-404; /nohead answers 405 to HEAD but 200 to GET, as some servers do; /slow takes
-``slow_seconds`` before answering. It counts requests per method and path.
+404; /nohead answers 405 to HEAD but 200 to GET, as some servers do; /slow... takes
+``slow_seconds`` before answering; /status/N answers N. It counts requests per method and path.
 """
 
 from __future__ import annotations
@@ -39,9 +39,12 @@ class LinkServer:
                     self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
-                if path == "/slow":
+                if path.startswith("/slow"):
                     time.sleep(state.slow_seconds)
-                status = 200 if path.startswith(("/ok/", "/nohead", "/slow")) else 404
+                if path.startswith("/status/"):
+                    status = int(path.removeprefix("/status/"))
+                else:
+                    status = 200 if path.startswith(("/ok/", "/nohead", "/slow")) else 404
                 payload = b"<html><body>a story</body></html>"
                 self.send_response(status)
                 self.send_header("Content-Type", "text/html; charset=utf-8")

@@ -143,7 +143,10 @@ class SmtpServer:
         self.port = port or free_port()
         kwargs: dict = {"server_hostname": "localhost", "data_size_limit": 10_000_000}
         if login:
-            kwargs.update(authenticator=self._authenticate, auth_required=True, auth_require_tls=False)
+            # With STARTTLS the login waits for it; aiosmtpd does not count implicit TLS as TLS
+            # here, and loopback tests without TLS log in in the clear.
+            starttls = tls_context is not None and not implicit_tls
+            kwargs.update(authenticator=self._authenticate, auth_required=True, auth_require_tls=starttls)
         if tls_context is not None and implicit_tls:
             kwargs["ssl_context"] = tls_context
         elif tls_context is not None:

@@ -145,6 +145,9 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(room: Path, smtp: SmtpS
     again = run("send", ISSUE, "--yes")
     assert "nothing to send" in again.output
     assert smtp.recorder.delivered == 11
+    ledger = run("subscribers", "--issue", ISSUE)
+    assert f"{ISSUE}: 11 sent, 0 pending, 0 in flight, 1 failed (completed " in ledger.output
+    assert f"failed: {refused}: 550 5.1.1" in ledger.output
 
 
 def test_a_dropped_connection_is_reconnected_and_the_message_resent(room: Path, run) -> None:

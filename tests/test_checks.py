@@ -1,0 +1,183 @@
+"""`newsdesk check`: each pre-send check on the sample newsroom, links against a real server."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from pathlib import Path
+
+import pytest
+from link_server import LinkServer
+from mail_newsroom import ISSUE, write_ready_issue
+from smtp_server import free_port
+
+from newsdesk.checks import check_issue, html_links, probe_links, text_links
+from newsdesk.config import FetchSettings
+from newsdesk.issue import load_issue
+from newsdesk.newsroom import Newsroom
+
+OLDER_ITEM = "c0cb0e08b292"  # a sample item dated 2017-07-01, the week before ISSUE's
+FEATURED_ITEM = "e5c62cc3a53e"  # featured in the 2017-07-03 sample issue
+
+
+@pytest.fixture
+def links():
+    server = LinkServer(slow_seconds=1.0).start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def ready(fetched: Path, links: LinkServer) -> Path:
+    """The fetched sample newsroom with a complete issue whose links all work."""
+    write_ready_issue(fetched, links.url)
+    return fetched
+
+
+def issue_path(root: Path) -> Path:
+    return root / "issues" / f"{ISSUE}.md"
+
+
+def edit_issue(root: Path, old: str, new: str) -> None:
+    path = issue_path(root)
+    text = path.read_text(encoding="utf-8")
+    assert old in text
+    path.write_text(text.replace(old, new), encoding="utf-8")
+
+
+def findings(root: Path, *, links: bool = False) -> list[str]:
+    room = Newsroom.open(root)
+    return [f.line() for f in check_issue(room, load_issue(issue_path(root)), links=links).findings]
+
+
+@pytest.mark.slow
+def test_a_complete_issue_passes_every_check(ready: Path, run, links: LinkServer) -> None:
+    result = run("check", ISSUE)
+    assert result.exit_code == 0, result.output
+    assert result.output.strip() == f"{ISSUE}: all checks passed"
+    # The link that refuses HEAD was confirmed with a GET; the redirect was followed.
+    assert links.requests[("HEAD", "/nohead")] == 1 and links.requests[("GET", "/nohead")] == 1
+    assert links.requests[("HEAD", "/ok/red-lists")] == 1
+
+
+def test_missing_content_is_an_error(newsroom_dir: Path, run) -> None:
+    result = run("check", "2017-07-10", "--offline")  # the sample's empty draft
+    assert result.exit_code == 1
+    assert "error: 0 of 3 developments" in result.output
+    assert result.output.strip().endswith("2017-07-10: 1 error, 0 warnings")
+
+
+def test_incomplete_developments_are_errors(ready: Path, links: LinkServer) -> None:
+    edit_issue(
+        ready,
+        "Most coverage is about punishment, but 守信联合激励 (joint incentives for keeping trust) "
+        "matter as much to local governments.",
+        "",
+    )
+    edit_issue(ready, links.url("/nohead"), "ftp://files.example/xiamen.pdf")
+    found = findings(ready)
+    assert "error: development 2: no annotation" in found
+    assert "error: development 3: read-more link is not http(s): ftp://files.example/xiamen.pdf" in found
+
+
+def test_a_development_featured_in_an_earlier_issue_is_an_error(ready: Path) -> None:
+    edit_issue(ready, "<!-- item: 54512d6947cf -->", f"<!-- item: {FEATURED_ITEM} -->")
+    # The same page as an earlier read-more link, dressed up with tracking parameters.
+    edit_issue(
+        ready,
+        "<!-- item: f0932c856675 -->",
+        "<!-- item: 0000aaaa1111 -->",
+    )
+    text = issue_path(ready).read_text(encoding="utf-8")
+    read_more_3 = text.split("[Read more here](")[3].split(")")[0]
+    edit_issue(
+        ready,
+        read_more_3,
+        "https://asiabizwire.example/news/2017/06/30/counterfeit-supplements-cosmetics?utm_source=newsletter",
+    )
+    found = findings(ready)
+    assert f"error: development 1 was already featured in the 2017-07-03 issue (item {FEATURED_ITEM})" in found
+    assert "error: development 3 was already featured in the 2017-07-03 issue (the same read-more link)" in found
+
+
+def test_items_dated_outside_the_week_are_warnings(ready: Path) -> None:
+    edit_issue(ready, "<!-- item: 54512d6947cf -->", f"<!-- item: {OLDER_ITEM} -->")
+    edit_issue(ready, "<!-- item: 9544e26fe339 -->", "<!-- item: 123456789abc -->")
+    found = findings(ready)
+    assert (
+        "warning: development 1: the linked item is dated 2017-07-01, outside the week "
+        "(3rd July to 9th July 2017)" in found
+    )
+    assert (
+        "warning: development 2: item 123456789abc is not in the store (run `newsdesk fetch`), "
+        "so its date is not checked" in found
+    )
+    assert not [line for line in found if line.startswith("error")]
+
+
+def test_an_email_over_the_clip_size_is_an_error(ready: Path) -> None:
+    edit_issue(ready, "The blacklist keeps growing", "The blacklist keeps growing. " + "Padding words here. " * 6000)
+    found = findings(ready)
+    assert any(
+        line.startswith("error: email.html is ") and "Gmail clips messages over 102 KB" in line for line in found
+    ), found
+
+
+def test_parts_with_different_links_and_no_unsubscribe_link_are_errors(ready: Path, links: LinkServer) -> None:
+    template = (ready / "templates" / "email.txt").read_text(encoding="utf-8")
+    template = template.replace("Read more here: {{ development.read_more }}", "(see the web version)")
+    template = template.replace("Unsubscribe: {{ unsubscribe_url }}", "")
+    (ready / "templates" / "email.txt").write_text(template, encoding="utf-8")
+    found = findings(ready)
+    assert f"error: the HTML part links to {links.url('/ok/courts-first-half')} but the plaintext part does not" in found
+    assert "error: the plaintext part has no unsubscribe link (templates/email.txt: {{ unsubscribe_url }})" in found
+    assert not any("the HTML part has no unsubscribe link" in line for line in found)
+
+
+def test_an_unsubscribe_page_without_the_address_is_a_warning(ready: Path) -> None:
+    config = ready / "sources.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace('unsubscribe_url = "https://socialcredit.example/unsubscribe?email={email}"', 'unsubscribe_url = "http://socialcredit.example/leave"')
+    text = text.replace('unsubscribe_mailto = "unsubscribe@socialcredit.example"\n', "")
+    config.write_text(text, encoding="utf-8")
+    found = findings(ready)
+    assert "warning: newsroom.unsubscribe_url has no {email}, so one-click unsubscribe cannot tell who asked" in found
+    assert "warning: the unsubscribe link is not https, so mail clients will not offer one-click unsubscribe" in found
+
+
+@pytest.mark.slow
+def test_dead_and_doubtful_links_are_reported(ready: Path, links: LinkServer, run) -> None:
+    closed = f"http://127.0.0.1:{free_port()}/nothing-listens"
+    edit_issue(ready, links.url("/ok/courts-first-half"), links.url("/gone"))
+    edit_issue(ready, links.url("/moved/red-lists"), closed)
+    edit_issue(ready, links.url("/nohead"), links.url("/status/503"))
+    result = run("check", ISSUE)
+    assert result.exit_code == 1
+    assert f"error: development 1: read-more link is dead: {links.url('/gone')}: HTTP 404" in result.output
+    assert f"error: development 2: read-more link is dead: {closed}: cannot connect" in result.output
+    assert f"warning: development 3: read-more link may be down: {links.url('/status/503')}: HTTP 503" in result.output
+    assert result.output.strip().endswith(f"{ISSUE}: 2 errors, 1 warning")
+
+
+@pytest.mark.slow
+def test_links_are_probed_concurrently_with_timeouts_and_redirects(links: LinkServer) -> None:
+    urls = [links.url(f"/slow/{n}") for n in range(4)] + [links.url("/moved/x"), links.url("/slow-too-long")]
+    links.slow_seconds = 0.6
+    started = time.monotonic()
+    results = asyncio.run(probe_links(urls, FetchSettings(), timeout=2.0))
+    elapsed = time.monotonic() - started
+    assert elapsed < 1.5, f"four 0.6 s links took {elapsed:.1f} s: not concurrent"
+    assert all(results[url].status == 200 for url in urls)
+    assert results[links.url("/moved/x")].final_url == links.url("/ok/x")
+
+    links.slow_seconds = 2.0
+    slow = asyncio.run(probe_links([links.url("/slow")], FetchSettings(), timeout=0.3))[links.url("/slow")]
+    assert slow.problem and "timed out" in slow.problem
+    assert slow.doubtful and not slow.dead
+
+
+def test_link_extraction() -> None:
+    text = "Read more here: https://a.example/x?y=1.\nSee (https://b.example/z) and http://c.example/, done"
+    assert text_links(text) == ["https://a.example/x?y=1", "https://b.example/z", "http://c.example/"]
+    html = '<a href="https://a.example/x?y=1&amp;z=2">a</a><a href="mailto:x@y.example">m</a><a href="#top">t</a>'
+    assert html_links(html) == ["https://a.example/x?y=1&z=2"]
