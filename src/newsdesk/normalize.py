@@ -65,11 +65,19 @@ def _content_html(entry: Any) -> str:
     return ""
 
 
-def _title(entry: Any) -> str:
-    """The entry's title as one line of plain text; HTML titles lose their tags."""
+_TAG = re.compile(r"<[A-Za-z/!]")
+
+
+def _title(entry: Any, typed: bool) -> str:
+    """The entry's title as one line of plain text.
+
+    Atom says whether a title is text or HTML (``typed``); RSS does not, and its titles
+    are HTML by custom, so an RSS title with anything tag-like loses its tags.
+    """
     detail = entry.get("title_detail") or {}
     value = clean_text(entry.get("title") or "")
-    if "html" in (detail.get("type") or "text/html"):
+    is_html = "html" in (detail.get("type") or "text/html")
+    if is_html or (not typed and _TAG.search(value)):
         value = plain_title(value)
     else:
         value = " ".join(value.split())
@@ -81,7 +89,7 @@ def _title(entry: Any) -> str:
 def _published(entry: Any, fetched_at: datetime) -> datetime | None:
     """The entry's date, or None when it has none that is believable."""
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(key)
+        parsed = dict.get(entry, key)  # plain dict lookup: no feedparser key aliasing
         if parsed:
             try:
                 moment = datetime(*parsed[:6], tzinfo=UTC)
@@ -92,11 +100,14 @@ def _published(entry: Any, fetched_at: datetime) -> datetime | None:
     return None
 
 
-def normalize_entry(entry: Any, source: str, feed_url: str | None, fetched_at: datetime) -> Item:
+def normalize_entry(
+    entry: Any, source: str, feed_url: str | None, fetched_at: datetime, *, typed: bool = False
+) -> Item:
+    """One feedparser entry as an Item; ``typed`` when the format declares title types (Atom)."""
     link = absolute_http_url(clean_text(entry.get("link") or ""), feed_url)
     summary_html = sanitize_html(clean_text(_content_html(entry)))
     summary_text = html_to_text(summary_html)
-    title = _title(entry)
+    title = _title(entry, typed)
     if not title:
         title = (summary_text[:80].rsplit(" ", 1)[0] + "…") if len(summary_text) > 80 else summary_text
         title = " ".join(title.split()) or "(untitled)"
@@ -198,13 +209,14 @@ def parse_feed(
     # Relative item links resolve against xml:base and the feed's URL (feedparser does
     # both), or for a local file against the feed's site link.
     base = url if web else absolute_http_url(parsed.feed.get("link"), None)
+    typed = str(parsed.get("version", "")).startswith("atom")
     items: dict[str, Item] = {}
     empty = 0
     for entry in parsed.entries:
         if _is_empty(entry):
             empty += 1
             continue
-        item = normalize_entry(entry, source, base, fetched_at)
+        item = normalize_entry(entry, source, base, fetched_at, typed=typed)
         items.setdefault(item.id, item)
     error = parsed.get("bozo_exception")
     if parsed.get("bozo") and isinstance(error, xml.sax.SAXException):
