@@ -152,7 +152,7 @@ class CandidateList(ScrollView, can_focus=True):
         source = set_cell_size(item.source, SOURCE_WIDTH)
         title_width = max(0, width - (2 + DATE_WIDTH + 1 + SOURCE_WIDTH + 1))
         title = item.title if cell_len(item.title) <= title_width else (
-            set_cell_size(item.title, max(0, title_width - 1)) + "…"
+            set_cell_size(item.title, max(0, title_width - 1)).rstrip() + "…"
         )
         segments = [
             Segment("✓ " if picked else "  ", marker_style),
