@@ -23,7 +23,7 @@ WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", 
 
 
 def doc(text: str, default: Any = dataclasses.MISSING) -> Any:
-    """A dataclass field carrying its documentation (read by `newsdesk config --reference`)."""
+    """A dataclass field carrying its documentation (the README reference follows these)."""
     return field(default=default, metadata={"doc": text})
 
 
