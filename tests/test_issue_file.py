@@ -78,6 +78,13 @@ def test_new_issue_has_a_canonical_layout():
     assert dump_issue(again) == text
 
 
+def test_a_byte_order_mark_is_read_and_kept():
+    text = "\ufeff" + (REPO / "issues" / "2017-06-26.md").read_text(encoding="utf-8")
+    issue = parse_issue(text)
+    assert issue.title.startswith("Social Credit")
+    assert dump_issue(issue) == text
+
+
 def test_crlf_files_round_trip():
     path = REPO / "issues" / "2017-06-26.md"
     text = path.read_text(encoding="utf-8").replace("\n", "\r\n")

@@ -18,6 +18,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsdesk.errors import ConfigError
+from newsdesk.files import read_text
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -389,16 +390,5 @@ def _parse_blogs(raw_blogs: Any, failer: Any) -> tuple[Blog, ...]:
 
 def load_config(path: Path) -> Config:
     """Load sources.toml from ``path``."""
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise ConfigError(
-            f"{path}: not found (run `newsdesk init DIR` to create a newsroom, or pass --newsroom DIR)"
-        ) from None
-    except OSError as error:
-        raise ConfigError(f"{path}: cannot read: {error.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise ConfigError(f"{path}: not UTF-8 (byte {error.start})") from None
-    return parse_config(text, path)
+    missing = "not found (run `newsdesk init DIR` to create a newsroom, or pass --newsroom DIR)"
+    return parse_config(read_text(path, ConfigError, missing), path)

@@ -32,7 +32,7 @@ import tomlkit
 import tomlkit.exceptions
 
 from newsdesk.errors import IssueFileError
-from newsdesk.files import write_atomic
+from newsdesk.files import read_text, write_atomic
 from newsdesk.urls import is_http_url
 
 STATUSES = ("draft", "ready", "sent", "published")
@@ -100,6 +100,7 @@ class Issue:
     _intro_raw: str | None = field(default=None, repr=False, compare=False)
     _intro_parsed: str | None = field(default=None, repr=False, compare=False)
     _newline: str = field(default="\n", repr=False, compare=False)
+    _bom: str = field(default="", repr=False, compare=False)
 
     @property
     def name(self) -> str:
@@ -142,7 +143,8 @@ def _fail(path: Path | str, line: int | None, problem: str) -> IssueFileError:
 def parse_issue(text: str, path: Path | str = "<issue>") -> Issue:
     """Parse the text of an issue file; raise IssueFileError naming the line."""
     newline = "\r\n" if "\r\n" in text else "\n"
-    lines = text.splitlines(keepends=True)
+    bom = "\ufeff" if text.startswith("\ufeff") else ""  # kept, so the file round-trips
+    lines = text[len(bom):].splitlines(keepends=True)
     if not lines or lines[0].strip() != FENCE:
         raise _fail(path, 1, f"an issue file starts with a {FENCE} line opening its front matter")
     try:
@@ -183,6 +185,7 @@ def parse_issue(text: str, path: Path | str = "<issue>") -> Issue:
         _intro_raw=intro_raw,
         _intro_parsed=intro,
         _newline=newline,
+        _bom=bom,
     )
 
 
@@ -288,7 +291,7 @@ def dump_issue(issue: Issue) -> str:
     front_text = tomlkit.dumps(front)
     if front_text and not front_text.endswith(("\n", "\r\n")):
         front_text += nl
-    out = [f"{FENCE}{nl}", front_text, f"{FENCE}{nl}"]
+    out = [f"{issue._bom}{FENCE}{nl}", front_text, f"{FENCE}{nl}"]
 
     previous_raw = issue._intro_raw is not None and issue.intro == issue._intro_parsed
     if previous_raw:
@@ -307,18 +310,8 @@ def dump_issue(issue: Issue) -> str:
 
 
 def load_issue(path: Path) -> Issue:
-    try:
-        raw = path.read_bytes()
-    except FileNotFoundError:
-        raise IssueFileError(f"{path}: no such issue file") from None
-    except OSError as error:
-        raise IssueFileError(f"{path}: cannot read: {error.strerror}") from None
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise IssueFileError(f"{path}:{line}: not valid UTF-8") from None
-    return parse_issue(text, path)
+    # The BOM is not stripped here: parse_issue keeps it, so the file is written back as it was.
+    return parse_issue(read_text(path, IssueFileError, "no such issue file", bom=False), path)
 
 
 def save_issue(issue: Issue, path: Path | None = None) -> Path:
