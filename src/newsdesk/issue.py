@@ -140,11 +140,20 @@ def _fail(path: Path | str, line: int | None, problem: str) -> IssueFileError:
     return IssueFileError(f"{at}: {problem}")
 
 
+# Markdown's line endings only (\n, \r\n, \r): str.splitlines() also breaks at form
+# feeds, U+2028 and the like, which would turn pasted text into new sections on reload.
+_LINE_END = re.compile(r"(?<=\n)|(?<=\r)(?!\n)")
+
+
+def _split_lines(text: str) -> list[str]:
+    return [line for line in _LINE_END.split(text) if line]
+
+
 def parse_issue(text: str, path: Path | str = "<issue>") -> Issue:
     """Parse the text of an issue file; raise IssueFileError naming the line."""
     newline = "\r\n" if "\r\n" in text else "\n"
     bom = "\ufeff" if text.startswith("\ufeff") else ""  # kept, so the file round-trips
-    lines = text[len(bom):].splitlines(keepends=True)
+    lines = _split_lines(text[len(bom):])
     if not lines or lines[0].strip() != FENCE:
         raise _fail(path, 1, f"an issue file starts with a {FENCE} line opening its front matter")
     try:
