@@ -291,3 +291,37 @@ def test_someone_who_unsubscribes_between_runs_is_skipped(room: Path, smtp: Smtp
     assert "sent 0" in second.output and "1 no longer subscribed" in second.output
     assert rows[5][0] not in smtp.recorder.by_recipient()
     assert load_issue(room / "issues" / f"{ISSUE}.md").status == "sent"
+
+
+def test_an_in_doubt_message_can_be_skipped_instead_of_resent(room: Path, smtp: SmtpServer, run) -> None:
+    from newsdesk.issue import load_issue as load
+    from newsdesk.ledger import Ledger
+    from newsdesk.newsroom import Newsroom
+    from newsdesk.subscribers import load_subscribers
+
+    rows = subscriber_rows(5)
+    write_subscribers(room, rows)
+    # What a run killed between handing message 1 to the server and hearing back leaves behind.
+    newsroom = Newsroom.open(room)
+    issue = load(room / "issues" / f"{ISSUE}.md")
+    with newsroom.store() as store:
+        ledger = Ledger(store, ISSUE)
+        ledger.begin(load_subscribers(room / "subscribers.csv").subscribed, lambda a: message_id(issue, a, "x.example"))
+        ledger.mark_in_flight(rows[0][0])
+
+    dry = run("send", ISSUE, "--dry-run", "--in-doubt", "skip")
+    assert "4 to send of 5 subscribed (0 sent before, 1 refused before, 1 in doubt (skip))" in dry.output
+
+    result = run("send", ISSUE, "--yes", "--in-doubt", "skip")
+    assert result.exit_code == 0, result.output
+    assert "sent 4" in result.output and "in doubt 1" in result.output
+    assert f"in doubt, not resent (--in-doubt skip), recorded as failed: {rows[0][0]}" in result.output
+    assert rows[0][0] not in smtp.recorder.by_recipient()
+    assert ledger_states(room)[rows[0][0]] == "failed"
+
+
+def test_no_subscribers_is_invalid_input(room: Path, run) -> None:
+    write_subscribers(room, [], [["gone@readers.example", "Gone", "unsubscribed", ""]])
+    result = run("send", ISSUE, "--yes")
+    assert result.exit_code == 2
+    assert "subscribers.csv: no subscribed addresses; nothing to send" in result.output

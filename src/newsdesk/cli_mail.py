@@ -199,6 +199,8 @@ def send(
         _send_test(room, loaded, target, test_address)
         return
     listing = _load_subscribers(room)
+    if not listing.subscribed:
+        raise InvalidInput(f"{listing.path}: no subscribed addresses; nothing to send")
     password = None if dry_run else target.password()  # a missing variable is reported before anything else
     _send_all(
         room, loaded, listing, target, password,

@@ -88,8 +88,9 @@ class MessageFactory:
         self.issue = issue
         self.settings = settings
         self.renderer = Renderer(newsroom)
-        # The issue's Markdown is the same in every copy: convert each piece once per run.
-        for name in ("markdown", "markdown_text"):
+        # The issue's text is the same in every copy: convert and wrap each piece once per run
+        # (the filters are pure, so a cache keyed by their input is always right).
+        for name in ("markdown", "markdown_text", "wrap"):
             self.renderer.env.filters[name] = functools.lru_cache(maxsize=256)(
                 self.renderer.env.filters[name]
             )
@@ -112,6 +113,12 @@ class MessageFactory:
 
     def message_id(self, address: str) -> str:
         return message_id(self.issue, address, self.domain)
+
+    def _to(self, subscriber: Subscriber) -> bytes:
+        line = f"To: {mailbox(subscriber.name, subscriber.email)}\r\n"
+        if line.isascii() and "=?" not in line and len(line) <= 78:
+            return line.encode("ascii")  # formataddr has quoted what needed quoting
+        return encode_header("To", mailbox(subscriber.name, subscriber.email))
 
     def unsubscribe_url(self, address: str) -> str:
         return unsubscribe_link(self.unsubscribe_template, address)
@@ -143,7 +150,7 @@ class MessageFactory:
         targets, one_click = self.list_unsubscribe(address)
         head = [
             self._shared_test if test else self._shared,
-            encode_header("To", mailbox(subscriber.name, address)),
+            self._to(subscriber),
             f"Date: {format_datetime(now or datetime.now(UTC))}\r\n".encode(),
             f"Message-ID: {ident}\r\n".encode(),
         ]

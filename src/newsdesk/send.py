@@ -21,7 +21,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from newsdesk.config import SmtpSettings
-from newsdesk.issue import Issue, save_issue
+from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.ledger import Entry, Ledger
 from newsdesk.mail import MessageFactory
 from newsdesk.newsroom import Newsroom
@@ -157,7 +157,7 @@ class SendJob:
         self.subscribers = subscribers
         self.policy = policy
         self.factory = factory or MessageFactory(newsroom, issue)
-        self.active = {s.key for s in subscribers.subscribed}
+        self.active = subscribers.index  # key -> subscriber: membership without a copy
 
     def plan(self, ledger: Ledger) -> Plan:
         """What a run would do; reads the ledger and changes nothing."""
@@ -254,10 +254,18 @@ class SendJob:
         if tally_open == 0 and report.stopped is None:
             ledger.complete()
             report.complete = True
-            if self.issue.status in ("draft", "ready"):
-                self.issue.status = "sent"
-                save_issue(self.issue)
+            self._mark_sent()
         return report
+
+    def _mark_sent(self) -> None:
+        """Status "sent", read afresh: the editor may have touched the file during the send."""
+        if self.issue.path is None:
+            return
+        current = load_issue(self.issue.path)
+        if current.status in ("draft", "ready"):
+            current.status = "sent"
+            save_issue(current)
+        self.issue.status = current.status
 
     def _deliver(
         self,

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -67,10 +68,14 @@ class SubscriberList:
     invalid: int = 0
     duplicates: int = 0
     warnings: list[str] = field(default_factory=list)
+    # The subscribed, by key: whether an address is subscribed, without a second copy of the list.
+    index: dict[str, Subscriber] = field(default_factory=dict, repr=False)
 
     def find(self, address: str) -> Subscriber | None:
-        key = address.lower()
-        return next((s for s in self.subscribed if s.key == key), None)
+        return self.index.get(address.lower())
+
+    def is_subscribed(self, key: str) -> bool:
+        return key in self.index
 
     def summary(self) -> str:
         invalid = "line" if self.invalid == 1 else "lines"
@@ -94,14 +99,16 @@ def _columns(header: list[str]) -> dict[str, int] | None:
     return {name: names.index(name) for name in COLUMNS if name in names}
 
 
-def parse_subscribers(text: str, path: Path) -> SubscriberList:
+def parse_subscribers(lines: str | Iterable[str], path: Path) -> SubscriberList:
+    """Read the file's text (or its lines, streamed: a long list is never held twice)."""
     result = SubscriberList(path=path)
-    seen: dict[str, tuple[Subscriber, bool]] = {}  # key -> (first entry, subscribed?)
+    first_entries: dict[str, Subscriber] = {}  # key -> its first line, in file order
+    leaving: dict[str, None] = {}  # keys unsubscribed on any line (an ordered set)
     columns = {name: index for index, name in enumerate(COLUMNS)}
     first = True
     # One row per line (quoted newlines are not allowed), so the line numbers stay true.
-    for number, line in enumerate(text.splitlines(), start=1):
-        row = next(csv.reader([line]), [])
+    for number, line in enumerate(lines.splitlines() if isinstance(lines, str) else lines, start=1):
+        row = next(csv.reader([line.rstrip("\r\n")]), [])
         if not row or not any(cell.strip() for cell in row) or row[0].lstrip().startswith("#"):
             continue
         if first:
@@ -135,32 +142,39 @@ def parse_subscribers(text: str, path: Path) -> SubscriberList:
             except ValueError:
                 warn(f"{raw_date!r} is not a date like 2017-07-03; date ignored")
         entry = Subscriber(email=email, name=cell("name"), since=since, line=number)
-        wanted = status == "subscribed"
-        if entry.key in seen:
-            earlier, was_wanted = seen[entry.key]
+        key = entry.key
+        key = email if key == email else key  # one string, not two, for a lowercase address
+        if key in first_entries:
             result.duplicates += 1
-            warn(f"{email} is also on line {earlier.line}; counted once")
-            # Unsubscribed anywhere means unsubscribed: never mail someone who asked not to be.
-            seen[entry.key] = (earlier, was_wanted and wanted)
+            warn(f"{email} is also on line {first_entries[key].line}; counted once")
         else:
-            seen[entry.key] = (entry, wanted)
-    for entry, wanted in seen.values():
-        (result.subscribed if wanted else result.unsubscribed).append(entry)
+            first_entries[key] = entry
+        if status == "unsubscribed":
+            # Unsubscribed anywhere means unsubscribed: never mail someone who asked not to be.
+            leaving[key] = None
+    result.unsubscribed = [first_entries.pop(key) for key in leaving]
+    result.index = first_entries
+    result.subscribed = list(first_entries.values())
     return result
 
 
 def load_subscribers(path: Path) -> SubscriberList:
+    """Load and check the subscribers file, reading it line by line."""
+
+    def decoded(handle: Iterable[bytes]) -> Iterator[str]:
+        for number, raw in enumerate(handle, start=1):
+            try:
+                line = raw.decode("utf-8")
+            except UnicodeDecodeError:
+                raise InvalidInput(f"{path}:{number}: not valid UTF-8") from None
+            yield line.removeprefix("\ufeff") if number == 1 else line
+
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            return parse_subscribers(decoded(handle), path)
     except FileNotFoundError:
         raise InvalidInput(
             f"{path}: no subscribers file (a CSV with the header line email,name,status,date)"
         ) from None
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None
-    try:
-        text = raw.decode("utf-8-sig")
-    except UnicodeDecodeError as error:
-        line = raw[: error.start].count(b"\n") + 1
-        raise InvalidInput(f"{path}:{line}: not valid UTF-8") from None
-    return parse_subscribers(text, path)
