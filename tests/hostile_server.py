@@ -37,6 +37,7 @@ from urllib.parse import parse_qsl, urlsplit
 from hostile.generate import BOMB_CHUNK, deflate_bomb, endless_items, good_feed, gzip_bomb
 
 RSS_TYPE = "application/rss+xml; charset=utf-8"
+_GENERATING = threading.Lock()
 
 
 @dataclass
@@ -44,6 +45,7 @@ class Body:
     data: bytes
     content_type: str | None = RSS_TYPE
     headers: tuple[tuple[str, str], ...] = ()
+    delay: float = 0.0  # seconds to wait before answering
 
 
 class HostileServer:
@@ -61,9 +63,10 @@ class HostileServer:
         data: bytes,
         content_type: str | None = RSS_TYPE,
         headers: tuple[tuple[str, str], ...] = (),
+        delay: float = 0.0,
     ) -> str:
-        """Serve ``data`` at /feed/NAME; returns its URL."""
-        self.bodies[name] = Body(data, content_type, headers)
+        """Serve ``data`` at /feed/NAME (after ``delay`` seconds); returns its URL."""
+        self.bodies[name] = Body(data, content_type, headers, delay)
         return self.url(f"/feed/{name}")
 
     def url(self, path: str) -> str:
@@ -137,6 +140,8 @@ class HostileServer:
                 if body is None:
                     self.send_plain(404, b"no such feed")
                     return
+                if body.delay and state.stopping.wait(body.delay):
+                    return
                 self.send_response(200)
                 if body.content_type:
                     self.send_header("Content-Type", body.content_type)
@@ -179,7 +184,8 @@ class HostileServer:
                 self.redirect(int(code), f"/feed/{name}")
 
             def route_bomb(self, kind: str) -> None:
-                body = gzip_bomb() if kind == "gzip" else deflate_bomb(raw=kind == "raw-deflate")
+                with _GENERATING:  # made once, however many requests arrive together
+                    body = gzip_bomb() if kind == "gzip" else deflate_bomb(raw=kind == "raw-deflate")
                 coding = "gzip" if kind == "gzip" else "deflate"
                 chunks = (body[i : i + BOMB_CHUNK] for i in range(0, len(body), BOMB_CHUNK))
                 self.stream(chunks, encoding=coding)
@@ -235,6 +241,7 @@ class HostileServer:
         class Server(ThreadingHTTPServer):
             daemon_threads = True
             block_on_close = False
+            request_queue_size = 128  # many feeds connect at once
 
         self.httpd = Server(("127.0.0.1", 0), Handler)
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)

@@ -305,3 +305,12 @@ def test_entity_url_in_a_local_feed_is_safe_too(tmp_path):
     body = external_entities(secret, "http://127.0.0.1:9/" + quote("entity"))
     parsed = parse(body, None, url=str(tmp_path / "feed.xml"))
     assert "TOP-SECRET" not in repr(parsed)
+
+
+def test_a_parse_past_the_deadline_is_reported(tmp_path, server):
+    # Deep nesting is slow for feedparser: a feed can cost time without costing bytes.
+    deep = good_feed("deep").replace(b"</channel>", b"<x>" * 120_000 + b"</x>" * 120_000 + b"</channel>")
+    started = time.monotonic()
+    result = fetch_one(tmp_path, server.serve("deep", deep), feed_deadline=0.3)
+    assert result.failed and result.error == "took longer than the per-feed deadline (0.3 s) to parse"
+    assert time.monotonic() - started < 10
