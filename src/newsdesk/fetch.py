@@ -309,8 +309,8 @@ class Fetcher:
     async def _fetch_one(self, client: httpx.AsyncClient, source: Source) -> FeedResult:
         """Download, parse and store one feed; any failure becomes the result's reason.
 
-        Downloading has the per-feed deadline; so has parsing, apart from the wait for
-        a parse slot. Storing has none: a transaction running in a thread cannot be
+        The per-feed deadline covers downloading and parsing (not the wait for a parse
+        slot). Storing is outside it: a transaction running in a thread cannot be
         stopped half way, so the report must not call a feed failed that was stored.
         """
         started = time.monotonic()
@@ -323,7 +323,8 @@ class Fetcher:
                     download = await _download_http(client, location, state, self.settings)
                 else:
                     download = await asyncio.to_thread(_read_local, location, self.settings)
-            parsed = await self._parse(source, location, state, download, now)
+            spent = time.monotonic() - started
+            parsed = await self._parse(source, location, state, download, now, spent)
             result = await self._store(source, state, download, parsed, now)
         except TimeoutError:
             result = FeedResult(
@@ -352,8 +353,12 @@ class Fetcher:
         state: FeedState | None,
         download: Download,
         now: datetime,
+        spent: float = 0.0,
     ) -> ParsedFeed | None:
-        """The parsed feed, or None when there is nothing new to parse."""
+        """The parsed feed, or None when there is nothing new to parse.
+
+        ``spent`` is the part of the per-feed deadline the download used.
+        """
         if download.body is None:  # 304 Not Modified
             return None
         if state and state.body_hash == _hash(download.body) and state.status != "failed":
@@ -375,7 +380,7 @@ class Fetcher:
         )
         work.add_done_callback(lambda _: self._parse_slot.release())
         try:
-            async with asyncio.timeout(self.settings.feed_deadline):
+            async with asyncio.timeout(max(self.settings.feed_deadline - spent, 0.0)):
                 return await asyncio.shield(work)
         except TimeoutError:
             raise FeedFailure(
