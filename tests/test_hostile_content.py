@@ -314,3 +314,19 @@ def test_a_parse_past_the_deadline_is_reported(tmp_path, server):
     result = fetch_one(tmp_path, server.serve("deep", deep), feed_deadline=0.3)
     assert result.failed and result.error == "took longer than the per-feed deadline (0.3 s) to parse"
     assert time.monotonic() - started < 10
+
+
+def test_utf8_without_a_declaration_needs_no_note():
+    body = good_feed("plain").replace(b' encoding="utf-8"', b"").replace(b"story 1", "故事 1".encode())
+    parsed = parse(body, "application/rss+xml")
+    assert parsed.items[0].title == "plain 故事 1" and parsed.notes == []
+
+
+def test_a_large_undeclared_gbk_feed_is_detected():
+    item = "<item><title>社会信用体系建设第{n}号</title><link>https://cn.example/{n}</link><guid>g{n}</guid></item>\n"
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>信用</title>'
+            + "".join(item.format(n=n) for n in range(12_000)) + "</channel></rss>").encode("gbk")
+    assert len(body) > 1_000_000  # past the detector's sample
+    parsed = parse(body, "text/xml")
+    assert parsed.items[-1].title == "社会信用体系建设第11999号"
+    assert parsed.notes == ["encoding no encoding declared, read as gb18030"]

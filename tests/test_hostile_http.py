@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from hostile.fixtures import fetch_all, fetch_one, make_newsroom, server  # noqa: F401
+from hostile.fixtures import fetch_one, make_newsroom, server  # noqa: F401
 from hostile.generate import good_feed
 from hostile_server import StalledListener, closed_port
 from newsdesk.fetch import fetch

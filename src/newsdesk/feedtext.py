@@ -60,7 +60,13 @@ def _codec(name: str | None) -> str | None:
 def _detect_east_asian(body: bytes) -> str | None:
     from charset_normalizer import from_bytes  # imported here: only mislabelled feeds need it
 
-    best = from_bytes(body[:DETECT_SAMPLE]).best()
+    sample = body
+    if len(body) > DETECT_SAMPLE:
+        # Cut before a '<': it is never the second byte of a GBK, Big5 or Shift_JIS
+        # character, so the sample ends on a whole character.
+        cut = body.rfind(b"<", 0, DETECT_SAMPLE)
+        sample = body[: cut if cut > 0 else DETECT_SAMPLE]
+    best = from_bytes(sample).best()
     if best is None:
         return None
     name = _codec(best.encoding)
@@ -89,7 +95,8 @@ def decode_feed(body: bytes, content_type: str | None = None) -> FeedText:
     codecs_claimed = [c for c in map(_codec, claims) if c and not c.startswith(("utf-16", "utf-32"))]
 
     def read_as(name: str, text: str) -> FeedText:
-        if name in codecs_claimed or body.isascii():
+        # UTF-8 is XML's default: a feed without a declaration may rightly be UTF-8.
+        if name in codecs_claimed or body.isascii() or (name == "utf-8" and not codecs_claimed):
             return FeedText(text, name)
         said = f"declared as {claims[0]}" if claims else "no encoding declared"
         return FeedText(text, name, f"{said}, read as {name}")
