@@ -11,12 +11,21 @@ from __future__ import annotations
 import json
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from newsdesk.cli import editor_errors, open_newsroom
 from newsdesk.errors import EXIT_FAILED, InvalidInput, Refused
+
+if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
+    from newsdesk.checks import CheckReport
+    from newsdesk.issue import Issue
+    from newsdesk.ledger import Ledger
+    from newsdesk.newsroom import Newsroom
+    from newsdesk.send import Progress
+    from newsdesk.subscribers import Subscriber, SubscriberList
+    from newsdesk.transport import SmtpTarget
 
 CONFIRM_ABOVE = 10  # a real send to more recipients than this asks first
 SHOWN_WARNINGS = 20
@@ -28,14 +37,14 @@ def _interactive() -> bool:
     return not ci and sys.stdin.isatty()
 
 
-def _load_issue(room: Any, issue: str):
+def _load_issue(room: Newsroom, issue: str) -> Issue:
     from newsdesk.editing import resolve_issue
     from newsdesk.issue import load_issue
 
     return load_issue(resolve_issue(room, issue))
 
 
-def _load_subscribers(room: Any, *, quiet: bool = False):
+def _load_subscribers(room: Newsroom, *, quiet: bool = False) -> SubscriberList:
     from newsdesk.subscribers import load_subscribers, subscribers_path
 
     subscribers = load_subscribers(subscribers_path(room.root, room.config.newsroom.subscribers))
@@ -48,7 +57,7 @@ def _load_subscribers(room: Any, *, quiet: bool = False):
     return subscribers
 
 
-def _run_checks(room: Any, loaded: Any, *, links: bool = True, err: bool = True):
+def _run_checks(room: Newsroom, loaded: Issue, *, links: bool = True, err: bool = True) -> CheckReport:
     from newsdesk.checks import check_issue
 
     report = check_issue(room, loaded, links=links)
@@ -143,7 +152,7 @@ class SendProgress:
             )
             self.task = self.progress.add_task("", total=total)
 
-    def __call__(self, event: Any) -> None:
+    def __call__(self, event: Progress) -> None:
         if self.progress is not None:
             note = f"retrying {event.address}" if event.outcome == "retry" else event.address
             self.progress.update(self.task, completed=event.done, description=note)
@@ -208,7 +217,7 @@ def send(
     )
 
 
-def _send_test(room: Any, loaded: Any, target: Any, address: str) -> None:
+def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) -> None:
     from newsdesk.mail import MessageFactory
     from newsdesk.subscribers import Subscriber, address_problem, load_subscribers, subscribers_path
     from newsdesk.transport import Permanent, SmtpTransport, Transient
@@ -234,10 +243,10 @@ def _send_test(room: Any, loaded: Any, target: Any, address: str) -> None:
 
 
 def _send_all(
-    room: Any,
-    loaded: Any,
-    listing: Any,
-    target: Any,
+    room: Newsroom,
+    loaded: Issue,
+    listing: SubscriberList,
+    target: SmtpTarget,
     password: str | None,
     *,
     dry_run: bool,
@@ -277,7 +286,8 @@ def _send_all(
             if first is not None:
                 click.echo(f"--- the first message, to {first.email} ---")
                 click.echo(preview(job.factory.build(first).data), nl=False)
-            click.echo("dry run: nothing sent")
+            refusal = f"; a real send would be refused ({checks.summary()}) unless --force" if checks.errors else ""
+            click.echo(f"dry run: nothing sent{refusal}")
             return
         if plan.to_send > CONFIRM_ABOVE and not yes:
             question = f"Send “{loaded.title}” to {plan.to_send} subscribers via {target.describe()}?"
@@ -300,6 +310,6 @@ def _send_all(
 COMMANDS = (check, send, subscribers)
 
 
-def _unsent(ledger: Any, subscriber: Any) -> bool:
+def _unsent(ledger: Ledger, subscriber: Subscriber) -> bool:
     entry = ledger.entry(subscriber.email)
     return entry is None or entry.state != "sent"
