@@ -162,9 +162,9 @@ def main() -> None:
         print(f"  {name:<42} {value:<28} target {target}")
     if not args.no_record:
         append_results(
-            f"Desk ({args.items} candidates)",
+            "Desk",
             [
-                f"Command: `.venv/bin/python bench/bench_desk.py --items {args.items} --runs {args.runs}`",
+                f"Command: `.venv/bin/python bench/bench_desk.py --items {args.items} --runs {args.runs}` ({args.items} candidates)",
                 f"Versions: {versions('textual', 'rich')}",
                 "",
                 "| measure | median (min–max) | target |",

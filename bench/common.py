@@ -43,12 +43,19 @@ def summary(values: list[float], unit: str = "", digits: int = 1) -> str:
 
 
 def append_results(section: str, lines: list[str]) -> None:
-    """Append a dated block to docs/benchmarks.md under ``section``."""
+    """Add a dated block to docs/benchmarks.md at the end of its ``## section``."""
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     text = RESULTS.read_text(encoding="utf-8") if RESULTS.exists() else "# Benchmarks\n"
-    block = [f"\n### {section}: {date.today().isoformat()}\n", f"Machine: {machine()}", ""]
-    block += lines
-    RESULTS.write_text(text.rstrip("\n") + "\n" + "\n".join(block) + "\n", encoding="utf-8")
+    block = "\n".join([f"### {date.today().isoformat()}", "", f"Machine: {machine()}", "", *lines]) + "\n"
+    heading = f"## {section}\n"
+    if heading not in text:
+        text = text.rstrip("\n") + f"\n\n{heading}\n"
+    start = text.index(heading) + len(heading)
+    following = text.find("\n## ", start)
+    end = len(text) if following < 0 else following + 1
+    body = text[start:end].rstrip("\n")
+    text = text[:start] + body + "\n\n" + block + ("\n" + text[end:] if end < len(text) else "")
+    RESULTS.write_text(text, encoding="utf-8")
 
 
 def git_revision() -> str:
