@@ -225,10 +225,10 @@ def _connect_reason(error: Exception, url: str) -> str:
 def _read_local(path: str, settings: FetchSettings) -> Download:
     file = Path(path)
     try:
-        if not file.is_file():
-            raise FeedFailure(
-                f"is a folder, not a feed: {path}" if file.is_dir() else f"no such file: {path}"
-            )
+        if not file.is_file():  # a folder, a device or a pipe could be read forever
+            if file.is_dir():
+                raise FeedFailure(f"is a folder, not a feed: {path}")
+            raise FeedFailure(f"not a regular file: {path}" if file.exists() else f"no such file: {path}")
         with file.open("rb") as handle:
             body = handle.read(settings.max_bytes + 1)
         if len(body) > settings.max_bytes:
