@@ -118,6 +118,17 @@ class Source:
     enabled: bool = doc("Set to false to stop fetching it without deleting it.", True)
 
 
+@dataclass(frozen=True)
+class Topic:
+    """``[[topics]]``: what the newsletter covers, to rank candidates by (`candidates --explain`)."""
+
+    name: str = doc("A unique name, shown when explaining a score.")
+    terms: tuple[str, ...] = doc(
+        'Words and phrases in any language, matched in titles and summaries (e.g. ["social credit", "信用"]).'
+    )
+    weight: float = doc("Points for an item matching the topic, doubled in its title (negative to push down).", 1.0)
+
+
 BLOG_KINDS = ("static", "wordpress")
 WORDPRESS_STATUSES = ("publish", "draft")
 
@@ -153,6 +164,7 @@ class Config:
     smtp: SmtpSettings = field(default_factory=SmtpSettings)
     sources: tuple[Source, ...] = ()
     blogs: tuple[Blog, ...] = ()
+    topics: tuple[Topic, ...] = ()
     path: Path | None = None
 
     @property
@@ -268,8 +280,9 @@ def parse_config(text: str, path: Path) -> Config:
         return fail
 
     for key in data:
-        if key not in (*_TABLES, "sources", "blogs"):
-            failer("", 0)(key, f"unknown key or table {key!r} (known: {', '.join((*_TABLES, 'sources', 'blogs'))})")
+        if key not in (*_TABLES, "sources", "blogs", "topics"):
+            known = ", ".join((*_TABLES, "sources", "blogs", "topics"))
+            failer("", 0)(key, f"unknown key or table {key!r} (known: {known})")
 
     sections: dict[str, Any] = {}
     for table, cls in _TABLES.items():
@@ -322,8 +335,10 @@ def parse_config(text: str, path: Path) -> Config:
         seen[folded] = index
         sources.append(source)
     blogs = _parse_blogs(data.get("blogs", []), failer)
+    topics = _parse_topics(data.get("topics", []), failer)
     return Config(
-        newsroom=settings, fetch=fetch, smtp=sections["smtp"], sources=tuple(sources), blogs=blogs, path=path
+        newsroom=settings, fetch=fetch, smtp=sections["smtp"], sources=tuple(sources), blogs=blogs,
+        topics=topics, path=path
     )
 
 
@@ -386,6 +401,30 @@ def _parse_blogs(raw_blogs: Any, failer: Any) -> tuple[Blog, ...]:
         seen[folded] = index
         blogs.append(blog)
     return tuple(blogs)
+
+
+def _parse_topics(raw_topics: Any, failer: Any) -> tuple[Topic, ...]:
+    """``[[topics]]``: unique names, at least one non-empty term each."""
+    if not isinstance(raw_topics, list):
+        failer("", 0)("topics", "topics must be an array of tables ([[topics]])")
+    topics: list[Topic] = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_topics):
+        fail = failer("topics", index)
+        where = f"topics[{index + 1}]"
+        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
+            where = f"topic {raw['name']!r}"
+        topic = _build(Topic, raw, where, fail)
+        if not topic.name.strip():
+            fail("name", f"{where}: name must not be empty")
+        if not topic.terms or any(not term.strip() for term in topic.terms):
+            fail("terms", f"{where}: terms must be a list of words or phrases, none of them empty")
+        folded = topic.name.casefold()
+        if folded in seen:
+            fail("name", f"duplicate topic name {topic.name!r} (also topics[{seen[folded] + 1}])")
+        seen[folded] = index
+        topics.append(topic)
+    return tuple(topics)
 
 
 def load_config(path: Path) -> Config:
