@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from rich.cells import cell_len, set_cell_size
 
@@ -12,6 +13,9 @@ from newsdesk.errors import IssueFileError
 from newsdesk.issue import load_issue
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
+
+if TYPE_CHECKING:
+    from newsdesk.ranking import RankedStory
 
 
 @dataclass
@@ -37,6 +41,37 @@ class Candidates:
             source = set_cell_size(item.source, width)
             out.append(f"{marker} {item.id}  {day}  {source}  {item.title}")
         return out
+
+
+    def story_lines(self, stories: list[RankedStory], *, explain: bool = False, source_width: int = 22) -> list[str]:
+        """One line per story (its lead item, "+N" other sources); with ``explain``, why it scored."""
+        width = min(source_width, max((cell_len(source_label(s)) for s in stories), default=0))
+        out = []
+        for story in stories:
+            label = source_label(story, width)
+            lead = story.lead
+            picked = any(item.id in self.picked for item in story.cluster)
+            marker = "*" if picked else ("•" if story.featured else " ")
+            day = lead.when.astimezone(self.week.zone).strftime("%Y-%m-%d")
+            score = f"{story.score.value:5.2f}"
+            out.append(f"{marker} {lead.id}  {day}  {score}  {set_cell_size(label, width)}  {lead.title}")
+            if explain:
+                out.append(f"      score {story.score.explain()}")
+                if story.featured:
+                    out.append(f"      featured in the issue of {story.featured.isoformat()}")
+                for item in story.cluster.items[1:]:
+                    out.append(f"      also {item.id}  {item.source}: {item.title}")
+        return out
+
+
+def source_label(story: RankedStory, width: int | None = None) -> str:
+    """The lead's source and how many others report the story: "Credit Policy Daily +2"."""
+    others = len(story.cluster.sources) - 1
+    suffix = f" +{others}" if others else ""
+    name = story.lead.source
+    if width is not None and cell_len(name + suffix) > width:
+        name = set_cell_size(name, max(0, width - len(suffix) - 1)) + "…"
+    return name + suffix
 
 
 def week_candidates(

@@ -168,18 +168,32 @@ def fetch(ctx: click.Context, as_json: bool, only: tuple[str, ...]) -> None:
 @click.option("--search", "-s", help="Only items whose title, summary or source contain these words.")
 @click.option("--source", "sources", multiple=True, help="Only items from this source (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print id, title, url, source, published as JSON.")
+@click.option("--sort", type=click.Choice(["score", "date"]), help="One line per story (items clustered), best or newest first.")
+@click.option("--explain", is_flag=True, help="One line per story with its score, matched terms and sources (JSON: cluster and score fields).")
 @click.pass_context
 @editor_errors
 def candidates(
-    ctx: click.Context, week_of: date | None, search: str | None, sources: tuple[str, ...], as_json: bool
+    ctx: click.Context, week_of: date | None, search: str | None, sources: tuple[str, ...], as_json: bool,
+    sort: str | None, explain: bool,
 ) -> None:
-    """List the items of an issue's week, newest first."""
+    """List the items of an issue's week, newest first; or its stories, ranked (--sort, --explain)."""
     from newsdesk.candidates import week_candidates
     from newsdesk.editing import next_issue_path
 
     room = open_newsroom(ctx)
     day = week_of or date.fromisoformat(next_issue_path(room).stem)
     listing = week_candidates(room, day, search=search, sources=list(sources) or None)
+    if sort or explain:
+        from newsdesk.ranking import shortlist
+
+        stories = shortlist(room, day, listing.items, sort=sort or "score")
+        if as_json:
+            click.echo(json.dumps([story.as_json() for story in stories], ensure_ascii=False, indent=2))
+            return
+        click.echo(f"{listing.heading()}, {len(stories)} stories, by {sort or 'score'}")
+        for line in listing.story_lines(stories, explain=explain):
+            click.echo(line)
+        return
     if as_json:
         click.echo(json.dumps([item.as_json() for item in listing.items], ensure_ascii=False, indent=2))
         return

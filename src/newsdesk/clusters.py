@@ -396,18 +396,19 @@ class ClusterIndex:
 
     # Reading -------------------------------------------------------------------
 
-    def groups(self) -> list[list[Item]]:
-        """Each story's items, in the order they were added; stories by their first item."""
+    def groups(self, only: set[str] | None = None) -> list[list[Item]]:
+        """Each story's items (of ``only``, when given), in the order they were added."""
         found: dict[int, list[Item]] = {}
         for index, item in enumerate(self._items):
-            found.setdefault(self._find(index), []).append(item)
+            if only is None or item.id in only:
+                found.setdefault(self._find(index), []).append(item)
         return list(found.values())
 
-    def clusters(self, weights: dict[str, float] | None = None) -> list[Cluster]:
+    def clusters(self, weights: dict[str, float] | None = None, only: set[str] | None = None) -> list[Cluster]:
         """The stories, each led by its item from the weightiest source (then the earliest)."""
         weights = weights or {}
         out = []
-        for group in self.groups():
+        for group in self.groups(only):
             lead = min(group, key=lambda i: (-weights.get(i.source, 1.0), i.when, i.id))
             out.append(Cluster([lead, *(i for i in group if i is not lead)]))
         return out
