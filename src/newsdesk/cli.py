@@ -310,3 +310,5 @@ cli.add_command(_publish)
 from newsdesk.cli_mail import COMMANDS as _MAIL_COMMANDS  # noqa: E402  (check, send, subscribers)
 for _command in _MAIL_COMMANDS:
     cli.add_command(_command)
+from newsdesk.cli_sources import sources as _sources  # noqa: E402  (sources import/export, OPML)
+cli.add_command(_sources)
