@@ -134,7 +134,10 @@ def test_feed_text_is_escaped_everywhere(newsroom_dir, tmp_path):
     room = Newsroom.open(newsroom_dir)
     issue = load_issue(room.issues_dir / "2017-07-03.md")
     issue.developments[0].headline = 'Evil <script>alert("x")</script> & co'
-    issue.developments[0].annotation = 'Text <img src=x onerror=alert(1)> [link](javascript:alert(1))'
+    issue.developments[0].annotation = (
+        "Text <img src=x onerror=alert(1)> [link](javascript:alert(1)) <javascript:alert(2)>\n\n"
+        "[ref]: vbscript:msgbox(1)"
+    )
     save_issue(issue)
     result = Renderer(room).render_all(load_issue(issue.path), tmp_path / "out")
     for path in result.files:
@@ -143,6 +146,8 @@ def test_feed_text_is_escaped_everywhere(newsroom_dir, tmp_path):
         text = path.read_text(encoding="utf-8")
         assert "<script>alert" not in text, path
         assert "<img src=x" not in text and 'href="javascript:' not in text, path
+        if path.suffix == ".md":  # Markdown for other renderers: no live link there either
+            assert "(javascript:" not in text and "<javascript:" not in text and ": vbscript:" not in text
     post_md = (tmp_path / "out" / "post.md").read_text(encoding="utf-8")
     assert "## Evil &lt;script&gt;" in post_md
 
@@ -155,3 +160,14 @@ def test_incomplete_issue_warns_and_strict_refuses(run, newsroom_dir):
     assert strict.exit_code == 3
     assert "not ready to render (--strict)" in strict.output
     assert not (newsroom_dir / "strict").exists()
+
+
+def test_a_read_more_link_that_is_not_http_never_reaches_any_output(newsroom_dir, tmp_path):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.developments[1].read_more = "javascript:alert(1)"
+    result = Renderer(room).render_all(issue, tmp_path / "out")
+    assert any("read-more link is not http(s)" in w for w in result.warnings)
+    for path in result.files:
+        assert "javascript:" not in path.read_text(encoding="utf-8"), path
+    assert issue.developments[1].read_more == "javascript:alert(1)"  # the editor's file is untouched

@@ -6,6 +6,8 @@ so an editor overrides one file at a time. Autoescape is on for HTML, XML and MJ
 
 from __future__ import annotations
 
+import copy
+import dataclasses
 import json
 import sys
 from dataclasses import dataclass, field
@@ -23,9 +25,10 @@ from newsdesk.dates import date_range, long_date
 from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue, load_issue
-from newsdesk.markup import markdown_html, markdown_text
+from newsdesk.markup import markdown_html, markdown_source_safe, markdown_text
 from newsdesk.newsroom import Newsroom
 from newsdesk.text import wrap
+from newsdesk.urls import is_http_url
 
 GMAIL_CLIP_BYTES = 102 * 1024
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
@@ -37,11 +40,6 @@ def yaml_string(value: str) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def markdown_safe(value: str) -> str:
-    """Plain text placed in Markdown: no raw HTML gets through."""
-    return value.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-
-
 def unsubscribe_link(template: str, email: str | None) -> str:
     """The unsubscribe URL for one subscriber; without one, the page that asks for the address."""
     if email:
@@ -49,6 +47,21 @@ def unsubscribe_link(template: str, email: str | None) -> str:
     parts = urlsplit(template)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if "{email}" not in v]
     return urlunsplit(parts._replace(query=urlencode(query))).replace("{email}", "")
+
+
+def linkable(issue: Issue) -> Issue:
+    """The issue as templates see it: a read-more link that is not http(s) is no link at all.
+
+    Issue.problems() reports it; no template, the editor's own included, can emit it.
+    """
+    if all(not d.read_more or is_http_url(d.read_more) for d in issue.developments):
+        return issue
+    safe = copy.copy(issue)
+    safe.developments = [
+        d if not d.read_more or is_http_url(d.read_more) else dataclasses.replace(d, read_more="")
+        for d in issue.developments
+    ]
+    return safe
 
 
 def make_environment(templates_dir: Path | None) -> jinja2.Environment:
@@ -72,7 +85,7 @@ def make_environment(templates_dir: Path | None) -> jinja2.Environment:
         long_date=long_date,
         wrap=wrap,
         yaml=yaml_string,
-        markdown_safe=markdown_safe,
+        markdown_safe=markdown_source_safe,
         isodate=lambda d: d.isoformat(),
         atom_time=lambda d: datetime.combine(d, time(6, 0), tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
     )
@@ -119,6 +132,7 @@ class Renderer:
         return found
 
     def context(self, issue: Issue, **extra: Any) -> dict[str, Any]:
+        issue = linkable(issue)
         root = blog_root(self.settings)
         entry = archive_entry(issue, self.settings)
         unsubscribe = unsubscribe_link(self.settings.unsubscribe_url or f"{root}/unsubscribe", extra.get("recipient"))
