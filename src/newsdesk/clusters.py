@@ -91,7 +91,7 @@ def _stem(word: str) -> str:
     """A light English stemmer: enough that "adds", "added" and "adding" meet."""
     if word.endswith("'s"):
         word = word[:-2]
-    if len(word) > 4:
+    if len(word) > 3:
         for suffix, replacement in (("ies", "y"), ("ing", ""), ("ed", ""), ("es", ""), ("s", "")):
             if word.endswith(suffix) and len(word) - len(suffix) >= 3:
                 if suffix == "es" and not word[:-2].endswith(("s", "x", "z", "ch", "sh")):
@@ -119,6 +119,7 @@ def numbers_in(text: str) -> frozenset[str]:
 
 def tokens(text: str, *, limit: int | None = None) -> frozenset[str]:
     """The words compared: English stems without stop words; Chinese character bigrams."""
+    text = text.casefold()
     out: list[str] = []
     for run in _CJK_RUN.findall(text):
         out.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))

@@ -1,0 +1,172 @@
+"""Clustering: copies of one story join, near-misses (other numbers, places, years, a word
+swapped) stay apart, and the index grows incrementally."""
+
+from __future__ import annotations
+
+import itertools
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from newsdesk.clusters import ClusterIndex, cluster_items, comparable_title, numbers_in, tokens
+from newsdesk.items import Item, item_id
+from newsdesk.places import places_in
+from newsdesk.urls import canonical_url
+
+START = datetime(2017, 7, 3, 8, tzinfo=UTC)
+_serial = itertools.count()
+
+
+def item(source: str, title: str, summary: str = "", *, url: str | None = None, day: float = 0) -> Item:
+    url = url or f"https://{abs(hash(source)) % 10_000}.example/{next(_serial)}"
+    when = START + timedelta(days=day)
+    return Item(
+        id=item_id(source, url), source=source, guid=url, title=title, url=url,
+        canonical_url=canonical_url(url), summary_html="", summary_text=summary,
+        published=when, first_seen=when,
+    )
+
+
+def together(*items: Item) -> bool:
+    return len(cluster_items(items)) == 1
+
+
+# Background items, so that word weights are those of a real week and not of two titles.
+BACKGROUND = [
+    item("Wire", "Banks tighten loan checks on blacklisted borrowers"),
+    item("Wire", "Rating agencies eye China's local credit services market"),
+    item("Wire", "Online lenders seek access to court blacklist data"),
+    item("Daily", "Credit repair: how blacklisted firms can clear their names"),
+    item("Daily", "Provincial tax bureaus publish 2016 A-grade taxpayer rosters"),
+    item("法院", "最高法发布一批失信惩戒典型案例"),
+    item("法院", "失信名单信息有误怎么办？法官详解纠错程序"),
+    item("地方", "芜湖市召开社会信用体系建设联席会议"),
+]
+
+
+def clusters_of(*items: Item) -> list[set[str]]:
+    found = cluster_items([*BACKGROUND, *items])
+    return [{i.title for i in c} for c in found if not set(c.items) & set(BACKGROUND)]
+
+
+def test_the_same_canonical_url_is_one_story_whatever_the_title():
+    a = item("Credit Policy Daily", "Shanghai adopts credit regulation", url="https://cpd.example/sh?id=3")
+    b = item("Wire Digest", "Landmark law in Shanghai", url="https://CPD.example/sh?utm_source=rss&id=3&fbclid=x")
+    assert together(a, b)
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        ("Courts Add 1.46 Million to Defaulter List in First Half", "Courts Add 1.46 Million to Defaulter List in First Half - Reuters Asia"),
+        ("Xi visits Hong Kong for 20th anniversary of handover", "Xi visits Hong Kong for 20th anniversary of handover | Xinhua English"),
+        ("宿迁为公务员建立诚信档案 失信记录与考核晋升挂钩", "宿迁为公务员建立诚信档案 失信记录与考核晋升挂钩_新华网"),
+        ("《上海市社会信用条例》表决通过", "《上海市社会信用条例》表决通过-澎湃新闻"),
+    ],
+)
+def test_syndicated_copies_with_a_site_suffix_join(first, second):
+    assert clusters_of(item("Origin", first), item("Aggregator", second, day=0.5)) == [{first, second}]
+
+
+def test_rewritten_titles_join_when_the_summaries_tell_the_same_story():
+    a = item("Credit Policy Daily", "Courts Added 1.46 Million Entries to Defaulter List in First Half of 2017",
+             "Supreme People's Court figures show 1.46 million new entries on the list of judgment defaulters between January and June.")
+    b = item("Asia Business Wire", "Chinese Courts Add 1.46 Million to Defaulter List in First Half",
+             "The Supreme People's Court said 1.46 million entries were added to its list of judgment defaulters in the first six months of 2017.")
+    c = item("新华", "最高法：上半年新增失信被执行人146万人次 41万人主动履行",
+             "最高人民法院数据显示，今年上半年全国法院新增失信被执行人146万人次，约41万名被执行人主动履行了义务。")
+    d = item("法院", "2017年上半年全国法院新增失信被执行人146万人次",
+             "最高人民法院发布数据显示，今年1至6月全国法院新增失信被执行人146万人次，约41万名被执行人主动履行了义务。")
+    found = clusters_of(a, b, c, d)
+    assert {a.title, b.title} in found and {c.title, d.title} in found  # English and Chinese apart
+
+
+@pytest.mark.parametrize(
+    ("first", "second"),
+    [
+        # different places
+        ("Hebei Adopts China's First Comprehensive Local Social Credit Regulation",
+         "Shanghai Adopts China's First Comprehensive Local Social Credit Regulation"),
+        ("《河北省社会信用信息条例》获表决通过", "《上海市社会信用信息条例》获表决通过"),
+        ("EU Chamber Warns of Corporate Social Credit Compliance Burden",
+         "US Chamber Warns of Corporate Social Credit Compliance Burden"),
+        # different numbers
+        ("Courts Added 1.46 Million Entries to Defaulter List", "Courts Added 7.61 Million Entries to Defaulter List"),
+        ("全国法院新增失信被执行人146万人次", "全国法院新增失信被执行人210万人次"),
+        # different years
+        ("Jiangsu publishes 2016 A-grade taxpayer list", "Jiangsu publishes 2017 A-grade taxpayer list"),
+        # one word swapped, nothing to say it is the same story
+        ("State Council Issues Guideline on Government Integrity", "State Council Issues Guideline on Personal Integrity"),
+        ("China's factory activity expands at fastest pace in five months",
+         "China's services activity expands at fastest pace in five months"),
+    ],
+)
+def test_near_misses_stay_apart(first, second):
+    assert len(clusters_of(item("One", first), item("Other", second))) == 2
+
+
+def test_the_same_title_weeks_apart_or_from_one_source_is_not_one_story():
+    assert len(clusters_of(item("Watch", "This Week in Social Credit"), item("Digest", "This Week in Social Credit", day=21))) == 2
+    a = item("Daily", "Court adds defaulters to blacklist in Wuhu")
+    b = item("Daily", "Court adds 30 defaulters to blacklist in Wuhu", day=1)
+    assert len(clusters_of(a, b)) == 2  # one outlet's follow-up is its own story
+    c = item("Daily", "Court adds defaulters to blacklist in Wuhu", day=0.2)
+    assert {a.title} in clusters_of(a, c) and len(clusters_of(a, c)) == 1  # a repost under a new id
+
+
+def test_a_story_never_takes_in_a_near_miss_through_a_third_item():
+    vague = item("Wire", "China to build credit records for drivers",
+                 "The transport ministry will create credit records for truck and taxi drivers.")
+    trucks = item("Daily", "China to build credit records for 4 million truck drivers",
+                  "The transport ministry will create credit records for truck drivers.")
+    taxis = item("Post", "China to build credit records for 2 million taxi drivers",
+                 "The transport ministry will create credit records for taxi drivers.")
+    index = ClusterIndex()
+    index.add([*BACKGROUND, trucks, taxis, vague])
+    assert not index.same_story(trucks.id, taxis.id)
+
+
+def test_new_items_join_existing_stories_without_regrouping_the_rest():
+    original = item("Origin", "Xiamen Names 215 Firms and 38 Individuals on Its First Credit Red List")
+    index = ClusterIndex()
+    index.add([*BACKGROUND, original])
+    before = index.clusters()
+    copy = item("Aggregator", original.title + " - Origin", day=1)
+    index.add([copy, original])  # a known item is skipped
+    after = index.clusters()
+    assert len(index) == len(BACKGROUND) + 2 and len(after) == len(before)
+    assert index.same_story(original.id, copy.id)
+    assert [c.lead.id for c in after] == [c.lead.id for c in before]
+
+
+def test_the_lead_is_the_weightiest_source_then_the_earliest():
+    a = item("Small", "Xiamen Names 215 Firms on Its First Credit Red List", day=0)
+    b = item("Big", "Xiamen Names 215 Firms on Its First Credit Red List - Big", day=1)
+    c = item("Other", "Xiamen Names 215 Firms on Its First Credit Red List | Other", day=0.5)
+    [story] = cluster_items([a, b, c], {"Big": 1.5})
+    assert story.lead is b and story.items[1:] == [a, c] and story.sources == ["Big", "Small", "Other"]
+    [story] = cluster_items([b, c, a])
+    assert story.lead is a
+
+
+def test_the_pieces_compare_what_they_should():
+    assert comparable_title("Hebei hearing on credit rules - Xinhua", "Wire") == "Hebei hearing on credit rules"
+    assert comparable_title("厦门发布首批守信红名单_新华信用观察", "新华信用观察") == "厦门发布首批守信红名单"
+    assert numbers_in("1.46 million") == numbers_in("146万") == numbers_in("1,460,000") == {"1460000"}
+    assert numbers_in("hearing on 6 july") == set() and numbers_in("6月20日召开") == set()
+    assert places_in("Xi'an and Hong Kong") == {"xian", "hong-kong"} and places_in("厦门市") == {"xiamen"}
+    assert places_in("tell us about it") == set() and places_in("US chamber") == {"united-states"}
+    assert tokens("Courts added entries") == tokens("court adds entry")
+
+
+def test_the_labelled_set_meets_the_quality_targets():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    try:
+        from bench_clusters import quality
+    finally:
+        sys.path.pop(0)
+    precision, recall, items, pairs = quality()
+    assert items >= 300 and pairs >= 200
+    assert precision >= 0.95 and recall >= 0.90
