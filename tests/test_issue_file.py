@@ -117,3 +117,21 @@ def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
     save_issue(issue, path)
     save_issue(issue, path)
     assert [p.name for p in path.parent.iterdir()] == ["2017-07-03.md"]
+
+
+def test_headings_typed_in_an_annotation_never_start_a_new_development():
+    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    issue.developments[0].annotation = "First.\n\n## Not a section\n\n# Nor this"
+    issue.intro = "Hello\n## also not"
+    again = parse_issue(dump_issue(issue))
+    assert len(again.developments) == 3
+    assert again.developments[0].annotation == "First.\n\n### Not a section\n\n### Nor this"
+    assert again.intro == "Hello\n### also not"
+
+
+def test_a_read_more_line_quoted_in_the_annotation_stays_text():
+    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    issue.developments[0].annotation = "See also:\n[Read more](https://other.example/)"
+    again = parse_issue(dump_issue(issue))
+    assert again.developments[0].annotation == "See also:\n[Read more](https://other.example/)"
+    assert again.developments[0].read_more == issue.developments[0].read_more

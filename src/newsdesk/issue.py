@@ -246,10 +246,12 @@ def _parse_section(lines: list[str], path: Path | str, first_line: int) -> Devel
         raise _fail(path, first_line, "a development's headline is empty")
     read_more, item_id, also = "", None, []
     kept: list[str] = []
+    # The section's last read-more line is its link; one quoted in the annotation stays text.
+    links = [i for i, line in enumerate(lines) if _READ_MORE.match(line.strip())]
     for offset, line in enumerate(lines[1:], start=1):
         stripped = line.strip()
-        if (match := _READ_MORE.match(stripped)) and not read_more:
-            read_more = match.group(1)
+        if links and offset == links[-1]:
+            read_more = _READ_MORE.match(stripped).group(1)
         elif match := _ITEM.match(stripped):
             if item_id is not None:
                 raise _fail(path, first_line + offset, "a development has two item comments")
@@ -269,10 +271,22 @@ def _parse_section(lines: list[str], path: Path | str, first_line: int) -> Devel
     return development
 
 
+def _demote_headings(text: str) -> str:
+    """'# x' and '## x' lines would start sections: inside prose they become '### x'."""
+    out, fenced = [], False
+    for line in text.split("\n"):
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+        elif not fenced and re.match(r"#{1,2}(\s|$)", line):
+            line = "### " + line.lstrip("#").lstrip()
+        out.append(line)
+    return "\n".join(out)
+
+
 def _render_section(development: Development, newline: str) -> str:
     parts = [f"## {' '.join(development.headline.split())}"]
     if development.annotation.strip():
-        parts.append(development.annotation.strip())
+        parts.append(_demote_headings(development.annotation.strip()))
     tail = []
     if development.read_more:
         tail.append(f"[Read more here]({development.read_more})")
@@ -306,7 +320,7 @@ def dump_issue(issue: Issue) -> str:
     if previous_raw:
         out.append(issue._intro_raw)
     else:
-        intro = issue.intro.strip().replace("\n", nl)
+        intro = _demote_headings(issue.intro.strip()).replace("\n", nl)
         out.append(f"{nl}{intro}{nl}" if intro else "")
     for development in issue.developments:
         raw = development.raw is not None and development.fields() == development.raw_fields
