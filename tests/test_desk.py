@@ -275,6 +275,28 @@ async def test_an_edit_on_disk_is_never_overwritten_silently(fetched):
         assert app.session.issue.intro.startswith("Theirs") and not app.session.issue.developments
 
 
+async def test_deciding_later_asks_again_only_at_the_next_change(fetched):
+    app = desk(fetched)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("space")
+        path = fetched / DRAFT
+        theirs = path.read_text(encoding="utf-8").replace("Welcome", "Theirs")
+        path.write_text(theirs, encoding="utf-8")
+        await pilot.pause(1.5)
+        assert isinstance(app.screen, ConflictScreen)
+        await pilot.press("down", "down", "enter")  # decide later
+        await pilot.pause(2.5)
+        assert not isinstance(app.screen, ConflictScreen)  # not nagged every second
+        assert path.read_text(encoding="utf-8") == theirs
+        await pilot.press("down", "space")  # another change: the question comes back
+        await pilot.pause(1.5)
+        assert isinstance(app.screen, ConflictScreen)
+        await pilot.press("down", "enter")  # keep the desk's version
+        await pilot.pause()
+        assert len(load_issue(path).developments) == 2
+
+
 async def test_help_and_command_palette_list_the_actions(fetched):
     app = desk(fetched)
     async with app.run_test() as pilot:

@@ -82,3 +82,39 @@ def test_replace_a_pick(snap_compare, fetched, size):
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_empty_store(snap_compare, newsroom_dir, size):
     assert snap_compare(make(newsroom_dir), terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_changed_on_disk(snap_compare, fetched, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("space")
+        path = fetched / "issues" / "2017-07-10.md"
+        path.write_text(path.read_text(encoding="utf-8").replace("Welcome", "Hello"), encoding="utf-8")
+        pilot.app.check_disk()
+        pilot.app.clear_notifications()
+        await pilot.pause()
+
+    assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_fetch_report(snap_compare, newsroom_dir, size):
+    from newsdesk.fetch import FeedResult, FetchReport
+    from newsdesk.tui.screens import ReportScreen
+
+    report = FetchReport(
+        results=[
+            FeedResult("Credit Policy Daily", "https://a.example/feed", "new", new=12, items=12),
+            FeedResult("新华信用观察", "https://b.example/rss", "unchanged"),
+            FeedResult("Gone", "https://c.example/feed", "failed", error="HTTP 404 Not Found"),
+        ],
+        seconds=1.25,
+    )
+
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.app.push_screen(ReportScreen(report))
+        await pilot.pause()
+
+    assert snap_compare(make(newsroom_dir), terminal_size=size, run_before=run_before)

@@ -112,6 +112,7 @@ class DeskApp(App[None]):
         self.last_fetch_error: str | None = None
         self.save_state = "saved"
         self.conflict_open = False
+        self.conflict_deferred = False  # "decide later": ask again at the next change
         self._save_timer: Timer | None = None
         self._preview_timer: Timer | None = None
 
@@ -436,6 +437,7 @@ class DeskApp(App[None]):
     # Saving ------------------------------------------------------------------
 
     def schedule_save(self) -> None:
+        self.conflict_deferred = False
         if self._save_timer is not None:
             self._save_timer.stop()
         self.save_state = "unsaved"
@@ -461,7 +463,7 @@ class DeskApp(App[None]):
 
     def check_disk(self) -> None:
         """Notice edits made in another editor; never overwrite them silently."""
-        if self.conflict_open or not self.session.changed_on_disk():
+        if self.conflict_open or self.conflict_deferred or not self.session.changed_on_disk():
             return
         if not self.session.path.exists():
             self.notify(f"{self.session.path} was deleted; it will be written again on the next change.", severity="warning")
@@ -499,13 +501,15 @@ class DeskApp(App[None]):
             self.conflict_open = False
             if choice == "reload":
                 self.reload_issue("Reloaded the file from disk.")
+            elif choice == "later":
+                self.conflict_deferred = True
             elif choice == "overwrite":
                 self.session.save(force=True)
                 self.save_state = "saved"
                 self.notify("Saved the desk's version over the file.")
                 self.refresh_status()
 
-        self.push_screen(ConflictScreen(str(self.session.path)), decided)
+        self.push_screen(ConflictScreen(self.display_path), decided)
 
     def action_quit_desk(self) -> None:
         if self._save_timer is not None:
@@ -692,6 +696,14 @@ class DeskApp(App[None]):
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
+
+    @property
+    def display_path(self) -> str:
+        """The issue file as the editor knows it: relative to the newsroom."""
+        try:
+            return str(self.session.path.relative_to(self.room.root))
+        except ValueError:
+            return str(self.session.path)
 
     # Status and commands -------------------------------------------------------
 
