@@ -223,17 +223,21 @@ def rank(
     clusters: Iterable[Cluster], scorer: Scorer, featured: Featured | None = None, *, sort: str = "score"
 ) -> list[RankedStory]:
     """Stories best first (or newest first); those already featured last, in the same order."""
-    if sort not in SORTS:
-        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
     stories = [
         RankedStory(cluster, scorer.score(cluster), featured.of(cluster) if featured else None)
         for cluster in clusters
     ]
-    if sort == "score":
-        stories.sort(key=lambda s: (s.featured is not None, -round(s.score.value, 6), _newest_first(s.lead)))
-    else:
-        stories.sort(key=lambda s: (s.featured is not None, _newest_first(s.lead)))
+    stories.sort(key=sort_key(sort))
     return stories
+
+
+def sort_key(sort: str):
+    """The key that orders stories best first (``score``) or newest first (``date``), featured last."""
+    if sort not in SORTS:
+        raise ValueError(f"sort must be one of {', '.join(SORTS)}, not {sort!r}")
+    if sort == "score":
+        return lambda s: (s.featured is not None, -round(s.score.value, 6), _newest_first(s.lead))
+    return lambda s: (s.featured is not None, _newest_first(s.lead))
 
 
 def _newest_first(item: Item) -> tuple[float, str]:

@@ -11,12 +11,15 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import Path
 
+from newsdesk.articles import Article, read_article
 from newsdesk.candidates import week_candidates
+from newsdesk.clusters import Cluster, ClusterIndex
 from newsdesk.dates import Week, date_range
 from newsdesk.editing import development_from
 from newsdesk.issue import Development, Issue, dump_issue, load_issue, save_issue
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
+from newsdesk.ranking import RankedStory, Score, Scorer, shortlist
 from newsdesk.urls import is_http_url
 
 
@@ -58,6 +61,61 @@ def filter_items(
     return out
 
 
+@dataclass(frozen=True)
+class StoryRow:
+    """One line of the desk's list: a story, shown by one of its items."""
+
+    story: RankedStory
+    item: Item
+
+
+@dataclass(frozen=True)
+class SearchableStory:
+    story: RankedStory
+    items: tuple[SearchableItem, ...]
+
+
+def searchable_stories(stories: list[RankedStory], items: list[SearchableItem]) -> list[SearchableStory]:
+    by_id = {entry.item.id: entry for entry in items}
+    return [
+        SearchableStory(story, tuple(by_id.get(i.id) or SearchableItem.of(i) for i in story.cluster))
+        for story in stories
+    ]
+
+
+UNSCORED = Score(0.0, (), 1.0, 1)
+
+
+def unranked(items: list[SearchableItem]) -> list[SearchableStory]:
+    """Each item as its own story, in the order given: what the desk shows until ranking ends."""
+    return [SearchableStory(RankedStory(Cluster([entry.item]), UNSCORED), (entry,)) for entry in items]
+
+
+def filter_stories(
+    stories: list[SearchableStory],
+    text: str = "",
+    *,
+    source: str | None = None,
+    tag_sources: set[str] | None = None,
+) -> list[StoryRow]:
+    """The stories with an item matching every word of ``text``, a source, a tag; each shown
+    by its lead when the lead matches, else by its first item that does."""
+    words = text.casefold().split()
+    out = []
+    for entry in stories:
+        for searchable in entry.items:
+            item = searchable.item
+            if source is not None and item.source != source:
+                continue
+            if tag_sources is not None and item.source not in tag_sources:
+                continue
+            if words and not all(word in searchable.haystack for word in words):
+                continue
+            out.append(StoryRow(entry.story, item))
+            break
+    return out
+
+
 class IssueChangedOnDisk(Exception):
     """The issue file was changed by someone else since we last read or wrote it."""
 
@@ -70,6 +128,8 @@ class DeskSession:
         self.issue: Issue = load_issue(path)
         self._disk_digest = _digest(path.read_bytes())
         self.dirty = False
+        self._index = ClusterIndex()  # kept: after a fetch only the new items are clustered
+        self._scorer = Scorer(newsroom.config)
 
     # Reading -------------------------------------------------------------
 
@@ -91,6 +151,19 @@ class DeskSession:
             items = week_candidates(self.newsroom, self.issue.date).items
         return [SearchableItem.of(item) for item in items]
 
+    def rank_items(self, items: list[SearchableItem], sort: str = "score") -> list[SearchableStory]:
+        """The items as stories, ranked; the session's index clusters only items it has not seen."""
+        stories = shortlist(
+            self.newsroom, self.issue.date, (entry.item for entry in items),
+            sort=sort, index=self._index, scorer=self._scorer,
+        )
+        return searchable_stories(stories, items)
+
+    def article(self, url: str, *, refresh: bool = False) -> Article:
+        """The article behind a link: cached in the store, else fetched now (call it off the UI thread)."""
+        with self.newsroom.store() as store:
+            return read_article(store, url, self.newsroom.config.fetch, refresh=refresh)
+
     def tags(self) -> dict[str, set[str]]:
         """Each tag of sources.toml and the sources carrying it."""
         found: dict[str, set[str]] = {}
@@ -100,7 +173,23 @@ class DeskSession:
         return found
 
     def picked_ids(self) -> set[str]:
-        return set(self.issue.item_ids())
+        """The items the issue's developments came from, the other sources (`also`) included."""
+        return {i for d in self.issue.developments for i in (d.item_id, *d.also) if i}
+
+    def pick_of(self, items: list[Item]) -> int | None:
+        """The development that came from one of ``items`` (a story), if any."""
+        ids = {item.id for item in items}
+        for index, development in enumerate(self.issue.developments):
+            if development.item_id in ids or ids & set(development.also):
+                return index
+        return None
+
+    def set_annotation_if_empty(self, index: int, text: str) -> bool:
+        """Start an empty annotation with ``text`` (an article's lead paragraph)."""
+        if self.issue.developments[index].annotation.strip() or not text.strip():
+            return False
+        self.set_field(index, "annotation", text.strip())
+        return True
 
     def picked_label(self) -> str:
         return f"{len(self.issue.developments)}/{self.limit} picked"
@@ -113,11 +202,15 @@ class DeskSession:
     def is_full(self) -> bool:
         return len(self.issue.developments) >= self.limit
 
-    def pick(self, item: Item, replace: int | None = None) -> Development:
-        """Add ``item``; when the issue is full, ``replace`` names the pick (0-based) it replaces."""
+    def pick(self, item: Item, replace: int | None = None, *, also: list[Item] | None = None) -> Development:
+        """Add ``item``; when the issue is full, ``replace`` names the pick (0-based) it replaces.
+
+        ``also`` are the other items reporting the same story: listed in the issue file.
+        """
         if item.id in self.picked_ids():
             raise ValueError("already picked")
         development = development_from(item)
+        development.also = [other.id for other in also or () if other.id != item.id]
         if replace is not None:
             self.issue.developments[replace] = development
         elif self.is_full():

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
+from textual.worker import get_current_worker
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
@@ -34,15 +35,25 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
+from newsdesk.articles import Article
 from newsdesk.errors import NewsdeskError
 from newsdesk.fetch import FeedResult, FetchReport
 from newsdesk.fetch import fetch as run_fetch
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
+from newsdesk.ranking import RankedStory, sort_key
 from newsdesk.render import Renderer
-from newsdesk.session import DeskSession, IssueChangedOnDisk, SearchableItem, filter_items
+from newsdesk.session import (
+    DeskSession,
+    IssueChangedOnDisk,
+    SearchableItem,
+    SearchableStory,
+    filter_stories,
+    unranked,
+)
 from newsdesk.tui.candidate_list import CandidateList
 from newsdesk.tui.messages import (
+    ArticleLoaded,
     FetchFailed,
     FetchFinished,
     FetchProgressed,
@@ -50,8 +61,9 @@ from newsdesk.tui.messages import (
     LoadFailed,
     RenderFailed,
     RenderFinished,
+    StoriesRanked,
 )
-from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, ReportScreen
+from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, ReportScreen, SourceScreen
 from newsdesk.urls import is_http_url
 
 AUTOSAVE_SECONDS = 1.0  # after the last keystroke; the promise to the editor is 2 s
@@ -67,6 +79,9 @@ class CandidatesPane(Horizontal):
         Binding("s", "app.cycle_source", "Source", id="source"),
         Binding("t", "app.cycle_tag", "Tag", show=False, id="tag"),
         Binding("w", "app.toggle_week", "Week/all", show=False, id="week"),
+        Binding("S", "app.toggle_sort", "Sort", id="sort"),
+        Binding("a", "app.article", "Article", id="article"),
+        Binding("A", "app.lead_annotation", "Lead as annotation", show=False, id="lead"),
     ]
 
 
@@ -75,6 +90,7 @@ class PicksList(OptionList):
         Binding("K,shift+up", "app.move_pick(-1)", "Move up", id="move-up"),
         Binding("J,shift+down", "app.move_pick(1)", "Move down", id="move-down"),
         Binding("x,delete", "app.unpick", "Unpick", id="unpick"),
+        Binding("A", "app.lead_annotation", "Lead as annotation", id="pick-lead"),
     ]
 
 
@@ -102,6 +118,10 @@ class DeskApp(App[None]):
         self.renderer = Renderer(newsroom)
         self.blink = blink
         self.all_items: list[SearchableItem] = []
+        self.all_stories: list[SearchableStory] = []
+        self.ranked = False  # the stories are clustered and scored (not yet: one item each)
+        self.sort = "score"
+        self.articles: dict[str, Article | None] = {}  # by link; None while fetching
         self.loaded = False
         self.whole_store = False
         self.source_filter: str | None = None
@@ -177,28 +197,47 @@ class DeskApp(App[None]):
 
     @work(thread=True, exclusive=True, group="load", exit_on_error=False)
     def load_items(self) -> None:
+        """Items first (the list paints at once), then the same items as ranked stories."""
         try:
             items = self.session.load_items(whole_store=self.whole_store)
         except NewsdeskError as error:
             self.post_message(LoadFailed(error.message))
             return
         self.post_message(ItemsLoaded(items))
+        try:
+            stories = self.session.rank_items(items, self.sort)
+        except NewsdeskError as error:
+            self.post_message(LoadFailed(error.message))
+            return
+        if not get_current_worker().is_cancelled:
+            self.post_message(StoriesRanked(stories))
 
     @on(ItemsLoaded)
     def items_loaded(self, message: ItemsLoaded) -> None:
         self.all_items = message.items
+        self.all_stories = unranked(message.items)
+        self.ranked = False
         self.loaded = True
         self.apply_filter()
+
+    @on(StoriesRanked)
+    def stories_ranked(self, message: StoriesRanked) -> None:
+        self.all_stories = message.stories
+        self.all_stories.sort(key=lambda entry, key=sort_key(self.sort): key(entry.story))
+        self.ranked = True
+        # The best story on top, unless the editor has moved already while ranking ran.
+        self.apply_filter(keep=self.query_one(CandidateList).cursor != 0)
 
     @on(LoadFailed)
     def load_failed(self, message: LoadFailed) -> None:
         self.notify(message.error, title="Cannot load candidates", severity="error", timeout=10)
 
-    def apply_filter(self) -> None:
+    def apply_filter(self, *, keep: bool = True) -> None:
+        """List the stories that match the filters; the cursor stays on its item if ``keep``."""
         listing = self.query_one(CandidateList)
         tag_sources = self.session.tags().get(self.tag_filter) if self.tag_filter else None
-        shown = filter_items(
-            self.all_items,
+        shown = filter_stories(
+            self.all_stories,
             self.query_one("#filter", Input).value,
             source=self.source_filter,
             tag_sources=tag_sources,
@@ -211,14 +250,18 @@ class DeskApp(App[None]):
             )
         else:
             listing.empty_text = "Nothing matches the filter."
-        listing.set_items(shown, self.session.picked_ids(), keep=listing.current)
+        listing.set_rows(shown, self.session.picked_ids(), keep=listing.current if keep else None)
         self.refresh_list_status(len(shown))
 
     def refresh_list_status(self, shown: int | None = None) -> None:
         listing = self.query_one(CandidateList)
         shown = len(listing.items) if shown is None else shown
         scope = "all stored items" if self.whole_store else f"week of {self.session.week_label}"
-        parts = [f"{shown} of {len(self.all_items)} candidates" if self.loaded else "loading…", scope]
+        parts = [f"{shown} of {len(self.all_stories)} candidates" if self.loaded else "loading…", scope]
+        if self.loaded and not self.ranked:
+            parts.append("ranking…")
+        elif self.loaded:
+            parts.append(f"{len(self.all_items)} items, by {self.sort}")
         if self.source_filter:
             parts.append(f"source: {self.source_filter}")
         if self.tag_filter:
@@ -235,10 +278,12 @@ class DeskApp(App[None]):
 
     @on(CandidateList.Highlighted)
     def show_item(self, message: CandidateList.Highlighted) -> None:
-        self.query_one("#item-body", Static).update(self.item_text(message.item))
+        listing = self.query_one(CandidateList)
+        story = listing.current_story if message.item is listing.current else None
+        self.query_one("#item-body", Static).update(self.item_text(message.item, story))
         self.query_one("#item-preview", VerticalScroll).scroll_home(animate=False)
 
-    def item_text(self, item: Item | None) -> Text:
+    def item_text(self, item: Item | None, story: RankedStory | None = None) -> Text:
         if item is None:
             return Text("Select an item to read it here.", style="dim")
         zone = self.room.config.newsroom.zone
@@ -248,41 +293,82 @@ class DeskApp(App[None]):
         text.append(f"{item.source} · {when}\n", style="dim")
         if item.url:
             text.append(item.url + "\n", style="underline")
-        if item.id in self.session.picked_ids():
+        members = story.cluster.items if story is not None else [item]
+        if any(member.id in self.session.picked_ids() for member in members):
             text.append("✓ picked for this issue\n", style="bold green")
+        if story is not None and story.featured is not None:
+            text.append(f"• featured in the issue of {story.featured.isoformat()}\n", style="yellow")
+        if story is not None and self.ranked:
+            text.append(f"Score {story.score.value:.2f}", style="bold")
+            terms = story.score.terms
+            text.append(f": {', '.join(terms)}\n" if terms else ": no topic matched\n", style="cyan")
+            text.append(story.score.explain() + "\n", style="dim")
+        others = [member for member in members if member.id != item.id]
+        if others:
+            text.append(f"Also reported by {len(others)} more:\n", style="bold")
+            for other in others:
+                text.append(f"  {other.source}: {other.title}\n", style="dim")
         text.append("\n")
         text.append(item.summary_text or "(no summary)")
+        text.append_text(self.article_text(item))
+        return text
+
+    def article_text(self, item: Item) -> Text:
+        text = Text()
+        if not item.url or item.url not in self.articles:
+            return text
+        article = self.articles[item.url]
+        text.append("\n\n── Article ──\n", style="bold")
+        if article is None:
+            text.append("Fetching the article…", style="dim italic")
+        elif not article.ok:
+            text.append(article.message, style="yellow")
+        else:
+            text.append("Lead paragraph (A starts the pick's annotation with it):\n", style="dim")
+            text.append(article.lead + "\n\n", style="italic")
+            text.append(article.text)
         return text
 
     # Picking -----------------------------------------------------------------
 
     def action_toggle_pick(self) -> None:
-        item = self.query_one(CandidateList).current
-        if item is None:
+        """Pick the story under the cursor (the link goes to the item shown), or unpick it."""
+        listing = self.query_one(CandidateList)
+        if listing.current is None:
             return
-        if item.id in self.session.picked_ids():
-            self.session.unpick_item(item.id)
-            self.notify(f"Unpicked: {item.title}")
+        items = listing.story_items(listing.cursor)
+        index = self.session.pick_of(items)
+        if index is not None:
+            removed = self.session.unpick(index)
+            self.notify(f"Unpicked: {removed.headline}")
             self.after_change()
         else:
-            self.pick(item)
+            self.pick(items[0], also=items[1:])
 
     @on(CandidateList.Chosen)
     def chosen(self, message: CandidateList.Chosen) -> None:
-        if message.item.id in self.session.picked_ids():
-            index = self.session.issue.item_ids().index(message.item.id)
+        listing = self.query_one(CandidateList)
+        items = listing.story_items(listing.cursor) if message.item is listing.current else [message.item]
+        index = self.session.pick_of(items)
+        if index is not None:
             self.edit_pick(index)
+        elif len(items) > 1:
+            def chose(item: Item | None) -> None:
+                if item is not None:
+                    self.pick(item, also=[other for other in items if other.id != item.id], then_edit=True)
+
+            self.push_screen(SourceScreen(items), chose)
         else:
             self.pick(message.item, then_edit=True)
 
-    def pick(self, item: Item, *, then_edit: bool = False) -> None:
+    def pick(self, item: Item, *, also: list[Item] | None = None, then_edit: bool = False) -> None:
         def done(index: int | None) -> None:
             if then_edit and index is not None:
                 self.edit_pick(index)
 
         if not self.session.is_full():
-            self.session.pick(item)
-            self.notify(f"Picked: {item.title}")
+            self.session.pick(item, also=also)
+            self.notify(f"Picked: {item.title}" + (f" (and {len(also)} other sources)" if also else ""))
             self.after_change()
             done(len(self.session.issue.developments) - 1)
             return
@@ -290,7 +376,7 @@ class DeskApp(App[None]):
         def replace(choice: int | None) -> None:
             if choice is None:
                 return
-            self.session.pick(item, replace=choice)
+            self.session.pick(item, replace=choice, also=also)
             self.notify(f"Replaced pick {choice + 1} with: {item.title}")
             self.after_change()
             done(choice)
@@ -659,6 +745,87 @@ class DeskApp(App[None]):
         self.refresh_list_status()
         self.load_items()
 
+    def action_toggle_sort(self) -> None:
+        self.sort = "date" if self.sort == "score" else "score"
+        key = sort_key(self.sort)
+        if self.ranked:
+            self.all_stories.sort(key=lambda entry: key(entry.story))
+        self.notify(
+            "Sorted by score: the preview shows the matched terms" if self.sort == "score" else "Sorted by date, newest first"
+        )
+        self.apply_filter(keep=False)
+
+    def action_article(self) -> None:
+        item = self.query_one(CandidateList).current
+        if item is None or not item.url:
+            self.notify("This item has no link to fetch.", severity="warning")
+            return
+        self.fetch_article(item.url)
+
+    def fetch_article(self, url: str, fill: int | None = None) -> None:
+        known = self.articles.get(url)
+        if known is not None and (known.ok or fill is None):
+            self.post_message(ArticleLoaded(url, known, fill))
+            return
+        self.articles[url] = None
+        self.refresh_item_preview()
+        self.article_worker(url, fill)
+
+    @work(thread=True, group="article", exit_on_error=False)
+    def article_worker(self, url: str, fill: int | None) -> None:
+        try:
+            article = self.session.article(url)
+        except Exception as error:  # the desk survives any page
+            article = Article(url, "failed", message=f"{type(error).__name__}: {error}")
+        self.post_message(ArticleLoaded(url, article, fill))
+
+    @on(ArticleLoaded)
+    def article_loaded(self, message: ArticleLoaded) -> None:
+        self.articles[message.url] = message.article
+        self.refresh_item_preview()
+        if message.fill is not None:
+            self.fill_annotation(message.fill, message.article)
+        elif not message.article.ok:
+            self.notify(message.article.message, title="No article", severity="warning")
+
+    def refresh_item_preview(self) -> None:
+        listing = self.query_one(CandidateList)
+        self.query_one("#item-body", Static).update(self.item_text(listing.current, listing.current_story))
+
+    def action_lead_annotation(self) -> None:
+        """Start the empty annotation of a pick with its article's lead paragraph."""
+        if self.query_one(TabbedContent).active == "issue":
+            index = self.editing
+        else:
+            listing = self.query_one(CandidateList)
+            index = self.session.pick_of(listing.story_items(listing.cursor)) if listing.current else None
+        if index is None or index >= len(self.session.issue.developments):
+            self.notify("Pick the story first (space), then press A.", severity="warning")
+            return
+        development = self.session.issue.developments[index]
+        if development.annotation.strip():
+            self.notify(f"Pick {index + 1} already has an annotation; it was left as it is.", severity="warning")
+            return
+        if not development.read_more:
+            self.notify(f"Pick {index + 1} has no read-more link to fetch.", severity="warning")
+            return
+        self.notify(f"Fetching the article for pick {index + 1}…")
+        self.fetch_article(development.read_more, fill=index)
+
+    def fill_annotation(self, index: int, article: Article) -> None:
+        if not article.ok:
+            self.notify(f"No lead paragraph for pick {index + 1}: {article.message}", severity="warning")
+            return
+        if index >= len(self.session.issue.developments):
+            return
+        if self.session.set_annotation_if_empty(index, article.lead):
+            self.notify(f"Pick {index + 1}'s annotation now starts with the article's lead paragraph: make it yours.")
+            self.after_change(refresh_list=False)
+            if self.editing == index:
+                self.show_editor(index)
+        else:
+            self.notify(f"Pick {index + 1} already has an annotation; it was left as it is.", severity="warning")
+
     def action_open_link(self) -> None:
         item = self.query_one(CandidateList).current
         if item is None or not item.url:
@@ -731,6 +898,9 @@ class DeskApp(App[None]):
             ("Source filter", "Cycle through the sources (s)", self.action_cycle_source),
             ("Tag filter", "Cycle through the tags (t)", self.action_cycle_tag),
             ("Week or all", "Include items outside the week window (w)", self.action_toggle_week),
+            ("Sort by score or date", "Rank stories by topics and sources, or list them newest first (S)", self.action_toggle_sort),
+            ("Read the article", "Fetch the selected story's full article into the preview (a)", self.action_article),
+            ("Lead as annotation", "Start the pick's empty annotation with the article's lead paragraph (A)", self.action_lead_annotation),
             ("Move pick up", "Move the selected pick up (K)", lambda: self.action_move_pick(-1)),
             ("Move pick down", "Move the selected pick down (J)", lambda: self.action_move_pick(1)),
             ("Unpick", "Remove the selected pick from the issue (x)", self.action_unpick),

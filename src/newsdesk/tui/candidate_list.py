@@ -15,13 +15,16 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from newsdesk.items import Item
+from newsdesk.ranking import RankedStory
+from newsdesk.session import StoryRow
 
 SOURCE_WIDTH = 22
 DATE_WIDTH = 6  # "30 Jun"
 
 
 class CandidateList(ScrollView, can_focus=True):
-    """The week's items: marker, date, source and title, one line each (CJK-aware)."""
+    """The week's stories: marker, date, source (and how many others report it) and title,
+    one line each (CJK-aware). ✓ marks a picked story, • one an earlier issue featured."""
 
     BINDINGS = [
         Binding("up,k", "cursor(-1)", "Up", show=False),
@@ -36,6 +39,7 @@ class CandidateList(ScrollView, can_focus=True):
         "candidate-list--picked",
         "candidate-list--meta",
         "candidate-list--empty",
+        "candidate-list--featured",
     }
     DEFAULT_CSS = """
     CandidateList { background: $surface; }
@@ -44,6 +48,7 @@ class CandidateList(ScrollView, can_focus=True):
     CandidateList > .candidate-list--picked { color: $success; text-style: bold; }
     CandidateList > .candidate-list--meta { color: $text-muted; }
     CandidateList > .candidate-list--empty { color: $text-muted; text-style: italic; }
+    CandidateList > .candidate-list--featured { color: $text-disabled; }
     """
 
     cursor: reactive[int] = reactive(0, always_update=True)
@@ -64,19 +69,31 @@ class CandidateList(ScrollView, can_focus=True):
         super().__init__(name=name, id=id)
         self.zone = zone
         self.items: list[Item] = []
+        self.rows: list[StoryRow] | None = None  # None: every item is a story of its own
         self.picked: set[str] = set()
         self.empty_text = "Loading candidates…"
 
     # Data ------------------------------------------------------------------
 
     def set_items(self, items: list[Item], picked: set[str], *, keep: Item | None = None) -> None:
-        """Show ``items``; the cursor stays on ``keep`` when it is still listed."""
+        """Show ``items``, one story each; the cursor stays on ``keep`` when it is still listed."""
+        self._show(items, None, picked, keep)
+
+    def set_rows(self, rows: list[StoryRow], picked: set[str], *, keep: Item | None = None) -> None:
+        """Show stories; the cursor stays on the story holding ``keep`` when it is still listed."""
+        self._show([row.item for row in rows], rows, picked, keep)
+
+    def _show(self, items: list[Item], rows: list[StoryRow] | None, picked: set[str], keep: Item | None) -> None:
         self.items = items
+        self.rows = rows
         self.picked = picked
         self.virtual_size = Size(self.size.width, len(items))
         index = 0
         if keep is not None:
-            index = next((i for i, item in enumerate(items) if item.id == keep.id), 0)
+            index = next((i for i, item in enumerate(items) if item.id == keep.id), -1)
+            if index < 0 and rows is not None:
+                index = next((i for i, row in enumerate(rows) if keep in row.story.cluster.items), 0)
+            index = max(index, 0)
         self.cursor = index
         self.refresh()
 
@@ -87,6 +104,19 @@ class CandidateList(ScrollView, can_focus=True):
     @property
     def current(self) -> Item | None:
         return self.items[self.cursor] if 0 <= self.cursor < len(self.items) else None
+
+    @property
+    def current_story(self) -> RankedStory | None:
+        if self.rows is None or not 0 <= self.cursor < len(self.rows):
+            return None
+        return self.rows[self.cursor].story
+
+    def story_items(self, index: int) -> list[Item]:
+        """The items of the story on line ``index`` (the shown one first)."""
+        item = self.items[index]
+        if self.rows is None:
+            return [item]
+        return [item, *(other for other in self.rows[index].story.cluster if other.id != item.id)]
 
     # Cursor ----------------------------------------------------------------
 
@@ -140,7 +170,10 @@ class CandidateList(ScrollView, can_focus=True):
         if index >= len(self.items):
             return Strip.blank(width, self.rich_style)
         item = self.items[index]
-        picked = item.id in self.picked
+        story = self.rows[index].story if self.rows is not None else None
+        members = story.cluster.items if story is not None else (item,)
+        picked = any(member.id in self.picked for member in members)
+        featured = story is not None and story.featured is not None
         base = self.rich_style
         if index == self.cursor:
             base = base + self.get_component_rich_style("candidate-list--cursor")
@@ -148,16 +181,28 @@ class CandidateList(ScrollView, can_focus=True):
         marker_style = (
             base + self.get_component_rich_style("candidate-list--picked", partial=True) if picked else meta
         )
+        title_style = base + self.get_component_rich_style("candidate-list--featured", partial=True) if featured else base
         day = item.when.astimezone(self.zone).strftime("%d %b")
-        source = set_cell_size(item.source, SOURCE_WIDTH)
+        others = len(story.cluster.sources) - 1 if story is not None else 0
+        source = _source_cell(item.source, others)
         title_width = max(0, width - (2 + DATE_WIDTH + 1 + SOURCE_WIDTH + 1))
         title = item.title if cell_len(item.title) <= title_width else (
             set_cell_size(item.title, max(0, title_width - 1)).rstrip() + "…"
         )
         segments = [
-            Segment("✓ " if picked else "  ", marker_style),
+            Segment("✓ " if picked else ("• " if featured else "  "), marker_style),
             Segment(f"{day} ", meta),
             Segment(f"{source} ", meta),
-            Segment(set_cell_size(title, title_width), base),
+            Segment(set_cell_size(title, title_width), title_style),
         ]
         return Strip(segments).adjust_cell_length(width, base)
+
+
+def _source_cell(source: str, others: int) -> str:
+    """The source in its column, with "+N" for the other sources reporting the story."""
+    if not others:
+        return set_cell_size(source, SOURCE_WIDTH)
+    suffix = f" +{others}"
+    room = SOURCE_WIDTH - len(suffix)
+    name = source if cell_len(source) <= room else set_cell_size(source, room - 1).rstrip() + "…"
+    return set_cell_size(name + suffix, SOURCE_WIDTH)

@@ -6,7 +6,8 @@ from textual.message import Message
 
 from newsdesk.fetch import FeedResult, FetchReport
 from newsdesk.render import Rendered
-from newsdesk.session import SearchableItem
+from newsdesk.articles import Article
+from newsdesk.session import SearchableItem, SearchableStory
 
 
 class ItemsLoaded(Message):
@@ -51,3 +52,22 @@ class RenderFailed(Message):
     def __init__(self, error: str) -> None:
         super().__init__()
         self.error = error
+
+
+class StoriesRanked(Message):
+    """The loaded items, clustered into stories and ranked (posted after ItemsLoaded)."""
+
+    def __init__(self, stories: list[SearchableStory]) -> None:
+        super().__init__()
+        self.stories = stories
+
+
+class ArticleLoaded(Message):
+    """An article fetched (or found in the cache, or failed); ``fill`` names the pick whose
+    empty annotation should start with its lead paragraph."""
+
+    def __init__(self, url: str, article: Article, fill: int | None = None) -> None:
+        super().__init__()
+        self.url = url
+        self.article = article
+        self.fill = fill

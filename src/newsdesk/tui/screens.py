@@ -1,4 +1,5 @@
-"""The desk's modal screens: help, replacing a pick, a changed file, the fetch report."""
+"""The desk's modal screens: help, choosing a story's source, replacing a pick, a changed
+file, the fetch report."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from textual.widgets.option_list import Option
 
 from newsdesk.fetch import FetchReport
 from newsdesk.issue import Development
+from newsdesk.items import Item
 
 HELP = [
     ("Anywhere", [
@@ -35,12 +37,20 @@ HELP = [
         ("/", "Filter as you type (title, summary, source); enter keeps it, escape drops it"),
         ("s / t", "Cycle the source / tag filter"),
         ("w", "Include items outside the week"),
+        ("S", "Sort by score or by date (the preview says why a story scored)"),
+        ("a", "Fetch the full article and read it in the preview"),
+        ("A", "Start the pick's empty annotation with the article's lead paragraph"),
     ]),
     ("Issue", [
         ("up / down", "Choose the intro or a pick"),
         ("enter", "Edit it"),
         ("K / J", "Move the pick up / down"),
         ("x / delete", "Unpick it"),
+        ("A", "Start its empty annotation with the article's lead paragraph"),
+    ]),
+    ("Stories", [
+        ("+2", "Two more sources report the story; enter lets you choose which one the link points to"),
+        ("✓ / •", "Picked for this issue / featured in an earlier issue (listed last)"),
     ]),
 ]
 
@@ -93,6 +103,43 @@ class ReplaceScreen(ModalScreen[int | None]):
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         self.dismiss(None if event.option.id == "cancel" else int(event.option.id or 0))
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class SourceScreen(ModalScreen[Item | None]):
+    """A story several sources report: which one should the read-more link point to?"""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    SourceScreen { align: center middle; }
+    SourceScreen > Vertical { width: 90; height: auto; border: thick $accent; background: $panel; padding: 1; }
+    SourceScreen Label { width: 100%; margin-bottom: 1; }
+    SourceScreen OptionList { height: auto; max-height: 14; }
+    """
+
+    def __init__(self, items: list[Item]) -> None:
+        super().__init__()
+        self.items = items
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(
+                f"{len(self.items)} sources report this story. Which one should “Read more” link to? "
+                "The others are listed in the issue file."
+            )
+            yield OptionList(
+                *[
+                    Option(Text.assemble((item.source, "bold"), f": {item.title}"), id=str(n))
+                    for n, item in enumerate(self.items)
+                ],
+                Option("Cancel: pick nothing", id="cancel"),
+            )
+
+    def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
+        chosen = event.option.id
+        self.dismiss(None if chosen == "cancel" else self.items[int(chosen or 0)])
 
     def action_cancel(self) -> None:
         self.dismiss(None)
