@@ -79,8 +79,8 @@ class CandidatesPane(Horizontal):
         Binding("s", "app.cycle_source", "Source", id="source"),
         Binding("t", "app.cycle_tag", "Tag", show=False, id="tag"),
         Binding("w", "app.toggle_week", "Week/all", show=False, id="week"),
-        Binding("S", "app.toggle_sort", "Sort", id="sort"),
-        Binding("a", "app.article", "Article", id="article"),
+        Binding("S", "app.toggle_sort", "Sort", show=False, id="sort"),
+        Binding("a", "app.article", "Article", show=False, id="article"),
         Binding("A", "app.lead_annotation", "Lead as annotation", show=False, id="lead"),
     ]
 
@@ -257,11 +257,13 @@ class DeskApp(App[None]):
         listing = self.query_one(CandidateList)
         shown = len(listing.items) if shown is None else shown
         scope = "all stored items" if self.whole_store else f"week of {self.session.week_label}"
-        parts = [f"{shown} of {len(self.all_stories)} candidates" if self.loaded else "loading…", scope]
+        parts = [f"{shown} of {len(self.all_stories)} candidates" if self.loaded else "loading…"]
         if self.loaded and not self.ranked:
             parts.append("ranking…")
         elif self.loaded:
-            parts.append(f"{len(self.all_items)} items, by {self.sort}")
+            parts[0] += f" ({len(self.all_items)} items)" if len(self.all_items) != len(self.all_stories) else ""
+            parts.append(f"by {self.sort}")
+        parts.append(scope)
         if self.source_filter:
             parts.append(f"source: {self.source_filter}")
         if self.tag_filter:
@@ -316,6 +318,8 @@ class DeskApp(App[None]):
     def article_text(self, item: Item) -> Text:
         text = Text()
         if not item.url or item.url not in self.articles:
+            other = "date" if self.sort == "score" else "score"
+            text.append(f"\n\na reads the full article here · S sorts by {other}", style="dim italic")
             return text
         article = self.articles[item.url]
         text.append("\n\n── Article ──\n", style="bold")

@@ -30,9 +30,9 @@ HELP = [
         ("q", "Save and quit"),
     ]),
     ("Candidates", [
-        ("up / down / j / k", "Move; the preview shows the item"),
-        ("space / p", "Pick or unpick the item"),
-        ("enter", "Pick the item and annotate it"),
+        ("up / down / j / k", "Move; the preview shows the story and why it scored"),
+        ("space / p", "Pick or unpick the story (the link goes to the source shown)"),
+        ("enter", "Pick the story (choosing its source if several) and annotate it"),
         ("o", "Open the item's link in the browser"),
         ("/", "Filter as you type (title, summary, source); enter keeps it, escape drops it"),
         ("s / t", "Cycle the source / tag filter"),
