@@ -1,0 +1,232 @@
+"""The fast engine (feedparser-rs, newsdesk.fastfeed) against the reference (feedparser).
+
+``parse_feed(engine="auto")`` must give exactly the items ``engine="feedparser"`` gives:
+over the benchmark's feed farm, the hostile corpus and generated feeds. Where the fast
+engine cannot promise that, it declines and feedparser parses; these tests also check
+that it declines what it should and takes the ordinary feeds it is there for.
+"""
+
+from __future__ import annotations
+
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from xml.sax.saxutils import escape, quoteattr
+
+import pytest
+from hypothesis import HealthCheck, example, given, settings
+from hypothesis import strategies as st
+
+from hostile.generate import CORPUS
+from newsdesk import fastfeed
+from newsdesk.feedtext import as_utf8_document, decode_feed, without_internal_subset
+from newsdesk.normalize import NotAFeed, absolute_urls, parse_feed, sanitized_html_to_text
+from newsdesk.text import html_to_text, sanitize_html
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from farm import make_farm  # noqa: E402
+
+NOW = datetime(2026, 1, 5, tzinfo=UTC)
+WEB = "https://feeds.example/dir/feed.xml"
+
+pytestmark = pytest.mark.skipif(not fastfeed.AVAILABLE, reason="feedparser-rs is not installed")
+
+
+def both(body: bytes, url: str = WEB, content_type: str | None = None):
+    """What each engine makes of ``body``: a ParsedFeed, or the NotAFeed message."""
+    out = []
+    for engine in ("auto", "feedparser"):
+        try:
+            out.append(parse_feed(body, source="s", url=url, content_type=content_type, fetched_at=NOW, engine=engine))
+        except NotAFeed as error:
+            out.append(f"NotAFeed: {error}")
+    return out
+
+
+def taken(body: bytes, url: str = WEB, content_type: str | None = None) -> bool:
+    """Whether the fast engine reads this feed itself (rather than declining)."""
+    text = without_internal_subset(decode_feed(body, content_type).text)
+    return fastfeed.parse(as_utf8_document(text), text, url if url.startswith("http") else "") is not None
+
+
+@pytest.fixture(scope="module")
+def farm():
+    return make_farm(60, seed=7)
+
+
+def test_the_farm_reads_the_same_and_fast(farm):
+    fast = 0
+    for feed in farm:
+        url = f"http://127.0.0.1:8000{feed.path}"
+        auto, reference = both(feed.body, url, feed.content_type)
+        assert auto == reference, feed.path
+        assert len(auto.items) == feed.items
+        fast += taken(feed.body, url, feed.content_type)
+    # Ordinary feeds, Chinese in GB2312 and GBK among them, are what the fast engine is for.
+    assert fast == len(farm)
+    assert {f.encoding for f in farm} == {"utf-8", "gb2312", "gbk"}
+    assert {f.kind for f in farm} == {"rss2-wordpress", "atom-html", "atom-xhtml", "rss1"}
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in CORPUS.iterdir()))
+@pytest.mark.parametrize("url", [WEB, "/srv/feeds/local.xml"])
+def test_the_hostile_corpus_reads_the_same(name, url):
+    auto, reference = both((CORPUS / name).read_bytes(), url)
+    assert auto == reference
+
+
+@pytest.mark.parametrize(
+    "why, document",
+    [
+        ("malformed", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</item></channel></rss>'),
+        ("xml:base", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example/"><title>x</title><entry><title>a</title><id>urn:1</id><link href="a"/></entry></feed>'),
+        ("relative id", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><guid>17</guid></item></channel></rss>'),
+        ("relative link", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><link>/a</link></item></channel></rss>'),
+        ("C1 control", '<?xml version="1.0"?><rss version="2.0"><channel><title>x\x85</title></channel></rss>'.encode()),
+        ("UTF-8 read as Latin-1", '<?xml version="1.0"?><rss version="2.0"><channel><title>cafÃ©</title></channel></rss>'.encode()),
+        ("two alternate links", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><title>a</title><id>urn:1</id><link href="https://a.example/1"/><link href="https://a.example/2"/></entry></feed>'),
+        ("RSS 0.91", b'<?xml version="1.0"?><rss version="0.91"><channel><title>x</title><item><title>a</title><link>https://a.example/</link></item></channel></rss>'),
+        ("not a feed", b'<?xml version="1.0"?><html><body>hello</body></html>'),
+    ],
+)
+def test_the_fast_engine_declines_what_it_would_read_differently(why, document):
+    assert not taken(document)
+    auto, reference = both(document)
+    assert auto == reference
+
+
+# Generated feeds ----------------------------------------------------------------------
+
+words = st.sampled_from(
+    ["credit", "AT&T", "<b>bold</b>", "a < b", "&amp;", "&lt;i&gt;", "中文", "信用体系", "é", "©", "  ", "\n",
+     "&#169;", "Q&A", "x > y", "<br/>", "</p>", '"quoted"', "'single'", "&nbsp;", "<script>alert(1)</script>"]
+)
+texts = st.lists(words, min_size=0, max_size=6).map(" ".join)
+links = st.builds(
+    lambda host, path, query: f"https://{host}.example/{path}" + (f"?{query}" if query else ""),
+    st.sampled_from(["a", "news", "xn--fiq228c"]),
+    st.sampled_from(["", "story/1", "2017/06/a-b", "中文", "p?x=1"]),
+    st.sampled_from(["", "utm_source=rss&id=3", "a=1&b=2&amp=3", "q=%E4%B8%AD"]),
+)
+ids = st.one_of(links, st.sampled_from(["urn:uuid:1234", "tag:a.example,2017:1", "17", "https://a.example/?p=1"]))
+dates = st.sampled_from(
+    ["Tue, 27 Jun 2017 08:00:00 +0000", "Tue, 27 Jun 2017 08:00:00 GMT", "27 Jun 2017 08:00 +0800",
+     "2017-06-27T08:00:00Z", "2017-06-27T08:00:00+08:00", "2017-06-27", "not a date", "", "2099-01-01T00:00:00Z",
+     "Mon, 31 Feb 2017 00:00:00 +0000", "1970-01-01T00:00:00Z"]
+)
+bodies = st.lists(
+    st.one_of(texts, st.sampled_from(['<p>para <a href="/rel?a=1&amp;b=2">rel</a></p>', '<img src="x.jpg" onerror="alert(1)"/>',
+                                      "<ul><li>one</li><li>two</li></ul>", '<a href="javascript:alert(1)">js</a>', "<p>中文段落。</p>"])),
+    max_size=5,
+).map("".join)
+
+
+@st.composite
+def entries(draw) -> dict[str, str | list[str] | None]:
+    return {
+        "title": draw(st.one_of(st.none(), texts)),
+        "title_type": draw(st.sampled_from([None, "text", "html"])),
+        "link": draw(st.one_of(st.none(), links)),
+        "id": draw(st.one_of(st.none(), ids)),
+        "permalink": draw(st.sampled_from([None, "true", "false"])),
+        "date": draw(dates),
+        "summary": draw(st.one_of(st.none(), bodies)),
+        "content": draw(st.one_of(st.none(), bodies)),
+        "cdata": draw(st.booleans()),
+        "tags": draw(st.lists(st.sampled_from(["Credit", "政策", "a&b"]), max_size=3)),
+    }
+
+
+def _text(value: str, cdata: bool) -> str:
+    return f"<![CDATA[{value}]]>" if cdata and "]]>" not in value else escape(value)
+
+
+def rss(items: list[dict]) -> str:
+    out = ['<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
+           "<channel><title>Generated</title><link>https://site.example/</link>"]
+    for e in items:
+        out.append("<item>")
+        if e["title"] is not None:
+            out.append(f"<title>{_text(e['title'], e['cdata'])}</title>")
+        if e["link"]:
+            out.append(f"<link>{escape(e['link'])}</link>")
+        if e["id"]:
+            attr = f' isPermaLink="{e["permalink"]}"' if e["permalink"] else ""
+            out.append(f"<guid{attr}>{escape(e['id'])}</guid>")
+        if e["date"]:
+            out.append(f"<pubDate>{escape(e['date'])}</pubDate>")
+        if e["summary"] is not None:
+            out.append(f"<description>{_text(e['summary'], e['cdata'])}</description>")
+        if e["content"] is not None:
+            out.append(f"<content:encoded>{_text(e['content'], e['cdata'])}</content:encoded>")
+        out += [f"<category>{escape(t)}</category>" for t in e["tags"]]
+        out.append("</item>")
+    out.append("</channel></rss>")
+    return "".join(out)
+
+
+def atom(items: list[dict]) -> str:
+    out = ['<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">',
+           "<title>Generated</title><id>urn:generated</id><link href=\"https://site.example/\"/>"]
+    for e in items:
+        out.append("<entry>")
+        if e["title"] is not None:
+            kind = f' type="{e["title_type"]}"' if e["title_type"] else ""
+            out.append(f"<title{kind}>{escape(e['title'])}</title>")
+        if e["link"]:
+            out.append(f"<link rel=\"alternate\" href={quoteattr(e['link'])}/>")
+        if e["id"]:
+            out.append(f"<id>{escape(e['id'])}</id>")
+        if e["date"]:
+            out.append(f"<updated>{escape(e['date'])}</updated>")
+        if e["summary"] is not None:
+            out.append(f"<summary type=\"html\">{escape(e['summary'])}</summary>")
+        if e["content"] is not None:
+            out.append(f"<content type=\"html\">{_text(e['content'], e['cdata'])}</content>")
+        out += [f"<category term={quoteattr(t)}/>" for t in e["tags"]]
+        out.append("</entry>")
+    out.append("</feed>")
+    return "".join(out)
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.sampled_from([rss, atom]), st.lists(entries(), min_size=1, max_size=4), st.sampled_from([WEB, "/srv/f.xml"]),
+       st.sampled_from(["utf-8", "gb18030"]))
+def test_generated_feeds_read_the_same(make, items, url, encoding):
+    document = make(items)
+    if encoding != "utf-8":
+        document = document.replace('encoding="utf-8"', f'encoding="{encoding}"', 1)
+    auto, reference = both(document.encode(encoding), url)
+    assert auto == reference
+
+
+# The pieces the fast path added --------------------------------------------------------
+
+fragments = st.lists(
+    st.one_of(
+        st.text(max_size=20),
+        st.sampled_from(["<p>", "</p>", "<br>", "<br/>", "<li>", "</li>", "<ul>", "<tr><td>x</td></tr>", "<table>",
+                         "<h2>", "</h2>", "<hr>", "<pre>  a\n  b</pre>", '<a href="https://a.example/?x=1&amp;y=2">a</a>',
+                         '<img alt="a>b" src="x.png">', "&amp;", "&lt;b&gt;", "&#169;", "<div>", "</div>", "<script>x</script>",
+                         "<blockquote>", "<dl><dt>t</dt><dd>d</dd></dl>", "<figure><figcaption>c</figcaption></figure>"]),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(fragments)
+@example('<p title="a > b">x</p><br/>y')
+def test_fast_text_equals_html_to_text_on_sanitized_html(fragment):
+    cleaned = sanitize_html(fragment)
+    assert sanitized_html_to_text(cleaned) == html_to_text(cleaned)
+
+
+def test_relative_urls_in_summaries_resolve_and_stay_safe():
+    cleaned = sanitize_html('<a href="../b?x=1&amp;y=2">b</a> <img src="/i.png"> <a href="javascript:alert(1)">j</a> <a href="https://o.example/">o</a>')
+    resolved = absolute_urls(cleaned, "https://feeds.example/dir/feed.xml")
+    assert 'href="https://feeds.example/b?x=1&amp;y=2"' in resolved
+    assert 'src="https://feeds.example/i.png"' in resolved
+    assert 'href="https://o.example/"' in resolved
+    assert "javascript" not in resolved
+    assert absolute_urls(cleaned, None) == cleaned
