@@ -16,6 +16,7 @@ import asyncio
 import os
 import pty
 import random
+import re
 import select
 import shutil
 import struct
@@ -74,7 +75,8 @@ def make_newsroom(root: Path, count: int) -> Path:
 
 def launch_once(root: Path, count: int) -> tuple[float, float]:
     """Seconds from exec to the painted list, and the desk's peak RSS in MB."""
-    marker = f"{count} of {count} candidates".encode()
+    # The list's count line: "N of N candidates" (N items at first paint, later N stories).
+    marker = re.compile(rb"(\d+) of \1 candidates")
     pid, fd = pty.fork()
     if pid == 0:
         os.environ["TERM"] = "xterm-256color"
@@ -91,7 +93,7 @@ def launch_once(root: Path, count: int) -> tuple[float, float]:
                 seen += os.read(fd, 65536)
             except OSError:
                 break
-            if marker in seen:
+            if marker.search(seen):
                 elapsed = time.perf_counter() - started
                 break
     rss = 0.0

@@ -20,6 +20,7 @@ cluster holding a near-miss of it), so adding items never recomputes what was gr
 from __future__ import annotations
 
 import functools
+import heapq
 import math
 import re
 import unicodedata
@@ -41,6 +42,9 @@ LEDE_CLOSE = 0.5  # a swapped word nothing explains: only summaries this alike m
 EXPLAINED_SHARE = 1 / 3  # of a title's own words, by weight, found in the other's summary
 LEDE_WORDS = 40  # the opening of a summary, where copies of one story agree
 LEDE_CHARACTERS = 80
+MAX_CANDIDATES = 64  # compared per new item, at most: bounds the time on pathological titles
+COMMON_SHARE = 100  # a word in more than 1 title in 100 (and more than COMMON_MINIMUM) ...
+COMMON_MINIMUM = 64  # ... finds no candidates on its own (it still counts in the similarity)
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
@@ -177,12 +181,16 @@ def _disagree(a: frozenset[str], b: frozenset[str]) -> bool:
     return bool(a and b and not (a <= b or b <= a))
 
 
-def _conflict(a: Fingerprint, b: Fingerprint) -> bool:
+Profile = tuple[frozenset[str], frozenset[str], frozenset[str]]  # numbers, years, places
+
+
+def _conflict(a: Profile, b: Profile) -> bool:
     """Titles that name other numbers, years or places are other stories."""
-    return (
-        _disagree(a.numbers, b.numbers)
-        or (a.years and b.years and a.years != b.years)
-        or _disagree(a.places, b.places)
+    (numbers_a, years_a, places_a), (numbers_b, years_b, places_b) = a, b
+    return bool(
+        _disagree(numbers_a, numbers_b)
+        or (years_a and years_b and years_a != years_b)
+        or _disagree(places_a, places_b)
     )
 
 
@@ -222,7 +230,8 @@ class ClusterIndex:
         self._items: list[Item] = []
         self._prints: list[Fingerprint] = []
         self._parent: list[int] = []
-        self._members: dict[int, list[int]] = {}  # root -> its items, to keep near-misses apart
+        # root -> the distinct (numbers, years, places) its titles name, to keep near-misses apart
+        self._profiles: dict[int, set[Profile]] = {}
         self._position: dict[str, int] = {}
         self._by_url: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
@@ -272,7 +281,7 @@ class ClusterIndex:
         self._items.append(item)
         self._prints.append(mark)
         self._parent.append(index)
-        self._members[index] = [index]
+        self._profiles[index] = {(mark.numbers, mark.years, mark.places)}
         self._position[item.id] = index
         self._totals.append(sum(self._weights[t] for t in mark.title))
 
@@ -293,7 +302,8 @@ class ClusterIndex:
         match on its own, are never probed (their postings are the long ones). Each
         candidate's shared weight so far bounds how similar it can be, to skip the hopeless.
         """
-        weights = self._weights
+        weights, postings = self._weights, self._postings
+        cap = max(COMMON_MINIMUM, len(self._items) // COMMON_SHARE)
         ordered = sorted(mark.title, key=lambda t: -weights[t])
         own = self._totals[index]
         needed = TITLE_GREY * own / (2 - TITLE_GREY)  # the least shared weight of a match
@@ -304,7 +314,10 @@ class ClusterIndex:
                 break
             weight = weights[token]
             unprobed -= weight
-            for other in self._postings.get(token, ()):
+            posting = postings.get(token, ())
+            if len(posting) > cap:
+                continue  # a word in most titles finds everything and proves nothing
+            for other in posting:
                 shared[other] = shared.get(other, 0.0) + weight
         prints, totals, when = self._prints, self._totals, mark.when
         out = []
@@ -313,6 +326,8 @@ class ClusterIndex:
                 continue
             if abs(prints[other].when - when) <= WINDOW_SECONDS:
                 out.append(other)
+        if len(out) > MAX_CANDIDATES:  # titles of few, common words: only the closest are worth it
+            out = heapq.nlargest(MAX_CANDIDATES, out, key=lambda other: shared[other] / totals[other])
         return out
 
     def _title_dice(self, a: int, b: int) -> float:
@@ -368,10 +383,9 @@ class ClusterIndex:
 
     def _compatible(self, a: int, b: int) -> bool:
         """No item of one story names other numbers or places than an item of the other."""
-        prints = self._prints
-        for x in self._members[self._find(a)]:
-            for y in self._members[self._find(b)]:
-                if _conflict(prints[x], prints[y]):
+        for x in self._profiles[self._find(a)]:
+            for y in self._profiles[self._find(b)]:
+                if _conflict(x, y):
                     return False
         return True
 
@@ -393,7 +407,7 @@ class ClusterIndex:
             return
         root, child = min(ra, rb), max(ra, rb)
         self._parent[child] = root
-        self._members[root].extend(self._members.pop(child))
+        self._profiles[root] |= self._profiles.pop(child)
 
     # Reading -------------------------------------------------------------------
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 from newsdesk.articles import Article, read_article
@@ -61,9 +62,8 @@ def filter_items(
     return out
 
 
-@dataclass(frozen=True)
-class StoryRow:
-    """One line of the desk's list: a story, shown by one of its items."""
+class StoryRow(NamedTuple):
+    """One line of the desk's list: a story, shown by one of its items (a tuple: made per keystroke)."""
 
     story: RankedStory
     item: Item
@@ -91,28 +91,40 @@ def unranked(items: list[SearchableItem]) -> list[SearchableStory]:
     return [SearchableStory(RankedStory(Cluster([entry.item]), UNSCORED), (entry,)) for entry in items]
 
 
+def flatten(stories: list[SearchableStory]) -> list[tuple[str, Item, RankedStory, int]]:
+    """(search text, item, story, story number) for every item, in the stories' order:
+    what filter_stories scans, in one pass, on every keystroke."""
+    return [
+        (searchable.haystack, searchable.item, entry.story, number)
+        for number, entry in enumerate(stories)
+        for searchable in entry.items
+    ]
+
+
 def filter_stories(
-    stories: list[SearchableStory],
+    flat: list[tuple[str, Item, RankedStory, int]],
     text: str = "",
     *,
     source: str | None = None,
     tag_sources: set[str] | None = None,
 ) -> list[StoryRow]:
-    """The stories with an item matching every word of ``text``, a source, a tag; each shown
-    by its lead when the lead matches, else by its first item that does."""
+    """The stories with an item matching every word of ``text``, a source, a tag (see
+    flatten); each shown by its lead when the lead matches, else by its first item that does."""
     words = text.casefold().split()
     out = []
-    for entry in stories:
-        for searchable in entry.items:
-            item = searchable.item
-            if source is not None and item.source != source:
-                continue
-            if tag_sources is not None and item.source not in tag_sources:
-                continue
-            if words and not all(word in searchable.haystack for word in words):
-                continue
-            out.append(StoryRow(entry.story, item))
-            break
+    append = out.append
+    last = -1
+    for haystack, item, story, number in flat:
+        if number == last:
+            continue  # the story is listed already
+        if source is not None and item.source != source:
+            continue
+        if tag_sources is not None and item.source not in tag_sources:
+            continue
+        if words and not all(word in haystack for word in words):
+            continue
+        append(StoryRow(story, item))
+        last = number
     return out
 
 

@@ -8,6 +8,7 @@ report back with messages.
 from __future__ import annotations
 
 import copy
+import gc
 import webbrowser
 from collections.abc import Iterable
 from pathlib import Path
@@ -49,6 +50,7 @@ from newsdesk.session import (
     SearchableItem,
     SearchableStory,
     filter_stories,
+    flatten,
     unranked,
 )
 from newsdesk.tui.candidate_list import CandidateList
@@ -119,6 +121,7 @@ class DeskApp(App[None]):
         self.blink = blink
         self.all_items: list[SearchableItem] = []
         self.all_stories: list[SearchableStory] = []
+        self._flat: list | None = None  # all_stories flattened for filtering; None: to redo
         self.ranked = False  # the stories are clustered and scored (not yet: one item each)
         self.sort = "score"
         self.articles: dict[str, Article | None] = {}  # by link; None while fetching
@@ -216,6 +219,7 @@ class DeskApp(App[None]):
     def items_loaded(self, message: ItemsLoaded) -> None:
         self.all_items = message.items
         self.all_stories = unranked(message.items)
+        self._flat = None
         self.ranked = False
         self.loaded = True
         self.apply_filter()
@@ -223,8 +227,12 @@ class DeskApp(App[None]):
     @on(StoriesRanked)
     def stories_ranked(self, message: StoriesRanked) -> None:
         self.all_stories = message.stories
+        self._flat = None
         self.all_stories.sort(key=lambda entry, key=sort_key(self.sort): key(entry.story))
         self.ranked = True
+        # Tens of thousands of long-lived objects now: keep the collector from walking them
+        # on every keystroke (a full pass costs more than a frame).
+        gc.freeze()
         # The best story on top, unless the editor has moved already while ranking ran.
         self.apply_filter(keep=self.query_one(CandidateList).cursor != 0)
 
@@ -236,8 +244,10 @@ class DeskApp(App[None]):
         """List the stories that match the filters; the cursor stays on its item if ``keep``."""
         listing = self.query_one(CandidateList)
         tag_sources = self.session.tags().get(self.tag_filter) if self.tag_filter else None
+        if self._flat is None:
+            self._flat = flatten(self.all_stories)
         shown = filter_stories(
-            self.all_stories,
+            self._flat,
             self.query_one("#filter", Input).value,
             source=self.source_filter,
             tag_sources=tag_sources,
@@ -754,6 +764,7 @@ class DeskApp(App[None]):
         key = sort_key(self.sort)
         if self.ranked:
             self.all_stories.sort(key=lambda entry: key(entry.story))
+            self._flat = None
         self.notify(
             "Sorted by score: the preview shows the matched terms" if self.sort == "score" else "Sorted by date, newest first"
         )

@@ -90,9 +90,14 @@ class CandidateList(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(items))
         index = 0
         if keep is not None:
-            index = next((i for i, item in enumerate(items) if item.id == keep.id), -1)
-            if index < 0 and rows is not None:
-                index = next((i for i, row in enumerate(rows) if keep in row.story.cluster.items), 0)
+            wanted = keep.id
+            index = next((i for i, item in enumerate(items) if item.id == wanted), -1)
+            if index < 0 and rows is not None:  # shown now by another of its story's items
+                index = next(
+                    (i for i, row in enumerate(rows) if len(row.story.cluster) > 1
+                     and any(member.id == wanted for member in row.story.cluster.items)),
+                    0,
+                )
             index = max(index, 0)
         self.cursor = index
         self.refresh()
