@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import append_results, summary, versions  # noqa: E402
+from common import append_results, git_revision, summary, versions  # noqa: E402
 
 from newsdesk.clusters import ClusterIndex, cluster_items  # noqa: E402
 from newsdesk.items import Item, item_id  # noqa: E402
@@ -173,7 +173,7 @@ def main() -> None:
             [
                 f"Command: `.venv/bin/python bench/bench_clusters.py --items {args.items} --runs {args.runs}`",
                 f"Labelled set: bench/data/clusters.tsv, {labelled} items, {true_pairs} same-story pairs",
-                f"Versions: newsdesk {versions('newsdesk').split()[-1]}",
+                f"Versions: {versions('newsdesk')} (commit {git_revision()})",
                 "",
                 "| measure | median (min–max) | target |",
                 "|---|---|---|",
