@@ -208,13 +208,15 @@ fragments = st.lists(
         st.sampled_from(["<p>", "</p>", "<br>", "<br/>", "<li>", "</li>", "<ul>", "<tr><td>x</td></tr>", "<table>",
                          "<h2>", "</h2>", "<hr>", "<pre>  a\n  b</pre>", '<a href="https://a.example/?x=1&amp;y=2">a</a>',
                          '<img alt="a>b" src="x.png">', "&amp;", "&lt;b&gt;", "&#169;", "<div>", "</div>", "<script>x</script>",
-                         "<blockquote>", "<dl><dt>t</dt><dd>d</dd></dl>", "<figure><figcaption>c</figcaption></figure>"]),
+                         "<blockquote>", "<dl><dt>t</dt><dd>d</dd></dl>", "<figure><figcaption>c</figcaption></figure>",
+                         '<img alt="<p>x</p><li>" src="y.png">', '<a title="</li><br>" href="https://a.example/">t</a>',
+                         "<P>", "<Br>", "<p class=x>", "<li/>", "&#10;", "\r\n", "\u2028", "\x0c"]),
     ),
     max_size=12,
 ).map("".join)
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=600, deadline=None)
 @given(fragments)
 @example('<p title="a > b">x</p><br/>y')
 def test_fast_text_equals_html_to_text_on_sanitized_html(fragment):

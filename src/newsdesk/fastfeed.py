@@ -39,7 +39,8 @@ AVAILABLE = feedparser_rs is not None
 VERSIONS = ("rss20", "rss10", "atom10")
 # XML 1.0 forbids C0 controls; feedparser maps C1 controls through cp1252 and re-decodes
 # text that is UTF-8 read as Latin-1: documents with any of these go to feedparser.
-_QUIRKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f]|[\xc2-\xf4][\x80-\xbf]|xml:base")
+_SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\xc2-\xf4]")  # one class: a fast scan
+_QUIRKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f]|[\xc2-\xf4][\x80-\xbf]")
 # Atom title and summary start tags without a type attribute: Atom says "text",
 # feedparser-rs says "html", so the type is written in before parsing.
 _UNTYPED = re.compile(rb"<(title|summary)(?=[\s>])(?![^>]*\btype\s*=)([^>]*)>")
@@ -72,7 +73,9 @@ def parse(document: bytes, text: str, base: str) -> dict[str, Any] | None:
     ``document`` is the defused UTF-8 document and ``text`` the same as str; ``base`` is
     the feed's URL for a web feed, else "" (what feedparser resolves against).
     """
-    if feedparser_rs is None or _QUIRKS.search(text):
+    if feedparser_rs is None or "xml:base" in text:
+        return None
+    if (suspect := _SUSPECT.search(text)) and _QUIRKS.search(text, suspect.start()):
         return None
     if not document.startswith(b"<?xml"):  # never a string feedparser-rs could take for a URL
         return None

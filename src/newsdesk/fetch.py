@@ -9,7 +9,6 @@ removes what was stored before.
 from __future__ import annotations
 
 import asyncio
-import functools
 import hashlib
 import socket
 import time
@@ -24,7 +23,8 @@ from newsdesk.config import FetchSettings, Source
 from newsdesk.httpbody import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, BoundedDecoder
 from newsdesk.items import utc_text
 from newsdesk.newsroom import Newsroom
-from newsdesk.normalize import NotAFeed, ParsedFeed, parse_feed
+from newsdesk.normalize import NotAFeed, ParsedFeed
+from newsdesk.parsepool import ParseWorkers
 from newsdesk.store import FeedState, Store
 
 
@@ -96,6 +96,7 @@ class Download:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None
+    digest: str | None = None  # SHA-256 of the body, computed once
 
 
 def _megabytes(size: int) -> str:
@@ -266,7 +267,24 @@ class Fetcher:
             connect=settings.connect_timeout, read=settings.read_timeout, write=10.0, pool=None
         )
         semaphore = asyncio.Semaphore(settings.concurrency)
-        self._parse_slot = asyncio.Semaphore(1)
+        self._workers = ParseWorkers()
+        try:
+            return await self._run(sources, started, semaphore, limits, timeout)
+        finally:
+            self._workers.close()
+
+    async def _run(
+        self,
+        sources: list[Source],
+        started: float,
+        semaphore: asyncio.Semaphore,
+        limits: httpx.Limits,
+        timeout: httpx.Timeout,
+    ) -> FetchReport:
+        settings = self.settings
+        # Read before any download: a read on the event loop would wait for the store's
+        # lock while a thread writes a large feed.
+        self._states = {s.url: self.store.feed_state(s.url) for s in sources}
         async with httpx.AsyncClient(
             follow_redirects=True,
             max_redirects=settings.max_redirects,
@@ -315,7 +333,7 @@ class Fetcher:
         """
         started = time.monotonic()
         location = self.newsroom.source_location(source.url)
-        state = self.store.feed_state(source.url)
+        state = self._states[source.url] if source.url in self._states else self.store.feed_state(source.url)
         now = datetime.now(UTC).replace(microsecond=0)
         try:
             async with asyncio.timeout(self.settings.feed_deadline):
@@ -323,6 +341,8 @@ class Fetcher:
                     download = await _download_http(client, location, state, self.settings)
                 else:
                     download = await asyncio.to_thread(_read_local, location, self.settings)
+            if download.body is not None:
+                download.digest = await asyncio.to_thread(_hash, download.body)
             spent = time.monotonic() - started
             parsed = await self._parse(source, location, state, download, now, spent)
             result = await self._store(source, state, download, parsed, now)
@@ -361,27 +381,17 @@ class Fetcher:
         """
         if download.body is None:  # 304 Not Modified
             return None
-        if state and state.body_hash == _hash(download.body) and state.status != "failed":
+        if state and state.body_hash == download.digest and state.status != "failed":
             return None  # the same bytes as last time
-        # One parse at a time: feedparser holds the GIL, so two parses are no faster
-        # than one, and a large feed takes about twenty times its size in memory.
-        # The slot is freed when the parse really ends, even one past its deadline.
-        await self._parse_slot.acquire()
-        work = asyncio.get_running_loop().run_in_executor(
-            None,
-            functools.partial(
-                parse_feed,
+        try:
+            return await self._workers.parse(
                 download.body,
                 source=source.name,
                 url=location,
                 content_type=download.content_type,
                 fetched_at=now,
-            ),
-        )
-        work.add_done_callback(lambda _: self._parse_slot.release())
-        try:
-            async with asyncio.timeout(max(self.settings.feed_deadline - spent, 0.0)):
-                return await asyncio.shield(work)
+                deadline=max(self.settings.feed_deadline - spent, 0.0),
+            )
         except TimeoutError:
             raise FeedFailure(
                 f"took longer than the per-feed deadline ({self.settings.feed_deadline:g} s) to parse"
@@ -411,7 +421,7 @@ class Fetcher:
         if parsed is None:
             await asyncio.to_thread(self.store.save_feed_state, new_state)
             return result
-        new_state.body_hash = _hash(download.body or b"")
+        new_state.body_hash = download.digest
         new, updated = await asyncio.to_thread(self.store.save_feed_state, new_state, parsed.items)
         new_state.status = "new" if new else ("updated" if updated else "unchanged")
         result.status = new_state.status

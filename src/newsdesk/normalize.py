@@ -23,7 +23,7 @@ import feedparser
 from newsdesk import fastfeed
 from newsdesk.feedtext import as_utf8_document, decode_feed, without_internal_subset
 from newsdesk.items import Item, item_id
-from newsdesk.text import _BLOCKS, collapse_paragraphs, plain_title, sanitize_html
+from newsdesk.text import _BLOCKS, collapse_paragraphs, html_to_text, plain_title, sanitize_html
 from newsdesk.urls import absolute_http_url, canonical_url
 
 # An item dated further ahead than this is treated as undated (first seen instead).
@@ -166,38 +166,29 @@ def normalize_entry(
     )
 
 
-# A tag in nh3's output: every "<" there starts one (text has "&lt;"), values are quoted.
-_SANITIZED_TAG = re.compile(r'<(/?)([A-Za-z][A-Za-z0-9]*)((?:[^>"]|"[^"]*")*)>')
+# nh3's output, as sanitize_html configures it: tags are lower case, block tags carry no
+# attributes, every "<" in text is written "&lt;" and attribute values are double-quoted.
+_LINE_BLOCKS = ("br", "li", "tr")
+_PARAGRAPH_TAGS = re.compile("</?(?:" + "|".join(sorted(_BLOCKS - set(_LINE_BLOCKS))) + ")>|</br>")
+_LINE_TAGS = re.compile(r"</li>|</?tr>|<br>")
+_ANY_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+# Anything else html_to_text would treat as a block goes the slow way.
+_UNUSUAL_BLOCK = re.compile("<(?:" + "|".join(sorted(_BLOCKS)) + r")[^a-z0-9>]|<[a-z0-9]*[A-Z]")
 
 
 def sanitized_html_to_text(fragment: str) -> str:
-    """``text.html_to_text`` for HTML that ``sanitize_html`` wrote, several times faster.
-
-    The sanitizer's output holds only its allowed tags, so there is nothing to skip;
-    blocks become line breaks exactly as html_to_text makes them (a property test
-    checks that both agree).
-    """
+    """``text.html_to_text`` for HTML that ``sanitize_html`` wrote, several times faster:
+    a few substitutions in C instead of a Python call per tag. A property test checks
+    that both agree; unusual markup is left to html_to_text."""
     if "<" not in fragment and "&" not in fragment:
         return collapse_paragraphs(fragment)
-    parts: list[str] = []
-    position = 0
-    for match in _SANITIZED_TAG.finditer(fragment):
-        if match.start() > position:
-            parts.append(html.unescape(fragment[position : match.start()]))
-        position = match.end()
-        tag = match.group(2).lower()
-        if tag not in _BLOCKS:
-            continue
-        closing = bool(match.group(1))
-        if not closing:
-            parts.append("\n" if tag in ("br", "li", "tr") else "\n\n")
-            if tag == "li":
-                parts.append("- ")
-        if closing or match.group(3).endswith("/"):  # <br/> is a start and an end
-            parts.append("\n" if tag in ("li", "tr") else "\n\n")
-    if position < len(fragment):
-        parts.append(html.unescape(fragment[position:]))
-    return collapse_paragraphs("".join(parts))
+    if _UNUSUAL_BLOCK.search(fragment):
+        return html_to_text(fragment)
+    text = fragment.replace("<li>", "\n- ")
+    text = _LINE_TAGS.sub("\n", text)
+    text = _PARAGRAPH_TAGS.sub("\n\n", text)
+    text = _ANY_TAG.sub("", text)
+    return collapse_paragraphs(html.unescape(text))
 
 
 def _is_empty(entry: Any) -> bool:

@@ -1,0 +1,247 @@
+"""Benchmark `newsdesk fetch` against newsboat on the same feed farm, in the same run.
+
+    .venv/bin/python bench/bench_fetch.py                     # 200 feeds, 50 ms latency, 5 runs
+    .venv/bin/python bench/bench_fetch.py --runs 1 --no-record
+    .venv/bin/python bench/bench_fetch.py --profile cold      # one newsdesk run under pyinstrument
+
+newsboat comes from Debian (`sudo bash scripts/ci/newsboat.sh`). Each run starts from
+nothing: a fresh newsroom for newsdesk (sources.toml lists the farm, concurrency 20) and
+a fresh cache for newsboat (`newsboat -u URLS -c CACHE -C CONFIG -x reload`, with
+`reload-threads 20`). Then, nothing having changed on the server:
+
+- cold: the first fetch, every feed downloaded and parsed;
+- warm: newsdesk's second fetch, which must be answered 304 for every feed with no
+  feed parsed; newsboat's third reload (its second sends no validators, so its steady
+  state is the third).
+
+Wall time is from starting the process to its exit, so start-up counts for both. Peak
+memory is the process's ru_maxrss from wait4 (for newsdesk this is the largest of its
+processes; the sampled sum over the process and its children is shown beside it). The
+server is tests-free asyncio on 127.0.0.1 in this process; it counts requests, 304s
+and the most connections open at once. Results go to docs/benchmarks.md under
+"## Fetch" (--no-record to skip that).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from common import REPO, append_results, git_revision, summary, versions  # noqa: E402
+from farm import FarmServer, describe, make_farm  # noqa: E402
+
+CONCURRENCY = 20
+
+
+@dataclass
+class Run:
+    seconds: float
+    peak_mb: float  # ru_maxrss of the process (wait4)
+    tree_mb: float  # sampled sum of RSS over the process and its children
+    counters: dict[str, int]
+    cpu: float = 0.0  # user + system seconds of the process and the children it reaped
+    output: str = ""
+    statuses: dict[str, int] = field(default_factory=dict)
+
+
+def _tree_rss_kb(pid: int) -> int:
+    """RSS of a process and all its descendants, from /proc."""
+    total, stack = 0, [pid]
+    while stack:
+        current = stack.pop()
+        try:
+            for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+                    break
+            children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
+            stack.extend(int(c) for c in children)
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def measure(command: list[str], server: FarmServer, env: dict[str, str] | None = None) -> Run:
+    """Run ``command`` once against a freshly counted server."""
+    server.reset_counters()
+    peak = [0]
+    started = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+    done = threading.Event()
+
+    def sample() -> None:
+        while not done.is_set():
+            peak[0] = max(peak[0], _tree_rss_kb(process.pid))
+            done.wait(0.01)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    output = process.stdout.read().decode("utf-8", "replace")
+    _, status, usage = os.wait4(process.pid, 0)
+    seconds = time.perf_counter() - started
+    done.set()
+    sampler.join()
+    code = os.waitstatus_to_exitcode(status)
+    if code != 0:
+        raise SystemExit(f"{' '.join(command[:3])}... exited {code}:\n{output[-2000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Run(seconds, usage.ru_maxrss / 1024, peak[0] / 1024, server.counters.snapshot(), cpu, output)
+
+
+def make_newsroom(folder: Path, server: FarmServer) -> Path:
+    root = folder / "newsroom"
+    root.mkdir()
+    lines = [
+        '[newsroom]\nname = "Farm Weekly"\nblog_url = "https://farm.example"\n',
+        f"[fetch]\nconcurrency = {CONCURRENCY}\n",
+    ]
+    for n, url in enumerate(server.urls()):
+        lines.append(f'[[sources]]\nname = "farm {n:03d}"\nurl = "{url}"\n')
+    (root / "sources.toml").write_text("\n".join(lines), encoding="utf-8")
+    return root
+
+
+def newsdesk_command(root: Path, profile: Path | None = None) -> list[str]:
+    if profile:
+        return [sys.executable, "-m", "pyinstrument", "-o", str(profile), "-r", "text", "--no-color",
+                "-m", "newsdesk", "--newsroom", str(root), "fetch", "--json"]
+    return [sys.executable, "-m", "newsdesk", "--newsroom", str(root), "fetch", "--json"]
+
+
+def newsboat_command(folder: Path, server: FarmServer) -> list[str]:
+    (folder / "urls").write_text("\n".join(server.urls()) + "\n", encoding="utf-8")
+    (folder / "config").write_text(f"reload-threads {CONCURRENCY}\n", encoding="utf-8")
+    return ["newsboat", "-u", str(folder / "urls"), "-c", str(folder / "cache.db"), "-C", str(folder / "config"), "-x", "reload"]
+
+
+def statuses(run: Run) -> dict[str, int]:
+    report = json.loads(run.output[run.output.index("{"):])
+    counts: dict[str, int] = {}
+    for source in report["sources"]:
+        counts[source["status"]] = counts.get(source["status"], 0) + 1
+    return counts
+
+
+def one_round(server: FarmServer, feeds: int) -> dict[str, Run]:
+    runs: dict[str, Run] = {}
+    with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
+        folder = Path(tmp)
+        root = make_newsroom(folder, server)
+        env = {**os.environ, "HOME": str(folder), "NO_COLOR": "1"}
+        runs["newsdesk cold"] = measure(newsdesk_command(root), server, env)
+        runs["newsdesk warm"] = measure(newsdesk_command(root), server, env)
+        boat = folder / "newsboat"
+        boat.mkdir()
+        command = newsboat_command(boat, server)
+        runs["newsboat cold"] = measure(command, server, env)
+        runs["newsboat 2nd"] = measure(command, server, env)
+        runs["newsboat warm"] = measure(command, server, env)
+    for name in ("newsdesk cold", "newsdesk warm"):
+        runs[name].statuses = statuses(runs[name])
+    check(runs, feeds)
+    return runs
+
+
+def check(runs: dict[str, Run], feeds: int) -> None:
+    """The runs did what they claim: every feed fetched cold, every feed 304 warm."""
+    cold, warm = runs["newsdesk cold"], runs["newsdesk warm"]
+    assert cold.counters["ok"] == feeds and cold.statuses.get("new") == feeds, (cold.counters, cold.statuses)
+    assert warm.counters["not_modified"] == feeds and warm.counters["ok"] == 0, warm.counters
+    assert warm.statuses == {"unchanged": feeds}, warm.statuses
+    assert runs["newsboat cold"].counters["ok"] == feeds, runs["newsboat cold"].counters
+    assert runs["newsboat warm"].counters["not_modified"] == feeds, runs["newsboat warm"].counters
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--feeds", type=int, default=200)
+    parser.add_argument("--latency", type=float, default=0.05)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-record", action="store_true", help="print only; leave docs/benchmarks.md alone")
+    parser.add_argument("--profile", choices=["cold", "warm"], help="profile one newsdesk fetch with pyinstrument")
+    args = parser.parse_args(argv)
+    if not shutil.which("newsboat"):
+        raise SystemExit("newsboat is not installed: run `sudo bash scripts/ci/newsboat.sh` first")
+    farm = make_farm(args.feeds, args.seed)
+    print(describe(farm))
+    with FarmServer(farm, latency=args.latency) as server:
+        if args.profile:
+            with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
+                root = make_newsroom(Path(tmp), server)
+                out = Path(tmp) / "profile.txt"
+                if args.profile == "warm":
+                    measure(newsdesk_command(root), server)
+                measure(newsdesk_command(root, out), server)
+                print(out.read_text())
+            return 0
+        rounds = []
+        for n in range(args.runs):
+            runs = one_round(server, args.feeds)
+            rounds.append(runs)
+            print(f"run {n + 1}/{args.runs}: " + ", ".join(f"{k} {r.seconds:.2f} s (CPU {r.cpu:.2f} s)" for k, r in runs.items()))
+    lines = report(rounds, args, farm)
+    print("\n".join(lines))
+    if not args.no_record:
+        append_results("Fetch", lines)
+        print(f"\nappended to {REPO / 'docs' / 'benchmarks.md'}")
+    return 0
+
+
+def report(rounds: list[dict[str, Run]], args: argparse.Namespace, farm: list) -> list[str]:
+    def values(name: str, attr: str) -> list[float]:
+        return [getattr(r[name], attr) for r in rounds]
+
+    def ratio(a: str, b: str, attr: str = "seconds") -> list[float]:
+        return [getattr(r[a], attr) / getattr(r[b], attr) for r in rounds]
+
+    last = rounds[-1]
+    boat_version = subprocess.run(["newsboat", "--version"], capture_output=True, text=True).stdout.split("\n")[0]
+    lines = [
+        f"Command: `.venv/bin/python bench/bench_fetch.py --feeds {args.feeds} --latency {args.latency:g} --runs {args.runs}`"
+        f" (revision {git_revision()})",
+        f"Versions: {versions('httpx', 'feedparser', 'feedparser-rs', 'nh3')}; {boat_version.split(' - ')[0]}",
+        f"Farm: {describe(farm).splitlines()[0]}; {args.latency * 1000:g} ms latency per request; "
+        f"concurrency {CONCURRENCY} for both (newsboat reload-threads {CONCURRENCY}).",
+        "",
+        "| measure | newsdesk | newsboat | newsdesk / newsboat | target |",
+        "|---|---|---|---|---|",
+        f"| cold: wall time | {summary(values('newsdesk cold', 'seconds'), ' s', 2)} | "
+        f"{summary(values('newsboat cold', 'seconds'), ' s', 2)} | {summary(ratio('newsdesk cold', 'newsboat cold'), '', 2)} | ≤ 0.5 |",
+        f"| cold: peak memory (ru_maxrss) | {summary(values('newsdesk cold', 'peak_mb'), ' MB', 0)} | "
+        f"{summary(values('newsboat cold', 'peak_mb'), ' MB', 0)} | {summary(ratio('newsdesk cold', 'newsboat cold', 'peak_mb'), '', 2)} | ≤ 1 |",
+        f"| cold: peak memory, process tree (sampled) | {summary(values('newsdesk cold', 'tree_mb'), ' MB', 0)} | "
+        f"{summary(values('newsboat cold', 'tree_mb'), ' MB', 0)} | {summary(ratio('newsdesk cold', 'newsboat cold', 'tree_mb'), '', 2)} | |",
+        f"| warm: wall time (newsboat: 3rd reload) | {summary(values('newsdesk warm', 'seconds'), ' s', 2)} | "
+        f"{summary(values('newsboat warm', 'seconds'), ' s', 2)} | {summary(ratio('newsdesk warm', 'newsboat warm'), '', 2)} | ≤ 0.5 |",
+        f"| cold: CPU time (user + system, all processes) | {summary(values('newsdesk cold', 'cpu'), ' s', 2)} | "
+        f"{summary(values('newsboat cold', 'cpu'), ' s', 2)} | {summary(ratio('newsdesk cold', 'newsboat cold', 'cpu'), '', 2)} | |",
+        f"| warm: peak memory (ru_maxrss) | {summary(values('newsdesk warm', 'peak_mb'), ' MB', 0)} | "
+        f"{summary(values('newsboat warm', 'peak_mb'), ' MB', 0)} | | |",
+        f"| newsboat 2nd reload (no validators sent) | | {summary(values('newsboat 2nd', 'seconds'), ' s', 2)} | | |",
+        "",
+        "Every run checked: cold, every feed answered 200 and stored as new; warm, every feed answered "
+        f"304 on newsdesk's first re-run (server: {last['newsdesk warm'].counters['not_modified']} × 304, "
+        f"{last['newsdesk warm'].counters['ok']} × 200, so no feed parsed; report: "
+        f"{last['newsdesk warm'].statuses}). Most connections open at once: newsdesk "
+        f"{last['newsdesk cold'].counters['max_connections']}, newsboat {last['newsboat cold'].counters['max_connections']}; "
+        f"bytes sent cold (gzip): newsdesk {last['newsdesk cold'].counters['bytes_sent'] / 1e6:.1f} MB, "
+        f"newsboat {last['newsboat cold'].counters['bytes_sent'] / 1e6:.1f} MB.",
+    ]
+    return lines
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,123 @@
+"""Where a fetch run parses its feeds: a thread at first, worker processes when it pays.
+
+Parsing holds the GIL, so in one process it competes with the downloads. A run that
+has a lot to parse (more than ``POOL_THRESHOLD`` bytes of new feed bodies) starts one
+worker process per core and parses there; a small run, and every test that fetches a
+few feeds, never pays for starting them. ``parse_feed`` stays the pure function it is:
+the workers call it with the same arguments and return its result.
+
+A worker that dies (killed, out of memory, a crash in a native parser) breaks the pool:
+the feeds it was parsing are parsed again in this process with feedparser, the
+reference engine, and the rest of the run parses in a thread as a small run does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import multiprocessing
+import os
+import signal
+from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from datetime import datetime
+
+from newsdesk.normalize import ParsedFeed, parse_feed
+
+# Bytes of feed bodies to parse in one run before worker processes are started: below
+# this, the two or three tenths of a second they take to start are not won back.
+POOL_THRESHOLD = 1_000_000
+
+
+def _quiet_worker() -> None:
+    """Ctrl+C is the parent's to handle; a worker just ends with it."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+class ParseWorkers:
+    """Parses for one fetch run; ``close()`` when the run ends."""
+
+    def __init__(self, *, threshold: int | None = None, processes: int | None = None) -> None:
+        self.threshold = POOL_THRESHOLD if threshold is None else threshold
+        # One worker per core (measured on 2 cores: better than leaving one core to this
+        # process, which waits on the network much of the time); none on one core, where
+        # a pool would only add its start-up.
+        cores = os.cpu_count() or 1
+        self.processes = processes if processes is not None else (min(cores, 4) if cores > 1 else 0)
+        self.pending_bytes = 0
+        self.pool: ProcessPoolExecutor | None = None
+        self.broken = False
+        self.thread_slot = asyncio.Semaphore(1)  # one parse at a time in this process
+        self.pool_slots = asyncio.Semaphore(self.processes)
+        self.abandoned: set[asyncio.Future[ParsedFeed]] = set()
+
+    @property
+    def started(self) -> bool:
+        return self.pool is not None
+
+    def _use_pool(self, size: int) -> bool:
+        if self.broken or self.processes < 1:
+            return False
+        self.pending_bytes += size
+        if self.pool is None and self.pending_bytes >= self.threshold:
+            # spawn, not fork: this process has threads (asyncio's, SQLite's) to fork badly.
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_quiet_worker)
+        return self.pool is not None
+
+    async def parse(
+        self,
+        body: bytes,
+        *,
+        source: str,
+        url: str,
+        content_type: str | None,
+        fetched_at: datetime,
+        deadline: float,
+    ) -> ParsedFeed:
+        """``parse_feed`` within ``deadline`` seconds (raises TimeoutError), the wait for
+        a free slot not counted. A parse past its deadline is left to finish on its own."""
+        job = functools.partial(parse_feed, body, source=source, url=url, content_type=content_type, fetched_at=fetched_at)
+        loop = asyncio.get_running_loop()
+        if self._use_pool(len(body)):
+            slot = self.pool_slots
+            await slot.acquire()
+            try:
+                work = loop.run_in_executor(self.pool, job)
+            except (BrokenProcessPool, RuntimeError):
+                slot.release()
+                return await self._after_crash(job, deadline)
+        else:
+            slot = self.thread_slot
+            await slot.acquire()
+            work = loop.run_in_executor(None, job)
+        # The slot is freed when the parse really ends, even one past its deadline.
+        work.add_done_callback(lambda _: slot.release())
+        try:
+            async with asyncio.timeout(deadline):
+                return await asyncio.shield(work)
+        except TimeoutError:
+            self.abandoned.add(work)
+            raise
+        except BrokenProcessPool:
+            return await self._after_crash(job, deadline)
+
+    async def _after_crash(self, job: functools.partial[ParsedFeed], deadline: float) -> ParsedFeed:
+        """A worker died: this feed again, here, with the reference engine."""
+        self.broken = True
+        async with self.thread_slot, asyncio.timeout(deadline):
+            return await asyncio.to_thread(functools.partial(job, engine="feedparser"))
+
+    def close(self) -> None:
+        """Stop the workers; one still busy with an abandoned parse is ended."""
+        if self.pool is None:
+            return
+        busy = any(not work.done() for work in self.abandoned)
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=not busy, cancel_futures=True)
+        if busy:
+            for process in processes:  # ProcessPoolExecutor has no public way to end them
+                process.terminate()
+            for process in processes:
+                process.join(5)
+        self.pool = None

@@ -1,0 +1,112 @@
+"""Parsing in worker processes: the same items as parsing here, a dead worker survived,
+and no pool at all for a small run."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import shutil
+import signal
+import sys
+from dataclasses import replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from newsdesk import parsepool
+from newsdesk.fetch import Fetcher, fetch
+from newsdesk.newsroom import Newsroom
+from newsdesk.normalize import parse_feed
+from newsdesk.parsepool import ParseWorkers
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+from farm import FarmServer, make_farm  # noqa: E402
+
+REPO = Path(__file__).resolve().parent.parent
+NOW = datetime(2026, 1, 5, tzinfo=UTC)
+
+
+@pytest.fixture(scope="module")
+def feeds():
+    return make_farm(12, seed=3)
+
+
+def parse_args(feed):
+    return dict(source="farm", url=f"http://127.0.0.1:1{feed.path}", content_type=feed.content_type, fetched_at=NOW)
+
+
+async def parse_all(workers: ParseWorkers, feeds) -> list:
+    try:
+        return await asyncio.gather(*(workers.parse(f.body, deadline=60, **parse_args(f)) for f in feeds))
+    finally:
+        workers.close()
+
+
+def test_the_pool_gives_what_parse_feed_gives(feeds):
+    workers = ParseWorkers(threshold=0, processes=2)
+    results = asyncio.run(parse_all(workers, feeds))
+    assert workers.started is False  # closed
+    assert not workers.broken
+    assert results == [parse_feed(f.body, **parse_args(f)) for f in feeds]
+
+
+def test_a_dead_worker_is_survived(feeds):
+    async def scenario():
+        workers = ParseWorkers(threshold=0, processes=1)
+        try:
+            first = await workers.parse(feeds[0].body, deadline=60, **parse_args(feeds[0]))
+            (process,) = workers.pool._processes.values()
+            os.kill(process.pid, signal.SIGKILL)
+            process.join(10)
+            rest = [await workers.parse(f.body, deadline=60, **parse_args(f)) for f in feeds[1:4]]
+            return first, rest, workers.broken
+        finally:
+            workers.close()
+
+    first, rest, broken = asyncio.run(scenario())
+    assert broken
+    assert [first, *rest] == [parse_feed(f.body, **parse_args(f)) for f in feeds[:4]]
+
+
+def test_a_small_run_starts_no_pool(tmp_path):
+    root = tmp_path / "room"
+    root.mkdir()
+    for part in ("sources.toml", "samples"):
+        source = REPO / part
+        (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / part)
+    room = Newsroom.open(root)
+    with room.store() as store:
+        fetcher = Fetcher(room, store)
+        report = asyncio.run(fetcher.run())
+    assert not report.failed and sum(r.new for r in report.results) > 0
+    assert fetcher._workers.pending_bytes < parsepool.POOL_THRESHOLD
+    assert not fetcher._workers.started and fetcher._workers.pool is None
+
+
+def newsroom_for(root: Path, server: FarmServer) -> Newsroom:
+    root.mkdir()
+    lines = ['[newsroom]\nname = "Farm"\nblog_url = "https://farm.example"\n']
+    lines += [f'[[sources]]\nname = "farm {n}"\nurl = "{url}"\n' for n, url in enumerate(server.urls())]
+    (root / "sources.toml").write_text("\n".join(lines), encoding="utf-8")
+    return Newsroom.open(root)
+
+
+def stored(room: Newsroom) -> list:
+    with room.store() as store:
+        return sorted((replace(i, first_seen=NOW) for i in store.items()), key=lambda i: i.id)
+
+
+@pytest.mark.slow
+def test_a_fetch_through_the_pool_stores_what_an_inline_fetch_stores(tmp_path, feeds, monkeypatch):
+    with FarmServer(feeds, latency=0) as server:
+        monkeypatch.setattr(parsepool, "POOL_THRESHOLD", 0)
+        pooled = newsroom_for(tmp_path / "pooled", server)
+        report = fetch(pooled)
+        monkeypatch.setattr(parsepool, "POOL_THRESHOLD", 1 << 40)
+        inline = newsroom_for(tmp_path / "inline", server)
+        fetch(inline)
+    assert [r.status for r in report.results] == ["new"] * len(feeds)
+    items = stored(pooled)
+    assert len(items) == sum(f.items for f in feeds)
+    assert items == stored(inline)
