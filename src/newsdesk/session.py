@@ -8,6 +8,7 @@ and notice when the file changed on disk under us.
 from __future__ import annotations
 
 import hashlib
+import threading
 from dataclasses import dataclass
 from typing import NamedTuple
 from pathlib import Path
@@ -142,6 +143,7 @@ class DeskSession:
         self.dirty = False
         self._index = ClusterIndex()  # kept: after a fetch only the new items are clustered
         self._scorer = Scorer(newsroom.config)
+        self._ranking = threading.Lock()
 
     # Reading -------------------------------------------------------------
 
@@ -164,11 +166,15 @@ class DeskSession:
         return [SearchableItem.of(item) for item in items]
 
     def rank_items(self, items: list[SearchableItem], sort: str = "score") -> list[SearchableStory]:
-        """The items as stories, ranked; the session's index clusters only items it has not seen."""
-        stories = shortlist(
-            self.newsroom, self.issue.date, (entry.item for entry in items),
-            sort=sort, index=self._index, scorer=self._scorer,
-        )
+        """The items as stories, ranked; the session's index clusters only items it has not seen.
+
+        Safe to call from several worker threads: one ranks at a time.
+        """
+        with self._ranking:
+            stories = shortlist(
+                self.newsroom, self.issue.date, (entry.item for entry in items),
+                sort=sort, index=self._index, scorer=self._scorer,
+            )
         return searchable_stories(stories, items)
 
     def article(self, url: str, *, refresh: bool = False) -> Article:
