@@ -382,7 +382,8 @@ class DeskApp(App[None]):
 
         if not self.session.is_full():
             self.session.pick(item, also=also)
-            self.notify(f"Picked: {item.title}" + (f" (and {len(also)} other sources)" if also else ""))
+            more = f" ({len(also)} other source{'s' if len(also) != 1 else ''} listed too)" if also else ""
+            self.notify(f"Picked: {item.title}{more}")
             self.after_change()
             done(len(self.session.issue.developments) - 1)
             return
