@@ -49,7 +49,7 @@ def append_results(section: str, lines: list[str]) -> None:
     block = "\n".join([f"### {date.today().isoformat()}", "", f"Machine: {machine()}", "", *lines]) + "\n"
     heading = f"## {section}\n"
     if heading not in text:
-        text = text.rstrip("\n") + f"\n\n{heading}\n"
+        text = text.rstrip("\n") + f"\n\n{heading}"
     start = text.index(heading) + len(heading)
     following = text.find("\n## ", start)
     end = len(text) if following < 0 else following + 1

@@ -41,28 +41,6 @@ class SearchableItem:
         return cls(item, f"{item.title}\n{item.summary_text}\n{item.source}".casefold())
 
 
-def filter_items(
-    items: list[SearchableItem],
-    text: str = "",
-    *,
-    source: str | None = None,
-    tag_sources: set[str] | None = None,
-) -> list[Item]:
-    """The items matching every word of ``text`` (title, summary, source), a source, a tag."""
-    words = text.casefold().split()
-    out = []
-    for entry in items:
-        item = entry.item
-        if source is not None and item.source != source:
-            continue
-        if tag_sources is not None and item.source not in tag_sources:
-            continue
-        if words and not all(word in entry.haystack for word in words):
-            continue
-        out.append(item)
-    return out
-
-
 class StoryRow(NamedTuple):
     """One line of the desk's list: a story, shown by one of its items (a tuple: made per keystroke)."""
 
