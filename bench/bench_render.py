@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| one issue, full render (email HTML + text, post, archive), sample newsroom (3 issues) | {summary([x * 1000 for x in sample], ' ms', 0)} | < 150 ms |",
         f"| one issue, full render, {count} issues in the archive | {summary([x * 1000 for x in one], ' ms', 0)} | < 150 ms |",
         f"| site of {count} issues, from scratch | {summary(scratch, ' s', 2)} | < 5 s |",
-        f"| site rebuilt after editing one issue ({written} files written) | {summary(incremental, ' s', 2)} | < 0.5 s |",
+        f"| site rebuilt after editing one issue ({written} file{'' if written == 1 else 's'} written) | {summary(incremental, ' s', 2)} | < 0.5 s |",
         f"| site rebuilt, nothing changed | {summary(unchanged, ' s', 2)} | |",
     ]
     print("\n".join(lines))

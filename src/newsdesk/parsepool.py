@@ -26,7 +26,7 @@ from newsdesk.normalize import ParsedFeed, parse_feed
 
 # Bytes of feed bodies to parse in one run before worker processes are started: below
 # this, the two or three tenths of a second they take to start are not won back.
-POOL_THRESHOLD = 1_000_000
+POOL_THRESHOLD = 4_000_000
 
 
 def _quiet_worker() -> None:
