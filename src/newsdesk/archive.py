@@ -11,6 +11,7 @@ from newsdesk.issue import Issue
 from newsdesk.markup import markdown_text, slugify
 
 EXCERPT_LIMIT = 480
+FEED_SIZE = 20  # issues in the newsletter's Atom feed, newest first
 
 
 @dataclass(frozen=True)

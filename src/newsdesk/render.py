@@ -13,13 +13,14 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import jinja2
 from markupsafe import Markup
 
-from newsdesk.archive import ArchiveEntry, archive_entry, blog_root
+from newsdesk.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root
 from newsdesk.config import NewsroomSettings
 from newsdesk.dates import date_range, long_date
 from newsdesk.errors import TemplateProblem
@@ -47,6 +48,30 @@ def unsubscribe_link(template: str, email: str | None) -> str:
     parts = urlsplit(template)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if "{email}" not in v]
     return urlunsplit(parts._replace(query=urlencode(query))).replace("{email}", "")
+
+
+class _Posts(Sequence[tuple[ArchiveEntry, str]]):
+    """(entry, post body) pairs, each body rendered the first time a template asks for it.
+
+    The archive page lists entries only; the feed wants bodies. Nobody pays for what no
+    template reads.
+    """
+
+    def __init__(self, renderer: Renderer, issues: list[Issue], entries: list[ArchiveEntry]) -> None:
+        self.renderer, self.issues, self.entries = renderer, issues, entries
+        self.bodies: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if index not in self.bodies:
+            self.bodies[index] = self.renderer.post_body(self.issues[index])
+        return self.entries[index], self.bodies[index]
 
 
 def linkable(issue: Issue) -> Issue:
@@ -194,7 +219,7 @@ class Renderer:
 
     def _archive_context(self, issues: list[Issue], entries: list[ArchiveEntry]) -> dict[str, Any]:
         root = blog_root(self.settings)
-        posts = [(entry, self.post_body(i)) for i, entry in zip(issues, entries, strict=True)]
+        posts = _Posts(self, issues, entries)
         return {
             "newsroom": self.settings,
             "entries": entries,
@@ -223,7 +248,7 @@ class Renderer:
             "post_body.html": self.post_body(issue),
             "post.md": self.post_markdown(issue),
             "archive/index.html": self.archive_page(archive),
-            "archive/feed.xml": self.atom_feed(archive),
+            "archive/feed.xml": self.atom_feed(archive[:FEED_SIZE]),
         }
         size = len(outputs["email.html"].encode())
         if size > GMAIL_CLIP_BYTES:

@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from newsdesk.archive import ArchiveEntry, archive_entry, blog_root
+from newsdesk.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root
 from newsdesk.errors import InvalidInput
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue, load_issue
@@ -32,7 +32,6 @@ from newsdesk.newsroom import Newsroom
 from newsdesk.render import Renderer
 
 PAGE_SIZE = 20  # issues on each archive page
-FEED_SIZE = 20  # issues in the Atom feed, newest first
 MANIFEST = ".newsdesk-site.json"
 ON_SITE = ("ready", "sent", "published")  # drafts stay off the site
 
