@@ -23,13 +23,13 @@ unchanged: the parts the editor did not change are written back exactly as they 
 from __future__ import annotations
 
 import re
+import tomllib
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
 
 import tomlkit
-import tomlkit.exceptions
 
 from newsdesk.errors import IssueFileError
 from newsdesk.files import read_text, write_atomic
@@ -96,7 +96,8 @@ class Issue:
     post_url: str | None = None
     wordpress_id: int | None = None
     # What was read, so unchanged parts are written back byte for byte.
-    _front: Any = field(default=None, repr=False, compare=False)
+    _front_text: str | None = field(default=None, repr=False, compare=False)
+    _front_read: dict[str, Any] | None = field(default=None, repr=False, compare=False)
     _intro_raw: str | None = field(default=None, repr=False, compare=False)
     _intro_parsed: str | None = field(default=None, repr=False, compare=False)
     _newline: str = field(default="\n", repr=False, compare=False)
@@ -162,11 +163,15 @@ def parse_issue(text: str, path: Path | str = "<issue>") -> Issue:
         raise _fail(path, 1, f"the front matter is never closed by a {FENCE} line") from None
     front_text = "".join(lines[1:close])
     try:
-        front = tomlkit.parse(front_text)
-    except tomlkit.exceptions.ParseError as error:
-        problem = str(error).split(" at line")[0]
-        raise _fail(path, error.line + 1, f"front matter: {problem}") from None
-    values = _check_front(front.unwrap(), front_text, path)
+        # tomllib reads (fast); tomlkit is only needed to write a changed front matter back.
+        front = tomllib.loads(front_text)
+    except tomllib.TOMLDecodeError as error:
+        where = re.search(r"\(at line (\d+), column \d+\)", str(error))
+        # The file's line: one for the opening +++; "at end of document" is the last line.
+        line = int(where.group(1)) + 1 if where else front_text.rstrip("\r\n").count("\n") + 2
+        problem = re.sub(r"\s*\(at (line \d+, column \d+|end of document)\)", "", str(error))
+        raise _fail(path, line, f"front matter: {problem}") from None
+    values = _check_front(front, front_text, path)
 
     body = lines[close + 1 :]
     starts = _section_starts(body)
@@ -190,7 +195,8 @@ def parse_issue(text: str, path: Path | str = "<issue>") -> Issue:
         path=Path(path) if not isinstance(path, Path) else path,
         post_url=values.get("post_url"),
         wordpress_id=values.get("wordpress_id"),
-        _front=front,
+        _front_text=front_text,
+        _front_read=values,
         _intro_raw=intro_raw,
         _intro_parsed=intro,
         _newline=newline,
@@ -298,20 +304,33 @@ def _render_section(development: Development, newline: str) -> str:
     return "\n\n".join(parts).replace("\n", newline) + newline
 
 
+def _front_matter(issue: Issue) -> str:
+    """The front matter's text: as read when nothing in it changed, else edited in place."""
+    values = issue.front_values()
+    if issue._front_text is None:
+        document = tomlkit.document()
+        for key, value in values.items():
+            document[key] = value
+        return tomlkit.dumps(document)
+    read = issue._front_read or {}
+    # A default the file leaves unsaid stays unsaid.
+    wanted = {k: v for k, v in values.items() if k in read or _DEFAULTS.get(k) != v}
+    if wanted == read:
+        return issue._front_text
+    document = tomlkit.parse(issue._front_text)  # keeps the editor's comments and layout
+    for key, value in wanted.items():
+        if read.get(key) != value:
+            document[key] = value
+    for key in read:
+        if key not in wanted:
+            del document[key]
+    return tomlkit.dumps(document)
+
+
 def dump_issue(issue: Issue) -> str:
     """The issue file's text; unchanged parts come back exactly as they were read."""
     nl = issue._newline
-    front = issue._front if issue._front is not None else tomlkit.document()
-    current = front.unwrap() if issue._front is not None else {}
-    for key, value in issue.front_values().items():
-        if issue._front is not None and key not in current and _DEFAULTS.get(key) == value:
-            continue  # a default the file leaves unsaid stays unsaid
-        if current.get(key) != value:
-            front[key] = value
-    for key in list(current):
-        if key not in issue.front_values():
-            del front[key]
-    front_text = tomlkit.dumps(front)
+    front_text = _front_matter(issue)
     if front_text and not front_text.endswith(("\n", "\r\n")):
         front_text += nl
     out = [f"{issue._bom}{FENCE}{nl}", front_text, f"{FENCE}{nl}"]
@@ -346,7 +365,8 @@ def save_issue(issue: Issue, path: Path | None = None) -> Path:
     write_atomic(target, text)
     saved = parse_issue(text, target)
     # Remember what is on disk now, so the next save keeps it byte for byte.
-    issue._front, issue._intro_raw, issue._intro_parsed = saved._front, saved._intro_raw, saved._intro_parsed
+    issue._front_text, issue._front_read = saved._front_text, saved._front_read
+    issue._intro_raw, issue._intro_parsed = saved._intro_raw, saved._intro_parsed
     for mine, theirs in zip(issue.developments, saved.developments, strict=True):
         mine.raw, mine.raw_fields = theirs.raw, theirs.raw_fields
     issue.path = target
