@@ -16,7 +16,8 @@ a fresh cache for newsboat (`newsboat -u URLS -c CACHE -C CONFIG -x reload`, wit
 
 Wall time is from starting the process to its exit, so start-up counts for both. Peak
 memory is the process's ru_maxrss from wait4 (for newsdesk this is the largest of its
-processes; the sampled sum over the process and its children is shown beside it). The
+processes; the sampled sum over the process and its children is shown beside it), taken
+by a small launcher process so that this process's own size does not leak into it. The
 server is tests-free asyncio on 127.0.0.1 in this process; it counts requests, 304s
 and the most connections open at once. Results go to docs/benchmarks.md under
 "## Fetch" (--no-record to skip that).
@@ -57,15 +58,17 @@ class Run:
 
 
 def _tree_rss_kb(pid: int) -> int:
-    """RSS of a process and all its descendants, from /proc."""
-    total, stack = 0, [pid]
+    """RSS of the descendants of ``pid`` (not ``pid`` itself), from /proc."""
+    total, stack, first = 0, [pid], True
     while stack:
         current = stack.pop()
         try:
-            for line in Path(f"/proc/{current}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    total += int(line.split()[1])
-                    break
+            if not first:
+                for line in Path(f"/proc/{current}/status").read_text().splitlines():
+                    if line.startswith("VmRSS:"):
+                        total += int(line.split()[1])
+                        break
+            first = False
             children = Path(f"/proc/{current}/task/{current}/children").read_text().split()
             stack.extend(int(c) for c in children)
         except (OSError, ValueError):
@@ -73,31 +76,46 @@ def _tree_rss_kb(pid: int) -> int:
     return total
 
 
+# Linux records the old address space's peak in a process's ru_maxrss when it execs, so a
+# child started straight from this process (which holds the farm, ~80 MB) would never be
+# measured below this process's own peak. A small launcher in between starts the command,
+# times it and reports its rusage.
+_LAUNCHER = """
+import os, subprocess, sys, time
+started = time.perf_counter()
+child = subprocess.Popen(sys.argv[2:])
+_, status, usage = os.wait4(child.pid, 0)
+seconds = time.perf_counter() - started
+with open(sys.argv[1], "w") as out:
+    out.write(f"{seconds} {usage.ru_maxrss} {usage.ru_utime + usage.ru_stime}")
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
 def measure(command: list[str], server: FarmServer, env: dict[str, str] | None = None) -> Run:
     """Run ``command`` once against a freshly counted server."""
     server.reset_counters()
     peak = [0]
-    started = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
-    done = threading.Event()
+    with tempfile.NamedTemporaryFile("r", suffix=".rusage") as figures:
+        launcher = [sys.executable, "-c", _LAUNCHER, figures.name, *command]
+        process = subprocess.Popen(launcher, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+        done = threading.Event()
 
-    def sample() -> None:
-        while not done.is_set():
-            peak[0] = max(peak[0], _tree_rss_kb(process.pid))
-            done.wait(0.01)
+        def sample() -> None:
+            while not done.is_set():
+                peak[0] = max(peak[0], _tree_rss_kb(process.pid))
+                done.wait(0.01)
 
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    output = process.stdout.read().decode("utf-8", "replace")
-    _, status, usage = os.wait4(process.pid, 0)
-    seconds = time.perf_counter() - started
-    done.set()
-    sampler.join()
-    code = os.waitstatus_to_exitcode(status)
-    if code != 0:
-        raise SystemExit(f"{' '.join(command[:3])}... exited {code}:\n{output[-2000:]}")
-    cpu = usage.ru_utime + usage.ru_stime
-    return Run(seconds, usage.ru_maxrss / 1024, peak[0] / 1024, server.counters.snapshot(), cpu, output)
+        sampler = threading.Thread(target=sample, daemon=True)
+        sampler.start()
+        output = process.stdout.read().decode("utf-8", "replace")
+        code = process.wait()
+        done.set()
+        sampler.join()
+        if code != 0:
+            raise SystemExit(f"{' '.join(command[:3])}... exited {code}:\n{output[-2000:]}")
+        seconds, maxrss_kb, cpu = (float(x) for x in Path(figures.name).read_text().split())
+    return Run(seconds, maxrss_kb / 1024, peak[0] / 1024, server.counters.snapshot(), cpu, output)
 
 
 def make_newsroom(folder: Path, server: FarmServer) -> Path:

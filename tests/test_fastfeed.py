@@ -106,7 +106,7 @@ links = st.builds(
     lambda host, path, query: f"https://{host}.example/{path}" + (f"?{query}" if query else ""),
     st.sampled_from(["a", "news", "xn--fiq228c"]),
     st.sampled_from(["", "story/1", "2017/06/a-b", "中文", "p?x=1"]),
-    st.sampled_from(["", "utm_source=rss&id=3", "a=1&b=2&amp=3", "q=%E4%B8%AD"]),
+    st.sampled_from(["", "utm_source=rss&id=3", "a=1&b=2&amp=3", "q=%E4%B8%AD", "x=&lt;&#38;y", "a=&quot;b&apos;"]),
 )
 ids = st.one_of(links, st.sampled_from(["urn:uuid:1234", "tag:a.example,2017:1", "17", "https://a.example/?p=1"]))
 dates = st.sampled_from(
@@ -175,6 +175,8 @@ def atom(items: list[dict]) -> str:
             out.append(f"<title{kind}>{escape(e['title'])}</title>")
         if e["link"]:
             out.append(f"<link rel=\"alternate\" href={quoteattr(e['link'])}/>")
+            if e["permalink"] == "true":  # a second alternate link: feedparser keeps the last
+                out.append(f"<link href={quoteattr(e['link'] + '2')}/>")
         if e["id"]:
             out.append(f"<id>{escape(e['id'])}</id>")
         if e["date"]:

@@ -110,3 +110,22 @@ def test_a_fetch_through_the_pool_stores_what_an_inline_fetch_stores(tmp_path, f
     items = stored(pooled)
     assert len(items) == sum(f.items for f in feeds)
     assert items == stored(inline)
+
+
+def test_a_parse_past_its_deadline_is_ended_with_the_run():
+    # Malformed, so feedparser's forgiving parser takes it, slowly: far past the deadline.
+    item = "<item><title>t &amp; <b>x</title><description>" + "<p>words and more words</p>" * 40 + "</description></item>"
+    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>' + item * 3000).encode()
+
+    async def scenario():
+        workers = ParseWorkers(threshold=0, processes=1)
+        try:
+            with pytest.raises(TimeoutError):
+                await workers.parse(body, source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW, deadline=0.01)
+            processes = list(workers.pool._processes.values())
+        finally:
+            workers.close()
+        return processes
+
+    processes = asyncio.run(scenario())
+    assert processes and not any(process.is_alive() for process in processes)

@@ -24,16 +24,14 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any
-from xml.sax.saxutils import unescape
 
-try:  # an optional speed-up: without it, every feed is parsed by feedparser
+try:  # a speed-up: without it (or without feedparser's own helpers), feedparser parses all
     import feedparser_rs
+    from feedparser.datetimes import _parse_date
+    from feedparser.mixin import _FeedParserMixin
+    from feedparser.urls import _urljoin
 except ImportError:  # pragma: no cover - exercised where the wheel is missing
     feedparser_rs = None
-
-from feedparser.datetimes import _parse_date
-from feedparser.mixin import _FeedParserMixin
-from feedparser.urls import _urljoin
 
 AVAILABLE = feedparser_rs is not None
 VERSIONS = ("rss20", "rss10", "atom10")
@@ -46,9 +44,6 @@ _QUIRKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f]|[\xc2-\xf4][\x80-\x
 _UNTYPED = re.compile(rb"<(title|summary)(?=[\s>])(?![^>]*\btype\s*=)([^>]*)>")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _LOOSE_ENTITY = re.compile(r"&([A-Za-z0-9_]+);")
-_XML_ENTITIES = {"&quot;": '"', "&apos;": "'"}
-_CHARREF = re.compile(r"&#(x[0-9A-Fa-f]+|[0-9]+);")
-looks_like_html = _FeedParserMixin.looks_like_html
 
 
 class Declined(Exception):
@@ -98,8 +93,8 @@ def _read(document: bytes, base: str) -> dict[str, Any] | None:
     feed = parsed.feed
     return {
         "version": parsed.version,
-        "feed": {"title": feed.get("title") or "", "link": feed.get("link") or ""},
-        "entries": [_entry(entry, atom, base) for entry in parsed.entries],
+        "feed": {"title": feed.get("title") or "", "link": (_alternate(feed.get("links")) if atom else feed.get("link")) or ""},
+        "entries": [_entry(entry, atom, parsed.version == "rss20", base) for entry in parsed.entries],
     }
 
 
@@ -107,20 +102,42 @@ def _detail(detail: Any, kind: str | None = None) -> dict[str, str]:
     return {"type": kind or detail.type, "value": detail.value}
 
 
+_XML_REFERENCE = re.compile(r"&(#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);")
+_XML_NAMED = {"amp": "&", "lt": "<", "gt": ">", "quot": '"', "apos": "'"}
+
+
+def _xml_reference(match: re.Match[str]) -> str:
+    name = match.group(1)
+    if name[0] != "#":
+        return _XML_NAMED[name]
+    try:
+        return chr(int(name[2:], 16) if name[1] == "x" else int(name[1:]))
+    except (ValueError, OverflowError):
+        raise Declined("a character reference XML does not allow") from None
+
+
 def _xml_unescape(value: str) -> str:
-    value = _CHARREF.sub(lambda m: chr(int(m.group(1)[1:], 16) if m.group(1)[0] == "x" else int(m.group(1))), value)
-    return unescape(value, _XML_ENTITIES)
+    """An attribute value as XML reads it (one pass: "&#38;lt;" is "&lt;")."""
+    return _XML_REFERENCE.sub(_xml_reference, value) if "&" in value else value
 
 
-def _link(entry: Any, atom: bool, base: str) -> str | None:
+def _alternate(links: Any) -> str | None:
+    """The one alternate HTML link, as feedparser picks it (it keeps the last of several)."""
+    alternates = [
+        l for l in links or ()
+        if (l.rel or "alternate") == "alternate" and (l.type or "text/html") in ("text/html", "application/xhtml+xml")
+    ]
+    if len(alternates) > 1:
+        raise Declined("feedparser keeps the last alternate link")
+    if not alternates:
+        return None
+    # feedparser-rs leaves entity references in attribute values.
+    return _xml_unescape(alternates[0].href or "") or None
+
+
+def _link(entry: Any, atom: bool, rss2: bool, base: str) -> str | None:
     if atom:
-        alternates = [l for l in entry.links if (l.rel or "alternate") == "alternate" and (l.type or "text/html") in ("text/html", "application/xhtml+xml")]
-        if len(alternates) > 1:
-            raise Declined("feedparser keeps the last alternate link")
-        if not alternates:
-            return None
-        # feedparser-rs leaves entity references in attribute values.
-        raw = _xml_unescape(alternates[0].href or "")
+        raw = _alternate(entry.links)
         if not raw:
             return None
         if not _SCHEME.match(raw):
@@ -131,21 +148,24 @@ def _link(entry: Any, atom: bool, base: str) -> str | None:
         return None
     if not _SCHEME.match(raw):
         raise Declined("a relative link")
+    if rss2 and "&" in raw and raw == entry.get("id"):
+        # Perhaps a guid standing in for a missing link, which feedparser does not repair.
+        raise Declined("a link that may be the guid")
     # feedparser's repairs of RSS links, as it makes them.
     link = _urljoin(base, raw).replace("&amp;", "&")
     return _LOOSE_ENTITY.sub(r"&\g<1>", link)
 
 
-def _entry(entry: Any, atom: bool, base: str) -> dict[str, Any]:
+def _entry(entry: Any, atom: bool, rss2: bool, base: str) -> dict[str, Any]:
     out: dict[str, Any] = {}
     title = entry.get("title_detail")
     if title is not None:
         kind = title.type
         if not atom:  # RSS titles are text unless they look like HTML (feedparser's rule)
-            kind = "text/html" if looks_like_html(title.value) else "text/plain"
+            kind = "text/html" if _FeedParserMixin.looks_like_html(title.value) else "text/plain"
         out["title"] = title.value
         out["title_detail"] = _detail(title, kind)
-    link = _link(entry, atom, base)
+    link = _link(entry, atom, rss2, base)
     guid = entry.get("id")
     if guid:
         if not _SCHEME.match(guid) or _urljoin(base, guid) != guid:
