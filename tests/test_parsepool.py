@@ -7,7 +7,9 @@ import asyncio
 import os
 import shutil
 import signal
+import subprocess
 import sys
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -129,3 +131,42 @@ def test_a_parse_past_its_deadline_is_ended_with_the_run():
 
     processes = asyncio.run(scenario())
     assert processes and not any(process.is_alive() for process in processes)
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "zombie" not in status.lower()
+
+
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_end_when_their_fetch_is_killed(tmp_path):
+    pid_file = tmp_path / "workers"
+    script = f"""
+import asyncio, os, signal, sys
+from datetime import datetime, UTC
+sys.path.insert(0, {str(REPO / "bench")!r})
+from farm import make_farm
+from newsdesk.parsepool import ParseWorkers
+feed = make_farm(1)[0]
+async def main():
+    workers = ParseWorkers(threshold=0, processes=2)
+    await workers.parse(feed.body, source="s", url="http://x.example/f", content_type=None,
+                        fetched_at=datetime.now(UTC), deadline=60)
+    open({str(pid_file)!r}, "w").write(" ".join(str(p.pid) for p in workers.pool._processes.values()))
+    os.kill(os.getpid(), signal.SIGKILL)  # no clean-up of any kind
+asyncio.run(main())
+"""
+    # Output to files, not pipes: a worker left behind would hold a pipe open.
+    with (tmp_path / "stderr").open("w") as stderr:
+        code = subprocess.run([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=stderr, timeout=120).returncode
+    assert code == -signal.SIGKILL, (tmp_path / "stderr").read_text()
+    pids = [int(pid) for pid in pid_file.read_text().split()]
+    assert pids
+    for _ in range(200):  # each worker notices within half a second; wait up to 20 s
+        if not any(_running(pid) for pid in pids):
+            break
+        time.sleep(0.1)
+    assert not any(_running(pid) for pid in pids)

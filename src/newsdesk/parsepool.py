@@ -18,6 +18,8 @@ import functools
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -29,9 +31,18 @@ from newsdesk.normalize import ParsedFeed, parse_feed
 POOL_THRESHOLD = 4_000_000
 
 
-def _quiet_worker() -> None:
-    """Ctrl+C is the parent's to handle; a worker just ends with it."""
+def _start_worker() -> None:
+    """Ctrl+C is the parent's to handle; and a worker ends when its parent does, however
+    it ended (a killed fetch would otherwise leave its workers waiting for work forever)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
 
 
 class ParseWorkers:
@@ -62,7 +73,7 @@ class ParseWorkers:
         if self.pool is None and self.pending_bytes >= self.threshold:
             # spawn, not fork: this process has threads (asyncio's, SQLite's) to fork badly.
             context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_quiet_worker)
+            self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_worker)
         return self.pool is not None
 
     async def parse(
