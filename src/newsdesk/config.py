@@ -8,6 +8,7 @@ naming the file, the line and key, and the problem.
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Iterator
 import re
 import tomllib
 import types
@@ -311,28 +312,13 @@ def parse_config(text: str, path: Path) -> Config:
 
     _check_smtp(sections["smtp"], failer("smtp"))
 
-    raw_sources = data.get("sources", [])
-    if not isinstance(raw_sources, list):
-        failer("", 0)("sources", "sources must be an array of tables ([[sources]])")
     sources: list[Source] = []
-    seen: dict[str, int] = {}
-    for index, raw in enumerate(raw_sources):
-        fail = failer("sources", index)
-        where = f"sources[{index + 1}]"
-        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-            where = f"source {raw['name']!r}"
-        source = _build(Source, raw, where, fail)
-        if not source.name.strip():
-            fail("name", f"{where}: name must not be empty")
+    for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
         if not source.url.strip():
             fail("url", f"{where}: url must not be empty")
         scheme = source.url.split(":", 1)[0].lower() if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*://", source.url) else ""
         if scheme and scheme not in ("http", "https", "file"):
             fail("url", f"{where}: url must be http(s), file:// or a path, not {scheme}://")
-        folded = source.name.casefold()
-        if folded in seen:
-            fail("name", f"duplicate source name {source.name!r} (also sources[{seen[folded] + 1}])")
-        seen[folded] = index
         sources.append(source)
     blogs = _parse_blogs(data.get("blogs", []), failer)
     topics = _parse_topics(data.get("topics", []), failer)
@@ -340,6 +326,33 @@ def parse_config(text: str, path: Path) -> Config:
         newsroom=settings, fetch=fetch, smtp=sections["smtp"], sources=tuple(sources), blogs=blogs,
         topics=topics, path=path
     )
+
+
+def _named_tables(
+    raw_tables: Any, table: str, noun: str, cls: type, failer: Any, *, before: Any = None
+) -> Iterator[tuple[dict[str, Any], Any, str, Any]]:
+    """Each ``[[table]]`` built as ``cls``, its name present and unique (case-insensitively).
+
+    Yields the raw table, the built object, how errors name it, and its ``fail``.
+    ``before(raw, where, fail)`` checks the raw table before it is built.
+    """
+    if not isinstance(raw_tables, list):
+        failer("", 0)(table, f"{table} must be an array of tables ([[{table}]])")
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(raw_tables):
+        fail = failer(table, index)
+        named = isinstance(raw, dict) and isinstance(raw.get("name"), str)
+        where = f"{noun} {raw['name']!r}" if named else f"{table}[{index + 1}]"
+        if before is not None:
+            before(raw, where, fail)
+        built = _build(cls, raw, where, fail)
+        if not built.name.strip():
+            fail("name", f"{where}: name must not be empty")
+        folded = built.name.casefold()
+        if folded in seen:
+            fail("name", f"duplicate {noun} name {built.name!r} (also {table}[{seen[folded] + 1}])")
+        seen[folded] = index
+        yield raw, built, where, fail
 
 
 def _check_smtp(smtp: SmtpSettings, fail: Any) -> None:
@@ -358,22 +371,15 @@ def _check_smtp(smtp: SmtpSettings, fail: Any) -> None:
 
 def _parse_blogs(raw_blogs: Any, failer: Any) -> tuple[Blog, ...]:
     """``[[blogs]]``: each target complete for its kind, names unique, no password in the file."""
-    if not isinstance(raw_blogs, list):
-        failer("", 0)("blogs", "blogs must be an array of tables ([[blogs]])")
     blogs: list[Blog] = []
-    seen: dict[str, int] = {}
     only = {"static": ("path",), "wordpress": ("url", "user", "password_env", "status", "categories", "tags")}
-    for index, raw in enumerate(raw_blogs):
-        fail = failer("blogs", index)
-        where = f"blogs[{index + 1}]"
-        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-            where = f"blog {raw['name']!r}"
+
+    def no_password(raw: Any, where: str, fail: Any) -> None:
         if isinstance(raw, dict) and "password" in raw:
             fail("password", f"{where}: never put the password in sources.toml; "
                  "set password_env to the name of an environment variable that holds it")
-        blog = _build(Blog, raw, where, fail)
-        if not blog.name.strip():
-            fail("name", f"{where}: name must not be empty")
+
+    for raw, blog, where, fail in _named_tables(raw_blogs, "blogs", "blog", Blog, failer, before=no_password):
         if blog.kind not in BLOG_KINDS:
             fail("kind", f"{where}: kind must be one of {', '.join(BLOG_KINDS)}, not {blog.kind!r}")
         for kind, keys in only.items():
@@ -395,34 +401,16 @@ def _parse_blogs(raw_blogs: Any, failer: Any) -> tuple[Blog, ...]:
             if first is not None:
                 # The issue file records one WordPress post id, so one WordPress blog.
                 fail("kind", f"{where}: only one wordpress blog is supported (already {first.name!r})")
-        folded = blog.name.casefold()
-        if folded in seen:
-            fail("name", f"duplicate blog name {blog.name!r} (also blogs[{seen[folded] + 1}])")
-        seen[folded] = index
         blogs.append(blog)
     return tuple(blogs)
 
 
 def _parse_topics(raw_topics: Any, failer: Any) -> tuple[Topic, ...]:
     """``[[topics]]``: unique names, at least one non-empty term each."""
-    if not isinstance(raw_topics, list):
-        failer("", 0)("topics", "topics must be an array of tables ([[topics]])")
     topics: list[Topic] = []
-    seen: dict[str, int] = {}
-    for index, raw in enumerate(raw_topics):
-        fail = failer("topics", index)
-        where = f"topics[{index + 1}]"
-        if isinstance(raw, dict) and isinstance(raw.get("name"), str):
-            where = f"topic {raw['name']!r}"
-        topic = _build(Topic, raw, where, fail)
-        if not topic.name.strip():
-            fail("name", f"{where}: name must not be empty")
+    for _raw, topic, where, fail in _named_tables(raw_topics, "topics", "topic", Topic, failer):
         if not topic.terms or any(not term.strip() for term in topic.terms):
             fail("terms", f"{where}: terms must be a list of words or phrases, none of them empty")
-        folded = topic.name.casefold()
-        if folded in seen:
-            fail("name", f"duplicate topic name {topic.name!r} (also topics[{seen[folded] + 1}])")
-        seen[folded] = index
         topics.append(topic)
     return tuple(topics)
 
