@@ -39,6 +39,13 @@ _SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5":
 DETECT_SAMPLE = 1_000_000
 
 
+class NotAFeed(Exception):
+    """The body is not a feed (perhaps an HTML page); the message says what it is.
+
+    Defined here, with no parser imported, so that a fetch whose feeds all answer 304
+    never imports one."""
+
+
 @dataclass
 class FeedText:
     text: str

@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import httpx
 
@@ -23,9 +24,12 @@ from newsdesk.config import FetchSettings, Source
 from newsdesk.httpbody import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, BoundedDecoder
 from newsdesk.items import utc_text
 from newsdesk.newsroom import Newsroom
-from newsdesk.normalize import NotAFeed, ParsedFeed
+from newsdesk.feedtext import NotAFeed
 from newsdesk.parsepool import ParseWorkers
 from newsdesk.store import FeedState, Store
+
+if TYPE_CHECKING:
+    from newsdesk.normalize import ParsedFeed
 
 
 @dataclass

@@ -21,7 +21,7 @@ from typing import Any
 import feedparser
 
 from newsdesk import fastfeed
-from newsdesk.feedtext import as_utf8_document, decode_feed, without_internal_subset
+from newsdesk.feedtext import NotAFeed, as_utf8_document, decode_feed, without_internal_subset
 from newsdesk.items import Item, item_id
 from newsdesk.text import _BLOCKS, collapse_paragraphs, html_to_text, plain_title, sanitize_html
 from newsdesk.urls import absolute_http_url, canonical_url
@@ -34,10 +34,6 @@ TITLE_LIMIT = 400
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 # Control characters would reach terminals and the desk; tab and newline are kept.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-class NotAFeed(Exception):
-    """The body is not a feed (perhaps an HTML page); the message says what it is."""
 
 
 @dataclass

@@ -23,8 +23,10 @@ import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from newsdesk.normalize import ParsedFeed, parse_feed
+if TYPE_CHECKING:
+    from newsdesk.normalize import ParsedFeed
 
 # Bytes of feed bodies to parse in one run before worker processes are started: below
 # this, the two or three tenths of a second they take to start are not won back.
@@ -88,6 +90,8 @@ class ParseWorkers:
     ) -> ParsedFeed:
         """``parse_feed`` within ``deadline`` seconds (raises TimeoutError), the wait for
         a free slot not counted. A parse past its deadline is left to finish on its own."""
+        from newsdesk.normalize import parse_feed  # here: a run with nothing to parse never imports a parser
+
         job = functools.partial(parse_feed, body, source=source, url=url, content_type=content_type, fetched_at=fetched_at)
         loop = asyncio.get_running_loop()
         if self._use_pool(len(body)):
