@@ -244,6 +244,8 @@ def parse_feed(
     feedparser does (newsdesk.fastfeed) and everything else with feedparser;
     "feedparser" always uses feedparser, the reference. Both give the same items.
     """
+    if engine not in ENGINES:
+        raise ValueError(f"engine must be one of {ENGINES}, not {engine!r}")
     fetched_at = fetched_at or datetime.now(UTC).replace(microsecond=0)
     if not body.strip():
         raise NotAFeed("not a feed: the response is empty")
