@@ -245,7 +245,7 @@ def _atom(site: str, title: str, entries: list[_Entry], language: str, encoding:
         f"  <updated>{entries[0].published.isoformat()}</updated>",
         f'  <link rel="alternate" type="text/html" href="https://{site}/"/>',
         f'  <link rel="self" type="application/atom+xml" href="https://{site}/atom.xml"/>',
-        f"  <generator>farm</generator>",
+        "  <generator>farm</generator>",
     ]
     for n, e in enumerate(entries):
         # Titles alternate between Atom's text and html types, as real feeds do.

@@ -16,7 +16,7 @@ from textual.widgets import Input, TextArea
 from feedserver import FeedServer, Route
 from newsdesk.issue import load_issue
 from newsdesk.newsroom import Newsroom
-from newsdesk.tui.app import DeskApp, PicksList
+from newsdesk.tui.app import DeskApp
 from newsdesk.tui.candidate_list import CandidateList
 from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, ReportScreen
 

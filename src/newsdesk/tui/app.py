@@ -53,6 +53,7 @@ from newsdesk.session import (
     flatten,
     unranked,
 )
+from newsdesk.tui import item_view
 from newsdesk.tui.candidate_list import CandidateList
 from newsdesk.tui.messages import (
     ArticleLoaded,
@@ -296,52 +297,15 @@ class DeskApp(App[None]):
         self.query_one("#item-preview", VerticalScroll).scroll_home(animate=False)
 
     def item_text(self, item: Item | None, story: RankedStory | None = None) -> Text:
-        if item is None:
-            return Text("Select an item to read it here.", style="dim")
-        zone = self.room.config.newsroom.zone
-        text = Text()
-        text.append(item.title + "\n", style="bold")
-        when = item.published.astimezone(zone).strftime("%a %d %b %Y, %H:%M") if item.published else "undated"
-        text.append(f"{item.source} · {when}\n", style="dim")
-        if item.url:
-            text.append(item.url + "\n", style="underline")
-        members = story.cluster.items if story is not None else [item]
-        if any(member.id in self.session.picked_ids() for member in members):
-            text.append("✓ picked for this issue\n", style="bold green")
-        if story is not None and story.featured is not None:
-            text.append(f"• featured in the issue of {story.featured.isoformat()}\n", style="yellow")
-        if story is not None and self.ranked:
-            text.append(f"Score {story.score.value:.2f}", style="bold")
-            terms = story.score.terms
-            text.append(f": {', '.join(terms)}\n" if terms else ": no topic matched\n", style="cyan")
-            text.append(story.score.explain() + "\n", style="dim")
-        others = [member for member in members if member.id != item.id]
-        if others:
-            text.append(f"Also reported by {len(others)} more:\n", style="bold")
-            for other in others:
-                text.append(f"  {other.source}: {other.title}\n", style="dim")
-        text.append("\n")
-        text.append(item.summary_text or "(no summary)")
-        text.append_text(self.article_text(item))
-        return text
-
-    def article_text(self, item: Item) -> Text:
-        text = Text()
-        if not item.url or item.url not in self.articles:
-            other = "date" if self.sort == "score" else "score"
-            text.append(f"\n\na reads the full article here · S sorts by {other}", style="dim italic")
-            return text
-        article = self.articles[item.url]
-        text.append("\n\n── Article ──\n", style="bold")
-        if article is None:
-            text.append("Fetching the article…", style="dim italic")
-        elif not article.ok:
-            text.append(article.message, style="yellow")
-        else:
-            text.append("Lead paragraph (A starts the pick's annotation with it):\n", style="dim")
-            text.append(article.lead + "\n\n", style="italic")
-            text.append(article.text)
-        return text
+        return item_view.item_text(
+            item,
+            story,
+            zone=self.room.config.newsroom.zone,
+            picked=self.session.picked_ids(),
+            ranked=self.ranked,
+            articles=self.articles,
+            other_sort="date" if self.sort == "score" else "score",
+        )
 
     # Picking -----------------------------------------------------------------
 
