@@ -120,9 +120,9 @@ def init(directory: Path, name: str) -> None:
         if template.is_file() and not (templates / template.name).exists():
             shutil.copyfile(template, templates / template.name)
     write_atomic(config, starter_config(name))
-    (directory / ".gitignore").write_text(".newsdesk/\nbuild/\n", encoding="utf-8") if not (
-        directory / ".gitignore"
-    ).exists() else None
+    gitignore = directory / ".gitignore"
+    if not gitignore.exists():  # the store and the builds are not the newsroom's history
+        gitignore.write_text(".newsdesk/\nbuild/\nsite/\n", encoding="utf-8")
     click.echo(f"Created a newsroom in {directory}: edit {config} to add your feeds, then run `newsdesk fetch`.")
 
 
