@@ -299,6 +299,43 @@ async def test_deciding_later_asks_again_only_at_the_next_change(fetched):
         assert len(load_issue(path).developments) == 2
 
 
+async def test_an_emptied_headline_never_breaks_the_file(fetched):
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")  # pick; the headline is focused
+        headline = app.query_one("#headline", Input)
+        title = headline.value
+        headline.value = ""  # everything deleted, nothing typed yet
+        await saved(pilot)
+        assert load_issue(fetched / DRAFT).developments[0].headline == title
+        headline.value = "New"
+        await saved(pilot)
+    assert load_issue(fetched / DRAFT).developments[0].headline == "New"
+
+
+async def test_steady_typing_is_saved_within_two_seconds(fetched):
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter", "tab")
+        for _ in range(10):  # a keystroke every 0.25 s: never a one-second pause
+            await pilot.press("x")
+            await pilot.pause(0.25)
+        assert "x" in load_issue(fetched / DRAFT).developments[0].annotation
+
+
+async def test_a_deleted_issue_file_is_written_again(fetched):
+    app = desk(fetched)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("space")
+        await saved(pilot)
+        (fetched / DRAFT).unlink()
+        await pilot.pause(1.5)
+        assert len(load_issue(fetched / DRAFT).developments) == 1
+
+
 async def test_help_and_command_palette_list_the_actions(fetched):
     app = desk(fetched)
     async with app.run_test() as pilot:

@@ -135,3 +135,22 @@ def test_a_read_more_line_quoted_in_the_annotation_stays_text():
     again = parse_issue(dump_issue(issue))
     assert again.developments[0].annotation == "See also:\n[Read more](https://other.example/)"
     assert again.developments[0].read_more == issue.developments[0].read_more
+
+
+def test_a_link_with_parentheses_survives(tmp_path):
+    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    url = "https://en.wikipedia.org/wiki/Social_Credit_System_(China)"
+    issue.developments[0].read_more = url
+    save_issue(issue, tmp_path / "x.md")
+    assert load_issue(tmp_path / "x.md").developments[0].read_more == url
+
+
+def test_an_issue_that_would_not_load_is_never_written(tmp_path):
+    path = tmp_path / "2017-07-03.md"
+    save_issue(load_issue(REPO / "issues" / "2017-07-03.md"), path)
+    before = path.read_bytes()
+    issue = load_issue(path)
+    issue.developments[0].headline = ""
+    with pytest.raises(IssueFileError):
+        save_issue(issue)
+    assert path.read_bytes() == before

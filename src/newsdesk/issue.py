@@ -37,7 +37,10 @@ from newsdesk.urls import is_http_url
 
 STATUSES = ("draft", "ready", "sent", "published")
 FENCE = "+++"
-_READ_MORE = re.compile(r"^\[read more(?: here)?\]\(\s*<?([^)\s>]*)>?\s*\)\s*$", re.IGNORECASE)
+# The link is bare, or in <…> when it holds a ")" (as Wikipedia's do).
+_READ_MORE = re.compile(
+    r"^\[read more(?: here)?\]\(\s*(?:<([^<>\s]*)>|([^()\s<>]*))\s*\)\s*$", re.IGNORECASE
+)
 _ITEM = re.compile(r"^<!--\s*item:\s*([^\s;]*)\s*(?:;\s*also:\s*(.*?))?\s*-->\s*$")
 _FRONT_KEYS: dict[str, type] = {
     "title": str,
@@ -257,7 +260,8 @@ def _parse_section(lines: list[str], path: Path | str, first_line: int) -> Devel
     for offset, line in enumerate(lines[1:], start=1):
         stripped = line.strip()
         if links and offset == links[-1]:
-            read_more = _READ_MORE.match(stripped).group(1)
+            link = _READ_MORE.match(stripped)
+            read_more = link.group(1) or link.group(2) or ""
         elif match := _ITEM.match(stripped):
             if item_id is not None:
                 raise _fail(path, first_line + offset, "a development has two item comments")
@@ -295,7 +299,8 @@ def _render_section(development: Development, newline: str) -> str:
         parts.append(_demote_headings(development.annotation.strip()))
     tail = []
     if development.read_more:
-        tail.append(f"[Read more here]({development.read_more})")
+        link = development.read_more
+        tail.append(f"[Read more here]({f'<{link}>' if any(c in link for c in '() ') else link})")
     if development.item_id or development.also:
         also = f"; also: {', '.join(development.also)}" if development.also else ""
         tail.append(f"<!-- item: {development.item_id or ''}{also} -->")
@@ -362,8 +367,8 @@ def save_issue(issue: Issue, path: Path | None = None) -> Path:
     if target is None:
         raise ValueError("the issue has no path")
     text = dump_issue(issue)
+    saved = parse_issue(text, target)  # before writing: never put a file on disk that won't load
     write_atomic(target, text)
-    saved = parse_issue(text, target)
     # Remember what is on disk now, so the next save keeps it byte for byte.
     issue._front_text, issue._front_read = saved._front_text, saved._front_read
     issue._intro_raw, issue._intro_parsed = saved._intro_raw, saved._intro_parsed

@@ -244,6 +244,8 @@ class DeskSession:
 
     def set_field(self, index: int, name: str, value: str) -> None:
         development = self.issue.developments[index]
+        if name == "headline" and not value.strip():
+            return  # a section needs its headline: the file keeps the last one until a new one is typed
         if getattr(development, name) != value:
             setattr(development, name, value)
             self.dirty = True

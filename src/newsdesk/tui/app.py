@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 import gc
+import time
 import webbrowser
 from collections.abc import Iterable
 from pathlib import Path
@@ -70,6 +71,7 @@ from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, Repo
 from newsdesk.urls import is_http_url
 
 AUTOSAVE_SECONDS = 1.0  # after the last keystroke; the promise to the editor is 2 s
+AUTOSAVE_LIMIT = 1.5  # the longest a change waits, however fast the typing
 DISK_CHECK_SECONDS = 1.0
 PREVIEW_SECONDS = 0.3
 
@@ -138,6 +140,7 @@ class DeskApp(App[None]):
         self.conflict_open = False
         self.conflict_deferred = False  # "decide later": ask again at the next change
         self._save_timer: Timer | None = None
+        self._unsaved_since: float | None = None
         self._preview_timer: Timer | None = None
 
     # Layout ----------------------------------------------------------------
@@ -502,26 +505,34 @@ class DeskApp(App[None]):
     # Saving ------------------------------------------------------------------
 
     def schedule_save(self) -> None:
+        """Save a second after the last change, and never later than two seconds after the
+        first unsaved one: steady typing is saved too."""
         self.conflict_deferred = False
         if self._save_timer is not None:
             self._save_timer.stop()
+        now = time.monotonic()
+        if self._unsaved_since is None:
+            self._unsaved_since = now
+        delay = min(AUTOSAVE_SECONDS, max(0.01, self._unsaved_since + AUTOSAVE_LIMIT - now))
         self.save_state = "unsaved"
         self.refresh_status()
-        self._save_timer = self.set_timer(AUTOSAVE_SECONDS, self.autosave)
+        self._save_timer = self.set_timer(delay, self.autosave)
 
-    def autosave(self) -> bool:
+    def autosave(self, *, force: bool = False) -> bool:
         """Save now. The file is tiny and the write atomic, so it runs here, in order."""
         self._save_timer = None
         try:
-            self.session.save()
+            self.session.save(force=force)
         except IssueChangedOnDisk:
             self.ask_about_conflict()
             return False
-        except OSError as error:
+        except (OSError, NewsdeskError) as error:
             self.save_state = "NOT SAVED"
-            self.notify(f"Cannot save {self.session.path}: {error.strerror}", severity="error", timeout=10)
+            reason = error.strerror if isinstance(error, OSError) else error.message
+            self.notify(f"Cannot save {self.display_path}: {reason}", severity="error", timeout=10)
             self.refresh_status()
             return False
+        self._unsaved_since = None
         self.save_state = "saved"
         self.refresh_status()
         return True
@@ -531,9 +542,9 @@ class DeskApp(App[None]):
         if self.conflict_open or self.conflict_deferred or not self.session.changed_on_disk():
             return
         if not self.session.path.exists():
-            self.notify(f"{self.session.path} was deleted; it will be written again on the next change.", severity="warning")
             self.session.dirty = True
-            self.schedule_save()
+            if self.autosave(force=True):
+                self.notify(f"{self.display_path} was deleted outside the desk: written again.", severity="warning")
             return
         if self.session.dirty:
             self.ask_about_conflict()
@@ -548,6 +559,7 @@ class DeskApp(App[None]):
             return
         self.notify(note)
         self.after_change(refresh_list=True)
+        self._unsaved_since = None
         self.save_state = "saved"
         if self._save_timer is not None:
             self._save_timer.stop()
@@ -568,11 +580,8 @@ class DeskApp(App[None]):
                 self.reload_issue("Reloaded the file from disk.")
             elif choice == "later":
                 self.conflict_deferred = True
-            elif choice == "overwrite":
-                self.session.save(force=True)
-                self.save_state = "saved"
+            elif choice == "overwrite" and self.autosave(force=True):
                 self.notify("Saved the desk's version over the file.")
-                self.refresh_status()
 
         self.push_screen(ConflictScreen(self.display_path), decided)
 
