@@ -125,3 +125,19 @@ def test_missing_issue_file_is_one_line(run):
     result = run("render", "2017-01-02")
     assert result.exit_code == 2
     assert result.output.strip().endswith("2017-01-02.md: no such issue file")
+
+
+def test_unpick_never_guesses(fetched, run):
+    ids = [i["id"] for i in json.loads(run("candidates", "--json").output)[:2]]
+    run("pick", "2017-07-10", *ids)
+    assert run("unpick", "2017-07-10", "9").exit_code == 2
+    assert run("unpick", "2017-07-10", ids[1][:2]).exit_code == 2
+    assert len(load_issue(fetched / "issues" / "2017-07-10.md").developments) == 2
+    assert run("unpick", "2017-07-10", ids[1][:5]).exit_code == 0
+    assert load_issue(fetched / "issues" / "2017-07-10.md").item_ids() == [ids[0]]
+
+
+def test_a_folder_that_cannot_be_written_is_one_line(fetched, run):
+    result = run("render", "2017-07-03", "--out", "/proc/newsdesk-out")
+    assert result.exit_code == 1
+    assert result.output.count("\n") == 1 and "Traceback" not in result.output

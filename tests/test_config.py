@@ -103,3 +103,8 @@ def test_cli_reports_bad_config_in_one_line_with_exit_2(run, newsroom_dir):
     assert result.output.count("\n") == 1
     assert "sources.toml:" in result.output and "'url'" in result.output
     assert "Traceback" not in result.output
+
+
+def test_a_table_array_entry_that_is_not_a_table():
+    assert "must be a table" in problem('sources = ["a"]\n')
+    assert "must be a table" in problem("blogs = [1]\n")

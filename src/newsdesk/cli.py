@@ -42,6 +42,9 @@ def editor_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             return command(*args, **kwargs)
         except NewsdeskError as error:
             fail(error.message, error.exit_code)
+        except OSError as error:  # a folder that can't be written, a full disk
+            where = f"{error.filename}: " if error.filename else ""
+            fail(f"{where}{error.strerror or error}", EXIT_FAILED)
         except KeyboardInterrupt:
             click.echo("newsdesk: interrupted", err=True)
             sys.exit(130)

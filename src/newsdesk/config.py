@@ -343,6 +343,8 @@ def _named_tables(
         fail = failer(table, index)
         named = isinstance(raw, dict) and isinstance(raw.get("name"), str)
         where = f"{noun} {raw['name']!r}" if named else f"{table}[{index + 1}]"
+        if not isinstance(raw, dict):
+            fail(None, f"{where} must be a table ([[{table}]] with keys), not {raw!r}")
         if before is not None:
             before(raw, where, fail)
         built = _build(cls, raw, where, fail)

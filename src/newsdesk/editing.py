@@ -141,10 +141,12 @@ def pick(issue: Issue, items: list[Item], limit: int) -> PickResult:
 
 
 def unpick(issue: Issue, which: str) -> Development:
-    """Remove a development by its number (1-based) or its item id."""
-    if which.isdigit() and 1 <= int(which) <= len(issue.developments):
-        return issue.developments.pop(int(which) - 1)
-    for index, development in enumerate(issue.developments):
-        if development.item_id and development.item_id.startswith(which):
-            return issue.developments.pop(index)
-    raise InvalidInput(f"{issue.path}: no development {which!r} (give its number or item id)")
+    """Remove a development by its number (1-based), or its item id or a unique prefix of 4+."""
+    if which.isdigit() and len(which) < 4:
+        if 1 <= int(which) <= len(issue.developments):
+            return issue.developments.pop(int(which) - 1)
+        raise InvalidInput(f"{issue.path}: no development {which} (it has {len(issue.developments)})")
+    matches = [i for i, d in enumerate(issue.developments) if d.item_id and d.item_id.startswith(which)]
+    if len(which) >= 4 and len(matches) == 1:
+        return issue.developments.pop(matches[0])
+    raise InvalidInput(f"{issue.path}: no development {which!r} (give its number, or its item id)")
