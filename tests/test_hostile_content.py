@@ -330,3 +330,18 @@ def test_a_large_undeclared_gbk_feed_is_detected():
     parsed = parse(body, "text/xml")
     assert parsed.items[-1].title == "社会信用体系建设第11999号"
     assert parsed.notes == ["encoding no encoding declared, read as gb18030"]
+
+
+def test_controls_spelled_as_entities_never_reach_titles_or_summaries():
+    from newsdesk.normalize import parse_feed
+
+    body = (
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'
+        b"<title>Evil &amp;#x202e;reversed &lt;b&gt;bold&lt;/b&gt; &amp;#x1b;]52;c;eA==&amp;#x07;</title>"
+        b"<link>https://x.example/1</link><guid>1</guid>"
+        b"<description>&lt;p&gt;clip &amp;#x1b;]52;c;eA==&amp;#x07; board&lt;/p&gt;</description>"
+        b"</item></channel></rss>"
+    )
+    (item,) = parse_feed(body, source="s", url="https://x.example/feed").items
+    for text in (item.title, item.summary_text, item.summary_html):
+        assert not any(c in text for c in "\x1b\x07\u202e"), repr(text)

@@ -102,7 +102,7 @@ def _title(entry: Any, typed: bool) -> str:
     value = clean_text(entry.get("title") or "")
     is_html = "html" in (detail.get("type") or "text/html")
     if is_html or (not typed and _TAG.search(value)):
-        value = plain_title(value)
+        value = clean_text(plain_title(value))  # again: entities may have spelled controls
     else:
         value = " ".join(value.split())
     if len(value) > TITLE_LIMIT:
@@ -130,8 +130,8 @@ def normalize_entry(
     """One feedparser entry as an Item; ``typed`` when the format declares title types (Atom)."""
     link = absolute_http_url(clean_text(entry.get("link") or ""), feed_url)
     body, body_base = _content(entry)
-    summary_html = absolute_urls(sanitize_html(clean_text(body)), body_base or feed_url)
-    summary_text = sanitized_html_to_text(summary_html)
+    summary_html = clean_text(absolute_urls(sanitize_html(clean_text(body)), body_base or feed_url))
+    summary_text = clean_text(sanitized_html_to_text(summary_html))
     title = _title(entry, typed)
     if not title:
         title = (summary_text[:80].rsplit(" ", 1)[0] + "…") if len(summary_text) > 80 else summary_text
