@@ -325,3 +325,16 @@ def test_no_subscribers_is_invalid_input(room: Path, run) -> None:
     result = run("send", ISSUE, "--yes")
     assert result.exit_code == 2
     assert "subscribers.csv: no subscribed addresses; nothing to send" in result.output
+
+
+def test_an_issue_marked_sent_without_a_ledger_is_not_sent_again(room: Path, smtp: SmtpServer, run) -> None:
+    write_subscribers(room, subscriber_rows(3))
+    path = room / "issues" / f"{ISSUE}.md"
+    path.write_text(path.read_text(encoding="utf-8").replace('status = "ready"', 'status = "sent"'), encoding="utf-8")
+    assert 'status = "sent"' in path.read_text(encoding="utf-8")
+    refused = run("send", ISSUE, "--yes")
+    assert refused.exit_code == 3 and "no record of sending it" in refused.output
+    assert smtp.recorder.delivered == 0
+    forced = run("send", ISSUE, "--yes", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert smtp.recorder.delivered == 3

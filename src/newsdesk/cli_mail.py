@@ -271,6 +271,13 @@ def _send_all(
                 f"(completed {plan.completed_at}); nothing to send"
             )
             return
+        if loaded.status in ("sent", "published") and plan.already_sent == 0 and not (force or dry_run):
+            # The ledger is the guard against a second send, and it lives in .newsdesk/:
+            # a fresh clone has none. The issue file says it went out: believe it.
+            raise Refused(
+                f"{loaded.name}: the issue file says it was {loaded.status}, but this newsroom's "
+                "ledger has no record of sending it; send again anyway with --force"
+            )
         checks = _run_checks(room, loaded)
         if checks.errors and not (force or dry_run):
             raise Refused(
