@@ -108,3 +108,10 @@ def test_cli_reports_bad_config_in_one_line_with_exit_2(run, newsroom_dir):
 def test_a_table_array_entry_that_is_not_a_table():
     assert "must be a table" in problem('sources = ["a"]\n')
     assert "must be a table" in problem("blogs = [1]\n")
+
+
+def test_a_wordpress_password_never_travels_over_plain_http_off_loopback():
+    base = '[[blogs]]\nname = "wp"\nkind = "wordpress"\nuser = "ed"\npassword_env = "WP"\nurl = '
+    assert "must be https://" in problem(base + '"http://blog.example.org"\n')
+    parse(base + '"http://127.0.0.1:8089"\n')
+    parse(base + '"https://blog.example.org"\n')

@@ -15,11 +15,13 @@ import types
 import typing
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsdesk.errors import ConfigError
 from newsdesk.files import read_text
+from newsdesk.urls import is_loopback
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -393,6 +395,10 @@ def _parse_blogs(raw_blogs: Any, failer: Any) -> tuple[Blog, ...]:
         if blog.kind == "wordpress":
             if not re.match(r"^https?://[^/\s]+", blog.url):
                 fail("url", f"{where}: url must be the site's http(s) address, not {blog.url!r}")
+            host = urlsplit(blog.url).hostname or ""
+            if blog.url.lower().startswith("http://") and not is_loopback(host):
+                fail("url", f"{where}: url must be https:// (the application password would travel "
+                     "unencrypted); plain http:// is allowed on loopback only")
             if not blog.user.strip():
                 fail("user", f"{where}: user is required (the user that owns the application password)")
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", blog.password_env):

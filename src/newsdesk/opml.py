@@ -55,6 +55,7 @@ class ImportReport:
 
 
 def _valid_url(url: str) -> bool:
+    # file:// too, so a newsroom's own export (local sample feeds) imports back.
     return is_http_url(url) or url.startswith("file://")
 
 
@@ -93,7 +94,7 @@ def parse_opml(data: bytes, label: str = "<opml>") -> tuple[list[Feed], list[str
                 continue
             where = f"{text!r} ({url})" if text else f"({url})"
             if not _valid_url(url):
-                invalid.append(f"{where}: xmlUrl must be an http(s) URL")
+                invalid.append(f"{where}: xmlUrl must be an http(s) or file:// URL")
                 continue
             if not text:
                 invalid.append(f"{where}: no title or text to name it by")

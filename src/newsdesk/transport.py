@@ -12,7 +12,6 @@ Failures are sorted into three kinds, because each asks for something different:
 
 from __future__ import annotations
 
-import ipaddress
 import os
 import smtplib
 import socket
@@ -22,6 +21,7 @@ from urllib.parse import unquote, urlsplit
 
 from newsdesk.config import SmtpSettings
 from newsdesk.errors import InvalidInput, NewsdeskError
+from newsdesk.urls import is_loopback
 
 
 class SmtpFatal(NewsdeskError):
@@ -40,15 +40,6 @@ class Permanent(Exception):
     def __init__(self, reply: str) -> None:
         super().__init__(reply)
         self.reply = reply
-
-
-def is_loopback(host: str) -> bool:
-    if host.lower() == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass(frozen=True)

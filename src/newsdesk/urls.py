@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that identify a campaign or a click, never the page itself.
@@ -64,3 +65,13 @@ def absolute_http_url(value: str | None, base: str | None) -> str | None:
     if base and is_http_url(base):
         value = urljoin(base, value)
     return value if is_http_url(value) else None
+
+
+def is_loopback(host: str) -> bool:
+    """localhost or a loopback address: the only place a password may travel unencrypted."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
