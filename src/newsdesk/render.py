@@ -33,7 +33,6 @@ from newsdesk.urls import is_http_url
 
 GMAIL_CLIP_BYTES = 102 * 1024
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
-OUTPUTS = ("email.html", "email.txt", "post.html", "post_body.html", "post.md")
 
 
 def yaml_string(value: str) -> str:

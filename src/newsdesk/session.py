@@ -221,12 +221,6 @@ class DeskSession:
         self.dirty = True
         return removed
 
-    def unpick_item(self, item_id: str) -> Development | None:
-        for index, development in enumerate(self.issue.developments):
-            if development.item_id == item_id:
-                return self.unpick(index)
-        return None
-
     def move(self, index: int, offset: int) -> int:
         """Move pick ``index`` up (-1) or down (+1); returns its new index."""
         target = index + offset

@@ -74,9 +74,6 @@ class SubscriberList:
     def find(self, address: str) -> Subscriber | None:
         return self.index.get(address.lower())
 
-    def is_subscribed(self, key: str) -> bool:
-        return key in self.index
-
     def summary(self) -> str:
         invalid = "line" if self.invalid == 1 else "lines"
         duplicates = "duplicate" if self.duplicates == 1 else "duplicates"

@@ -126,10 +126,6 @@ class WordPress:
     def error(self, message: str, **details: Any) -> WordPressError:
         return WordPressError(f"{self.name}: {message}" if self.name else message, **details)
 
-    def whoami(self) -> dict[str, Any]:
-        """The logged-in user: proves the URL and the password before anything is written."""
-        return self.request("GET", "/wp/v2/users/me", doing="log in")
-
     # Terms -----------------------------------------------------------------
 
     def term_ids(self, taxonomy: str, names: tuple[str, ...] | list[str]) -> list[int]:

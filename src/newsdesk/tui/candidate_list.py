@@ -75,10 +75,6 @@ class CandidateList(ScrollView, can_focus=True):
 
     # Data ------------------------------------------------------------------
 
-    def set_items(self, items: list[Item], picked: set[str], *, keep: Item | None = None) -> None:
-        """Show ``items``, one story each; the cursor stays on ``keep`` when it is still listed."""
-        self._show(items, None, picked, keep)
-
     def set_rows(self, rows: list[StoryRow], picked: set[str], *, keep: Item | None = None) -> None:
         """Show stories; the cursor stays on the story holding ``keep`` when it is still listed."""
         self._show([row.item for row in rows], rows, picked, keep)
