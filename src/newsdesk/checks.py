@@ -11,16 +11,15 @@ import asyncio
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
 from html.parser import HTMLParser
 
 import httpx
 
 from newsdesk.config import FetchSettings, NewsroomSettings
 from newsdesk.dates import date_range
-from newsdesk.errors import IssueFileError
-from newsdesk.issue import Issue, load_issue
+from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
+from newsdesk.ranking import featured_before
 from newsdesk.mail import unsubscribe_template
 from newsdesk.render import GMAIL_CLIP_BYTES, Renderer, unsubscribe_link
 from newsdesk.subscribers import address_problem
@@ -103,41 +102,23 @@ def check_dates(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
                 report.warning(f"development {number}: the linked item is dated {day}, outside the week ({week})")
 
 
-def earlier_features(newsroom: Newsroom, before: date, report: CheckReport) -> dict[str, str]:
-    """Item ids and canonical read-more URLs of earlier issues, each with the issue's name."""
-    seen: dict[str, str] = {}
-    for day in newsroom.issue_dates():
-        if day >= before:
-            continue
-        try:
-            earlier = load_issue(newsroom.issue_path(day))
-        except IssueFileError as error:
-            report.warning(f"cannot compare with an earlier issue: {error.message}")
-            continue
-        for development in earlier.developments:
-            for item in (development.item_id, *development.also):
-                if item:
-                    seen.setdefault(f"item:{item}", earlier.name)
-            if development.read_more:
-                seen.setdefault(f"url:{canonical_url(development.read_more)}", earlier.name)
-    return seen
-
-
 def check_repeats(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     """No development was featured in an earlier issue (same item, or the same page)."""
-    seen = earlier_features(newsroom, issue.date, report)
+    featured = featured_before(newsroom, issue.date)
+    for problem in featured.problems:
+        report.warning(f"cannot compare with an earlier issue: {problem}")
     for number, development in enumerate(issue.developments, start=1):
         found = None
         for item in (development.item_id, *development.also):
-            if item and f"item:{item}" in seen:
-                found = (seen[f"item:{item}"], f"item {item}")
+            if item and item in featured.ids:
+                found = (featured.ids[item], f"item {item}")
                 break
         if found is None and development.read_more:
-            key = f"url:{canonical_url(development.read_more)}"
-            if key in seen:
-                found = (seen[key], "the same read-more link")
+            day = featured.urls.get(canonical_url(development.read_more))
+            if day is not None:
+                found = (day, "the same read-more link")
         if found:
-            report.error(f"development {number} was already featured in the {found[0]} issue ({found[1]})")
+            report.error(f"development {number} was already featured in the {found[0].isoformat()} issue ({found[1]})")
 
 
 # The rendered email ----------------------------------------------------
