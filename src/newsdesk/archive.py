@@ -32,6 +32,11 @@ def blog_root(settings: NewsroomSettings) -> str:
     return (settings.blog_url or "https://blog.invalid").rstrip("/")
 
 
+def unsubscribe_template(settings: NewsroomSettings) -> str:
+    """The unsubscribe URL template; without one, the blog's /unsubscribe page."""
+    return settings.unsubscribe_url or f"{blog_root(settings)}/unsubscribe"
+
+
 def excerpt(issue: Issue) -> str:
     """The intro's first sentence, then the headlines: what a reader sees in a list."""
     intro = " ".join(markdown_text(issue.intro).split())

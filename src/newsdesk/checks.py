@@ -15,12 +15,12 @@ from html.parser import HTMLParser
 
 import httpx
 
+from newsdesk.archive import unsubscribe_template
 from newsdesk.config import FetchSettings, NewsroomSettings
 from newsdesk.dates import date_range
 from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.ranking import featured_before
-from newsdesk.mail import unsubscribe_template
 from newsdesk.render import GMAIL_CLIP_BYTES, Renderer, unsubscribe_link
 from newsdesk.subscribers import address_problem
 from newsdesk.urls import canonical_url, is_http_url

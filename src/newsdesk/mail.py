@@ -24,8 +24,7 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, formataddr
 
-from newsdesk.archive import blog_root
-from newsdesk.config import NewsroomSettings
+from newsdesk.archive import unsubscribe_template
 from newsdesk.errors import InvalidInput
 from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
@@ -35,11 +34,6 @@ from newsdesk.subscribers import Subscriber, address_problem
 CRLF = b"\r\n"
 # Header folding and encoding as SMTP wants them: CRLF, 7-bit.
 WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
-
-
-def unsubscribe_template(settings: NewsroomSettings) -> str:
-    """The unsubscribe URL template; without one, the blog's /unsubscribe page."""
-    return settings.unsubscribe_url or f"{blog_root(settings)}/unsubscribe"
 
 
 def message_id(issue: Issue, address: str, domain: str) -> str:

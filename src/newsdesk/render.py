@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import jinja2
 from markupsafe import Markup
 
-from newsdesk.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root
+from newsdesk.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
 from newsdesk.config import NewsroomSettings
 from newsdesk.dates import date_range, long_date
 from newsdesk.errors import TemplateProblem
@@ -159,7 +159,7 @@ class Renderer:
         issue = linkable(issue)
         root = blog_root(self.settings)
         entry = archive_entry(issue, self.settings)
-        unsubscribe = unsubscribe_link(self.settings.unsubscribe_url or f"{root}/unsubscribe", extra.get("recipient"))
+        unsubscribe = unsubscribe_link(unsubscribe_template(self.settings), extra.get("recipient"))
         return {
             "newsroom": self.settings,
             "issue": issue,
