@@ -361,8 +361,9 @@ def load_issue(path: Path) -> Issue:
     return parse_issue(read_text(path, IssueFileError, "no such issue file", bom=False), path)
 
 
-def save_issue(issue: Issue, path: Path | None = None) -> Path:
-    """Write the issue atomically; afterwards what is on disk is what was read."""
+def save_issue(issue: Issue, path: Path | None = None) -> str:
+    """Write the issue atomically and return the text written; afterwards what is on disk
+    is what was read."""
     target = path or issue.path
     if target is None:
         raise ValueError("the issue has no path")
@@ -375,4 +376,4 @@ def save_issue(issue: Issue, path: Path | None = None) -> Path:
     for mine, theirs in zip(issue.developments, saved.developments, strict=True):
         mine.raw, mine.raw_fields = theirs.raw, theirs.raw_fields
     issue.path = target
-    return target
+    return text

@@ -18,7 +18,7 @@ from newsdesk.candidates import week_candidates
 from newsdesk.clusters import Cluster, ClusterIndex
 from newsdesk.dates import Week, date_range
 from newsdesk.editing import development_from
-from newsdesk.issue import Development, Issue, dump_issue, load_issue, save_issue
+from newsdesk.issue import Development, Issue, load_issue, save_issue
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
 from newsdesk.ranking import RankedStory, Score, Scorer, shortlist
@@ -118,6 +118,7 @@ class DeskSession:
         self.limit = newsroom.config.newsroom.developments
         self.issue: Issue = load_issue(path)
         self._disk_digest = _digest(path.read_bytes())
+        self._disk_signature: tuple[int, int] | None = None  # (size, mtime) known to match
         self.dirty = False
         self._index = ClusterIndex()  # kept: after a fetch only the new items are clustered
         self._scorer = Scorer(newsroom.config)
@@ -255,10 +256,21 @@ class DeskSession:
     # Saving --------------------------------------------------------------
 
     def changed_on_disk(self) -> bool:
+        """Asked every second: the file's size and time first, its bytes only when those moved."""
         try:
-            return _digest(self.path.read_bytes()) != self._disk_digest
+            stat = self.path.stat()
         except FileNotFoundError:
             return True
+        signature = (stat.st_size, stat.st_mtime_ns)
+        if signature == self._disk_signature:
+            return False
+        try:
+            changed = _digest(self.path.read_bytes()) != self._disk_digest
+        except FileNotFoundError:
+            return True
+        if not changed:
+            self._disk_signature = signature
+        return changed
 
     def save(self, *, force: bool = False) -> bool:
         """Write the issue if it changed; refuse to overwrite someone else's edit unless forced."""
@@ -266,9 +278,9 @@ class DeskSession:
             return False
         if not force and self.changed_on_disk():
             raise IssueChangedOnDisk(f"{self.path} changed on disk")
-        text = dump_issue(self.issue)
-        save_issue(self.issue, self.path)
+        text = save_issue(self.issue, self.path)
         self._disk_digest = _digest(text.encode("utf-8"))
+        self._disk_signature = None
         self.dirty = False
         return True
 
@@ -276,4 +288,5 @@ class DeskSession:
         """Take the file as it is on disk now, dropping unsaved changes."""
         self.issue = load_issue(self.path)
         self._disk_digest = _digest(self.path.read_bytes())
+        self._disk_signature = None
         self.dirty = False
