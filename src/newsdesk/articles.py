@@ -143,7 +143,7 @@ class ArticleCache:
             db.execute(SCHEMA)
 
     def get(self, url: str) -> Article | None:
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             row = db.execute(
                 "SELECT url, status, title, text, lead, message, fetched_at FROM articles WHERE url = ?",
                 (canonical_url(url),),

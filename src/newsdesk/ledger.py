@@ -106,19 +106,19 @@ class Ledger:
     # Reading -----------------------------------------------------------
 
     def tally(self) -> Tally:
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             rows = db.execute(
                 "SELECT state, count(*) FROM send_ledger WHERE issue = ? GROUP BY state", (self.issue,)
             ).fetchall()
         return Tally(**dict(rows))
 
     def completed_at(self) -> str | None:
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             row = db.execute("SELECT completed_at FROM send_runs WHERE issue = ?", (self.issue,)).fetchone()
         return row[0] if row else None
 
     def entry(self, address: str) -> Entry | None:
-        with self.store.transaction() as db:
+        with self.store.reading() as db:
             row = db.execute(
                 f"SELECT {_ENTRY_COLUMNS} FROM send_ledger WHERE issue = ? AND address_key = ?",
                 (self.issue, address.lower()),
@@ -131,7 +131,7 @@ class Ledger:
         marks = ",".join("?" * len(wanted))
         last = -1
         while True:
-            with self.store.transaction() as db:
+            with self.store.reading() as db:
                 rows = db.execute(
                     f"SELECT seq, {_ENTRY_COLUMNS} FROM send_ledger "
                     f"WHERE issue = ? AND state IN ({marks}) AND seq > ? ORDER BY seq LIMIT ?",

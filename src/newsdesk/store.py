@@ -122,6 +122,12 @@ class Store:
         self.close()
 
     @contextmanager
+    def reading(self) -> Iterator[sqlite3.Connection]:
+        """The connection for reads: no write lock, so a fetch's writes never hold them up."""
+        with self._lock:
+            yield self._db
+
+    @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
         """One all-or-nothing write: a kill in the middle leaves the store as it was."""
         with self._lock:
