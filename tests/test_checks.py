@@ -145,6 +145,15 @@ def test_an_unsubscribe_page_without_the_address_is_a_warning(ready: Path) -> No
     assert "warning: the unsubscribe link is not https, so mail clients will not offer one-click unsubscribe" in found
 
 
+def test_no_unsubscribe_page_and_no_blog_is_an_error(ready: Path) -> None:
+    config = ready / "sources.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace('unsubscribe_url = "https://socialcredit.example/unsubscribe?email={email}"\n', "")
+    text = text.replace('blog_url = "https://socialcredit.example"\n', "")
+    config.write_text(text, encoding="utf-8")
+    assert "error: neither newsroom.unsubscribe_url nor newsroom.blog_url is set: the unsubscribe link goes nowhere" in findings(ready)
+
+
 @pytest.mark.slow
 def test_dead_and_doubtful_links_are_reported(ready: Path, links: LinkServer, run) -> None:
     closed = f"http://127.0.0.1:{free_port()}/nothing-listens"

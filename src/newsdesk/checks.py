@@ -177,7 +177,9 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
             report.error("the plaintext part has no unsubscribe link (templates/email.txt: {{ unsubscribe_url }})")
         if expected not in in_html:
             report.error("the HTML part has no unsubscribe link (templates/email.mjml: {{ unsubscribe_url }})")
-        if not settings.unsubscribe_url:
+        if not settings.unsubscribe_url and not settings.blog_url:
+            report.error("neither newsroom.unsubscribe_url nor newsroom.blog_url is set: the unsubscribe link goes nowhere")
+        elif not settings.unsubscribe_url:
             report.warning(f"newsroom.unsubscribe_url is not set; the unsubscribe link goes to {expected}")
         elif "{email}" not in template and not settings.unsubscribe_mailto:
             report.warning(
