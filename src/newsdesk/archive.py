@@ -25,7 +25,14 @@ class ArchiveEntry:
 
 
 def post_path(issue: Issue) -> str:
-    return f"{issue.date:%Y}/{slugify(issue.title)}.html"
+    return f"{issue.date:%Y}/{issue_slug(issue)}.html"
+
+
+def issue_slug(issue: Issue) -> str:
+    """The post's slug, from its title; a title with no latin letters (a Chinese newsletter
+    name) falls back to the date, so two issues never share one."""
+    slug = slugify(issue.title)
+    return slug if slug != "issue" else f"issue-{issue.date.isoformat()}"
 
 
 def blog_root(settings: NewsroomSettings) -> str:

@@ -128,7 +128,8 @@ class PickResult:
 
 def pick(issue: Issue, items: list[Item], limit: int) -> PickResult:
     """Add items as developments, up to ``limit``; refuses rather than dropping a pick."""
-    picked = set(issue.item_ids())
+    # A story picked through another of its sources counts as picked.
+    picked = set(issue.item_ids()) | {i for d in issue.developments for i in d.also}
     fresh = [i for i in dict.fromkeys(items) if i.id not in picked]
     already = [i for i in items if i.id in picked]
     if len(issue.developments) + len(fresh) > limit:

@@ -14,11 +14,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsdesk.archive import archive_entry, blog_root, post_path
+from newsdesk.archive import archive_entry, blog_root, issue_slug, post_path
 from newsdesk.config import Blog
 from newsdesk.errors import InvalidInput, NewsdeskError, Refused
 from newsdesk.issue import Issue, load_issue, save_issue
-from newsdesk.markup import slugify
 from newsdesk.newsroom import Newsroom
 from newsdesk.render import Renderer
 from newsdesk.site import SiteBuilder, check_paths, site_issues
@@ -142,7 +141,9 @@ class Publisher:
         return TargetResult(blog, ok=True, summary=f"{counts} in {_shown(root)}; {shown}", url=url, public=True)
 
     def to_wordpress(self, issue: Issue, blog: Blog, password: str) -> TargetResult:
-        from newsdesk.wordpress import WordPress  # httpx is imported only when publishing there
+        from newsdesk.wordpress import (
+            WordPress,  # httpx is imported only when publishing there
+        )
 
         renderer = Renderer(self.newsroom)
         entry = archive_entry(issue, self.settings)
@@ -152,7 +153,7 @@ class Publisher:
                 "title": issue.title,
                 "content": renderer.post_body(issue),
                 "excerpt": entry.excerpt,
-                "slug": slugify(issue.title),
+                "slug": issue_slug(issue),
                 "status": blog.status,
                 # The hour the Atom feed gives the issue, so both agree on when it appeared.
                 "date_gmt": f"{issue.date.isoformat()}T06:00:00",
