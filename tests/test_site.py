@@ -308,7 +308,7 @@ def test_titles_without_latin_letters_never_share_a_post_path():
     from newsdesk.issue import Issue
 
     def issue(day: date) -> Issue:
-        return Issue(title=f"社会信用周报 {day.month}月{day.day}日", date=day, week_start=day, week_end=day)
+        return Issue(title="社会信用周报", date=day, week_start=day, week_end=day)
 
     first, second = post_path(issue(date(2017, 7, 3))), post_path(issue(date(2017, 7, 10)))
     assert first != second and first == "2017/issue-2017-07-03.html"
