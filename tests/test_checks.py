@@ -190,3 +190,8 @@ def test_link_extraction() -> None:
     assert text_links(text) == ["https://a.example/x?y=1", "https://b.example/z", "http://c.example/"]
     html = '<a href="https://a.example/x?y=1&amp;z=2">a</a><a href="mailto:x@y.example">m</a><a href="#top">t</a>'
     assert html_links(html) == ["https://a.example/x?y=1&z=2"]
+
+
+def test_plaintext_links_keep_their_own_parentheses():
+    text = "Read more here: https://en.wikipedia.org/wiki/Social_Credit_System_(China)\n(see https://x.example/a)."
+    assert text_links(text) == ["https://en.wikipedia.org/wiki/Social_Credit_System_(China)", "https://x.example/a"]

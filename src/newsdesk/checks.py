@@ -144,7 +144,18 @@ def html_links(html: str) -> list[str]:
 
 
 def text_links(text: str) -> list[str]:
-    return [match.rstrip(".,;:!?)]}") for match in _TEXT_URL.findall(text)]
+    return [_trim_url(match) for match in _TEXT_URL.findall(text)]
+
+
+def _trim_url(url: str) -> str:
+    """Drop the punctuation that ends a sentence, not a ")" the URL itself opened."""
+    while True:
+        trimmed = url.rstrip(".,;:!?]}")
+        if trimmed.endswith(")") and trimmed.count(")") > trimmed.count("("):
+            trimmed = trimmed[:-1]
+        if trimmed == url:
+            return url
+        url = trimmed
 
 
 def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
