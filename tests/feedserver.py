@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import gzip
 import hashlib
-import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from email.utils import formatdate
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
+
+from loopback import LoopbackServer
 
 
 @dataclass
@@ -29,7 +30,7 @@ class Route:
 
 
 @dataclass
-class FeedServer:
+class FeedServer(LoopbackServer):
     routes: dict[str, Route] = field(default_factory=dict)
     requests: Counter = field(default_factory=Counter)
     not_modified: Counter = field(default_factory=Counter)
@@ -69,14 +70,5 @@ class FeedServer:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
-        self.thread.start()
+        self.serve(Handler)
         return self
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
-
-    def stop(self) -> None:
-        self.httpd.shutdown()
-        self.httpd.server_close()

@@ -3,11 +3,11 @@ they are not articles."""
 
 from __future__ import annotations
 
-import threading
 from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from loopback import LoopbackServer
 
 from newsdesk.articles import ArticleCache, lead_paragraph, read_article
 from newsdesk.config import FetchSettings
@@ -39,7 +39,7 @@ INDEX = """<html><head><title>Courts</title></head><body><ul>
 </ul></body></html>"""
 
 
-class Server:
+class Server(LoopbackServer):
     """Routes: path -> (status, headers, body). Counts requests per path."""
 
     def __init__(self) -> None:
@@ -61,11 +61,7 @@ class Server:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(target=self.httpd.serve_forever, daemon=True).start()
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.httpd.server_address[1]}{path}"
+        self.serve(Handler)
 
     def page(self, path: str, html: str | bytes, content_type: str = "text/html; charset=utf-8") -> str:
         body = html.encode("utf-8") if isinstance(html, str) else html

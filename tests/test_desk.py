@@ -8,29 +8,14 @@ import subprocess
 import sys
 import textwrap
 import time
-from pathlib import Path
 
 import pytest
+from desk_helpers import DRAFT, desk, loaded
+from feedserver import FeedServer, Route
 from textual.widgets import Input, TextArea
 
-from feedserver import FeedServer, Route
 from newsdesk.issue import load_issue
-from newsdesk.newsroom import Newsroom
-from newsdesk.tui.app import DeskApp
-from newsdesk.tui.candidate_list import CandidateList
 from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, ReportScreen
-
-DRAFT = "issues/2017-07-10.md"
-
-
-def desk(newsroom_dir: Path, issue: str = DRAFT) -> DeskApp:
-    return DeskApp(Newsroom.open(newsroom_dir), newsroom_dir / issue, blink=False)
-
-
-async def loaded(pilot) -> CandidateList:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return pilot.app.query_one(CandidateList)
 
 
 async def saved(pilot) -> None:

@@ -3,26 +3,13 @@ sorting by score or date, featured stories last, and the article at hand."""
 
 from __future__ import annotations
 
-from pathlib import Path
-
+from desk_helpers import DRAFT, desk, loaded
 from feedserver import FeedServer, Route
+
 from newsdesk.issue import load_issue
-from newsdesk.newsroom import Newsroom
 from newsdesk.tui.app import DeskApp
 from newsdesk.tui.candidate_list import CandidateList
 from newsdesk.tui.screens import SourceScreen
-
-DRAFT = "issues/2017-07-10.md"
-
-
-def desk(root: Path, issue: str = DRAFT) -> DeskApp:
-    return DeskApp(Newsroom.open(root), root / issue, blink=False)
-
-
-async def loaded(pilot) -> CandidateList:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-    return pilot.app.query_one(CandidateList)
 
 
 def preview(app: DeskApp) -> str:
