@@ -75,20 +75,25 @@ def parse(document: bytes, text: str, base: str) -> dict[str, Any] | None:
     if not document.startswith(b"<?xml"):  # never a string feedparser-rs could take for a URL
         return None
     try:
-        result = _read(document, base)
-        if result is not None and result["version"] == "atom10" and _UNTYPED.search(document):
-            result = _read(_UNTYPED.sub(rb'<\1 type="text"\2>', document), base)
-        return result
+        parsed = _parse(document)
+        if parsed is not None and parsed.version == "atom10" and _UNTYPED.search(document):
+            parsed = _parse(_UNTYPED.sub(rb'<\1 type="text"\2>', document))
+        return _shaped(parsed, base) if parsed is not None else None
     except Declined:
         return None
 
 
-def _read(document: bytes, base: str) -> dict[str, Any] | None:
+def _parse(document: bytes) -> Any:
+    """feedparser-rs's reading of a plain, well-formed feed, or None."""
     parsed = feedparser_rs.parse_with_limits(
         document, limits=_limits(), sanitize_html=False, resolve_relative_uris=False
     )
     if parsed.bozo or parsed.version not in VERSIONS:
         return None
+    return parsed
+
+
+def _shaped(parsed: Any, base: str) -> dict[str, Any]:
     atom = parsed.version == "atom10"
     feed = parsed.feed
     return {

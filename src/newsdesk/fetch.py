@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
-import socket
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -18,9 +17,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from newsdesk.config import FetchSettings, Source
+from newsdesk.feedhttp import FeedClient, FeedHttpError, Response
 from newsdesk.httpbody import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, BoundedDecoder
 from newsdesk.items import utc_text
 from newsdesk.newsroom import Newsroom
@@ -107,55 +105,42 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:g} MB"
 
 
-# RFC 6761: names under .invalid never resolve, so they are refused without asking DNS.
-_NEVER_RESOLVES = (".invalid", ".invalid.")
-
-
-async def _refuse_reserved_hosts(request: httpx.Request) -> None:
-    """A request hook (it also sees every redirect) for hosts that can never exist."""
-    host = request.url.host.lower()
-    if host == "invalid" or host.endswith(_NEVER_RESOLVES):
-        raise FeedFailure(f"unknown host {host}")
-
-
-def _moved_to(response: httpx.Response) -> str | None:
+def _moved_to(response: Response) -> str | None:
     """The new URL when every redirect on the way was permanent (301 or 308)."""
-    history = response.history
-    if history and all(r.status_code in (301, 308) for r in history):
-        return str(response.url)
+    if response.history and all(status in (301, 308) for status in response.history):
+        return response.url
     return None
 
 
-def _http_failure(response: httpx.Response) -> str:
-    reason = f"HTTP {response.status_code} {response.reason_phrase or ''}".strip()
-    if response.status_code == 410:
+def _http_failure(response: Response) -> str:
+    reason = f"HTTP {response.status} {_short(response.reason, 60) if response.reason else ''}".strip()
+    if response.status == 410:
         reason += " (the feed is gone for good: remove it from sources.toml)"
     return reason
 
 
-async def _download_http(
-    client: httpx.AsyncClient, url: str, state: FeedState | None, settings: FetchSettings
-) -> Download:
+async def _download_http(client: FeedClient, url: str, state: FeedState | None, settings: FetchSettings) -> Download:
     headers = {"Accept-Encoding": ACCEPT_ENCODING}
     if state and state.etag:
         headers["If-None-Match"] = state.etag
     if state and state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     try:
-        async with client.stream("GET", url, headers=headers) as response:
+        response = await client.get(url, headers)
+        try:
             moved_to = _moved_to(response)
-            if response.status_code == 304:
+            if response.status == 304:
                 return Download(body=None, moved_to=moved_to)
-            if response.status_code >= 400:
+            if response.status >= 400:
                 raise FeedFailure(_http_failure(response))
-            if response.status_code != 200:
-                raise FeedFailure(f"unexpected HTTP {response.status_code}")
+            if response.status != 200:
+                raise FeedFailure(f"unexpected HTTP {response.status}")
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > settings.max_bytes:
                 raise FeedFailure(
                     f"too large: {int(declared):,} bytes declared, the limit is {_megabytes(settings.max_bytes)}"
                 )
-            # Decoded here, not by httpx, so a compression bomb never passes the cap.
+            # Decoded chunk by chunk under the cap, so a compression bomb never passes it.
             decoder = BoundedDecoder(response.headers.get("content-encoding"), settings.max_bytes)
             body = bytearray()
             async for chunk in response.aiter_raw():
@@ -168,63 +153,21 @@ async def _download_http(
                 last_modified=response.headers.get("last-modified"),
                 moved_to=moved_to,
             )
+        finally:
+            await response.aclose()
     except BodyTooLarge:
         raise FeedFailure(f"too large: over {_megabytes(settings.max_bytes)}") from None
     except BodyCorrupt as error:
         raise FeedFailure(str(error)) from None
-    except httpx.TooManyRedirects:
-        raise FeedFailure(f"too many redirects (more than {settings.max_redirects})") from None
-    except httpx.ConnectTimeout:
-        raise FeedFailure(f"timed out connecting (after {settings.connect_timeout:g} s)") from None
-    except httpx.ReadTimeout:
-        raise FeedFailure(f"timed out: no data for {settings.read_timeout:g} s") from None
-    except httpx.ConnectError as error:
-        raise FeedFailure(_connect_reason(error, url)) from None
-    except httpx.DecodingError:
-        raise FeedFailure("the compressed body is corrupt") from None
-    except httpx.RemoteProtocolError as error:
-        if "status line" in str(error).lower():
-            raise FeedFailure("the server's answer is not HTTP") from None
-        raise FeedFailure(f"connection broken: {_short(error)}") from None
-    except httpx.ReadError as error:
-        raise FeedFailure(f"connection broken: {_short(error)}") from None
-    except httpx.UnsupportedProtocol as error:
-        raise FeedFailure(f"redirected to an unsupported URL ({_short(error)})") from None
-    except httpx.HTTPError as error:
-        raise FeedFailure(f"{type(error).__name__}: {_short(error)}") from None
+    except FeedHttpError as error:
+        raise FeedFailure(str(error)) from None
 
 
-def _short(error: BaseException, limit: int = 120) -> str:
+def _short(error: BaseException | str, limit: int = 120) -> str:
     """An error's message as one short line: servers choose some of its words."""
     text = " ".join(str(error).split()) or type(error).__name__
     text = "".join(c if c.isprintable() else "?" for c in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
-
-
-def _root_causes(error: BaseException) -> list[BaseException]:
-    found, seen = [], set()
-    while error is not None and id(error) not in seen:
-        seen.add(id(error))
-        found.append(error)
-        error = error.__cause__ or error.__context__
-    return found
-
-
-def _connect_reason(error: Exception, url: str) -> str:
-    """Why a connection failed, from the OS error under httpx's and anyio's wrappers."""
-    host = httpx.URL(url).host
-    for cause in _root_causes(error):
-        if isinstance(cause, socket.gaierror):
-            if cause.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)):
-                return f"unknown host {host}"
-            if cause.errno == socket.EAI_AGAIN:
-                return f"cannot look up {host} (DNS lookup failed)"
-            return f"cannot look up {host}: {cause.strerror}"
-        if isinstance(cause, ConnectionRefusedError):
-            return "connection refused"
-        if isinstance(cause, OSError) and cause.errno is not None and cause.strerror:
-            return f"cannot connect: {cause.strerror}"
-    return f"cannot connect: {error or type(error).__name__}"
 
 
 def _read_local(path: str, settings: FetchSettings) -> Download:
@@ -252,28 +195,20 @@ class Fetcher:
         store: Store,
         *,
         on_result: Callable[[FeedResult], None] | None = None,
-        transport: httpx.AsyncBaseTransport | None = None,
     ) -> None:
         self.newsroom = newsroom
         self.store = store
         self.settings = newsroom.config.fetch
         self.on_result = on_result
-        self.transport = transport
 
     async def run(self, sources: list[Source] | None = None) -> FetchReport:
         sources = self.newsroom.config.enabled_sources if sources is None else sources
         started = time.monotonic()
         settings = self.settings
-        limits = httpx.Limits(
-            max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency
-        )
-        timeout = httpx.Timeout(
-            connect=settings.connect_timeout, read=settings.read_timeout, write=10.0, pool=None
-        )
         semaphore = asyncio.Semaphore(settings.concurrency)
         self._workers = ParseWorkers()
         try:
-            return await self._run(sources, started, semaphore, limits, timeout)
+            return await self._run(sources, started, semaphore)
         finally:
             self._workers.close()
 
@@ -282,22 +217,18 @@ class Fetcher:
         sources: list[Source],
         started: float,
         semaphore: asyncio.Semaphore,
-        limits: httpx.Limits,
-        timeout: httpx.Timeout,
     ) -> FetchReport:
         settings = self.settings
         # Read before any download: a read on the event loop would wait for the store's
         # lock while a thread writes a large feed.
         self._states = {s.url: self.store.feed_state(s.url) for s in sources}
-        async with httpx.AsyncClient(
-            follow_redirects=True,
+        async with FeedClient(
+            user_agent=settings.user_agent,
+            accept=_ACCEPT,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
             max_redirects=settings.max_redirects,
-            timeout=timeout,
-            limits=limits,
-            headers={"User-Agent": settings.user_agent, "Accept": _ACCEPT},
-            transport=self.transport,
-            trust_env=False,
-            event_hooks={"request": [_refuse_reserved_hosts]},
+            max_connections=settings.concurrency,
         ) as client:
 
             async def one(source: Source) -> FeedResult:
@@ -328,7 +259,7 @@ class Fetcher:
                     )
         return FetchReport(results=results, seconds=time.monotonic() - started)
 
-    async def _fetch_one(self, client: httpx.AsyncClient, source: Source) -> FeedResult:
+    async def _fetch_one(self, client: FeedClient, source: Source) -> FeedResult:
         """Download, parse and store one feed; any failure becomes the result's reason.
 
         The per-feed deadline covers downloading and parsing (not the wait for a parse
