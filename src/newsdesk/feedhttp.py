@@ -22,6 +22,7 @@ import socket
 import ssl
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
+from typing import Self
 from urllib.parse import quote, urljoin, urlsplit
 
 import h11
@@ -170,7 +171,7 @@ class FeedClient:
         self._idle: dict[_Origin, list[_Connection]] = {}
         self._open = 0
 
-    async def __aenter__(self) -> FeedClient:
+    async def __aenter__(self) -> Self:
         return self
 
     async def __aexit__(self, *exc: object) -> None:

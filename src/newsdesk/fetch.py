@@ -19,10 +19,10 @@ from typing import TYPE_CHECKING
 
 from newsdesk.config import FetchSettings, Source
 from newsdesk.feedhttp import FeedClient, FeedHttpError, Response
+from newsdesk.feedtext import NotAFeed
 from newsdesk.httpbody import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, BoundedDecoder
 from newsdesk.items import utc_text
 from newsdesk.newsroom import Newsroom
-from newsdesk.feedtext import NotAFeed
 from newsdesk.parsepool import ParseWorkers
 from newsdesk.store import FeedState, Store
 
