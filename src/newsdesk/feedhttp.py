@@ -144,10 +144,20 @@ class Response:
         self._connection = None
 
     async def aclose(self) -> None:
-        """Done with the response: its connection is closed unless the body was read."""
-        if self._connection is not None and self._client is not None:
-            self._client._discard(self._connection)
-            self._connection = None
+        """Done with the response: its connection is kept when the whole message has
+        arrived (a 304, an empty redirect), otherwise closed."""
+        connection, client = self._connection, self._client
+        if connection is None or client is None:
+            return
+        self._connection = None
+        try:
+            ended = isinstance(connection.h11.next_event(), h11.EndOfMessage)
+        except h11.RemoteProtocolError:
+            ended = False
+        if ended:
+            client._release(connection)
+        else:
+            client._discard(connection)
 
 
 class FeedClient:

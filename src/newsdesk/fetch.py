@@ -207,10 +207,16 @@ class Fetcher:
         settings = self.settings
         semaphore = asyncio.Semaphore(settings.concurrency)
         self._workers = ParseWorkers()
+        # States of feeds that brought nothing new are written together at the end:
+        # a warm run is then one transaction, not one per feed. A run killed before
+        # that loses only their check times; their validators have not changed.
+        self._unchanged: list[FeedState] = []
         try:
             return await self._run(sources, started, semaphore)
         finally:
             self._workers.close()
+            if self._unchanged:
+                await asyncio.to_thread(self.store.save_feed_states, self._unchanged)
 
     async def _run(
         self,
@@ -354,7 +360,7 @@ class Fetcher:
         if download.body is not None:
             new_state.etag, new_state.last_modified = download.etag, download.last_modified
         if parsed is None:
-            await asyncio.to_thread(self.store.save_feed_state, new_state)
+            self._unchanged.append(new_state)
             return result
         new_state.body_hash = download.digest
         new, updated = await asyncio.to_thread(self.store.save_feed_state, new_state, parsed.items)

@@ -4,14 +4,18 @@ from __future__ import annotations
 
 from types import TracebackType
 
-from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from typing import TYPE_CHECKING
 
-from newsdesk.fetch import FeedResult
+if TYPE_CHECKING:
+    from newsdesk.fetch import FeedResult
 
 
 class FetchProgress:
     def __init__(self, total: int, *, enabled: bool) -> None:
+        # rich is imported only for a terminal: a scripted fetch does not wait for it.
+        if enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
         self.progress = (
             Progress(
                 TextColumn("fetching"),

@@ -263,17 +263,25 @@ class Store:
 
     def save_feed_state(self, state: FeedState, items: Iterable[Item] = ()) -> tuple[int, int]:
         """Store a feed's items and its new state together, in one transaction."""
-        with self.transaction() as db:
+        with self.transaction():
             counts = self.save_items(items) if items else (0, 0)
-            db.execute(
+            self.save_feed_states([state])
+        return counts
+
+    def save_feed_states(self, states: Iterable[FeedState]) -> None:
+        """Store the states of feeds that brought no items, all in one transaction."""
+        with self.transaction() as db:
+            db.executemany(
                 "INSERT INTO feeds (url, source, etag, last_modified, body_hash, status, error, checked_at, moved_to) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (url) DO UPDATE SET "
                 "source=excluded.source, etag=excluded.etag, last_modified=excluded.last_modified, "
                 "body_hash=excluded.body_hash, status=excluded.status, error=excluded.error, "
                 "checked_at=excluded.checked_at, moved_to=excluded.moved_to",
-                (
-                    state.url, state.source, state.etag, state.last_modified, state.body_hash,
-                    state.status, state.error, state.checked_at, state.moved_to,
-                ),
+                [
+                    (
+                        state.url, state.source, state.etag, state.last_modified, state.body_hash,
+                        state.status, state.error, state.checked_at, state.moved_to,
+                    )
+                    for state in states
+                ],
             )
-        return counts
