@@ -86,6 +86,21 @@ def test_a_small_run_starts_no_pool(tmp_path):
     assert not fetcher._workers.started and fetcher._workers.pool is None
 
 
+def test_a_first_fetch_of_many_feeds_starts_the_workers_before_any_body_arrives():
+    async def scenario():
+        workers = ParseWorkers(processes=2)
+        try:
+            workers.expect_new_feeds(3)  # a few new feeds: not worth the workers
+            assert workers.pool is None
+            workers.expect_new_feeds(parsepool.POOL_THRESHOLD // parsepool.EXPECTED_FIRST_BODY)
+            assert workers.started and workers.pending_bytes == 0
+            assert len(workers.pool._processes) == 2  # both started, not on first use
+        finally:
+            workers.close()
+
+    asyncio.run(scenario())
+
+
 def newsroom_for(root: Path, server: FarmServer) -> Newsroom:
     root.mkdir()
     lines = ['[newsroom]\nname = "Farm"\nblog_url = "https://farm.example"\n']

@@ -228,6 +228,7 @@ class Fetcher:
         # Read before any download: a read on the event loop would wait for the store's
         # lock while a thread writes a large feed.
         self._states = {s.url: self.store.feed_state(s.url) for s in sources}
+        self._workers.expect_new_feeds(sum(1 for state in self._states.values() if state is None))
         async with FeedClient(
             user_agent=settings.user_agent,
             accept=_ACCEPT,

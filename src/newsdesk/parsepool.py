@@ -32,6 +32,9 @@ if TYPE_CHECKING:
 # this the whole parse takes a tenth of a second or two in a thread, which is not worth
 # the workers' start (about 70 ms) and their memory (about 50 MB each).
 POOL_THRESHOLD = 4_000_000
+# What a feed fetched for the first time is expected to bring, for starting the workers
+# before the bodies arrive (a tenth of a megabyte: typical of news sites' feeds).
+EXPECTED_FIRST_BODY = 100_000
 
 
 def _start_worker() -> None:
@@ -46,6 +49,7 @@ def _start_worker() -> None:
         os._exit(1)
 
     threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    import newsdesk.normalize  # noqa: F401  the parsers, loaded before the first body arrives
 
 
 class ParseWorkers:
@@ -69,14 +73,28 @@ class ParseWorkers:
     def started(self) -> bool:
         return self.pool is not None
 
+    def expect_new_feeds(self, count: int) -> None:
+        """``count`` feeds have never been fetched: when they are likely to bring more than
+        the threshold, the workers start now, while the first downloads are under way,
+        instead of once the bodies have arrived (a first fetch of a whole newsroom)."""
+        if count * EXPECTED_FIRST_BODY >= self.threshold:
+            self._start_pool()
+
+    def _start_pool(self) -> None:
+        if self.pool is None and not self.broken and self.processes >= 1:
+            # spawn, not fork: this process has threads (asyncio's, SQLite's) to fork badly.
+            context = multiprocessing.get_context("spawn")
+            self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_worker)
+            # Processes start on the first job; these no-ops start them all now.
+            for _ in range(self.processes):
+                self.pool.submit(int)
+
     def _use_pool(self, size: int) -> bool:
         if self.broken or self.processes < 1:
             return False
         self.pending_bytes += size
-        if self.pool is None and self.pending_bytes >= self.threshold:
-            # spawn, not fork: this process has threads (asyncio's, SQLite's) to fork badly.
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_worker)
+        if self.pending_bytes >= self.threshold:
+            self._start_pool()
         return self.pool is not None
 
     async def parse(
