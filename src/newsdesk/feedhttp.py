@@ -6,7 +6,7 @@ flows, and httpcore's pool checks); with 20 answers arriving together that is 30
 waiting on each wave of a warm run. This client speaks HTTP/1.1 with h11 (the protocol
 state machine httpx itself is built on) over asyncio streams, and costs about a tenth of
 that. It does only what a feed download needs: http and https (certificates checked
-against certifi's roots, as httpx does), connections kept alive per origin and never more
+against the system's and certifi's roots), connections kept alive per origin and never more
 open than the run's concurrency, redirects followed up to a limit, a connect and a read
 timeout, and hosts under ``.invalid`` refused without a DNS lookup. httpx stays the
 client for everything else (articles, link checks, WordPress).
@@ -43,10 +43,13 @@ class FeedHttpError(Exception):
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """Certificates are checked against certifi's roots, as httpx checks them."""
+    """Certificates are checked against the system's roots (and SSL_CERT_FILE, as for
+    mail) and certifi's, which httpx uses: a feed httpx could read is read here too."""
     import certifi
 
-    return ssl.create_default_context(cafile=certifi.where())
+    context = ssl.create_default_context()
+    context.load_verify_locations(cafile=certifi.where())
+    return context
 
 
 @dataclass(frozen=True)
