@@ -158,6 +158,10 @@ def one_round(server: FarmServer, feeds: int) -> dict[str, Run]:
         env = {**os.environ, "HOME": str(folder), "NO_COLOR": "1"}
         runs["newsdesk cold"] = measure(newsdesk_command(root), server, env)
         runs["newsdesk warm"] = measure(newsdesk_command(root), server, env)
+        requests = folder / "requests.json"
+        requests.write_text(json.dumps([[server.url(f), f.etag] for f in server.feeds]), encoding="utf-8")
+        floor = [sys.executable, str(Path(__file__).resolve().parent / "floor_client.py"), str(requests), str(CONCURRENCY)]
+        runs["floor warm"] = measure(floor, server, env)
         boat = folder / "newsboat"
         boat.mkdir()
         command = newsboat_command(boat, server)
@@ -178,6 +182,7 @@ def check(runs: dict[str, Run], feeds: int) -> None:
     assert warm.statuses == {"unchanged": feeds}, warm.statuses
     assert runs["newsboat cold"].counters["ok"] == feeds, runs["newsboat cold"].counters
     assert runs["newsboat warm"].counters["not_modified"] == feeds, runs["newsboat warm"].counters
+    assert runs["floor warm"].counters["not_modified"] == feeds, runs["floor warm"].counters
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -247,6 +252,8 @@ def report(rounds: list[dict[str, Run]], args: argparse.Namespace, farm: list) -
         f"| warm: peak memory (ru_maxrss) | {summary(values('newsdesk warm', 'peak_mb'), ' MB', 0)} | "
         f"{summary(values('newsboat warm', 'peak_mb'), ' MB', 0)} | | |",
         f"| newsboat 2nd reload (no validators sent) | | {summary(values('newsboat 2nd', 'seconds'), ' s', 2)} | | |",
+        f"| warm floor: bare asyncio + h11 client, the same 200 conditional GETs (bench/floor_client.py) | "
+        f"{summary(values('floor warm', 'seconds'), ' s', 2)} | | {summary(ratio('floor warm', 'newsboat warm'), '', 2)} | |",
         "",
         "Every run checked: cold, every feed answered 200 and stored as new; warm, every feed answered "
         f"304 on newsdesk's first re-run (server: {last['newsdesk warm'].counters['not_modified']} × 304, "
