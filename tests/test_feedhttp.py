@@ -9,14 +9,11 @@ through whole fetches in test_hostile_http.py.
 from __future__ import annotations
 
 import asyncio
-import os
-import shutil
 import ssl
-import subprocess
 import threading
-from pathlib import Path
 
 import pytest
+from conftest import server_context
 
 from newsdesk import feedhttp
 from newsdesk.feedhttp import FeedClient, FeedHttpError
@@ -175,32 +172,9 @@ def test_no_more_connections_open_than_allowed():
             running.stop()
 
 
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, made by the openssl command."""
-    if shutil.which("openssl") is None:
-        if os.environ.get("CI"):
-            pytest.fail("the openssl command is missing: scripts/ci/openssl.sh installs it")
-        pytest.skip("the openssl command is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
 @pytest.fixture
 def https_server(certificate):
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*certificate)
-    running = CountingServer(tls=context)
+    running = CountingServer(tls=server_context(certificate))
     feedhttp.tls_context.cache_clear()
     yield running
     running.stop()

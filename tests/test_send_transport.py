@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
-import shutil
-import ssl
-import subprocess
 from datetime import date
-from pathlib import Path
 
 import pytest
+from conftest import server_context
 from smtp_server import SmtpServer
 
 from newsdesk.config import SmtpSettings
@@ -74,33 +70,6 @@ def test_the_rate_limit_spaces_messages_evenly() -> None:
         newsdesk.send.time.sleep = original
     assert slept == [0.25, 0.25, 0.25, 0.25]
     assert RateLimiter(0).interval == 0  # 0: no limit
-
-
-@pytest.fixture(scope="module")
-def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, made by the openssl command."""
-    if shutil.which("openssl") is None:
-        if os.environ.get("CI"):
-            pytest.fail("the openssl command is missing: scripts/ci/openssl.sh installs it")
-        pytest.skip("the openssl command is needed to make a test certificate")
-    folder = tmp_path_factory.mktemp("tls")
-    cert, key = folder / "cert.pem", folder / "key.pem"
-    subprocess.run(
-        [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
-        ],
-        check=True,
-        capture_output=True,
-    )
-    return cert, key
-
-
-def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    context.load_cert_chain(*certificate)
-    return context
 
 
 @pytest.mark.slow

@@ -104,7 +104,6 @@ class _Connection:
         self.reader = reader
         self.writer = writer
         self.h11 = h11.Connection(h11.CLIENT, max_incomplete_event_size=MAX_HEAD)
-        self.requests = 0
         self.closed = False
 
     @property
@@ -160,7 +159,7 @@ class Response:
         if ended:
             client._release(connection)
         else:
-            client._discard(connection)
+            client._close(connection)
 
 
 class FeedClient:
@@ -232,14 +231,13 @@ class FeedClient:
                 while isinstance(event, h11.InformationalResponse):  # 100 Continue and the like
                     event = await self._next_event(connection)
             except _StaleConnection:
-                self._discard(connection)
+                self._close(connection)
                 if reused:  # the server closed a kept-alive connection: once more, on a new one
                     continue
                 raise FeedHttpError("connection broken: the server closed the connection without answering") from None
             except BaseException:
-                self._discard(connection)
+                self._close(connection)
                 raise
-            connection.requests += 1
             return Response(
                 status=event.status_code,
                 reason=event.reason.decode("latin-1", "replace"),
@@ -288,7 +286,7 @@ class FeedClient:
             try:
                 event = connection.h11.next_event()
             except h11.RemoteProtocolError as error:
-                self._discard(connection)
+                self._close(connection)
                 if "too long" in str(error).lower():
                     raise FeedHttpError(f"the server's headers are too large (over {MAX_HEAD // 1024} KB)") from None
                 if awaiting_head:
@@ -302,10 +300,10 @@ class FeedClient:
                 async with asyncio.timeout(self.read_timeout):
                     data = await connection.reader.read(READ_SIZE)
             except TimeoutError:
-                self._discard(connection)
+                self._close(connection)
                 raise FeedHttpError(f"timed out: no data for {self.read_timeout:g} s") from None
             except (OSError, ssl.SSLError) as error:
-                self._discard(connection)
+                self._close(connection)
                 if connection.h11.their_state is h11.SEND_RESPONSE:
                     raise _StaleConnection from None
                 raise FeedHttpError(f"connection broken: {_short(str(error) or type(error).__name__)}") from None
@@ -324,9 +322,6 @@ class FeedClient:
             self._idle.setdefault(connection.origin, []).append(connection)
         else:
             self._close(connection)
-
-    def _discard(self, connection: _Connection) -> None:
-        self._close(connection)
 
     def _close(self, connection: _Connection) -> None:
         if not connection.closed:
