@@ -94,7 +94,12 @@ def test_a_first_fetch_of_many_feeds_starts_the_workers_before_any_body_arrives(
             assert workers.pool is None
             workers.expect_new_feeds(parsepool.POOL_THRESHOLD // parsepool.EXPECTED_FIRST_BODY)
             assert workers.started and workers.pending_bytes == 0
-            assert len(workers.pool._processes) == 2  # both started, not on first use
+            # Both start (in a thread, off the event loop), not on first use.
+            for _ in range(200):
+                if len(workers.pool._processes) == 2:
+                    break
+                await asyncio.sleep(0.05)
+            assert len(workers.pool._processes) == 2
         finally:
             workers.close()
 

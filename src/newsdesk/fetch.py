@@ -205,14 +205,16 @@ class Fetcher:
         sources = self.newsroom.config.enabled_sources if sources is None else sources
         started = time.monotonic()
         settings = self.settings
-        semaphore = asyncio.Semaphore(settings.concurrency)
+        # Download slots: a feed holds one while it downloads, not while it waits for a
+        # parser or the store, so the network stays busy while the parsers catch up.
+        self._download_slots = asyncio.Semaphore(settings.concurrency)
         self._workers = ParseWorkers()
         # States of feeds that brought nothing new are written together at the end:
         # a warm run is then one transaction, not one per feed. A run killed before
         # that loses only their check times; their validators have not changed.
         self._unchanged: list[FeedState] = []
         try:
-            return await self._run(sources, started, semaphore)
+            return await self._run(sources, started)
         finally:
             self._workers.close()
             if self._unchanged:
@@ -222,7 +224,6 @@ class Fetcher:
         self,
         sources: list[Source],
         started: float,
-        semaphore: asyncio.Semaphore,
     ) -> FetchReport:
         settings = self.settings
         # Read before any download: a read on the event loop would wait for the store's
@@ -239,8 +240,7 @@ class Fetcher:
         ) as client:
 
             async def one(source: Source) -> FeedResult:
-                async with semaphore:
-                    result = await self._fetch_one(client, source)
+                result = await self._fetch_one(client, source)
                 if self.on_result:
                     self.on_result(result)
                 return result
@@ -278,11 +278,13 @@ class Fetcher:
         state = self._states[source.url] if source.url in self._states else self.store.feed_state(source.url)
         now = datetime.now(UTC).replace(microsecond=0)
         try:
-            async with asyncio.timeout(self.settings.feed_deadline):
-                if location.startswith(("http://", "https://")):
-                    download = await _download_http(client, location, state, self.settings)
-                else:
-                    download = await asyncio.to_thread(_read_local, location, self.settings)
+            async with self._download_slots:
+                started = time.monotonic()  # the wait for a slot is not the feed's time
+                async with asyncio.timeout(self.settings.feed_deadline):
+                    if location.startswith(("http://", "https://")):
+                        download = await _download_http(client, location, state, self.settings)
+                    else:
+                        download = await asyncio.to_thread(_read_local, location, self.settings)
             if download.body is not None:
                 download.digest = await asyncio.to_thread(_hash, download.body)
             spent = time.monotonic() - started

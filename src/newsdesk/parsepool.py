@@ -17,6 +17,7 @@ import asyncio
 import functools
 import multiprocessing
 import os
+import select
 import signal
 import threading
 import time
@@ -37,19 +38,56 @@ POOL_THRESHOLD = 4_000_000
 EXPECTED_FIRST_BODY = 100_000
 
 
-def _start_worker() -> None:
-    """Ctrl+C is the parent's to handle; and a worker ends when its parent does, however
-    it ended (a killed fetch would otherwise leave its workers waiting for work forever)."""
+def _start_worker(fetch_pid: int) -> None:
+    """Ctrl+C is the fetch's to handle; and a worker ends when the fetch does, however it
+    ended (a killed fetch would otherwise leave its workers waiting for work forever).
+
+    The fetch is watched by its pid, not as this process's parent: a worker forked by
+    the fork server is the server's child, and the server lives as long as its workers.
+    """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    parent = os.getppid()
-
-    def watch() -> None:
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, name="parent-watch", daemon=True).start()
+    threading.Thread(target=_exit_with, args=(fetch_pid,), name="fetch-watch", daemon=True).start()
     import newsdesk.normalize  # noqa: F401  the parsers, loaded before the first body arrives
+
+
+def _exit_with(pid: int) -> None:
+    try:
+        # A pidfd becomes readable when the process ends, and cannot name a new process
+        # that reused the pid (Linux 5.3 and later).
+        watched = os.pidfd_open(pid)
+    except (AttributeError, OSError):
+        while _alive(pid):
+            time.sleep(0.5)
+    else:
+        select.select([watched], [], [])
+    os._exit(1)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _worker_context() -> multiprocessing.context.BaseContext:
+    """Where workers come from: a fork server where there is one, else spawn.
+
+    Never a plain fork: this process has threads (asyncio's, SQLite's, the desk's) to
+    fork badly. The fork server is a clean process started once per process, with the
+    parsers loaded; each worker forked from it starts in milliseconds, where a spawned
+    one starts a new interpreter and imports everything again.
+    """
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    # "__main__" as by default: the `newsdesk` script is then imported once, in the
+    # server, instead of once in each worker.
+    context.set_forkserver_preload(["__main__", "newsdesk.normalize"])
+    return context
 
 
 class ParseWorkers:
@@ -82,12 +120,20 @@ class ParseWorkers:
 
     def _start_pool(self) -> None:
         if self.pool is None and not self.broken and self.processes >= 1:
-            # spawn, not fork: this process has threads (asyncio's, SQLite's) to fork badly.
-            context = multiprocessing.get_context("spawn")
-            self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_worker)
-            # Processes start on the first job; these no-ops start them all now.
-            for _ in range(self.processes):
-                self.pool.submit(int)
+            context = _worker_context()
+            pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),))
+            self.pool = pool
+
+            def start_all() -> None:
+                # Processes start on the first jobs: these no-ops start them all now, in a
+                # thread, because a start waits for the fork server to load the parsers.
+                try:
+                    for _ in range(self.processes):
+                        pool.submit(int)
+                except RuntimeError:  # the run ended (and shut the pool down) first
+                    pass
+
+            threading.Thread(target=start_all, name="parse-workers-start", daemon=True).start()
 
     def _use_pool(self, size: int) -> bool:
         if self.broken or self.processes < 1:
