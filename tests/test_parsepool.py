@@ -4,6 +4,7 @@ and no pool at all for a small run."""
 from __future__ import annotations
 
 import asyncio
+import gzip
 import os
 import shutil
 import signal
@@ -16,8 +17,10 @@ from pathlib import Path
 
 import pytest
 
+from newsdesk import fetch as fetch_module
 from newsdesk import parsepool
-from newsdesk.fetch import Fetcher, fetch
+from newsdesk.fetch import Backlog, Fetcher, fetch
+from newsdesk.httpbody import BodyCorrupt, BodyTooLarge
 from newsdesk.newsroom import Newsroom
 from newsdesk.normalize import parse_feed
 from newsdesk.parsepool import ParseWorkers
@@ -27,6 +30,7 @@ from farm import FarmServer, make_farm  # noqa: E402
 
 REPO = Path(__file__).resolve().parent.parent
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
+LIMIT = 20_000_000
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +44,7 @@ def parse_args(feed):
 
 async def parse_all(workers: ParseWorkers, feeds) -> list:
     try:
-        return await asyncio.gather(*(workers.parse(f.body, deadline=60, **parse_args(f)) for f in feeds))
+        return await asyncio.gather(*(workers.parse(f.body, deadline=60, limit=LIMIT, **parse_args(f)) for f in feeds))
     finally:
         workers.close()
 
@@ -53,15 +57,58 @@ def test_the_pool_gives_what_parse_feed_gives(feeds):
     assert results == [parse_feed(f.body, **parse_args(f)) for f in feeds]
 
 
+def test_workers_decode_compressed_bodies_under_the_cap(feeds):
+    """Bodies cross to the workers as received: gzip is undone there, under the cap."""
+    bomb = gzip.compress(b"<rss>" + b" " * 50_000_000)
+
+    async def scenario():
+        workers = ParseWorkers(threshold=0, processes=1)
+        try:
+            parsed = await workers.parse(
+                gzip.compress(feeds[0].body), content_encoding="gzip", deadline=60, limit=LIMIT, **parse_args(feeds[0])
+            )
+            with pytest.raises(BodyTooLarge):
+                await workers.parse(bomb, content_encoding="gzip", deadline=60, limit=1_000_000, **parse_args(feeds[0]))
+            with pytest.raises(BodyCorrupt, match="ends early"):
+                await workers.parse(
+                    gzip.compress(feeds[0].body)[:-100], content_encoding="gzip", deadline=60, limit=LIMIT,
+                    **parse_args(feeds[0]),
+                )
+            return parsed, workers.started, workers.broken
+        finally:
+            workers.close()
+
+    parsed, started, broken = asyncio.run(scenario())
+    assert started and not broken  # parsed in a worker, which survived the bomb
+    assert parsed == parse_feed(feeds[0].body, **parse_args(feeds[0]))
+
+
+def test_the_backlog_holds_bodies_past_its_limit_until_room_is_freed():
+    async def scenario():
+        backlog = Backlog(100)
+        await backlog.reserve(60)
+        second = asyncio.ensure_future(backlog.reserve(60))
+        await asyncio.sleep(0.01)
+        assert not second.done() and backlog.used == 60
+        backlog.release(60)
+        await asyncio.wait_for(second, 1)
+        assert backlog.used == 60
+        backlog.release(60)
+        await asyncio.wait_for(backlog.reserve(500), 1)  # an empty backlog lets any body in
+        assert backlog.used == 500
+
+    asyncio.run(scenario())
+
+
 def test_a_dead_worker_is_survived(feeds):
     async def scenario():
         workers = ParseWorkers(threshold=0, processes=1)
         try:
-            first = await workers.parse(feeds[0].body, deadline=60, **parse_args(feeds[0]))
+            first = await workers.parse(feeds[0].body, deadline=60, limit=LIMIT, **parse_args(feeds[0]))
             (process,) = workers.pool._processes.values()
             os.kill(process.pid, signal.SIGKILL)
             process.join(10)
-            rest = [await workers.parse(f.body, deadline=60, **parse_args(f)) for f in feeds[1:4]]
+            rest = [await workers.parse(f.body, deadline=60, limit=LIMIT, **parse_args(f)) for f in feeds[1:4]]
             return first, rest, workers.broken
         finally:
             workers.close()
@@ -134,6 +181,15 @@ def test_a_fetch_through_the_pool_stores_what_an_inline_fetch_stores(tmp_path, f
     assert items == stored(inline)
 
 
+def test_a_fetch_with_a_tiny_backlog_still_stores_every_feed(tmp_path, feeds, monkeypatch):
+    monkeypatch.setattr(fetch_module, "BACKLOG_BYTES", 1)  # one body at a time waits for a parser
+    with FarmServer(feeds[:12], latency=0) as server:
+        room = newsroom_for(tmp_path / "room", server)
+        report = fetch(room)
+    assert [r.status for r in report.results] == ["new"] * 12
+    assert len(stored(room)) == sum(f.items for f in feeds[:12])
+
+
 def test_a_parse_past_its_deadline_is_ended_with_the_run():
     # Malformed, so feedparser's forgiving parser takes it, slowly: far past the deadline.
     item = "<item><title>t &amp; <b>x</title><description>" + "<p>words and more words</p>" * 40 + "</description></item>"
@@ -143,7 +199,7 @@ def test_a_parse_past_its_deadline_is_ended_with_the_run():
         workers = ParseWorkers(threshold=0, processes=1)
         try:
             with pytest.raises(TimeoutError):
-                await workers.parse(body, source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW, deadline=0.01)
+                await workers.parse(body, source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW, deadline=0.01, limit=LIMIT)
             processes = list(workers.pool._processes.values())
         finally:
             workers.close()
@@ -173,7 +229,7 @@ from newsdesk.parsepool import ParseWorkers
 feed = make_farm(1)[0]
 async def main():
     workers = ParseWorkers(threshold=0, processes=2)
-    await workers.parse(feed.body, source="s", url="http://x.example/f", content_type=None,
+    await workers.parse(feed.body, source="s", url="http://x.example/f", content_type=None, limit=10**8,
                         fetched_at=datetime.now(UTC), deadline=60)
     open({str(pid_file)!r}, "w").write(" ".join(str(p.pid) for p in workers.pool._processes.values()))
     os.kill(os.getpid(), signal.SIGKILL)  # no clean-up of any kind

@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from newsdesk.config import FetchSettings, Source
 from newsdesk.feedhttp import FeedClient, FeedHttpError, Response
 from newsdesk.feedtext import NotAFeed
-from newsdesk.httpbody import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, BoundedDecoder
+from newsdesk.httpbody import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, codings
 from newsdesk.items import utc_text
 from newsdesk.newsroom import Newsroom
 from newsdesk.parsepool import ParseWorkers
@@ -93,12 +93,13 @@ class FeedFailure(Exception):
 
 @dataclass
 class Download:
-    body: bytes | None  # None when the server said 304
+    body: bytes | None  # as received (perhaps compressed); None when the server said 304
+    content_encoding: str | None = None
     content_type: str | None = None
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None
-    digest: str | None = None  # SHA-256 of the body, computed once
+    digest: str | None = None  # SHA-256 of the body as received, computed once
 
 
 def _megabytes(size: int) -> str:
@@ -140,14 +141,18 @@ async def _download_http(client: FeedClient, url: str, state: FeedState | None, 
                 raise FeedFailure(
                     f"too large: {int(declared):,} bytes declared, the limit is {_megabytes(settings.max_bytes)}"
                 )
-            # Decoded chunk by chunk under the cap, so a compression bomb never passes it.
-            decoder = BoundedDecoder(response.headers.get("content-encoding"), settings.max_bytes)
-            body = bytearray()
+            # Kept as received: the parser decodes it (under the same cap, so a compression
+            # bomb never passes it), which spares this process the work and the memory.
+            content_encoding = response.headers.get("content-encoding")
+            codings(content_encoding)  # one newsdesk cannot undo fails now, not in a parser
+            raw = bytearray()
             async for chunk in response.aiter_raw():
-                body += decoder.feed(chunk)
-            decoder.finish()
+                raw += chunk
+                if len(raw) > settings.max_bytes:
+                    raise BodyTooLarge(settings.max_bytes)
             return Download(
-                body=bytes(body),
+                body=bytes(raw),
+                content_encoding=content_encoding,
                 content_type=response.headers.get("content-type"),
                 etag=response.headers.get("etag"),
                 last_modified=response.headers.get("last-modified"),
@@ -186,6 +191,33 @@ def _read_local(path: str, settings: FetchSettings) -> Download:
         raise FeedFailure(f"cannot read {path}: {error.strerror}") from None
 
 
+# Bodies downloaded but not yet parsed are held in memory up to this many bytes (as
+# received, so mostly gzip): past it, a feed keeps its download slot until the parsers
+# catch up, and the network slows to their pace.
+BACKLOG_BYTES = 48_000_000
+
+
+class Backlog:
+    """Bytes waiting for a parser, under a limit. One body is always let in, however
+    large, so that a body over the limit cannot wait forever."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.used = 0
+        self._freed = asyncio.Event()
+
+    async def reserve(self, size: int) -> None:
+        while self.used and self.used + size > self.limit:
+            self._freed.clear()
+            await self._freed.wait()
+        self.used += size
+
+    def release(self, size: int) -> None:
+        """Synchronous, so that a cancelled feed always gives its bytes back."""
+        self.used -= size
+        self._freed.set()
+
+
 class Fetcher:
     """One fetch run over a newsroom's sources."""
 
@@ -208,6 +240,7 @@ class Fetcher:
         # Download slots: a feed holds one while it downloads, not while it waits for a
         # parser or the store, so the network stays busy while the parsers catch up.
         self._download_slots = asyncio.Semaphore(settings.concurrency)
+        self._backlog = Backlog(BACKLOG_BYTES)
         self._workers = ParseWorkers()
         # States of feeds that brought nothing new are written together at the end:
         # a warm run is then one transaction, not one per feed. A run killed before
@@ -285,10 +318,15 @@ class Fetcher:
                         download = await _download_http(client, location, state, self.settings)
                     else:
                         download = await asyncio.to_thread(_read_local, location, self.settings)
-            if download.body is not None:
-                download.digest = await asyncio.to_thread(_hash, download.body)
-            spent = time.monotonic() - started
-            parsed = await self._parse(source, location, state, download, now, spent)
+                spent = time.monotonic() - started
+                waiting = len(download.body or b"")
+                await self._backlog.reserve(waiting)
+            try:
+                if download.body is not None:
+                    download.digest = await asyncio.to_thread(_hash, download.body)
+                parsed = await self._parse(source, location, state, download, now, spent)
+            finally:
+                self._backlog.release(waiting)
             result = await self._store(source, state, download, parsed, now)
         except TimeoutError:
             result = FeedResult(
@@ -330,6 +368,8 @@ class Fetcher:
         try:
             return await self._workers.parse(
                 download.body,
+                content_encoding=download.content_encoding,
+                limit=self.settings.max_bytes,
                 source=source.name,
                 url=location,
                 content_type=download.content_type,
@@ -340,6 +380,10 @@ class Fetcher:
             raise FeedFailure(
                 f"took longer than the per-feed deadline ({self.settings.feed_deadline:g} s) to parse"
             ) from None
+        except BodyTooLarge:
+            raise FeedFailure(f"too large: over {_megabytes(self.settings.max_bytes)}") from None
+        except BodyCorrupt as error:
+            raise FeedFailure(str(error)) from None
 
     async def _store(
         self,

@@ -67,6 +67,41 @@ class _Inflater:
             raise BodyCorrupt("the gzip body ends early")
 
 
+def codings(content_encoding: str | None) -> list[str]:
+    """The zlib codings a Content-Encoding header lists, in the order applied; raises
+    BodyCorrupt for one newsdesk cannot undo."""
+    found = []
+    for coding in (c.strip().lower() for c in (content_encoding or "").split(",")):
+        if coding in ("", "identity"):
+            continue
+        if coding in ("gzip", "x-gzip"):
+            found.append("gzip")
+        elif coding == "deflate":
+            found.append("deflate")
+        else:
+            raise BodyCorrupt(f"unsupported Content-Encoding {coding!r}")
+    return found
+
+
+def decode_body(raw: bytes, content_encoding: str | None, limit: int) -> bytes:
+    """A whole body as received, decoded under the cap: a bomb still stops at ``limit``."""
+    decoder = BoundedDecoder(content_encoding, limit)
+    body = decoder.feed(raw)
+    decoder.finish()
+    return body
+
+
+def decoded_size_hint(raw: bytes, content_encoding: str | None) -> int:
+    """About how large ``raw`` is once decoded, without decoding it: gzip's trailer says
+    (modulo 4 GiB, and a server may lie: this is only a hint), deflate does not."""
+    applied = codings(content_encoding)
+    if not applied:
+        return len(raw)
+    if applied == ["gzip"] and len(raw) >= 18:
+        return max(int.from_bytes(raw[-4:], "little"), len(raw))
+    return len(raw) * 4  # feeds compress about four to six times
+
+
 class BoundedDecoder:
     """Undo a Content-Encoding chain, refusing raw or decoded bodies over ``limit`` bytes."""
 
@@ -74,19 +109,8 @@ class BoundedDecoder:
         self.limit = limit
         self.raw = 0
         self.decoded = 0
-        codings = [c.strip().lower() for c in (content_encoding or "").split(",")]
-        stages = []
-        for coding in codings:
-            if coding in ("", "identity"):
-                continue
-            if coding in ("gzip", "x-gzip"):
-                stages.append(_Inflater("gzip"))
-            elif coding == "deflate":
-                stages.append(_Inflater("deflate"))
-            else:
-                raise BodyCorrupt(f"unsupported Content-Encoding {coding!r}")
         # Codings are listed in the order applied, so they are undone in reverse.
-        self.stages = list(reversed(stages))
+        self.stages = [_Inflater(coding) for coding in reversed(codings(content_encoding))]
 
     def feed(self, chunk: bytes) -> bytes:
         self.raw += len(chunk)
