@@ -9,9 +9,10 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
 
 import pytest
+from feedparser.urls import _urljoin as feedparser_urljoin
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
@@ -21,7 +22,7 @@ from newsdesk.fetch import fetch
 from newsdesk.issue import load_issue, save_issue
 from newsdesk.render import Renderer
 from newsdesk.text import sanitize_html
-from newsdesk.urls import canonical_url, is_tracking
+from newsdesk.urls import canonical_url, is_http_url, is_plain_http_url, is_tracking
 
 # The checker --------------------------------------------------------------------------
 
@@ -189,6 +190,31 @@ def test_canonical_url_drops_tracking_and_keeps_the_rest(case):
     assert not any(is_tracking(k) for k, _ in params)
     assert sorted(params) == sorted(kept)
     assert canonical_url(result) == result
+
+
+# The plain-URL shortcut ----------------------------------------------------------------
+
+BASES = ["", "http://base.example/dir/feed.xml", "https://base.example/a/b?x=1", "https://other.example"]
+almost_plain = st.one_of(
+    st.from_regex(r"https?://[A-Za-z0-9.-]{1,12}(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,=:@/-]{0,12})?(\?[A-Za-z0-9._~%!$&'()*+,;=:@/?-]{1,12})?", fullmatch=True),
+    st.from_regex(r"[hH][tT]{2}[pP][sS]?:/{1,3}[^#]{0,20}#?.{0,4}", fullmatch=True),
+    st.text(max_size=30),
+)
+
+
+@settings(max_examples=500, deadline=None)
+@given(almost_plain, st.sampled_from(BASES))
+@example("http://a.example/p;", "http://b.example/")
+@example("http://a.example/p?", "http://b.example/")
+@example("HTTP://a.example/", "http://b.example/")
+def test_a_plain_url_is_what_joining_and_splitting_make_of_it(value, base):
+    """``is_plain_http_url`` lets newsdesk skip urljoin: only where that changes nothing."""
+    if not is_plain_http_url(value):
+        return
+    assert urljoin(base, value) == value
+    assert feedparser_urljoin(base, value) == value
+    assert urlunsplit(urlsplit(value)) == value
+    assert is_http_url(value)
 
 
 # A hostile feed, picked and rendered ------------------------------------------------------

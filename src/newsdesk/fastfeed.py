@@ -25,6 +25,8 @@ import functools
 import re
 from typing import Any
 
+from newsdesk.urls import is_plain_http_url
+
 try:  # a speed-up: without it (or without feedparser's own helpers), feedparser parses all
     import feedparser_rs
     from feedparser.datetimes import _parse_date
@@ -140,6 +142,11 @@ def _alternate(links: Any) -> str | None:
     return _xml_unescape(alternates[0].href or "") or None
 
 
+def _join(base: str, uri: str) -> str:
+    """feedparser's ``_urljoin``, skipped for a URL it would leave as it is."""
+    return uri if is_plain_http_url(uri) else _urljoin(base, uri)
+
+
 def _link(entry: Any, atom: bool, rss2: bool, base: str) -> str | None:
     if atom:
         raw = _alternate(entry.links)
@@ -147,7 +154,7 @@ def _link(entry: Any, atom: bool, rss2: bool, base: str) -> str | None:
             return None
         if not _SCHEME.match(raw):
             raise Declined("a relative link")
-        return _urljoin(base, raw)
+        return _join(base, raw)
     raw = entry.get("link")
     if not raw:
         return None
@@ -157,7 +164,7 @@ def _link(entry: Any, atom: bool, rss2: bool, base: str) -> str | None:
         # Perhaps a guid standing in for a missing link, which feedparser does not repair.
         raise Declined("a link that may be the guid")
     # feedparser's repairs of RSS links, as it makes them.
-    link = _urljoin(base, raw).replace("&amp;", "&")
+    link = _join(base, raw).replace("&amp;", "&")
     return _LOOSE_ENTITY.sub(r"&\g<1>", link)
 
 
@@ -173,7 +180,7 @@ def _entry(entry: Any, atom: bool, rss2: bool, base: str) -> dict[str, Any]:
     link = _link(entry, atom, rss2, base)
     guid = entry.get("id")
     if guid:
-        if not _SCHEME.match(guid) or _urljoin(base, guid) != guid:
+        if not _SCHEME.match(guid) or _join(base, guid) != guid:
             raise Declined("an id feedparser would resolve against the base")
         out["id"] = guid
         if atom and link is None:
