@@ -234,3 +234,13 @@ def test_relative_urls_in_summaries_resolve_and_stay_safe():
     assert 'href="https://o.example/"' in resolved
     assert "javascript" not in resolved
     assert absolute_urls(cleaned, None) == cleaned
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x3000, blacklist_categories=("Cs",)), max_size=40))
+@example("caf\u00e9")
+@example("line\x0bbreak")
+@example("\u0085")
+def test_the_byte_prescan_misses_nothing_the_text_scan_finds(text):
+    if fastfeed._SUSPECT.search(text):
+        assert fastfeed._may_have_quirks(text.encode("utf-8"))

@@ -41,6 +41,16 @@ VERSIONS = ("rss20", "rss10", "atom10")
 # text that is UTF-8 read as Latin-1: documents with any of these go to feedparser.
 _SUSPECT = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f\xc2-\xf4]")  # one class: a fast scan
 _QUIRKS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x80-\x9f]|[\xc2-\xf4][\x80-\xbf]")
+# The same, looked for in the UTF-8 document at C speed: C0 controls are bytes below
+# 0x20, and U+0080 to U+00FF (C1 controls, Latin-1 letters) are written C2 xx or C3 xx.
+_C0_BYTES = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)])
+
+
+def _may_have_quirks(document: bytes) -> bool:
+    """False when ``document`` certainly has nothing ``_SUSPECT`` matches."""
+    return b"\xc2" in document or b"\xc3" in document or len(document.translate(None, _C0_BYTES)) != len(document)
+
+
 # Atom title and summary start tags without a type attribute: Atom says "text",
 # feedparser-rs says "html", so the type is written in before parsing.
 _UNTYPED = re.compile(rb"<(title|summary)(?=[\s>])(?![^>]*\btype\s*=)([^>]*)>")
@@ -72,7 +82,7 @@ def parse(document: bytes, text: str, base: str) -> dict[str, Any] | None:
     """
     if feedparser_rs is None or "xml:base" in text:
         return None
-    if (suspect := _SUSPECT.search(text)) and _QUIRKS.search(text, suspect.start()):
+    if _may_have_quirks(document) and (suspect := _SUSPECT.search(text)) and _QUIRKS.search(text, suspect.start()):
         return None
     if not document.startswith(b"<?xml"):  # never a string feedparser-rs could take for a URL
         return None
