@@ -1,7 +1,9 @@
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from newsdesk.editing import headline_from_title
-from newsdesk.text import html_to_text, plain_title, wrap
+from newsdesk.text import _collapse_any_whitespace, collapse_paragraphs, html_to_text, plain_title, wrap
 
 
 def test_wrap_counts_display_columns_for_chinese():
@@ -35,3 +37,11 @@ def test_headlines_lose_the_site_suffix_only():
     assert headline_from_title("Shanghai passes its credit law - Xinhua English", "Xinhua English") == "Shanghai passes its credit law"
     assert headline_from_title("宿迁建立公务员诚信档案_新华网", "Other") == "宿迁建立公务员诚信档案"
     assert headline_from_title("China - US talks on credit ratings", "Wire") == "China - US talks on credit ratings"
+
+
+@settings(max_examples=1000, deadline=None)
+@given(st.text(alphabet=st.sampled_from([" ", "\n", "a", "b", "\t", "\r", "\xa0", "\u3000", "\u2028", "\x0b", "中"]), max_size=30))
+@example(" a \n\n \n b  c \n")
+@example("\n\n\na\n \n\n")
+def test_paragraphs_collapse_the_same_on_the_fast_path(text):
+    assert collapse_paragraphs(text) == _collapse_any_whitespace(text)

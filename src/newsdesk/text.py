@@ -94,8 +94,26 @@ def html_to_text(fragment: str, *, links: bool = False) -> str:
     return collapse_paragraphs("".join(extractor.parts))
 
 
+_BLANK_RUNS = re.compile(r"\n\n\n+")
+
+
 def collapse_paragraphs(text: str) -> str:
     """Runs of spaces become one; blank-line-separated paragraphs are kept."""
+    lines = text.split("\n")
+    # Printable lines have no whitespace but " " (no tabs, no other line breaks): each
+    # is then kept as it is unless it has spaces to collapse, which saves splitting
+    # every line into words. tests/test_text.py checks both ways agree.
+    if not all(map(str.isprintable, lines)):
+        return _collapse_any_whitespace(text)
+    text = "\n".join(
+        [line if line[:1] != " " and line[-1:] != " " and "  " not in line else " ".join(line.split()) for line in lines]
+    )
+    if "\n\n\n" in text:
+        text = _BLANK_RUNS.sub("\n\n", text)
+    return text.strip("\n")
+
+
+def _collapse_any_whitespace(text: str) -> str:
     paragraphs = re.split(r"\n\s*\n", text)
     cleaned = []
     for paragraph in paragraphs:
