@@ -9,7 +9,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import date
 from html.parser import HTMLParser
-from urllib.parse import parse_qsl, urljoin, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
 import pytest
 from feedparser.urls import _urljoin as feedparser_urljoin
@@ -215,6 +215,35 @@ def test_a_plain_url_is_what_joining_and_splitting_make_of_it(value, base):
     assert feedparser_urljoin(base, value) == value
     assert urlunsplit(urlsplit(value)) == value
     assert is_http_url(value)
+
+
+@settings(max_examples=500, deadline=None)
+@given(almost_plain)
+@example("http://Example.COM.:80")
+@example("https://a.example:0443/x")
+@example("http://a.example:99999/x")
+@example("http://a.example:00/")
+def test_a_plain_url_is_canonical_the_short_way_as_the_long_way(value):
+    assert canonical_url(value) == canonical_url_the_long_way(value)
+
+
+def canonical_url_the_long_way(value: str) -> str:
+    """canonical_url as it was before its shortcut for plain URLs: the reference."""
+    value = value.strip()
+    if not is_http_url(value):
+        return value
+    parts = urlsplit(value)
+    scheme = parts.scheme.lower()
+    host = (parts.hostname or "").lower().rstrip(".")
+    try:
+        port = parts.port
+    except ValueError:
+        port = None
+    netloc = host if port in (None, {"http": 80, "https": 443}.get(scheme)) else f"{host}:{port}"
+    if parts.username:
+        netloc = f"{parts.username}@{netloc}"
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)]
+    return urlunsplit((scheme, netloc, parts.path or "/", urlencode(sorted(query), doseq=True), ""))
 
 
 # A hostile feed, picked and rendered ------------------------------------------------------

@@ -22,7 +22,8 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # this, and skipping the parse and join for them is a tenth of a feed's parse.
 # tests/test_text.py checks the claim with generated URLs.
 _PLAIN_HTTP_URL = re.compile(
-    r"https?://[A-Za-z0-9.-]+(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%!$&'()*+,=:@/-]*)?(?:\?[A-Za-z0-9._~%!$&'()*+,;=:@/?-]+)?"
+    r"(?P<scheme>https?)://(?P<host>[A-Za-z0-9.-]+)(?::(?P<port>[0-9]{1,5}))?"
+    r"(?P<path>/[A-Za-z0-9._~%!$&'()*+,=:@/-]*)?(?:\?(?P<query>[A-Za-z0-9._~%!$&'()*+,;=:@/?-]+))?"
 )
 
 
@@ -54,6 +55,9 @@ def canonical_url(value: str) -> str:
     Non-http(s) input is returned stripped but otherwise unchanged.
     """
     value = value.strip()
+    plain = _PLAIN_HTTP_URL.fullmatch(value)
+    if plain and not plain["query"]:
+        return _canonical_plain(plain)
     if not is_http_url(value):
         return value
     parts = urlsplit(value)
@@ -69,6 +73,15 @@ def canonical_url(value: str) -> str:
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if not is_tracking(k)]
     path = parts.path or "/"
     return urlunsplit((scheme, netloc, path, urlencode(sorted(query), doseq=True), ""))
+
+
+def _canonical_plain(plain: re.Match[str]) -> str:
+    """``canonical_url`` of a plain URL without a query, put together from its parts."""
+    scheme, port = plain["scheme"], plain["port"]
+    host = plain["host"].lower().rstrip(".")
+    if port is not None and (int(port) == DEFAULT_PORTS[scheme] or int(port) > 65535):
+        port = None  # a port out of range is dropped, as urlsplit's reading drops it
+    return f"{scheme}://{host}{'' if port is None else f':{int(port)}'}{plain['path'] or '/'}"
 
 
 def absolute_http_url(value: str | None, base: str | None) -> str | None:
