@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from hostile.generate import CORPUS
 from newsdesk import fastfeed
 from newsdesk.feedtext import as_utf8_document, decode_feed, without_internal_subset
-from newsdesk.normalize import NotAFeed, absolute_urls, parse_feed, sanitized_html_to_text
+from newsdesk.normalize import NotAFeed, _resolve_each_url, absolute_urls, parse_feed, sanitized_html_to_text
 from newsdesk.text import html_to_text, sanitize_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -234,6 +234,22 @@ def test_relative_urls_in_summaries_resolve_and_stay_safe():
     assert 'href="https://o.example/"' in resolved
     assert "javascript" not in resolved
     assert absolute_urls(cleaned, None) == cleaned
+
+
+link_values = st.one_of(
+    st.sampled_from(["https://o.example/a", "http://o.example/", "HTTPS://o.example/", "/abs", "rel/x", "../up?a=1&b=2",
+                     "//proto.example/x", "?q", "#frag", "", "javascript:alert(1)", "mailto:x@y.example"]),
+    st.text(alphabet="ab/.:?#&;= ", max_size=12),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["a href", "img src", "a title", "p"]), link_values), max_size=5), st.text(max_size=20))
+@example([("a href", "https://o.example/")], ' href="x')
+def test_urls_resolve_the_same_with_and_without_the_shortcut(tags, text):
+    fragment = text + "".join(f'<{tag.split()[0]} {tag.split()[-1]}="{value}">x</{tag.split()[0]}>' for tag, value in tags)
+    cleaned = sanitize_html(fragment)
+    assert absolute_urls(cleaned, WEB) == _resolve_each_url(cleaned, WEB)
 
 
 @settings(max_examples=500, deadline=None)

@@ -72,13 +72,19 @@ def _content_html(entry: Any) -> str:
 _URL_TAG = re.compile(r'<(?:a|img)\s(?:[^>"]|"[^"]*")*>')
 _URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
 _HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+# A value that may be relative (most feeds link absolutely: one search, and done). It
+# starts with a literal, which the regex engine finds fast; the look-behind checks the name.
+_MAYBE_RELATIVE = re.compile(r'="(?:(?<=\shref=")|(?<=\ssrc="))(?!https?://)')
 
 
 def absolute_urls(fragment: str, base: str | None) -> str:
     """Sanitized HTML with relative href and src values resolved against ``base``."""
-    if not base or ('href="' not in fragment and 'src="' not in fragment):
+    if not base or not _MAYBE_RELATIVE.search(fragment):
         return fragment
+    return _resolve_each_url(fragment, base)
 
+
+def _resolve_each_url(fragment: str, base: str) -> str:
     def attribute(match: re.Match[str]) -> str:
         value = html.unescape(match.group(2))
         if _HAS_SCHEME.match(value):
