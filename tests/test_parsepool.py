@@ -246,3 +246,28 @@ asyncio.run(main())
             break
         time.sleep(0.1)
     assert not any(_running(pid) for pid in pids)
+
+
+def test_a_pooled_fetch_never_imports_the_parsers_in_its_own_process(tmp_path):
+    """The workers parse; the fetch receives their results without loading a parser."""
+    script = f"""
+import sys
+sys.path.insert(0, {str(REPO / "bench")!r})
+from pathlib import Path
+from farm import FarmServer, make_farm
+from newsdesk import parsepool
+from newsdesk.fetch import fetch
+from newsdesk.newsroom import Newsroom
+parsepool.POOL_THRESHOLD = 0
+root = Path({str(tmp_path / "room")!r})
+root.mkdir()
+with FarmServer(make_farm(3), latency=0) as server:
+    sources = "".join(f'[[sources]]\\nname = "farm {{n}}"\\nurl = "{{url}}"\\n' for n, url in enumerate(server.urls()))
+    (root / "sources.toml").write_text('[newsroom]\\nname = "F"\\nblog_url = "https://f.example"\\n' + sources)
+    report = fetch(Newsroom.open(root))
+assert [r.status for r in report.results] == ["new"] * 3, report.results
+print(sorted(m for m in sys.modules if m in ("newsdesk.normalize", "feedparser", "feedparser_rs", "nh3")))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"

@@ -27,7 +27,7 @@ from newsdesk.parsepool import ParseWorkers
 from newsdesk.store import FeedState, Store
 
 if TYPE_CHECKING:
-    from newsdesk.normalize import ParsedFeed
+    from newsdesk.items import ParsedFeed
 
 
 @dataclass

@@ -51,3 +51,13 @@ class Item:
             "source": self.source,
             "published": utc_text(self.published) if self.published else None,
         }
+
+
+@dataclass
+class ParsedFeed:
+    """One feed's items as a parser made them. Defined here, with Item, so that the fetch,
+    which receives it from a worker process, never imports the parsers to unpickle it."""
+
+    title: str
+    items: list[Item]
+    notes: list[str] = field(default_factory=list)

@@ -13,7 +13,6 @@ import html
 import io
 import re
 import xml.sax
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -22,7 +21,7 @@ import feedparser
 
 from newsdesk import fastfeed
 from newsdesk.feedtext import NotAFeed, as_utf8_document, decode_feed, without_internal_subset
-from newsdesk.items import Item, item_id
+from newsdesk.items import Item, ParsedFeed, item_id
 from newsdesk.text import _BLOCKS, collapse_paragraphs, html_to_text, plain_title, sanitize_html
 from newsdesk.urls import absolute_http_url, canonical_url
 
@@ -34,13 +33,6 @@ TITLE_LIMIT = 400
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
 # Control characters would reach terminals and the desk; tab and newline are kept.
 _CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
-
-
-@dataclass
-class ParsedFeed:
-    title: str
-    items: list[Item]
-    notes: list[str] = field(default_factory=list)
 
 
 def clean_text(value: str) -> str:

@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Any
 from newsdesk.httpbody import decode_body, decoded_size_hint
 
 if TYPE_CHECKING:
-    from newsdesk.normalize import ParsedFeed
+    from newsdesk.items import ParsedFeed
 
 # Bytes of feed bodies to parse in one run before worker processes are started. Below
 # this the whole parse takes a tenth of a second or two in a thread, which is not worth
