@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hostile.generate import CORPUS
-from newsdesk import fastfeed
+from newsdesk import fastfeed, normalize
 from newsdesk.feedtext import as_utf8_document, decode_feed, without_internal_subset
-from newsdesk.normalize import NotAFeed, _resolve_each_url, absolute_urls, parse_feed, sanitized_html_to_text
+from newsdesk.normalize import NotAFeed, _resolve_each_url, absolute_urls, clean_text, parse_feed, sanitized_html_to_text
 from newsdesk.text import html_to_text, sanitize_html
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
@@ -260,3 +260,11 @@ def test_urls_resolve_the_same_with_and_without_the_shortcut(tags, text):
 def test_the_byte_prescan_misses_nothing_the_text_scan_finds(text):
     if fastfeed._SUSPECT.search(text):
         assert fastfeed._may_have_quirks(text.encode("utf-8"))
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2070, blacklist_categories=("Cs",)), max_size=30))
+@example("plain ascii")
+@example("bell\x07 and del\x7f")
+def test_clean_text_removes_the_same_controls_on_the_ascii_shortcut(text):
+    assert clean_text(text) == normalize._CONTROLS.sub("", text)

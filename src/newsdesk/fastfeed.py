@@ -108,10 +108,11 @@ def _parse(document: bytes) -> Any:
 def _shaped(parsed: Any, base: str) -> dict[str, Any]:
     atom = parsed.version == "atom10"
     feed = parsed.feed
+    dates: dict[str, Any] = {}  # struct_time is immutable: entries may share one
     return {
         "version": parsed.version,
         "feed": {"title": feed.get("title") or "", "link": (_alternate(feed.get("links")) if atom else feed.get("link")) or ""},
-        "entries": [_entry(entry, atom, parsed.version == "rss20", base) for entry in parsed.entries],
+        "entries": [_entry(entry, atom, parsed.version == "rss20", base, dates) for entry in parsed.entries],
     }
 
 
@@ -178,7 +179,8 @@ def _link(entry: Any, atom: bool, rss2: bool, base: str) -> str | None:
     return _LOOSE_ENTITY.sub(r"&\g<1>", link)
 
 
-def _entry(entry: Any, atom: bool, rss2: bool, base: str) -> dict[str, Any]:
+def _entry(entry: Any, atom: bool, rss2: bool, base: str, dates: dict[str, Any]) -> dict[str, Any]:
+    """One entry shaped as feedparser's; ``dates`` holds the dates read so far in the feed."""
     out: dict[str, Any] = {}
     title = entry.get("title_detail")
     if title is not None:
@@ -207,7 +209,11 @@ def _entry(entry: Any, atom: bool, rss2: bool, base: str) -> dict[str, Any]:
     for key in ("published", "updated"):
         raw = entry.get(key)
         if raw:
-            out[f"{key}_parsed"] = _parse_date(raw)
+            # An entry's published and updated dates are often the same text, and so are
+            # the dates of entries a feed stamps in batches.
+            if raw not in dates:
+                dates[raw] = _parse_date(raw)
+            out[f"{key}_parsed"] = dates[raw]
     # Atom's category term is an attribute: feedparser-rs leaves its entity references.
     tags = [{"term": _xml_unescape(t.term) if atom else t.term} for t in entry.tags or () if t.term]
     if tags:
