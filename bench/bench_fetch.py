@@ -144,7 +144,10 @@ def newsdesk_command(root: Path, profile: Path | None = None) -> list[str]:
     if profile:
         return [sys.executable, "-m", "pyinstrument", "-o", str(profile), "-r", "text", "--no-color",
                 "-m", "newsdesk", "--newsroom", str(root), "fetch", "--json"]
-    return [sys.executable, "-m", "newsdesk", "--newsroom", str(root), "fetch", "--json"]
+    # The `newsdesk` script, as editors run it, where it is installed beside this Python.
+    script = Path(sys.executable).with_name("newsdesk")
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "newsdesk"]
+    return [*command, "--newsroom", str(root), "fetch", "--json"]
 
 
 def newsboat_command(folder: Path, server: FarmServer) -> list[str]:
