@@ -18,7 +18,7 @@ from hostile.fixtures import make_newsroom, server  # noqa: F401
 from hostile.generate import corpus, good_feed, many_items
 from newsdesk.errors import EXIT_REFUSED
 from newsdesk.fetch import fetch
-from newsdesk.store import Store
+from newsdesk.store import FeedState, Store
 
 pytestmark = pytest.mark.slow
 
@@ -162,3 +162,19 @@ def test_the_desk_reads_while_a_fetch_writes(tmp_path, server):
     assert seen[-1] == 8_000
     assert len(set(seen)) > 2, "the reader never saw the fetch in progress"
     assert slowest < 2, f"a read waited {slowest:.1f} s for the writer"
+
+
+def test_a_store_made_with_small_pages_keeps_them_and_its_items(tmp_path):
+    """New stores use 16 KB pages; one made before (4 KB) opens as it is, nothing lost."""
+    old = tmp_path / "old.db"
+    with Store(tmp_path / "new.db") as store:
+        assert store._db.execute("PRAGMA page_size").fetchone() == (16384,)
+    db = sqlite3.connect(old)
+    db.execute("PRAGMA page_size=4096")
+    db.execute("PRAGMA journal_mode=WAL")
+    db.close()
+    with Store(old) as store:
+        store.save_feed_state(FeedState(url="https://a.example/feed", source="A", etag='"1"'))
+    with Store(old) as store:
+        assert store._db.execute("PRAGMA page_size").fetchone() == (4096,)
+        assert store.feed_state("https://a.example/feed").etag == '"1"'
