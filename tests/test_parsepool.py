@@ -96,6 +96,7 @@ def test_the_backlog_holds_bodies_past_its_limit_until_room_is_freed():
         backlog.release(60)
         await asyncio.wait_for(backlog.reserve(500), 1)  # an empty backlog lets any body in
         assert backlog.used == 500
+        await asyncio.wait_for(backlog.reserve(0), 1)  # a 304 never waits behind it
 
     asyncio.run(scenario())
 

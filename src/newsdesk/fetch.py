@@ -207,7 +207,7 @@ class Backlog:
         self._freed = asyncio.Event()
 
     async def reserve(self, size: int) -> None:
-        while self.used and self.used + size > self.limit:
+        while size and self.used and self.used + size > self.limit:  # a 304 brings nothing to wait for
             self._freed.clear()
             await self._freed.wait()
         self.used += size
