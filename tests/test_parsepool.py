@@ -23,7 +23,7 @@ from newsdesk.fetch import Backlog, Fetcher, fetch
 from newsdesk.httpbody import BodyCorrupt, BodyTooLarge
 from newsdesk.newsroom import Newsroom
 from newsdesk.normalize import parse_feed
-from newsdesk.parsepool import ParseWorkers
+from newsdesk.parsepool import LargestFirst, ParseWorkers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from farm import FarmServer, make_farm  # noqa: E402
@@ -226,7 +226,7 @@ import asyncio, os, signal, sys
 from datetime import datetime, UTC
 sys.path.insert(0, {str(REPO / "bench")!r})
 from farm import make_farm
-from newsdesk.parsepool import ParseWorkers
+from newsdesk.parsepool import LargestFirst, ParseWorkers
 feed = make_farm(1)[0]
 async def main():
     workers = ParseWorkers(threshold=0, processes=2)
@@ -272,3 +272,29 @@ print(sorted(m for m in sys.modules if m in ("newsdesk.normalize", "feedparser",
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[]"
+
+
+def test_the_largest_waiting_body_is_parsed_next_and_a_cancelled_wait_passes_its_turn_on():
+    async def scenario():
+        slots = LargestFirst(1)
+        await slots.acquire(10)  # taken at once
+        order = []
+
+        async def job(size):
+            await slots.acquire(size)
+            order.append(size)
+
+        tasks = {size: asyncio.ensure_future(job(size)) for size in (5, 500, 50, 5000)}
+        await asyncio.sleep(0)
+        tasks[5000].cancel()  # gives up while waiting: never counted
+        slots.release()  # the first holder is done
+        for _ in range(2):  # then each job that got a turn
+            await asyncio.sleep(0.01)
+            slots.release()
+        await asyncio.gather(*tasks.values(), return_exceptions=True)
+        assert order == [500, 50, 5]
+        assert slots.free == 0  # the last job still holds its slot
+        slots.release()
+        assert slots.free == 1
+
+    asyncio.run(scenario())
