@@ -58,6 +58,11 @@ def canonical_url(value: str) -> str:
     plain = _PLAIN_HTTP_URL.fullmatch(value)
     if plain and not plain["query"]:
         return _canonical_plain(plain)
+    return _canonical_split(value)
+
+
+def _canonical_split(value: str) -> str:
+    """``canonical_url`` of any stripped value, by splitting it: the general path."""
     if not is_http_url(value):
         return value
     parts = urlsplit(value)
