@@ -9,7 +9,7 @@ import pytest
 
 from hostile.fixtures import fetch_one, server  # noqa: F401
 from hostile.generate import good_feed
-from newsdesk.httpbody import BodyCorrupt, BodyTooLarge, BoundedDecoder
+from newsdesk.httpbody import BodyCorrupt, BodyTooLarge, BoundedDecoder, decode_body
 
 
 def decode_all(data: bytes, coding: str, limit: int, chunk: int = 1000) -> bytes:
@@ -52,3 +52,8 @@ def test_unsupported_coding_from_the_server_is_reported(tmp_path, server):
     url = server.serve("br", good_feed("br"), headers=(("Content-Encoding", "br"),))
     result = fetch_one(tmp_path, url)
     assert result.failed and result.error == "unsupported Content-Encoding 'br'"
+
+
+def test_an_empty_body_decodes_to_nothing_whatever_its_coding():
+    # Not "the gzip body ends early": the parser then says the response is empty.
+    assert decode_body(b"", "gzip", 100) == b"" and decode_body(b"", "deflate", 100) == b""

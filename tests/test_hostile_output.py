@@ -223,6 +223,7 @@ def test_a_plain_url_is_what_joining_and_splitting_make_of_it(value, base):
 @example("https://a.example:0443/x")
 @example("http://a.example:99999/x")
 @example("http://a.example:00/")
+@example("http://.//evil.example/x")
 def test_a_plain_url_is_canonical_the_short_way_as_the_long_way(value):
     assert canonical_url(value) == _canonical_split(value.strip())
 

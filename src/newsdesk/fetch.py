@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 from newsdesk.config import FetchSettings, Source
 from newsdesk.feedhttp import FeedClient, FeedHttpError, Response
 from newsdesk.feedtext import NotAFeed
-from newsdesk.httpbody import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, codings
+from newsdesk.httpbody import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, codings, decoded_size_hint
 from newsdesk.items import utc_text
 from newsdesk.newsroom import Newsroom
 from newsdesk.parsepool import ParseWorkers
@@ -191,9 +191,9 @@ def _read_local(path: str, settings: FetchSettings) -> Download:
         raise FeedFailure(f"cannot read {path}: {error.strerror}") from None
 
 
-# Bodies downloaded but not yet parsed are held in memory up to this many bytes (as
-# received, so mostly gzip): past it, a feed keeps its download slot until the parsers
-# catch up, and the network slows to their pace.
+# Feeds downloaded but not yet parsed and stored are held in memory up to about this many
+# bytes of feed (counted decoded): past it, a feed keeps its download slot until the
+# parsers and the store catch up, and the network slows to their pace.
 BACKLOG_BYTES = 48_000_000
 
 
@@ -313,21 +313,25 @@ class Fetcher:
         try:
             async with self._download_slots:
                 started = time.monotonic()  # the wait for a slot is not the feed's time
+                now = datetime.now(UTC).replace(microsecond=0)
                 async with asyncio.timeout(self.settings.feed_deadline):
                     if location.startswith(("http://", "https://")):
                         download = await _download_http(client, location, state, self.settings)
                     else:
                         download = await asyncio.to_thread(_read_local, location, self.settings)
                 spent = time.monotonic() - started
-                waiting = len(download.body or b"")
+                # Counted at its decoded size: that is what the parse and the store hold.
+                waiting = 0
+                if download.body:
+                    waiting = min(decoded_size_hint(download.body, download.content_encoding), self.settings.max_bytes)
                 await self._backlog.reserve(waiting)
             try:
                 if download.body is not None:
                     download.digest = await asyncio.to_thread(_hash, download.body)
                 parsed = await self._parse(source, location, state, download, now, spent)
+                result = await self._store(source, state, download, parsed, now)
             finally:
                 self._backlog.release(waiting)
-            result = await self._store(source, state, download, parsed, now)
         except TimeoutError:
             result = FeedResult(
                 source.name, source.url, "failed",

@@ -85,6 +85,8 @@ def codings(content_encoding: str | None) -> list[str]:
 
 def decode_body(raw: bytes, content_encoding: str | None, limit: int) -> bytes:
     """A whole body as received, decoded under the cap: a bomb still stops at ``limit``."""
+    if not raw:
+        return raw  # an empty response is not a corrupt one: the parser says "empty"
     decoder = BoundedDecoder(content_encoding, limit)
     body = decoder.feed(raw)
     decoder.finish()

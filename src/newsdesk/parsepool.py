@@ -96,9 +96,10 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    # "__main__" as by default: the `newsdesk` script is then imported once, in the
-    # server, instead of once in each worker.
-    context.set_forkserver_preload(["__main__", "newsdesk.normalize"])
+    # Each worker runs the main script (the `newsdesk` script imports newsdesk.cli), and
+    # Python 3.11's fork server never preloads "__main__" itself: with newsdesk.cli loaded
+    # in the server, running the script in a worker imports nothing more.
+    context.set_forkserver_preload(["newsdesk.cli", "newsdesk.normalize"])
     return context
 
 
@@ -148,11 +149,9 @@ class ParseWorkers:
         self.pool: ProcessPoolExecutor | None = None
         self.broken = False
         self.thread_slot = asyncio.Semaphore(1)  # one parse at a time in this process
-        # One job more than workers: the next body is already queued when a worker frees,
-        # instead of waiting for this process to hear and send one (about 4% of a large
-        # first fetch). It waits at most for the quickest worker's current parse. The
-        # largest waiting body goes next (about 3% more).
-        self.pool_slots = LargestFirst(self.processes + 1)
+        # One job per worker, never one queued behind a busy worker: a queued job's
+        # deadline would run while it waits. The largest waiting body goes next.
+        self.pool_slots = LargestFirst(self.processes)
         self.abandoned: set[asyncio.Future[ParsedFeed]] = set()
 
     @property
@@ -204,9 +203,8 @@ class ParseWorkers:
         deadline: float,
     ) -> ParsedFeed:
         """``parse_feed`` of the body as received, decoded under ``limit``, within
-        ``deadline`` seconds (raises TimeoutError), the wait for a free slot not counted
-        (the one job queued ahead of the workers counts its short wait for one). A parse
-        past its deadline is left to finish on its own."""
+        ``deadline`` seconds (raises TimeoutError), the wait for a free slot not counted.
+        A parse past its deadline is left to finish on its own."""
         job = functools.partial(
             decode_and_parse, body, content_encoding, limit,
             source=source, url=url, content_type=content_type, fetched_at=fetched_at,
