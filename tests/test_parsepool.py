@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import hashlib
 import os
 import shutil
 import signal
@@ -54,7 +55,8 @@ def test_the_pool_gives_what_parse_feed_gives(feeds):
     results = asyncio.run(parse_all(workers, feeds))
     assert workers.started is False  # closed
     assert not workers.broken
-    assert results == [parse_feed(f.body, **parse_args(f)) for f in feeds]
+    assert [parsed for _, parsed in results] == [parse_feed(f.body, **parse_args(f)) for f in feeds]
+    assert [digest for digest, _ in results] == [hashlib.sha256(f.body).hexdigest() for f in feeds]
 
 
 def test_workers_decode_compressed_bodies_under_the_cap(feeds):
@@ -64,9 +66,16 @@ def test_workers_decode_compressed_bodies_under_the_cap(feeds):
     async def scenario():
         workers = ParseWorkers(threshold=0, processes=1)
         try:
-            parsed = await workers.parse(
-                gzip.compress(feeds[0].body), content_encoding="gzip", deadline=60, limit=LIMIT, **parse_args(feeds[0])
+            digest, parsed = await workers.parse(
+                gzip.compress(feeds[0].body, mtime=1), content_encoding="gzip", deadline=60, limit=LIMIT,
+                **parse_args(feeds[0]),
             )
+            # The same feed compressed anew (another time in the gzip header): not parsed again.
+            again = await workers.parse(
+                gzip.compress(feeds[0].body, mtime=2), content_encoding="gzip", known_digest=digest, deadline=60,
+                limit=LIMIT, **parse_args(feeds[0]),
+            )
+            assert again == (digest, None)
             with pytest.raises(BodyTooLarge):
                 await workers.parse(bomb, content_encoding="gzip", deadline=60, limit=1_000_000, **parse_args(feeds[0]))
             with pytest.raises(BodyCorrupt, match="ends early"):
@@ -116,7 +125,7 @@ def test_a_dead_worker_is_survived(feeds):
 
     first, rest, broken = asyncio.run(scenario())
     assert broken
-    assert [first, *rest] == [parse_feed(f.body, **parse_args(f)) for f in feeds[:4]]
+    assert [parsed for _, parsed in [first, *rest]] == [parse_feed(f.body, **parse_args(f)) for f in feeds[:4]]
 
 
 def test_a_small_run_starts_no_pool(tmp_path):

@@ -9,7 +9,6 @@ removes what was stored before.
 from __future__ import annotations
 
 import asyncio
-import hashlib
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -99,7 +98,7 @@ class Download:
     etag: str | None = None
     last_modified: str | None = None
     moved_to: str | None = None
-    digest: str | None = None  # SHA-256 of the body as received, computed once
+    digest: str | None = None  # SHA-256 of the decoded body, taken by the parser
 
 
 def _megabytes(size: int) -> str:
@@ -326,8 +325,6 @@ class Fetcher:
                     waiting = min(decoded_size_hint(download.body, download.content_encoding), self.settings.max_bytes)
                 await self._backlog.reserve(waiting)
             try:
-                if download.body is not None:
-                    download.digest = await asyncio.to_thread(_hash, download.body)
                 parsed = await self._parse(source, location, state, download, now, spent)
                 result = await self._store(source, state, download, parsed, now)
             finally:
@@ -367,13 +364,14 @@ class Fetcher:
         """
         if download.body is None:  # 304 Not Modified
             return None
-        if state and state.body_hash == download.digest and state.status != "failed":
-            return None  # the same bytes as last time
+        # The parser skips the parse when the decoded body is the same as last time.
+        known = state.body_hash if state and state.status != "failed" else None
         try:
-            return await self._workers.parse(
+            download.digest, parsed = await self._workers.parse(
                 download.body,
                 content_encoding=download.content_encoding,
                 limit=self.settings.max_bytes,
+                known_digest=known,
                 source=source.name,
                 url=location,
                 content_type=download.content_type,
@@ -388,6 +386,7 @@ class Fetcher:
             raise FeedFailure(f"too large: over {_megabytes(self.settings.max_bytes)}") from None
         except BodyCorrupt as error:
             raise FeedFailure(str(error)) from None
+        return parsed
 
     async def _store(
         self,
@@ -422,10 +421,6 @@ class Fetcher:
         if not parsed.items:
             result.notes.append("the feed has no items")
         return result
-
-
-def _hash(body: bytes) -> str:
-    return hashlib.sha256(body).hexdigest()
 
 
 _ACCEPT = (

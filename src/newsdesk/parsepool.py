@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import hashlib
 import heapq
 import multiprocessing
 import os
@@ -76,13 +77,24 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def decode_and_parse(body: bytes, content_encoding: str | None, limit: int, **options: Any) -> ParsedFeed:
-    """The job a parser runs: the body decoded (raises BodyTooLarge or BodyCorrupt), then
-    ``parse_feed`` with ``options``. Here, not in the fetch's process: the decoded body is
-    about five times the size of the gzip one that crosses to the worker."""
+def decode_and_parse(
+    body: bytes, content_encoding: str | None, limit: int, known_digest: str | None, **options: Any
+) -> tuple[str, ParsedFeed | None]:
+    """The job a parser runs: the body decoded (raises BodyTooLarge or BodyCorrupt) and
+    its SHA-256 taken, then ``parse_feed`` with ``options``, unless the decoded body is
+    the one ``known_digest`` names (None then: nothing new to parse).
+
+    The digest is of the decoded body, so a server that compresses the same feed anew
+    for each answer (a gzip header carries a time) is still seen to send the same feed.
+    Here, not in the fetch's process: the decoded body is about five times the size of
+    the gzip one that crosses to the worker."""
     from newsdesk.normalize import parse_feed  # here: a run with nothing to parse never imports a parser
 
-    return parse_feed(decode_body(body, content_encoding, limit), **options)
+    decoded = decode_body(body, content_encoding, limit)
+    digest = hashlib.sha256(decoded).hexdigest()
+    if digest == known_digest:
+        return digest, None
+    return digest, parse_feed(decoded, **options)
 
 
 def _worker_context() -> multiprocessing.context.BaseContext:
@@ -152,7 +164,7 @@ class ParseWorkers:
         # One job per worker, never one queued behind a busy worker: a queued job's
         # deadline would run while it waits. The largest waiting body goes next.
         self.pool_slots = LargestFirst(self.processes)
-        self.abandoned: set[asyncio.Future[ParsedFeed]] = set()
+        self.abandoned: set[asyncio.Future[tuple[str, ParsedFeed | None]]] = set()
 
     @property
     def started(self) -> bool:
@@ -196,17 +208,19 @@ class ParseWorkers:
         *,
         content_encoding: str | None = None,
         limit: int,
+        known_digest: str | None = None,
         source: str,
         url: str,
         content_type: str | None,
         fetched_at: datetime,
         deadline: float,
-    ) -> ParsedFeed:
-        """``parse_feed`` of the body as received, decoded under ``limit``, within
-        ``deadline`` seconds (raises TimeoutError), the wait for a free slot not counted.
-        A parse past its deadline is left to finish on its own."""
+    ) -> tuple[str, ParsedFeed | None]:
+        """``decode_and_parse`` of the body as received, within ``deadline`` seconds (raises
+        TimeoutError), the wait for a free slot not counted: the decoded body's digest,
+        and its parse unless ``known_digest`` is that digest. A parse past its deadline is
+        left to finish on its own."""
         job = functools.partial(
-            decode_and_parse, body, content_encoding, limit,
+            decode_and_parse, body, content_encoding, limit, known_digest,
             source=source, url=url, content_type=content_type, fetched_at=fetched_at,
         )
         loop = asyncio.get_running_loop()
@@ -233,7 +247,9 @@ class ParseWorkers:
         except BrokenProcessPool:
             return await self._after_crash(job, deadline)
 
-    async def _after_crash(self, job: functools.partial[ParsedFeed], deadline: float) -> ParsedFeed:
+    async def _after_crash(
+        self, job: functools.partial[tuple[str, ParsedFeed | None]], deadline: float
+    ) -> tuple[str, ParsedFeed | None]:
         """A worker died: this feed again, here, with the reference engine."""
         self.broken = True
         async with self.thread_slot, asyncio.timeout(deadline):
