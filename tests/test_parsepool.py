@@ -307,3 +307,27 @@ def test_the_largest_waiting_body_is_parsed_next_and_a_cancelled_wait_passes_its
         assert slots.free == 1
 
     asyncio.run(scenario())
+
+
+def test_a_feed_waiting_for_a_busy_worker_is_not_failed_for_the_wait(feeds):
+    """The deadline counts a feed's own parse, not the wait for a worker: a quick feed
+    behind a slow one (here on one worker) is parsed, not reported too slow."""
+    item = "<item><title>t &amp; <b>x</title><description>" + "<p>words and more words</p>" * 40 + "</description></item>"
+    slow = ('<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>' + item * 800).encode()
+
+    async def scenario():
+        workers = ParseWorkers(threshold=0, processes=1)
+        try:
+            slow_parse = asyncio.ensure_future(
+                workers.parse(slow, source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW,
+                              deadline=60, limit=LIMIT)
+            )
+            await asyncio.sleep(0.05)  # the slow feed has the worker
+            quick = await workers.parse(feeds[0].body, deadline=0.3, limit=LIMIT, **parse_args(feeds[0]))
+            await slow_parse
+            return quick
+        finally:
+            workers.close()
+
+    _, parsed = asyncio.run(scenario())
+    assert parsed == parse_feed(feeds[0].body, **parse_args(feeds[0]))
