@@ -331,3 +331,24 @@ def test_a_feed_waiting_for_a_busy_worker_is_not_failed_for_the_wait(feeds):
 
     _, parsed = asyncio.run(scenario())
     assert parsed == parse_feed(feeds[0].body, **parse_args(feeds[0]))
+
+
+def test_a_queued_feed_that_parses_too_long_once_started_is_still_cut_off(feeds):
+    item = "<item><title>t &amp; <b>x</title><description>" + "<p>words and more words</p>" * 40 + "</description></item>"
+    slow = ('<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>' + item * 3000).encode()
+
+    async def scenario():
+        workers = ParseWorkers(threshold=0, processes=1)
+        try:
+            first = asyncio.ensure_future(workers.parse(feeds[0].body, deadline=60, limit=LIMIT, **parse_args(feeds[0])))
+            await asyncio.sleep(0)
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):  # queued behind the first, then too slow itself
+                await workers.parse(slow, source="slow", url="https://slow.example/feed", content_type=None,
+                                    fetched_at=NOW, deadline=0.2, limit=LIMIT)
+            await first
+            return time.monotonic() - started
+        finally:
+            workers.close()
+
+    assert asyncio.run(scenario()) < 5
