@@ -1,11 +1,16 @@
+import asyncio
+import hashlib
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from feedserver import FeedServer, Route
-from newsdesk.fetch import fetch
+from newsdesk.fetch import Download, Fetcher, fetch
 from newsdesk.newsroom import Newsroom
+from newsdesk.parsepool import ParseWorkers
+from newsdesk.store import FeedState
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
 <rss version="2.0"><channel><title>Local</title><link>https://local.example/</link>
@@ -118,3 +123,20 @@ def test_file_urls_are_fetched(tmp_path):
     feed.write_text(RSS.format(extra=SECOND), encoding="utf-8")
     room = newsroom_with(tmp_path, [("File", feed.as_uri())])
     assert fetch(room).results[0].new == 2
+
+
+def test_the_same_body_is_skipped_unless_the_last_fetch_failed(tmp_path):
+    room = newsroom_with(tmp_path, [("Local", "https://local.example/feed.xml")])
+    (source,) = room.config.enabled_sources
+    body = RSS.format(extra="").encode()
+    digest = hashlib.sha256(body).hexdigest()
+
+    async def parsed_after(status: str):
+        with room.store() as store:
+            fetcher = Fetcher(room, store)
+            fetcher._workers = ParseWorkers(processes=0)  # parse in a thread
+            state = FeedState(url=source.url, source=source.name, body_hash=digest, status=status)
+            return await fetcher._parse(source, source.url, state, Download(body=body), datetime.now(UTC))
+
+    assert asyncio.run(parsed_after("unchanged")) is None
+    assert asyncio.run(parsed_after("failed")).items  # parsed again: the failure may have been the parse

@@ -352,3 +352,48 @@ def test_a_queued_feed_that_parses_too_long_once_started_is_still_cut_off(feeds)
             workers.close()
 
     assert asyncio.run(scenario()) < 5
+
+
+def test_a_parse_cancelled_with_the_run_never_holds_up_the_close():
+    """The run's deadline cancels feeds mid-parse: their workers are ended, not waited for."""
+    item = "<item><title>t &amp; <b>x</title><description>" + "<p>words and more words</p>" * 40 + "</description></item>"
+    slow = ('<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>' + item * 4000).encode()
+
+    async def scenario():
+        workers = ParseWorkers(threshold=0, processes=1)
+        args = dict(source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW, limit=LIMIT)
+        running = asyncio.ensure_future(workers.parse(slow, deadline=60, **args))
+        queued = asyncio.ensure_future(workers.parse(slow, deadline=60, **args))
+        await asyncio.sleep(0.3)
+        running.cancel()
+        queued.cancel()
+        await asyncio.gather(running, queued, return_exceptions=True)
+        started = time.monotonic()
+        workers.close()
+        return time.monotonic() - started
+
+    assert asyncio.run(scenario()) < 1.5
+
+
+def test_a_spent_deadline_fails_at_once_even_in_the_queue(feeds):
+    item = "<item><title>t &amp; <b>x</title><description>" + "<p>words and more words</p>" * 40 + "</description></item>"
+    slow = ('<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>' + item * 800).encode()
+
+    async def scenario():
+        workers = ParseWorkers(threshold=0, processes=1)
+        try:
+            busy = asyncio.ensure_future(
+                workers.parse(slow, source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW,
+                              deadline=60, limit=LIMIT)
+            )
+            await asyncio.sleep(0)
+            started = time.monotonic()
+            with pytest.raises(TimeoutError):
+                await workers.parse(feeds[0].body, deadline=0, limit=LIMIT, **parse_args(feeds[0]))
+            waited = time.monotonic() - started
+            await busy
+            return waited
+        finally:
+            workers.close()
+
+    assert asyncio.run(scenario()) < 0.3  # not after the busy worker frees

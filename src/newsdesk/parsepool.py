@@ -88,12 +88,12 @@ def decode_and_parse(
     for each answer (a gzip header carries a time) is still seen to send the same feed.
     Here, not in the fetch's process: the decoded body is about five times the size of
     the gzip one that crosses to the worker."""
-    from newsdesk.normalize import parse_feed  # here: a run with nothing to parse never imports a parser
-
     decoded = decode_body(body, content_encoding, limit)
     digest = hashlib.sha256(decoded).hexdigest()
     if digest == known_digest:
         return digest, None
+    from newsdesk.normalize import parse_feed  # here: a run with nothing to parse never imports a parser
+
     return digest, parse_feed(decoded, **options)
 
 
@@ -171,6 +171,7 @@ class ParseWorkers:
         self.pool_slots = LargestFirst(self.processes + 1)
         self._in_pool = 0  # pool jobs not yet ended
         self._pool_ends: list[float] = []  # when they ended (event loop time)
+        self._pool_freed = asyncio.Event()  # set as each ends
         self.abandoned: set[asyncio.Future[tuple[str, ParsedFeed | None]]] = set()
 
     @property
@@ -231,7 +232,6 @@ class ParseWorkers:
             source=source, url=url, content_type=content_type, fetched_at=fetched_at,
         )
         loop = asyncio.get_running_loop()
-        queued = False
         if self._use_pool(decoded_size_hint(body, content_encoding)):
             slot = self.pool_slots
             await slot.acquire(len(body))
@@ -240,20 +240,23 @@ class ParseWorkers:
             except (BrokenProcessPool, RuntimeError):
                 slot.release()
                 return await self._after_crash(job, deadline)
-            # Every worker busy: this job waits in the pool's queue for the next to free.
-            queued = self._in_pool >= self.processes
+            # Every worker busy: this job waits in the pool's queue, and starts when the
+            # next pool job ends (the one after the ends counted so far).
+            queued_after = len(self._pool_ends) if self._in_pool >= self.processes else None
             self._in_pool += 1
             work.add_done_callback(self._pool_job_ended)
         else:
+            queued_after = None
             slot = self.thread_slot
             await slot.acquire()
             work = loop.run_in_executor(None, job)
         # The slot is freed when the parse really ends, even one past its deadline.
         work.add_done_callback(lambda _: slot.release())
         try:
-            return await self._within(work, deadline, loop.time() if queued else None)
-        except TimeoutError:
-            self.abandoned.add(work)
+            return await self._within(work, deadline, queued_after)
+        except (TimeoutError, asyncio.CancelledError):
+            if not work.done():  # left running: close() must not wait for it
+                self.abandoned.add(work)
             raise
         except BrokenProcessPool:
             return await self._after_crash(job, deadline)
@@ -261,24 +264,27 @@ class ParseWorkers:
     def _pool_job_ended(self, _: object) -> None:
         self._in_pool -= 1
         self._pool_ends.append(asyncio.get_running_loop().time())
+        self._pool_freed.set()
 
-    async def _within(self, work: asyncio.Future[_Parsed], deadline: float, queued_at: float | None) -> _Parsed:
+    async def _within(self, work: asyncio.Future[_Parsed], deadline: float, queued_after: int | None) -> _Parsed:
         """``work``'s result, or TimeoutError once it has run ``deadline`` seconds. A job
-        queued behind busy workers (``queued_at``) starts when the first of them ends,
-        and its time counts from then, not from the wait."""
-        loop = asyncio.get_running_loop()
-        started = loop.time() if queued_at is None else None
-        while True:
-            if started is None:
-                started = next((ended for ended in self._pool_ends if ended >= queued_at), None)
-            # Still queued: look again in a while (a worker may free at any moment).
-            timeout = min(deadline, 0.5) if started is None else started + deadline - loop.time()
-            try:
-                async with asyncio.timeout(max(timeout, 0.0)):
-                    return await asyncio.shield(work)
-            except TimeoutError:
-                if started is not None:
-                    raise
+        queued behind busy workers starts when the next of their jobs ends (end number
+        ``queued_after``), and its time counts from then, not from the wait."""
+        if deadline <= 0:
+            raise TimeoutError
+        started = asyncio.get_running_loop().time()
+        if queued_after is not None:
+            while len(self._pool_ends) <= queued_after and not work.done():
+                self._pool_freed.clear()
+                freed = asyncio.ensure_future(self._pool_freed.wait())
+                try:
+                    await asyncio.wait([work, freed], return_when=asyncio.FIRST_COMPLETED)
+                finally:
+                    freed.cancel()
+            if len(self._pool_ends) > queued_after:
+                started = self._pool_ends[queued_after]
+        async with asyncio.timeout_at(started + deadline):
+            return await asyncio.shield(work)
 
     async def _after_crash(
         self, job: functools.partial[tuple[str, ParsedFeed | None]], deadline: float
