@@ -77,9 +77,13 @@ def _alive(pid: int) -> bool:
     return True
 
 
+# What a parse job gives: the decoded body's digest, and its parse unless unchanged.
+_Parsed = tuple[str, "ParsedFeed | None"]
+
+
 def decode_and_parse(
     body: bytes, content_encoding: str | None, limit: int, known_digest: str | None, **options: Any
-) -> tuple[str, ParsedFeed | None]:
+) -> _Parsed:
     """The job a parser runs: the body decoded (raises BodyTooLarge or BodyCorrupt) and
     its SHA-256 taken, then ``parse_feed`` with ``options``, unless the decoded body is
     the one ``known_digest`` names (None then: nothing new to parse).
@@ -113,9 +117,6 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     # in the server, running the script in a worker imports nothing more.
     context.set_forkserver_preload(["newsdesk.cli", "newsdesk.normalize"])
     return context
-
-
-_Parsed = tuple[str, "ParsedFeed | None"]
 
 
 class LargestFirst:
@@ -172,7 +173,7 @@ class ParseWorkers:
         self._in_pool = 0  # pool jobs not yet ended
         self._pool_ends: list[float] = []  # when they ended (event loop time)
         self._pool_freed = asyncio.Event()  # set as each ends
-        self.abandoned: set[asyncio.Future[tuple[str, ParsedFeed | None]]] = set()
+        self.abandoned: set[asyncio.Future[_Parsed]] = set()
 
     @property
     def started(self) -> bool:
@@ -222,7 +223,7 @@ class ParseWorkers:
         content_type: str | None,
         fetched_at: datetime,
         deadline: float,
-    ) -> tuple[str, ParsedFeed | None]:
+    ) -> _Parsed:
         """``decode_and_parse`` of the body as received, within ``deadline`` seconds (raises
         TimeoutError), the wait for a free slot not counted: the decoded body's digest,
         and its parse unless ``known_digest`` is that digest. A parse past its deadline is
@@ -287,8 +288,8 @@ class ParseWorkers:
             return await asyncio.shield(work)
 
     async def _after_crash(
-        self, job: functools.partial[tuple[str, ParsedFeed | None]], deadline: float
-    ) -> tuple[str, ParsedFeed | None]:
+        self, job: functools.partial[_Parsed], deadline: float
+    ) -> _Parsed:
         """A worker died: this feed again, here, with the reference engine."""
         self.broken = True
         async with self.thread_slot, asyncio.timeout(deadline):
