@@ -8,6 +8,7 @@ that it declines what it should and takes the ordinary feeds it is there for.
 
 from __future__ import annotations
 
+import codecs
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -268,3 +269,26 @@ def test_the_byte_prescan_misses_nothing_the_text_scan_finds(text):
 @example("bell\x07 and del\x7f")
 def test_clean_text_removes_the_same_controls_on_the_ascii_shortcut(text):
     assert clean_text(text) == normalize._CONTROLS.sub("", text)
+
+
+_declarations = st.sampled_from(
+    ["", '<?xml version="1.0"?>', "<?xml version='1.0' encoding='gbk'?>", '<?xml version="1.0" encoding="utf-8" standalone="yes"?>',
+     "<?xml 版本?>", "<?xml" + "x" * 299 + "?>", "<?xml?", "<?xml-stylesheet href='a.xsl'?>"]
+)
+_spaces = st.text(alphabet=" \t\r\n\x0b\x0c\x1c\x85\xa0\u3000", max_size=4)
+
+
+@settings(max_examples=500, deadline=None)
+@given(_spaces, _declarations, _spaces, st.sampled_from(["<rss>", "rss>", "<", "", "é<"]), st.text(max_size=20))
+@example("", '<?xml version="1.0"?>', "\n\u3000", "<rss>", "")
+def test_a_utf8_document_cut_from_the_body_is_the_one_encoded_again(before, declaration, after, root, rest):
+    text = before + declaration + after + root + rest
+    assert as_utf8_document(text, text.encode("utf-8")) == as_utf8_document(text)
+
+
+def test_only_an_exact_utf8_reading_keeps_the_body():
+    body = '<?xml version="1.0"?><rss><channel><title>信用</title></channel></rss>'.encode()
+    assert decode_feed(body).utf8_body is body
+    assert decode_feed(codecs.BOM_UTF8 + body).utf8_body is None  # the text lacks the BOM
+    assert decode_feed(body.decode().encode("gb18030"), "text/xml; charset=gbk").utf8_body is None
+    assert decode_feed(b"<rss>\xff</rss>").utf8_body is None  # not UTF-8: read another way

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import codecs
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 _BOMS = (
     (codecs.BOM_UTF32_LE, "utf-32-le"),  # before UTF-16 LE, whose BOM it starts with
@@ -27,6 +27,8 @@ _BOMS = (
 _XML_DECLARATION = re.compile(rb"^\s*<\?xml\b[^>]{0,200}?\bencoding\s*=\s*[\"']([A-Za-z0-9._:-]{1,40})[\"']")
 _CHARSET = re.compile(r"\bcharset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
 _DECLARATION_TEXT = re.compile(r"^\s*<\?xml\b[^>]{0,300}?\?>")
+_DECLARATION_BYTES = re.compile(rb"<\?xml\b[^>]{0,300}?\?>")  # at the very start
+_UTF8_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 # Multi-byte encodings a detector may propose; single-byte guesses are too unreliable.
 _EAST_ASIAN = {
     "gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950", "euc_jp", "shift_jis",
@@ -51,6 +53,8 @@ class FeedText:
     text: str
     encoding: str
     note: str | None = None  # set when the feed's own claim about its encoding was wrong
+    # The body itself when ``text`` is exactly its UTF-8 reading (no BOM, nothing replaced).
+    utf8_body: bytes | None = field(default=None, repr=False)
 
 
 def _codec(name: str | None) -> str | None:
@@ -110,9 +114,12 @@ def decode_feed(body: bytes, content_type: str | None = None) -> FeedText:
 
     # Valid UTF-8 with non-ASCII text is almost never another encoding by chance.
     try:
-        return read_as("utf-8", body.decode("utf-8"))
+        decoded = read_as("utf-8", body.decode("utf-8"))
     except UnicodeDecodeError:
         pass
+    else:
+        decoded.utf8_body = body
+        return decoded
     for name in codecs_claimed:
         try:
             text = body.decode(name)
@@ -127,10 +134,20 @@ def decode_feed(body: bytes, content_type: str | None = None) -> FeedText:
     return read_as("cp1252", body.decode("cp1252", "replace"))
 
 
-def as_utf8_document(text: str) -> bytes:
-    """The document as UTF-8 bytes with a declaration that says so."""
+def as_utf8_document(text: str, utf8_body: bytes | None = None) -> bytes:
+    """The document as UTF-8 bytes with a declaration that says so.
+
+    ``utf8_body``, when given, is ``text`` as UTF-8 bytes: a body that starts with its
+    declaration is then cut to the document as it is, instead of encoded again (most
+    feeds are UTF-8; the copies cost about as much as decoding them).
+    """
+    if utf8_body is not None and (declaration := _DECLARATION_BYTES.match(utf8_body)):
+        rest = utf8_body[declaration.end() :].lstrip()
+        # bytes.lstrip() strips ASCII whitespace only: past any other, go the general way.
+        if rest[:1] == b"<":
+            return _UTF8_DECLARATION.encode() + rest
     text = _DECLARATION_TEXT.sub("", text, count=1)
-    return ('<?xml version="1.0" encoding="utf-8"?>\n' + text.lstrip()).encode("utf-8", "replace")
+    return (_UTF8_DECLARATION + text.lstrip()).encode("utf-8", "replace")
 
 
 _ROOT = re.compile(r"<[A-Za-z_:]")

@@ -262,7 +262,7 @@ def parse_feed(
     decoded = decode_feed(body, content_type)
     web = url.startswith(("http://", "https://"))
     text = without_internal_subset(decoded.text)
-    document = as_utf8_document(text)
+    document = as_utf8_document(text, decoded.utf8_body if text is decoded.text else None)
     fast = fastfeed.parse(document, text, url if web else "") if engine == "auto" else None
     if fast is not None:
         version, entries, feed, error = fast["version"], fast["entries"], fast["feed"], None
