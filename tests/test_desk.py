@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import webbrowser
 
 import pytest
 from desk_helpers import DRAFT, desk, loaded
@@ -190,6 +191,41 @@ async def test_preview_shows_text_never_tags(fetched):
         shown = str(app.query_one("#item-body").render())
         assert with_html.title in shown and with_html.url in shown
         assert "<p>" not in shown and "</" not in shown
+
+
+async def test_o_opens_the_link_in_the_browser(fetched, tmp_path, monkeypatch):
+    opened = tmp_path / "opened.txt"
+    browser = tmp_path / "browser"
+    browser.write_text(f'#!/bin/sh\nprintf "%s" "$1" > "{opened}"\n')
+    browser.chmod(0o755)
+    # The registry is the webbrowser module's own: restored after the test.
+    monkeypatch.setattr(webbrowser, "_browsers", dict(webbrowser._browsers))
+    monkeypatch.setattr(webbrowser, "_tryorder", list(webbrowser._tryorder or []) or None)
+    webbrowser.register("newsdesk-test", None, webbrowser.BackgroundBrowser([str(browser), "%s"]), preferred=True)
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        listing = await loaded(pilot)
+        await pilot.press("o")
+        for _ in range(50):
+            await pilot.pause(0.05)
+            if opened.exists() and opened.read_text():
+                break
+        assert opened.read_text() == listing.current.url
+
+
+async def test_o_without_a_browser_shows_the_link(fetched, monkeypatch):
+    def no_browser(using=None):
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "get", no_browser)
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        listing = await loaded(pilot)
+        await pilot.press("o")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        messages = [n.message for n in app._notifications]
+        assert any(m.startswith("No browser found here") and listing.current.url in m for m in messages)
 
 
 async def test_preview_tab_follows_the_typing(fetched):

@@ -820,17 +820,28 @@ class DeskApp(App[None]):
         if item is None or not item.url:
             self.notify("This item has no link.", severity="warning")
             return
+        self.find_browser(item.url)
+
+    @work(thread=True, exclusive=True, group="browser")
+    def find_browser(self, url: str) -> None:
+        """The first lookup of a browser probes the system for every browser it knows
+        (and may run xdg-settings): in a thread, so the desk never stalls on it."""
         try:
-            browser = webbrowser.get()
+            browser: webbrowser.BaseBrowser | None = webbrowser.get()
         except webbrowser.Error:
-            self.notify(f"No browser found here. The link: {item.url}", severity="warning", timeout=15)
+            browser = None
+        self.call_from_thread(self.open_in, browser, url)
+
+    def open_in(self, browser: webbrowser.BaseBrowser | None, url: str) -> None:
+        if browser is None:
+            self.notify(f"No browser found here. The link: {url}", severity="warning", timeout=15)
             return
         if isinstance(browser, webbrowser.GenericBrowser) and not isinstance(browser, webbrowser.BackgroundBrowser):
             with self.suspend():  # a terminal browser needs the terminal
-                browser.open(item.url)
+                browser.open(url)
         else:
-            self.open_url(item.url)
-        self.notify(f"Opened {item.url}")
+            self.open_url(url)
+        self.notify(f"Opened {url}")
 
     def action_show_tab(self, tab: str) -> None:
         self.query_one(TabbedContent).active = tab
