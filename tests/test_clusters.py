@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import sys
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -139,6 +140,23 @@ def test_new_items_join_existing_stories_without_regrouping_the_rest():
     assert len(index) == len(BACKGROUND) + 2 and len(after) == len(before)
     assert index.same_story(original.id, copy.id)
     assert [c.lead.id for c in after] == [c.lead.id for c in before]
+
+
+def test_an_item_a_feed_rewrote_leaves_its_old_story():
+    original = item("Origin", "Xiamen Names 215 Firms and 38 Individuals on Its First Credit Red List")
+    copy = item("Aggregator", original.title + " - Origin", day=1)
+    index = ClusterIndex()
+    index.add([*BACKGROUND, original, copy])
+    assert index.same_story(original.id, copy.id)
+    rewritten = replace(copy, title="Provincial tax bureaus name this year's A-grade taxpayers", content_hash="v2")
+    index.add([rewritten, original])
+    assert not index.same_story(original.id, copy.id)
+    assert len(index) == len(BACKGROUND) + 2
+    shown = {i.id: i for c in index.clusters() for i in c}
+    assert shown[copy.id] is rewritten  # the desk shows and picks the new version
+    unchanged = replace(rewritten)
+    index.add([unchanged])  # the same content again: nothing to do
+    assert {i.id: i for c in index.clusters() for i in c}[copy.id] is rewritten
 
 
 def test_the_lead_is_the_weightiest_source_then_the_earliest():

@@ -223,10 +223,19 @@ class Cluster:
         return iter(self.items)
 
 
+def _changed(known: Item, new: Item) -> bool:
+    if known.content_hash and new.content_hash:
+        return known.content_hash != new.content_hash
+    return known != new
+
+
 class ClusterIndex:
     """Items grouped into stories, as they arrive."""
 
     def __init__(self) -> None:
+        self._clear()
+
+    def _clear(self) -> None:
         self._items: list[Item] = []
         self._prints: list[Fingerprint] = []
         self._parent: list[int] = []
@@ -251,11 +260,25 @@ class ClusterIndex:
     # Adding ----------------------------------------------------------------
 
     def add(self, items: Iterable[Item]) -> None:
-        """Index new items and join each to the stories it belongs to; known ids are skipped.
+        """Index new items and join each to the stories it belongs to; known ids are skipped,
+        unless the item changed (a feed rewrote its title or summary): then everything is
+        indexed again with the new version, since an item cannot be taken out of its story.
 
         Word weights (rarer words weigh more) are counted over everything indexed, the new
         batch included, and stay fixed while the batch joins.
         """
+        items = list(items)
+        changed = {
+            item.id: item for item in items
+            if item.id in self._position and _changed(self._items[self._position[item.id]], item)
+        }
+        if changed:
+            indexed = [changed.get(known.id, known) for known in self._items]
+            self._clear()
+            self._add_batch(indexed)
+        self._add_batch(items)
+
+    def _add_batch(self, items: list[Item]) -> None:
         batch: list[tuple[Item, Fingerprint]] = []
         fresh: set[str] = set()
         for item in items:
