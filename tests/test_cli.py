@@ -77,6 +77,20 @@ def test_pick_by_id_and_prefix_then_show(fetched, run):
     assert "development 1: no annotation" in shown.output
 
 
+def test_pick_lists_the_other_reports_of_the_story_as_the_desk_does(fetched, run):
+    stories = json.loads(run("candidates", "--week", "2017-07-10", "--sort", "score", "--json").output)
+    story = next(s for s in stories if len(s["cluster"]) > 1)
+    lead, *others = story["cluster"]
+    result = run("pick", "2017-07-10", lead["id"])
+    assert result.exit_code == 0, result.output
+    assert f"also reported by {', '.join(sorted({o['source'] for o in others}))}" in result.output
+    issue = load_issue(fetched / "issues" / "2017-07-10.md")
+    assert issue.developments[0].also == [o["id"] for o in others]
+    again = run("pick", "2017-07-10", others[0]["id"])  # the same story through another source
+    assert again.exit_code == 0 and f"already picked {others[0]['id']}" in again.output
+    assert len(load_issue(fetched / "issues" / "2017-07-10.md").developments) == 1
+
+
 def test_pick_errors(fetched, run):
     unknown = run("pick", "2017-07-10", "ffffffffffff")
     assert unknown.exit_code == 2 and "unknown item id 'ffffffffffff'" in unknown.output

@@ -224,7 +224,7 @@ def new_issue(ctx: click.Context, day: date | None) -> None:
 @editor_errors
 def pick_command(ctx: click.Context, issue: str, item_ids: tuple[str, ...]) -> None:
     """Add items (by id, or a unique prefix) to ISSUE as developments."""
-    from newsdesk.editing import find_item, pick, resolve_issue
+    from newsdesk.editing import find_item, other_reports, pick, resolve_issue
     from newsdesk.issue import load_issue, save_issue
 
     room = open_newsroom(ctx)
@@ -232,10 +232,12 @@ def pick_command(ctx: click.Context, issue: str, item_ids: tuple[str, ...]) -> N
     loaded = load_issue(path)
     with room.store() as store:
         items = [find_item(store, wanted) for wanted in item_ids]
-    result = pick(loaded, items, room.config.newsroom.developments)
+    also = other_reports(room, loaded.date, items)
+    result = pick(loaded, items, room.config.newsroom.developments, also=also)
     save_issue(loaded)
     for item in result.added:
-        click.echo(f"picked {item.id}: {item.title}")
+        others = sorted({other.source for other in also.get(item.id, ())})
+        click.echo(f"picked {item.id}: {item.title}" + (f" (also reported by {', '.join(others)})" if others else ""))
     for item in result.already:
         click.echo(f"already picked {item.id}: {item.title}")
     click.echo(f"{len(loaded.developments)}/{room.config.newsroom.developments} picked in {path}")

@@ -126,19 +126,52 @@ class PickResult:
     already: list[Item]
 
 
-def pick(issue: Issue, items: list[Item], limit: int) -> PickResult:
-    """Add items as developments, up to ``limit``; refuses rather than dropping a pick."""
+def pick(
+    issue: Issue, items: list[Item], limit: int, *, also: dict[str, list[Item]] | None = None
+) -> PickResult:
+    """Add items as developments, up to ``limit``; refuses rather than dropping a pick.
+
+    ``also`` maps an item's id to the other items reporting its story (see
+    ``other_reports``): they are listed with its development, as the desk lists them.
+    """
+    also = also or {}
     # A story picked through another of its sources counts as picked.
     picked = set(issue.item_ids()) | {i for d in issue.developments for i in d.also}
-    fresh = [i for i in dict.fromkeys(items) if i.id not in picked]
-    already = [i for i in items if i.id in picked]
+    fresh: list[Item] = []
+    for item in dict.fromkeys(items):
+        if item.id not in picked:
+            fresh.append(item)
+            picked |= {item.id, *(other.id for other in also.get(item.id, ()))}
+    already = [i for i in items if i not in fresh]
     if len(issue.developments) + len(fresh) > limit:
         raise Refused(
             f"{issue.path}: would have {len(issue.developments) + len(fresh)} developments, "
             f"the newsroom publishes {limit}; unpick one first (`newsdesk unpick`)"
         )
-    issue.developments.extend(development_from(i) for i in fresh)
+    for item in fresh:
+        development = development_from(item)
+        development.also = [other.id for other in also.get(item.id, ()) if other.id != item.id]
+        issue.developments.append(development)
     return PickResult(added=fresh, already=already)
+
+
+def other_reports(newsroom: Newsroom, publication: date, items: list[Item]) -> dict[str, list[Item]]:
+    """For each of ``items``, the other items of the issue's week that report the same story,
+    as the desk groups them (its `also`)."""
+    from newsdesk.candidates import week_candidates
+    from newsdesk.clusters import ClusterIndex
+
+    week = week_candidates(newsroom, publication).items
+    index = ClusterIndex()
+    index.add([*week, *items])
+    in_week = {item.id for item in week}
+    reports: dict[str, list[Item]] = {}
+    for story in index.groups():
+        for item in story:
+            others = [other for other in story if other.id != item.id and other.id in in_week]
+            if others:
+                reports[item.id] = others
+    return reports
 
 
 def unpick(issue: Issue, which: str) -> Development:
