@@ -62,7 +62,8 @@ def fetched(newsroom_dir: Path, run) -> Path:
 
 @pytest.fixture(scope="session")
 def certificate(tmp_path_factory) -> tuple[Path, Path]:
-    """A self-signed certificate for 127.0.0.1, made by the openssl command."""
+    """A self-signed certificate for 127.0.0.1 (and feeds.test, a name only the test proxy
+    resolves), made by the openssl command."""
     if shutil.which("openssl") is None:
         if os.environ.get("CI"):
             pytest.fail("the openssl command is missing: scripts/ci/openssl.sh installs it")
@@ -73,7 +74,7 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
         [
             "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
             "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1",
+            "-addext", "subjectAltName=IP:127.0.0.1,DNS:feeds.test",
         ],
         check=True,
         capture_output=True,

@@ -1,7 +1,9 @@
-"""A threaded HTTP server on 127.0.0.1 with a free port: what the tests' servers share."""
+"""A threaded HTTP server on 127.0.0.1 with a free port: what the tests' servers share;
+and how an asyncio server running in a thread of its own is stopped."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,3 +26,19 @@ class LoopbackServer:
     def stop(self) -> None:
         self.httpd.shutdown()
         self.httpd.server_close()
+
+
+def stop_server_loop(loop: asyncio.AbstractEventLoop, server: asyncio.Server, thread: threading.Thread) -> None:
+    """Close ``server``, end its connections' tasks, then stop ``loop`` and join ``thread``:
+    tasks left pending when a loop stops are reported as errors when collected."""
+
+    async def shutdown() -> None:
+        server.close()
+        tasks = [task for task in asyncio.all_tasks() if task is not asyncio.current_task()]
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+
+    asyncio.run_coroutine_threadsafe(shutdown(), loop).result(5)
+    loop.call_soon_threadsafe(loop.stop)
+    thread.join(5)

@@ -2,7 +2,8 @@
 
 Connections are kept alive and reused (a 304 included), a kept-alive connection that the
 server closed is retried once on a new one, no more connections are open than allowed,
-and https is checked against trusted roots. Failures of every other kind are covered
+and https is checked against trusted roots; through a real proxy, http asks it for the
+whole URL and https tunnels through it. Failures of every other kind are covered
 through whole fetches in test_hostile_http.py.
 """
 
@@ -14,9 +15,11 @@ import threading
 
 import pytest
 from conftest import server_context
+from loopback import stop_server_loop
+from proxy_server import ProxyServer
 
 from newsdesk import feedhttp
-from newsdesk.feedhttp import FeedClient, FeedHttpError
+from newsdesk.feedhttp import FeedClient, FeedHttpError, Proxy
 
 ETAG = '"v1"'
 
@@ -84,9 +87,7 @@ class CountingServer:
             writer.close()
 
     def stop(self) -> None:
-        self.loop.call_soon_threadsafe(self.server.close)
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self.thread.join(5)
+        stop_server_loop(self.loop, self.server, self.thread)
 
 
 @pytest.fixture
@@ -199,3 +200,108 @@ def test_https_feed_from_an_untrusted_server_fails_with_the_reason(https_server)
 
     with pytest.raises(FeedHttpError, match="the server's TLS certificate is not trusted: self.signed certificate"):
         asyncio.run(scenario())
+
+
+# Proxies ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def proxy():
+    running = ProxyServer(hosts={"feeds.test": "127.0.0.1"})
+    yield running
+    running.stop()
+
+
+def behind_proxy(server: CountingServer) -> str:
+    """The server's feed under a name only the proxy can resolve."""
+    return server.url.replace("127.0.0.1", "feeds.test")
+
+
+def test_http_through_a_proxy_asks_it_for_the_whole_url(server, proxy):
+    async def scenario():
+        async with client(proxies={"http": proxy.url}) as feeds:
+            return [await get(feeds, behind_proxy(server)), await get(feeds, behind_proxy(server), {"If-None-Match": ETAG})]
+
+    assert asyncio.run(scenario()) == [(200, b"<rss/>"), (304, b"")]
+    url = behind_proxy(server)
+    assert proxy.request_lines == [f"GET {url}", f"GET {url}"]
+    assert proxy.connections == 1 and server.connections == 1  # kept alive through the proxy
+
+
+def test_https_through_a_proxy_is_a_tunnel_checked_against_the_origins_certificate(https_server, proxy, certificate, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    url = behind_proxy(https_server)
+
+    async def scenario():
+        async with client(proxies={"https": proxy.url}) as feeds:
+            return [await get(feeds, url) for _ in range(2)]
+
+    assert asyncio.run(scenario()) == [(200, b"<rss/>")] * 2
+    # The proxy saw where to connect, never a request: those went inside the TLS tunnel.
+    assert proxy.request_lines == [f"CONNECT feeds.test:{https_server.port}"]
+    assert https_server.requests == 2
+
+
+def test_a_tunnel_to_an_untrusted_origin_fails_on_the_certificate(https_server, proxy):
+    async def scenario():
+        async with client(proxies={"https": proxy.url}) as feeds:
+            await get(feeds, behind_proxy(https_server))
+
+    with pytest.raises(FeedHttpError, match="the server's TLS certificate is not trusted"):
+        asyncio.run(scenario())
+
+
+def test_proxy_credentials_come_from_its_url_and_a_refusal_says_so(https_server, certificate, monkeypatch):
+    monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+    guarded = ProxyServer(hosts={"feeds.test": "127.0.0.1"}, credentials="editor:s3cret")
+    url = behind_proxy(https_server)
+    try:
+        async def scenario(proxy_url):
+            async with client(proxies={"https": proxy_url}) as feeds:
+                return await get(feeds, url)
+
+        with_login = guarded.url.replace("http://", "http://editor:s3cret@")
+        assert asyncio.run(scenario(with_login)) == (200, b"<rss/>")
+        with pytest.raises(FeedHttpError) as refused:
+            asyncio.run(scenario(guarded.url))
+        assert str(refused.value) == (
+            f"the proxy 127.0.0.1:{guarded.port} refused the tunnel to feeds.test:{https_server.port}: "
+            "407 Proxy Authentication Required"
+        )
+    finally:
+        guarded.stop()
+
+
+def test_loopback_hosts_and_no_proxy_go_direct(server):
+    dead_proxy = "http://127.0.0.1:9"  # the discard port: nothing listens
+
+    async def scenario():
+        async with client(proxies={"http": dead_proxy}) as feeds:
+            return await get(feeds, server.url)
+
+    assert asyncio.run(scenario()) == (200, b"<rss/>")  # 127.0.0.1 never goes through a proxy
+    feeds = client(proxies={"http": dead_proxy, "https": dead_proxy, "no": "intranet.example,.corp"})
+    assert feeds.proxy_for(feedhttp._split("http://intranet.example/feed")[0]) is None
+    assert feeds.proxy_for(feedhttp._split("https://news.corp/feed")[0]) is None
+    assert feeds.proxy_for(feedhttp._split("https://news.example/feed")[0]) == Proxy("127.0.0.1", 9)
+
+
+def test_a_proxy_that_is_down_or_not_http_is_named_in_the_failure():
+    async def scenario(proxy_url):
+        async with client(proxies={"http": proxy_url}) as feeds:
+            await get(feeds, "http://feeds.test/feed")
+
+    with pytest.raises(FeedHttpError, match=r"^the proxy 127\.0\.0\.1:9: connection refused$"):
+        asyncio.run(scenario("http://127.0.0.1:9"))
+    with pytest.raises(FeedHttpError, match="only http:// proxies are"):
+        asyncio.run(scenario("socks5://127.0.0.1:1080"))
+
+
+def test_the_environment_names_the_proxies(monkeypatch):
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HTTPS_PROXY", "proxy.corp:3128")
+    monkeypatch.setenv("no_proxy", "intranet.example")
+    proxies = feedhttp.environment_proxies()
+    assert proxies == {"https": "proxy.corp:3128", "no": "intranet.example"}
+    assert Proxy.from_url(proxies["https"]) == Proxy("proxy.corp", 3128)

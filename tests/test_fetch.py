@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from feedserver import FeedServer, Route
+from proxy_server import ProxyServer
 from newsdesk.fetch import Download, Fetcher, fetch
 from newsdesk.newsroom import Newsroom
 from newsdesk.parsepool import ParseWorkers
@@ -52,6 +53,22 @@ def test_items_are_normalized_and_sanitized(tmp_path, server):
     assert item.summary_text == "Hello world"
     assert item.published is not None and item.published.isoformat() == "2017-06-27T00:00:00+00:00"
     assert len(item.id) == 12
+
+
+def test_fetch_goes_through_the_proxy_the_environment_names(tmp_path, server, monkeypatch):
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
+        monkeypatch.delenv(name, raising=False)
+    proxy = ProxyServer(hosts={"feeds.test": "127.0.0.1"})  # feeds.test resolves only there
+    try:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        server.routes["/feed.xml"] = Route(RSS.format(extra="").encode())
+        url = server.url("/feed.xml").replace("127.0.0.1", "feeds.test")
+        room = newsroom_with(tmp_path, [("Local", url)])
+        assert [r.status for r in fetch(room).results] == ["new"]
+        assert [r.status for r in fetch(room).results] == ["unchanged"]  # a 304, through the proxy too
+        assert proxy.request_lines == [f"GET {url}"] * 2 and server.not_modified["/feed.xml"] == 1
+    finally:
+        proxy.stop()
 
 
 def test_conditional_get_costs_one_304_and_no_parse(tmp_path, server):

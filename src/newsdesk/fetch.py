@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsdesk.config import FetchSettings, Source
-from newsdesk.feedhttp import FeedClient, FeedHttpError, Response
+from newsdesk.feedhttp import FeedClient, FeedHttpError, Response, environment_proxies
 from newsdesk.feedtext import NotAFeed
 from newsdesk.httpbody import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, codings, decoded_size_hint
 from newsdesk.items import utc_text
@@ -269,6 +269,7 @@ class Fetcher:
             read_timeout=settings.read_timeout,
             max_redirects=settings.max_redirects,
             max_connections=settings.concurrency,
+            proxies=environment_proxies(),
         ) as client:
 
             async def one(source: Source) -> FeedResult:
