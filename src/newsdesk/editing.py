@@ -126,23 +126,31 @@ class PickResult:
     already: list[Item]
 
 
+def picked_ids(issue: Issue) -> set[str]:
+    """The items the issue's developments came from, the other sources (`also`) included."""
+    return {i for d in issue.developments for i in (d.item_id, *d.also) if i}
+
+
 def pick(
     issue: Issue, items: list[Item], limit: int, *, also: dict[str, list[Item]] | None = None
 ) -> PickResult:
     """Add items as developments, up to ``limit``; refuses rather than dropping a pick.
 
     ``also`` maps an item's id to the other items reporting its story (see
-    ``other_reports``): they are listed with its development, as the desk lists them.
+    ``other_reports``): they are listed with its development, as the desk lists them, and
+    a story already picked through any of them is not picked again.
     """
     also = also or {}
-    # A story picked through another of its sources counts as picked.
-    picked = set(issue.item_ids()) | {i for d in issue.developments for i in d.also}
+    picked = picked_ids(issue)
     fresh: list[Item] = []
+    already: list[Item] = []
     for item in dict.fromkeys(items):
-        if item.id not in picked:
+        story = {item.id, *(other.id for other in also.get(item.id, ()))}
+        if story & picked:
+            already.append(item)
+        else:
             fresh.append(item)
-            picked |= {item.id, *(other.id for other in also.get(item.id, ()))}
-    already = [i for i in items if i not in fresh]
+            picked |= story
     if len(issue.developments) + len(fresh) > limit:
         raise Refused(
             f"{issue.path}: would have {len(issue.developments) + len(fresh)} developments, "
@@ -159,14 +167,12 @@ def other_reports(newsroom: Newsroom, publication: date, items: list[Item]) -> d
     """For each of ``items``, the other items of the issue's week that report the same story,
     as the desk groups them (its `also`)."""
     from newsdesk.candidates import week_candidates
-    from newsdesk.clusters import ClusterIndex
+    from newsdesk.clusters import cluster_items
 
     week = week_candidates(newsroom, publication).items
-    index = ClusterIndex()
-    index.add([*week, *items])
     in_week = {item.id for item in week}
     reports: dict[str, list[Item]] = {}
-    for story in index.groups():
+    for story in cluster_items([*week, *items]):
         for item in story:
             others = [other for other in story if other.id != item.id and other.id in in_week]
             if others:

@@ -17,7 +17,7 @@ from newsdesk.articles import Article, read_article
 from newsdesk.candidates import week_candidates
 from newsdesk.clusters import Cluster, ClusterIndex
 from newsdesk.dates import Week, date_range
-from newsdesk.editing import development_from
+from newsdesk.editing import development_from, picked_ids
 from newsdesk.issue import Development, Issue, load_issue, save_issue
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
@@ -171,7 +171,7 @@ class DeskSession:
 
     def picked_ids(self) -> set[str]:
         """The items the issue's developments came from, the other sources (`also`) included."""
-        return {i for d in self.issue.developments for i in (d.item_id, *d.also) if i}
+        return picked_ids(self.issue)
 
     def pick_of(self, items: list[Item]) -> int | None:
         """The development that came from one of ``items`` (a story), if any."""
