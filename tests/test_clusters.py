@@ -159,6 +159,20 @@ def test_an_item_a_feed_rewrote_leaves_its_old_story():
     assert {i.id: i for c in index.clusters() for i in c}[copy.id] is rewritten
 
 
+def test_an_item_changed_where_grouping_does_not_look_keeps_every_story_as_it_was():
+    original = item("Origin", "Xiamen Names 215 Firms and 38 Individuals on Its First Credit Red List")
+    copy = item("Aggregator", original.title + " - Origin", day=1)
+    index = ClusterIndex()
+    index.add([*BACKGROUND, original, copy])
+    before = [[i.id for i in c] for c in index.clusters()]
+    prints = list(index._prints)
+    recategorized = replace(copy, categories=("credit",), content_hash="v2")
+    index.add([recategorized])
+    assert [[i.id for i in c] for c in index.clusters()] == before
+    assert all(a is b for a, b in zip(prints, index._prints, strict=True))  # nothing indexed again
+    assert {i.id: i for c in index.clusters() for i in c}[copy.id] is recategorized
+
+
 def test_the_lead_is_the_weightiest_source_then_the_earliest():
     a = item("Small", "Xiamen Names 215 Firms on Its First Credit Red List", day=0)
     b = item("Big", "Xiamen Names 215 Firms on Its First Credit Red List - Big", day=1)

@@ -15,6 +15,9 @@ their titles are the same (a feed that reposted its story under a new id).
 The index is incremental: each new item looks up only the items that share one of its
 rarer words in an inverted index, and joins their clusters in a union-find (never a
 cluster holding a near-miss of it), so adding items never recomputes what was grouped.
+An item that comes back changed takes its new version's place; only when what the
+comparison reads changed (its title, opening lines, date or source: a rewritten story) is
+everything grouped again, since a union-find cannot take an item out of its story.
 """
 
 from __future__ import annotations
@@ -260,20 +263,22 @@ class ClusterIndex:
     # Adding ----------------------------------------------------------------
 
     def add(self, items: Iterable[Item]) -> None:
-        """Index new items and join each to the stories it belongs to; known ids are skipped,
-        unless the item changed (a feed rewrote its title or summary): then everything is
-        indexed again with the new version, since an item cannot be taken out of its story.
+        """Index new items and join each to the stories it belongs to. A known item that
+        changed takes its new version's place; if its fingerprint changed too (a feed
+        rewrote its title or summary), everything is grouped again with the new version.
 
         Word weights (rarer words weigh more) are counted over everything indexed, the new
         batch included, and stay fixed while the batch joins.
         """
         items = list(items)
-        changed = {
-            item.id: item for item in items
-            if item.id in self._position and _changed(self._items[self._position[item.id]], item)
-        }
-        if changed:
-            indexed = [changed.get(known.id, known) for known in self._items]
+        regroup = False
+        for item in items:
+            at = self._position.get(item.id)
+            if at is not None and _changed(self._items[at], item):
+                regroup = regroup or Fingerprint.of(item) != self._prints[at]
+                self._items[at] = item
+        if regroup:
+            indexed = self._items
             self._clear()
             self._add_batch(indexed)
         self._add_batch(items)
