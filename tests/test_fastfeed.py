@@ -273,7 +273,8 @@ def test_clean_text_removes_the_same_controls_on_the_ascii_shortcut(text):
 
 _declarations = st.sampled_from(
     ["", '<?xml version="1.0"?>', "<?xml version='1.0' encoding='gbk'?>", '<?xml version="1.0" encoding="utf-8" standalone="yes"?>',
-     "<?xml 版本?>", "<?xml" + "x" * 299 + "?>", "<?xml?", "<?xml-stylesheet href='a.xsl'?>"]
+     "<?xml 版本?>", "<?xml版本?>", "<?xmlé?>", "<?xml²?>", "<?xml‹?>", "<?xml" + "x" * 299 + "?>", "<?xml?",
+     "<?xml-stylesheet href='a.xsl'?>"]
 )
 _spaces = st.text(alphabet=" \t\r\n\x0b\x0c\x1c\x85\xa0\u3000", max_size=4)
 

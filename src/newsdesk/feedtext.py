@@ -27,7 +27,10 @@ _BOMS = (
 _XML_DECLARATION = re.compile(rb"^\s*<\?xml\b[^>]{0,200}?\bencoding\s*=\s*[\"']([A-Za-z0-9._:-]{1,40})[\"']")
 _CHARSET = re.compile(r"\bcharset\s*=\s*[\"']?([A-Za-z0-9._:-]{1,40})", re.IGNORECASE)
 _DECLARATION_TEXT = re.compile(r"^\s*<\?xml\b[^>]{0,300}?\?>")
-_DECLARATION_BYTES = re.compile(rb"<\?xml\b[^>]{0,300}?\?>")  # at the very start
+# The same, at the very start of UTF-8 bytes. bytes' \b knows only ASCII letters: a
+# non-ASCII byte after "xml" is left to the text pattern (where it may be a letter).
+_DECLARATION_BYTES = re.compile(rb"<\?xml(?![A-Za-z0-9_\x80-\xff])[^>]{0,300}?\?>")
+_ASCII_SPACE = re.compile(rb"\s*")
 _UTF8_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 # Multi-byte encodings a detector may propose; single-byte guesses are too unreliable.
 _EAST_ASIAN = {
@@ -142,10 +145,10 @@ def as_utf8_document(text: str, utf8_body: bytes | None = None) -> bytes:
     feeds are UTF-8; the copies cost about as much as decoding them).
     """
     if utf8_body is not None and (declaration := _DECLARATION_BYTES.match(utf8_body)):
-        rest = utf8_body[declaration.end() :].lstrip()
-        # bytes.lstrip() strips ASCII whitespace only: past any other, go the general way.
-        if rest[:1] == b"<":
-            return _UTF8_DECLARATION.encode() + rest
+        start = _ASCII_SPACE.match(utf8_body, declaration.end()).end()
+        # Only ASCII whitespace was skipped: past any other, go the general way.
+        if utf8_body[start : start + 1] == b"<":
+            return b"".join((_UTF8_DECLARATION.encode(), memoryview(utf8_body)[start:]))  # one copy
     text = _DECLARATION_TEXT.sub("", text, count=1)
     return (_UTF8_DECLARATION + text.lstrip()).encode("utf-8", "replace")
 
