@@ -21,6 +21,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
+@pytest.fixture(autouse=True)
+def no_proxy_from_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The machine's proxy settings stay out of the tests: they talk to servers they start
+    on loopback, and the tests of proxies name their own."""
+    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+
+
 def copy_sample_newsroom(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for part in SAMPLE_PARTS:

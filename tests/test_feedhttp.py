@@ -298,10 +298,33 @@ def test_a_proxy_that_is_down_or_not_http_is_named_in_the_failure():
 
 
 def test_the_environment_names_the_proxies(monkeypatch):
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
+    assert feedhttp.environment_proxies() == {}  # none set (conftest clears the machine's)
     monkeypatch.setenv("HTTPS_PROXY", "proxy.corp:3128")
     monkeypatch.setenv("no_proxy", "intranet.example")
     proxies = feedhttp.environment_proxies()
     assert proxies == {"https": "proxy.corp:3128", "no": "intranet.example"}
     assert Proxy.from_url(proxies["https"]) == Proxy("proxy.corp", 3128)
+    assert Proxy.from_url("http://proxy.corp") == Proxy("proxy.corp", 1080)  # curl's default port
+
+
+def test_a_proxy_password_never_shows_in_a_failure():
+    for url in ("socks5://editor:s3cr/et@proxy.corp:1080", "http://editor:s3cret@proxy.corp:99999", "ftp://ed:s3cret@x"):
+        with pytest.raises(FeedHttpError) as failure:
+            Proxy.from_url(url)
+        assert "s3cr" not in str(failure.value) and "editor" not in str(failure.value)
+        assert "proxy.corp" in str(failure.value) or "://x" in str(failure.value)
+    assert "s3cret" not in repr(Proxy.from_url("http://editor:s3cret@proxy.corp:3128"))
+
+
+def test_plain_http_through_a_proxy_sends_its_credentials_and_names_it_on_407(server):
+    guarded = ProxyServer(hosts={"feeds.test": "127.0.0.1"}, credentials="editor:s3cret")
+    try:
+        async def scenario(proxy_url):
+            async with client(proxies={"http": proxy_url}) as feeds:
+                return await get(feeds, behind_proxy(server))
+
+        assert asyncio.run(scenario(guarded.url.replace("http://", "http://editor:s3cret@"))) == (200, b"<rss/>")
+        with pytest.raises(FeedHttpError, match=rf"^the proxy 127\.0\.0\.1:{guarded.port} refused the request: 407 "):
+            asyncio.run(scenario(guarded.url))
+    finally:
+        guarded.stop()

@@ -56,8 +56,6 @@ def test_items_are_normalized_and_sanitized(tmp_path, server):
 
 
 def test_fetch_goes_through_the_proxy_the_environment_names(tmp_path, server, monkeypatch):
-    for name in ("http_proxy", "https_proxy", "all_proxy", "no_proxy", "HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "NO_PROXY"):
-        monkeypatch.delenv(name, raising=False)
     proxy = ProxyServer(hosts={"feeds.test": "127.0.0.1"})  # feeds.test resolves only there
     try:
         monkeypatch.setenv("HTTP_PROXY", proxy.url)

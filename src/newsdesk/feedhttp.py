@@ -67,9 +67,18 @@ class _Origin:
 
     @property
     def host_header(self) -> str:
-        host = f"[{self.host}]" if ":" in self.host else self.host
         default = 443 if self.scheme == "https" else 80
-        return host if self.port == default else f"{host}:{self.port}"
+        return _authority(self.host, None if self.port == default else self.port)
+
+    @property
+    def authority(self) -> str:
+        """host:port, as a CONNECT request names it."""
+        return _authority(self.host, self.port)
+
+
+def _authority(host: str, port: int | None) -> str:
+    host = f"[{host}]" if ":" in host else host  # an IPv6 address
+    return host if port is None else f"{host}:{port}"
 
 
 def _split(url: str) -> tuple[_Origin, str]:
@@ -120,33 +129,43 @@ class Proxy:
 
     host: str
     port: int
-    authorization: str | None = None  # Proxy-Authorization, from the URL's user:password
+    # Proxy-Authorization, from the URL's user:password: never shown (base64 is no secret).
+    authorization: str | None = field(default=None, repr=False)
 
     @property
     def name(self) -> str:
-        return f"{self.host}:{self.port}"
+        return _authority(self.host, self.port)
 
     @classmethod
     def from_url(cls, url: str) -> Proxy:
         """The proxy a ``*_proxy`` value names (``http://[user:password@]host[:port]``; a
-        bare ``host:port`` is taken as http, as curl takes it)."""
+        bare ``host:port`` is taken as http and a missing port as 1080, as curl takes them).
+        Errors name the proxy without its user and password."""
         text = url.strip()
         if "://" not in text:
             text = "http://" + text
+        shown = _without_credentials(text)
         try:
             parts = urlsplit(text)
-            port = parts.port or 80
+            port = parts.port or 1080
         except ValueError:
-            raise FeedHttpError(f"the proxy {_short(url)} is not a valid URL") from None
+            raise FeedHttpError(f"the proxy {shown} is not a valid URL") from None
         if parts.scheme.lower() != "http":
-            raise FeedHttpError(f"the proxy {_short(url)} is not supported: only http:// proxies are")
+            raise FeedHttpError(f"the proxy {shown} is not supported: only http:// proxies are")
         if not parts.hostname:
-            raise FeedHttpError(f"the proxy {_short(url)} names no host")
+            raise FeedHttpError(f"the proxy {shown} names no host")
         authorization = None
         if parts.username is not None:
             pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}".encode()
             authorization = "Basic " + base64.b64encode(pair).decode("ascii")
         return cls(parts.hostname, port, authorization)
+
+
+def _without_credentials(url: str) -> str:
+    """``scheme://host:port`` with whatever came before the last "@" taken out (a password
+    may hold "/" or "@" unescaped), for messages."""
+    scheme, _, rest = url.partition("://")
+    return _short(f"{scheme}://{rest.rpartition('@')[2]}")
 
 
 class _Connection:
@@ -296,6 +315,9 @@ class FeedClient:
             except BaseException:
                 self._close(connection)
                 raise
+            if connection.via is not None and event.status_code == 407:
+                self._close(connection)
+                raise FeedHttpError(f"the proxy {connection.via.name} refused the request: 407 Proxy Authentication Required")
             return Response(
                 status=event.status_code,
                 reason=event.reason.decode("latin-1", "replace"),
@@ -368,7 +390,7 @@ class FeedClient:
         """CONNECT through ``proxy`` to the connection's origin, then TLS with the origin
         itself: the proxy passes bytes it cannot read, and the certificate is the origin's."""
         origin = connection.origin
-        authority = f"[{origin.host}]:{origin.port}" if ":" in origin.host else f"{origin.host}:{origin.port}"
+        authority = origin.authority
         fields = [("Host", authority), *self.base_headers[:1]]
         if proxy.authorization:
             fields.append(("Proxy-Authorization", proxy.authorization))
