@@ -163,7 +163,7 @@ def test_dead_and_doubtful_links_are_reported(ready: Path, links: LinkServer, ru
     result = run("check", ISSUE)
     assert result.exit_code == 1
     assert f"error: development 1: read-more link is dead: {links.url('/gone')}: HTTP 404" in result.output
-    assert f"error: development 2: read-more link is dead: {closed}: cannot connect" in result.output
+    assert f"error: development 2: read-more link is dead: {closed}: connection refused" in result.output
     assert f"warning: development 3: read-more link may be down: {links.url('/status/503')}: HTTP 503" in result.output
     assert result.output.strip().endswith(f"{ISSUE}: 2 errors, 1 warning")
 
@@ -195,3 +195,39 @@ def test_link_extraction() -> None:
 def test_plaintext_links_keep_their_own_parentheses():
     text = "Read more here: https://en.wikipedia.org/wiki/Social_Credit_System_(China)\n(see https://x.example/a)."
     assert text_links(text) == ["https://en.wikipedia.org/wiki/Social_Credit_System_(China)", "https://x.example/a"]
+
+
+def test_a_link_to_an_example_domain_is_an_error_without_asking_the_network(ready: Path, links: LinkServer) -> None:
+    edit_issue(ready, links.url("/ok/courts-first-half"), "https://localcredit.example/hebei/5263.htm")
+    edit_issue(ready, links.url("/moved/red-lists"), "http://www.example.com/story")
+    assert findings(ready) == [
+        "error: development 1: read-more link points at localcredit.example, a name reserved for examples "
+        "and tests that no reader can open: link the source itself",
+        "error: development 2: read-more link points at www.example.com, a name reserved for examples "
+        "and tests that no reader can open: link the source itself",
+    ]
+    assert sum(links.requests.values()) == 0  # offline: no link was requested
+
+
+def test_an_unreachable_host_is_described_by_the_innermost_reason() -> None:
+    import socket
+
+    import httpx
+
+    from newsdesk.checks import _unreachable
+
+    def wrapped(cause: BaseException) -> httpx.ConnectError:
+        # As httpx raises it: its error, from httpcore's, from the socket's.
+        try:
+            try:
+                raise cause
+            except BaseException as inner:
+                raise httpx.ConnectError(str(inner)) from inner
+        except httpx.ConnectError as error:
+            return error
+
+    unknown = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
+    assert _unreachable(wrapped(unknown), "https://gone.example.org/x") == "unknown host gone.example.org"
+    refused = OSError("All connection attempts failed")
+    refused.__cause__ = ConnectionRefusedError(111, "Connect call failed")
+    assert _unreachable(wrapped(refused), "http://127.0.0.1:9/x") == "connection refused"

@@ -12,12 +12,14 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from urllib.parse import urlsplit
 
 import httpx
 
 from newsdesk.archive import unsubscribe_template
 from newsdesk.config import FetchSettings, NewsroomSettings
 from newsdesk.dates import date_range
+from newsdesk.feedhttp import connect_reason
 from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.ranking import featured_before
@@ -228,6 +230,37 @@ class LinkResult:
         return f"HTTP {self.status}{moved}"
 
 
+# RFC 2606 and 6761: names reserved for examples and tests, which no reader can open
+# (example.com and its siblings answer, but only with IANA's page about examples).
+_RESERVED_SUFFIXES = (".example", ".invalid", ".test", ".localhost")
+_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+
+
+def placeholder_host(url: str) -> str | None:
+    """The host of a link to a reserved example or test domain, else None."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host.endswith(_RESERVED_SUFFIXES) or host in ("localhost", *_EXAMPLE_DOMAINS):
+        return host
+    if host.endswith(tuple(f".{domain}" for domain in _EXAMPLE_DOMAINS)):
+        return host
+    return None
+
+
+def _unreachable(error: httpx.ConnectError, url: str) -> str:
+    """Why a link's host could not be reached, in words ("unknown host a.example")."""
+    # The innermost OSError says why: httpx wraps it, sometimes in another OSError
+    # ("All connection attempts failed" around the refusal).
+    cause: BaseException | None = error
+    deepest: OSError | None = None
+    while cause is not None:
+        if isinstance(cause, OSError):
+            deepest = cause
+        cause = cause.__cause__ or cause.__context__
+    if deepest is None:
+        return f"cannot connect: {error or 'refused'}"
+    return connect_reason(deepest, urlsplit(url).hostname or "")
+
+
 async def _probe(client: httpx.AsyncClient, url: str) -> LinkResult:
     try:
         response = await client.head(url)
@@ -241,7 +274,7 @@ async def _probe(client: httpx.AsyncClient, url: str) -> LinkResult:
     except httpx.TimeoutException:
         return LinkResult(url, problem=f"timed out after {LINK_TIMEOUT:.0f} s")
     except httpx.ConnectError as error:
-        return LinkResult(url, problem=f"cannot connect: {error or 'refused'}", unreachable=True)
+        return LinkResult(url, problem=_unreachable(error, url), unreachable=True)
     except httpx.HTTPError as error:
         return LinkResult(url, problem=f"{type(error).__name__}: {error}")
 
@@ -270,11 +303,21 @@ async def probe_links(
     return {result.url: result for result in results}
 
 
+def check_placeholder_links(issue: Issue, report: CheckReport) -> None:
+    """Links to example and test domains: left from a template or a sample, never real."""
+    for number, development in enumerate(issue.developments, start=1):
+        if is_http_url(development.read_more) and (host := placeholder_host(development.read_more)):
+            report.error(
+                f"development {number}: read-more link points at {host}, a name reserved for "
+                "examples and tests that no reader can open: link the source itself"
+            )
+
+
 def check_links(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     links = {
         number: d.read_more
         for number, d in enumerate(issue.developments, start=1)
-        if is_http_url(d.read_more)
+        if is_http_url(d.read_more) and not placeholder_host(d.read_more)
     }
     if not links:
         return
@@ -295,6 +338,7 @@ def check_issue(newsroom: Newsroom, issue: Issue, *, links: bool = True) -> Chec
     check_repeats(issue, newsroom, report)
     check_dates(issue, newsroom, report)
     check_email(issue, newsroom, report)
+    check_placeholder_links(issue, report)
     if links:
         check_links(issue, newsroom, report)
     return report

@@ -494,13 +494,13 @@ def _connect_errors(host: str, timeout: float, proxy: Proxy | None = None) -> It
     except ssl.SSLError as error:
         raise FeedHttpError(f"TLS failed: {_short(error.reason or str(error))}") from None
     except OSError as error:
-        reason = _connect_reason(error, host)
+        reason = connect_reason(error, host)
         raise FeedHttpError(f"the proxy {proxy.name}: {reason}" if proxy else reason) from None
     except UnicodeError:  # the resolver's IDNA step: a label no DNS name can have
         raise FeedHttpError(f"unknown host {host}") from None
 
 
-def _connect_reason(error: OSError, host: str) -> str:
+def connect_reason(error: OSError, host: str) -> str:
     """Why a connection failed, in words."""
     if isinstance(error, socket.gaierror):
         if error.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)):
