@@ -80,8 +80,40 @@ def test_rewritten_titles_join_when_the_summaries_tell_the_same_story():
              "最高人民法院数据显示，今年上半年全国法院新增失信被执行人146万人次，约41万名被执行人主动履行了义务。")
     d = item("法院", "2017年上半年全国法院新增失信被执行人146万人次",
              "最高人民法院发布数据显示，今年1至6月全国法院新增失信被执行人146万人次，约41万名被执行人主动履行了义务。")
-    found = clusters_of(a, b, c, d)
-    assert {a.title, b.title} in found and {c.title, d.title} in found  # English and Chinese apart
+    assert clusters_of(a, b) == [{a.title, b.title}]
+    assert clusters_of(c, d) == [{c.title, d.title}]
+    # The same figure (1.46 million is 146万), the same days: one story in both languages.
+    assert clusters_of(a, b, c, d) == [{a.title, b.title, c.title, d.title}]
+
+
+def test_english_and_chinese_reports_join_by_their_figures():
+    english = item("Credit Policy Daily", "Xiamen Names 215 Firms and 38 Individuals on Its First Credit Red List")
+    chinese = item("新华信用观察", "厦门发布首批守信“红名单” 215家企业38名个人上榜", day=0.5)
+    assert clusters_of(english, chinese) == [{english.title, chinese.title}]
+
+
+@pytest.mark.parametrize(
+    "chinese",
+    [
+        item("新华信用观察", "厦门发布首批守信“红名单” 216家企业38名个人上榜"),  # other figures
+        item("新华信用观察", "福州发布首批守信“红名单” 215家企业38名个人上榜"),  # another city
+        item("新华信用观察", "厦门发布首批守信“红名单” 215家企业38名个人上榜", day=5),  # days later
+        item("Credit Policy Daily", "厦门发布首批守信“红名单” 215家企业38名个人上榜"),  # the same source
+        item("新华信用观察", "上海100家企业列入诚信红名单"),  # a round figure alone tells nothing
+    ],
+)
+def test_figures_alone_do_not_join_near_misses_across_languages(chinese):
+    english = item("Credit Policy Daily", "Xiamen Names 215 Firms and 38 Individuals on Its First Credit Red List")
+    if "上海" in chinese.title:
+        english = item("Credit Policy Daily", "Shanghai Adds 100 Firms to Its Red List")
+    assert len(clusters_of(english, chinese)) == 2
+
+
+def test_a_story_the_words_kept_apart_does_not_join_through_the_other_language():
+    removes = item("Governance Watch", "Hefei Removes 3,046 Firms From Its Business Anomaly List")
+    chinese = item("地方信用", "合肥3046家企业移出经营异常名录", day=0.1)
+    adds = item("Credit Policy Daily", "Hefei Adds 3,046 Firms to Its Business Anomaly List", day=0.2)
+    assert clusters_of(removes, chinese, adds) == [{removes.title, chinese.title}, {adds.title}]
 
 
 @pytest.mark.parametrize(

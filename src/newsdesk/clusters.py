@@ -12,6 +12,11 @@ alike the rest, and nor are two stories where one word was swapped for another
 ("government integrity", "personal integrity") unless the summaries explain the change. So are items more than a week apart, and two items of one source unless
 their titles are the same (a feed that reposted its story under a new id).
 
+An English and a Chinese title, which share no words, are one story when they give the
+same figures ("215 Firms and 38 Individuals", "215家企业38名个人"; "1.46 million" and
+"146万" are one figure), within three days, from different sources, with nothing in
+conflict. A lone round figure ("100 firms") is too common to tell.
+
 The index is incremental: each new item looks up only the items that share one of its
 rarer words in an inverted index, and joins their clusters in a union-find (never a
 cluster holding a near-miss of it), so adding items never recomputes what was grouped.
@@ -36,6 +41,10 @@ from newsdesk.items import Item
 from newsdesk.places import places_in
 
 WINDOW_SECONDS = 7 * 86400  # one story's copies appear within a week of each other
+# English and Chinese titles share no words: reports of one story in the two languages
+# are matched by the figures they both give, within days, and by nothing in conflict.
+ACROSS_LANGUAGES_SECONDS = 3 * 86400
+DISTINCTIVE_DIGITS = 3  # a lone figure must have this many significant digits (215, not 100)
 SAME_SOURCE_SECONDS = 2 * 86400
 # Similarities are Dice coefficients over words weighted by rarity (tuned on bench/data).
 TITLE_GREY = 0.3  # titles less alike than this are never one story
@@ -179,6 +188,14 @@ def _is_year(number: str) -> bool:
     return number.isdigit() and 1900 <= int(number) <= 2100
 
 
+def _telling(figures: frozenset[str]) -> bool:
+    """Figures specific enough to identify a story: two or more, or one with at least
+    DISTINCTIVE_DIGITS significant digits (1,283 or 1.46 million, not 100 or 3 billion)."""
+    if len(figures) >= 2:
+        return True
+    return any(len(figure.replace(".", "").strip("0")) >= DISTINCTIVE_DIGITS for figure in figures)
+
+
 def _disagree(a: frozenset[str], b: frozenset[str]) -> bool:
     """Both name some, and neither's are all among the other's."""
     return bool(a and b and not (a <= b or b <= a))
@@ -244,9 +261,11 @@ class ClusterIndex:
         self._parent: list[int] = []
         # root -> the distinct (numbers, years, places) its titles name, to keep near-misses apart
         self._profiles: dict[int, set[Profile]] = {}
+        self._languages: dict[int, set[bool]] = {}  # root -> whether it has Chinese, English titles
         self._position: dict[str, int] = {}
         self._by_url: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
+        self._by_figures: dict[frozenset[str], list[int]] = {}  # telling figures -> items
         self._title_df: Counter[str] = Counter()
         self._lede_df: Counter[str] = Counter()
         self._weights: dict[str, float] = {}
@@ -310,6 +329,7 @@ class ClusterIndex:
         self._prints.append(mark)
         self._parent.append(index)
         self._profiles[index] = {(mark.numbers, mark.years, mark.places)}
+        self._languages[index] = {mark.chinese}
         self._position[item.id] = index
         self._totals.append(sum(self._weights[t] for t in mark.title))
 
@@ -320,6 +340,12 @@ class ClusterIndex:
         for other in self._candidates(index, mark):
             if self._find(other) != self._find(index) and self._same_story(index, other):
                 self._union(other, index)
+        if _telling(mark.numbers):
+            others = self._by_figures.setdefault(mark.numbers, [])
+            for other in others:
+                if self._find(other) != self._find(index) and self._same_story_across_languages(index, other):
+                    self._union(other, index)
+            others.append(index)
         for token in mark.title:
             self._postings.setdefault(token, []).append(index)
 
@@ -401,6 +427,22 @@ class ClusterIndex:
             return (title + lede) / 2 >= TOGETHER_MATCH
         return lede >= LEDE_CLOSE
 
+    def _same_story_across_languages(self, a_index: int, b_index: int) -> bool:
+        """An English and a Chinese title giving the same telling figures (see the module).
+
+        Only a story told in one language joins one told in the other: a story that has
+        an English title already was compared with each new English title by its words,
+        and one the words kept apart ("Hefei adds 3,046 firms", "Hefei removes 3,046
+        firms") must not come in through the Chinese report of the other."""
+        a, b = self._prints[a_index], self._prints[b_index]
+        return (
+            a.chinese != b.chinese
+            and a.source != b.source
+            and abs(a.when - b.when) <= ACROSS_LANGUAGES_SECONDS
+            and not self._languages[self._find(a_index)] & self._languages[self._find(b_index)]
+            and self._compatible(a_index, b_index)
+        )
+
     def _explained(self, words: frozenset[str], lede: frozenset[str]) -> bool:
         """A good share (by weight) of one title's own words appear in the other's summary."""
         found = words & lede
@@ -436,6 +478,7 @@ class ClusterIndex:
         root, child = min(ra, rb), max(ra, rb)
         self._parent[child] = root
         self._profiles[root] |= self._profiles.pop(child)
+        self._languages[root] |= self._languages.pop(child)
 
     # Reading -------------------------------------------------------------------
 
