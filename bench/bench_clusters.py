@@ -5,11 +5,13 @@
 Quality: bench/data/clusters.tsv holds hand-written items in English and Chinese with the
 story each belongs to (syndicated copies, tracking-parameter variants, rewritten titles,
 near-misses). Pairwise precision is the share of item pairs put together that belong
-together; recall the share of pairs that belong together that were put together.
+together; recall the share of pairs that belong together that were put together. Each is
+the worse of two orders of arrival: the file's, and newest first (the desk's).
 Targets (issue 7): precision >= 0.95, recall >= 0.90.
 
-Speed: 10,000 synthetic items (two thirds English, one third Chinese, one in six a copy of
-another with a site suffix, a tracking parameter or a word changed) spread over eight weeks:
+Speed: 10,000 synthetic items (two thirds English, one third Chinese, one in ten giving a
+figure, one in six a copy of another with a site suffix, a tracking parameter or a word
+changed) spread over eight weeks:
 the time to cluster them all from nothing, and to add 100 more to the built index.
 Target: under 2 s for 10,000.
 """
@@ -59,22 +61,30 @@ def pairs(groups: list[list[str]]) -> set[frozenset[str]]:
 
 
 def quality(show_errors: bool = False) -> tuple[float, float, int, int]:
+    """Pairwise precision and recall, each the worse of two orders of arrival: the file's,
+    and newest first, as the desk adds a week's items."""
     labelled = load_labelled()
     truth: dict[str, list[str]] = {}
     for story, item in labelled:
         truth.setdefault(story, []).append(item.id)
-    predicted = [[i.id for i in c] for c in cluster_items(item for _, item in labelled)]
-    want, got = pairs(list(truth.values())), pairs(predicted)
-    right = want & got
-    if show_errors:
-        titles = {item.id: f"{story} {item.source}: {item.title}" for story, item in labelled}
-        for kind, wrong in (("put together, but different stories", got - want), ("missed", want - got)):
-            print(f"{kind}:")
-            for pair in sorted(wrong, key=sorted):
-                a, b = sorted(pair)
-                print(f"  {titles[a]}\n    ~ {titles[b]}")
-    precision = len(right) / len(got) if got else 1.0
-    recall = len(right) / len(want) if want else 1.0
+    want = pairs(list(truth.values()))
+    titles = {item.id: f"{story} {item.source}: {item.title}" for story, item in labelled}
+    orders = {
+        "file order": [item for _, item in labelled],
+        "newest first": sorted((item for _, item in labelled), key=lambda item: item.when, reverse=True),
+    }
+    precision = recall = 1.0
+    for order, items in orders.items():
+        got = pairs([[i.id for i in c] for c in cluster_items(items)])
+        right = want & got
+        if show_errors:
+            for kind, wrong in (("put together, but different stories", got - want), ("missed", want - got)):
+                print(f"{kind} ({order}):")
+                for pair in sorted(wrong, key=sorted):
+                    a, b = sorted(pair)
+                    print(f"  {titles[a]}\n    ~ {titles[b]}")
+        precision = min(precision, len(right) / len(got) if got else 1.0)
+        recall = min(recall, len(right) / len(want) if want else 1.0)
     return precision, recall, len(labelled), len(want)
 
 
@@ -86,6 +96,9 @@ HANZI = (
     "发展改革委人民银行市场监管总局税务部门纳税等级评价平台电子商务网络借贷环境保护食品药品安全生产交通运输"
     "司机档案记录共享归集公示查询修复退出机制专项行动整治开展部署召开会议强调推进实施办法暂行规定试点城市"
 )
+
+
+FIGURES = [str(n) for n in range(101, 1000, 7)]
 
 
 def synthetic(count: int, seed: int = 7) -> list[Item]:
@@ -112,10 +125,14 @@ def synthetic(count: int, seed: int = 7) -> list[Item]:
             when = original.when + timedelta(hours=rng.randint(0, 48))
             summary_text = original.summary_text
         else:
+            # One title in ten gives a figure, from a pool small enough for figures to recur.
+            figure = rng.choice(FIGURES) if rng.random() < 0.1 else None
             if n % 3 == 0:
                 title = "".join(rng.choices(HANZI, hanzi_weights, k=rng.randint(12, 26)))
+                title += f"{figure}家" if figure else ""
             else:
                 title = " ".join(rng.choices(vocabulary, zipf, k=rng.randint(6, 12))).capitalize()
+                title += f" {figure} firms" if figure else ""
             summary_text = " ".join(rng.choices(vocabulary, zipf, k=30))
             url = f"https://bench.example/{n}"
             when = start + timedelta(seconds=rng.randint(0, 56 * 86400))

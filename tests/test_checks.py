@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 import time
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from link_server import LinkServer
 from mail_newsroom import ISSUE, write_ready_issue
 from smtp_server import free_port
 
-from newsdesk.checks import check_issue, html_links, probe_links, text_links
+from newsdesk.checks import check_issue, html_links, placeholder_host, probe_links, text_links
 from newsdesk.config import FetchSettings
 from newsdesk.issue import load_issue
 from newsdesk.newsroom import Newsroom
@@ -200,13 +201,31 @@ def test_plaintext_links_keep_their_own_parentheses():
 def test_a_link_to_an_example_domain_is_an_error_without_asking_the_network(ready: Path, links: LinkServer) -> None:
     edit_issue(ready, links.url("/ok/courts-first-half"), "https://localcredit.example/hebei/5263.htm")
     edit_issue(ready, links.url("/moved/red-lists"), "http://www.example.com/story")
-    assert findings(ready) == [
+    # Online: the third link is probed as usual; the placeholders are not (no "unknown host").
+    assert findings(ready, links=True) == [
         "error: development 1: read-more link points at localcredit.example, a name reserved for examples "
         "and tests that no reader can open: link the source itself",
         "error: development 2: read-more link points at www.example.com, a name reserved for examples "
         "and tests that no reader can open: link the source itself",
     ]
-    assert sum(links.requests.values()) == 0  # offline: no link was requested
+    assert [path for (_, path) in links.requests] == ["/nohead"] * 2  # HEAD, then GET: only the real link
+
+
+@pytest.mark.parametrize(
+    ("url", "host"),
+    [
+        ("https://News.EXAMPLE./a", "news.example"),
+        ("http://user@www.example.org:8080/x", "www.example.org"),
+        ("http://intranet.test/feed", "intranet.test"),
+        ("http://localhost:8000/", "localhost"),
+        ("https://socialcredit.example.com.cn/x", None),
+        ("https://examples.com/x", None),
+        ("http://[::1]:8080/x", None),
+        ("https://www.gov.cn/xinwen/2017-06/29/content_5206658.htm", None),
+    ],
+)
+def test_placeholder_hosts(url: str, host: str | None) -> None:
+    assert placeholder_host(url) == host
 
 
 def test_an_unreachable_host_is_described_by_the_innermost_reason() -> None:
@@ -231,3 +250,9 @@ def test_an_unreachable_host_is_described_by_the_innermost_reason() -> None:
     refused = OSError("All connection attempts failed")
     refused.__cause__ = ConnectionRefusedError(111, "Connect call failed")
     assert _unreachable(wrapped(refused), "http://127.0.0.1:9/x") == "connection refused"
+    both_addresses = OSError("All connection attempts failed")
+    both_addresses.__cause__ = ExceptionGroup("", [ConnectionRefusedError(111, "refused"), OSError(101, "unreachable")])
+    assert _unreachable(wrapped(both_addresses), "http://localhost:9/x") == "connection refused"
+    untrusted = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
+    untrusted.verify_message = "self-signed certificate"
+    assert _unreachable(wrapped(untrusted), "https://127.0.0.1/x") == "the server's TLS certificate is not trusted: self-signed certificate"

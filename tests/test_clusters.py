@@ -109,11 +109,23 @@ def test_figures_alone_do_not_join_near_misses_across_languages(chinese):
     assert len(clusters_of(english, chinese)) == 2
 
 
-def test_a_story_the_words_kept_apart_does_not_join_through_the_other_language():
+@pytest.mark.parametrize("order", list(itertools.permutations(range(3))))
+def test_two_stories_with_the_figures_of_one_report_are_a_guess_not_a_join(order):
     removes = item("Governance Watch", "Hefei Removes 3,046 Firms From Its Business Anomaly List")
     chinese = item("地方信用", "合肥3046家企业移出经营异常名录", day=0.1)
     adds = item("Credit Policy Daily", "Hefei Adds 3,046 Firms to Its Business Anomaly List", day=0.2)
-    assert clusters_of(removes, chinese, adds) == [{removes.title, chinese.title}, {adds.title}]
+    shuffled = [(removes, chinese, adds)[i] for i in order]
+    # Whichever arrives first (the desk adds the newest first): all three stay apart.
+    assert len(clusters_of(*shuffled)) == 3
+
+
+def test_a_count_joins_in_its_own_city_when_another_city_gives_it_too():
+    english = item("Asia Business Wire", "Shenzhen Penalises 318 Ride-Hailing Drivers Under Credit Rules")
+    shenzhen = item("人民网信用", "深圳318名网约车司机因失信受到处罚", day=0.2)
+    hubei = item("法院诚信新闻", "湖北318家企业因拖欠工资被列入黑名单", day=0.5)
+    nowhere = item("法院诚信新闻", "318家企业因拖欠工资被列入黑名单", day=0.5)
+    assert {english.title, shenzhen.title} in clusters_of(hubei, shenzhen, english)
+    assert len(clusters_of(english, nowhere)) == 2  # a lone count with no place tells nothing
 
 
 @pytest.mark.parametrize(
@@ -219,6 +231,7 @@ def test_the_pieces_compare_what_they_should():
     assert comparable_title("Hebei hearing on credit rules - Xinhua", "Wire") == "Hebei hearing on credit rules"
     assert comparable_title("厦门发布首批守信红名单_新华信用观察", "新华信用观察") == "厦门发布首批守信红名单"
     assert numbers_in("1.46 million") == numbers_in("146万") == numbers_in("1,460,000") == {"1460000"}
+    assert numbers_in("2.35万亿") == numbers_in("2.35 trillion") and numbers_in("1.2千万") == numbers_in("12 million")
     assert numbers_in("hearing on 6 july") == set() and numbers_in("6月20日召开") == set()
     assert places_in("Xi'an and Hong Kong") == {"xian", "hong-kong"} and places_in("厦门市") == {"xiamen"}
     assert places_in("tell us about it") == set() and places_in("US chamber") == {"united-states"}

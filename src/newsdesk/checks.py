@@ -249,13 +249,17 @@ def placeholder_host(url: str) -> str | None:
 def _unreachable(error: httpx.ConnectError, url: str) -> str:
     """Why a link's host could not be reached, in words ("unknown host a.example")."""
     # The innermost OSError says why: httpx wraps it, sometimes in another OSError
-    # ("All connection attempts failed" around the refusal).
+    # ("All connection attempts failed" around the refusal, with one error for each
+    # address of a host in an exception group).
     cause: BaseException | None = error
     deepest: OSError | None = None
     while cause is not None:
         if isinstance(cause, OSError):
             deepest = cause
-        cause = cause.__cause__ or cause.__context__
+        if isinstance(cause, BaseExceptionGroup) and cause.exceptions:
+            cause = cause.exceptions[0]
+        else:
+            cause = cause.__cause__ or cause.__context__
     if deepest is None:
         return f"cannot connect: {error or 'refused'}"
     return connect_reason(deepest, urlsplit(url).hostname or "")

@@ -15,7 +15,10 @@ their titles are the same (a feed that reposted its story under a new id).
 An English and a Chinese title, which share no words, are one story when they give the
 same figures ("215 Firms and 38 Individuals", "215家企业38名个人"; "1.46 million" and
 "146万" are one figure), within three days, from different sources, with nothing in
-conflict. A lone round figure ("100 firms") is too common to tell.
+conflict. A lone round figure ("100 firms") is too common to tell, and a lone small count
+("318 drivers") tells only with the same place named in both. This is decided once the
+batch has joined by words, and only when exactly one English and one Chinese story could
+be joined so: never by which item happened to arrive first.
 
 The index is incremental: each new item looks up only the items that share one of its
 rarer words in an inverted index, and joins their clusters in a union-find (never a
@@ -45,6 +48,7 @@ WINDOW_SECONDS = 7 * 86400  # one story's copies appear within a week of each ot
 # are matched by the figures they both give, within days, and by nothing in conflict.
 ACROSS_LANGUAGES_SECONDS = 3 * 86400
 DISTINCTIVE_DIGITS = 3  # a lone figure must have this many significant digits (215, not 100)
+LARGE_FIGURE = 10_000  # a lone smaller count (318 drivers, not 51.7) needs the same place in both titles
 SAME_SOURCE_SECONDS = 2 * 86400
 # Similarities are Dice coefficients over words weighted by rarity (tuned on bench/data).
 TITLE_GREY = 0.3  # titles less alike than this are never one story
@@ -69,12 +73,12 @@ _MONTHS = (
 # A number, with what scales it: "1.46 million", "1,500", "146万", "2016".
 _NUMBER = re.compile(
     r"(?<![0-9A-Za-z.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*"
-    r"(million|billion|thousand|trillion|mn|bn|m\b|k\b|万|亿|千|百万|%|percent|月|日|号)?",
+    r"(million|billion|thousand|trillion|mn|bn|m\b|k\b|万亿|千万|千亿|万|亿|千|百万|%|percent|月|日|号)?",
 )
 _DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\.?\s+(\d{{1,2}})\b")
 _SCALES = {
     "thousand": 1e3, "k": 1e3, "千": 1e3, "万": 1e4, "million": 1e6, "mn": 1e6, "m": 1e6,
-    "百万": 1e6, "亿": 1e8, "billion": 1e9, "bn": 1e9, "trillion": 1e12,
+    "百万": 1e6, "千万": 1e7, "亿": 1e8, "千亿": 1e11, "万亿": 1e12, "billion": 1e9, "bn": 1e9, "trillion": 1e12,
 }
 # A site's name after the title, as in the desk's headline, and more liberally for
 # comparison only: " - Reuters" on an aggregator's feed is still the wire's name.
@@ -320,8 +324,10 @@ class ClusterIndex:
         for token, count in self._title_df.items():
             self._weights[token] = log_total - math.log(count + 1) + 1.0
         self._totals = [sum(self._weights[t] for t in mark.title) for mark in self._prints]
+        first = len(self._items)
         for item, mark in batch:
             self._add(item, mark)
+        self._join_across_languages(range(first, len(self._items)))
 
     def _add(self, item: Item, mark: Fingerprint) -> None:
         index = len(self._items)
@@ -341,11 +347,7 @@ class ClusterIndex:
             if self._find(other) != self._find(index) and self._same_story(index, other):
                 self._union(other, index)
         if _telling(mark.numbers):
-            others = self._by_figures.setdefault(mark.numbers, [])
-            for other in others:
-                if self._find(other) != self._find(index) and self._same_story_across_languages(index, other):
-                    self._union(other, index)
-            others.append(index)
+            self._by_figures.setdefault(mark.numbers, []).append(index)
         for token in mark.title:
             self._postings.setdefault(token, []).append(index)
 
@@ -427,21 +429,43 @@ class ClusterIndex:
             return (title + lede) / 2 >= TOGETHER_MATCH
         return lede >= LEDE_CLOSE
 
-    def _same_story_across_languages(self, a_index: int, b_index: int) -> bool:
-        """An English and a Chinese title giving the same telling figures (see the module).
+    def _join_across_languages(self, added: range) -> None:
+        """Join the English story and the Chinese story that give an added item's telling
+        figures within days, when they are the only such pair that could be one story
+        (see the module)."""
+        prints = self._prints
+        for index in added:
+            mark = prints[index]
+            posting = self._by_figures.get(mark.numbers, ())
+            if not 1 < len(posting) <= MAX_CANDIDATES:
+                continue  # no other title gives them, or so many that they tell nothing
+            near = [other for other in posting if abs(prints[other].when - mark.when) <= ACROSS_LANGUAGES_SECONDS]
+            english = {self._find(i) for i in near if not prints[i].chinese}
+            chinese = {self._find(i) for i in near if prints[i].chinese}
+            pairs = [(e, c) for e in english for c in chinese if self._may_join_across(e, c, near)]
+            if len(pairs) == 1:  # two that could be it would be a guess
+                self._union(*pairs[0])
 
-        Only a story told in one language joins one told in the other: a story that has
-        an English title already was compared with each new English title by its words,
-        and one the words kept apart ("Hefei adds 3,046 firms", "Hefei removes 3,046
-        firms") must not come in through the Chinese report of the other."""
-        a, b = self._prints[a_index], self._prints[b_index]
-        return (
-            a.chinese != b.chinese
-            and a.source != b.source
-            and abs(a.when - b.when) <= ACROSS_LANGUAGES_SECONDS
-            and not self._languages[self._find(a_index)] & self._languages[self._find(b_index)]
-            and self._compatible(a_index, b_index)
-        )
+    def _may_join_across(self, english: int, chinese: int, near: list[int]) -> bool:
+        """An English-only story and a Chinese-only one with nothing in conflict, and titles
+        from different sources that vouch for each other: for a lone figure under
+        LARGE_FIGURE that is a count ("318 drivers"), by naming the same place."""
+        if self._languages[english] != {False} or self._languages[chinese] != {True}:
+            return False
+        if not self._compatible(english, chinese):
+            return False
+        prints = self._prints
+        for a in near:
+            if prints[a].chinese or self._find(a) != english:
+                continue
+            for b in near:
+                if not prints[b].chinese or self._find(b) != chinese or prints[a].source == prints[b].source:
+                    continue
+                figures = prints[a].numbers
+                count = len(figures) == 1 and "." not in (figure := next(iter(figures))) and float(figure) < LARGE_FIGURE
+                if not count or (prints[a].places and prints[a].places == prints[b].places):
+                    return True
+        return False
 
     def _explained(self, words: frozenset[str], lede: frozenset[str]) -> bool:
         """A good share (by weight) of one title's own words appear in the other's summary."""

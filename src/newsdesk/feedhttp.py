@@ -489,10 +489,8 @@ def _connect_errors(host: str, timeout: float, proxy: Proxy | None = None) -> It
         yield
     except TimeoutError:
         raise FeedHttpError(f"timed out connecting{where} (after {timeout:g} s)") from None
-    except ssl.SSLCertVerificationError as error:
-        raise FeedHttpError(f"the server's TLS certificate is not trusted: {_short(error.verify_message or str(error))}") from None
     except ssl.SSLError as error:
-        raise FeedHttpError(f"TLS failed: {_short(error.reason or str(error))}") from None
+        raise FeedHttpError(connect_reason(error, host)) from None
     except OSError as error:
         reason = connect_reason(error, host)
         raise FeedHttpError(f"the proxy {proxy.name}: {reason}" if proxy else reason) from None
@@ -501,7 +499,11 @@ def _connect_errors(host: str, timeout: float, proxy: Proxy | None = None) -> It
 
 
 def connect_reason(error: OSError, host: str) -> str:
-    """Why a connection failed, in words."""
+    """Why a connection (or its TLS) failed, in words."""
+    if isinstance(error, ssl.SSLCertVerificationError):
+        return f"the server's TLS certificate is not trusted: {_short(error.verify_message or str(error))}"
+    if isinstance(error, ssl.SSLError):
+        return f"TLS failed: {_short(error.reason or str(error))}"
     if isinstance(error, socket.gaierror):
         if error.errno in (socket.EAI_NONAME, getattr(socket, "EAI_NODATA", None)):
             return f"unknown host {host}"
