@@ -179,3 +179,27 @@ def test_a_folder_that_cannot_be_written_is_one_line(fetched, run):
     result = run("render", "2017-07-03", "--out", "/proc/newsdesk-out")
     assert result.exit_code == 1
     assert result.output.count("\n") == 1 and "Traceback" not in result.output
+
+
+def test_a_reader_that_stops_early_stops_the_listing_quietly(fetched):
+    # As `newsdesk candidates | head -1` does: the pipe is closed before the listing is written.
+    process = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "--newsroom", str(fetched), "candidates", "--week", "2017-07-10"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    process.stdout.close()
+    errors = process.stderr.read().decode()
+    assert process.wait(30) == 141 and errors == ""  # 128 + SIGPIPE, as the shell reports a tool stopped so
+
+
+def test_a_broken_pipe_that_is_not_the_output_is_still_an_error(fetched, monkeypatch):
+    from click.testing import CliRunner
+
+    from newsdesk import cli as cli_module
+
+    def broken(*args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")  # as a mail server hanging up mid-send would
+
+    monkeypatch.setattr("newsdesk.candidates.week_candidates", broken)
+    result = CliRunner().invoke(cli_module.cli, ["--newsroom", str(fetched), "candidates"])
+    assert result.exit_code == 1 and "newsdesk: error: Broken pipe" in result.output

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import select
 import shutil
+import signal
 import sys
 from collections.abc import Callable
 from datetime import date
@@ -43,6 +46,11 @@ def editor_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         except NewsdeskError as error:
             fail(error.message, error.exit_code)
         except OSError as error:  # a folder that can't be written, a full disk
+            if isinstance(error, BrokenPipeError) and _stdout_reader_gone():
+                # `newsdesk candidates | head`: the reader has all it wanted. Stop quietly,
+                # as a tool stopped by SIGPIPE does (and as the shell reports it, 141).
+                os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+                sys.exit(128 + signal.SIGPIPE)
             where = f"{error.filename}: " if error.filename else ""
             fail(f"{where}{error.strerror or error}", EXIT_FAILED)
         except KeyboardInterrupt:
@@ -50,6 +58,17 @@ def editor_errors(command: Callable[..., Any]) -> Callable[..., Any]:
             sys.exit(130)
 
     return wrapper
+
+
+def _stdout_reader_gone() -> bool:
+    """Whether standard output is a pipe whose reader closed it (not some other pipe, such
+    as an SMTP connection, that broke)."""
+    try:
+        poller = select.poll()
+        poller.register(sys.stdout.fileno(), select.POLLOUT)
+        return any(events & select.POLLERR for _, events in poller.poll(0))
+    except (OSError, ValueError, AttributeError):
+        return False
 
 
 def open_newsroom(ctx: click.Context):
