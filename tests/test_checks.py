@@ -251,7 +251,7 @@ def test_an_unreachable_host_is_described_by_the_innermost_reason() -> None:
     refused.__cause__ = ConnectionRefusedError(111, "Connect call failed")
     assert _unreachable(wrapped(refused), "http://127.0.0.1:9/x") == "connection refused"
     both_addresses = OSError("All connection attempts failed")
-    both_addresses.__cause__ = ExceptionGroup("", [ConnectionRefusedError(111, "refused"), OSError(101, "unreachable")])
+    both_addresses.__cause__ = ExceptionGroup("", [OSError(101, "Network is unreachable"), ConnectionRefusedError(111, "refused")])
     assert _unreachable(wrapped(both_addresses), "http://localhost:9/x") == "connection refused"
     untrusted = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
     untrusted.verify_message = "self-signed certificate"

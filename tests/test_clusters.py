@@ -119,6 +119,27 @@ def test_two_stories_with_the_figures_of_one_report_are_a_guess_not_a_join(order
     assert len(clusters_of(*shuffled)) == 3
 
 
+@pytest.mark.parametrize("batches", [[3], [2, 1], [1, 2], [1, 1, 1]])
+def test_batches_do_not_change_a_join_across_languages(batches):
+    removes = item("Governance Watch", "Hefei Removes 3,046 Firms From Its Business Anomaly List")
+    chinese = item("地方信用", "合肥3046家企业移出经营异常名录", day=0.1)
+    adds = item("Credit Policy Daily", "Hefei Adds 3,046 Firms to Its Business Anomaly List", day=0.2)
+    index, pending = ClusterIndex(), [removes, chinese, adds]
+    for size in batches:  # as the desk adds each fetch's items
+        index.add(pending[:size])
+        pending = pending[size:]
+    assert not index.same_story(removes.id, chinese.id) and not index.same_story(adds.id, chinese.id)
+
+
+def test_each_pair_of_reports_is_within_three_days():
+    english = item("Credit Policy Daily", "Xiamen Names 215 Firms and 38 Individuals on Its First Credit Red List", day=3)
+    early = item("新华信用观察", "厦门发布首批守信“红名单” 215家企业38名个人上榜", day=0.5)
+    late = item("人民网信用", "厦门首批红名单公布 215家企业和38名个人入选", day=5.5)
+    for order in itertools.permutations([english, early, late]):
+        assert len(clusters_of(*order)) == 3  # two Chinese stories could be it: a guess, in any order
+    assert len(clusters_of(item("A", "Xiamen Names 215 Firms and 38 Individuals"), late)) == 2  # 5.5 days apart
+
+
 def test_a_count_joins_in_its_own_city_when_another_city_gives_it_too():
     english = item("Asia Business Wire", "Shenzhen Penalises 318 Ride-Hailing Drivers Under Credit Rules")
     shenzhen = item("人民网信用", "深圳318名网约车司机因失信受到处罚", day=0.2)
@@ -232,6 +253,9 @@ def test_the_pieces_compare_what_they_should():
     assert comparable_title("厦门发布首批守信红名单_新华信用观察", "新华信用观察") == "厦门发布首批守信红名单"
     assert numbers_in("1.46 million") == numbers_in("146万") == numbers_in("1,460,000") == {"1460000"}
     assert numbers_in("2.35万亿") == numbers_in("2.35 trillion") and numbers_in("1.2千万") == numbers_in("12 million")
+    assert numbers_in("2.01万亿") == numbers_in("20100亿") == numbers_in("2.01 trillion") == {"2010000000000"}
+    assert numbers_in("64.1亿") == numbers_in("6.41 billion") == {"6410000000"}
+    assert numbers_in("51.7%") == {"51.7"} and numbers_in("1,283 firms") == {"1283"} and numbers_in("100 firms") == {"100"}
     assert numbers_in("hearing on 6 july") == set() and numbers_in("6月20日召开") == set()
     assert places_in("Xi'an and Hong Kong") == {"xian", "hong-kong"} and places_in("厦门市") == {"xiamen"}
     assert places_in("tell us about it") == set() and places_in("US chamber") == {"united-states"}

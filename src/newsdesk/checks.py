@@ -257,7 +257,9 @@ def _unreachable(error: httpx.ConnectError, url: str) -> str:
         if isinstance(cause, OSError):
             deepest = cause
         if isinstance(cause, BaseExceptionGroup) and cause.exceptions:
-            cause = cause.exceptions[0]
+            # One failure per address: a refusal says most (the host is there, the port closed).
+            refused = [e for e in cause.exceptions if isinstance(e, ConnectionRefusedError)]
+            cause = (refused or cause.exceptions)[0]
         else:
             cause = cause.__cause__ or cause.__context__
     if deepest is None:

@@ -16,9 +16,9 @@ An English and a Chinese title, which share no words, are one story when they gi
 same figures ("215 Firms and 38 Individuals", "215家企业38名个人"; "1.46 million" and
 "146万" are one figure), within three days, from different sources, with nothing in
 conflict. A lone round figure ("100 firms") is too common to tell, and a lone small count
-("318 drivers") tells only with the same place named in both. This is decided once the
-batch has joined by words, and only when exactly one English and one Chinese story could
-be joined so: never by which item happened to arrive first.
+("318 drivers") tells only with the same place named in both. Stories are joined so only
+when each is the other's one partner, and this is worked out afresh from the stories words
+made whenever they are read: not from the order or the batches items arrived in.
 
 The index is incremental: each new item looks up only the items that share one of its
 rarer words in an inverted index, and joins their clusters in a union-find (never a
@@ -38,6 +38,7 @@ import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 
 from newsdesk.editing import headline_from_title
 from newsdesk.items import Item
@@ -76,9 +77,9 @@ _NUMBER = re.compile(
     r"(million|billion|thousand|trillion|mn|bn|m\b|k\b|万亿|千万|千亿|万|亿|千|百万|%|percent|月|日|号)?",
 )
 _DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\.?\s+(\d{{1,2}})\b")
-_SCALES = {
-    "thousand": 1e3, "k": 1e3, "千": 1e3, "万": 1e4, "million": 1e6, "mn": 1e6, "m": 1e6,
-    "百万": 1e6, "千万": 1e7, "亿": 1e8, "千亿": 1e11, "万亿": 1e12, "billion": 1e9, "bn": 1e9, "trillion": 1e12,
+_SCALES = {  # powers of ten
+    "thousand": 3, "k": 3, "千": 3, "万": 4, "million": 6, "mn": 6, "m": 6,
+    "百万": 6, "千万": 7, "亿": 8, "千亿": 11, "万亿": 12, "billion": 9, "bn": 9, "trillion": 12,
 }
 # A site's name after the title, as in the desk's headline, and more liberally for
 # comparison only: " - Reuters" on an aggregator's feed is still the wire's name.
@@ -131,9 +132,9 @@ def numbers_in(text: str) -> frozenset[str]:
         scale = (match.group(2) or "").strip()
         if scale in ("月", "日", "号") or match.start(1) in days:
             continue
-        value = float(match.group(1).replace(",", "")) * _SCALES.get(scale, 1)
-        text_value = f"{value:f}".rstrip("0").rstrip(".")
-        found.add(text_value)  # "51.7%" and "51.7" are one figure
+        # Decimal, not float: 2.01万亿 and 20100亿 must both be 2010000000000 exactly.
+        value = Decimal(match.group(1).replace(",", "")).scaleb(_SCALES.get(scale, 0)).normalize()
+        found.add(f"{value:f}")  # "51.7%" and "51.7" are one figure
     return frozenset(found)
 
 
@@ -270,6 +271,7 @@ class ClusterIndex:
         self._by_url: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
         self._by_figures: dict[frozenset[str], list[int]] = {}  # telling figures -> items
+        self._joined: dict[int, int] | None = None  # stories joined across languages, once worked out
         self._title_df: Counter[str] = Counter()
         self._lede_df: Counter[str] = Counter()
         self._weights: dict[str, float] = {}
@@ -324,10 +326,9 @@ class ClusterIndex:
         for token, count in self._title_df.items():
             self._weights[token] = log_total - math.log(count + 1) + 1.0
         self._totals = [sum(self._weights[t] for t in mark.title) for mark in self._prints]
-        first = len(self._items)
+        self._joined = None
         for item, mark in batch:
             self._add(item, mark)
-        self._join_across_languages(range(first, len(self._items)))
 
     def _add(self, item: Item, mark: Fingerprint) -> None:
         index = len(self._items)
@@ -429,43 +430,59 @@ class ClusterIndex:
             return (title + lede) / 2 >= TOGETHER_MATCH
         return lede >= LEDE_CLOSE
 
-    def _join_across_languages(self, added: range) -> None:
-        """Join the English story and the Chinese story that give an added item's telling
-        figures within days, when they are the only such pair that could be one story
-        (see the module)."""
-        prints = self._prints
-        for index in added:
-            mark = prints[index]
-            posting = self._by_figures.get(mark.numbers, ())
-            if not 1 < len(posting) <= MAX_CANDIDATES:
-                continue  # no other title gives them, or so many that they tell nothing
-            near = [other for other in posting if abs(prints[other].when - mark.when) <= ACROSS_LANGUAGES_SECONDS]
-            english = {self._find(i) for i in near if not prints[i].chinese}
-            chinese = {self._find(i) for i in near if prints[i].chinese}
-            pairs = [(e, c) for e in english for c in chinese if self._may_join_across(e, c, near)]
-            if len(pairs) == 1:  # two that could be it would be a guess
-                self._union(*pairs[0])
+    def _across_languages(self) -> dict[int, int]:
+        """The stories joined across languages, as child root -> root, worked out afresh
+        from the stories as words made them (see the module): an English-only story and a
+        Chinese-only one join when some pair of their titles, from different sources and
+        within ACROSS_LANGUAGES_SECONDS, give the same telling figures, and when each is
+        the other's only such partner. Being worked out whole, it does not depend on the
+        order or the batches items came in."""
+        if self._joined is not None:
+            return self._joined
+        prints, find = self._prints, self._find
+        partners: dict[int, set[int]] = {}
+        for posting in self._by_figures.values():
+            ordered = sorted(posting, key=lambda i: prints[i].when)
+            for n, a in enumerate(ordered):
+                window = []
+                for b in ordered[n + 1 :]:
+                    if prints[b].when - prints[a].when > ACROSS_LANGUAGES_SECONDS:
+                        break
+                    window.append(b)
+                if len(window) > MAX_CANDIDATES:
+                    continue  # figures that many titles give within days tell nothing
+                for b in window:
+                    if prints[a].chinese == prints[b].chinese or prints[a].source == prints[b].source:
+                        continue
+                    english, chinese = (b, a) if prints[a].chinese else (a, b)
+                    story_e, story_c = find(english), find(chinese)
+                    if (
+                        self._languages[story_e] == {False}
+                        and self._languages[story_c] == {True}
+                        and self._vouched(english, chinese)
+                        and self._compatible(story_e, story_c)
+                    ):
+                        partners.setdefault(story_e, set()).add(story_c)
+                        partners.setdefault(story_c, set()).add(story_e)
+        joined: dict[int, int] = {}
+        for story, others in partners.items():
+            (other, *more) = others
+            if not more and len(partners[other]) == 1 and story > other:  # two that could be it: a guess
+                joined[story] = other
+        self._joined = joined
+        return joined
 
-    def _may_join_across(self, english: int, chinese: int, near: list[int]) -> bool:
-        """An English-only story and a Chinese-only one with nothing in conflict, and titles
-        from different sources that vouch for each other: for a lone figure under
-        LARGE_FIGURE that is a count ("318 drivers"), by naming the same place."""
-        if self._languages[english] != {False} or self._languages[chinese] != {True}:
-            return False
-        if not self._compatible(english, chinese):
-            return False
-        prints = self._prints
-        for a in near:
-            if prints[a].chinese or self._find(a) != english:
-                continue
-            for b in near:
-                if not prints[b].chinese or self._find(b) != chinese or prints[a].source == prints[b].source:
-                    continue
-                figures = prints[a].numbers
-                count = len(figures) == 1 and "." not in (figure := next(iter(figures))) and float(figure) < LARGE_FIGURE
-                if not count or (prints[a].places and prints[a].places == prints[b].places):
-                    return True
-        return False
+    def _vouched(self, english: int, chinese: int) -> bool:
+        """A lone figure under LARGE_FIGURE that is a count ("318 drivers") tells only with
+        the same place named in both titles."""
+        figures, places = self._prints[english].numbers, self._prints[english].places
+        (figure, *others) = figures
+        count = not others and "." not in figure and float(figure) < LARGE_FIGURE
+        return not count or bool(places and places == self._prints[chinese].places)
+
+    def _story(self, index: int) -> int:
+        root = self._find(index)
+        return self._across_languages().get(root, root)
 
     def _explained(self, words: frozenset[str], lede: frozenset[str]) -> bool:
         """A good share (by weight) of one title's own words appear in the other's summary."""
@@ -511,7 +528,7 @@ class ClusterIndex:
         found: dict[int, list[Item]] = {}
         for index, item in enumerate(self._items):
             if only is None or item.id in only:
-                found.setdefault(self._find(index), []).append(item)
+                found.setdefault(self._story(index), []).append(item)
         return list(found.values())
 
     def clusters(self, weights: dict[str, float] | None = None, only: set[str] | None = None) -> list[Cluster]:
@@ -524,7 +541,7 @@ class ClusterIndex:
         return out
 
     def same_story(self, a: str, b: str) -> bool:
-        return self._find(self._position[a]) == self._find(self._position[b])
+        return self._story(self._position[a]) == self._story(self._position[b])
 
 
 def cluster_items(items: Iterable[Item], weights: dict[str, float] | None = None) -> list[Cluster]:

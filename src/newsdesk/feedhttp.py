@@ -489,9 +489,7 @@ def _connect_errors(host: str, timeout: float, proxy: Proxy | None = None) -> It
         yield
     except TimeoutError:
         raise FeedHttpError(f"timed out connecting{where} (after {timeout:g} s)") from None
-    except ssl.SSLError as error:
-        raise FeedHttpError(connect_reason(error, host)) from None
-    except OSError as error:
+    except OSError as error:  # TLS failures included
         reason = connect_reason(error, host)
         raise FeedHttpError(f"the proxy {proxy.name}: {reason}" if proxy else reason) from None
     except UnicodeError:  # the resolver's IDNA step: a label no DNS name can have
