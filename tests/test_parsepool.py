@@ -206,6 +206,10 @@ def slow_feed(items: int) -> bytes:
     return ('<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>' + item * items).encode()
 
 
+# What a slow feed's parse is asked with, its deadline apart.
+SLOW = dict(source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW, limit=LIMIT)
+
+
 def test_a_parse_past_its_deadline_is_ended_with_the_run():
     # Far past the deadline.
     body = slow_feed(3000)
@@ -214,7 +218,7 @@ def test_a_parse_past_its_deadline_is_ended_with_the_run():
         workers = ParseWorkers(threshold=0, processes=1)
         try:
             with pytest.raises(TimeoutError):
-                await workers.parse(body, source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW, deadline=0.01, limit=LIMIT)
+                await workers.parse(body, deadline=0.01, **SLOW)
             processes = list(workers.pool._processes.values())
         finally:
             workers.close()
@@ -322,10 +326,7 @@ def test_a_feed_waiting_for_a_busy_worker_is_not_failed_for_the_wait(feeds):
     async def scenario():
         workers = ParseWorkers(threshold=0, processes=1)
         try:
-            slow_parse = asyncio.ensure_future(
-                workers.parse(slow, source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW,
-                              deadline=60, limit=LIMIT)
-            )
+            slow_parse = asyncio.ensure_future(workers.parse(slow, deadline=60, **SLOW))
             await asyncio.sleep(0.05)  # the slow feed has the worker
             quick = await workers.parse(feeds[0].body, deadline=0.3, limit=LIMIT, **parse_args(feeds[0]))
             await slow_parse
@@ -347,8 +348,7 @@ def test_a_queued_feed_that_parses_too_long_once_started_is_still_cut_off(feeds)
             await asyncio.sleep(0)
             started = time.monotonic()
             with pytest.raises(TimeoutError):  # queued behind the first, then too slow itself
-                await workers.parse(slow, source="slow", url="https://slow.example/feed", content_type=None,
-                                    fetched_at=NOW, deadline=0.2, limit=LIMIT)
+                await workers.parse(slow, deadline=0.2, **SLOW)
             await first
             return time.monotonic() - started
         finally:
@@ -363,9 +363,8 @@ def test_a_parse_cancelled_with_the_run_never_holds_up_the_close():
 
     async def scenario():
         workers = ParseWorkers(threshold=0, processes=1)
-        args = dict(source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW, limit=LIMIT)
-        running = asyncio.ensure_future(workers.parse(slow, deadline=60, **args))
-        queued = asyncio.ensure_future(workers.parse(slow, deadline=60, **args))
+        running = asyncio.ensure_future(workers.parse(slow, deadline=60, **SLOW))
+        queued = asyncio.ensure_future(workers.parse(slow, deadline=60, **SLOW))
         await asyncio.sleep(0.3)
         running.cancel()
         queued.cancel()
@@ -383,10 +382,7 @@ def test_a_spent_deadline_fails_at_once_even_in_the_queue(feeds):
     async def scenario():
         workers = ParseWorkers(threshold=0, processes=1)
         try:
-            busy = asyncio.ensure_future(
-                workers.parse(slow, source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW,
-                              deadline=60, limit=LIMIT)
-            )
+            busy = asyncio.ensure_future(workers.parse(slow, deadline=60, **SLOW))
             await asyncio.sleep(0)
             started = time.monotonic()
             with pytest.raises(TimeoutError):

@@ -232,16 +232,13 @@ class LinkResult:
 
 # RFC 2606 and 6761: names reserved for examples and tests, which no reader can open
 # (example.com and its siblings answer, but only with IANA's page about examples).
-_RESERVED_SUFFIXES = (".example", ".invalid", ".test", ".localhost")
-_EXAMPLE_DOMAINS = ("example.com", "example.net", "example.org")
+_RESERVED = ("example", "invalid", "test", "localhost", "example.com", "example.net", "example.org")
 
 
 def placeholder_host(url: str) -> str | None:
     """The host of a link to a reserved example or test domain, else None."""
     host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    if host.endswith(_RESERVED_SUFFIXES) or host in ("localhost", *_EXAMPLE_DOMAINS):
-        return host
-    if host.endswith(tuple(f".{domain}" for domain in _EXAMPLE_DOMAINS)):
+    if host in _RESERVED or host.endswith(tuple(f".{name}" for name in _RESERVED)):  # or under one
         return host
     return None
 

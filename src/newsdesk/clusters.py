@@ -266,7 +266,6 @@ class ClusterIndex:
         self._parent: list[int] = []
         # root -> the distinct (numbers, years, places) its titles name, to keep near-misses apart
         self._profiles: dict[int, set[Profile]] = {}
-        self._languages: dict[int, set[bool]] = {}  # root -> whether it has Chinese, English titles
         self._position: dict[str, int] = {}
         self._by_url: dict[str, int] = {}
         self._postings: dict[str, list[int]] = {}
@@ -336,7 +335,6 @@ class ClusterIndex:
         self._prints.append(mark)
         self._parent.append(index)
         self._profiles[index] = {(mark.numbers, mark.years, mark.places)}
-        self._languages[index] = {mark.chinese}
         self._position[item.id] = index
         self._totals.append(sum(self._weights[t] for t in mark.title))
 
@@ -440,6 +438,9 @@ class ClusterIndex:
         if self._joined is not None:
             return self._joined
         prints, find = self._prints, self._find
+        languages: dict[int, set[bool]] = {}  # story -> whether its titles are Chinese
+        for index, mark in enumerate(prints):
+            languages.setdefault(find(index), set()).add(mark.chinese)
         partners: dict[int, set[int]] = {}
         for posting in self._by_figures.values():
             ordered = sorted(posting, key=lambda i: prints[i].when)
@@ -457,8 +458,8 @@ class ClusterIndex:
                     english, chinese = (b, a) if prints[a].chinese else (a, b)
                     story_e, story_c = find(english), find(chinese)
                     if (
-                        self._languages[story_e] == {False}
-                        and self._languages[story_c] == {True}
+                        languages[story_e] == {False}
+                        and languages[story_c] == {True}
                         and self._vouched(english, chinese)
                         and self._compatible(story_e, story_c)
                     ):
@@ -519,7 +520,6 @@ class ClusterIndex:
         root, child = min(ra, rb), max(ra, rb)
         self._parent[child] = root
         self._profiles[root] |= self._profiles.pop(child)
-        self._languages[root] |= self._languages.pop(child)
 
     # Reading -------------------------------------------------------------------
 
