@@ -13,7 +13,9 @@ caller parses with feedparser:
   feedparser would resolve or repair differently;
 - where the two parse the same text but label it differently, the value is relabelled
   with feedparser's own rules (``looks_like_html`` for RSS titles, Atom's default
-  ``text`` type), and dates, links and ids go through feedparser's own functions.
+  ``text`` type), and dates, links and ids go through feedparser's own functions
+  (imported when a value needs them: the common dates are read by newsdesk.feeddates,
+  so that a worker parsing plain feeds never loads feedparser).
 
 tests/test_fastfeed.py compares the items of both engines over the benchmark farm, the
 hostile corpus and generated feeds.
@@ -25,13 +27,11 @@ import functools
 import re
 from typing import Any
 
+from newsdesk.feeddates import parse_date
 from newsdesk.urls import is_plain_http_url
 
-try:  # a speed-up: without it (or without feedparser's own helpers), feedparser parses all
+try:  # a speed-up: without it, feedparser parses all
     import feedparser_rs
-    from feedparser.datetimes import _parse_date
-    from feedparser.mixin import _FeedParserMixin
-    from feedparser.urls import _urljoin
 except ImportError:  # pragma: no cover - exercised where the wheel is missing
     feedparser_rs = None
 
@@ -155,7 +155,21 @@ def _alternate(links: Any) -> str | None:
 
 def _join(base: str, uri: str) -> str:
     """feedparser's ``_urljoin``, skipped for a URL it would leave as it is."""
-    return uri if is_plain_http_url(uri) else _urljoin(base, uri)
+    if is_plain_http_url(uri):
+        return uri
+    from feedparser.urls import _urljoin
+
+    return _urljoin(base, uri)
+
+
+def _looks_like_html(value: str) -> bool:
+    """feedparser's rule, which first asks for a closing tag or an entity reference:
+    a title with neither is text, and feedparser need not be loaded to say so."""
+    if "</" not in value and "&" not in value:
+        return False
+    from feedparser.mixin import _FeedParserMixin
+
+    return _FeedParserMixin.looks_like_html(value)
 
 
 def _link(entry: Any, atom: bool, rss2: bool, base: str) -> str | None:
@@ -186,7 +200,7 @@ def _entry(entry: Any, atom: bool, rss2: bool, base: str, dates: dict[str, Any])
     if title is not None:
         kind = title.type
         if not atom:  # RSS titles are text unless they look like HTML (feedparser's rule)
-            kind = "text/html" if _FeedParserMixin.looks_like_html(title.value) else "text/plain"
+            kind = "text/html" if _looks_like_html(title.value) else "text/plain"
         out["title"] = title.value
         out["title_detail"] = _detail(title, kind)
     link = _link(entry, atom, rss2, base)
@@ -212,7 +226,7 @@ def _entry(entry: Any, atom: bool, rss2: bool, base: str, dates: dict[str, Any])
             # An entry's published and updated dates are often the same text, and so are
             # the dates of entries a feed stamps in batches.
             if raw not in dates:
-                dates[raw] = _parse_date(raw)
+                dates[raw] = parse_date(raw)
             out[f"{key}_parsed"] = dates[raw]
     # Atom's category term is an attribute: feedparser-rs leaves its entity references.
     tags = [{"term": _xml_unescape(t.term) if atom else t.term} for t in entry.tags or () if t.term]

@@ -17,8 +17,6 @@ from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
 
-import feedparser
-
 from newsdesk import fastfeed
 from newsdesk.feedtext import NotAFeed, as_utf8_document, decode_feed, without_internal_subset
 from newsdesk.items import Item, ParsedFeed, item_id
@@ -267,6 +265,8 @@ def parse_feed(
     if fast is not None:
         version, entries, feed, error = fast["version"], fast["entries"], fast["feed"], None
     else:
+        import feedparser  # here: a run of plain feeds never needs it (see newsdesk.fastfeed)
+
         headers = {"content-type": "application/xml; charset=utf-8"}
         if web:
             headers["content-location"] = url
