@@ -11,6 +11,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -290,6 +291,54 @@ print(sorted(m for m in sys.modules if m in ("newsdesk.normalize", "feedparser",
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
     assert result.stdout.strip() == "[]"
+
+
+_FETCH_AND_LIST_CHILDREN = """
+import sys
+from pathlib import Path
+from newsdesk import parsepool
+from newsdesk.fetch import fetch
+from newsdesk.newsroom import Newsroom
+parsepool.POOL_THRESHOLD = 0
+report = fetch(Newsroom.open(Path(sys.argv[1])))
+# Workers are gone once the run ends; a fork server and a resource tracker outlive it.
+children = [c for task in Path("/proc/self/task").iterdir() for c in (task / "children").read_text().split()]
+print(sorted({r.status for r in report.results}), sum(r.items for r in report.results), len(children))
+"""
+
+
+def _farm_newsroom(root: Path, server: FarmServer) -> Path:
+    root.mkdir()
+    sources = "".join(f'[[sources]]\nname = "farm {n}"\nurl = "{url}"\n' for n, url in enumerate(server.urls()))
+    (root / "sources.toml").write_text('[newsroom]\nname = "F"\nblog_url = "https://f.example"\n' + sources)
+    return root
+
+
+def test_a_fetch_with_no_other_thread_forks_its_workers_and_leaves_no_process(tmp_path, feeds):
+    """The command line's first fetch: the workers are forks of the fetch itself, which
+    share its pages; no fork server or resource tracker is started, and the items are the
+    ones parse_feed gives."""
+    with FarmServer(feeds, latency=0) as server:  # in this process: the fetch's has no thread
+        root = _farm_newsroom(tmp_path / "room", server)
+        result = subprocess.run(
+            [sys.executable, "-c", _FETCH_AND_LIST_CHILDREN, str(root)], capture_output=True, text=True, timeout=120
+        )
+        forked = server.counters.snapshot()
+    assert result.returncode == 0, result.stderr[-2000:]
+    items = sum(len(parse_feed(f.body, **parse_args(f)).items) for f in feeds)
+    assert result.stdout.split() == ["['new']", str(items), "0"]
+    assert forked["requests"] == len(feeds)
+
+
+def test_workers_come_from_the_fork_server_while_another_thread_runs():
+    stop = threading.Event()
+    other = threading.Thread(target=stop.wait)
+    other.start()
+    try:
+        assert parsepool._worker_context().get_start_method() == "forkserver"
+    finally:
+        stop.set()
+        other.join()
 
 
 def test_the_largest_waiting_body_is_parsed_next_and_a_cancelled_wait_passes_its_turn_on():
