@@ -18,6 +18,7 @@ import click
 
 from newsdesk import __version__
 from newsdesk.errors import EXIT_FAILED, EXIT_INVALID, NewsdeskError
+from newsdesk.heap import use_one_malloc_arena
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -327,6 +328,7 @@ def _relative(path: Path) -> str:
 
 
 def main() -> None:
+    use_one_malloc_arena()
     cli(prog_name="newsdesk")
 
 

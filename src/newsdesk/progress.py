@@ -3,15 +3,23 @@
 from __future__ import annotations
 
 from types import TracebackType
-
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from rich.console import Console
+
     from newsdesk.fetch import FeedResult
 
 
 class FetchProgress:
-    def __init__(self, total: int, *, enabled: bool) -> None:
+    """A bar that moves as each feed's result comes in.
+
+    It redraws on each result rather than from a thread of its own: a fetch with no other
+    thread forks its parse workers from itself (see newsdesk.parsepool), which saves a
+    process and memory.
+    """
+
+    def __init__(self, total: int, *, enabled: bool, console: Console | None = None) -> None:
         # rich is imported only for a terminal: a scripted fetch does not wait for it.
         if enabled:
             from rich.console import Console
@@ -23,8 +31,9 @@ class FetchProgress:
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 TextColumn("{task.description}"),
-                console=Console(stderr=True),
+                console=console or Console(stderr=True),
                 transient=True,
+                auto_refresh=False,
             )
             if enabled
             else None
@@ -34,6 +43,7 @@ class FetchProgress:
     def advance(self, result: FeedResult) -> None:
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, advance=1, description=result.source)
+            self.progress.refresh()
 
     def __enter__(self) -> FetchProgress:
         if self.progress:
