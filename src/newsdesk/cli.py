@@ -18,7 +18,7 @@ import click
 
 from newsdesk import __version__
 from newsdesk.errors import EXIT_FAILED, EXIT_INVALID, NewsdeskError
-from newsdesk.heap import use_one_malloc_arena
+from newsdesk.heap import tune_malloc
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -328,7 +328,7 @@ def _relative(path: Path) -> str:
 
 
 def main() -> None:
-    use_one_malloc_arena()
+    tune_malloc()
     cli(prog_name="newsdesk")
 
 

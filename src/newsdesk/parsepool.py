@@ -28,6 +28,7 @@ from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from newsdesk.heap import WORKER_MMAP_THRESHOLD, tune_malloc
 from newsdesk.httpbody import decode_body, decoded_size_hint
 
 if TYPE_CHECKING:
@@ -50,6 +51,7 @@ def _start_worker(fetch_pid: int) -> None:
     the fork server is the server's child, and the server lives as long as its workers.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    tune_malloc(WORKER_MMAP_THRESHOLD)
     threading.Thread(target=_exit_with, args=(fetch_pid,), name="fetch-watch", daemon=True).start()
     import newsdesk.normalize  # noqa: F401  the parsers, loaded before the first body arrives
 
