@@ -330,6 +330,58 @@ def test_a_fetch_with_no_other_thread_forks_its_workers_and_leaves_no_process(tm
     assert forked["requests"] == len(feeds)
 
 
+_FETCH_WITH_STDERR_CAPTURED = """
+import asyncio, io, sys, threading
+from pathlib import Path
+from newsdesk import parsepool
+from newsdesk.fetch import Fetcher
+from newsdesk.newsroom import Newsroom
+
+class Capture(io.StringIO):
+    def fileno(self):
+        return -1  # as Textual's capture of stderr answers while the desk runs
+
+stop = threading.Event()
+other = threading.Thread(target=stop.wait)  # the desk fetches from a thread: never the only one
+other.start()
+parsepool.POOL_THRESHOLD = 0
+room = Newsroom.open(Path(sys.argv[1]))
+sys.stderr = Capture()
+try:
+    with room.store() as store:
+        fetcher = Fetcher(room, store)
+        report = asyncio.run(fetcher.run())
+finally:
+    sys.stderr = sys.__stderr__
+    stop.set()
+print(sorted({r.status for r in report.results}), sum(r.items for r in report.results), fetcher._workers.broken)
+"""
+
+
+def test_a_fetch_from_the_desk_starts_its_workers_while_stderr_is_captured(tmp_path, feeds):
+    """In the desk, stderr has no file descriptor to hand to the helper processes a pool
+    starts; the workers start all the same and parse every feed."""
+    with FarmServer(feeds, latency=0) as server:
+        root = _farm_newsroom(tmp_path / "room", server)
+        result = subprocess.run(
+            [sys.executable, "-c", _FETCH_WITH_STDERR_CAPTURED, str(root)], capture_output=True, text=True, timeout=120
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    items = sum(len(parse_feed(f.body, **parse_args(f)).items) for f in feeds)
+    assert result.stdout.split() == ["['new']", str(items), "False"]
+
+
+def test_workers_that_cannot_be_started_leave_the_parse_to_this_process(feeds, monkeypatch):
+    def no_process(*args, **kwargs):
+        raise OSError(11, "Resource temporarily unavailable")
+
+    monkeypatch.setattr(parsepool, "ProcessPoolExecutor", no_process)
+    workers = ParseWorkers(threshold=0, processes=2)
+    results = asyncio.run(parse_all(workers, feeds[:3]))
+    assert workers.broken and not workers.started
+    assert [parsed for _, parsed in results] == [parse_feed(f.body, **parse_args(f)) for f in feeds[:3]]
+
+
 def test_workers_come_from_the_fork_server_while_another_thread_runs():
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)

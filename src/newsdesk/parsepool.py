@@ -14,6 +14,7 @@ reference engine, and the rest of the run parses in a thread as a small run does
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
 import hashlib
 import heapq
@@ -21,11 +22,13 @@ import multiprocessing
 import os
 import select
 import signal
+import sys
 import threading
 import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.heap import WORKER_MMAP_THRESHOLD, tune_malloc
@@ -134,6 +137,28 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
+@contextlib.contextmanager
+def _stderr_with_a_descriptor() -> Iterator[None]:
+    """A pool's first lock starts multiprocessing's resource tracker, which is handed this
+    process's stderr by its descriptor. In the desk, stderr is Textual's capture, whose
+    ``fileno()`` is -1, and the start fails ("bad value(s) in fds_to_keep"): the tracker
+    gets /dev/null instead. (A stderr that has no ``fileno`` at all, multiprocessing skips.)"""
+    try:
+        usable = sys.stderr.fileno() >= 0
+    except Exception:  # noqa: BLE001  any failure here is one multiprocessing skips too
+        usable = True
+    if usable:
+        yield
+        return
+    captured = sys.stderr
+    with open(os.devnull, "w") as devnull:
+        sys.stderr = devnull
+        try:
+            yield
+        finally:
+            sys.stderr = captured
+
+
 class LargestFirst:
     """Slots for parse jobs, like a semaphore, except that the largest waiting body is
     let in first: the long parses start early and short ones fill the end of the run."""
@@ -204,7 +229,14 @@ class ParseWorkers:
     def _start_pool(self) -> None:
         if self.pool is None and not self.broken and self.processes >= 1:
             context = _worker_context()
-            pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),))
+            try:
+                with _stderr_with_a_descriptor():
+                    pool = ProcessPoolExecutor(
+                        self.processes, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+                    )
+            except (OSError, ValueError):  # no helper process to be had: parse here, as a small run does
+                self.broken = True
+                return
             self.pool = pool
             if context.get_start_method() == "fork":
                 # The first job forks every worker, here and now, before the pool's own
