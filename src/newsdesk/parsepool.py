@@ -25,10 +25,10 @@ import signal
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from newsdesk.heap import WORKER_MMAP_THRESHOLD, tune_malloc
