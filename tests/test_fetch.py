@@ -155,3 +155,22 @@ def test_the_same_body_is_skipped_unless_the_last_fetch_failed(tmp_path):
 
     assert asyncio.run(parsed_after("unchanged")) is None
     assert asyncio.run(parsed_after("failed")).items  # parsed again: the failure may have been the parse
+
+
+def test_a_run_ticks_while_a_slow_feed_is_awaited(tmp_path):
+    import sys
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
+    from farm import FarmServer, make_farm
+
+    ticks: list[int] = []
+    results: list[str] = []
+    with FarmServer(make_farm(1, seed=5), latency=0.8) as slow:
+        room = newsroom_with(tmp_path, [("Slow", next(iter(slow.urls())))])
+        with room.store() as store:
+            fetcher = Fetcher(
+                room, store, on_result=lambda r: results.append(r.status), on_tick=lambda: ticks.append(len(results))
+            )
+            report = asyncio.run(fetcher.run())
+    assert [r.status for r in report.results] == ["new"]
+    assert ticks[:2] == [0, 0]  # the clock moved before the one result came

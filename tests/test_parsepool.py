@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import gzip
 import hashlib
+import multiprocessing
 import os
 import shutil
 import signal
@@ -13,6 +14,7 @@ import subprocess
 import sys
 import threading
 import time
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -294,16 +296,19 @@ print(sorted(m for m in sys.modules if m in ("newsdesk.normalize", "feedparser",
 
 
 _FETCH_AND_LIST_CHILDREN = """
-import sys
+import asyncio, sys
 from pathlib import Path
 from newsdesk import parsepool
-from newsdesk.fetch import fetch
+from newsdesk.fetch import Fetcher
 from newsdesk.newsroom import Newsroom
 parsepool.POOL_THRESHOLD = 0
-report = fetch(Newsroom.open(Path(sys.argv[1])))
+room = Newsroom.open(Path(sys.argv[1]))
+with room.store() as store:
+    fetcher = Fetcher(room, store)
+    report = asyncio.run(fetcher.run())
 # Workers are gone once the run ends; a fork server and a resource tracker outlive it.
 children = [c for task in Path("/proc/self/task").iterdir() for c in (task / "children").read_text().split()]
-print(sorted({r.status for r in report.results}), sum(r.items for r in report.results), len(children))
+print(sorted({r.status for r in report.results}), sum(r.items for r in report.results), len(children), fetcher._workers.broken)
 """
 
 
@@ -326,8 +331,60 @@ def test_a_fetch_with_no_other_thread_forks_its_workers_and_leaves_no_process(tm
         forked = server.counters.snapshot()
     assert result.returncode == 0, result.stderr[-2000:]
     items = sum(len(parse_feed(f.body, **parse_args(f)).items) for f in feeds)
-    assert result.stdout.split() == ["['new']", str(items), "0"]
+    assert result.stdout.split() == ["['new']", str(items), "0", "False"]  # parsed by the workers
     assert forked["requests"] == len(feeds)
+
+
+_WORKER_PRINTS = """
+import asyncio, io, sys
+from newsdesk.parsepool import ParseWorkers
+
+class Proxy(io.StringIO):
+    pass  # as the progress bar puts in place of stdout while a fetch runs
+
+async def main():
+    workers = ParseWorkers(threshold=0, processes=1)
+    workers.expect_new_feeds(1)
+    try:
+        assert workers.pool._mp_context.get_start_method() == "fork"
+        await asyncio.wrap_future(workers.pool.submit(print, "a worker's line", flush=True))
+    finally:
+        workers.close()
+
+sys.stdout = Proxy()
+asyncio.run(main())
+sys.stdout = sys.__stdout__
+"""
+
+
+def test_a_forked_worker_writes_to_the_real_stdout_not_the_fetchs_stand_in():
+    result = subprocess.run([sys.executable, "-c", _WORKER_PRINTS], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout == "a worker's line\n"
+
+
+def test_a_fork_that_fails_half_way_ends_the_workers_it_made_and_parses_here(feeds, monkeypatch):
+    made = []
+
+    class SecondForkFails(ProcessPoolExecutor):
+        def _spawn_process(self):
+            if self._processes:
+                raise OSError(11, "Resource temporarily unavailable")
+            super()._spawn_process()
+            made.extend(self._processes.values())
+
+    monkeypatch.setattr(parsepool, "ProcessPoolExecutor", SecondForkFails)
+    monkeypatch.setattr(parsepool, "_worker_context", lambda fork: multiprocessing.get_context("fork"))
+    workers = ParseWorkers(threshold=0, processes=2)
+
+    async def scenario():
+        workers.expect_new_feeds(1)
+        return await parse_all(workers, feeds[:2])
+
+    results = asyncio.run(scenario())
+    assert workers.broken and not workers.started
+    assert made and not any(process.is_alive() for process in made)
+    assert [parsed for _, parsed in results] == [parse_feed(f.body, **parse_args(f)) for f in feeds[:2]]
 
 
 _FETCH_WITH_STDERR_CAPTURED = """
@@ -382,15 +439,16 @@ def test_workers_that_cannot_be_started_leave_the_parse_to_this_process(feeds, m
     assert [parsed for _, parsed in results] == [parse_feed(f.body, **parse_args(f)) for f in feeds[:3]]
 
 
-def test_workers_come_from_the_fork_server_while_another_thread_runs():
+def test_workers_come_from_the_fork_server_while_another_thread_runs_or_once_downloads_began():
     stop = threading.Event()
     other = threading.Thread(target=stop.wait)
     other.start()
     try:
-        assert parsepool._worker_context().get_start_method() == "forkserver"
+        assert parsepool._worker_context(fork=True).get_start_method() == "forkserver"
     finally:
         stop.set()
         other.join()
+    assert parsepool._worker_context(fork=False).get_start_method() == "forkserver"
 
 
 def test_the_largest_waiting_body_is_parsed_next_and_a_cancelled_wait_passes_its_turn_on():

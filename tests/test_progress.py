@@ -21,6 +21,9 @@ def test_the_bar_moves_with_each_result_and_starts_no_thread():
         assert "1/3" in screen.getvalue() and "Credit Policy Daily" in screen.getvalue()
         progress.advance(FeedResult("新华信用观察", "https://xh.example/feed", "unchanged"))
         assert "2/3" in screen.getvalue() and "新华信用观察" in screen.getvalue()
+        drawn = len(screen.getvalue())
+        progress.tick()  # a slow feed holds the count: the clock still moves
+        assert len(screen.getvalue()) > drawn
 
 
 def test_off_a_terminal_there_is_no_bar():

@@ -171,7 +171,7 @@ def fetch(ctx: click.Context, as_json: bool, only: tuple[str, ...]) -> None:
     if count == 0:
         raise NewsdeskError(f"{room.config.path}: no enabled sources to fetch", exit_code=EXIT_INVALID)
     with FetchProgress(count, enabled=not as_json and sys.stderr.isatty()) as progress:
-        report = run_fetch(room, on_result=progress.advance, sources=sources)
+        report = run_fetch(room, on_result=progress.advance, on_tick=progress.tick, sources=sources)
     if as_json:
         click.echo(json.dumps(report.as_json(), ensure_ascii=False, indent=2))
     else:

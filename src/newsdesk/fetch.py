@@ -194,6 +194,7 @@ def _read_local(path: str, settings: FetchSettings) -> Download:
 # bytes of feed (counted decoded): past it, a feed keeps its download slot until the
 # parsers and the store catch up, and the network slows to their pace.
 BACKLOG_BYTES = 48_000_000
+TICK_SECONDS = 0.25
 
 
 class Backlog:
@@ -226,11 +227,16 @@ class Fetcher:
         store: Store,
         *,
         on_result: Callable[[FeedResult], None] | None = None,
+        on_tick: Callable[[], None] | None = None,
     ) -> None:
+        """``on_result`` is called with each feed's result as it comes in, and ``on_tick``
+        every quarter of a second while the run lasts (a display's clock), both from the
+        run's event loop."""
         self.newsroom = newsroom
         self.store = store
         self.settings = newsroom.config.fetch
         self.on_result = on_result
+        self.on_tick = on_tick
 
     async def run(self, sources: list[Source] | None = None) -> FetchReport:
         sources = self.newsroom.config.enabled_sources if sources is None else sources
@@ -245,12 +251,21 @@ class Fetcher:
         # a warm run is then one transaction, not one per feed. A run killed before
         # that loses only their check times; their validators have not changed.
         self._unchanged: list[FeedState] = []
+        ticking = asyncio.ensure_future(self._tick(self.on_tick)) if self.on_tick else None
         try:
             return await self._run(sources, started)
         finally:
+            if ticking:
+                ticking.cancel()
             self._workers.close()
             if self._unchanged:
                 await asyncio.to_thread(self.store.save_feed_states, self._unchanged)
+
+    @staticmethod
+    async def _tick(on_tick: Callable[[], None]) -> None:
+        while True:
+            await asyncio.sleep(TICK_SECONDS)
+            on_tick()
 
     async def _run(
         self,
@@ -434,8 +449,9 @@ def fetch(
     newsroom: Newsroom,
     *,
     on_result: Callable[[FeedResult], None] | None = None,
+    on_tick: Callable[[], None] | None = None,
     sources: list[Source] | None = None,
 ) -> FetchReport:
     """Run a fetch to the end, holding the newsroom's fetch lock."""
     with newsroom.exclusive("fetch"), newsroom.store() as store:
-        return asyncio.run(Fetcher(newsroom, store, on_result=on_result).run(sources))
+        return asyncio.run(Fetcher(newsroom, store, on_result=on_result, on_tick=on_tick).run(sources))

@@ -14,7 +14,6 @@ reference engine, and the rest of the run parses in a thread as a small run does
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import functools
 import hashlib
 import heapq
@@ -25,7 +24,6 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
@@ -39,7 +37,7 @@ if TYPE_CHECKING:
 
 # Bytes of feed bodies to parse in one run before worker processes are started. Below
 # this the whole parse takes a tenth of a second or two in a thread, which is not worth
-# the workers' start (about 70 ms) and their memory (about 50 MB each).
+# the workers' start and their memory (20 to 30 MB each at a first fetch's peak).
 POOL_THRESHOLD = 4_000_000
 # What a feed fetched for the first time is expected to bring, for starting the workers
 # before the bodies arrive (a tenth of a megabyte: typical of news sites' feeds).
@@ -54,6 +52,9 @@ def _start_worker(fetch_pid: int) -> None:
     the fork server is the server's child, and the server lives as long as its workers.
     """
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    # A forked worker inherits what the fetch had put in place of stdout and stderr (the
+    # progress bar's proxies, which would redraw the bar for anything a worker writes).
+    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
     tune_malloc(WORKER_MMAP_THRESHOLD)
     threading.Thread(target=_exit_with, args=(fetch_pid,), name="fetch-watch", daemon=True).start()
     import newsdesk.normalize  # noqa: F401  the parsers, loaded before the first body arrives
@@ -106,24 +107,25 @@ def decode_and_parse(
     return digest, parse_feed(decoded, **options)
 
 
-def _worker_context() -> multiprocessing.context.BaseContext:
-    """Where workers come from: a plain fork when this process has no other thread, else
-    a fork server where there is one, else spawn.
+def _worker_context(fork: bool) -> multiprocessing.context.BaseContext:
+    """Where workers come from: a plain fork when ``fork`` is allowed and this process has
+    no other thread, else a fork server where there is one, else spawn.
 
     A fork copies only the thread that calls it: with another thread running (asyncio's
-    executor, the store's, the desk's) a lock it held stays held in the copy. A fetch
-    from the command line starts its workers before any thread, when it has many new
-    feeds; each worker is then a copy of this process that shares its pages until it
-    writes them, and no fork server or resource tracker is started (about 20 MB less
-    over a first fetch of 200 feeds, and 0.1 s less CPU: docs/benchmarks.md). The
-    parsers are loaded first, so that the workers share them too.
+    executor, the store's, the desk's) a lock it held stays held in the copy. And it
+    copies every open descriptor, so it is allowed only before the run's first download
+    (``fork``). A fetch from the command line with many new feeds starts its workers
+    then; each worker is a copy of this process that shares its pages until it writes
+    them, and no fork server or resource tracker is started (a first fetch of 200 feeds:
+    101 MB at its peak instead of 131 MB, and 2.00 s of CPU instead of 2.17 s;
+    docs/benchmarks.md). The parsers are loaded first, so that the workers share them too.
 
     Otherwise the fork server, a clean process started once per process with the
     parsers loaded: each worker forked from it starts in milliseconds, where a spawned
     one starts a new interpreter and imports everything again.
     """
     methods = multiprocessing.get_all_start_methods()
-    if "fork" in methods and threading.active_count() == 1:
+    if fork and "fork" in methods and threading.active_count() == 1:
         import newsdesk.normalize  # noqa: F401  shared with every worker from here on
 
         return multiprocessing.get_context("fork")
@@ -137,26 +139,40 @@ def _worker_context() -> multiprocessing.context.BaseContext:
     return context
 
 
-@contextlib.contextmanager
-def _stderr_with_a_descriptor() -> Iterator[None]:
-    """A pool's first lock starts multiprocessing's resource tracker, which is handed this
-    process's stderr by its descriptor. In the desk, stderr is Textual's capture, whose
-    ``fileno()`` is -1, and the start fails ("bad value(s) in fds_to_keep"): the tracker
-    gets /dev/null instead. (A stderr that has no ``fileno`` at all, multiprocessing skips.)"""
+def _start_resource_tracker() -> None:
+    """Start multiprocessing's resource tracker, which a pool's first lock needs (but for a
+    fork), and which is handed this process's stderr by its descriptor.
+
+    In the desk, stderr is Textual's capture, whose ``fileno()`` is -1, and the start
+    fails ("bad value(s) in fds_to_keep"): there the tracker gets /dev/null instead.
+    stderr is swapped for that start alone, and put back only if nothing else replaced
+    it meanwhile. Elsewhere the pool starts the tracker itself.
+    """
     try:
         usable = sys.stderr.fileno() >= 0
-    except Exception:  # noqa: BLE001  any failure here is one multiprocessing skips too
+    except Exception:  # noqa: BLE001  no stderr or no descriptor: multiprocessing skips it too
         usable = True
     if usable:
-        yield
         return
-    captured = sys.stderr
+    from multiprocessing import resource_tracker
+
     with open(os.devnull, "w") as devnull:
-        sys.stderr = devnull
+        captured, sys.stderr = sys.stderr, devnull
         try:
-            yield
+            resource_tracker.ensure_running()
         finally:
-            sys.stderr = captured
+            if sys.stderr is devnull:
+                sys.stderr = captured
+
+
+def _end_processes(pool: ProcessPoolExecutor) -> None:
+    """End a pool's workers, busy or not (ProcessPoolExecutor has no public way to)."""
+    processes = list((getattr(pool, "_processes", None) or {}).values())
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in processes:
+        process.terminate()
+    for process in processes:
+        process.join(5)
 
 
 class LargestFirst:
@@ -220,31 +236,34 @@ class ParseWorkers:
         return self.pool is not None
 
     def expect_new_feeds(self, count: int) -> None:
-        """``count`` feeds have never been fetched: when they are likely to bring more than
-        the threshold, the workers start now, while the first downloads are under way,
-        instead of once the bodies have arrived (a first fetch of a whole newsroom)."""
+        """Called before the run's first download: ``count`` feeds have never been
+        fetched. When they are likely to bring more than the threshold, the workers start
+        now, instead of once the bodies have arrived (a first fetch of a whole newsroom);
+        only then may they be forked from this process (see ``_worker_context``)."""
         if count * EXPECTED_FIRST_BODY >= self.threshold:
-            self._start_pool()
+            self._start_pool(fork=True)
 
-    def _start_pool(self) -> None:
+    def _start_pool(self, *, fork: bool = False) -> None:
         if self.pool is None and not self.broken and self.processes >= 1:
-            context = _worker_context()
+            context = _worker_context(fork)
+            forking = context.get_start_method() == "fork"
             try:
-                with _stderr_with_a_descriptor():
-                    pool = ProcessPoolExecutor(
-                        self.processes, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
-                    )
+                if not forking:
+                    _start_resource_tracker()
+                pool = ProcessPoolExecutor(
+                    self.processes, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
+                )
             except (OSError, ValueError):  # no helper process to be had: parse here, as a small run does
                 self.broken = True
                 return
             self.pool = pool
-            if context.get_start_method() == "fork":
+            if forking:
                 # The first job forks every worker, here and now, before the pool's own
                 # thread starts (ProcessPoolExecutor never forks on demand).
                 try:
                     pool.submit(int)
-                except OSError:  # no fork to be had (out of processes or memory): parse here
-                    pool.shutdown(wait=False)
+                except OSError:  # out of processes or memory: end those forked, parse here
+                    _end_processes(pool)
                     self.pool, self.broken = None, True
                 return
 
@@ -255,6 +274,8 @@ class ParseWorkers:
                     for _ in range(self.processes):
                         pool.submit(int)
                 except RuntimeError:  # the run ended (and shut the pool down) first
+                    pass
+                except OSError:  # no process to be had: the parse that next asks says so
                     pass
 
             threading.Thread(target=start_all, name="parse-workers-start", daemon=True).start()
@@ -294,7 +315,7 @@ class ParseWorkers:
             await slot.acquire(len(body))
             try:
                 work = loop.run_in_executor(self.pool, job)
-            except (BrokenProcessPool, RuntimeError):
+            except (BrokenProcessPool, RuntimeError, OSError):  # OSError: a worker could not start
                 slot.release()
                 return await self._after_crash(job, deadline)
             # Every worker busy: this job waits in the pool's queue, and starts when the
@@ -355,12 +376,8 @@ class ParseWorkers:
         """Stop the workers; one still busy with an abandoned parse is ended."""
         if self.pool is None:
             return
-        busy = any(not work.done() for work in self.abandoned)
-        processes = list((getattr(self.pool, "_processes", None) or {}).values())
-        self.pool.shutdown(wait=not busy, cancel_futures=True)
-        if busy:
-            for process in processes:  # ProcessPoolExecutor has no public way to end them
-                process.terminate()
-            for process in processes:
-                process.join(5)
+        if any(not work.done() for work in self.abandoned):
+            _end_processes(self.pool)
+        else:
+            self.pool.shutdown(wait=True, cancel_futures=True)
         self.pool = None

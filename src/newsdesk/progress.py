@@ -14,9 +14,9 @@ if TYPE_CHECKING:
 class FetchProgress:
     """A bar that moves as each feed's result comes in.
 
-    It redraws on each result rather than from a thread of its own: a fetch with no other
-    thread forks its parse workers from itself (see newsdesk.parsepool), which saves a
-    process and memory.
+    It redraws on each result and on the fetch's ticks rather than from a thread of its
+    own: a fetch with no other thread forks its parse workers from itself (see
+    newsdesk.parsepool), which saves processes and memory.
     """
 
     def __init__(self, total: int, *, enabled: bool, console: Console | None = None) -> None:
@@ -43,6 +43,11 @@ class FetchProgress:
     def advance(self, result: FeedResult) -> None:
         if self.progress is not None and self.task is not None:
             self.progress.update(self.task, advance=1, description=result.source)
+            self.progress.refresh()
+
+    def tick(self) -> None:
+        """Redraw, so the elapsed time moves while a slow feed keeps the count still."""
+        if self.progress is not None:
             self.progress.refresh()
 
     def __enter__(self) -> FetchProgress:
