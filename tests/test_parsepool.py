@@ -113,9 +113,15 @@ def test_the_backlog_holds_bodies_past_its_limit_until_room_is_freed():
     asyncio.run(scenario())
 
 
-def test_a_dead_worker_is_survived(feeds):
+@pytest.mark.parametrize("forked", [False, True], ids=["fork-server", "forked-from-the-fetch"])
+def test_a_dead_worker_is_survived(feeds, forked, monkeypatch):
+    server_context = parsepool._worker_context(fork=False)
+    context = multiprocessing.get_context("fork") if forked else server_context
+    monkeypatch.setattr(parsepool, "_worker_context", lambda fork: context)
+
     async def scenario():
         workers = ParseWorkers(threshold=0, processes=1)
+        workers.expect_new_feeds(1)
         try:
             first = await workers.parse(feeds[0].body, deadline=60, limit=LIMIT, **parse_args(feeds[0]))
             (process,) = workers.pool._processes.values()
