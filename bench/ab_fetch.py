@@ -23,6 +23,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_fetch import make_newsroom, measure  # noqa: E402
+from common import compile_bytecode  # noqa: E402
 from farm import FarmServer, make_farm  # noqa: E402
 
 # The script's own entry point, with the tree's package on the path before this one's.
@@ -40,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
         if not (tree / "newsdesk" / "__init__.py").is_file():
             parser.error(f"{tree}: not a src/ folder with the newsdesk package")
     runs: dict[Path, list] = {tree: [] for tree in args.trees}
+    for tree in args.trees:
+        compile_bytecode(tree / "newsdesk")
     with FarmServer(make_farm(args.feeds), latency=args.latency) as server:
         for _ in range(args.runs):
             for tree in args.trees:

@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, append_results, git_revision, summary, versions  # noqa: E402
+from common import REPO, append_results, compile_bytecode, git_revision, summary, versions  # noqa: E402
 from farm import FarmServer, describe, make_farm  # noqa: E402
 
 CONCURRENCY = 20
@@ -228,6 +228,7 @@ def main(argv: list[str] | None = None) -> int:
         raise SystemExit("newsboat is not installed: run `sudo bash scripts/ci/newsboat.sh` first")
     farm = make_farm(args.feeds, args.seed)
     print(describe(farm))
+    compile_bytecode()
     with FarmServer(farm, latency=args.latency) as server:
         if args.profile:
             with tempfile.TemporaryDirectory(prefix="bench-fetch-") as tmp:
