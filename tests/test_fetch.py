@@ -84,7 +84,10 @@ def test_fetching_again_never_duplicates_and_counts_new_and_updated(tmp_path, se
     route = Route(RSS.format(extra="").encode(), validators=False)
     server.routes["/feed.xml"] = route
     room = newsroom_with(tmp_path, [("Local", server.url("/feed.xml"))])
+    url = server.url("/feed.xml")
     fetch(room)
+    with room.store() as store:
+        assert store.feed_state(url).status == "new"  # what the run said is what is kept
     route.body = RSS.format(extra=SECOND).replace("First &amp; foremost", "First, revised").encode()
     report = fetch(room)
     (result,) = report.results
@@ -92,8 +95,14 @@ def test_fetching_again_never_duplicates_and_counts_new_and_updated(tmp_path, se
     with room.store() as store:
         assert store.count_items() == 2
         assert {i.title for i in store.items()} == {"First, revised", "Second"}
+    route.body = route.body.replace(b"<description>Two</description>", b"<description>Two, revised</description>")
+    assert fetch(room).results[0].status == "updated"
+    with room.store() as store:
+        assert store.feed_state(url).status == "updated"
     # The same bytes again: no validators, but the body hash shows nothing changed.
     assert fetch(room).results[0].status == "unchanged"
+    with room.store() as store:
+        assert store.feed_state(url).status == "unchanged"
 
 
 def test_a_failing_source_stops_nothing_and_removes_nothing(tmp_path, server):

@@ -266,11 +266,15 @@ class Store:
         return FeedState(*row) if row else None
 
     def save_feed_state(self, state: FeedState, items: Iterable[Item] = ()) -> tuple[int, int]:
-        """Store a feed's items and its new state together, in one transaction."""
+        """Store a feed's items and its new state together, in one transaction; the counts
+        of new and updated items. A state saved with items takes its status from them:
+        "new" when any was new, else "updated" when any changed, else "unchanged"."""
         with self.transaction():
-            counts = self.save_items(items) if items else (0, 0)
+            new, updated = self.save_items(items) if items else (0, 0)
+            if items:
+                state.status = "new" if new else ("updated" if updated else "unchanged")
             self.save_feed_states([state])
-        return counts
+        return new, updated
 
     def save_feed_states(self, states: Iterable[FeedState]) -> None:
         """Store the states of feeds that brought no items, all in one transaction."""
