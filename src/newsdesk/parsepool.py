@@ -125,7 +125,9 @@ def _worker_context(fork: bool) -> multiprocessing.context.BaseContext:
     one starts a new interpreter and imports everything again.
     """
     methods = multiprocessing.get_all_start_methods()
-    if fork and "fork" in methods and threading.active_count() == 1:
+    # Linux only: on macOS, system libraries a fetch may have used (the proxy settings')
+    # are not safe to use in a forked child.
+    if fork and sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
         import newsdesk.normalize  # noqa: F401  shared with every worker from here on
 
         return multiprocessing.get_context("fork")
