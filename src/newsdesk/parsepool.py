@@ -275,10 +275,8 @@ class ParseWorkers:
                 try:
                     for _ in range(self.processes):
                         pool.submit(int)
-                except RuntimeError:  # the run ended (and shut the pool down) first
-                    pass
-                except OSError:  # no process to be had: the parse that next asks says so
-                    pass
+                except (RuntimeError, OSError):  # the run ended first, or no process to be had
+                    pass  # (the parse that next asks for a worker then says so)
 
             threading.Thread(target=start_all, name="parse-workers-start", daemon=True).start()
 

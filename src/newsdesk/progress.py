@@ -42,8 +42,7 @@ class FetchProgress:
 
     def advance(self, result: FeedResult) -> None:
         if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, advance=1, description=result.source)
-            self.progress.refresh()
+            self.progress.update(self.task, advance=1, description=result.source, refresh=True)
 
     def tick(self) -> None:
         """Redraw, so the elapsed time moves while a slow feed keeps the count still."""
