@@ -49,7 +49,7 @@ def load_labelled(path: Path = DATA) -> list[tuple[str, Item]]:
                 Item(
                     id=item_id(row["source"], row["url"]), source=row["source"], guid=row["url"],
                     title=row["title"], url=row["url"], canonical_url=canonical_url(row["url"]),
-                    summary_html="", summary_text=row["summary"], published=when, first_seen=when,
+                    summary_text=row["summary"], published=when, first_seen=when,
                 ),
             )
         )
@@ -139,7 +139,7 @@ def synthetic(count: int, seed: int = 7) -> list[Item]:
         items.append(
             Item(
                 id=item_id(source, f"{n}"), source=source, guid=str(n), title=title, url=url,
-                canonical_url=canonical_url(url), summary_html="", summary_text=summary_text,
+                canonical_url=canonical_url(url), summary_text=summary_text,
                 published=when, first_seen=when,
             )
         )

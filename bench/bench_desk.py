@@ -62,7 +62,7 @@ def make_newsroom(root: Path, count: int) -> Path:
             Item(
                 id=item_id(source, f"bench-{n}"), source=source, guid=f"bench-{n}", title=title,
                 url=f"https://bench.example/{n}", canonical_url=f"https://bench.example/{n}",
-                summary_html=f"<p>{summary_text}</p>", summary_text=summary_text,
+                summary_text=summary_text,
                 published=start + timedelta(seconds=rng.randint(0, 7 * 86400 - 1)),
                 first_seen=start, content_hash=str(n),
             )

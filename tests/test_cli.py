@@ -100,7 +100,7 @@ def test_a_story_is_picked_once_whichever_of_its_reports_is_named(tmp_path):
 
     def report(name: str) -> Item:
         when = datetime(2017, 6, 28, tzinfo=UTC)
-        return Item(name, "S", name, name, None, None, "", "", when, when)
+        return Item(name, "S", name, name, None, None, "", when, when)
 
     a, b, d = report("a"), report("b"), report("d")
     # Picked before `d` joined the story: the development lists `b` only.

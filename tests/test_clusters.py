@@ -25,7 +25,7 @@ def item(source: str, title: str, summary: str = "", *, url: str | None = None, 
     when = START + timedelta(days=day)
     return Item(
         id=item_id(source, url), source=source, guid=url, title=title, url=url,
-        canonical_url=canonical_url(url), summary_html="", summary_text=summary,
+        canonical_url=canonical_url(url), summary_text=summary,
         published=when, first_seen=when,
     )
 

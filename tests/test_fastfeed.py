@@ -21,8 +21,7 @@ from hypothesis import strategies as st
 from hostile.generate import CORPUS
 from newsdesk import fastfeed, normalize
 from newsdesk.feedtext import as_utf8_document, decode_feed, without_internal_subset
-from newsdesk.normalize import NotAFeed, _resolve_each_url, absolute_urls, clean_text, parse_feed, sanitized_html_to_text
-from newsdesk.text import html_to_text, sanitize_html
+from newsdesk.normalize import NotAFeed, parse_feed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from farm import make_farm  # noqa: E402
@@ -205,54 +204,6 @@ def test_generated_feeds_read_the_same(make, items, url, encoding):
 
 # The pieces the fast path added --------------------------------------------------------
 
-fragments = st.lists(
-    st.one_of(
-        st.text(max_size=20),
-        st.sampled_from(["<p>", "</p>", "<br>", "<br/>", "<li>", "</li>", "<ul>", "<tr><td>x</td></tr>", "<table>",
-                         "<h2>", "</h2>", "<hr>", "<pre>  a\n  b</pre>", '<a href="https://a.example/?x=1&amp;y=2">a</a>',
-                         '<img alt="a>b" src="x.png">', "&amp;", "&lt;b&gt;", "&#169;", "<div>", "</div>", "<script>x</script>",
-                         "<blockquote>", "<dl><dt>t</dt><dd>d</dd></dl>", "<figure><figcaption>c</figcaption></figure>",
-                         '<img alt="<p>x</p><li>" src="y.png">', '<a title="</li><br>" href="https://a.example/">t</a>',
-                         "<P>", "<Br>", "<p class=x>", "<li/>", "&#10;", "\r\n", "\u2028", "\x0c"]),
-    ),
-    max_size=12,
-).map("".join)
-
-
-@settings(max_examples=600, deadline=None)
-@given(fragments)
-@example('<p title="a > b">x</p><br/>y')
-def test_fast_text_equals_html_to_text_on_sanitized_html(fragment):
-    cleaned = sanitize_html(fragment)
-    assert sanitized_html_to_text(cleaned) == html_to_text(cleaned)
-
-
-def test_relative_urls_in_summaries_resolve_and_stay_safe():
-    cleaned = sanitize_html('<a href="../b?x=1&amp;y=2">b</a> <img src="/i.png"> <a href="javascript:alert(1)">j</a> <a href="https://o.example/">o</a>')
-    resolved = absolute_urls(cleaned, "https://feeds.example/dir/feed.xml")
-    assert 'href="https://feeds.example/b?x=1&amp;y=2"' in resolved
-    assert 'src="https://feeds.example/i.png"' in resolved
-    assert 'href="https://o.example/"' in resolved
-    assert "javascript" not in resolved
-    assert absolute_urls(cleaned, None) == cleaned
-
-
-link_values = st.one_of(
-    st.sampled_from(["https://o.example/a", "http://o.example/", "HTTPS://o.example/", "/abs", "rel/x", "../up?a=1&b=2",
-                     "//proto.example/x", "?q", "#frag", "", "javascript:alert(1)", "mailto:x@y.example"]),
-    st.text(alphabet="ab/.:?#&;= ", max_size=12),
-)
-
-
-@settings(max_examples=300, deadline=None)
-@given(st.lists(st.tuples(st.sampled_from(["a href", "img src", "a title", "p"]), link_values), max_size=5), st.text(max_size=20))
-@example([("a href", "https://o.example/")], ' href="x')
-def test_urls_resolve_the_same_with_and_without_the_shortcut(tags, text):
-    fragment = text + "".join(f'<{tag.split()[0]} {tag.split()[-1]}="{value}">x</{tag.split()[0]}>' for tag, value in tags)
-    cleaned = sanitize_html(fragment)
-    assert absolute_urls(cleaned, WEB) == _resolve_each_url(cleaned, WEB)
-
-
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=0x3000, blacklist_categories=("Cs",)), max_size=40))
 @example("caf\u00e9")
@@ -261,14 +212,6 @@ def test_urls_resolve_the_same_with_and_without_the_shortcut(tags, text):
 def test_the_byte_prescan_misses_nothing_the_text_scan_finds(text):
     if fastfeed._SUSPECT.search(text):
         assert fastfeed._may_have_quirks(text.encode("utf-8"))
-
-
-@settings(max_examples=500, deadline=None)
-@given(st.text(alphabet=st.characters(max_codepoint=0x2070, blacklist_categories=("Cs",)), max_size=30))
-@example("plain ascii")
-@example("bell\x07 and del\x7f")
-def test_clean_text_removes_the_same_controls_on_the_ascii_shortcut(text):
-    assert clean_text(text) == normalize._CONTROLS.sub("", text)
 
 
 _declarations = st.sampled_from(

@@ -10,6 +10,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,7 @@ from hostile.fixtures import make_newsroom, server  # noqa: F401
 from hostile.generate import corpus, good_feed, many_items
 from newsdesk.errors import EXIT_REFUSED
 from newsdesk.fetch import fetch
-from newsdesk.store import FeedState, Store
+from newsdesk.store import SCHEMA_VERSION, FeedState, Store, StoreError
 
 pytestmark = pytest.mark.slow
 
@@ -178,3 +179,50 @@ def test_a_store_made_with_small_pages_keeps_them_and_its_items(tmp_path):
     with Store(old) as store:
         assert store._db.execute("PRAGMA page_size").fetchone() == (4096,)
         assert store.feed_state("https://a.example/feed").etag == '"1"'
+
+
+# The schema of the first newsdesk (version 1), which also kept each item's sanitized HTML.
+_SCHEMA_1_ITEMS = """
+CREATE TABLE items (
+    id TEXT PRIMARY KEY, source TEXT NOT NULL, guid TEXT NOT NULL, title TEXT NOT NULL,
+    url TEXT, canonical_url TEXT, summary_html TEXT NOT NULL, summary_text TEXT NOT NULL,
+    published TEXT, first_seen TEXT NOT NULL, sort_time TEXT NOT NULL,
+    categories TEXT NOT NULL DEFAULT '[]', content_hash TEXT NOT NULL
+);
+CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+INSERT INTO meta VALUES ('schema', '1');
+INSERT INTO items VALUES ('abc', 'Xinhua', 'g1', 'Credit rules', 'https://x.example/1',
+    'https://x.example/1', '<p>Body</p>', 'Body', '2017-06-27T08:00:00Z', '2017-06-27T09:00:00Z',
+    '2017-06-27T08:00:00Z', '["policy"]', 'h1');
+"""
+
+
+def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_items(tmp_path):
+    path = tmp_path / "store.sqlite3"
+    db = sqlite3.connect(path)
+    db.executescript(_SCHEMA_1_ITEMS)
+    db.close()
+    with Store(path) as store:
+        (item,) = store.items()
+        assert (item.title, item.summary_text, item.categories) == ("Credit rules", "Body", ("policy",))
+        store.save_items([replace(item, id="def", summary_text="Another")])
+        assert store.count_items() == 2
+    db = sqlite3.connect(path)
+    columns = [row[1] for row in db.execute("PRAGMA table_info(items)")]
+    assert "summary_html" not in columns and "summary_text" in columns
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (str(SCHEMA_VERSION),)
+    db.close()
+
+
+def test_a_store_from_a_newer_newsdesk_is_refused_untouched(tmp_path):
+    path = tmp_path / "store.sqlite3"
+    with Store(path):
+        pass
+    db = sqlite3.connect(path)
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION + 1),))
+    db.commit()
+    db.close()
+    before = path.read_bytes()
+    with pytest.raises(StoreError, match=r"store\.sqlite3: the store was written by a newer newsdesk"):
+        Store(path)
+    assert path.read_bytes() == before

@@ -30,7 +30,7 @@ START = datetime(2017, 7, 3, tzinfo=UTC)
 def item(source: str, title: str, summary: str = "", hours: int = 0, url: str | None = None) -> Item:
     url = url or f"https://{source.lower()}.example/{abs(hash(title))}"
     when = START + timedelta(hours=hours)
-    return Item(item_id(source, url), source, url, title, url, canonical_url(url), "", summary, when, when)
+    return Item(item_id(source, url), source, url, title, url, canonical_url(url), summary, when, when)
 
 
 def test_terms_match_whole_words_plurals_phrases_and_chinese_anywhere():

@@ -3,7 +3,17 @@ from hypothesis import strategies as st
 from rich.cells import cell_len
 
 from newsdesk.editing import headline_from_title
-from newsdesk.text import _collapse_any_whitespace, collapse_paragraphs, html_to_text, plain_title, wrap
+from newsdesk.text import (
+    _CONTROLS,
+    _collapse_any_whitespace,
+    _text_cleaner,
+    clean_text,
+    collapse_paragraphs,
+    html_to_text,
+    plain_title,
+    untrusted_html_to_text,
+    wrap,
+)
 
 
 def test_wrap_counts_display_columns_for_chinese():
@@ -45,3 +55,44 @@ def test_headlines_lose_the_site_suffix_only():
 @example("\n\n\na\n \n\n")
 def test_paragraphs_collapse_the_same_on_the_fast_path(text):
     assert collapse_paragraphs(text) == _collapse_any_whitespace(text)
+
+
+fragments = st.lists(
+    st.one_of(
+        st.text(max_size=20),
+        st.sampled_from(["<p>", "</p>", "<br>", "<br/>", "<li>", "</li>", "<ul>", "<tr><td>x</td></tr>", "<table>",
+                         "<h2>", "</h2>", "<hr>", "<pre>  a\n  b</pre>", '<a href="https://a.example/?x=1&amp;y=2">a</a>',
+                         '<img alt="a>b" src="x.png">', "&amp;", "&lt;b&gt;", "&#169;", "<div>", "</div>", "<script>x</script>",
+                         "<blockquote>", "<dl><dt>t</dt><dd>d</dd></dl>", "<figure><figcaption>c</figcaption></figure>",
+                         '<img alt="<p>x</p><li>" src="y.png">', '<a title="</li><br>" href="https://a.example/">t</a>',
+                         "<P>", "<Br>", "<p class=x>", "<li/>", "&#10;", "\r\n", "\u2028", "\x0c"]),
+    ),
+    max_size=12,
+).map("".join)
+
+
+@settings(max_examples=600, deadline=None)
+@given(fragments)
+@example('<p title="a > b">x</p><br/>y')
+@example("<ul><li>a<li>b</ul><table><tr><td>1</td></tr></table>")
+def test_untrusted_html_becomes_the_text_html_to_text_reads_of_what_nh3_keeps(fragment):
+    kept = clean_text(_text_cleaner().clean(fragment))
+    assert untrusted_html_to_text(fragment) == html_to_text(kept)
+
+
+def test_untrusted_html_loses_scripts_and_controls_keeps_paragraphs_and_items():
+    fragment = (
+        '<div><p onclick="x()">One &amp; <b>two</b>\x1b]52;</p><script>alert(1)</script>'
+        "<style>p{}</style><ul><li>a</li><li>b</li></ul>&lt;tag&gt;&#8217;&#x1b;</div>"
+    )
+    assert untrusted_html_to_text(fragment) == "One & two]52;\n\n- a\n\n- b\n\n<tag>\u2019"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet=st.characters(max_codepoint=0x2070, blacklist_categories=("Cs",)), max_size=30))
+@example("plain ascii")
+@example("bell\x07 and del\x7f")
+def test_clean_text_removes_the_same_controls_on_the_ascii_shortcut(text):
+    assert clean_text(text) == _CONTROLS.sub("", text)
+
+

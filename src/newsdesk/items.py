@@ -31,7 +31,6 @@ class Item:
     title: str
     url: str | None
     canonical_url: str | None
-    summary_html: str
     summary_text: str
     published: datetime | None
     first_seen: datetime

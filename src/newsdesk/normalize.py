@@ -20,7 +20,7 @@ from typing import Any
 from newsdesk import fastfeed
 from newsdesk.feedtext import NotAFeed, as_utf8_document, decode_feed, without_internal_subset
 from newsdesk.items import Item, ParsedFeed, item_id
-from newsdesk.text import _BLOCKS, collapse_paragraphs, html_to_text, plain_title, sanitize_html
+from newsdesk.text import clean_text, plain_title, untrusted_html_to_text
 from newsdesk.urls import absolute_http_url, canonical_url
 
 # An item dated further ahead than this is treated as undated (first seen instead).
@@ -29,25 +29,10 @@ FUTURE_SLACK = timedelta(days=1)
 EARLIEST = datetime(1990, 1, 1, tzinfo=UTC)
 TITLE_LIMIT = 400
 FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/rdf+xml")
-# Control characters would reach terminals and the desk; tab and newline are kept.
-_CONTROLS = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
 
 
-_ASCII_CONTROLS = bytes([*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), 0x7F])
-
-
-def clean_text(value: str) -> str:
-    # Most text is ASCII, and most has no controls: bytes.translate tells at C speed.
-    if value.isascii():
-        raw = value.encode("ascii")
-        if len(raw.translate(None, _ASCII_CONTROLS)) == len(raw):
-            return value
-    return _CONTROLS.sub("", value)
-
-
-def _content(entry: Any) -> tuple[str, str | None]:
-    """The richest body the entry has, as HTML (text bodies are escaped), and the base
-    its relative URLs resolve against when the feed gave one (xml:base)."""
+def _content(entry: Any) -> str:
+    """The richest body the entry has, as HTML (text bodies are escaped)."""
     candidates = list(entry.get("content") or [])
     if entry.get("summary_detail"):
         candidates.append(entry["summary_detail"])
@@ -55,42 +40,10 @@ def _content(entry: Any) -> tuple[str, str | None]:
         value = detail.get("value") or ""
         if not value.strip():
             continue
-        base = detail.get("base") or None
         if "html" in (detail.get("type") or "text/html"):
-            return value, base
-        return "".join(f"<p>{html.escape(p)}</p>" for p in value.split("\n\n") if p.strip()), base
-    return "", None
-
-
-def _content_html(entry: Any) -> str:
-    return _content(entry)[0]
-
-
-# Links and images in sanitized HTML (nh3 writes every attribute value in double quotes).
-_URL_TAG = re.compile(r'<(?:a|img)\s(?:[^>"]|"[^"]*")*>')
-_URL_ATTRIBUTE = re.compile(r'(\s(?:href|src)=")([^"]*)(")')
-_HAS_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-# A value that may be relative (most feeds link absolutely: one search, and done). It
-# starts with a literal, which the regex engine finds fast; the look-behind checks the name.
-_MAYBE_RELATIVE = re.compile(r'="(?:(?<=\shref=")|(?<=\ssrc="))(?!https?://)')
-
-
-def absolute_urls(fragment: str, base: str | None) -> str:
-    """Sanitized HTML with relative href and src values resolved against ``base``."""
-    if not base or not _MAYBE_RELATIVE.search(fragment):
-        return fragment
-    return _resolve_each_url(fragment, base)
-
-
-def _resolve_each_url(fragment: str, base: str) -> str:
-    def attribute(match: re.Match[str]) -> str:
-        value = html.unescape(match.group(2))
-        if _HAS_SCHEME.match(value):
-            return match.group(0)
-        resolved = absolute_http_url(value, base)
-        return f"{match.group(1)}{html.escape(resolved) if resolved else ''}{match.group(3)}"
-
-    return _URL_TAG.sub(lambda tag: _URL_ATTRIBUTE.sub(attribute, tag.group(0)), fragment)
+            return value
+        return "".join(f"<p>{html.escape(p)}</p>" for p in value.split("\n\n") if p.strip())
+    return ""
 
 
 _TAG = re.compile(r"<[A-Za-z/!]")
@@ -133,11 +86,7 @@ def normalize_entry(
 ) -> Item:
     """One feedparser entry as an Item; ``typed`` when the format declares title types (Atom)."""
     link = absolute_http_url(clean_text(entry.get("link") or ""), feed_url)
-    body, body_base = _content(entry)
-    # Controls are removed after sanitizing: nh3 turns references such as "&#1;" into the
-    # characters, so one pass over its output catches both spellings.
-    summary_html = clean_text(absolute_urls(sanitize_html(body), body_base or feed_url))
-    summary_text = sanitized_html_to_text(summary_html)
+    summary_text = untrusted_html_to_text(_content(entry))
     title = _title(entry, typed)
     if not title:
         title = (summary_text[:80].rsplit(" ", 1)[0] + "…") if len(summary_text) > 80 else summary_text
@@ -150,7 +99,7 @@ def normalize_entry(
         )
     )
     digest = hashlib.sha1(
-        "\x1f".join([title, link or "", summary_html, str(published), *categories]).encode()
+        "\x1f".join([title, link or "", summary_text, str(published), *categories]).encode()
     ).hexdigest()
     return Item(
         id=item_id(source, guid),
@@ -159,7 +108,6 @@ def normalize_entry(
         title=title,
         url=link,
         canonical_url=canonical_url(link) if link else None,
-        summary_html=summary_html,
         summary_text=summary_text,
         published=published,
         first_seen=fetched_at,
@@ -168,36 +116,9 @@ def normalize_entry(
     )
 
 
-# nh3's output, as sanitize_html configures it: tags are lower case, block tags carry no
-# attributes, every "<" in text is written "&lt;" and attribute values are double-quoted.
-_LINE_BLOCKS = ("br", "li", "tr")
-_PARAGRAPH_TAGS = re.compile("</?(?:" + "|".join(sorted(_BLOCKS - set(_LINE_BLOCKS))) + ")>|</br>")
-_LINE_TAGS = re.compile(r"</li>|</?tr>|<br>")
-_ANY_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
-# Anything else html_to_text would treat as a block goes the slow way.
-_UNUSUAL_BLOCK = re.compile("<(?:" + "|".join(sorted(_BLOCKS)) + r")[^a-z0-9>]|<[a-z0-9]*[A-Z]")
-
-
-def sanitized_html_to_text(fragment: str) -> str:
-    """``text.html_to_text`` for HTML that ``sanitize_html`` wrote and ``clean_text``
-    cleaned, several times faster: a few substitutions in C instead of a Python call per
-    tag. A property test checks that both agree; unusual markup is left to html_to_text.
-    The text has no control characters: nh3 writes none as references."""
-    if "<" not in fragment and "&" not in fragment:
-        return collapse_paragraphs(fragment)
-    if _UNUSUAL_BLOCK.search(fragment):
-        return clean_text(html_to_text(fragment))
-    text = fragment.replace("<li>", "\n- ")
-    text = _LINE_TAGS.sub("\n", text)
-    text = _PARAGRAPH_TAGS.sub("\n\n", text)
-    text = _ANY_TAG.sub("", text)
-    text = html.unescape(text)
-    return collapse_paragraphs(clean_text(text) if "&#" in fragment else text)
-
-
 def _is_empty(entry: Any) -> bool:
     """An entry with nothing to show: often the cut-off tail of a truncated feed."""
-    return not (entry.get("title") or "").strip() and not entry.get("link") and not _content_html(entry)
+    return not (entry.get("title") or "").strip() and not entry.get("link") and not _content(entry)
 
 
 class _FeedLinks(HTMLParser):

@@ -14,7 +14,7 @@ from pathlib import Path
 from newsdesk.errors import NewsdeskError
 from newsdesk.items import Item, parse_utc, utc_text
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS items (
     id TEXT PRIMARY KEY,
@@ -23,7 +23,6 @@ CREATE TABLE IF NOT EXISTS items (
     title TEXT NOT NULL,
     url TEXT,
     canonical_url TEXT,
-    summary_html TEXT NOT NULL,
     summary_text TEXT NOT NULL,
     published TEXT,
     first_seen TEXT NOT NULL,
@@ -48,7 +47,7 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
 
 _ITEM_COLUMNS = (
-    "id, source, guid, title, url, canonical_url, summary_html, summary_text, "
+    "id, source, guid, title, url, canonical_url, summary_text, "
     "published, first_seen, categories, content_hash"
 )
 
@@ -73,7 +72,7 @@ class StoreError(NewsdeskError):
 
 
 def _row_to_item(row: sqlite3.Row | tuple) -> Item:
-    (id_, source, guid, title, url, canonical, html, text, published, first_seen, cats, digest) = row
+    (id_, source, guid, title, url, canonical, text, published, first_seen, cats, digest) = row
     return Item(
         id=id_,
         source=source,
@@ -81,7 +80,6 @@ def _row_to_item(row: sqlite3.Row | tuple) -> Item:
         title=title,
         url=url,
         canonical_url=canonical,
-        summary_html=html,
         summary_text=text,
         published=parse_utc(published),
         first_seen=parse_utc(first_seen),  # type: ignore[arg-type]
@@ -108,12 +106,42 @@ class Store:
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=30000")
             self._db.executescript(SCHEMA)
-            self._db.execute(
-                "INSERT OR IGNORE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
-            )
+            self._upgrade()
+        except StoreError:
+            self._db.close()
+            raise
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{path}: the store cannot be opened: {error}") from None
         self._lock = threading.RLock()
+
+    def _schema_version(self) -> int:
+        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+        return int(row[0]) if row else 0  # 0: a new store
+
+    def _upgrade(self) -> None:
+        """Bring a store written by an earlier newsdesk to this schema, in one transaction
+        (another process may be opening the same store: the version is read again inside it)."""
+        db = self._db
+        if self._schema_version() == SCHEMA_VERSION:
+            return
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            version = self._schema_version()
+            if version > SCHEMA_VERSION:
+                raise StoreError(
+                    f"{self.path}: the store was written by a newer newsdesk (schema {version}, "
+                    f"this one reads {SCHEMA_VERSION}); upgrade newsdesk"
+                )
+            if version == 1:
+                # Version 1 kept each item's sanitized HTML as well, which nothing read.
+                db.execute("ALTER TABLE items DROP COLUMN summary_html")
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
+            )
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:
@@ -175,7 +203,7 @@ class Store:
                 rows.append(
                     (
                         item.id, item.source, item.guid, item.title, item.url,
-                        item.canonical_url, item.summary_html, item.summary_text,
+                        item.canonical_url, item.summary_text,
                         utc_text(item.published) if item.published else None,
                         utc_text(item.first_seen),
                         json.dumps(list(item.categories), ensure_ascii=False),
@@ -186,10 +214,10 @@ class Store:
             # An update keeps first_seen: an item is "new" once.
             db.executemany(
                 f"INSERT INTO items ({_ITEM_COLUMNS}, sort_time) "
-                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) "
                 "ON CONFLICT (id) DO UPDATE SET source=excluded.source, guid=excluded.guid, "
                 "title=excluded.title, url=excluded.url, canonical_url=excluded.canonical_url, "
-                "summary_html=excluded.summary_html, summary_text=excluded.summary_text, "
+                "summary_text=excluded.summary_text, "
                 "published=excluded.published, categories=excluded.categories, "
                 "content_hash=excluded.content_hash, "
                 "sort_time=coalesce(excluded.published, items.first_seen)",
