@@ -50,7 +50,7 @@ def test_headlines_lose_the_site_suffix_only():
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.text(alphabet=st.sampled_from([" ", "\n", "a", "b", "\t", "\r", "\xa0", "\u3000", "\u2028", "\x0b", "中"]), max_size=30))
+@given(st.text(alphabet=st.sampled_from([" ", "\n", "a", "b", "\t", "\r", "\xa0", "\u3000", "\u2028", "\x0b", "\x1c", "\x1f", "\x00", "\x7f", "\u200b", "中"]), max_size=30))
 @example(" a \n\n \n b  c \n")
 @example("\n\n\na\n \n\n")
 def test_paragraphs_collapse_the_same_on_the_fast_path(text):

@@ -155,16 +155,23 @@ def untrusted_html_to_text(fragment: str) -> str:
 
 
 _BLANK_RUNS = re.compile(r"\n\n\n+")
+_ASCII_SPACES_BUT_SPACE_AND_NEWLINE = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"  # str.isspace's others
 
 
 def collapse_paragraphs(text: str) -> str:
     """Runs of spaces become one; blank-line-separated paragraphs are kept."""
-    lines = text.split("\n")
-    # Printable lines have no whitespace but " " (no tabs, no other line breaks): each
-    # is then kept as it is unless it has spaces to collapse, which saves splitting
-    # every line into words. tests/test_text.py checks both ways agree.
-    if not all(map(str.isprintable, lines)):
-        return _collapse_any_whitespace(text)
+    # Lines with no whitespace but " " (no tabs, no other line breaks) are each kept as
+    # they are unless they have spaces to collapse, which saves splitting every line into
+    # words. ASCII text is told by a few searches in C, other text by printable lines
+    # (the only whitespace printable is " "). tests/test_text.py checks both ways agree.
+    if text.isascii():
+        if any(space in text for space in _ASCII_SPACES_BUT_SPACE_AND_NEWLINE):
+            return _collapse_any_whitespace(text)
+        lines = text.split("\n")
+    else:
+        lines = text.split("\n")
+        if not all(map(str.isprintable, lines)):
+            return _collapse_any_whitespace(text)
     text = "\n".join(
         [line if line[:1] != " " and line[-1:] != " " and "  " not in line else " ".join(line.split()) for line in lines]
     )
