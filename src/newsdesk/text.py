@@ -154,7 +154,7 @@ def untrusted_html_to_text(fragment: str) -> str:
     return collapse_paragraphs(text)
 
 
-_BLANK_RUNS = re.compile(r"\n\n\n+")
+_BLANK_LINES = re.compile(r"\n(?:[ ]*\n)+")  # one or more lines, empty or of spaces only
 _ASCII_SPACES_BUT_SPACE_AND_NEWLINE = "\t\r\x0b\x0c\x1c\x1d\x1e\x1f"  # str.isspace's others
 
 
@@ -167,16 +167,16 @@ def collapse_paragraphs(text: str) -> str:
     if text.isascii():
         if any(space in text for space in _ASCII_SPACES_BUT_SPACE_AND_NEWLINE):
             return _collapse_any_whitespace(text)
-        lines = text.split("\n")
-    else:
-        lines = text.split("\n")
-        if not all(map(str.isprintable, lines)):
-            return _collapse_any_whitespace(text)
+    elif not all(map(str.isprintable, text.split("\n"))):
+        return _collapse_any_whitespace(text)
+    # Blank lines first, in C: HTML made into text has several between paragraphs.
+    text = _BLANK_LINES.sub("\n\n", text)
     text = "\n".join(
-        [line if line[:1] != " " and line[-1:] != " " and "  " not in line else " ".join(line.split()) for line in lines]
+        [
+            line if line[:1] != " " and line[-1:] != " " and "  " not in line else " ".join(line.split())
+            for line in text.split("\n")
+        ]
     )
-    if "\n\n\n" in text:
-        text = _BLANK_RUNS.sub("\n\n", text)
     return text.strip("\n")
 
 
