@@ -214,15 +214,22 @@ def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_items(tmp_path):
     db.close()
 
 
-def test_a_store_from_a_newer_newsdesk_is_refused_untouched(tmp_path):
+@pytest.mark.parametrize(
+    ("version", "message"),
+    [
+        (str(SCHEMA_VERSION + 1), r"store\.sqlite3: the store was written by a newer newsdesk"),
+        ("two", r"store\.sqlite3: the store's schema version is unreadable: 'two'"),
+    ],
+)
+def test_a_store_from_a_newer_newsdesk_or_unreadable_is_refused_untouched(tmp_path, version, message):
     path = tmp_path / "store.sqlite3"
     with Store(path):
         pass
     db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (str(SCHEMA_VERSION + 1),))
+    db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (version,))
     db.commit()
     db.close()
     before = path.read_bytes()
-    with pytest.raises(StoreError, match=r"store\.sqlite3: the store was written by a newer newsdesk"):
+    with pytest.raises(StoreError, match=message):
         Store(path)
     assert path.read_bytes() == before

@@ -2,8 +2,8 @@
 
 ``parse_feed`` is a pure function of the bytes (and the URL they came from): no file is
 opened and no request is made, whatever the feed asks for. feedparser's own sanitizer
-is turned off: newsdesk sanitizes the fields it keeps with nh3, which is both stricter
-(an allow-list) and much faster.
+is turned off: newsdesk keeps a summary as plain text only, made with nh3, which is both
+stricter (an allow-list) and much faster.
 """
 
 from __future__ import annotations

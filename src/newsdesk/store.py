@@ -116,7 +116,12 @@ class Store:
 
     def _schema_version(self) -> int:
         row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        return int(row[0]) if row else 0  # 0: a new store
+        if row is None:
+            return 0  # a new store
+        try:
+            return int(row[0])
+        except ValueError:
+            raise StoreError(f"{self.path}: the store's schema version is unreadable: {row[0]!r}") from None
 
     def _upgrade(self) -> None:
         """Bring a store written by an earlier newsdesk to this schema, in one transaction
