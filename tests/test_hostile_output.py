@@ -217,8 +217,25 @@ def test_a_plain_url_is_what_joining_and_splitting_make_of_it(value, base):
     assert is_http_url(value)
 
 
+# Plain URLs whose query is name=value pairs, some of them tracking, some repeated.
+simple_pair = st.tuples(
+    st.one_of(st.sampled_from(TRACKERS + ["id", "a", "a.b", "A", "p-1"]), st.from_regex(r"[A-Za-z0-9._~-]{1,6}", fullmatch=True)),
+    st.from_regex(r"[A-Za-z0-9._~-]{0,6}", fullmatch=True),
+)
+plain_with_query = st.builds(
+    lambda scheme, host, path, pairs: f"{scheme}://{host}{path}?" + "&".join(f"{k}={v}" for k, v in pairs),
+    st.sampled_from(["http", "https"]),
+    st.sampled_from(["a.example", "Example.COM.", "a.example:80", "a.example:8443", "a.example:99999"]),
+    st.sampled_from(["", "/", "/story", "/2017/07/03/x.html"]),
+    st.lists(simple_pair, min_size=1, max_size=5),
+)
+
+
 @settings(max_examples=500, deadline=None)
-@given(almost_plain)
+@given(st.one_of(almost_plain, plain_with_query))
+@example("https://a.example/story?utm_source=rss&id=7")
+@example("https://a.example/s?a=b&a.b=")
+@example("https://a.example/s?utm_source=rss")
 @example("http://Example.COM.:80")
 @example("https://a.example:0443/x")
 @example("http://a.example:99999/x")

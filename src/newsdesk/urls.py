@@ -48,6 +48,12 @@ def is_tracking(name: str) -> bool:
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
 
 
+# A query of name=value pairs in characters that parse_qsl's unquoting and urlencode's
+# quoting both leave as they are: the pairs can be filtered and sorted as they are written.
+_SIMPLE_PAIR = r"[A-Za-z0-9._~-]+=[A-Za-z0-9._~-]*"
+_SIMPLE_QUERY = re.compile(f"{_SIMPLE_PAIR}(?:&{_SIMPLE_PAIR})*")
+
+
 def canonical_url(value: str) -> str:
     """The URL without tracking parameters, fragment, default port or case noise.
 
@@ -56,8 +62,12 @@ def canonical_url(value: str) -> str:
     """
     value = value.strip()
     plain = _PLAIN_HTTP_URL.fullmatch(value)
-    if plain and not plain["query"]:
-        return _canonical_plain(plain)
+    if plain:
+        query = plain["query"]
+        if not query:
+            return _canonical_plain(plain)
+        if _SIMPLE_QUERY.fullmatch(query):  # most feed links with a query, tracking or not
+            return _canonical_plain(plain) + _canonical_simple_query(query)
     return _canonical_split(value)
 
 
@@ -87,6 +97,15 @@ def _canonical_plain(plain: re.Match[str]) -> str:
     if port is not None and (int(port) == DEFAULT_PORTS[scheme] or int(port) > 65535):
         port = None  # a port out of range is dropped, as urlsplit's reading drops it
     return f"{scheme}://{host}{'' if port is None else f':{int(port)}'}{plain['path'] or '/'}"
+
+
+def _canonical_simple_query(query: str) -> str:
+    """``?`` and the pairs that are not tracking, sorted as _canonical_split sorts them
+    (as pairs, not as text); empty when none is left."""
+    pairs = sorted(
+        (name, value) for name, _, value in (pair.partition("=") for pair in query.split("&")) if not is_tracking(name)
+    )
+    return "?" + "&".join(f"{name}={value}" for name, value in pairs) if pairs else ""
 
 
 def absolute_http_url(value: str | None, base: str | None) -> str | None:
