@@ -149,9 +149,7 @@ def untrusted_html_to_text(fragment: str) -> str:
         text = text.replace("<li>", "\n- ")
         text = _LINE_TAGS.sub("\n", text)
         text = _PARAGRAPH_TAGS.sub("\n\n", text)
-    if "&" in text:
-        text = html.unescape(text)
-    return collapse_paragraphs(text)
+    return collapse_paragraphs(html.unescape(text))  # unescape returns text without "&" as it is
 
 
 _BLANK_LINES = re.compile(r"\n(?:[ ]*\n)+")  # one or more lines, empty or of spaces only
