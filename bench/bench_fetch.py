@@ -41,7 +41,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, append_results, compile_bytecode, git_revision, summary, versions  # noqa: E402
+from common import compile_bytecode, git_revision, show_results, summary, versions  # noqa: E402
 from farm import FarmServer, describe, make_farm  # noqa: E402
 
 CONCURRENCY = 20
@@ -245,10 +245,7 @@ def main(argv: list[str] | None = None) -> int:
             rounds.append(runs)
             print(f"run {n + 1}/{args.runs}: " + ", ".join(f"{k} {r.seconds:.2f} s (CPU {r.cpu:.2f} s)" for k, r in runs.items()))
     lines = report(rounds, args, farm)
-    print("\n".join(lines))
-    if not args.no_record:
-        append_results("Fetch", lines)
-        print(f"\nappended to {REPO / 'docs' / 'benchmarks.md'}")
+    show_results("Fetch", lines, record=not args.no_record)
     return 0
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, append_results, git_revision, summary, versions  # noqa: E402
+from common import git_revision, show_results, summary, versions  # noqa: E402
 from farm import FarmFeed, describe, make_farm  # noqa: E402
 
 NOW = datetime(2017, 7, 3, tzinfo=UTC)
@@ -114,10 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         "",
         f"newsdesk's overhead over bare feedparser: {overhead:+.0%} (target: under +20%; negative is faster).",
     ]
-    print("\n".join(lines))
-    if not args.no_record:
-        append_results("Parse", lines)
-        print(f"\nappended to {REPO / 'docs' / 'benchmarks.md'}")
+    show_results("Parse", lines, record=not args.no_record)
     return 0
 
 

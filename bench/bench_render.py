@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import REPO, append_results, git_revision, summary, versions  # noqa: E402
+from common import REPO, git_revision, show_results, summary, versions  # noqa: E402
 
 SAMPLE_PARTS = ("sources.toml", "samples", "templates", "issues")
 WORDS = (
@@ -172,10 +172,7 @@ def main(argv: list[str] | None = None) -> int:
         f"| site rebuilt after editing one issue ({written} file{'' if written == 1 else 's'} written) | {summary(incremental, ' s', 2)} | < 0.5 s |",
         f"| site rebuilt, nothing changed | {summary(unchanged, ' s', 2)} | |",
     ]
-    print("\n".join(lines))
-    if not args.no_record:
-        append_results("Render", lines)
-        print(f"\nappended to {REPO / 'docs' / 'benchmarks.md'}")
+    show_results("Render", lines, record=not args.no_record)
     return 0
 
 

@@ -72,6 +72,14 @@ def append_results(section: str, lines: list[str]) -> None:
     RESULTS.write_text(text, encoding="utf-8")
 
 
+def show_results(section: str, lines: list[str], *, record: bool) -> None:
+    """Print a benchmark's block; with ``record``, append it to docs/benchmarks.md too."""
+    print("\n".join(lines))
+    if record:
+        append_results(section, lines)
+        print(f"\nappended to {RESULTS}")
+
+
 def git_revision() -> str:
     try:
         return subprocess.run(

@@ -32,7 +32,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from bench_fetch import CONCURRENCY, make_newsroom, measure, newsboat_command  # noqa: E402
-from common import REPO, append_results, compile_bytecode, git_revision, summary  # noqa: E402
+from common import REPO, compile_bytecode, git_revision, show_results, summary  # noqa: E402
 from farm import FarmServer, describe, make_farm  # noqa: E402
 
 # The same entry point for every variant; the variants replace the text step first (a
@@ -75,10 +75,7 @@ def main(argv: list[str] | None = None) -> int:
             rounds.append(runs)
             print(f"run {n + 1}/{args.runs}: " + ", ".join(f"{k} {s:.2f} s" for k, (s, _) in runs.items()))
     lines = report(rounds, args, farm)
-    print("\n".join(lines))
-    if not args.no_record:
-        append_results("Fetch", lines)
-        print(f"\nappended to {REPO / 'docs' / 'benchmarks.md'}")
+    show_results("Fetch", lines, record=not args.no_record)
     return 0
 
 

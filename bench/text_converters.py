@@ -27,7 +27,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from common import append_results, git_revision, versions  # noqa: E402
+from common import git_revision, show_results, versions  # noqa: E402
 from farm import make_farm  # noqa: E402
 
 import newsdesk.normalize as normalize  # noqa: E402
@@ -142,9 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             print(lines[-1], flush=True)
     finally:
         Path(stored.name).unlink()
-    print("\n".join(lines))
-    if not args.no_record:
-        append_results("Parse", lines)
+    show_results("Parse", lines, record=not args.no_record)
     return 0
 
 
