@@ -64,7 +64,7 @@ def test_a_complete_issue_passes_every_check(ready: Path, run, links: LinkServer
 def test_missing_content_is_an_error(newsroom_dir: Path, run) -> None:
     result = run("check", "2017-07-10", "--offline")  # the sample's empty draft
     assert result.exit_code == 1
-    assert "error: 0 of 3 developments" in result.output
+    assert "error: 3 developments still to pick (0 of 3)" in result.output
     assert result.output.strip().endswith("2017-07-10: 1 error, 0 warnings")
 
 

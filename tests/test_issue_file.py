@@ -33,6 +33,13 @@ def test_sample_issue_content_is_parsed():
     assert issue.problems(3) == []
 
 
+def test_problems_say_how_many_developments_are_missing_or_too_many():
+    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    assert issue.problems(4) == ["1 development still to pick (3 of 4)"]
+    assert issue.problems(5) == ["2 developments still to pick (3 of 5)"]
+    assert issue.problems(2) == ["1 development too many (3 of 2)"]
+
+
 def test_an_edit_rewrites_only_the_changed_section():
     path = REPO / "issues" / "2017-07-03.md"
     original = path.read_text(encoding="utf-8")

@@ -49,7 +49,7 @@ def test_an_incomplete_issue_is_refused_and_nothing_is_written(run, newsroom_dir
     before = (newsroom_dir / "issues" / "2017-07-10.md").read_bytes()
     result = run("publish", "2017-07-10")
     assert result.exit_code == 3
-    assert "2017-07-10.md: not ready to publish: 0 of 3 developments" in result.output
+    assert "2017-07-10.md: not ready to publish: 3 developments still to pick (0 of 3)" in result.output
     assert not (newsroom_dir / "site").exists()
     assert (newsroom_dir / "issues" / "2017-07-10.md").read_bytes() == before
 

@@ -155,7 +155,7 @@ def test_feed_text_is_escaped_everywhere(newsroom_dir, tmp_path):
 def test_incomplete_issue_warns_and_strict_refuses(run, newsroom_dir):
     result = run("render", "2017-07-10")
     assert result.exit_code == 0
-    assert "warning: 2017-07-10: 0 of 3 developments" in result.output
+    assert "warning: 2017-07-10: 3 developments still to pick (0 of 3)" in result.output
     strict = run("render", "2017-07-10", "--strict", "--out", str(newsroom_dir / "strict"))
     assert strict.exit_code == 3
     assert "not ready to render (--strict)" in strict.output

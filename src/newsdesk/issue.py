@@ -129,14 +129,21 @@ class Issue:
         found = []
         if not self.intro.strip():
             found.append("the intro is empty")
-        if len(self.developments) != expected:
-            found.append(f"{len(self.developments)} of {expected} developments")
+        count = len(self.developments)
+        if count < expected:
+            found.append(f"{_developments(expected - count)} still to pick ({count} of {expected})")
+        elif count > expected:
+            found.append(f"{_developments(count - expected)} too many ({count} of {expected})")
         for number, development in enumerate(self.developments, start=1):
             found.extend(f"development {number}: {p}" for p in development.problems())
         return found
 
     def item_ids(self) -> list[str]:
         return [d.item_id for d in self.developments if d.item_id]
+
+
+def _developments(count: int) -> str:
+    return f"{count} development" + ("" if count == 1 else "s")
 
 
 def _fail(path: Path | str, line: int | None, problem: str) -> IssueFileError:
