@@ -4,18 +4,19 @@ from __future__ import annotations
 
 import io
 import threading
+import time
 
 from rich.console import Console
 
 from newsdesk.fetch import FeedResult
-from newsdesk.progress import FetchProgress
+from newsdesk.progress import REDRAW_SECONDS, FetchProgress
 
 
 def test_the_bar_moves_with_each_result_and_starts_no_thread():
     screen = io.StringIO()
     console = Console(file=screen, force_terminal=True, width=100)
     before = set(threading.enumerate())
-    with FetchProgress(3, enabled=True, console=console) as progress:
+    with FetchProgress(3, enabled=True, console=console, redraw_seconds=0) as progress:
         progress.advance(FeedResult("Credit Policy Daily", "https://cpd.example/feed", "new"))
         assert not set(threading.enumerate()) - before  # no thread of its own: a fetch may still fork
         assert "1/3" in screen.getvalue() and "Credit Policy Daily" in screen.getvalue()
@@ -24,6 +25,20 @@ def test_the_bar_moves_with_each_result_and_starts_no_thread():
         drawn = len(screen.getvalue())
         progress.tick()  # a slow feed holds the count: the clock still moves
         assert len(screen.getvalue()) > drawn
+
+
+def test_results_that_come_together_are_drawn_together():
+    console = Console(file=io.StringIO(), force_terminal=True, width=100)
+    with FetchProgress(200, enabled=True, console=console) as progress:
+        drawn = []
+        progress.progress.refresh = lambda: drawn.append(progress.progress.tasks[0].completed)
+        for n in range(100):
+            progress.advance(FeedResult(f"feed {n}", "https://s.example/feed", "new"))
+        assert drawn[0] == 1  # the first result shows at once
+        assert len(drawn) < 10  # not a redraw for each of the hundred (0.1 s between redraws)
+        time.sleep(REDRAW_SECONDS)
+        progress.advance(FeedResult("late", "https://s.example/feed", "new"))
+        assert drawn[-1] == 101  # a result after a quiet spell shows at once
 
 
 def test_off_a_terminal_there_is_no_bar():
