@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rich.console import Console
+    from rich.progress import Progress, TaskID
 
     from newsdesk.fetch import FeedResult
 
@@ -28,43 +29,50 @@ class FetchProgress:
     def __init__(
         self, total: int, *, enabled: bool, console: Console | None = None, redraw_seconds: float = REDRAW_SECONDS
     ) -> None:
-        # rich is imported only for a terminal: a scripted fetch does not wait for it.
-        if enabled:
+        self.total = total
+        self.enabled = enabled
+        self.console = console
+        self.redraw_seconds = redraw_seconds
+        self.drawn_at = float("-inf")
+        self.progress: Progress | None = None
+        self.task: TaskID | None = None
+
+    def _bar(self) -> Progress | None:
+        """The bar, started on the first result or tick: rich is imported (20 ms) while the
+        first requests are out, not before they leave, and only on a terminal."""
+        if self.progress is None and self.enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-        self.progress = (
-            Progress(
+
+            self.progress = Progress(
                 TextColumn("fetching"),
                 BarColumn(),
                 MofNCompleteColumn(),
                 TimeElapsedColumn(),
                 TextColumn("{task.description}"),
-                console=console or Console(stderr=True),
+                console=self.console or Console(stderr=True),
                 transient=True,
                 auto_refresh=False,
             )
-            if enabled
-            else None
-        )
-        self.task = self.progress.add_task("", total=total) if self.progress else None
-        self.redraw_seconds = redraw_seconds
-        self.drawn_at = float("-inf")
+            self.task = self.progress.add_task("", total=self.total)
+            self.progress.start()
+        return self.progress
 
     def advance(self, result: FeedResult) -> None:
-        if self.progress is not None and self.task is not None:
-            self.progress.update(self.task, advance=1, description=result.source)
+        bar = self._bar()
+        if bar is not None and self.task is not None:
+            bar.update(self.task, advance=1, description=result.source)
             if time.monotonic() - self.drawn_at >= self.redraw_seconds:
                 self.tick()
 
     def tick(self) -> None:
         """Redraw, so the elapsed time moves while a slow feed keeps the count still."""
-        if self.progress is not None:
-            self.progress.refresh()
+        bar = self._bar()
+        if bar is not None:
+            bar.refresh()
             self.drawn_at = time.monotonic()
 
     def __enter__(self) -> FetchProgress:
-        if self.progress:
-            self.progress.start()
         return self
 
     def __exit__(
