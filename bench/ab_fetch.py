@@ -27,7 +27,7 @@ from common import compile_bytecode  # noqa: E402
 from farm import FarmServer, make_farm  # noqa: E402
 
 # The script's own entry point, with the tree's package on the path before this one's.
-_FETCH = "import sys; from newsdesk.cli import main; sys.argv[0] = 'newsdesk'; sys.exit(main())"
+FETCH_ENTRY = "import sys; from newsdesk.cli import main; sys.argv[0] = 'newsdesk'; sys.exit(main())"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -49,7 +49,7 @@ def main(argv: list[str] | None = None) -> int:
                 with tempfile.TemporaryDirectory(prefix="ab-fetch-") as tmp:
                     root = make_newsroom(Path(tmp), server)
                     env = dict(os.environ, PYTHONPATH=str(tree.resolve()))
-                    command = [sys.executable, "-c", _FETCH, "--newsroom", str(root), "fetch", "--json"]
+                    command = [sys.executable, "-c", FETCH_ENTRY, "--newsroom", str(root), "fetch", "--json"]
                     runs[tree].append(measure(command, server, env))
     print(f"{args.feeds} feeds, {args.latency * 1000:g} ms latency, medians of {args.runs} interleaved runs")
     for tree, results in runs.items():

@@ -31,13 +31,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from ab_fetch import FETCH_ENTRY  # noqa: E402
 from bench_fetch import CONCURRENCY, make_newsroom, measure, newsboat_command  # noqa: E402
 from common import REPO, compile_bytecode, git_revision, show_results, summary  # noqa: E402
 from farm import FarmServer, describe, make_farm  # noqa: E402
 
-# The same entry point for every variant; the variants replace the text step first (a
+# ab_fetch's entry point for every variant; the variants replace the text step first (a
 # forked parse worker inherits the replacement).
-_FETCH = "import sys; from newsdesk.cli import main; sys.argv[0] = 'newsdesk'; sys.exit(main())"
 VARIANTS = {
     "newsdesk": "",
     "text free (the HTML kept as it came)": "import newsdesk.text as t; t.untrusted_html_to_text = lambda html: html; ",
@@ -64,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
             for name, patch in VARIANTS.items():
                 with tempfile.TemporaryDirectory(prefix="fetch-ceiling-") as tmp:
                     root = make_newsroom(Path(tmp), server)
-                    command = [sys.executable, "-c", patch + _FETCH, "--newsroom", str(root), "fetch", "--json"]
+                    command = [sys.executable, "-c", patch + FETCH_ENTRY, "--newsroom", str(root), "fetch", "--json"]
                     run = measure(command, server, env)
                     if run.counters["ok"] != args.feeds:
                         raise SystemExit(f"{name}: {run.counters['ok']} of {args.feeds} feeds answered 200")
