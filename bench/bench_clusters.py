@@ -30,7 +30,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import append_results, git_revision, summary, versions  # noqa: E402
 
-from newsdesk.clusters import ClusterIndex, cluster_items  # noqa: E402
+from newsdesk.curation.clusters import ClusterIndex, cluster_items  # noqa: E402
 from newsdesk.items import Item, item_id  # noqa: E402
 from newsdesk.urls import canonical_url  # noqa: E402
 

@@ -43,7 +43,7 @@ def bare_feedparser(feeds: list[FarmFeed], **options: bool) -> int:
 
 
 def newsdesk(feeds: list[FarmFeed], engine: str = "auto") -> int:
-    from newsdesk.normalize import parse_feed
+    from newsdesk.feeds.parse import parse_feed
 
     items = 0
     for feed in feeds:

@@ -79,7 +79,7 @@ def issue_text(day: date, rng: random.Random) -> str:
 def render_one(root: Path) -> float:
     from newsdesk.issue import load_issue
     from newsdesk.newsroom import Newsroom
-    from newsdesk.render import Renderer
+    from newsdesk.output.render import Renderer
 
     room = Newsroom.open(root)
     issue = load_issue(room.issue_path(date(2017, 7, 10)))
@@ -93,7 +93,7 @@ def render_one(root: Path) -> float:
 
 def build_site(root: Path, site: Path) -> tuple[float, object]:
     from newsdesk.newsroom import Newsroom
-    from newsdesk.site import SiteBuilder, site_issues
+    from newsdesk.output.site import SiteBuilder, site_issues
 
     room = Newsroom.open(root)
     started = time.perf_counter()

@@ -3,7 +3,7 @@
     .venv/bin/python bench/text_converters.py
     .venv/bin/python bench/text_converters.py --runs 3 --no-record
 
-The summaries are every item's HTML as `newsdesk.normalize` hands it to
+The summaries are every item's HTML as `newsdesk.feeds.parse` hands it to
 `newsdesk.text.untrusted_html_to_text` in a fetch of the whole farm (7,067 of them, about
 35 MB, many whole articles). Each converter takes them all, one after another, in this
 process; the time is the best of the runs. Converters that are not installed are
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import git_revision, show_results, versions  # noqa: E402
 from farm import make_farm  # noqa: E402
 
-import newsdesk.normalize as normalize  # noqa: E402
+import newsdesk.feeds.parse as normalize  # noqa: E402
 import newsdesk.text as text  # noqa: E402
 from newsdesk.heap import WORKER_MMAP_THRESHOLD, tune_malloc  # noqa: E402
 

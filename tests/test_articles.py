@@ -9,7 +9,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from loopback import LoopbackServer
 
-from newsdesk.articles import ArticleCache, lead_paragraph, read_article
+from newsdesk.curation.articles import ArticleCache, lead_paragraph, read_article
 from newsdesk.config import FetchSettings
 from newsdesk.store import Store
 

@@ -12,7 +12,7 @@ from link_server import LinkServer
 from mail_newsroom import ISSUE, write_ready_issue
 from smtp_server import free_port
 
-from newsdesk.checks import check_issue, html_links, placeholder_host, probe_links, text_links
+from newsdesk.mail.checks import check_issue, html_links, placeholder_host, probe_links, text_links
 from newsdesk.config import FetchSettings
 from newsdesk.issue import load_issue
 from newsdesk.newsroom import Newsroom
@@ -233,7 +233,7 @@ def test_an_unreachable_host_is_described_by_the_innermost_reason() -> None:
 
     import httpx
 
-    from newsdesk.checks import _unreachable
+    from newsdesk.mail.checks import _unreachable
 
     def wrapped(cause: BaseException) -> httpx.ConnectError:
         # As httpx raises it: its error, from httpcore's, from the socket's.

@@ -94,7 +94,7 @@ def test_pick_lists_the_other_reports_of_the_story_as_the_desk_does(fetched, run
 def test_a_story_is_picked_once_whichever_of_its_reports_is_named(tmp_path):
     from datetime import UTC, datetime
 
-    from newsdesk.editing import pick
+    from newsdesk.curation.editing import pick
     from newsdesk.issue import Development, Issue
     from newsdesk.items import Item
 
@@ -195,7 +195,7 @@ def test_a_reader_that_stops_early_stops_the_listing_quietly(fetched):
 def test_a_broken_pipe_that_is_not_the_output_is_still_an_error(fetched):
     # The output is a live pipe; the broken one is elsewhere, as a mail server hanging up.
     script = (
-        "import sys, newsdesk.candidates as c\n"
+        "import sys, newsdesk.curation.candidates as c\n"
         "def broken(*a, **k): raise BrokenPipeError(32, 'Broken pipe')\n"
         "c.week_candidates = broken\n"
         "from newsdesk.cli import main\n"

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk.clusters import ClusterIndex, cluster_items, comparable_title, numbers_in, tokens
+from newsdesk.curation.clusters import ClusterIndex, cluster_items, comparable_title, numbers_in, tokens
 from newsdesk.items import Item, item_id
-from newsdesk.places import places_in
+from newsdesk.curation.places import places_in
 from newsdesk.urls import canonical_url
 
 START = datetime(2017, 7, 3, 8, tzinfo=UTC)

@@ -100,7 +100,7 @@ def test_changed_on_disk(snap_compare, fetched, size):
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_fetch_report(snap_compare, newsroom_dir, size):
-    from newsdesk.fetch import FeedResult, FetchReport
+    from newsdesk.feeds.fetch import FeedResult, FetchReport
     from newsdesk.tui.screens import ReportScreen
 
     report = FetchReport(

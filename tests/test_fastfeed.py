@@ -1,4 +1,4 @@
-"""The fast engine (feedparser-rs, newsdesk.fastfeed) against the reference (feedparser).
+"""The fast engine (feedparser-rs, newsdesk.feeds.fastparse) against the reference (feedparser).
 
 ``parse_feed(engine="auto")`` must give exactly the items ``engine="feedparser"`` gives:
 over the benchmark's feed farm, the hostile corpus and generated feeds. Where the fast
@@ -19,9 +19,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hostile.generate import CORPUS
-from newsdesk import fastfeed, normalize
-from newsdesk.feedtext import as_utf8_document, decode_feed, without_internal_subset
-from newsdesk.normalize import NotAFeed, parse_feed
+from newsdesk.feeds import fastparse as fastfeed
+from newsdesk.feeds import parse as normalize
+from newsdesk.feeds.decode import as_utf8_document, decode_feed, without_internal_subset
+from newsdesk.feeds.parse import NotAFeed, parse_feed
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from farm import make_farm  # noqa: E402

@@ -1,4 +1,4 @@
-"""newsdesk.feeddates reads dates exactly as feedparser does, without feedparser for the common forms."""
+"""newsdesk.feeds.dates reads dates exactly as feedparser does, without feedparser for the common forms."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from feedparser.datetimes import _parse_date
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
-from newsdesk.feeddates import parse_date
+from newsdesk.feeds.dates import parse_date
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
@@ -63,7 +63,7 @@ def test_other_forms_go_to_feedparser():
 
 def test_the_common_forms_need_no_feedparser():
     code = (
-        "import sys; from newsdesk.feeddates import parse_date; "
+        "import sys; from newsdesk.feeds.dates import parse_date; "
         "parse_date('Mon, 26 Jun 2017 08:00:00 +0000'); parse_date('2017-06-26T08:00:00Z'); "
         "print('feedparser' in sys.modules)"
     )

@@ -1,4 +1,4 @@
-"""The fetch run's HTTP client (newsdesk.feedhttp) against real servers on 127.0.0.1.
+"""The fetch run's HTTP client (newsdesk.feeds.http) against real servers on 127.0.0.1.
 
 Connections are kept alive and reused (a 304 included), a kept-alive connection that the
 server closed is retried once on a new one, no more connections are open than allowed,
@@ -18,8 +18,8 @@ from conftest import server_context
 from loopback import stop_server_loop
 from proxy_server import ProxyServer
 
-from newsdesk import feedhttp
-from newsdesk.feedhttp import FeedClient, FeedHttpError, Proxy
+from newsdesk.feeds import http as feedhttp
+from newsdesk.feeds.http import FeedClient, FeedHttpError, Proxy
 
 ETAG = '"v1"'
 

@@ -8,9 +8,9 @@ import pytest
 
 from feedserver import FeedServer, Route
 from proxy_server import ProxyServer
-from newsdesk.fetch import Download, Fetcher, fetch
+from newsdesk.feeds.fetch import Download, Fetcher, fetch
 from newsdesk.newsroom import Newsroom
-from newsdesk.parsepool import ParseWorkers
+from newsdesk.feeds.workers import ParseWorkers
 from newsdesk.store import FeedState
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>

@@ -14,7 +14,7 @@ import pytest
 
 from hostile.fixtures import fetch_one, server  # noqa: F401
 from hostile.generate import billion_laughs, corpus, external_entities, good_feed, many_items, quadratic_blowup
-from newsdesk.normalize import NotAFeed, parse_feed
+from newsdesk.feeds.parse import NotAFeed, parse_feed
 
 FEED_URL = "https://feeds.example/dir/feed.xml"
 NOW = datetime(2017, 7, 1, tzinfo=UTC)
@@ -331,7 +331,7 @@ def test_a_large_undeclared_gbk_feed_is_detected():
 
 
 def test_controls_spelled_as_entities_never_reach_titles_or_summaries():
-    from newsdesk.normalize import parse_feed
+    from newsdesk.feeds.parse import parse_feed
 
     body = (
         b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item>'

@@ -18,7 +18,7 @@ import pytest
 from hostile.fixtures import make_newsroom, server  # noqa: F401
 from hostile.generate import corpus, good_feed, many_items
 from newsdesk.errors import EXIT_REFUSED
-from newsdesk.fetch import fetch
+from newsdesk.feeds.fetch import fetch
 from newsdesk.store import SCHEMA_VERSION, FeedState, Store, StoreError
 
 pytestmark = pytest.mark.slow

@@ -9,7 +9,7 @@ import pytest
 
 from hostile.fixtures import fetch_one, server  # noqa: F401
 from hostile.generate import good_feed
-from newsdesk.httpbody import BodyCorrupt, BodyTooLarge, BoundedDecoder, decode_body
+from newsdesk.feeds.compression import BodyCorrupt, BodyTooLarge, BoundedDecoder, decode_body
 
 
 def decode_all(data: bytes, coding: str, limit: int, chunk: int = 1000) -> bytes:

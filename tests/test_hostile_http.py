@@ -13,7 +13,7 @@ import pytest
 from hostile.fixtures import fetch_one, make_newsroom, server  # noqa: F401
 from hostile.generate import good_feed
 from hostile_server import StalledListener, closed_port
-from newsdesk.fetch import fetch
+from newsdesk.feeds.fetch import fetch
 
 pytestmark = pytest.mark.slow
 

@@ -17,10 +17,10 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from hostile.fixtures import make_newsroom, server  # noqa: F401
-from newsdesk.editing import create_issue, pick
-from newsdesk.fetch import fetch
+from newsdesk.curation.editing import create_issue, pick
+from newsdesk.feeds.fetch import fetch
 from newsdesk.issue import load_issue, save_issue
-from newsdesk.render import Renderer
+from newsdesk.output.render import Renderer
 from newsdesk.text import sanitize_html
 from newsdesk.urls import _canonical_split, canonical_url, is_http_url, is_plain_http_url, is_tracking
 

@@ -11,7 +11,9 @@ PACKAGE = Path(newsdesk.__file__).parent
 
 def core_modules() -> list[str]:
     return sorted(
-        f"newsdesk.{p.stem}" for p in PACKAGE.glob("*.py") if p.stem not in ("__main__",)
+        ".".join(p.relative_to(PACKAGE.parent).with_suffix("").parts).removesuffix(".__init__")
+        for p in PACKAGE.rglob("*.py")
+        if "tui" not in p.parts and p.stem != "__main__"
     )
 
 

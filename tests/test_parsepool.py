@@ -21,13 +21,13 @@ from pathlib import Path
 
 import pytest
 
-from newsdesk import fetch as fetch_module
-from newsdesk import parsepool
-from newsdesk.fetch import Backlog, Fetcher, fetch
-from newsdesk.httpbody import BodyCorrupt, BodyTooLarge
+from newsdesk.feeds import fetch as fetch_module
+from newsdesk.feeds import workers as parsepool
+from newsdesk.feeds.fetch import Backlog, Fetcher, fetch
+from newsdesk.feeds.compression import BodyCorrupt, BodyTooLarge
 from newsdesk.newsroom import Newsroom
-from newsdesk.normalize import parse_feed
-from newsdesk.parsepool import LargestFirst, ParseWorkers
+from newsdesk.feeds.parse import parse_feed
+from newsdesk.feeds.workers import LargestFirst, ParseWorkers
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from farm import FarmServer, make_farm  # noqa: E402
@@ -253,7 +253,7 @@ import asyncio, os, signal, sys
 from datetime import datetime, UTC
 sys.path.insert(0, {str(REPO / "bench")!r})
 from farm import make_farm
-from newsdesk.parsepool import LargestFirst, ParseWorkers
+from newsdesk.feeds.workers import LargestFirst, ParseWorkers
 feed = make_farm(1)[0]
 async def main():
     workers = ParseWorkers(threshold=0, processes=2)
@@ -283,8 +283,8 @@ import sys
 sys.path.insert(0, {str(REPO / "bench")!r})
 from pathlib import Path
 from farm import FarmServer, make_farm
-from newsdesk import parsepool
-from newsdesk.fetch import fetch
+from newsdesk.feeds import workers as parsepool
+from newsdesk.feeds.fetch import fetch
 from newsdesk.newsroom import Newsroom
 parsepool.POOL_THRESHOLD = 0
 root = Path({str(tmp_path / "room")!r})
@@ -294,7 +294,7 @@ with FarmServer(make_farm(3), latency=0) as server:
     (root / "sources.toml").write_text('[newsroom]\\nname = "F"\\nblog_url = "https://f.example"\\n' + sources)
     report = fetch(Newsroom.open(root))
 assert [r.status for r in report.results] == ["new"] * 3, report.results
-print(sorted(m for m in sys.modules if m in ("newsdesk.normalize", "feedparser", "feedparser_rs", "nh3")))
+print(sorted(m for m in sys.modules if m in ("newsdesk.feeds.parse", "feedparser", "feedparser_rs", "nh3")))
 """
     result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr[-2000:]
@@ -304,8 +304,8 @@ print(sorted(m for m in sys.modules if m in ("newsdesk.normalize", "feedparser",
 _FETCH_AND_LIST_CHILDREN = """
 import asyncio, sys
 from pathlib import Path
-from newsdesk import parsepool
-from newsdesk.fetch import Fetcher
+from newsdesk.feeds import workers as parsepool
+from newsdesk.feeds.fetch import Fetcher
 from newsdesk.newsroom import Newsroom
 parsepool.POOL_THRESHOLD = 0
 room = Newsroom.open(Path(sys.argv[1]))
@@ -343,7 +343,7 @@ def test_a_fetch_with_no_other_thread_forks_its_workers_and_leaves_no_process(tm
 
 _WORKER_PRINTS = """
 import asyncio, io, sys
-from newsdesk.parsepool import ParseWorkers
+from newsdesk.feeds.workers import ParseWorkers
 
 class Proxy(io.StringIO):
     pass  # as the progress bar puts in place of stdout while a fetch runs
@@ -396,8 +396,8 @@ def test_a_fork_that_fails_half_way_ends_the_workers_it_made_and_parses_here(fee
 _FETCH_WITH_STDERR_CAPTURED = """
 import asyncio, io, sys, threading
 from pathlib import Path
-from newsdesk import parsepool
-from newsdesk.fetch import Fetcher
+from newsdesk.feeds import workers as parsepool
+from newsdesk.feeds.fetch import Fetcher
 from newsdesk.newsroom import Newsroom
 
 class Capture(io.StringIO):

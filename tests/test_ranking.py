@@ -7,12 +7,12 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from newsdesk.clusters import Cluster
+from newsdesk.curation.clusters import Cluster
 from newsdesk.config import Config, Source, Topic
 from newsdesk.issue import load_issue, save_issue
 from newsdesk.items import Item, item_id
 from newsdesk.newsroom import Newsroom
-from newsdesk.ranking import Featured, Scorer, TopicMatcher, featured_before, rank
+from newsdesk.curation.ranking import Featured, Scorer, TopicMatcher, featured_before, rank
 from newsdesk.urls import canonical_url
 
 TOPICS = (

@@ -12,7 +12,7 @@ import pytest
 from newsdesk.errors import TemplateProblem
 from newsdesk.issue import load_issue, save_issue
 from newsdesk.newsroom import Newsroom
-from newsdesk.render import GMAIL_CLIP_BYTES, Renderer
+from newsdesk.output.render import GMAIL_CLIP_BYTES, Renderer
 
 GOLDEN = Path(__file__).parent / "golden"
 TEXT_OUTPUTS = ("email.txt", "post.md")

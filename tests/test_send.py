@@ -12,7 +12,7 @@ from mail_newsroom import CHINESE_LINE, ISSUE, configure_smtp, subscriber_rows, 
 from smtp_server import Recorder, SmtpServer
 
 from newsdesk.issue import load_issue
-from newsdesk.mail import message_id
+from newsdesk.mail.message import message_id
 
 pytestmark = [
     pytest.mark.slow,
@@ -252,9 +252,9 @@ def test_a_large_send_needs_confirmation(room: Path, smtp: SmtpServer, run, monk
     assert refused.exit_code == 3
     assert "sending to 11 subscribers needs a confirmation: run it in a terminal, or pass --yes" in refused.output
 
-    import newsdesk.cli_mail
+    import newsdesk.cli.mail
 
-    monkeypatch.setattr(newsdesk.cli_mail, "_interactive", lambda: True)
+    monkeypatch.setattr(newsdesk.cli.mail, "_interactive", lambda: True)
     declined = run("send", ISSUE, input="n\n")
     assert declined.exit_code == 3 and "not confirmed" in declined.output
     assert smtp.recorder.delivered == 0
@@ -295,9 +295,9 @@ def test_someone_who_unsubscribes_between_runs_is_skipped(room: Path, smtp: Smtp
 
 def test_an_in_doubt_message_can_be_skipped_instead_of_resent(room: Path, smtp: SmtpServer, run) -> None:
     from newsdesk.issue import load_issue as load
-    from newsdesk.ledger import Ledger
+    from newsdesk.mail.ledger import Ledger
     from newsdesk.newsroom import Newsroom
-    from newsdesk.subscribers import load_subscribers
+    from newsdesk.mail.subscribers import load_subscribers
 
     rows = subscriber_rows(5)
     write_subscribers(room, rows)

@@ -11,9 +11,9 @@ from smtp_server import SmtpServer
 from newsdesk.config import SmtpSettings
 from newsdesk.errors import InvalidInput
 from newsdesk.issue import Issue
-from newsdesk.mail import message_id
-from newsdesk.send import RateLimiter
-from newsdesk.transport import Permanent, SmtpFatal, SmtpTarget, SmtpTransport, smtp_target
+from newsdesk.mail.message import message_id
+from newsdesk.mail.send import RateLimiter
+from newsdesk.mail.smtp import Permanent, SmtpFatal, SmtpTarget, SmtpTransport, smtp_target
 
 MESSAGE = b"Subject: hello\r\nMessage-ID: <1@x.example>\r\n\r\nhello\r\n"
 
@@ -58,16 +58,16 @@ def test_the_rate_limit_spaces_messages_evenly() -> None:
     def clock() -> float:
         return now[0]
 
-    import newsdesk.send
+    import newsdesk.mail.send
 
     limiter = RateLimiter(4.0, clock=clock)
-    original = newsdesk.send.time.sleep
+    original = newsdesk.mail.send.time.sleep
     try:
-        newsdesk.send.time.sleep = lambda seconds: (slept.append(seconds), now.__setitem__(0, now[0] + seconds))
+        newsdesk.mail.send.time.sleep = lambda seconds: (slept.append(seconds), now.__setitem__(0, now[0] + seconds))
         for _ in range(5):
             limiter.wait()
     finally:
-        newsdesk.send.time.sleep = original
+        newsdesk.mail.send.time.sleep = original
     assert slept == [0.25, 0.25, 0.25, 0.25]
     assert RateLimiter(0).interval == 0  # 0: no limit
 

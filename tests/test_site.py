@@ -11,11 +11,11 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 
-from newsdesk.archive import archive_entry, excerpt, post_path
+from newsdesk.output.archive import archive_entry, excerpt, post_path
 from newsdesk.issue import load_issue, save_issue
 from newsdesk.newsroom import Newsroom
-from newsdesk.render import Renderer
-from newsdesk.site import MANIFEST, PAGE_SIZE, SiteBuilder, site_issues
+from newsdesk.output.render import Renderer
+from newsdesk.output.site import MANIFEST, PAGE_SIZE, SiteBuilder, site_issues
 
 POST_0626 = "2017/social-credit-weekly-news-summary-26th-june-2017.html"
 POST_0703 = "2017/social-credit-weekly-news-summary-3rd-july-2017.html"
@@ -304,7 +304,7 @@ def test_two_issues_with_one_title_are_refused_before_anything_is_written(room):
 def test_titles_without_latin_letters_never_share_a_post_path():
     from datetime import date
 
-    from newsdesk.archive import post_path
+    from newsdesk.output.archive import post_path
     from newsdesk.issue import Issue
 
     def issue(day: date) -> Issue:

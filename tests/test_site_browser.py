@@ -26,7 +26,7 @@ import pytest
 
 from newsdesk.issue import load_issue
 from newsdesk.newsroom import Newsroom
-from newsdesk.site import SiteBuilder, site_issues
+from newsdesk.output.site import SiteBuilder, site_issues
 
 pytestmark = pytest.mark.slow
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from newsdesk.errors import InvalidInput
-from newsdesk.subscribers import address_problem, load_subscribers, parse_subscribers
+from newsdesk.mail.subscribers import address_problem, load_subscribers, parse_subscribers
 
 PATH = Path("subscribers.csv")
 

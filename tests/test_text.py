@@ -2,7 +2,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from rich.cells import cell_len
 
-from newsdesk.editing import headline_from_title
+from newsdesk.curation.headlines import headline_from_title
 from newsdesk.text import (
     _CONTROLS,
     _collapse_any_whitespace,

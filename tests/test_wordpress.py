@@ -17,11 +17,11 @@ from pathlib import Path
 import httpx
 import pytest
 
-from newsdesk.archive import excerpt
+from newsdesk.output.archive import excerpt
 from newsdesk.issue import load_issue, save_issue
 from newsdesk.newsroom import Newsroom
-from newsdesk.render import Renderer
-from newsdesk.wordpress import WordPress, WordPressError
+from newsdesk.output.render import Renderer
+from newsdesk.publish.wordpress import WordPress, WordPressError
 
 ENV_FILE = Path(os.environ.get("NEWSDESK_WP_ENV", "/tmp/newsdesk-wp/env"))
 ISSUE = date(2017, 6, 26)

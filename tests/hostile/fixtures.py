@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hostile_server import HostileServer
-from newsdesk.fetch import FeedResult, FetchReport, fetch
+from newsdesk.feeds.fetch import FeedResult, FetchReport, fetch
 from newsdesk.newsroom import Newsroom
 
 TEST_LIMITS = {

@@ -1,6 +1,6 @@
 """The desk: choose and annotate the week's developments, with the keyboard alone.
 
-A thin layer over newsdesk.session.DeskSession: the screen shows and edits; fetching,
+A thin layer over newsdesk.curation.session.DeskSession: the screen shows and edits; fetching,
 loading, rendering and saving are the core's, and slow IO runs in thread workers that
 report back with messages.
 """
@@ -37,15 +37,15 @@ from textual.widgets import (
 )
 from textual.widgets.option_list import Option
 
-from newsdesk.articles import Article
+from newsdesk.curation.articles import Article
 from newsdesk.errors import NewsdeskError
-from newsdesk.fetch import FeedResult, FetchReport
-from newsdesk.fetch import fetch as run_fetch
+from newsdesk.feeds.fetch import FeedResult, FetchReport
+from newsdesk.feeds.fetch import fetch as run_fetch
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
-from newsdesk.ranking import RankedStory, sort_key
-from newsdesk.render import Renderer
-from newsdesk.session import (
+from newsdesk.curation.ranking import RankedStory, sort_key
+from newsdesk.output.render import Renderer
+from newsdesk.curation.session import (
     DeskSession,
     IssueChangedOnDisk,
     SearchableItem,

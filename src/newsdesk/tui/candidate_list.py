@@ -15,8 +15,8 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from newsdesk.items import Item
-from newsdesk.ranking import RankedStory
-from newsdesk.session import StoryRow
+from newsdesk.curation.ranking import RankedStory
+from newsdesk.curation.session import StoryRow
 
 SOURCE_WIDTH = 22
 DATE_WIDTH = 6  # "30 Jun"

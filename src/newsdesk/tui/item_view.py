@@ -7,9 +7,9 @@ from datetime import tzinfo
 
 from rich.text import Text
 
-from newsdesk.articles import Article
+from newsdesk.curation.articles import Article
 from newsdesk.items import Item
-from newsdesk.ranking import RankedStory
+from newsdesk.curation.ranking import RankedStory
 
 
 def item_text(

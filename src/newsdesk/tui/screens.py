@@ -12,7 +12,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Label, OptionList, Static
 from textual.widgets.option_list import Option
 
-from newsdesk.fetch import FetchReport
+from newsdesk.feeds.fetch import FetchReport
 from newsdesk.issue import Development
 from newsdesk.items import Item
 

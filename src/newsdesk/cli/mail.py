@@ -1,0 +1,322 @@
+"""`newsdesk check`, `newsdesk send` and `newsdesk subscribers`: the email's way out.
+
+Exit codes: 0 done (or nothing to do); 1 checks found errors, or some recipients failed,
+or the server could not be used; 2 invalid input (config, subscribers file, --smtp,
+a missing password variable); 3 refused (checks failed without --force, no confirmation,
+another send running).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import TYPE_CHECKING, Any
+
+import click
+
+from newsdesk.cli._common import editor_errors, open_newsroom
+from newsdesk.errors import EXIT_FAILED, InvalidInput, Refused
+
+if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
+    from newsdesk.mail.checks import CheckReport
+    from newsdesk.issue import Issue
+    from newsdesk.mail.ledger import Ledger
+    from newsdesk.newsroom import Newsroom
+    from newsdesk.mail.send import Progress
+    from newsdesk.mail.subscribers import Subscriber, SubscriberList
+    from newsdesk.mail.smtp import SmtpTarget
+
+CONFIRM_ABOVE = 10  # a real send to more recipients than this asks first
+SHOWN_WARNINGS = 20
+
+
+def _interactive() -> bool:
+    """A person at a terminal who can answer a question (not CI, not a pipe)."""
+    ci = os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
+    return not ci and sys.stdin.isatty()
+
+
+def _load_issue(room: Newsroom, issue: str) -> Issue:
+    from newsdesk.curation.editing import resolve_issue
+    from newsdesk.issue import load_issue
+
+    return load_issue(resolve_issue(room, issue))
+
+
+def _load_subscribers(room: Newsroom, *, quiet: bool = False) -> SubscriberList:
+    from newsdesk.mail.subscribers import load_subscribers, subscribers_path
+
+    subscribers = load_subscribers(subscribers_path(room.root, room.config.newsroom.subscribers))
+    if not quiet:
+        for warning in subscribers.warnings[:SHOWN_WARNINGS]:
+            click.echo(f"warning: {warning}", err=True)
+        if len(subscribers.warnings) > SHOWN_WARNINGS:
+            more = len(subscribers.warnings) - SHOWN_WARNINGS
+            click.echo(f"warning: … and {more} more in {subscribers.path.name} (see `newsdesk subscribers`)", err=True)
+    return subscribers
+
+
+def _run_checks(room: Newsroom, loaded: Issue, *, links: bool = True, err: bool = True) -> CheckReport:
+    from newsdesk.mail.checks import check_issue
+
+    report = check_issue(room, loaded, links=links)
+    for finding in report.findings:
+        click.echo(finding.line(), err=err)
+    return report
+
+
+@click.command()
+@click.argument("issue")
+@click.option("--offline", is_flag=True, help="Skip the requests that check the read-more links.")
+@click.pass_context
+@editor_errors
+def check(ctx: click.Context, issue: str, offline: bool) -> None:
+    """Check ISSUE before sending: content, dates, links, size, repeats, unsubscribe link.
+
+    Errors and warnings, one line each; exits 1 when there are errors.
+    """
+    room = open_newsroom(ctx)
+    loaded = _load_issue(room, issue)
+    report = _run_checks(room, loaded, links=not offline, err=False)
+    click.echo(f"{loaded.name}: {report.summary()}")
+    if report.errors:
+        sys.exit(EXIT_FAILED)
+
+
+@click.command()
+@click.option("--issue", "issue", metavar="ISSUE", help="Also show the send ledger of ISSUE.")
+@click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
+@click.pass_context
+@editor_errors
+def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
+    """Count the subscribers (and report bad lines in the subscribers file)."""
+    room = open_newsroom(ctx)
+    listing = _load_subscribers(room, quiet=as_json)
+    counts: dict[str, Any] = {
+        "file": str(listing.path),
+        "subscribed": len(listing.subscribed),
+        "unsubscribed": len(listing.unsubscribed),
+        "invalid": listing.invalid,
+        "duplicates": listing.duplicates,
+    }
+    if issue:
+        from newsdesk.mail.ledger import Ledger
+
+        loaded = _load_issue(room, issue)
+        with room.store() as store:
+            ledger = Ledger(store, loaded.name)
+            tally = ledger.tally()
+            failures = ledger.failures()
+            completed = ledger.completed_at()
+        counts["ledger"] = {
+            "issue": loaded.name,
+            "sent": tally.sent,
+            "pending": tally.pending,
+            "in_flight": tally.in_flight,
+            "failed": tally.failed,
+            "completed_at": completed,
+            "failures": [{"address": f.address, "reply": f.reply} for f in failures],
+        }
+    if as_json:
+        click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{listing.path.name}: {listing.summary()}")
+    if ledger_counts := counts.get("ledger"):
+        state = f"completed {ledger_counts['completed_at']}" if ledger_counts["completed_at"] else "not completed"
+        click.echo(
+            f"{ledger_counts['issue']}: {ledger_counts['sent']} sent, {ledger_counts['pending']} pending, "
+            f"{ledger_counts['in_flight']} in flight, {ledger_counts['failed']} failed ({state})"
+        )
+        for failure in ledger_counts["failures"]:
+            click.echo(f"failed: {failure['address']}: {failure['reply']}")
+
+
+class SendProgress:
+    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+
+    def __init__(self, total: int, *, enabled: bool) -> None:
+        self.progress = None
+        if enabled and total:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(
+                TextColumn("sending"),
+                BarColumn(),
+                MofNCompleteColumn(),
+                TimeRemainingColumn(),
+                TextColumn("{task.description}"),
+                console=Console(stderr=True),
+                transient=True,
+            )
+            self.task = self.progress.add_task("", total=total)
+
+    def __call__(self, event: Progress) -> None:
+        if self.progress is not None:
+            note = f"retrying {event.address}" if event.outcome == "retry" else event.address
+            self.progress.update(self.task, completed=event.done, description=note)
+
+    def __enter__(self) -> SendProgress:
+        if self.progress is not None:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.progress is not None:
+            self.progress.stop()
+
+
+@click.command()
+@click.argument("issue")
+@click.option("--dry-run", is_flag=True, help="Count the recipients and print the first message; send nothing.")
+@click.option("--test", "test_address", metavar="ADDRESS", help="Send one copy to ADDRESS only; the ledger is untouched.")
+@click.option("--yes", "-y", is_flag=True, help=f"Do not ask before sending to more than {CONFIRM_ABOVE} subscribers.")
+@click.option("--force", is_flag=True, help="Send even though the pre-send checks found errors.")
+@click.option("--smtp", "smtp_url", metavar="URL", help="smtp://[user@]host:port or smtps://…, instead of [smtp] for this run.")
+@click.option(
+    "--in-doubt",
+    type=click.Choice(["resend", "skip"]),
+    default="resend",
+    show_default=True,
+    help="What to do with a message an interrupted send left in doubt.",
+)
+@click.option("--retry-failed", is_flag=True, help="Try again the recipients an earlier run's server refused (5xx).")
+@click.pass_context
+@editor_errors
+def send(
+    ctx: click.Context,
+    issue: str,
+    dry_run: bool,
+    test_address: str | None,
+    yes: bool,
+    force: bool,
+    smtp_url: str | None,
+    in_doubt: str,
+    retry_failed: bool,
+) -> None:
+    """Send ISSUE to every subscriber, exactly once each, after the pre-send checks.
+
+    Safe to run again: whoever has the issue is skipped, whoever is missing gets it.
+    """
+    from newsdesk.mail.smtp import smtp_target
+
+    room = open_newsroom(ctx)
+    loaded = _load_issue(room, issue)
+    target = smtp_target(room.config.smtp, smtp_url)
+    if test_address:
+        _send_test(room, loaded, target, test_address)
+        return
+    listing = _load_subscribers(room)
+    if not listing.subscribed:
+        raise InvalidInput(f"{listing.path}: no subscribed addresses; nothing to send")
+    password = None if dry_run else target.password()  # a missing variable is reported before anything else
+    _send_all(
+        room, loaded, listing, target, password,
+        dry_run=dry_run, yes=yes, force=force, in_doubt=in_doubt, retry_failed=retry_failed,
+    )
+
+
+def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) -> None:
+    from newsdesk.mail.message import MessageFactory
+    from newsdesk.mail.subscribers import Subscriber, address_problem, load_subscribers, subscribers_path
+    from newsdesk.mail.smtp import Permanent, SmtpTransport, Transient
+
+    if problem := address_problem(address):
+        raise InvalidInput(f"--test: {problem}")
+    _run_checks(room, loaded)  # shown, never blocking: a test copy is how an editor looks
+    try:
+        listing = load_subscribers(subscribers_path(room.root, room.config.newsroom.subscribers))
+        known = listing.find(address)
+    except InvalidInput:
+        known = None
+    factory = MessageFactory(room, loaded)
+    outgoing = factory.build(known or Subscriber(email=address), test=True)
+    with SmtpTransport(target, target.password()) as transport:
+        try:
+            transport.send(factory.sender, address, outgoing.data)
+        except (Permanent, Transient) as problem:
+            from newsdesk.errors import NewsdeskError
+
+            raise NewsdeskError(f"the test copy to {address} was not sent: {problem.reply}") from None
+    click.echo(f"sent a test copy of {loaded.name} to {address} via {target.describe()}")
+
+
+def _send_all(
+    room: Newsroom,
+    loaded: Issue,
+    listing: SubscriberList,
+    target: SmtpTarget,
+    password: str | None,
+    *,
+    dry_run: bool,
+    yes: bool,
+    force: bool,
+    in_doubt: str,
+    retry_failed: bool,
+) -> None:
+    from newsdesk.mail.ledger import Ledger
+    from newsdesk.mail.message import preview
+    from newsdesk.mail.send import Policy, SendJob
+    from newsdesk.mail.smtp import SmtpTransport
+
+    policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed)
+    with room.exclusive("send"), room.store() as store:
+        ledger = Ledger(store, loaded.name)
+        job = SendJob(room, loaded, listing, policy)
+        plan = job.plan(ledger)
+        if plan.complete:
+            click.echo(
+                f"{loaded.name} was already sent to {plan.already_sent} subscribers "
+                f"(completed {plan.completed_at}); nothing to send"
+            )
+            return
+        if loaded.status in ("sent", "published") and plan.already_sent == 0 and not (force or dry_run):
+            # The ledger is the guard against a second send, and it lives in .newsdesk/:
+            # a fresh clone has none. The issue file says it went out: believe it.
+            raise Refused(
+                f"{loaded.name}: the issue file says it was {loaded.status}, but this newsroom's "
+                "ledger has no record of sending it; send again anyway with --force"
+            )
+        checks = _run_checks(room, loaded)
+        if checks.errors and not (force or dry_run):
+            raise Refused(
+                f"{loaded.name}: the pre-send checks found {checks.summary()}; fix them, or send anyway with --force"
+            )
+        doubt = f", {plan.in_doubt} in doubt ({in_doubt})" if plan.in_doubt else ""
+        click.echo(
+            f"{loaded.name}: {plan.to_send} to send of {plan.subscribed} subscribed "
+            f"({plan.already_sent} sent before, {plan.refused_before} refused before{doubt}) via {target.describe()}"
+        )
+        if dry_run:
+            first = next((s for s in listing.subscribed if _unsent(ledger, s)), None)
+            if first is not None:
+                click.echo(f"--- the first message, to {first.email} ---")
+                click.echo(preview(job.factory.build(first).data), nl=False)
+            refusal = f"; a real send would be refused ({checks.summary()}) unless --force" if checks.errors else ""
+            click.echo(f"dry run: nothing sent{refusal}")
+            return
+        if plan.to_send > CONFIRM_ABOVE and not yes:
+            question = f"Send “{loaded.title}” to {plan.to_send} subscribers via {target.describe()}?"
+            if not _interactive():
+                raise Refused(
+                    f"sending to {plan.to_send} subscribers needs a confirmation: "
+                    "run it in a terminal, or pass --yes"
+                )
+            if not click.confirm(question, default=False, err=True):
+                raise Refused("not sent: the send was not confirmed")
+        transport = SmtpTransport(target, password)
+        with SendProgress(plan.to_send, enabled=sys.stderr.isatty()) as progress:
+            report = job.run(ledger, transport, on_progress=progress)
+    for line in report.lines():
+        click.echo(line)
+    if not report.ok:
+        sys.exit(EXIT_FAILED)
+
+
+COMMANDS = (check, send, subscribers)
+
+
+def _unsent(ledger: Ledger, subscriber: Subscriber) -> bool:
+    entry = ledger.entry(subscriber.email)
+    return entry is None or entry.state != "sent"

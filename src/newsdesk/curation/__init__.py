@@ -1,0 +1,1 @@
+"""From items to an issue: candidates, story clusters, ranking, articles, the editor's picks."""

@@ -1,0 +1,1 @@
+"""Feeds in: download (httpx), decode, parse, and the sources' OPML."""

@@ -1,0 +1,1 @@
+"""An issue mailed: the message, pre-send checks, subscribers, the send ledger, SMTP."""

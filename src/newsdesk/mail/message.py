@@ -1,0 +1,186 @@
+"""One email per subscriber: the issue as plaintext and HTML, with list headers.
+
+Every message is multipart/alternative (text/plain first, text/html last, so clients that
+can show HTML prefer it), UTF-8 throughout and 7-bit clean on the wire (quoted-printable
+bodies, RFC 2047 encoded words in headers), so it survives any relay. The Message-ID is
+derived from the issue and the address, so a copy resent after a crash is recognizably
+the same message.
+
+Thousands of messages differ only in a few headers and the unsubscribe link, so the
+headers every copy shares are encoded once per issue and each copy's bytes are put
+together directly; the tests parse the result back with the standard library.
+"""
+
+from __future__ import annotations
+
+import binascii
+import functools
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email import policy
+from email.message import EmailMessage
+from email.parser import BytesParser
+from email.utils import format_datetime, formataddr
+
+from newsdesk.output.archive import unsubscribe_template
+from newsdesk.errors import InvalidInput
+from newsdesk.issue import Issue
+from newsdesk.newsroom import Newsroom
+from newsdesk.output.render import Renderer, unsubscribe_link
+from newsdesk.mail.subscribers import Subscriber, address_problem
+
+CRLF = b"\r\n"
+# Header folding and encoding as SMTP wants them: CRLF, 7-bit.
+WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
+
+
+def message_id(issue: Issue, address: str, domain: str) -> str:
+    """The same id for the same issue and subscriber, every time."""
+    digest = hashlib.sha256(f"newsdesk\n{issue.name}\n{address.lower()}".encode()).hexdigest()
+    return f"<{digest[:32]}@{domain}>"
+
+
+def encode_header(name: str, value: str) -> bytes:
+    """One header line (folded, non-ASCII as encoded words), as the email package writes it."""
+    return WIRE_POLICY.header_factory(name, value).fold(policy=WIRE_POLICY).encode("ascii")
+
+
+def mailbox(name: str, address: str) -> str:
+    """``Name <address>`` with the name quoted or encoded as needed."""
+    return formataddr((name, address), charset="utf-8") if name else address
+
+
+def quoted_printable(text: str) -> bytes:
+    """UTF-8 text as quoted-printable with CRLF line ends (binascii's encoder is C, and fast)."""
+    lines = text.encode("utf-8").splitlines()
+    return binascii.b2a_qp(CRLF.join(lines) + CRLF, istext=True)
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    """One message ready for the wire."""
+
+    recipient: str
+    message_id: str
+    data: bytes
+
+
+class MessageFactory:
+    """Builds the messages of one issue, one subscriber at a time (never all at once)."""
+
+    def __init__(self, newsroom: Newsroom, issue: Issue) -> None:
+        settings = newsroom.config.newsroom
+        where = newsroom.config.path or "sources.toml"
+        if problem := address_problem(settings.sender_email):
+            raise InvalidInput(f"{where}: newsroom.sender_email: {problem}")
+        for key in ("reply_to", "unsubscribe_mailto"):
+            value = getattr(settings, key)
+            if value and (problem := address_problem(value)):
+                raise InvalidInput(f"{where}: newsroom.{key}: {problem}")
+        self.issue = issue
+        self.settings = settings
+        self.renderer = Renderer(newsroom)
+        # The issue's text is the same in every copy: convert and wrap each piece once per run
+        # (the filters are pure, so a cache keyed by their input is always right).
+        for name in ("markdown", "markdown_text", "wrap"):
+            self.renderer.env.filters[name] = functools.lru_cache(maxsize=256)(
+                self.renderer.env.filters[name]
+            )
+        self.sender = settings.sender_email
+        self.domain = self.sender.split("@", 1)[1]
+        self.list_id = settings.list_id or f"{self.sender.split('@', 1)[0]}.{self.domain}"
+        self.unsubscribe_template = unsubscribe_template(settings)
+        self._shared = self._shared_headers(issue.title)
+        self._shared_test = self._shared_headers(f"[test] {issue.title}")
+
+    def _shared_headers(self, subject: str) -> bytes:
+        lines = [
+            encode_header("Subject", subject),
+            encode_header("From", mailbox(self.settings.sender_name, self.sender)),
+        ]
+        if self.settings.reply_to:
+            lines.append(encode_header("Reply-To", self.settings.reply_to))
+        lines.append(encode_header("List-Id", f"{self.settings.name} <{self.list_id}>"))
+        return b"".join(lines)
+
+    def message_id(self, address: str) -> str:
+        return message_id(self.issue, address, self.domain)
+
+    def _to(self, subscriber: Subscriber) -> bytes:
+        line = f"To: {mailbox(subscriber.name, subscriber.email)}\r\n"
+        if line.isascii() and "=?" not in line and len(line) <= 78:
+            return line.encode("ascii")  # formataddr has quoted what needed quoting
+        return encode_header("To", mailbox(subscriber.name, subscriber.email))
+
+    def unsubscribe_url(self, address: str) -> str:
+        return unsubscribe_link(self.unsubscribe_template, address)
+
+    def list_unsubscribe(self, address: str) -> tuple[list[str], bool]:
+        """The List-Unsubscribe targets, and whether one-click applies (RFC 8058: https only)."""
+        targets = []
+        url = self.unsubscribe_url(address)
+        if url.lower().startswith(("https://", "http://")):
+            targets.append(f"<{url}>")
+        if self.settings.unsubscribe_mailto:
+            targets.append(f"<mailto:{self.settings.unsubscribe_mailto}?subject=unsubscribe>")
+        return targets, url.lower().startswith("https://")
+
+    def parts(self, subscriber: Subscriber) -> tuple[str, str]:
+        """The plaintext and HTML of ``subscriber``'s copy."""
+        context = {"recipient": subscriber.email, "recipient_name": subscriber.name or None}
+        return (
+            self.renderer.email_text(self.issue, **context),
+            self.renderer.email_html(self.issue, **context),
+        )
+
+    def build(self, subscriber: Subscriber, *, test: bool = False, now: datetime | None = None) -> Outgoing:
+        """``subscriber``'s message; ``test`` marks a preview copy, with an id of its own."""
+        address = subscriber.email
+        text, html = self.parts(subscriber)
+        ident = f"<test.{secrets.token_hex(12)}@{self.domain}>" if test else self.message_id(address)
+        boundary = f"=_newsdesk_{secrets.token_hex(12)}"  # "=_" never occurs in quoted-printable
+        targets, one_click = self.list_unsubscribe(address)
+        head = [
+            self._shared_test if test else self._shared,
+            self._to(subscriber),
+            f"Date: {format_datetime(now or datetime.now(UTC))}\r\n".encode(),
+            f"Message-ID: {ident}\r\n".encode(),
+        ]
+        if targets:
+            # One target per line: folding never has to break inside a URL.
+            head.append(("List-Unsubscribe: " + ",\r\n ".join(targets) + "\r\n").encode())
+            if one_click:
+                head.append(b"List-Unsubscribe-Post: List-Unsubscribe=One-Click\r\n")
+        head.append(b"MIME-Version: 1.0\r\n")
+        head.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n'.encode())
+        body = []
+        for subtype, content in (("plain", text), ("html", html)):
+            body += [
+                f"--{boundary}\r\n".encode(),
+                f'Content-Type: text/{subtype}; charset="utf-8"\r\n'.encode(),
+                b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
+                quoted_printable(content),
+            ]
+        body.append(f"--{boundary}--\r\n".encode())
+        return Outgoing(address, ident, b"".join(head) + CRLF + b"".join(body))
+
+
+def parse(data: bytes) -> EmailMessage:
+    """A message's bytes read back by the standard library."""
+    return BytesParser(policy=policy.default).parsebytes(data)  # type: ignore[return-value]
+
+
+def preview(data: bytes) -> str:
+    """A readable form of a message for --dry-run: headers, the plaintext, the HTML's size."""
+    message = parse(data)
+    lines = [f"{name}: {value}" for name, value in message.items()]
+    plain = message.get_body(("plain",))
+    html = message.get_body(("html",))
+    lines.append("")
+    if plain is not None:
+        lines.append(plain.get_content().rstrip("\n"))
+    if html is not None:
+        lines += ["", f"[text/html part: {len(html.get_content().encode()) / 1024:.1f} KB]"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""An issue rendered: email, blog post, archive and the static site, from templates/."""

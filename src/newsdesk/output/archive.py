@@ -1,0 +1,69 @@
+"""An issue's archive entry: the same title, date, excerpt and link everywhere it appears."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from newsdesk.config import NewsroomSettings
+from newsdesk.issue import Issue
+from newsdesk.output.markdown import markdown_text, slugify
+
+EXCERPT_LIMIT = 480
+FEED_SIZE = 20  # issues in the newsletter's Atom feed, newest first
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    title: str
+    date: date
+    excerpt: str
+    path: str  # the post's path under the blog, e.g. "2017/social-credit-...-2017.html"
+    url: str  # the post's public URL
+    entry_id: str  # the Atom entry id, stable for the life of the issue
+
+
+def post_path(issue: Issue) -> str:
+    return f"{issue.date:%Y}/{issue_slug(issue)}.html"
+
+
+def issue_slug(issue: Issue) -> str:
+    """The post's slug, from its title; a title with no latin letters (a Chinese newsletter
+    name) falls back to the date, so two issues never share one."""
+    slug = slugify(issue.title)
+    return slug if slug != "issue" else f"issue-{issue.date.isoformat()}"
+
+
+def blog_root(settings: NewsroomSettings) -> str:
+    return (settings.blog_url or "https://blog.invalid").rstrip("/")
+
+
+def unsubscribe_template(settings: NewsroomSettings) -> str:
+    """The unsubscribe URL template; without one, the blog's /unsubscribe page."""
+    return settings.unsubscribe_url or f"{blog_root(settings)}/unsubscribe"
+
+
+def excerpt(issue: Issue) -> str:
+    """The intro's first sentence, then the headlines: what a reader sees in a list."""
+    intro = " ".join(markdown_text(issue.intro).split())
+    first = intro.split(". ")[0].rstrip(".") + "." if intro else ""
+    headlines = "; ".join(d.headline for d in issue.developments)
+    text = f"{first} This week: {headlines}." if headlines else first
+    if len(text) > EXCERPT_LIMIT:
+        text = text[: EXCERPT_LIMIT - 1].rsplit(" ", 1)[0] + "…"
+    return text.strip()
+
+
+def archive_entry(issue: Issue, settings: NewsroomSettings) -> ArchiveEntry:
+    root = blog_root(settings)
+    path = post_path(issue)
+    host = urlsplit(root).hostname or "newsdesk.invalid"
+    return ArchiveEntry(
+        title=issue.title,
+        date=issue.date,
+        excerpt=excerpt(issue),
+        path=path,
+        url=issue.post_url or f"{root}/{path}",
+        entry_id=f"tag:{host},{issue.date.isoformat()}:issue",
+    )

@@ -1,0 +1,261 @@
+"""Render an issue: the email (MJML to HTML, and plaintext), the blog post, the archive.
+
+Templates come from the newsroom's templates/ first and newsdesk's defaults behind them,
+so an editor overrides one file at a time. Autoescape is on for HTML, XML and MJML.
+"""
+
+from __future__ import annotations
+
+import copy
+import dataclasses
+import json
+import sys
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, time
+from pathlib import Path
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
+
+import jinja2
+from markupsafe import Markup
+
+from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
+from newsdesk.config import NewsroomSettings
+from newsdesk.dates import date_range, long_date
+from newsdesk.errors import TemplateProblem
+from newsdesk.files import write_atomic
+from newsdesk.issue import Issue, load_issue
+from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
+from newsdesk.newsroom import Newsroom
+from newsdesk.text import wrap
+from newsdesk.urls import is_http_url
+
+GMAIL_CLIP_BYTES = 102 * 1024
+DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
+
+
+def yaml_string(value: str) -> str:
+    """A double-quoted YAML scalar (JSON strings are valid YAML)."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+def unsubscribe_link(template: str, email: str | None) -> str:
+    """The unsubscribe URL for one subscriber; without one, the page that asks for the address."""
+    if email:
+        return template.replace("{email}", quote(email, safe="@"))
+    parts = urlsplit(template)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if "{email}" not in v]
+    return urlunsplit(parts._replace(query=urlencode(query))).replace("{email}", "")
+
+
+class _Posts(Sequence[tuple[ArchiveEntry, str]]):
+    """(entry, post body) pairs, each body rendered the first time a template asks for it.
+
+    The archive page lists entries only; the feed wants bodies. Nobody pays for what no
+    template reads.
+    """
+
+    def __init__(self, renderer: Renderer, issues: list[Issue], entries: list[ArchiveEntry]) -> None:
+        self.renderer, self.issues, self.entries = renderer, issues, entries
+        self.bodies: dict[int, str] = {}
+
+    def __len__(self) -> int:
+        return len(self.issues)
+
+    def __getitem__(self, index):  # type: ignore[override]
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        if index < 0:
+            index += len(self)
+        if index not in self.bodies:
+            self.bodies[index] = self.renderer.post_body(self.issues[index])
+        return self.entries[index], self.bodies[index]
+
+
+def linkable(issue: Issue) -> Issue:
+    """The issue as templates see it: a read-more link that is not http(s) is no link at all.
+
+    Issue.problems() reports it; no template, the editor's own included, can emit it.
+    """
+    if all(not d.read_more or is_http_url(d.read_more) for d in issue.developments):
+        return issue
+    safe = copy.copy(issue)
+    safe.developments = [
+        d if not d.read_more or is_http_url(d.read_more) else dataclasses.replace(d, read_more="")
+        for d in issue.developments
+    ]
+    return safe
+
+
+def make_environment(templates_dir: Path | None) -> jinja2.Environment:
+    loaders: list[jinja2.BaseLoader] = []
+    if templates_dir and templates_dir.is_dir():
+        loaders.append(jinja2.FileSystemLoader(templates_dir))
+    loaders.append(jinja2.FileSystemLoader(DEFAULT_TEMPLATES))
+    env = jinja2.Environment(
+        loader=jinja2.ChoiceLoader(loaders),
+        autoescape=jinja2.select_autoescape(
+            enabled_extensions=("html", "xml", "mjml"), default_for_string=True, default=False
+        ),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+    env.filters.update(
+        markdown=lambda s: Markup(markdown_html(s)),
+        markdown_text=markdown_text,
+        long_date=long_date,
+        wrap=wrap,
+        yaml=yaml_string,
+        markdown_safe=markdown_source_safe,
+        isodate=lambda d: d.isoformat(),
+        atom_time=lambda d: datetime.combine(d, time(6, 0), tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+    )
+    return env
+
+
+@dataclass
+class Rendered:
+    """What a render wrote, and what the editor should know about it."""
+
+    out_dir: Path
+    files: list[Path] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+
+class Renderer:
+    def __init__(self, newsroom: Newsroom) -> None:
+        self.newsroom = newsroom
+        self.settings: NewsroomSettings = newsroom.config.newsroom
+        self.env = make_environment(newsroom.templates_dir)
+
+    # Templates ---------------------------------------------------------
+
+    def template(self, name: str, **context: Any) -> str:
+        try:
+            return self.env.get_template(name).render(**context)
+        except jinja2.TemplateSyntaxError as error:
+            where = f"{error.filename or error.name}:{error.lineno}"
+            raise TemplateProblem(f"{where}: template syntax error: {error.message}") from None
+        except jinja2.TemplateNotFound as error:
+            raise TemplateProblem(f"template not found: {error.name}") from None
+        except jinja2.TemplateError as error:
+            raise TemplateProblem(f"{self._where(name)}: template error: {error}") from None
+
+    def _where(self, name: str) -> str:
+        """The template file and line a render error came from, from the traceback."""
+        tb = sys.exc_info()[2]
+        found = name
+        while tb is not None:
+            filename = tb.tb_frame.f_code.co_filename
+            if filename.endswith((".html", ".mjml", ".txt", ".md", ".xml")):
+                found = f"{filename}:{tb.tb_lineno}"
+            tb = tb.tb_next
+        return found
+
+    def context(self, issue: Issue, **extra: Any) -> dict[str, Any]:
+        issue = linkable(issue)
+        root = blog_root(self.settings)
+        entry = archive_entry(issue, self.settings)
+        unsubscribe = unsubscribe_link(unsubscribe_template(self.settings), extra.get("recipient"))
+        return {
+            "newsroom": self.settings,
+            "issue": issue,
+            "entry": entry,
+            "week_range": date_range(issue.week_start, issue.week_end),
+            "publication_date": long_date(issue.date),
+            "blog_url": root,
+            "archive_url": f"{root}/archive/",
+            "unsubscribe_url": unsubscribe,
+            "recipient": None,
+            "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
+            **extra,
+        }
+
+    # Outputs -----------------------------------------------------------
+
+    def email_html(self, issue: Issue, **extra: Any) -> str:
+        import mjml  # imported here: only rendering the email needs it
+
+        source = self.template("email.mjml", **self.context(issue, **extra))
+        try:
+            return mjml.mjml2html(source, fonts={})
+        except ValueError as error:
+            raise TemplateProblem(f"email.mjml: the MJML does not compile: {error}") from None
+
+    def email_text(self, issue: Issue, **extra: Any) -> str:
+        return self.template("email.txt", **self.context(issue, **extra))
+
+    def post_body(self, issue: Issue) -> str:
+        return self.template("post_body.html", **self.context(issue))
+
+    def post_page(self, issue: Issue) -> str:
+        return self.template("post.html", **self.context(issue))
+
+    def post_markdown(self, issue: Issue) -> str:
+        return self.template("post.md", **self.context(issue))
+
+    def archive_issues(self, issue: Issue) -> list[Issue]:
+        """The archive as of this issue: earlier issues that went out, and this one."""
+        issues = [issue]
+        for day in self.newsroom.issue_dates():
+            if day >= issue.date:
+                continue
+            other = load_issue(self.newsroom.issue_path(day))
+            if other.status != "draft":
+                issues.append(other)
+        return sorted(issues, key=lambda i: i.date, reverse=True)
+
+    def archive_page(self, issues: list[Issue]) -> str:
+        entries = [archive_entry(i, self.settings) for i in issues]
+        return self.template("archive.html", **self._archive_context(issues, entries))
+
+    def atom_feed(self, issues: list[Issue]) -> str:
+        entries = [archive_entry(i, self.settings) for i in issues]
+        return self.template("feed.xml", **self._archive_context(issues, entries))
+
+    def _archive_context(self, issues: list[Issue], entries: list[ArchiveEntry]) -> dict[str, Any]:
+        root = blog_root(self.settings)
+        posts = _Posts(self, issues, entries)
+        return {
+            "newsroom": self.settings,
+            "entries": entries,
+            "posts": posts,
+            "blog_url": root,
+            "archive_url": f"{root}/archive/",
+            "feed_url": f"{root}/archive/feed.xml",
+            "updated": max((e.date for e in entries), default=None),
+        }
+
+    def render_all(self, issue: Issue, out_dir: Path, *, strict: bool = False) -> Rendered:
+        """Render every output of ``issue`` into ``out_dir``; nothing is written on error."""
+        result = Rendered(out_dir=out_dir)
+        problems = issue.problems(self.settings.developments)
+        if problems and strict:
+            raise TemplateProblem(
+                f"{issue.path}: not ready to render (--strict): {'; '.join(problems)}", exit_code=3
+            )
+        result.warnings.extend(f"{issue.name}: {p}" for p in problems)
+        archive = self.archive_issues(issue)
+        # Render everything first, write after: a template error leaves old files alone.
+        outputs = {
+            "email.html": self.email_html(issue),
+            "email.txt": self.email_text(issue),
+            "post.html": self.post_page(issue),
+            "post_body.html": self.post_body(issue),
+            "post.md": self.post_markdown(issue),
+            "archive/index.html": self.archive_page(archive),
+            "archive/feed.xml": self.atom_feed(archive[:FEED_SIZE]),
+        }
+        size = len(outputs["email.html"].encode())
+        if size > GMAIL_CLIP_BYTES:
+            result.warnings.append(
+                f"email.html is {size / 1024:.0f} KB: Gmail clips messages over 102 KB"
+            )
+        for name, text in outputs.items():
+            path = out_dir / name
+            write_atomic(path, text)
+            result.files.append(path)
+        return result

@@ -1,0 +1,1 @@
+"""An issue published to the blog targets: the static site and WordPress."""
