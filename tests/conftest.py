@@ -11,7 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner, Result
 
-REPO = Path(__file__).resolve().parent.parent
+# The sample newsroom the tests copy: a fixture of its own, so that an editor trying the
+# repository's sample newsroom (fetching, editing its issues) never changes a test.
+SAMPLE_NEWSROOM = Path(__file__).resolve().parent / "fixtures" / "newsroom"
 SAMPLE_PARTS = ("sources.toml", "samples", "templates", "issues", "subscribers.csv")
 
 
@@ -33,7 +35,7 @@ def no_proxy_from_this_machine(monkeypatch: pytest.MonkeyPatch) -> None:
 def copy_sample_newsroom(target: Path) -> Path:
     target.mkdir(parents=True, exist_ok=True)
     for part in SAMPLE_PARTS:
-        source = REPO / part
+        source = SAMPLE_NEWSROOM / part
         if source.is_dir():
             shutil.copytree(source, target / part)
         elif source.exists():

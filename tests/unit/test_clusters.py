@@ -4,10 +4,8 @@ swapped) stay apart, and the index grows incrementally."""
 from __future__ import annotations
 
 import itertools
-import sys
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 
@@ -263,11 +261,8 @@ def test_the_pieces_compare_what_they_should():
 
 
 def test_the_labelled_set_meets_the_quality_targets():
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
-    try:
-        from bench_clusters import quality
-    finally:
-        sys.path.pop(0)
+    from cluster_quality import quality
+
     precision, recall, items, pairs = quality()
     assert items >= 300 and pairs >= 200
     assert precision >= 0.95 and recall >= 0.90

@@ -9,9 +9,7 @@ that it declines what it should and takes the ordinary feeds it is there for.
 from __future__ import annotations
 
 import codecs
-import sys
 from datetime import UTC, datetime
-from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
@@ -20,11 +18,9 @@ from hypothesis import strategies as st
 
 from hostile.generate import CORPUS
 from newsdesk.feeds import fastparse as fastfeed
-from newsdesk.feeds import parse as normalize
 from newsdesk.feeds.decode import as_utf8_document, decode_feed, without_internal_subset
 from newsdesk.feeds.parse import NotAFeed, parse_feed
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from farm import make_farm  # noqa: E402
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)

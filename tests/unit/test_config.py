@@ -48,7 +48,7 @@ def test_defaults_live_in_the_model():
 
 
 def test_the_sample_newsroom_config_is_valid():
-    config = load_config(Path(__file__).parent.parent / "sources.toml")
+    config = load_config(Path(__file__).resolve().parents[2] / "sources.toml")
     assert len(config.sources) >= 6
     assert config.newsroom.name == "Social Credit Weekly News Summary"
 

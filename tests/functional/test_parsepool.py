@@ -29,10 +29,10 @@ from newsdesk.newsroom import Newsroom
 from newsdesk.feeds.parse import parse_feed
 from newsdesk.feeds.workers import LargestFirst, ParseWorkers
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
 from farm import FarmServer, make_farm  # noqa: E402
 
-REPO = Path(__file__).resolve().parent.parent
+SUPPORT = Path(__file__).resolve().parents[1] / "support"
+SAMPLE_NEWSROOM = Path(__file__).resolve().parents[1] / "fixtures" / "newsroom"
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 LIMIT = 20_000_000
 
@@ -141,7 +141,7 @@ def test_a_small_run_starts_no_pool(tmp_path):
     root = tmp_path / "room"
     root.mkdir()
     for part in ("sources.toml", "samples"):
-        source = REPO / part
+        source = SAMPLE_NEWSROOM / part
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / part)
     room = Newsroom.open(root)
     with room.store() as store:
@@ -251,7 +251,7 @@ def test_workers_end_when_their_fetch_is_killed(tmp_path):
     script = f"""
 import asyncio, os, signal, sys
 from datetime import datetime, UTC
-sys.path.insert(0, {str(REPO / "bench")!r})
+sys.path.insert(0, {str(SUPPORT)!r})
 from farm import make_farm
 from newsdesk.feeds.workers import LargestFirst, ParseWorkers
 feed = make_farm(1)[0]
@@ -280,7 +280,7 @@ def test_a_pooled_fetch_never_imports_the_parsers_in_its_own_process(tmp_path):
     """The workers parse; the fetch receives their results without loading a parser."""
     script = f"""
 import sys
-sys.path.insert(0, {str(REPO / "bench")!r})
+sys.path.insert(0, {str(SUPPORT)!r})
 from pathlib import Path
 from farm import FarmServer, make_farm
 from newsdesk.feeds import workers as parsepool

@@ -166,9 +166,6 @@ def test_the_same_body_is_skipped_unless_the_last_fetch_failed(tmp_path):
 
 
 def test_a_run_ticks_while_a_slow_feed_is_awaited(tmp_path):
-    import sys
-
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "bench"))
     from farm import FarmServer, make_farm
 
     ticks: list[int] = []

@@ -6,8 +6,8 @@ import pytest
 from newsdesk.errors import IssueFileError
 from newsdesk.issue import Development, Issue, dump_issue, load_issue, parse_issue, save_issue
 
-REPO = Path(__file__).resolve().parent.parent
-SAMPLES = sorted((REPO / "issues").glob("*.md"))
+SAMPLE_NEWSROOM = Path(__file__).resolve().parents[1] / "fixtures" / "newsroom"
+SAMPLES = sorted((SAMPLE_NEWSROOM / "issues").glob("*.md"))
 
 
 @pytest.mark.parametrize("path", SAMPLES, ids=lambda p: p.name)
@@ -19,7 +19,7 @@ def test_sample_issues_round_trip_byte_identical(path, tmp_path):
 
 
 def test_sample_issue_content_is_parsed():
-    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    issue = load_issue(SAMPLE_NEWSROOM / "issues" / "2017-07-03.md")
     assert issue.title == "Social Credit Weekly News Summary – 3rd July 2017"
     assert (issue.date, issue.week_start, issue.week_end) == (
         date(2017, 7, 3), date(2017, 6, 26), date(2017, 7, 2),
@@ -34,14 +34,14 @@ def test_sample_issue_content_is_parsed():
 
 
 def test_problems_say_how_many_developments_are_missing_or_too_many():
-    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    issue = load_issue(SAMPLE_NEWSROOM / "issues" / "2017-07-03.md")
     assert issue.problems(4) == ["1 development still to pick (3 of 4)"]
     assert issue.problems(5) == ["2 developments still to pick (3 of 5)"]
     assert issue.problems(2) == ["1 development too many (3 of 2)"]
 
 
 def test_an_edit_rewrites_only_the_changed_section():
-    path = REPO / "issues" / "2017-07-03.md"
+    path = SAMPLE_NEWSROOM / "issues" / "2017-07-03.md"
     original = path.read_text(encoding="utf-8")
     issue = load_issue(path)
     issue.developments[1].annotation = "A shorter annotation."
@@ -86,14 +86,14 @@ def test_new_issue_has_a_canonical_layout():
 
 
 def test_a_byte_order_mark_is_read_and_kept():
-    text = "\ufeff" + (REPO / "issues" / "2017-06-26.md").read_text(encoding="utf-8")
+    text = "\ufeff" + (SAMPLE_NEWSROOM / "issues" / "2017-06-26.md").read_text(encoding="utf-8")
     issue = parse_issue(text)
     assert issue.title.startswith("Social Credit")
     assert dump_issue(issue) == text
 
 
 def test_crlf_files_round_trip():
-    path = REPO / "issues" / "2017-06-26.md"
+    path = SAMPLE_NEWSROOM / "issues" / "2017-06-26.md"
     text = path.read_text(encoding="utf-8").replace("\n", "\r\n")
     assert dump_issue(parse_issue(text)) == text
 
@@ -120,14 +120,14 @@ def test_malformed_files_name_the_line(text, where, what):
 
 def test_save_is_atomic_and_leaves_no_temp_files(tmp_path):
     path = tmp_path / "issues" / "2017-07-03.md"
-    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    issue = load_issue(SAMPLE_NEWSROOM / "issues" / "2017-07-03.md")
     save_issue(issue, path)
     save_issue(issue, path)
     assert [p.name for p in path.parent.iterdir()] == ["2017-07-03.md"]
 
 
 def test_headings_typed_in_an_annotation_never_start_a_new_development():
-    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    issue = load_issue(SAMPLE_NEWSROOM / "issues" / "2017-07-03.md")
     issue.developments[0].annotation = "First.\n\n## Not a section\n\n# Nor this"
     issue.intro = "Hello\n## also not"
     again = parse_issue(dump_issue(issue))
@@ -137,7 +137,7 @@ def test_headings_typed_in_an_annotation_never_start_a_new_development():
 
 
 def test_a_read_more_line_quoted_in_the_annotation_stays_text():
-    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    issue = load_issue(SAMPLE_NEWSROOM / "issues" / "2017-07-03.md")
     issue.developments[0].annotation = "See also:\n[Read more](https://other.example/)"
     again = parse_issue(dump_issue(issue))
     assert again.developments[0].annotation == "See also:\n[Read more](https://other.example/)"
@@ -145,7 +145,7 @@ def test_a_read_more_line_quoted_in_the_annotation_stays_text():
 
 
 def test_a_link_with_parentheses_survives(tmp_path):
-    issue = load_issue(REPO / "issues" / "2017-07-03.md")
+    issue = load_issue(SAMPLE_NEWSROOM / "issues" / "2017-07-03.md")
     url = "https://en.wikipedia.org/wiki/Social_Credit_System_(China)"
     issue.developments[0].read_more = url
     save_issue(issue, tmp_path / "x.md")
@@ -154,7 +154,7 @@ def test_a_link_with_parentheses_survives(tmp_path):
 
 def test_an_issue_that_would_not_load_is_never_written(tmp_path):
     path = tmp_path / "2017-07-03.md"
-    save_issue(load_issue(REPO / "issues" / "2017-07-03.md"), path)
+    save_issue(load_issue(SAMPLE_NEWSROOM / "issues" / "2017-07-03.md"), path)
     before = path.read_bytes()
     issue = load_issue(path)
     issue.developments[0].headline = ""

@@ -14,7 +14,7 @@ from newsdesk.issue import load_issue, save_issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.render import GMAIL_CLIP_BYTES, Renderer
 
-GOLDEN = Path(__file__).parent / "golden"
+GOLDEN = Path(__file__).resolve().parents[1] / "fixtures" / "golden"
 TEXT_OUTPUTS = ("email.txt", "post.md")
 HTML_OUTPUTS = ("email.html", "post.html", "post_body.html", "archive/index.html", "archive/feed.xml")
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 from newsdesk import config
 
-README = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text(encoding="utf-8")
 
 
 def test_readme_opens_with_exactly_two_commands():
@@ -19,7 +19,7 @@ def test_readme_opens_with_exactly_two_commands():
 
 def test_ci_runs_the_readme_test_command():
     test_command = re.findall(r"```(?:sh|bash)?\n(.*?)```", README, re.S)[1].strip()
-    ci = (Path(__file__).resolve().parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    ci = (Path(__file__).resolve().parents[2] / ".ci" / "run").read_text(encoding="utf-8")
     assert test_command in ci
 
 
