@@ -1,6 +1,8 @@
 """Golden files for the rendered sample issues: a template change shows as a reviewable diff.
 
-Regenerate with `pytest tests/test_render.py --update-goldens` and review `git diff`.
+Regenerate with `pytest tests/functional/test_render.py --update-goldens` and review `git diff`.
+HTML is compared with its whitespace between tags normalized, one tag to a line, so that
+a changed template shows as the lines it changed.
 """
 
 import re
@@ -21,7 +23,8 @@ HTML_OUTPUTS = ("email.html", "post.html", "post_body.html", "archive/index.html
 
 def normalize_html(text: str) -> str:
     text = re.sub(r">\s+<", "><", text)
-    return re.sub(r"\s+", " ", text).strip() + "\n"
+    text = re.sub(r"\s+", " ", text).strip()
+    return text.replace("><", ">\n<") + "\n"
 
 
 @pytest.fixture
