@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from newsdesk.feeds.fetch import FeedResult
 
 
-# Each redraw costs the fetch's own thread about 0.4 ms, the thread that also downloads:
-# ten a second are enough to watch (a first fetch of 200 feeds: 200 redraws, 0.07 s).
+# A redraw runs on the fetch's own thread, the one that also downloads: ten a second are
+# enough to watch (docs/benchmarks.md, "On a terminal").
 REDRAW_SECONDS = 0.1
 
 
@@ -38,8 +38,8 @@ class FetchProgress:
         self.task: TaskID | None = None
 
     def _bar(self) -> Progress | None:
-        """The bar, started on the first result or tick: rich is imported (20 ms) while the
-        first requests are out, not before they leave, and only on a terminal."""
+        """The bar, started on the first result or tick: rich is imported while the first
+        requests are out, not before they leave, and only on a terminal."""
         if self.progress is None and self.enabled:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
