@@ -235,10 +235,10 @@ def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) 
     with SmtpTransport(target, target.password()) as transport:
         try:
             transport.send(factory.sender, address, outgoing.data)
-        except (Permanent, Transient) as problem:
+        except (Permanent, Transient) as refusal:
             from newsdesk.errors import NewsdeskError
 
-            raise NewsdeskError(f"the test copy to {address} was not sent: {problem.reply}") from None
+            raise NewsdeskError(f"the test copy to {address} was not sent: {refusal.reply}") from None
     click.echo(f"sent a test copy of {loaded.name} to {address} via {target.describe()}")
 
 

@@ -104,8 +104,8 @@ def decode_feed(body: bytes, content_type: str | None = None) -> FeedText:
     claims = []
     if match := _XML_DECLARATION.match(body[:300]):
         claims.append(match.group(1).decode("ascii"))
-    if match := _CHARSET.search(content_type or ""):
-        claims.append(match.group(1))
+    if charset := _CHARSET.search(content_type or ""):
+        claims.append(charset.group(1))
     codecs_claimed = [c for c in map(_codec, claims) if c and not c.startswith(("utf-16", "utf-32"))]
 
     def read_as(name: str, text: str) -> FeedText:
@@ -145,7 +145,8 @@ def as_utf8_document(text: str, utf8_body: bytes | None = None) -> bytes:
     feeds are UTF-8; the copies cost about as much as decoding them).
     """
     if utf8_body is not None and (declaration := _DECLARATION_BYTES.match(utf8_body)):
-        start = _ASCII_SPACE.match(utf8_body, declaration.end()).end()
+        spaces = _ASCII_SPACE.match(utf8_body, declaration.end())  # always matches, perhaps empty
+        start = spaces.end() if spaces else declaration.end()
         # Only ASCII whitespace was skipped: past any other, go the general way.
         if utf8_body[start : start + 1] == b"<":
             return b"".join((_UTF8_DECLARATION.encode(), memoryview(utf8_body)[start:]))  # one copy

@@ -63,7 +63,7 @@ class _Posts(Sequence[tuple[ArchiveEntry, str]]):
     def __len__(self) -> int:
         return len(self.issues)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    def __getitem__(self, index):
         if isinstance(index, slice):
             return [self[i] for i in range(*index.indices(len(self)))]
         if index < 0:
