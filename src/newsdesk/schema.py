@@ -191,7 +191,8 @@ def migrate(db: sqlite3.Connection, path: Path) -> None:
             # A PRAGMA takes no parameters; the number is this module's own int.
             db.execute(f"PRAGMA user_version = {int(migration.version)}")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:  # SQLite may have rolled it back itself (a full disk)
+                db.execute("ROLLBACK")
             raise
         db.execute("COMMIT")
 
