@@ -11,40 +11,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from newsdesk.errors import NewsdeskError
+from newsdesk import schema
 from newsdesk.items import Item, parse_utc, utc_text
+from newsdesk.schema import StoreError
 
-SCHEMA_VERSION = 2
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS items (
-    id TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    guid TEXT NOT NULL,
-    title TEXT NOT NULL,
-    url TEXT,
-    canonical_url TEXT,
-    summary_text TEXT NOT NULL,
-    published TEXT,
-    first_seen TEXT NOT NULL,
-    sort_time TEXT NOT NULL,
-    categories TEXT NOT NULL DEFAULT '[]',
-    content_hash TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS items_by_time ON items (sort_time DESC);
-CREATE INDEX IF NOT EXISTS items_by_canonical_url ON items (canonical_url);
-CREATE TABLE IF NOT EXISTS feeds (
-    url TEXT PRIMARY KEY,
-    source TEXT NOT NULL,
-    etag TEXT,
-    last_modified TEXT,
-    body_hash TEXT,
-    status TEXT,
-    error TEXT,
-    checked_at TEXT,
-    moved_to TEXT
-);
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-"""
+__all__ = ["FeedState", "Store", "StoreError"]
 
 _ITEM_COLUMNS = (
     "id, source, guid, title, url, canonical_url, summary_text, "
@@ -65,10 +36,6 @@ class FeedState:
     error: str | None = None
     checked_at: str | None = None
     moved_to: str | None = None
-
-
-class StoreError(NewsdeskError):
-    pass
 
 
 def _row_to_item(row: sqlite3.Row | tuple) -> Item:
@@ -98,6 +65,11 @@ class Store:
             self._db = sqlite3.connect(
                 path, timeout=30, check_same_thread=False, isolation_level=None
             )
+        except sqlite3.DatabaseError as error:
+            raise StoreError(f"{path}: the store cannot be opened: {error}") from None
+        try:
+            # Before any pragma that writes: a store from a newer newsdesk is left untouched.
+            schema.refuse_newer(self._db, path)
             # 16 KB pages for a new store (an existing one keeps its own): items carry
             # kilobytes of text, and bigger pages mean fewer overflow pages and writes
             # (a first fetch of 200 feeds stores a quarter faster than with 4 KB).
@@ -105,48 +77,14 @@ class Store:
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")
             self._db.execute("PRAGMA busy_timeout=30000")
-            self._db.executescript(SCHEMA)
-            self._upgrade()
+            schema.migrate(self._db, path)
         except StoreError:
             self._db.close()
             raise
         except sqlite3.DatabaseError as error:
+            self._db.close()
             raise StoreError(f"{path}: the store cannot be opened: {error}") from None
         self._lock = threading.RLock()
-
-    def _schema_version(self) -> int:
-        row = self._db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-        if row is None:
-            return 0  # a new store
-        try:
-            return int(row[0])
-        except ValueError:
-            raise StoreError(f"{self.path}: the store's schema version is unreadable: {row[0]!r}") from None
-
-    def _upgrade(self) -> None:
-        """Bring a store written by an earlier newsdesk to this schema, in one transaction
-        (another process may be opening the same store: the version is read again inside it)."""
-        db = self._db
-        if self._schema_version() == SCHEMA_VERSION:
-            return
-        db.execute("BEGIN IMMEDIATE")
-        try:
-            version = self._schema_version()
-            if version > SCHEMA_VERSION:
-                raise StoreError(
-                    f"{self.path}: the store was written by a newer newsdesk (schema {version}, "
-                    f"this one reads {SCHEMA_VERSION}); upgrade newsdesk"
-                )
-            if version == 1:
-                # Version 1 kept each item's sanitized HTML as well, which nothing read.
-                db.execute("ALTER TABLE items DROP COLUMN summary_html")
-            db.execute(
-                "INSERT OR REPLACE INTO meta (key, value) VALUES ('schema', ?)", (str(SCHEMA_VERSION),)
-            )
-        except BaseException:
-            db.execute("ROLLBACK")
-            raise
-        db.execute("COMMIT")
 
     def close(self) -> None:
         with self._lock:

@@ -17,9 +17,10 @@ import pytest
 
 from hostile.fixtures import make_newsroom, server  # noqa: F401
 from hostile.generate import corpus, good_feed, many_items
+from newsdesk import schema
 from newsdesk.errors import EXIT_REFUSED
 from newsdesk.feeds.fetch import fetch
-from newsdesk.store import SCHEMA_VERSION, FeedState, Store, StoreError
+from newsdesk.store import FeedState, Store, StoreError
 
 pytestmark = pytest.mark.slow
 
@@ -210,24 +211,40 @@ def test_a_store_of_the_first_schema_is_upgraded_and_keeps_its_items(tmp_path):
     db = sqlite3.connect(path)
     columns = [row[1] for row in db.execute("PRAGMA table_info(items)")]
     assert "summary_html" not in columns and "summary_text" in columns
-    assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == (str(SCHEMA_VERSION),)
+    assert db.execute("PRAGMA user_version").fetchone() == (schema.LATEST,)
+    # What the newsdesks before user_version read: the layout they know, so they open it too.
+    assert db.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone() == ("2",)
     db.close()
 
 
 @pytest.mark.parametrize(
-    ("version", "message"),
+    ("setting", "message"),
     [
-        (str(SCHEMA_VERSION + 1), r"store\.sqlite3: the store was written by a newer newsdesk"),
-        ("two", r"store\.sqlite3: the store's schema version is unreadable: 'two'"),
+        (
+            f"PRAGMA user_version = {schema.LATEST + 1}",
+            (
+                rf"store\.sqlite3: the store was written by a newer newsdesk \(schema {schema.LATEST + 1}, "
+                rf"this one reads {schema.LATEST}\); upgrade newsdesk$"
+            ),
+        ),
+        # A store from before user_version says its layout in meta: one it cannot know...
+        (
+            "PRAGMA user_version = 0; UPDATE meta SET value = '3' WHERE key = 'schema'",
+            r"store\.sqlite3: the store was written by a newer newsdesk \(schema 3 in its meta table",
+        ),
+        # ...or cannot read.
+        (
+            "PRAGMA user_version = 0; UPDATE meta SET value = 'two' WHERE key = 'schema'",
+            r"store\.sqlite3: the store's schema version is unreadable: 'two'$",
+        ),
     ],
 )
-def test_a_store_from_a_newer_newsdesk_or_unreadable_is_refused_untouched(tmp_path, version, message):
+def test_a_store_from_a_newer_newsdesk_or_unreadable_is_refused_untouched(tmp_path, setting, message):
     path = tmp_path / "store.sqlite3"
     with Store(path):
         pass
     db = sqlite3.connect(path)
-    db.execute("UPDATE meta SET value = ? WHERE key = 'schema'", (version,))
-    db.commit()
+    db.executescript(setting)
     db.close()
     before = path.read_bytes()
     with pytest.raises(StoreError, match=message):

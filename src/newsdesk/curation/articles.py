@@ -28,19 +28,6 @@ MIN_ARTICLE_CELLS = 200  # less main text than this (a CJK character counts two)
 MIN_LEAD_CELLS = 60
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS articles (
-    url TEXT PRIMARY KEY,
-    status TEXT NOT NULL,
-    title TEXT NOT NULL,
-    text TEXT NOT NULL,
-    lead TEXT NOT NULL,
-    message TEXT NOT NULL,
-    fetched_at TEXT NOT NULL
-)
-"""
-
-
 @dataclass(frozen=True)
 class Article:
     url: str
@@ -135,12 +122,11 @@ def extract(data: bytes, url: str) -> tuple[str, str]:
 
 
 class ArticleCache:
-    """Fetched articles in the store's own table, by canonical URL."""
+    """Fetched articles in the store's own table (``articles``, made by newsdesk.schema
+    with the others), by canonical URL."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        with store.transaction() as db:
-            db.execute(SCHEMA)
 
     def get(self, url: str) -> Article | None:
         with self.store.reading() as db:

@@ -3,10 +3,28 @@
 from __future__ import annotations
 
 import re
+import tomllib
+from importlib import resources
 
 # " - Xinhua", " | Reuters", "_新华网": a site's name after the headline.
 _SITE_SUFFIX = re.compile(r"^(?P<title>.{8,}?)\s*(?:\s[-–—|]\s|_|｜)\s*(?P<site>[^-–—|_｜]{2,24})$")
-_OUTLET_ENDINGS = ("网", "报", "社", "台", "观察", "新闻", "日报", "在线", "频道", "动态")
+_OUTLETS_FILE = resources.files("newsdesk.curation").joinpath("data", "outlets.toml")
+
+
+def load_outlet_endings(text: str, where: str) -> tuple[str, ...]:
+    """The endings of outlets' names, from the text of outlets.toml; a ValueError naming
+    the file and the key for anything amiss."""
+    try:
+        endings = tomllib.loads(text).get("endings")
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{where}: {error}") from None
+    if not isinstance(endings, list) or not endings or not all(isinstance(e, str) and e.strip() for e in endings):
+        raise ValueError(f"{where}: endings: not a list of name endings")
+    return tuple(endings)
+
+
+# Read once, on import.
+_OUTLET_ENDINGS = load_outlet_endings(_OUTLETS_FILE.read_text(encoding="utf-8"), str(_OUTLETS_FILE))
 
 
 def headline_from_title(title: str, source: str) -> str:

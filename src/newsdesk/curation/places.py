@@ -2,139 +2,95 @@
 and "Shanghai adopts its credit regulation" are told apart as two stories.
 
 A small gazetteer, not a geocoder: China's provinces and the cities that news about its
-credit system most often names, plus the economies it is most often compared with. Each
-place has one key, whatever the language, so the same place matches itself across scripts.
+credit system most often names, plus the economies it is most often compared with, kept
+in data/places.toml. Each place has one key, whatever the language, so the same place
+matches itself across scripts.
 """
 
 from __future__ import annotations
 
+import functools
 import re
+import tomllib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from importlib import resources
 
-# key: (English names, Chinese names). China itself is left out: nearly every story names it.
-GAZETTEER: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "beijing": (("beijing", "peking"), ("北京",)),
-    "tianjin": (("tianjin",), ("天津",)),
-    "hebei": (("hebei",), ("河北",)),
-    "shanxi": (("shanxi",), ("山西",)),
-    "inner-mongolia": (("inner mongolia",), ("内蒙古",)),
-    "liaoning": (("liaoning",), ("辽宁",)),
-    "jilin": (("jilin",), ("吉林",)),
-    "heilongjiang": (("heilongjiang",), ("黑龙江",)),
-    "shanghai": (("shanghai",), ("上海",)),
-    "jiangsu": (("jiangsu",), ("江苏",)),
-    "zhejiang": (("zhejiang",), ("浙江",)),
-    "anhui": (("anhui",), ("安徽",)),
-    "fujian": (("fujian",), ("福建",)),
-    "jiangxi": (("jiangxi",), ("江西",)),
-    "shandong": (("shandong",), ("山东",)),
-    "henan": (("henan",), ("河南",)),
-    "hubei": (("hubei",), ("湖北",)),
-    "hunan": (("hunan",), ("湖南",)),
-    "guangdong": (("guangdong",), ("广东",)),
-    "guangxi": (("guangxi",), ("广西",)),
-    "hainan": (("hainan",), ("海南",)),
-    "chongqing": (("chongqing",), ("重庆",)),
-    "sichuan": (("sichuan",), ("四川",)),
-    "guizhou": (("guizhou",), ("贵州",)),
-    "yunnan": (("yunnan",), ("云南",)),
-    "tibet": (("tibet", "xizang"), ("西藏",)),
-    "shaanxi": (("shaanxi",), ("陕西",)),
-    "gansu": (("gansu",), ("甘肃",)),
-    "qinghai": (("qinghai",), ("青海",)),
-    "ningxia": (("ningxia",), ("宁夏",)),
-    "xinjiang": (("xinjiang",), ("新疆",)),
-    "hong-kong": (("hong kong",), ("香港",)),
-    "macau": (("macau", "macao"), ("澳门",)),
-    "taiwan": (("taiwan",), ("台湾",)),
-    # Cities
-    "shenzhen": (("shenzhen",), ("深圳",)),
-    "guangzhou": (("guangzhou",), ("广州",)),
-    "hangzhou": (("hangzhou",), ("杭州",)),
-    "nanjing": (("nanjing",), ("南京",)),
-    "suzhou": (("suzhou",), ("苏州",)),
-    "wuxi": (("wuxi",), ("无锡",)),
-    "changzhou": (("changzhou",), ("常州",)),
-    "nantong": (("nantong",), ("南通",)),
-    "xuzhou": (("xuzhou",), ("徐州",)),
-    "suqian": (("suqian",), ("宿迁",)),
-    "yancheng": (("yancheng",), ("盐城",)),
-    "wuhan": (("wuhan",), ("武汉",)),
-    "chengdu": (("chengdu",), ("成都",)),
-    "xiamen": (("xiamen", "amoy"), ("厦门",)),
-    "fuzhou": (("fuzhou",), ("福州",)),
-    "wuhu": (("wuhu",), ("芜湖",)),
-    "hefei": (("hefei",), ("合肥",)),
-    "ningbo": (("ningbo",), ("宁波",)),
-    "wenzhou": (("wenzhou",), ("温州",)),
-    "yiwu": (("yiwu",), ("义乌",)),
-    "rongcheng": (("rongcheng",), ("荣成",)),
-    "qingdao": (("qingdao",), ("青岛",)),
-    "jinan": (("jinan",), ("济南",)),
-    "zhengzhou": (("zhengzhou",), ("郑州",)),
-    "changsha": (("changsha",), ("长沙",)),
-    "nanchang": (("nanchang",), ("南昌",)),
-    "xian": (("xi'an", "xian"), ("西安",)),
-    "shenyang": (("shenyang",), ("沈阳",)),
-    "dalian": (("dalian",), ("大连",)),
-    "harbin": (("harbin",), ("哈尔滨",)),
-    "changchun": (("changchun",), ("长春",)),
-    "shijiazhuang": (("shijiazhuang",), ("石家庄",)),
-    "taiyuan": (("taiyuan",), ("太原",)),
-    "kunming": (("kunming",), ("昆明",)),
-    "guiyang": (("guiyang",), ("贵阳",)),
-    "nanning": (("nanning",), ("南宁",)),
-    "haikou": (("haikou",), ("海口",)),
-    "lanzhou": (("lanzhou",), ("兰州",)),
-    "urumqi": (("urumqi",), ("乌鲁木齐",)),
-    "lhasa": (("lhasa",), ("拉萨",)),
-    "hohhot": (("hohhot",), ("呼和浩特",)),
-    "dongguan": (("dongguan",), ("东莞",)),
-    "foshan": (("foshan",), ("佛山",)),
-    "zhuhai": (("zhuhai",), ("珠海",)),
-    "xiongan": (("xiong'an", "xiongan"), ("雄安",)),
-    # Elsewhere
-    "united-states": (("united states", "america", "washington"), ("美国",)),
-    "european-union": (("european union", "brussels"), ("欧盟",)),
-    "united-kingdom": (("britain", "united kingdom", "london"), ("英国",)),
-    "germany": (("germany", "berlin"), ("德国",)),
-    "france": (("france", "paris"), ("法国",)),
-    "japan": (("japan", "tokyo"), ("日本",)),
-    "south-korea": (("south korea", "korea", "seoul"), ("韩国",)),
-    "india": (("india",), ("印度",)),
-    "russia": (("russia", "moscow"), ("俄罗斯",)),
-    "singapore": (("singapore",), ("新加坡",)),
-    "australia": (("australia",), ("澳大利亚",)),
-    "canada": (("canada",), ("加拿大",)),
-    "vietnam": (("vietnam",), ("越南",)),
-}
+_PLACES_FILE = resources.files("newsdesk.curation").joinpath("data", "places.toml")
+_FIELDS = {"en", "zh", "abbr"}
 
 
-def _english_pattern() -> re.Pattern[str]:
-    names = sorted((n for en, _ in GAZETTEER.values() for n in en), key=len, reverse=True)
-    alternatives = "|".join(re.escape(n).replace(r"\ ", r"\s+") for n in names)
-    return re.compile(rf"(?<![a-z0-9])({alternatives})(?:'s)?(?![a-z0-9])")
+def load_gazetteer(text: str, where: str) -> dict[str, dict[str, tuple[str, ...]]]:
+    """Each place's names by field (en, zh, abbr), from the text of places.toml; a
+    ValueError naming the file and the key for anything amiss."""
+    try:
+        places = tomllib.loads(text).get("places")
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(f"{where}: {error}") from None
+    if not isinstance(places, dict) or not places:
+        raise ValueError(f"{where}: no [places] table")
+    gazetteer: dict[str, dict[str, tuple[str, ...]]] = {}
+    owner: dict[str, str] = {}
+    for key, entry in places.items():
+        if not isinstance(entry, dict) or not {"en", "zh"} <= set(entry) or set(entry) - _FIELDS:
+            raise ValueError(f"{where}: places.{key}: an entry needs en and zh lists (and abbr at most)")
+        names: dict[str, tuple[str, ...]] = {}
+        for field in sorted(_FIELDS & set(entry)):
+            value = entry[field]
+            if not isinstance(value, list) or not value or not all(isinstance(n, str) and n.strip() for n in value):
+                raise ValueError(f"{where}: places.{key}.{field}: not a list of names")
+            if field == "en" and any(n != n.casefold() for n in value):
+                raise ValueError(f"{where}: places.{key}.en: English names are matched in lower case")
+            for name in value:
+                if owner.setdefault(name, key) != key:
+                    raise ValueError(f"{where}: places.{key}.{field}: {name!r} is already a name of {owner[name]}")
+            names[field] = tuple(value)
+        gazetteer[key] = names
+    return gazetteer
 
 
-def _chinese_pattern() -> re.Pattern[str]:
-    names = sorted((n for _, zh in GAZETTEER.values() for n in zh), key=len, reverse=True)
-    return re.compile("|".join(map(re.escape, names)))
+@dataclass(frozen=True)
+class _Matchers:
+    english: re.Pattern[str]
+    chinese: re.Pattern[str]
+    abbreviations: re.Pattern[str]
+    key_of: dict[str, str]
 
 
-_ENGLISH = _english_pattern()
-_CHINESE = _chinese_pattern()
-_KEY_OF = {name: key for key, (en, zh) in GAZETTEER.items() for name in (*en, *zh)}
-# "US" and "EU" only count in capitals: in lower case "us" is a pronoun.
-_ABBREVIATIONS = re.compile(r"(?<![A-Za-z])(U\.S\.|US|USA|EU|UK)(?![A-Za-z])")
-_ABBREVIATION_KEYS = {"U.S.": "united-states", "US": "united-states", "USA": "united-states",
-                      "EU": "european-union", "UK": "united-kingdom"}
+@functools.cache
+def gazetteer() -> dict[str, dict[str, tuple[str, ...]]]:
+    """The packaged gazetteer, read on first use and then kept: tomllib is pure Python,
+    and a command that never compares titles need not wait for it."""
+    return load_gazetteer(_PLACES_FILE.read_text(encoding="utf-8"), str(_PLACES_FILE))
+
+
+def _alternation(names: Iterable[str]) -> str:
+    """Longest first, so that a name wins over a shorter one it starts with."""
+    return "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+
+
+@functools.cache
+def _matchers() -> _Matchers:
+    places = gazetteer()
+    english = _alternation(n for place in places.values() for n in place["en"]).replace(r"\ ", r"\s+")
+    abbreviations = _alternation(n for place in places.values() for n in place.get("abbr", ()))
+    return _Matchers(
+        english=re.compile(rf"(?<![a-z0-9])({english})(?:'s)?(?![a-z0-9])"),
+        chinese=re.compile(_alternation(n for place in places.values() for n in place["zh"])),
+        # Not case-folded: "US" and "EU" only count in capitals (in lower case "us" is a pronoun).
+        abbreviations=re.compile(rf"(?<![A-Za-z])({abbreviations})(?![A-Za-z])" if abbreviations else r"(?!)"),
+        key_of={name: key for key, place in places.items() for names in place.values() for name in names},
+    )
 
 
 def places_in(text: str) -> frozenset[str]:
     """The gazetteer keys of the places named in ``text`` (any case, either script)."""
-    found = {_ABBREVIATION_KEYS[m] for m in _ABBREVIATIONS.findall(text)}
+    matchers = _matchers()
+    key_of = matchers.key_of
+    found = {key_of[m] for m in matchers.abbreviations.findall(text)}
     folded = text.casefold()
-    for match in _ENGLISH.finditer(folded):
-        found.add(_KEY_OF[" ".join(match.group(1).split())])
-    for match in _CHINESE.finditer(text):
-        found.add(_KEY_OF[match.group(0)])
+    for match in matchers.english.finditer(folded):
+        found.add(key_of[" ".join(match.group(1).split())])
+    for match in matchers.chinese.finditer(text):
+        found.add(key_of[match.group(0)])
     return frozenset(found)

@@ -12,7 +12,8 @@ the next step of the SMTP conversation begins:
 The policy for in-doubt rows (see send.py) is to resend them with the same Message-ID, so
 a reader's mail client can recognise the copy; ``--in-doubt skip`` marks them failed instead.
 Commits use SQLite's WAL with synchronous=NORMAL: they survive a killed process; a power cut
-may lose the last few, which would be resent.
+may lose the last few, which would be resent. The tables (send_ledger, send_runs) are the
+store's, created with the others by newsdesk.schema.
 """
 
 from __future__ import annotations
@@ -21,36 +22,10 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from newsdesk.store import Store
 from newsdesk.mail.subscribers import Subscriber
+from newsdesk.store import Store
 
 STATES = ("pending", "in_flight", "sent", "failed")
-
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS send_ledger (
-    issue TEXT NOT NULL,
-    address_key TEXT NOT NULL,
-    address TEXT NOT NULL,
-    name TEXT NOT NULL DEFAULT '',
-    message_id TEXT NOT NULL,
-    seq INTEGER NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'in_flight', 'sent', 'failed')),
-    attempts INTEGER NOT NULL DEFAULT 0,
-    permanent INTEGER NOT NULL DEFAULT 0,
-    in_doubt INTEGER NOT NULL DEFAULT 0,
-    reply TEXT,
-    updated_at TEXT NOT NULL,
-    sent_at TEXT,
-    PRIMARY KEY (issue, address_key)
-);
-CREATE INDEX IF NOT EXISTS send_ledger_by_state ON send_ledger (issue, state, seq);
-CREATE TABLE IF NOT EXISTS send_runs (
-    issue TEXT PRIMARY KEY,
-    started_at TEXT NOT NULL,
-    completed_at TEXT
-);
-"""
-
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -98,10 +73,6 @@ class Ledger:
     def __init__(self, store: Store, issue: str) -> None:
         self.store = store
         self.issue = issue
-        with store.transaction() as db:
-            for statement in SCHEMA.split(";"):
-                if statement.strip():
-                    db.execute(statement)
 
     # Reading -----------------------------------------------------------
 
