@@ -5,7 +5,7 @@ import subprocess
 import sys
 from datetime import date
 
-from newsdesk.issue import load_issue
+from newsdesk.issue import load_issue, save_issue
 
 
 def test_candidates_of_a_week_newest_first(fetched, run):
@@ -52,6 +52,36 @@ def test_new_creates_a_draft_and_never_overwrites(fetched, run):
     again = run("new", "--date", "2017-07-03")
     assert again.exit_code == 3 and "already exists" in again.output
     assert (fetched / "issues" / "2017-07-03.md").read_bytes() == before
+
+
+def test_new_refuses_a_second_issue_for_a_week_already_covered(run, newsroom_dir):
+    """2017-07-11 would cover 3rd to 9th July, the week of the 2017-07-10 issue."""
+    issues = newsroom_dir / "issues"
+    before = sorted(p.name for p in issues.iterdir())
+    result = run("new", "--date", "2017-07-11")
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (
+        f"newsdesk: error: {issues / '2017-07-11.md'}: the week of 3rd July to 9th July 2017 is "
+        f"already covered by {issues / '2017-07-10.md'}; edit that issue, or choose another --date"
+    )
+    assert sorted(p.name for p in issues.iterdir()) == before
+
+
+def test_new_refuses_a_week_that_overlaps_one_set_by_hand(run, newsroom_dir):
+    """An issue whose editor widened its week (to cover a holiday) keeps the days it took."""
+    path = newsroom_dir / "issues" / "2017-07-10.md"
+    issue = load_issue(path)
+    issue.week_end = date(2017, 7, 12)
+    save_issue(issue)
+    result = run("new", "--date", "2017-07-17")
+    assert result.exit_code == 3 and f"already covered by {path};" in result.stderr
+    assert run("new", "--date", "2017-07-24").exit_code == 0
+
+
+def test_new_reads_the_week_of_a_broken_issue_from_its_name(run, newsroom_dir):
+    (newsroom_dir / "issues" / "2017-07-10.md").write_text("+++\ntitle = \n+++\n", encoding="utf-8")
+    result = run("new", "--date", "2017-07-12")
+    assert result.exit_code == 3 and "2017-07-10.md;" in result.stderr
 
 
 def test_new_defaults_to_the_next_publication_day(fetched, run):

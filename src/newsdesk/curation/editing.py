@@ -56,8 +56,31 @@ def create_issue(newsroom: Newsroom, day: date | None = None) -> Issue:
     if path.exists():
         raise Refused(f"{path}: already exists; edit it, or choose another --date")
     issue = blank_issue(newsroom, day)
+    covering = issue_covering(newsroom, issue.week_start, issue.week_end)
+    if covering is not None:
+        raise Refused(
+            f"{path}: the week of {date_range(issue.week_start, issue.week_end)} is already covered "
+            f"by {covering}; edit that issue, or choose another --date"
+        )
     save_issue(issue, path)
     return issue
+
+
+def issue_covering(newsroom: Newsroom, start: date, end: date) -> Path | None:
+    """The file of an issue whose week shares a day with start..end, if there is one: two
+    issues of one week would put the same news out twice."""
+    for day in newsroom.issue_dates():
+        path = newsroom.issue_path(day)
+        try:
+            issue = load_issue(path)
+            week_start, week_end = issue.week_start, issue.week_end  # as the editor set them
+        except IssueFileError:
+            # A broken file still holds its week: the one its name's date gives.
+            week = week_before(day, newsroom.config.newsroom)
+            week_start, week_end = week.start, week.end
+        if week_start <= end and start <= week_end:
+            return path
+    return None
 
 
 def next_issue_path(newsroom: Newsroom) -> Path:
