@@ -120,6 +120,32 @@ def absolute_http_url(value: str | None, base: str | None) -> str | None:
     return value if is_http_url(value) else None
 
 
+def item_link(value: str | None, base: str | None) -> tuple[str | None, str | None]:
+    """An item's link made absolute against ``base``, and why it was refused, if it was.
+
+    Refused is only what is unsafe to put before a reader or to request: another scheme
+    (javascript:, data:, file:), a user name or password (a reader's browser would send
+    it; it leaks someone's login), or no host. A link to loopback, a private network or an
+    intranet name is kept: a newsroom fed by a local server or an intranet links there.
+    """
+    value = (value or "").strip()
+    if not value:
+        return None, None
+    if is_plain_http_url(value):  # most links: no user, a host, an http(s) scheme
+        return value, None
+    link = absolute_http_url(value, base)
+    if link is None:
+        try:
+            relative = not urlsplit(value).scheme
+        except ValueError:
+            return None, "not a URL"
+        return None, ("relative, with no address to resolve them against" if relative else "not http(s)")
+    parts = urlsplit(link)
+    if parts.username is not None or parts.password is not None:
+        return None, "with a user name or password in them"
+    return link, None
+
+
 def is_loopback(host: str) -> bool:
     """localhost or a loopback address: the only place a password may travel unencrypted."""
     if host.lower() == "localhost":

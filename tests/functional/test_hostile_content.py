@@ -288,6 +288,35 @@ def test_links_that_are_not_http_are_dropped():
     }
     # The summary keeps the links' words, never their targets or handlers.
     assert parsed.items[0].summary_text == "click two vb fine"
+    assert parsed.notes == ["dropped 5 item links: 5 not http(s)"]
+
+
+LOCAL_HOSTS = ["127.0.0.1:8000", "localhost", "[::1]", "10.0.0.1", "192.168.1.20", "printer.local", "news.internal"]
+
+
+@pytest.mark.parametrize("engine", ["auto", "feedparser"])
+@pytest.mark.parametrize("host", LOCAL_HOSTS)
+def test_links_to_local_hosts_are_kept_by_either_engine(host, engine):
+    """One link a feed, so that nothing else in it sends the fast engine's reading back."""
+    link = f"http://{host}/story"
+    rss = (
+        f'<?xml version="1.0"?><rss version="2.0"><channel><title>L</title><link>https://l.example/</link>'
+        f"<item><title>R</title><link>{link}</link><guid>r</guid></item></channel></rss>"
+    ).encode()
+    atom = (
+        f'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>L</title><id>urn:l</id>'
+        f'<entry><title>A</title><id>urn:a</id><link href="{link}"/></entry></feed>'
+    ).encode()
+    for body, kind in ((rss, "application/rss+xml"), (atom, "application/atom+xml")):
+        parsed = parse_feed(body, source="local", url=FEED_URL, content_type=kind, fetched_at=NOW, engine=engine)
+        assert [item.url for item in parsed.items] == [link] and parsed.notes == []
+
+
+def test_a_relative_link_with_nothing_to_resolve_it_against_is_reported():
+    body = b'<?xml version="1.0"?><rss version="2.0"><channel><title>L</title><item><title>R</title><link>/story</link></item></channel></rss>'
+    parsed = parse(body, url="/srv/feeds/local.xml")
+    assert parsed.items[0].url is None
+    assert parsed.notes == ["dropped 1 item link: 1 relative, with no address to resolve them against"]
 
 
 def test_control_characters_are_removed_from_titles():
