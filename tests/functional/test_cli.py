@@ -124,6 +124,7 @@ def test_pick_lists_the_other_reports_of_the_story_as_the_desk_does(fetched, run
 def test_a_story_is_picked_once_whichever_of_its_reports_is_named(tmp_path):
     from datetime import UTC, datetime
 
+    from newsdesk.config import NewsroomSettings
     from newsdesk.curation.editing import pick
     from newsdesk.issue import Development, Issue
     from newsdesk.items import Item
@@ -136,11 +137,11 @@ def test_a_story_is_picked_once_whichever_of_its_reports_is_named(tmp_path):
     # Picked before `d` joined the story: the development lists `b` only.
     issue = Issue(path=tmp_path / "x.md", title="T", date=date(2017, 7, 3), week_start=date(2017, 6, 26),
                   week_end=date(2017, 7, 2), intro="", developments=[Development("A", "", "", "a", ["b"])])
-    result = pick(issue, [d], 3, also={"d": [a, b]})
+    result = pick(issue, [d], NewsroomSettings(developments=3), also={"d": [a, b]})
     assert result.already == [d] and len(issue.developments) == 1
     # Two reports of one new story named together: one development.
     e, f = report("e"), report("f")
-    result = pick(issue, [e, f], 3, also={"e": [f], "f": [e]})
+    result = pick(issue, [e, f], NewsroomSettings(developments=3), also={"e": [f], "f": [e]})
     assert result.added == [e] and result.already == [f]
     assert issue.developments[-1].also == ["f"]
 
