@@ -151,18 +151,19 @@ def test_the_desk_reads_while_a_fetch_writes(tmp_path, server):
     root = tmp_path / "room"
     make_newsroom(root, sources, feed_deadline=60, run_deadline=120, concurrency=4)
     with Store(store_path(root)) as reader:  # what the desk holds open
+        with reader.reading() as db:
+            # No waiting for a lock at all: a read the writer held up fails instead of
+            # being slow ("database is locked"), which no clock could tell for sure.
+            db.execute("PRAGMA busy_timeout=0")
         writer = newsdesk(root, "fetch")
-        seen, slowest = [], 0.0
+        seen = []
         while writer.poll() is None:
-            started = time.monotonic()
             seen.append(len(reader.items(limit=50_000)))
-            slowest = max(slowest, time.monotonic() - started)
         assert writer.returncode == 0, writer.stderr.read()
         seen.append(reader.count_items())
     assert seen == sorted(seen), "a reader saw items disappear"
     assert seen[-1] == 8_000
     assert len(set(seen)) > 2, "the reader never saw the fetch in progress"
-    assert slowest < 2, f"a read waited {slowest:.1f} s for the writer"
 
 
 def test_a_store_made_with_small_pages_keeps_them_and_its_items(tmp_path):
