@@ -195,7 +195,9 @@ def test_empty_atom_feed():
 
 def test_thousands_of_items(tmp_path, server):
     # A deadline far from what 5,000 items cost even on a loaded machine: the count is checked.
-    result = fetch_one(tmp_path, server.serve("many", many_items(5000)), read_timeout=30, feed_deadline=120)
+    result = fetch_one(
+        tmp_path, server.serve("many", many_items(5000)), read_timeout=30, feed_deadline=120, run_deadline=180
+    )
     assert result.status == "new" and result.new == 5000, result.line()
     with sqlite3.connect(tmp_path / ".newsdesk" / "store.sqlite3") as db:
         assert db.execute("SELECT count(DISTINCT id) FROM items").fetchone()[0] == 5000
