@@ -59,6 +59,10 @@ def integrity(root: Path) -> str:
         db.close()
 
 
+# Enough big feeds that a run is still storing some when it is killed after three.
+BIG_FEEDS = 8
+
+
 def test_kill_9_during_fetch_loses_nothing_stored_before(tmp_path, server):
     root = tmp_path / "room"
     earlier = [(f"earlier-{n}", server.serve(f"earlier-{n}", good_feed(f"earlier{n}", 20))) for n in range(5)]
@@ -68,10 +72,10 @@ def test_kill_9_during_fetch_loses_nothing_stored_before(tmp_path, server):
     # Then many big, slow feeds: the run is killed while feeds are being stored.
     big = [
         (f"big-{n}", server.serve(f"big-{n}", many_items(1000, f"big{n}"), delay=0.05 * (n % 8)))
-        for n in range(16)
+        for n in range(BIG_FEEDS)
     ]
     make_newsroom(root, earlier + big, feed_deadline=60, run_deadline=120, concurrency=4)
-    for kill_after_feeds in (1, 4):
+    for kill_after_feeds in (1, 3):
         process = newsdesk(root, "fetch")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
@@ -92,7 +96,7 @@ def test_kill_9_during_fetch_loses_nothing_stored_before(tmp_path, server):
     finished = newsdesk(root, "fetch")
     assert finished.wait(timeout=120) == 0, finished.stderr.read()
     counts = count_by_source(root)
-    assert sum(counts.values()) == 100 + 16 * 1000
+    assert sum(counts.values()) == 100 + BIG_FEEDS * 1000
 
 
 @pytest.mark.parametrize(
@@ -159,6 +163,7 @@ def test_the_desk_reads_while_a_fetch_writes(tmp_path, server):
         seen = []
         while writer.poll() is None:
             seen.append(len(reader.items(limit=50_000)))
+            time.sleep(0.02)  # a desk reads now and then: reading flat out starves the writer of a core
         assert writer.returncode == 0, writer.stderr.read()
         seen.append(reader.count_items())
     assert seen == sorted(seen), "a reader saw items disappear"
