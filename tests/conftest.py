@@ -49,6 +49,12 @@ def newsroom_dir(tmp_path: Path) -> Path:
     return copy_sample_newsroom(tmp_path / "newsroom")
 
 
+@pytest.fixture(scope="module")
+def shared_newsroom_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A copy of the sample newsroom made once for a module whose tests only read it."""
+    return copy_sample_newsroom(tmp_path_factory.mktemp("shared") / "newsroom")
+
+
 @pytest.fixture
 def run(newsroom_dir: Path):
     """Run `newsdesk ARGS...` in-process against the copied newsroom."""
@@ -63,11 +69,22 @@ def run(newsroom_dir: Path):
     return invoke
 
 
-@pytest.fixture
-def fetched(newsroom_dir: Path, run) -> Path:
-    """The sample newsroom after one fetch of its bundled feeds."""
-    result = run("fetch")
+@pytest.fixture(scope="session")
+def fetched_state(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The state folder (.newsdesk: the store) of the sample newsroom after one fetch of
+    its bundled feeds: fetched once a session, as every test would fetch it alike."""
+    from newsdesk.cli import cli
+
+    room = copy_sample_newsroom(tmp_path_factory.mktemp("fetched") / "newsroom")
+    result = CliRunner().invoke(cli, ["--newsroom", str(room), "fetch"], catch_exceptions=False)
     assert result.exit_code == 0, result.output
+    return room / ".newsdesk"
+
+
+@pytest.fixture
+def fetched(newsroom_dir: Path, fetched_state: Path) -> Path:
+    """The sample newsroom after one fetch of its bundled feeds (a copy of its own)."""
+    shutil.copytree(fetched_state, newsroom_dir / ".newsdesk")
     return newsroom_dir
 
 

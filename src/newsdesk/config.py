@@ -22,7 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsdesk.errors import ConfigError
 from newsdesk.files import read_text
-from newsdesk.urls import is_loopback
+from newsdesk.urls import is_loopback, without_tracking
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
@@ -60,6 +60,18 @@ class NewsroomSettings:
     unsubscribe_mailto: str = doc(
         "An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.", ""
     )
+    clean_links: bool = doc(
+        "Take tracking parameters (utm_*, fbclid, gclid, mc_eid and the like) out of an item's "
+        "link when it is picked as a read-more link.",
+        True,
+    )
+    tracking_params: tuple[str, ...] = doc(
+        'More query parameters to take out when clean_links is on; "name*" matches a prefix.', ()
+    )
+
+    def read_more_link(self, url: str) -> str:
+        """A picked item's link as the issue gives it to readers."""
+        return without_tracking(url, self.tracking_params) if self.clean_links else url
 
     @property
     def zone(self) -> ZoneInfo:
@@ -312,6 +324,10 @@ def parse_config(text: str, path: Path) -> Config:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         fail("timezone", f"newsroom.timezone {settings.timezone!r} is not a known IANA timezone")
+    for name in settings.tracking_params:
+        if not re.fullmatch(r"[^\s=&#*]+\*?", name):
+            fail("tracking_params", f"newsroom.tracking_params: {name!r} is not a query parameter name "
+                 "(a name, or a prefix ending in *)")
 
     fetch: FetchSettings = sections["fetch"]
     for f in dataclasses.fields(FetchSettings):

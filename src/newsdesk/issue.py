@@ -37,11 +37,17 @@ from newsdesk.urls import is_http_url
 
 STATUSES = ("draft", "ready", "sent", "published")
 FENCE = "+++"
-# The link is bare, or in <…> when it holds a ")" (as Wikipedia's do).
+# The link is bare (balanced parentheses allowed, as in Wikipedia's), or in <…>.
 _READ_MORE = re.compile(
-    r"^\[read more(?: here)?\]\(\s*(?:<([^<>\s]*)>|([^()\s<>]*))\s*\)\s*$", re.IGNORECASE
+    r"^\[read more(?: here)?\]\(\s*(?:<([^<>\s]*)>|([^()\s<>]*(?:\([^()\s<>]*\)[^()\s<>]*)*))\s*\)\s*$",
+    re.IGNORECASE,
 )
 _ITEM = re.compile(r"^<!--\s*item:\s*([^\s;]*)\s*(?:;\s*also:\s*(.*?))?\s*-->\s*$")
+# Lines that mean to be a read-more link, an item comment or a heading: one that does not
+# parse as such would be rendered literally into the email, so it stops the file instead.
+_READ_MORE_START = re.compile(r"^\[read more(?: here)?\]\(", re.IGNORECASE)
+_ITEM_START = re.compile(r"^<!--\s*item\b", re.IGNORECASE)
+_HEADING_1 = re.compile(r"^#(?:[ \t]|$)")
 _FRONT_KEYS: dict[str, type] = {
     "title": str,
     "date": date,
@@ -187,9 +193,7 @@ def parse_issue(text: str, path: Path | str = "<issue>") -> Issue:
     starts = _section_starts(body)
     intro_raw = "".join(body[: starts[0]] if starts else body)
     intro = intro_raw.strip()
-    if re.search(r"^#\s", intro, re.MULTILINE):
-        line = close + 2 + next(i for i, l in enumerate(body) if l.startswith("# "))
-        raise _fail(path, line, "use '## ' for a development's headline ('# ' is not allowed)")
+    _check_lines(body, path, close + 2)
     developments = []
     for number, start in enumerate(starts):
         end = starts[number + 1] if number + 1 < len(starts) else len(body)
@@ -246,6 +250,50 @@ def _check_front(values: dict[str, Any], front_text: str, path: Path | str) -> d
     return values
 
 
+def _shown(line: str, limit: int = 72) -> str:
+    """A line as a message quotes it: stripped, and cut short when long."""
+    text = line.strip()
+    return repr(text if len(text) <= limit else text[: limit - 1] + "…")
+
+
+def _check_lines(body: list[str], path: Path | str, first_line: int) -> None:
+    """Refuse a line that means to be structure (a heading, a read-more link, an item
+    comment) but would not parse as it: rendered, it would reach readers as typed."""
+    fenced = False
+    for index, line in enumerate(body):
+        stripped = line.strip()
+        if line.lstrip().startswith(("```", "~~~")):
+            fenced = not fenced
+            continue
+        if fenced:
+            continue
+        number = first_line + index
+        if _HEADING_1.match(line.rstrip("\r\n")):
+            raise _fail(
+                path, number, f"found a '# ' heading ({_shown(line)}); a development's headline starts with '## '"
+            )
+        if _READ_MORE_START.match(stripped) and not _READ_MORE.match(stripped):
+            opened = stripped[stripped.index("](") + 2 :]
+            if ")" not in opened:
+                problem = "the read-more link is never closed with ')'"
+            else:
+                problem = "the read-more link cannot be read"
+            raise _fail(
+                path,
+                number,
+                f"{problem}: found {_shown(line)}, expected '[Read more here](URL)' alone on its line "
+                "(the URL in <…> if it holds spaces or unmatched parentheses)",
+            )
+        if _ITEM_START.match(stripped) and not _ITEM.match(stripped):
+            problem = "the item comment is not closed" if "-->" not in stripped else "the item comment cannot be read"
+            raise _fail(
+                path,
+                number,
+                f"{problem}: found {_shown(line)}, expected '<!-- item: ID -->' "
+                "or '<!-- item: ID; also: ID, ID -->' on one line",
+            )
+
+
 def _section_starts(body: list[str]) -> list[int]:
     starts, fenced = [], False
     for index, line in enumerate(body):
@@ -261,6 +309,7 @@ def _parse_section(lines: list[str], path: Path | str, first_line: int) -> Devel
     if not headline:
         raise _fail(path, first_line, "a development's headline is empty")
     read_more, item_id, also = "", None, []
+    item_line = 0
     kept: list[str] = []
     # The section's last read-more line is its link; one quoted in the annotation stays text.
     links = [i for i, line in enumerate(lines) if _READ_MORE.match(line.strip())]
@@ -270,8 +319,15 @@ def _parse_section(lines: list[str], path: Path | str, first_line: int) -> Devel
             link = _READ_MORE.match(stripped)
             read_more = link.group(1) or link.group(2) or ""
         elif match := _ITEM.match(stripped):
-            if item_id is not None:
-                raise _fail(path, first_line + offset, "a development has two item comments")
+            if item_line:
+                # Most often the next development's '## ' line was lost, joining the two.
+                raise _fail(
+                    path,
+                    first_line + offset,
+                    f"a development has two item comments (the first on line {item_line}): "
+                    "is the '## ' headline of the next development missing?",
+                )
+            item_line = first_line + offset
             item_id = match.group(1) or None
             also = [i.strip() for i in (match.group(2) or "").split(",") if i.strip()]
         else:

@@ -21,6 +21,8 @@ publication_day = "monday"
 timezone = "UTC"          # an IANA name, e.g. "Asia/Shanghai"
 project = ""              # shown in the footer
 copyright = ""
+clean_links = true        # picked items' links lose utm_*, fbclid, gclid, mc_eid and the like
+tracking_params = []      # more query parameters to take out, e.g. ["ref", "src_*"]
 
 # [fetch]
 # concurrency = 16

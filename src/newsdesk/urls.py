@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import ipaddress
 import re
-from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
+from collections.abc import Iterable
+from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, urlunsplit
 
 # Query parameters that identify a campaign or a click, never the page itself.
 TRACKING_PARAMS = frozenset(
@@ -46,6 +47,33 @@ def is_http_url(value: str | None) -> bool:
 def is_tracking(name: str) -> bool:
     lowered = name.lower()
     return lowered in TRACKING_PARAMS or lowered.startswith(TRACKING_PREFIXES)
+
+
+def without_tracking(url: str, extra: Iterable[str] = ()) -> str:
+    """``url`` without its tracking parameters (those ``is_tracking`` knows, and the names
+    in ``extra``, where ``name*`` is a prefix). Everything else stays as written: the
+    order, case and escapes of the other parameters, and the fragment. This is the link
+    readers are given, not a key to compare by: see ``canonical_url`` for that."""
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return url
+    if not parts.query:
+        return url
+    names = [name.lower() for name in extra]
+
+    def tracking(pair: str) -> bool:
+        name = unquote_plus(pair.partition("=")[0]).lower()
+        return is_tracking(name) or any(
+            name.startswith(wanted[:-1]) if wanted.endswith("*") else name == wanted for wanted in names
+        )
+
+    pairs = parts.query.split("&")
+    kept = [pair for pair in pairs if not tracking(pair)]
+    if len(kept) == len(pairs):
+        return url
+    query = "&".join(pair for pair in kept if pair)
+    return urlunsplit((parts.scheme, parts.netloc, parts.path, query, parts.fragment))
 
 
 # A query of name=value pairs in characters that parse_qsl's unquoting and urlencode's
@@ -118,6 +146,32 @@ def absolute_http_url(value: str | None, base: str | None) -> str | None:
     if base and is_http_url(base):
         value = urljoin(base, value)
     return value if is_http_url(value) else None
+
+
+def item_link(value: str | None, base: str | None) -> tuple[str | None, str | None]:
+    """An item's link made absolute against ``base``, and why it was refused, if it was.
+
+    Refused is only what is unsafe to put before a reader or to request: another scheme
+    (javascript:, data:, file:), a user name or password (a reader's browser would send
+    it; it leaks someone's login), or no host. A link to loopback, a private network or an
+    intranet name is kept: a newsroom fed by a local server or an intranet links there.
+    """
+    value = (value or "").strip()
+    if not value:
+        return None, None
+    if is_plain_http_url(value):  # most links: no user, a host, an http(s) scheme
+        return value, None
+    link = absolute_http_url(value, base)
+    if link is None:
+        try:
+            relative = not urlsplit(value).scheme
+        except ValueError:
+            return None, "not a URL"
+        return None, ("relative, with no address to resolve them against" if relative else "not http(s)")
+    parts = urlsplit(link)
+    if parts.username is not None or parts.password is not None:
+        return None, "with a user name or password in them"
+    return link, None
 
 
 def is_loopback(host: str) -> bool:

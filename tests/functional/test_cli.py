@@ -5,7 +5,7 @@ import subprocess
 import sys
 from datetime import date
 
-from newsdesk.issue import load_issue
+from newsdesk.issue import load_issue, save_issue
 
 
 def test_candidates_of_a_week_newest_first(fetched, run):
@@ -54,6 +54,36 @@ def test_new_creates_a_draft_and_never_overwrites(fetched, run):
     assert (fetched / "issues" / "2017-07-03.md").read_bytes() == before
 
 
+def test_new_refuses_a_second_issue_for_a_week_already_covered(run, newsroom_dir):
+    """2017-07-11 would cover 3rd to 9th July, the week of the 2017-07-10 issue."""
+    issues = newsroom_dir / "issues"
+    before = sorted(p.name for p in issues.iterdir())
+    result = run("new", "--date", "2017-07-11")
+    assert result.exit_code == 3
+    assert result.stderr.strip() == (
+        f"newsdesk: error: {issues / '2017-07-11.md'}: the week of 3rd July to 9th July 2017 is "
+        f"already covered by {issues / '2017-07-10.md'}; edit that issue, or choose another --date"
+    )
+    assert sorted(p.name for p in issues.iterdir()) == before
+
+
+def test_new_refuses_a_week_that_overlaps_one_set_by_hand(run, newsroom_dir):
+    """An issue whose editor widened its week (to cover a holiday) keeps the days it took."""
+    path = newsroom_dir / "issues" / "2017-07-10.md"
+    issue = load_issue(path)
+    issue.week_end = date(2017, 7, 12)
+    save_issue(issue)
+    result = run("new", "--date", "2017-07-17")
+    assert result.exit_code == 3 and f"already covered by {path};" in result.stderr
+    assert run("new", "--date", "2017-07-24").exit_code == 0
+
+
+def test_new_reads_the_week_of_a_broken_issue_from_its_name(run, newsroom_dir):
+    (newsroom_dir / "issues" / "2017-07-10.md").write_text("+++\ntitle = \n+++\n", encoding="utf-8")
+    result = run("new", "--date", "2017-07-12")
+    assert result.exit_code == 3 and "2017-07-10.md;" in result.stderr
+
+
 def test_new_defaults_to_the_next_publication_day(fetched, run):
     result = run("new")
     assert result.exit_code == 0
@@ -94,6 +124,7 @@ def test_pick_lists_the_other_reports_of_the_story_as_the_desk_does(fetched, run
 def test_a_story_is_picked_once_whichever_of_its_reports_is_named(tmp_path):
     from datetime import UTC, datetime
 
+    from newsdesk.config import NewsroomSettings
     from newsdesk.curation.editing import pick
     from newsdesk.issue import Development, Issue
     from newsdesk.items import Item
@@ -106,11 +137,11 @@ def test_a_story_is_picked_once_whichever_of_its_reports_is_named(tmp_path):
     # Picked before `d` joined the story: the development lists `b` only.
     issue = Issue(path=tmp_path / "x.md", title="T", date=date(2017, 7, 3), week_start=date(2017, 6, 26),
                   week_end=date(2017, 7, 2), intro="", developments=[Development("A", "", "", "a", ["b"])])
-    result = pick(issue, [d], 3, also={"d": [a, b]})
+    result = pick(issue, [d], NewsroomSettings(developments=3), also={"d": [a, b]})
     assert result.already == [d] and len(issue.developments) == 1
     # Two reports of one new story named together: one development.
     e, f = report("e"), report("f")
-    result = pick(issue, [e, f], 3, also={"e": [f], "f": [e]})
+    result = pick(issue, [e, f], NewsroomSettings(developments=3), also={"e": [f], "f": [e]})
     assert result.added == [e] and result.already == [f]
     assert issue.developments[-1].also == ["f"]
 

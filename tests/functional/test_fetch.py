@@ -179,3 +179,68 @@ def test_a_run_ticks_while_a_slow_feed_is_awaited(tmp_path):
             report = asyncio.run(fetcher.run())
     assert [r.status for r in report.results] == ["new"]
     assert ticks[:2] == [0, 0]  # the clock moved before the one result came
+
+
+LOCAL_LINKS = [
+    "{origin}/story/1",  # the server the feed came from
+    "http://localhost:8080/story/2",
+    "http://[::1]/story/3",
+    "http://10.1.2.3/intranet/4",
+    "https://news.internal/5",
+    "http://printer.local/6",
+]
+RSS_LINKS = """<?xml version="1.0" encoding="utf-8"?>
+<rss version="2.0"><channel><title>Local</title><link>{origin}/</link>
+{items}
+</channel></rss>"""
+ATOM_LINKS = """<?xml version="1.0" encoding="utf-8"?>
+<feed xmlns="http://www.w3.org/2005/Atom"><title>Local</title><id>urn:local</id>
+<updated>2017-06-28T08:00:00Z</updated><link href="{origin}/"/>
+{entries}
+</feed>"""
+
+
+@pytest.mark.parametrize("kind", ["rss", "atom"])
+def test_links_to_loopback_and_private_hosts_are_kept(tmp_path, server, kind):
+    """A newsroom fed by a local server (a test, an intranet) links there, whichever
+    engine reads the feed."""
+    origin = server.url("").rstrip("/")
+    links = [link.format(origin=origin) for link in LOCAL_LINKS]
+    if kind == "rss":
+        body = RSS_LINKS.format(origin=origin, items="\n".join(
+            f"<item><title>Story {n}</title><link>{link}</link><guid>g{n}</guid></item>" for n, link in enumerate(links)
+        ))
+    else:
+        body = ATOM_LINKS.format(origin=origin, entries="\n".join(
+            f'<entry><title>Story {n}</title><id>urn:g{n}</id><updated>2017-06-28T08:00:00Z</updated>'
+            f'<link href="{link}"/></entry>' for n, link in enumerate(links)
+        ))
+    server.routes["/feed.xml"] = Route(body.encode(), content_type=f"application/{kind}+xml")
+    room = newsroom_with(tmp_path, [("Local", server.url("/feed.xml"))])
+    report = fetch(room)
+    assert report.results[0].line() == "Local: 6 new, 0 updated (6 items)"
+    with room.store() as store:
+        kept = {item.title: item.url for item in store.items()}
+    assert kept == {f"Story {n}": link for n, link in enumerate(links)}
+
+
+def test_unsafe_links_are_dropped_and_the_report_says_so(tmp_path, server):
+    items = [
+        ("Script", "javascript:alert(1)"),
+        ("Password", "http://editor:secret@127.0.0.1/story"),
+        ("User", "https://someone@news.example/story"),
+        ("Fine", "http://127.0.0.1:9/fine"),
+    ]
+    body = RSS_LINKS.format(origin="https://local.example", items="\n".join(
+        f"<item><title>{title}</title><link>{link}</link><guid>{title}</guid></item>" for title, link in items
+    ))
+    server.routes["/feed.xml"] = Route(body.encode())
+    room = newsroom_with(tmp_path, [("Local", server.url("/feed.xml"))])
+    report = fetch(room)
+    assert report.results[0].line() == (
+        "Local: 4 new, 0 updated (4 items); dropped 3 item links: "
+        "2 with a user name or password in them, 1 not http(s)"
+    )
+    with room.store() as store:
+        kept = {item.title: item.url for item in store.items()}
+    assert kept == {"Script": None, "Password": None, "User": None, "Fine": "http://127.0.0.1:9/fine"}

@@ -60,6 +60,10 @@ def integrity(root: Path) -> str:
         db.close()
 
 
+# Enough big feeds that a run is still storing some when it is killed after three.
+BIG_FEEDS = 8
+
+
 def test_kill_9_during_fetch_loses_nothing_stored_before(tmp_path, server):
     root = tmp_path / "room"
     earlier = [(f"earlier-{n}", server.serve(f"earlier-{n}", good_feed(f"earlier{n}", 20))) for n in range(5)]
@@ -69,10 +73,10 @@ def test_kill_9_during_fetch_loses_nothing_stored_before(tmp_path, server):
     # Then many big, slow feeds: the run is killed while feeds are being stored.
     big = [
         (f"big-{n}", server.serve(f"big-{n}", many_items(1000, f"big{n}"), delay=0.05 * (n % 8)))
-        for n in range(16)
+        for n in range(BIG_FEEDS)
     ]
     make_newsroom(root, earlier + big, feed_deadline=60, run_deadline=120, concurrency=4)
-    for kill_after_feeds in (1, 4):
+    for kill_after_feeds in (1, 3):
         process = newsdesk(root, "fetch")
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline and process.poll() is None:
@@ -93,7 +97,7 @@ def test_kill_9_during_fetch_loses_nothing_stored_before(tmp_path, server):
     finished = newsdesk(root, "fetch")
     assert finished.wait(timeout=120) == 0, finished.stderr.read()
     counts = count_by_source(root)
-    assert sum(counts.values()) == 100 + 16 * 1000
+    assert sum(counts.values()) == 100 + BIG_FEEDS * 1000
 
 
 @pytest.mark.parametrize(
@@ -152,18 +156,20 @@ def test_the_desk_reads_while_a_fetch_writes(tmp_path, server):
     root = tmp_path / "room"
     make_newsroom(root, sources, feed_deadline=60, run_deadline=120, concurrency=4)
     with Store(store_path(root)) as reader:  # what the desk holds open
+        with reader.reading() as db:
+            # No waiting for a lock at all: a read the writer held up fails instead of
+            # being slow ("database is locked"), which no clock could tell for sure.
+            db.execute("PRAGMA busy_timeout=0")
         writer = newsdesk(root, "fetch")
-        seen, slowest = [], 0.0
+        seen = []
         while writer.poll() is None:
-            started = time.monotonic()
             seen.append(len(reader.items(limit=50_000)))
-            slowest = max(slowest, time.monotonic() - started)
+            time.sleep(0.02)  # a desk reads now and then: reading flat out starves the writer of a core
         assert writer.returncode == 0, writer.stderr.read()
         seen.append(reader.count_items())
     assert seen == sorted(seen), "a reader saw items disappear"
     assert seen[-1] == 8_000
     assert len(set(seen)) > 2, "the reader never saw the fetch in progress"
-    assert slowest < 2, f"a read waited {slowest:.1f} s for the writer"
 
 
 def test_a_store_made_with_small_pages_keeps_them_and_its_items(tmp_path):

@@ -6,13 +6,13 @@ Each test fetches from a real server on 127.0.0.1 (tests/hostile_server.py).
 from __future__ import annotations
 
 import socket
-import time
 
 import pytest
 
 from hostile.fixtures import fetch_one, make_newsroom, server  # noqa: F401
-from hostile.generate import good_feed
+from hostile.generate import BOMB_CHUNK, deflate_bomb, good_feed, gzip_bomb
 from hostile_server import StalledListener, closed_port
+from newsdesk.feeds.compression import BodyTooLarge, BoundedDecoder
 from newsdesk.feeds.fetch import fetch
 
 pytestmark = pytest.mark.slow
@@ -104,26 +104,21 @@ def test_redirect_to_a_local_file_is_refused(tmp_path, server):
 def test_slow_connect_hits_the_connect_timeout(tmp_path):
     stalled = StalledListener()
     try:
-        started = time.monotonic()
+        # The connect timeout's own words: the per-feed deadline would say so otherwise.
         result = fetch_one(tmp_path, f"http://127.0.0.1:{stalled.port}/feed.xml")
         assert_failed(result, "timed out connecting")
-        assert time.monotonic() - started < 3
     finally:
         stalled.close()
 
 
 def test_slow_headers_hit_the_read_timeout(tmp_path, server):
-    started = time.monotonic()
     assert_failed(fetch_one(tmp_path, server.url("/slow-headers/10")), "timed out: no data for 1.5 s")
-    assert time.monotonic() - started < 3
 
 
 def test_dribbling_server_hits_the_per_feed_deadline(tmp_path, server):
     # One byte a second never trips the read timeout; the per-feed deadline must.
-    started = time.monotonic()
     result = fetch_one(tmp_path, server.url("/dribble"))
     assert_failed(result, "took longer than the per-feed deadline (3 s)")
-    assert 2.9 < time.monotonic() - started < 5
 
 
 def test_truncated_body_is_a_broken_connection(tmp_path, server):
@@ -169,11 +164,24 @@ def test_permanent_redirect_is_followed_and_reported(tmp_path, server, code):
 # Sizes ----------------------------------------------------------------------
 
 
+def bomb(kind: str) -> bytes:
+    return gzip_bomb() if kind == "gzip" else deflate_bomb(raw=kind == "raw-deflate")
+
+
 @pytest.mark.parametrize("kind", ["gzip", "deflate", "raw-deflate"])
 def test_compression_bomb_is_capped(tmp_path, server, kind):
-    started = time.monotonic()
-    assert_failed(fetch_one(tmp_path, server.url(f"/bomb/{kind}")), "too large: over 10 MB")
-    assert time.monotonic() - started < 3
+    body = bomb(kind)  # made now: made while the server answers, it can outlast a read timeout
+    # Timeouts far from the bomb's cost even on a loaded machine: the size cap must fire.
+    result = fetch_one(tmp_path, server.url(f"/bomb/{kind}"), read_timeout=30, feed_deadline=60)
+    assert_failed(result, "too large: over 10 MB")
+    # And the cap stops the decoding where it is: never a byte past it, the bomb unfinished.
+    decoder = BoundedDecoder("gzip" if kind == "gzip" else "deflate", 10_000_000)
+    fed = 0
+    with pytest.raises(BodyTooLarge):
+        for start in range(0, len(body), BOMB_CHUNK):
+            fed += BOMB_CHUNK
+            decoder.feed(body[start : start + BOMB_CHUNK])
+    assert decoder.decoded <= 10_000_000 and fed < len(body)
 
 
 def test_endless_body_is_capped(tmp_path, server):
@@ -182,9 +190,8 @@ def test_endless_body_is_capped(tmp_path, server):
 
 
 def test_declared_length_over_the_cap_fails_before_reading(tmp_path, server):
-    started = time.monotonic()
+    # The declared length's words: reading the body first would end in the read timeout.
     assert_failed(fetch_one(tmp_path, server.url("/liar-length")), "too large: 1,000,000,000,000 bytes declared")
-    assert time.monotonic() - started < 1.5
 
 
 def test_cap_is_configurable(tmp_path, server):
@@ -251,10 +258,9 @@ def test_every_bad_feed_one_line_and_every_good_feed_stored(tmp_path, server):
         "garbage": server.url("/garbage"),
     }
     room = make_newsroom(tmp_path, good + list(bad.items()))
-    started = time.monotonic()
     report = fetch(room)
-    elapsed = time.monotonic() - started
-    assert elapsed < room.config.fetch.feed_deadline + 2  # all at once, each bounded
+    # All at once: every request began while the dribbling one (cut at the deadline) went on.
+    assert server.began_after_end_of("/dribble") == []
     by_name = {r.source: r for r in report.results}
     for name, _ in good:
         assert by_name[name].status == "new" and by_name[name].new == 3, by_name[name].line()
@@ -270,8 +276,6 @@ def test_run_deadline_bounds_the_whole_run(tmp_path, server):
     sources = [(f"dribble-{n}", server.url(f"/dribble?{n}")) for n in range(3)]
     sources.append(("good", server.serve("good", good_feed("good"))))
     room = make_newsroom(tmp_path, sources, feed_deadline=30, run_deadline=2, concurrency=2)
-    started = time.monotonic()
     report = fetch(room)
-    assert time.monotonic() - started < 4
     lines = [r.line() for r in report.results]
     assert sum("the run's deadline (2 s) passed first" in line for line in lines) >= 3, lines

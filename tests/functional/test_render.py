@@ -27,14 +27,16 @@ def normalize_html(text: str) -> str:
     return text.replace("><", ">\n<") + "\n"
 
 
-@pytest.fixture
-def rendered(newsroom_dir, tmp_path):
-    room = Newsroom.open(newsroom_dir)
+@pytest.fixture(scope="module")
+def rendered(shared_newsroom_dir, tmp_path_factory):
+    """The sample issues rendered once for the tests that read the outputs."""
+    room = Newsroom.open(shared_newsroom_dir)
     renderer = Renderer(room)
     out = {}
+    build = tmp_path_factory.mktemp("build")
     for name in ("2017-06-26", "2017-07-03"):
         issue = load_issue(room.issues_dir / f"{name}.md")
-        out[name] = renderer.render_all(issue, tmp_path / "build" / name)
+        out[name] = renderer.render_all(issue, build / name)
     return out
 
 

@@ -52,6 +52,9 @@ class HostileServer:
     def __init__(self) -> None:
         self.bodies: dict[str, Body] = {}
         self.requests: list[str] = []
+        # ("begin" or "end", path), in the order they happened: which requests overlapped,
+        # told without a clock.
+        self.events: list[tuple[str, str]] = []
         self.stopping = threading.Event()
         self._lock = threading.Lock()
 
@@ -80,6 +83,14 @@ class HostileServer:
         with self._lock:
             return [path for path in self.requests if path.startswith(prefix)]
 
+    def began_after_end_of(self, path: str) -> list[str]:
+        """The requests that began once the first request for ``path`` had ended (none
+        while it is still in flight)."""
+        with self._lock:
+            events = list(self.events)
+        ended = events.index(("end", path)) if ("end", path) in events else len(events)
+        return [where for kind, where in events[ended:] if kind == "begin"]
+
     def start(self) -> HostileServer:
         state = self
 
@@ -92,6 +103,7 @@ class HostileServer:
             def do_GET(self) -> None:
                 with state._lock:
                     state.requests.append(self.path)
+                    state.events.append(("begin", self.path))
                 where = urlsplit(self.path)
                 self.query = dict(parse_qsl(where.query))
                 parts = where.path.strip("/").split("/")
@@ -103,6 +115,9 @@ class HostileServer:
                         route(*parts[1:])
                 except (BrokenPipeError, ConnectionResetError, TimeoutError):
                     pass  # the client gave up, as it should
+                finally:
+                    with state._lock:
+                        state.events.append(("end", self.path))
 
             # Helpers ---------------------------------------------------
 

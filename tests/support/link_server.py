@@ -7,6 +7,7 @@ Paths: /ok/... answers 200 (to HEAD and GET); /moved/X redirects to /ok/X; /gone
 
 from __future__ import annotations
 
+import threading
 import time
 from collections import Counter
 from http.server import BaseHTTPRequestHandler
@@ -18,6 +19,11 @@ class LinkServer(LoopbackServer):
     def __init__(self, slow_seconds: float = 3.0) -> None:
         self.slow_seconds = slow_seconds
         self.requests: Counter = Counter()
+        # Slow requests being answered now, and the most there were at once: concurrency
+        # shown by a count, not by a clock.
+        self.slow_in_flight = 0
+        self.slow_peak = 0
+        self._lock = threading.Lock()
 
     def start(self) -> LinkServer:
         state = self
@@ -41,7 +47,14 @@ class LinkServer(LoopbackServer):
                     self.end_headers()
                     return
                 if path.startswith("/slow"):
-                    time.sleep(state.slow_seconds)
+                    with state._lock:
+                        state.slow_in_flight += 1
+                        state.slow_peak = max(state.slow_peak, state.slow_in_flight)
+                    try:
+                        time.sleep(state.slow_seconds)
+                    finally:
+                        with state._lock:
+                            state.slow_in_flight -= 1
                 if path.startswith("/status/"):
                     status = int(path.removeprefix("/status/"))
                 else:

@@ -161,3 +161,66 @@ def test_an_issue_that_would_not_load_is_never_written(tmp_path):
     with pytest.raises(IssueFileError):
         save_issue(issue)
     assert path.read_bytes() == before
+
+
+BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "broken_issues"
+# Each file is the sample's 2017-07-03 issue with one line broken as an editor's hand
+# breaks it; the line named and what the message must say were found and expected.
+BROKEN_LINES = [
+    ("read_more_unclosed.md", 22, ["never closed", "[Read more here](http://www.xinhuacredit.example/", "[Read more here](URL)"]),
+    ("item_comment_unclosed.md", 16, ["not closed", "'<!-- item: e5c62cc3a53e'", "<!-- item: ID -->"]),
+    ("h1_headline.md", 25, ["found a '# ' heading", "'## '"]),
+    ("h1_first_headline.md", 11, ["found a '# ' heading", "'## '"]),
+]
+
+
+@pytest.mark.parametrize(("name", "line", "phrases"), BROKEN_LINES, ids=[b[0] for b in BROKEN_LINES])
+def test_a_broken_line_is_named_with_what_was_found_and_expected(name, line, phrases):
+    with pytest.raises(IssueFileError) as caught:
+        load_issue(BROKEN / name)
+    message = caught.value.message
+    assert message.startswith(f"{BROKEN / name}:{line}: "), message
+    assert "\n" not in message
+    for phrase in phrases:
+        assert phrase in message, message
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "[Read more here](https://x.example/a b)",
+        "[Read more here](https://x.example/) and more",
+        "[read more](https://x.example/(a)",
+    ],
+)
+def test_a_read_more_line_that_does_not_parse_is_refused(line):
+    text = f"+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\nIntro\n\n## H\n\nA.\n\n{line}\n"
+    with pytest.raises(IssueFileError, match=r"^issues/x\.md:14: .*read-more link"):
+        parse_issue(text, "issues/x.md")
+
+
+def test_an_item_comment_that_does_not_parse_is_refused():
+    text = "+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\n## H\n\nA.\n\n<!-- item: a b -->\n"
+    with pytest.raises(IssueFileError, match=r"^issues/x\.md:12: the item comment cannot be read"):
+        parse_issue(text, "issues/x.md")
+
+
+def test_a_read_more_link_with_balanced_parentheses_needs_no_brackets():
+    url = "https://en.wikipedia.org/wiki/Social_Credit_System_(China)"
+    text = f"+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\n## H\n\nA.\n\n[Read more here]({url})\n"
+    assert parse_issue(text).developments[0].read_more == url
+
+
+def test_structure_inside_a_fenced_block_is_text():
+    body = "```\n# a shell comment\n[Read more here](unclosed\n<!-- item: x\n```"
+    text = f"+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\n## H\n\n{body}\n"
+    assert parse_issue(text).developments[0].annotation == body
+
+
+def test_an_unheaded_section_says_which_headline_is_missing():
+    text = (
+        "+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\n"
+        "## One\n\nA.\n\n<!-- item: aaaa -->\n\nTwo\n\nB.\n\n<!-- item: bbbb -->\n"
+    )
+    with pytest.raises(IssueFileError, match=r"^issues/x\.md:18: a development has two item comments \(the first on line 12\)"):
+        parse_issue(text, "issues/x.md")

@@ -100,7 +100,7 @@ def pick_command(ctx: click.Context, issue: str, item_ids: tuple[str, ...]) -> N
     with room.store() as store:
         items = [find_item(store, wanted) for wanted in item_ids]
     also = other_reports(room, loaded.date, items)
-    result = pick(loaded, items, room.config.newsroom.developments, also=also)
+    result = pick(loaded, items, room.config.newsroom, also=also)
     save_issue(loaded)
     for item in result.added:
         others = sorted({other.source for other in also.get(item.id, ())})

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from newsdesk.config import NewsroomSettings
 from newsdesk.curation.candidates import week_candidates
 from newsdesk.curation.clusters import cluster_items
 from newsdesk.dates import date_range, long_date, next_publication, parse_date, week_before
@@ -56,8 +57,31 @@ def create_issue(newsroom: Newsroom, day: date | None = None) -> Issue:
     if path.exists():
         raise Refused(f"{path}: already exists; edit it, or choose another --date")
     issue = blank_issue(newsroom, day)
+    covering = issue_covering(newsroom, issue.week_start, issue.week_end)
+    if covering is not None:
+        raise Refused(
+            f"{path}: the week of {date_range(issue.week_start, issue.week_end)} is already covered "
+            f"by {covering}; edit that issue, or choose another --date"
+        )
     save_issue(issue, path)
     return issue
+
+
+def issue_covering(newsroom: Newsroom, start: date, end: date) -> Path | None:
+    """The file of an issue whose week shares a day with start..end, if there is one: two
+    issues of one week would put the same news out twice."""
+    for day in newsroom.issue_dates():
+        path = newsroom.issue_path(day)
+        try:
+            issue = load_issue(path)
+            week_start, week_end = issue.week_start, issue.week_end  # as the editor set them
+        except IssueFileError:
+            # A broken file still holds its week: the one its name's date gives.
+            week = week_before(day, newsroom.config.newsroom)
+            week_start, week_end = week.start, week.end
+        if week_start <= end and start <= week_end:
+            return path
+    return None
 
 
 def next_issue_path(newsroom: Newsroom) -> Path:
@@ -97,11 +121,11 @@ def find_item(store: Store, wanted: str) -> Item:
     raise InvalidInput(f"unknown item id {wanted!r} (see `newsdesk candidates`)")
 
 
-def development_from(item: Item) -> Development:
+def development_from(item: Item, settings: NewsroomSettings) -> Development:
     return Development(
         headline=headline_from_title(item.title, item.source),
         annotation="",
-        read_more=item.url or "",
+        read_more=settings.read_more_link(item.url) if item.url else "",
         item_id=item.id,
     )
 
@@ -118,15 +142,17 @@ def picked_ids(issue: Issue) -> set[str]:
 
 
 def pick(
-    issue: Issue, items: list[Item], limit: int, *, also: dict[str, list[Item]] | None = None
+    issue: Issue, items: list[Item], settings: NewsroomSettings, *, also: dict[str, list[Item]] | None = None
 ) -> PickResult:
-    """Add items as developments, up to ``limit``; refuses rather than dropping a pick.
+    """Add items as developments, up to the newsroom's number; refuses rather than dropping
+    a pick. Read-more links are written as ``settings`` say (without tracking parameters).
 
     ``also`` maps an item's id to the other items reporting its story (see
     ``other_reports``): they are listed with its development, as the desk lists them, and
     a story already picked through any of them is not picked again.
     """
     also = also or {}
+    limit = settings.developments
     picked = picked_ids(issue)
     fresh: list[Item] = []
     already: list[Item] = []
@@ -143,7 +169,7 @@ def pick(
             f"the newsroom publishes {limit}; unpick one first (`newsdesk unpick`)"
         )
     for item in fresh:
-        development = development_from(item)
+        development = development_from(item, settings)
         development.also = [other.id for other in also.get(item.id, ()) if other.id != item.id]
         issue.developments.append(development)
     return PickResult(added=fresh, already=already)

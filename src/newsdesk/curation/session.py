@@ -206,7 +206,7 @@ class DeskSession:
         """
         if item.id in self.picked_ids():
             raise ValueError("already picked")
-        development = development_from(item)
+        development = development_from(item, self.newsroom.config.newsroom)
         development.also = [other.id for other in also or () if other.id != item.id]
         if replace is not None:
             self.issue.developments[replace] = development

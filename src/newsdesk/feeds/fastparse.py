@@ -139,6 +139,11 @@ def _xml_unescape(value: str) -> str:
     return _XML_REFERENCE.sub(_xml_reference, value) if "&" in value else value
 
 
+# feedparser-rs empties a link to loopback, a private network or a .local/.internal name
+# (an empty element reads the same): feedparser keeps it, and so must newsdesk.
+_BLANKED = "an empty link, or one feedparser-rs blanked"
+
+
 def _alternate(links: Any) -> str | None:
     """The one alternate HTML link, as feedparser picks it (it keeps the last of several)."""
     alternates = [
@@ -149,6 +154,8 @@ def _alternate(links: Any) -> str | None:
         raise Declined("feedparser keeps the last alternate link")
     if not alternates:
         return None
+    if alternates[0].href == "":
+        raise Declined(_BLANKED)
     # feedparser-rs leaves entity references in attribute values.
     return _xml_unescape(alternates[0].href or "") or None
 
@@ -181,6 +188,8 @@ def _link(entry: Any, atom: bool, rss2: bool, base: str) -> str | None:
             raise Declined("a relative link")
         return _join(base, raw)
     raw = entry.get("link")
+    if raw == "":
+        raise Declined(_BLANKED)
     if not raw:
         return None
     if not _SCHEME.match(raw):

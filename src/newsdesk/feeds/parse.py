@@ -13,6 +13,7 @@ import html
 import io
 import re
 import xml.sax
+from collections import Counter
 from datetime import UTC, datetime, timedelta
 from html.parser import HTMLParser
 from typing import Any
@@ -21,7 +22,7 @@ from newsdesk.feeds import fastparse
 from newsdesk.feeds.decode import NotAFeed, as_utf8_document, decode_feed, without_internal_subset
 from newsdesk.items import Item, ParsedFeed, item_id
 from newsdesk.text import clean_text, plain_title, untrusted_html_to_text
-from newsdesk.urls import absolute_http_url, canonical_url
+from newsdesk.urls import absolute_http_url, canonical_url, item_link
 
 # An item dated further ahead than this is treated as undated (first seen instead).
 FUTURE_SLACK = timedelta(days=1)
@@ -82,10 +83,14 @@ def _published(entry: Any, fetched_at: datetime) -> datetime | None:
 
 
 def normalize_entry(
-    entry: Any, source: str, feed_url: str | None, fetched_at: datetime, *, typed: bool = False
+    entry: Any, source: str, feed_url: str | None, fetched_at: datetime, *, typed: bool = False,
+    refused: Counter[str] | None = None,
 ) -> Item:
-    """One feedparser entry as an Item; ``typed`` when the format declares title types (Atom)."""
-    link = absolute_http_url(clean_text(entry.get("link") or ""), feed_url)
+    """One feedparser entry as an Item; ``typed`` when the format declares title types (Atom).
+    A link refused as unsafe is left out, its reason counted in ``refused``."""
+    link, refusal = item_link(clean_text(entry.get("link") or ""), feed_url)
+    if refusal and refused is not None:
+        refused[refusal] += 1
     summary_text = untrusted_html_to_text(_content(entry))
     title = _title(entry, typed)
     if not title:
@@ -214,11 +219,12 @@ def parse_feed(
     typed = str(version or "").startswith("atom")
     items: dict[str, Item] = {}
     empty = 0
+    refused: Counter[str] = Counter()
     for entry in entries:
         if _is_empty(entry):
             empty += 1
             continue
-        item = normalize_entry(entry, source, base, fetched_at, typed=typed)
+        item = normalize_entry(entry, source, base, fetched_at, typed=typed, refused=refused)
         items.setdefault(item.id, item)
     if isinstance(error, xml.sax.SAXException):
         notes.append(f"malformed feed, kept {len(items)} items that parsed ({_describe(error)})")
@@ -227,6 +233,10 @@ def parse_feed(
     duplicates = len(entries) - empty - len(items)
     if duplicates:
         notes.append(f"{duplicates} entries repeated an earlier id and were merged")
+    if refused:
+        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(refused.items(), key=lambda r: (-r[1], r[0])))
+        total = sum(refused.values())
+        notes.append(f"dropped {total} item link{'' if total == 1 else 's'}: {reasons}")
     title = plain_title(clean_text(feed.get("title") or ""))
     return ParsedFeed(title=title, items=list(items.values()), notes=notes)
 
