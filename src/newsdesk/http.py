@@ -20,6 +20,7 @@ data for 20 s".
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 import os
@@ -27,7 +28,7 @@ import socket
 import ssl
 from collections.abc import AsyncIterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Self
 from urllib.parse import unquote, urlsplit
 
 import httpx
@@ -54,10 +55,19 @@ class Refused(httpx.TransportError):
 
 @functools.cache
 def tls_context() -> ssl.SSLContext:
-    """The system's roots (and SSL_CERT_FILE, as for mail) and certifi's."""
+    """The client context every transport is made with (ssl.create_default_context()'s
+    settings); it trusts no root until ``_load_roots`` has loaded them into it."""
+    return ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT)
+
+
+@functools.cache
+def _load_roots(context: ssl.SSLContext) -> ssl.SSLContext:
+    """``context`` with the system's roots (and SSL_CERT_FILE, as for mail) and certifi's
+    loaded, once. The routes load them before a first https request, not when a client is
+    made: reading two bundles of roots is work an http-only run never needs."""
     import certifi
 
-    context = ssl.create_default_context()
+    context.load_default_certs()
     context.load_verify_locations(cafile=certifi.where())
     return context
 
@@ -289,6 +299,59 @@ class Http:
         return isinstance(error, httpx.ConnectError)
 
 
+class Lanes:
+    """``count`` clients of one connection each, for up to ``count`` GETs at once (the
+    fetch's downloads): a GET takes a free client, one whose kept-alive connection is to
+    its own origin when there is one, and gives it back when its response is closed.
+
+    One pool of ``count`` connections would cost more CPU per request than the request
+    itself: httpcore's pool checks every connection it holds on each request and each
+    response closed, and hands one idle connection to several waiting requests, which
+    then find it taken and check again (encode/httpcore#1035)."""
+
+    def __init__(self, http: Http, count: int, *, headers: Mapping[str, str] | None = None) -> None:
+        self.http = http
+        self._free = [_Lane(http.async_client(max_connections=1, headers=headers)) for _ in range(max(1, count))]
+        self._all = list(self._free)
+        self._waiting = asyncio.Semaphore(len(self._free))
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        for lane in self._all:
+            await lane.client.aclose()
+
+    @contextlib.asynccontextmanager
+    async def get(self, url: str, headers: Mapping[str, str] | None = None) -> AsyncIterator[httpx.Response]:
+        """``Http.get`` on a free client."""
+        async with self._waiting:
+            origin = _origin(url)
+            lane = next((lane for lane in self._free if lane.origin == origin), None) or self._free[0]
+            self._free.remove(lane)
+            lane.origin = origin
+            try:
+                async with self.http.get(lane.client, url, headers) as response:
+                    lane.origin = _origin(str(response.url))  # where its connection is now
+                    yield response
+            finally:
+                self._free.append(lane)
+
+
+@dataclass
+class _Lane:
+    client: httpx.AsyncClient
+    origin: str = ""  # of the last request: where its kept-alive connection, if any, leads
+
+
+def _origin(url: str) -> str:
+    """``scheme://host[:port]`` as written (a key, not a normal form: a miss costs a connection)."""
+    return "/".join(url.split("/", 3)[:3]).lower()
+
+
 def _protocol_reason(text: str) -> str:
     """A RemoteProtocolError's message (httpcore's and h11's words) as a report line."""
     if text.startswith("Server disconnected without sending a response"):
@@ -395,6 +458,8 @@ class _AsyncRoutes(httpx.AsyncBaseTransport):
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         proxy = self.http.route(request)
+        if request.url.scheme == "https":
+            _load_roots(tls_context())
         try:
             response = await self._transport(proxy).handle_async_request(request)
         except httpx.TransportError as error:
@@ -430,6 +495,8 @@ class _Routes(httpx.BaseTransport):
 
     def handle_request(self, request: httpx.Request) -> httpx.Response:
         proxy = self.http.route(request)
+        if request.url.scheme == "https":
+            _load_roots(tls_context())
         try:
             response = self._transport(proxy).handle_request(request)
         except httpx.TransportError as error:

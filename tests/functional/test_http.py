@@ -22,7 +22,7 @@ from loopback import stop_server_loop
 from proxy_server import ProxyServer
 
 from newsdesk import http as nethttp
-from newsdesk.http import ERRORS, Http, Proxy, Refused
+from newsdesk.http import ERRORS, Http, Lanes, Proxy, Refused
 
 ETAG = '"v1"'
 
@@ -221,6 +221,36 @@ def test_no_more_connections_open_than_allowed():
         # The idle connection to one origin is closed before one to the other opens.
         assert [s.connections for s in servers] == [3, 3]
         assert all(s.most_open == 1 for s in servers)
+    finally:
+        for running in servers:
+            running.stop()
+
+
+def test_lanes_keep_a_connection_per_origin_and_no_more_than_their_count():
+    servers = [CountingServer(), CountingServer()]
+    http = stack()
+
+    async def body(lanes: Lanes, url: str) -> tuple[int, bytes]:
+        async with lanes.get(url) as response:
+            return response.status_code, b"".join([chunk async for chunk in response.aiter_raw()])
+
+    try:
+        async def one_after_another() -> list[tuple[int, bytes]]:
+            async with Lanes(http, 2) as lanes:
+                return [await body(lanes, servers[turn % 2].url) for turn in range(6)]
+
+        assert asyncio.run(one_after_another()) == [(200, b"<rss/>")] * 6
+        # Each request took the lane whose connection was to its own origin.
+        assert [s.connections for s in servers] == [1, 1]
+
+        async def together(count: int) -> list[tuple[int, bytes]]:
+            async with Lanes(http, count) as lanes:
+                return list(await asyncio.gather(*(body(lanes, servers[n % 2].url) for n in range(8))))
+
+        assert asyncio.run(together(1)) == [(200, b"<rss/>")] * 8
+        assert all(s.most_open == 1 for s in servers)  # one lane: one connection at a time
+        assert asyncio.run(together(2)) == [(200, b"<rss/>")] * 8
+        assert all(s.most_open <= 2 for s in servers)
     finally:
         for running in servers:
             running.stop()

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import httpx
 
 from newsdesk.config import FetchSettings, Source
-from newsdesk.http import ERRORS, Http, describe_status
+from newsdesk.http import ERRORS, Http, Lanes, describe_status
 from newsdesk.feeds.decode import NotAFeed
 from newsdesk.feeds.compression import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, codings, decoded_size_hint
 from newsdesk.items import utc_text
@@ -121,16 +121,14 @@ def _http_failure(response: httpx.Response) -> str:
     return reason
 
 
-async def _download_http(
-    http: Http, client: httpx.AsyncClient, url: str, state: FeedState | None, settings: FetchSettings
-) -> Download:
+async def _download_http(lanes: Lanes, url: str, state: FeedState | None, settings: FetchSettings) -> Download:
     headers = {"Accept-Encoding": ACCEPT_ENCODING}
     if state and state.etag:
         headers["If-None-Match"] = state.etag
     if state and state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     try:
-        async with http.get(client, url, headers) as response:
+        async with lanes.get(url, headers) as response:
             moved_to = _moved_to(response)
             if response.status_code == 304:
                 async for _ in response.aiter_raw():  # to its end (none), so its connection is kept
@@ -167,7 +165,7 @@ async def _download_http(
     except BodyCorrupt as error:
         raise FeedFailure(str(error)) from None
     except ERRORS as error:
-        raise FeedFailure(http.reason(error)) from None
+        raise FeedFailure(lanes.http.reason(error)) from None
 
 
 def _short(error: BaseException | str, limit: int = 120) -> str:
@@ -280,11 +278,10 @@ class Fetcher:
         # lock while a thread writes a large feed.
         self._states = {s.url: self.store.feed_state(s.url) for s in sources}
         self._workers.expect_new_feeds(sum(1 for state in self._states.values() if state is None))
-        self._http = Http.fetching(settings)
-        async with self._http.async_client(max_connections=settings.concurrency, headers={"Accept": _ACCEPT}) as client:
+        async with Lanes(Http.fetching(settings), settings.concurrency, headers={"Accept": _ACCEPT}) as lanes:
 
             async def one(source: Source) -> FeedResult:
-                result = await self._fetch_one(client, source)
+                result = await self._fetch_one(lanes, source)
                 if self.on_result:
                     self.on_result(result)
                 return result
@@ -295,7 +292,7 @@ class Fetcher:
             )
             for task in pending:
                 task.cancel()
-            # Let cancelled feeds unwind (close their connections) before the client closes.
+            # Let cancelled feeds unwind (close their connections) before their clients close.
             await asyncio.gather(*pending, return_exceptions=True)
             results = []
             for source, task in zip(sources, tasks, strict=True):
@@ -310,7 +307,7 @@ class Fetcher:
                     )
         return FetchReport(results=results, seconds=time.monotonic() - started)
 
-    async def _fetch_one(self, client: httpx.AsyncClient, source: Source) -> FeedResult:
+    async def _fetch_one(self, lanes: Lanes, source: Source) -> FeedResult:
         """Download, parse and store one feed; any failure becomes the result's reason.
 
         The per-feed deadline covers downloading and parsing (not the wait for a parse
@@ -327,7 +324,7 @@ class Fetcher:
                 now = datetime.now(UTC).replace(microsecond=0)
                 async with asyncio.timeout(self.settings.feed_deadline):
                     if location.startswith(("http://", "https://")):
-                        download = await _download_http(self._http, client, location, state, self.settings)
+                        download = await _download_http(lanes, location, state, self.settings)
                     else:
                         download = await asyncio.to_thread(_read_local, location, self.settings)
                 spent = time.monotonic() - started
