@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from newsdesk.errors import NewsdeskError
-from newsdesk.http import ERRORS, Http
+from newsdesk.http import ERRORS, Http, Refused
 
 # Every status a post can have except trash: where an earlier post of ours may be.
 _ANY_STATUS = "publish,future,draft,pending,private"
@@ -88,9 +88,10 @@ class WordPress:
         try:
             response = self.http.request(method, f"{self.url}/", params=query, json=body)
         except ERRORS as error:
-            # Reached or not: "cannot reach URL: connection refused", "cannot talk to URL:
-            # timed out: no data for 30 s".
-            verb = "reach" if self.stack.unreachable(error) or isinstance(error, httpx.ConnectTimeout) else "talk to"
+            # Whether the site was reached: "cannot reach URL: connection refused", "cannot
+            # talk to URL: timed out: no data for 30 s".
+            reached = not (self.stack.unreachable(error) or isinstance(error, (httpx.ConnectTimeout, Refused)))
+            verb = "talk to" if reached else "reach"
             raise self.error(f"cannot {verb} {self.url}: {self.stack.reason(error)}") from None
         return self._decode(response, doing)
 
