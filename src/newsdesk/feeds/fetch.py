@@ -16,10 +16,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import httpx
-
 from newsdesk.config import FetchSettings, Source
-from newsdesk.http import ERRORS, Http, Lanes, describe_status
 from newsdesk.feeds.decode import NotAFeed
 from newsdesk.feeds.compression import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, codings, decoded_size_hint
 from newsdesk.items import utc_text
@@ -28,6 +25,9 @@ from newsdesk.feeds.workers import ParseWorkers
 from newsdesk.store import FeedState, Store
 
 if TYPE_CHECKING:
+    import httpx
+
+    from newsdesk.http import Lanes
     from newsdesk.items import ParsedFeed
 
 
@@ -115,6 +115,8 @@ def _moved_to(response: httpx.Response) -> str | None:
 
 
 def _http_failure(response: httpx.Response) -> str:
+    from newsdesk.http import describe_status
+
     reason = describe_status(response)
     if response.status_code == 410:
         reason += " (the feed is gone for good: remove it from sources.toml)"
@@ -122,6 +124,8 @@ def _http_failure(response: httpx.Response) -> str:
 
 
 async def _download_http(lanes: Lanes, url: str, state: FeedState | None, settings: FetchSettings) -> Download:
+    from newsdesk.http import ERRORS
+
     headers = {"Accept-Encoding": ACCEPT_ENCODING}
     if state and state.etag:
         headers["If-None-Match"] = state.etag
@@ -278,6 +282,10 @@ class Fetcher:
         # lock while a thread writes a large feed.
         self._states = {s.url: self.store.feed_state(s.url) for s in sources}
         self._workers.expect_new_feeds(sum(1 for state in self._states.values() if state is None))
+        # Imported once the parse workers may have been forked from this process: they never
+        # send a request, and httpx's modules (and those it imports) would only add to each.
+        from newsdesk.http import Http, Lanes
+
         async with Lanes(Http.fetching(settings), settings.concurrency, headers={"Accept": _ACCEPT}) as lanes:
 
             async def one(source: Source) -> FeedResult:
