@@ -261,7 +261,7 @@ def report(rounds: list[dict[str, Run]], args: argparse.Namespace, farm: list) -
     lines = [
         f"Command: `.venv/bin/python bench/bench_fetch.py --feeds {args.feeds} --latency {args.latency:g} --runs {args.runs}`"
         f" (revision {git_revision()})",
-        f"Versions: {versions('h11', 'feedparser', 'feedparser-rs', 'nh3')}; {boat_version.split(' - ')[0]}",
+        f"Versions: {versions('httpx', 'httpcore', 'feedparser', 'feedparser-rs', 'nh3')}; {boat_version.split(' - ')[0]}",
         f"Farm: {describe(farm).splitlines()[0]}; {args.latency * 1000:g} ms latency per request; "
         f"concurrency {CONCURRENCY} for both (newsboat reload-threads {CONCURRENCY}).",
         "",

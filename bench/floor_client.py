@@ -3,8 +3,8 @@
     python bench/floor_client.py REQUESTS.json CONCURRENCY
 
 REQUESTS.json lists [url, etag] pairs (bench_fetch.py writes it from the farm). The
-client is asyncio and h11, as newsdesk.feeds.http is, with keep-alive and CONCURRENCY
-connections, but reads no configuration, stores nothing and checks nothing: its wall
+client is asyncio and h11 (the HTTP/1.1 state machine under httpx), with keep-alive and
+CONCURRENCY connections, but reads no configuration, stores nothing and checks nothing: its wall
 time is the floor that the farm's latency and Python's start-up set for any Python
 client, so newsdesk's warm time can be read against it as well as against newsboat's.
 """

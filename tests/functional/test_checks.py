@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import ssl
 from pathlib import Path
 
 import pytest
@@ -224,33 +223,3 @@ def test_a_link_to_an_example_domain_is_an_error_without_asking_the_network(read
 )
 def test_placeholder_hosts(url: str, host: str | None) -> None:
     assert placeholder_host(url) == host
-
-
-def test_an_unreachable_host_is_described_by_the_innermost_reason() -> None:
-    import socket
-
-    import httpx
-
-    from newsdesk.mail.checks import _unreachable
-
-    def wrapped(cause: BaseException) -> httpx.ConnectError:
-        # As httpx raises it: its error, from httpcore's, from the socket's.
-        try:
-            try:
-                raise cause
-            except BaseException as inner:
-                raise httpx.ConnectError(str(inner)) from inner
-        except httpx.ConnectError as error:
-            return error
-
-    unknown = socket.gaierror(socket.EAI_NONAME, "Name or service not known")
-    assert _unreachable(wrapped(unknown), "https://gone.example.org/x") == "unknown host gone.example.org"
-    refused = OSError("All connection attempts failed")
-    refused.__cause__ = ConnectionRefusedError(111, "Connect call failed")
-    assert _unreachable(wrapped(refused), "http://127.0.0.1:9/x") == "connection refused"
-    both_addresses = OSError("All connection attempts failed")
-    both_addresses.__cause__ = ExceptionGroup("", [OSError(101, "Network is unreachable"), ConnectionRefusedError(111, "refused")])
-    assert _unreachable(wrapped(both_addresses), "http://localhost:9/x") == "connection refused"
-    untrusted = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
-    untrusted.verify_message = "self-signed certificate"
-    assert _unreachable(wrapped(untrusted), "https://127.0.0.1/x") == "the server's TLS certificate is not trusted: self-signed certificate"

@@ -15,9 +15,8 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-import httpx
-
 from newsdesk.config import FetchSettings
+from newsdesk.http import ERRORS, Http, describe_status
 from newsdesk.items import utc_text
 from newsdesk.store import Store
 from newsdesk.urls import canonical_url, is_http_url
@@ -72,15 +71,13 @@ def download(url: str, settings: FetchSettings, *, max_bytes: int = MAX_ARTICLE_
     if not is_http_url(url):
         raise PageProblem(f"not an http(s) link: {url}")
     limit = min(max_bytes, settings.max_bytes)
-    timeout = httpx.Timeout(settings.read_timeout, connect=settings.connect_timeout)
-    headers = {"User-Agent": settings.user_agent, "Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}
+    http = Http.fetching(settings)
     started = time.monotonic()
     try:
-        with httpx.Client(
-            timeout=timeout, follow_redirects=True, max_redirects=settings.max_redirects, headers=headers
-        ) as client, client.stream("GET", url) as response:
+        with http.client(headers={"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}) as client, \
+                client.stream("GET", url) as response:
             if response.status_code >= 400:
-                raise PageProblem(f"HTTP {response.status_code} {response.reason_phrase}".strip())
+                raise PageProblem(describe_status(response))
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
             if kind and kind not in HTML_TYPES:
                 raise PageProblem(f"not an article: the link is {kind}, not a web page", "not_article")
@@ -95,16 +92,8 @@ def download(url: str, settings: FetchSettings, *, max_bytes: int = MAX_ARTICLE_
                 if time.monotonic() - started > DEADLINE_SECONDS:
                     raise PageProblem(f"the page took longer than {DEADLINE_SECONDS:.0f} s")
             return bytes(body), str(response.url)
-    except PageProblem:
-        raise
-    except httpx.TooManyRedirects:
-        raise PageProblem(f"more than {settings.max_redirects} redirects") from None
-    except httpx.UnsupportedProtocol as error:
-        raise PageProblem(f"redirected away from http(s): {error}") from None
-    except httpx.TimeoutException:
-        raise PageProblem("timed out") from None
-    except httpx.HTTPError as error:
-        raise PageProblem(f"cannot fetch: {error}") from None
+    except ERRORS as error:
+        raise PageProblem(f"cannot fetch: {http.reason(error)}") from None
 
 
 def extract(data: bytes, url: str) -> tuple[str, str]:

@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsdesk.config import FetchSettings, Source
-from newsdesk.feeds.http import FeedClient, FeedHttpError, Response, environment_proxies
 from newsdesk.feeds.decode import NotAFeed
 from newsdesk.feeds.compression import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, codings, decoded_size_hint
 from newsdesk.items import utc_text
@@ -26,6 +25,9 @@ from newsdesk.feeds.workers import ParseWorkers
 from newsdesk.store import FeedState, Store
 
 if TYPE_CHECKING:
+    import httpx
+
+    from newsdesk.http import Lanes
     from newsdesk.items import ParsedFeed
 
 
@@ -105,36 +107,41 @@ def _megabytes(size: int) -> str:
     return f"{size / 1_000_000:g} MB"
 
 
-def _moved_to(response: Response) -> str | None:
+def _moved_to(response: httpx.Response) -> str | None:
     """The new URL when every redirect on the way was permanent (301 or 308)."""
-    if response.history and all(status in (301, 308) for status in response.history):
-        return response.url
+    if response.history and all(hop.status_code in (301, 308) for hop in response.history):
+        return str(response.url)
     return None
 
 
-def _http_failure(response: Response) -> str:
-    reason = f"HTTP {response.status} {_short(response.reason, 60) if response.reason else ''}".strip()
-    if response.status == 410:
+def _http_failure(response: httpx.Response) -> str:
+    from newsdesk.http import describe_status
+
+    reason = describe_status(response)
+    if response.status_code == 410:
         reason += " (the feed is gone for good: remove it from sources.toml)"
     return reason
 
 
-async def _download_http(client: FeedClient, url: str, state: FeedState | None, settings: FetchSettings) -> Download:
+async def _download_http(lanes: Lanes, url: str, state: FeedState | None, settings: FetchSettings) -> Download:
+    from newsdesk.http import ERRORS
+
     headers = {"Accept-Encoding": ACCEPT_ENCODING}
     if state and state.etag:
         headers["If-None-Match"] = state.etag
     if state and state.last_modified:
         headers["If-Modified-Since"] = state.last_modified
     try:
-        response = await client.get(url, headers)
-        try:
+        async with lanes.get(url, headers) as response:
             moved_to = _moved_to(response)
-            if response.status == 304:
+            if response.status_code == 304:
+                async for _ in response.aiter_raw():  # to its end (none), so its connection is kept
+                    pass
                 return Download(body=None, moved_to=moved_to)
-            if response.status >= 400:
+            if response.status_code >= 400:
                 raise FeedFailure(_http_failure(response))
-            if response.status != 200:
-                raise FeedFailure(f"unexpected HTTP {response.status}")
+            if response.status_code != 200:
+                raise FeedFailure(f"unexpected HTTP {response.status_code}")
             declared = response.headers.get("content-length", "")
             if declared.isdigit() and int(declared) > settings.max_bytes:
                 raise FeedFailure(
@@ -157,14 +164,12 @@ async def _download_http(client: FeedClient, url: str, state: FeedState | None, 
                 last_modified=response.headers.get("last-modified"),
                 moved_to=moved_to,
             )
-        finally:
-            await response.aclose()
     except BodyTooLarge:
         raise FeedFailure(f"too large: over {_megabytes(settings.max_bytes)}") from None
     except BodyCorrupt as error:
         raise FeedFailure(str(error)) from None
-    except FeedHttpError as error:
-        raise FeedFailure(str(error)) from None
+    except ERRORS as error:
+        raise FeedFailure(lanes.http.reason(error)) from None
 
 
 def _short(error: BaseException | str, limit: int = 120) -> str:
@@ -277,18 +282,14 @@ class Fetcher:
         # lock while a thread writes a large feed.
         self._states = {s.url: self.store.feed_state(s.url) for s in sources}
         self._workers.expect_new_feeds(sum(1 for state in self._states.values() if state is None))
-        async with FeedClient(
-            user_agent=settings.user_agent,
-            accept=_ACCEPT,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
-            max_redirects=settings.max_redirects,
-            max_connections=settings.concurrency,
-            proxies=environment_proxies(),
-        ) as client:
+        # Imported once the parse workers may have been forked from this process: they never
+        # send a request, and httpx's modules (and those it imports) would only add to each.
+        from newsdesk.http import Http, Lanes
+
+        async with Lanes(Http.fetching(settings), settings.concurrency, headers={"Accept": _ACCEPT}) as lanes:
 
             async def one(source: Source) -> FeedResult:
-                result = await self._fetch_one(client, source)
+                result = await self._fetch_one(lanes, source)
                 if self.on_result:
                     self.on_result(result)
                 return result
@@ -299,7 +300,7 @@ class Fetcher:
             )
             for task in pending:
                 task.cancel()
-            # Let cancelled feeds unwind (close their connections) before the client closes.
+            # Let cancelled feeds unwind (close their connections) before their clients close.
             await asyncio.gather(*pending, return_exceptions=True)
             results = []
             for source, task in zip(sources, tasks, strict=True):
@@ -314,7 +315,7 @@ class Fetcher:
                     )
         return FetchReport(results=results, seconds=time.monotonic() - started)
 
-    async def _fetch_one(self, client: FeedClient, source: Source) -> FeedResult:
+    async def _fetch_one(self, lanes: Lanes, source: Source) -> FeedResult:
         """Download, parse and store one feed; any failure becomes the result's reason.
 
         The per-feed deadline covers downloading and parsing (not the wait for a parse
@@ -331,7 +332,7 @@ class Fetcher:
                 now = datetime.now(UTC).replace(microsecond=0)
                 async with asyncio.timeout(self.settings.feed_deadline):
                     if location.startswith(("http://", "https://")):
-                        download = await _download_http(client, location, state, self.settings)
+                        download = await _download_http(lanes, location, state, self.settings)
                     else:
                         download = await asyncio.to_thread(_read_local, location, self.settings)
                 spent = time.monotonic() - started

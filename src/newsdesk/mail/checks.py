@@ -19,7 +19,7 @@ import httpx
 from newsdesk.output.archive import unsubscribe_template
 from newsdesk.config import FetchSettings, NewsroomSettings
 from newsdesk.dates import date_range
-from newsdesk.feeds.http import connect_reason
+from newsdesk.http import ERRORS, Http
 from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.curation.ranking import featured_before
@@ -243,28 +243,7 @@ def placeholder_host(url: str) -> str | None:
     return None
 
 
-def _unreachable(error: httpx.ConnectError, url: str) -> str:
-    """Why a link's host could not be reached, in words ("unknown host a.example")."""
-    # The innermost OSError says why: httpx wraps it, sometimes in another OSError
-    # ("All connection attempts failed" around the refusal, with one error for each
-    # address of a host in an exception group).
-    cause: BaseException | None = error
-    deepest: OSError | None = None
-    while cause is not None:
-        if isinstance(cause, OSError):
-            deepest = cause
-        if isinstance(cause, BaseExceptionGroup) and cause.exceptions:
-            # One failure per address: a refusal says most (the host is there, the port closed).
-            refused = [e for e in cause.exceptions if isinstance(e, ConnectionRefusedError)]
-            cause = (refused or cause.exceptions)[0]
-        else:
-            cause = cause.__cause__ or cause.__context__
-    if deepest is None:
-        return f"cannot connect: {error or 'refused'}"
-    return connect_reason(deepest, urlsplit(url).hostname or "")
-
-
-async def _probe(client: httpx.AsyncClient, url: str) -> LinkResult:
+async def _probe(http: Http, client: httpx.AsyncClient, url: str) -> LinkResult:
     try:
         response = await client.head(url)
         if response.status_code >= 400:
@@ -272,14 +251,8 @@ async def _probe(client: httpx.AsyncClient, url: str) -> LinkResult:
             async with client.stream("GET", url) as streamed:
                 response = streamed
         return LinkResult(url, response.status_code, str(response.url))
-    except httpx.TooManyRedirects:
-        return LinkResult(url, problem="too many redirects")
-    except httpx.TimeoutException:
-        return LinkResult(url, problem=f"timed out after {LINK_TIMEOUT:.0f} s")
-    except httpx.ConnectError as error:
-        return LinkResult(url, problem=_unreachable(error, url), unreachable=True)
-    except httpx.HTTPError as error:
-        return LinkResult(url, problem=f"{type(error).__name__}: {error}")
+    except ERRORS as error:
+        return LinkResult(url, problem=http.reason(error), unreachable=http.unreachable(error))
 
 
 async def probe_links(
@@ -288,17 +261,13 @@ async def probe_links(
     """Check links concurrently (HEAD, then GET if needed), following redirects."""
     unique = list(dict.fromkeys(urls))
     limit = asyncio.Semaphore(LINK_CONCURRENCY)
-    async with httpx.AsyncClient(
-        follow_redirects=True,
-        max_redirects=fetch.max_redirects,
-        timeout=httpx.Timeout(timeout),
-        headers={"User-Agent": fetch.user_agent},
-    ) as client:
+    http = Http(fetch.user_agent, connect_timeout=timeout, read_timeout=timeout, max_redirects=fetch.max_redirects)
+    async with http.async_client(max_connections=LINK_CONCURRENCY, follow_redirects=True) as client:
 
         async def one(url: str) -> LinkResult:
             async with limit:
                 try:
-                    return await asyncio.wait_for(_probe(client, url), LINK_DEADLINE)
+                    return await asyncio.wait_for(_probe(http, client, url), LINK_DEADLINE)
                 except TimeoutError:
                     return LinkResult(url, problem=f"timed out after {LINK_DEADLINE:.0f} s")
 

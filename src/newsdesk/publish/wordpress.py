@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.http import ERRORS, Http, Refused
 
 # Every status a post can have except trash: where an earlier post of ours may be.
 _ANY_STATUS = "publish,future,draft,pending,private"
@@ -64,11 +65,11 @@ class WordPress:
         self.name = name
         self.password_hint = password_hint
         self.timeout = timeout
-        self.http = httpx.Client(
+        self.stack = Http("newsdesk (publish)", connect_timeout=min(timeout, 10.0), read_timeout=timeout)
+        self.http = self.stack.client(
             auth=(user, password.strip()),
-            timeout=httpx.Timeout(timeout, connect=min(timeout, 10.0)),
             follow_redirects=False,  # a redirected POST would arrive as a GET
-            headers={"Accept": "application/json", "User-Agent": "newsdesk (publish)"},
+            headers={"Accept": "application/json"},
             transport=transport,
         )
 
@@ -86,12 +87,12 @@ class WordPress:
         query = {"rest_route": route, **(params or {})}
         try:
             response = self.http.request(method, f"{self.url}/", params=query, json=body)
-        except httpx.TimeoutException:
-            raise self.error(f"{self.url} did not answer within {self.timeout:g} s") from None
-        except httpx.ConnectError as error:
-            raise self.error(f"cannot reach {self.url}: {_reason(error)}") from None
-        except httpx.HTTPError as error:
-            raise self.error(f"cannot talk to {self.url}: {_reason(error)}") from None
+        except ERRORS as error:
+            # Whether the site was reached: "cannot reach URL: connection refused", "cannot
+            # talk to URL: timed out: no data for 30 s".
+            reached = not (self.stack.unreachable(error) or isinstance(error, (httpx.ConnectTimeout, Refused)))
+            verb = "talk to" if reached else "reach"
+            raise self.error(f"cannot {verb} {self.url}: {self.stack.reason(error)}") from None
         return self._decode(response, doing)
 
     def _decode(self, response: httpx.Response, doing: str) -> Any:
@@ -214,8 +215,3 @@ def _term_exists(error: WordPressError) -> int | None:
         return None
     term_id = error.data.get("term_id")
     return int(term_id) if isinstance(term_id, int) else None
-
-
-def _reason(error: Exception) -> str:
-    text = str(error) or type(error).__name__
-    return text.split("] ", 1)[-1]  # "[Errno 111] Connection refused" -> "Connection refused"
