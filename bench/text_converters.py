@@ -32,7 +32,6 @@ from farm import make_farm  # noqa: E402
 
 import newsdesk.feeds.parse as normalize  # noqa: E402
 import newsdesk.text as text  # noqa: E402
-from newsdesk.heap import WORKER_MMAP_THRESHOLD, tune_malloc  # noqa: E402
 
 PROCESSES = 3
 
@@ -97,7 +96,6 @@ def best_time(function: Callable[[str], object], summaries: list[str], runs: int
 
 def time_one(name: str, summaries_file: str, runs: int) -> float:
     """In a process of its own: ``name``'s best time over the summaries pickled in the file."""
-    tune_malloc(WORKER_MMAP_THRESHOLD)
     with open(summaries_file, "rb") as handle:
         summaries = pickle.load(handle)
     return best_time(converters()[name][0], summaries, runs)
@@ -123,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         f"(revision {git_revision()})",
         f"Versions: {versions(*sorted({package for _, package in found.values()}))}",
         f"Input: the farm's {len(summaries):,} summaries, {size / 1e6:.1f} MB of HTML, converted one after "
-        "another, in processes of their own (malloc set as in a parse worker); each process's best of the runs.",
+        "another, in processes of their own; each process's best of the runs.",
         "",
         f"| converter | time: median of {PROCESSES} processes' bests (min–max) | MB/s |",
         "|---|---|---|",

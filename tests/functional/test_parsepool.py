@@ -1,5 +1,5 @@
 """Parsing in worker processes: the same items as parsing here, a dead worker survived,
-and no pool at all for a small run."""
+no pool at all for a small run, and no worker left once the run is over."""
 
 from __future__ import annotations
 
@@ -12,9 +12,7 @@ import shutil
 import signal
 import subprocess
 import sys
-import threading
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,11 +21,11 @@ import pytest
 
 from newsdesk.feeds import fetch as fetch_module
 from newsdesk.feeds import workers as parsepool
-from newsdesk.feeds.fetch import Backlog, Fetcher, fetch
 from newsdesk.feeds.compression import BodyCorrupt, BodyTooLarge
-from newsdesk.newsroom import Newsroom
+from newsdesk.feeds.fetch import Backlog, Fetcher, fetch
 from newsdesk.feeds.parse import parse_feed
 from newsdesk.feeds.workers import LargestFirst, ParseWorkers
+from newsdesk.newsroom import Newsroom
 
 from farm import FarmServer, make_farm  # noqa: E402
 
@@ -113,28 +111,64 @@ def test_the_backlog_holds_bodies_past_its_limit_until_room_is_freed():
     asyncio.run(scenario())
 
 
-@pytest.mark.parametrize("forked", [False, True], ids=["fork-server", "forked-from-the-fetch"])
-def test_a_dead_worker_is_survived(feeds, forked, monkeypatch):
-    server_context = parsepool._worker_context(fork=False)
-    context = multiprocessing.get_context("fork") if forked else server_context
-    monkeypatch.setattr(parsepool, "_worker_context", lambda fork: context)
+def slow_feed(items: int) -> bytes:
+    """Malformed, so feedparser's forgiving parser takes it, slowly (about 0.85 ms an item)."""
+    item = "<item><title>t &amp; <b>x</title><description>" + "<p>words and more words</p>" * 40 + "</description></item>"
+    return ('<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>' + item * items).encode()
+
+
+# What a slow feed's parse is asked with, its deadline apart.
+SLOW_FEED = dict(source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW)
+SLOW = dict(SLOW_FEED, limit=LIMIT)
+
+
+def _running(pid: int) -> bool:
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return False
+    return "zombie" not in status.lower()
+
+
+def gone(pids: list[int]) -> bool:
+    """Whether the processes have all ended, waiting up to a minute for them."""
+    for _ in range(600):
+        if not any(_running(pid) for pid in pids):
+            return True
+        time.sleep(0.1)
+    return False
+
+
+def new_children(before: set) -> list[multiprocessing.Process]:
+    """This process's children started since ``before`` was taken: here, a pool's workers."""
+    return [child for child in multiprocessing.active_children() if child not in before]
+
+
+def test_a_killed_worker_loses_no_feed(feeds):
+    """The feed in the pool when its worker is killed, and every feed after it, are parsed
+    here, with the same items."""
+    slow = slow_feed(800)
 
     async def scenario():
         workers = ParseWorkers(threshold=0, processes=1)
-        workers.expect_new_feeds(1)
+        before = set(multiprocessing.active_children())
         try:
-            first = await workers.parse(feeds[0].body, deadline=60, limit=LIMIT, **parse_args(feeds[0]))
-            (process,) = workers.pool._processes.values()
-            os.kill(process.pid, signal.SIGKILL)
-            process.join(10)
-            rest = [await workers.parse(f.body, deadline=60, limit=LIMIT, **parse_args(f)) for f in feeds[1:4]]
-            return first, rest, workers.broken
+            in_the_pool = asyncio.ensure_future(workers.parse(slow, deadline=120, **SLOW))
+            waiting = [
+                asyncio.ensure_future(workers.parse(f.body, deadline=120, limit=LIMIT, **parse_args(f)))
+                for f in feeds[:3]
+            ]
+            await asyncio.sleep(0)  # the slow feed has gone to the one worker, the others wait for it
+            (worker,) = new_children(before)
+            os.kill(worker.pid, signal.SIGKILL)
+            return await in_the_pool, await asyncio.gather(*waiting), workers.broken
         finally:
             workers.close()
 
-    first, rest, broken = asyncio.run(scenario())
+    (_, slow_parsed), rest, broken = asyncio.run(scenario())
     assert broken
-    assert [parsed for _, parsed in [first, *rest]] == [parse_feed(f.body, **parse_args(f)) for f in feeds[:4]]
+    assert slow_parsed == parse_feed(slow, **SLOW_FEED)
+    assert [parsed for _, parsed in rest] == [parse_feed(f.body, **parse_args(f)) for f in feeds[:3]]
 
 
 def test_a_small_run_starts_no_pool(tmp_path):
@@ -149,27 +183,24 @@ def test_a_small_run_starts_no_pool(tmp_path):
         report = asyncio.run(fetcher.run())
     assert not report.failed and sum(r.new for r in report.results) > 0
     assert fetcher._workers.pending_bytes < parsepool.POOL_THRESHOLD
-    assert not fetcher._workers.started and fetcher._workers.pool is None
+    assert not fetcher._workers.wanted and fetcher._workers.pool is None
 
 
-def test_a_first_fetch_of_many_feeds_starts_the_workers_before_any_body_arrives():
+def test_a_first_fetch_of_many_feeds_uses_the_workers_from_its_first_body(feeds):
     async def scenario():
         workers = ParseWorkers(processes=2)
         try:
             workers.expect_new_feeds(3)  # a few new feeds: not worth the workers
-            assert workers.pool is None
+            assert not workers.wanted
             workers.expect_new_feeds(parsepool.POOL_THRESHOLD // parsepool.EXPECTED_FIRST_BODY)
-            assert workers.started and workers.pending_bytes == 0
-            # Both start (in a thread, off the event loop), not on first use.
-            for _ in range(200):
-                if len(workers.pool._processes) == 2:
-                    break
-                await asyncio.sleep(0.05)
-            assert len(workers.pool._processes) == 2
+            assert workers.pool is None  # no process before there is something to parse
+            _, parsed = await workers.parse(feeds[0].body, deadline=60, limit=LIMIT, **parse_args(feeds[0]))
+            assert workers.started and workers.pending_bytes < workers.threshold
+            return parsed
         finally:
             workers.close()
 
-    asyncio.run(scenario())
+    assert asyncio.run(scenario()) == parse_feed(feeds[0].body, **parse_args(feeds[0]))
 
 
 def newsroom_for(root: Path, server: FarmServer) -> Newsroom:
@@ -209,229 +240,96 @@ def test_a_fetch_with_a_tiny_backlog_still_stores_every_feed(tmp_path, feeds, mo
     assert len(stored(room)) == sum(f.items for f in feeds[:12])
 
 
-def slow_feed(items: int) -> bytes:
-    """Malformed, so feedparser's forgiving parser takes it, slowly (about 0.85 ms an item)."""
-    item = "<item><title>t &amp; <b>x</title><description>" + "<p>words and more words</p>" * 40 + "</description></item>"
-    return ('<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>' + item * items).encode()
+def test_a_parse_past_its_deadline_fails_and_its_worker_ends_when_the_parse_does():
+    """A running call cannot be stopped: the feed fails at its deadline, the run's close
+    does not wait for the parse, and the worker ends once it is done."""
+    body = slow_feed(3000)  # far past the deadline
+
+    async def scenario():
+        workers = ParseWorkers(threshold=0, processes=1)
+        before = set(multiprocessing.active_children())
+        try:
+            with pytest.raises(TimeoutError):
+                await workers.parse(body, deadline=0.01, **SLOW)
+            (worker,) = new_children(before)
+        finally:
+            workers.close()
+        return worker
+
+    worker = asyncio.run(scenario())
+    assert gone([worker.pid])
 
 
-# What a slow feed's parse is asked with, its deadline apart.
-SLOW = dict(source="slow", url="https://slow.example/feed", content_type=None, fetched_at=NOW, limit=LIMIT)
+def test_a_parse_cancelled_with_the_run_is_not_waited_for():
+    """The run's deadline cancels feeds mid-parse: the close leaves their worker to end."""
+    slow = slow_feed(4000)
+
+    async def scenario():
+        workers = ParseWorkers(threshold=0, processes=1)
+        before = set(multiprocessing.active_children())
+        running = asyncio.ensure_future(workers.parse(slow, deadline=600, **SLOW))
+        queued = asyncio.ensure_future(workers.parse(slow, deadline=600, **SLOW))
+        await asyncio.sleep(0)
+        (worker,) = new_children(before)
+        running.cancel()
+        queued.cancel()
+        await asyncio.gather(running, queued, return_exceptions=True)
+        workers.close()
+        return worker, worker.is_alive(), queued.cancelled()
+
+    worker, alive_after_close, queued_cancelled = asyncio.run(scenario())
+    assert alive_after_close and queued_cancelled  # the close returned while the parse ran
+    assert gone([worker.pid])
 
 
-def test_a_parse_past_its_deadline_is_ended_with_the_run():
-    # Far past the deadline.
-    body = slow_feed(3000)
+def test_a_feed_waiting_for_a_busy_worker_is_not_failed_for_the_wait(feeds):
+    """The deadline counts a feed's own parse, not the wait for a worker: a quick feed
+    behind a slow one (here on one worker) is parsed, not reported too slow."""
+    slow = slow_feed(800)
 
     async def scenario():
         workers = ParseWorkers(threshold=0, processes=1)
         try:
-            with pytest.raises(TimeoutError):
-                await workers.parse(body, deadline=0.01, **SLOW)
-            processes = list(workers.pool._processes.values())
+            slow_parse = asyncio.ensure_future(workers.parse(slow, deadline=120, **SLOW))
+            await asyncio.sleep(0)  # the slow feed has the worker
+            quick = await workers.parse(feeds[0].body, deadline=5, limit=LIMIT, **parse_args(feeds[0]))
+            await slow_parse
+            return quick
         finally:
             workers.close()
-        return processes
 
-    processes = asyncio.run(scenario())
-    assert processes and not any(process.is_alive() for process in processes)
-
-
-def _running(pid: int) -> bool:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return False
-    return "zombie" not in status.lower()
+    _, parsed = asyncio.run(scenario())
+    assert parsed == parse_feed(feeds[0].body, **parse_args(feeds[0]))
 
 
-@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
-def test_workers_end_when_their_fetch_is_killed(tmp_path):
-    pid_file = tmp_path / "workers"
-    script = f"""
-import asyncio, os, signal, sys
-from datetime import datetime, UTC
-sys.path.insert(0, {str(SUPPORT)!r})
-from farm import make_farm
-from newsdesk.feeds.workers import LargestFirst, ParseWorkers
-feed = make_farm(1)[0]
-async def main():
-    workers = ParseWorkers(threshold=0, processes=2)
-    await workers.parse(feed.body, source="s", url="http://x.example/f", content_type=None, limit=10**8,
-                        fetched_at=datetime.now(UTC), deadline=60)
-    open({str(pid_file)!r}, "w").write(" ".join(str(p.pid) for p in workers.pool._processes.values()))
-    os.kill(os.getpid(), signal.SIGKILL)  # no clean-up of any kind
-asyncio.run(main())
-"""
-    # Output to files, not pipes: a worker left behind would hold a pipe open.
-    with (tmp_path / "stderr").open("w") as stderr:
-        code = subprocess.run([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=stderr, timeout=120).returncode
-    assert code == -signal.SIGKILL, (tmp_path / "stderr").read_text()
-    pids = [int(pid) for pid in pid_file.read_text().split()]
-    assert pids
-    for _ in range(200):  # each worker notices within half a second; wait up to 20 s
-        if not any(_running(pid) for pid in pids):
-            break
-        time.sleep(0.1)
-    assert not any(_running(pid) for pid in pids)
-
-
-def test_a_pooled_fetch_never_imports_the_parsers_in_its_own_process(tmp_path):
-    """The workers parse; the fetch receives their results without loading a parser."""
-    script = f"""
-import sys
-sys.path.insert(0, {str(SUPPORT)!r})
-from pathlib import Path
-from farm import FarmServer, make_farm
-from newsdesk.feeds import workers as parsepool
-from newsdesk.feeds.fetch import fetch
-from newsdesk.newsroom import Newsroom
-parsepool.POOL_THRESHOLD = 0
-root = Path({str(tmp_path / "room")!r})
-root.mkdir()
-with FarmServer(make_farm(3), latency=0) as server:
-    sources = "".join(f'[[sources]]\\nname = "farm {{n}}"\\nurl = "{{url}}"\\n' for n, url in enumerate(server.urls()))
-    (root / "sources.toml").write_text('[newsroom]\\nname = "F"\\nblog_url = "https://f.example"\\n' + sources)
-    report = fetch(Newsroom.open(root))
-assert [r.status for r in report.results] == ["new"] * 3, report.results
-print(sorted(m for m in sys.modules if m in ("newsdesk.feeds.parse", "feedparser", "feedparser_rs", "nh3")))
-"""
-    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout.strip() == "[]"
-
-
-_FETCH_AND_LIST_CHILDREN = """
-import asyncio, sys
-from pathlib import Path
-from newsdesk.feeds import workers as parsepool
-from newsdesk.feeds.fetch import Fetcher
-from newsdesk.newsroom import Newsroom
-parsepool.POOL_THRESHOLD = 0
-room = Newsroom.open(Path(sys.argv[1]))
-with room.store() as store:
-    fetcher = Fetcher(room, store)
-    report = asyncio.run(fetcher.run())
-# Workers are gone once the run ends; a fork server and a resource tracker outlive it.
-children = [c for task in Path("/proc/self/task").iterdir() for c in (task / "children").read_text().split()]
-print(sorted({r.status for r in report.results}), sum(r.items for r in report.results), len(children), fetcher._workers.broken)
-"""
-
-
-def _farm_newsroom(root: Path, server: FarmServer) -> Path:
-    root.mkdir()
-    sources = "".join(f'[[sources]]\nname = "farm {n}"\nurl = "{url}"\n' for n, url in enumerate(server.urls()))
-    (root / "sources.toml").write_text('[newsroom]\nname = "F"\nblog_url = "https://f.example"\n' + sources)
-    return root
-
-
-def test_a_fetch_with_no_other_thread_forks_its_workers_and_leaves_no_process(tmp_path, feeds):
-    """The command line's first fetch: the workers are forks of the fetch itself, which
-    share its pages; no fork server or resource tracker is started, and the items are the
-    ones parse_feed gives."""
-    with FarmServer(feeds, latency=0) as server:  # in this process: the fetch's has no thread
-        root = _farm_newsroom(tmp_path / "room", server)
-        result = subprocess.run(
-            [sys.executable, "-c", _FETCH_AND_LIST_CHILDREN, str(root)], capture_output=True, text=True, timeout=120
-        )
-        forked = server.counters.snapshot()
-    assert result.returncode == 0, result.stderr[-2000:]
-    items = sum(len(parse_feed(f.body, **parse_args(f)).items) for f in feeds)
-    assert result.stdout.split() == ["['new']", str(items), "0", "False"]  # parsed by the workers
-    assert forked["requests"] == len(feeds)
-
-
-_WORKER_PRINTS = """
-import asyncio, io, sys
-from newsdesk.feeds.workers import ParseWorkers
-
-class Proxy(io.StringIO):
-    pass  # as the progress bar puts in place of stdout while a fetch runs
-
-async def main():
-    workers = ParseWorkers(threshold=0, processes=1)
-    workers.expect_new_feeds(1)
-    try:
-        assert workers.pool._mp_context.get_start_method() == "fork"
-        await asyncio.wrap_future(workers.pool.submit(print, "a worker's line", flush=True))
-    finally:
-        workers.close()
-
-sys.stdout = Proxy()
-asyncio.run(main())
-sys.stdout = sys.__stdout__
-"""
-
-
-def test_a_forked_worker_writes_to_the_real_stdout_not_the_fetchs_stand_in():
-    result = subprocess.run([sys.executable, "-c", _WORKER_PRINTS], capture_output=True, text=True, timeout=60)
-    assert result.returncode == 0, result.stderr[-2000:]
-    assert result.stdout == "a worker's line\n"
-
-
-def test_a_fork_that_fails_half_way_ends_the_workers_it_made_and_parses_here(feeds, monkeypatch):
-    made = []
-
-    class SecondForkFails(ProcessPoolExecutor):
-        def _spawn_process(self):
-            if self._processes:
-                raise OSError(11, "Resource temporarily unavailable")
-            super()._spawn_process()
-            made.extend(self._processes.values())
-
-    monkeypatch.setattr(parsepool, "ProcessPoolExecutor", SecondForkFails)
-    monkeypatch.setattr(parsepool, "_worker_context", lambda fork: multiprocessing.get_context("fork"))
-    workers = ParseWorkers(threshold=0, processes=2)
+def test_a_queued_feed_that_parses_too_long_once_started_is_still_cut_off(feeds):
+    slow = slow_feed(3000)
 
     async def scenario():
-        workers.expect_new_feeds(1)
-        return await parse_all(workers, feeds[:2])
+        workers = ParseWorkers(threshold=0, processes=1)
+        try:
+            first = asyncio.ensure_future(workers.parse(feeds[0].body, deadline=60, limit=LIMIT, **parse_args(feeds[0])))
+            await asyncio.sleep(0)
+            with pytest.raises(TimeoutError):  # queued behind the first, then too slow itself
+                await workers.parse(slow, deadline=0.2, **SLOW)
+            await first
+        finally:
+            workers.close()
 
-    results = asyncio.run(scenario())
-    assert workers.broken and not workers.started
-    assert made and not any(process.is_alive() for process in made)
-    assert [parsed for _, parsed in results] == [parse_feed(f.body, **parse_args(f)) for f in feeds[:2]]
-
-
-_FETCH_WITH_STDERR_CAPTURED = """
-import asyncio, io, sys, threading
-from pathlib import Path
-from newsdesk.feeds import workers as parsepool
-from newsdesk.feeds.fetch import Fetcher
-from newsdesk.newsroom import Newsroom
-
-class Capture(io.StringIO):
-    def fileno(self):
-        return -1  # as Textual's capture of stderr answers while the desk runs
-
-stop = threading.Event()
-other = threading.Thread(target=stop.wait)  # the desk fetches from a thread: never the only one
-other.start()
-parsepool.POOL_THRESHOLD = 0
-room = Newsroom.open(Path(sys.argv[1]))
-sys.stderr = Capture()
-try:
-    with room.store() as store:
-        fetcher = Fetcher(room, store)
-        report = asyncio.run(fetcher.run())
-finally:
-    sys.stderr = sys.__stderr__
-    stop.set()
-print(sorted({r.status for r in report.results}), sum(r.items for r in report.results), fetcher._workers.broken)
-"""
+    asyncio.run(scenario())
 
 
-def test_a_fetch_from_the_desk_starts_its_workers_while_stderr_is_captured(tmp_path, feeds):
-    """In the desk, stderr has no file descriptor to hand to the helper processes a pool
-    starts; the workers start all the same and parse every feed."""
-    with FarmServer(feeds, latency=0) as server:
-        root = _farm_newsroom(tmp_path / "room", server)
-        result = subprocess.run(
-            [sys.executable, "-c", _FETCH_WITH_STDERR_CAPTURED, str(root)], capture_output=True, text=True, timeout=120
-        )
-    assert result.returncode == 0, result.stderr[-2000:]
-    items = sum(len(parse_feed(f.body, **parse_args(f)).items) for f in feeds)
-    assert result.stdout.split() == ["['new']", str(items), "False"]
+def test_a_spent_deadline_fails_before_any_parse_starts(feeds):
+    async def scenario():
+        workers = ParseWorkers(threshold=0, processes=1)
+        try:
+            with pytest.raises(TimeoutError):
+                await workers.parse(feeds[0].body, deadline=0, limit=LIMIT, **parse_args(feeds[0]))
+            return workers.started
+        finally:
+            workers.close()
+
+    assert asyncio.run(scenario()) is False
 
 
 def test_workers_that_cannot_be_started_leave_the_parse_to_this_process(feeds, monkeypatch):
@@ -443,18 +341,6 @@ def test_workers_that_cannot_be_started_leave_the_parse_to_this_process(feeds, m
     results = asyncio.run(parse_all(workers, feeds[:3]))
     assert workers.broken and not workers.started
     assert [parsed for _, parsed in results] == [parse_feed(f.body, **parse_args(f)) for f in feeds[:3]]
-
-
-def test_workers_come_from_the_fork_server_while_another_thread_runs_or_once_downloads_began():
-    stop = threading.Event()
-    other = threading.Thread(target=stop.wait)
-    other.start()
-    try:
-        assert parsepool._worker_context(fork=True).get_start_method() == "forkserver"
-    finally:
-        stop.set()
-        other.join()
-    assert parsepool._worker_context(fork=False).get_start_method() == "forkserver"
 
 
 def test_the_largest_waiting_body_is_parsed_next_and_a_cancelled_wait_passes_its_turn_on():
@@ -483,80 +369,135 @@ def test_the_largest_waiting_body_is_parsed_next_and_a_cancelled_wait_passes_its
     asyncio.run(scenario())
 
 
-def test_a_feed_waiting_for_a_busy_worker_is_not_failed_for_the_wait(feeds):
-    """The deadline counts a feed's own parse, not the wait for a worker: a quick feed
-    behind a slow one (here on one worker) is parsed, not reported too slow."""
-    slow = slow_feed(800)
-
-    async def scenario():
-        workers = ParseWorkers(threshold=0, processes=1)
-        try:
-            slow_parse = asyncio.ensure_future(workers.parse(slow, deadline=60, **SLOW))
-            await asyncio.sleep(0.05)  # the slow feed has the worker
-            quick = await workers.parse(feeds[0].body, deadline=0.3, limit=LIMIT, **parse_args(feeds[0]))
-            await slow_parse
-            return quick
-        finally:
-            workers.close()
-
-    _, parsed = asyncio.run(scenario())
-    assert parsed == parse_feed(feeds[0].body, **parse_args(feeds[0]))
-
-
-def test_a_queued_feed_that_parses_too_long_once_started_is_still_cut_off(feeds):
-    slow = slow_feed(3000)
-
-    async def scenario():
-        workers = ParseWorkers(threshold=0, processes=1)
-        try:
-            first = asyncio.ensure_future(workers.parse(feeds[0].body, deadline=60, limit=LIMIT, **parse_args(feeds[0])))
-            await asyncio.sleep(0)
-            with pytest.raises(TimeoutError):  # queued behind the first, then too slow itself
-                await workers.parse(slow, deadline=0.2, **SLOW)
-            # Cut off while it still ran, not once it had ended.
-            assert len(workers.abandoned) == 1 and not any(work.done() for work in workers.abandoned)
-            await first
-        finally:
-            workers.close()
-
-    asyncio.run(scenario())
+@pytest.mark.skipif(not Path("/proc").is_dir(), reason="reads /proc")
+def test_workers_end_when_their_fetch_is_killed(tmp_path):
+    pid_file = tmp_path / "workers"
+    script = f"""
+import asyncio, multiprocessing, os, signal, sys
+from datetime import datetime, UTC
+sys.path.insert(0, {str(SUPPORT)!r})
+from farm import make_farm
+from newsdesk.feeds.workers import ParseWorkers
+feeds = make_farm(2)
+async def main():
+    workers = ParseWorkers(threshold=0, processes=2)
+    await asyncio.gather(*(
+        workers.parse(feed.body, source="s", url="http://x.example/f", content_type=None, limit=10**8,
+                      fetched_at=datetime.now(UTC), deadline=60)
+        for feed in feeds
+    ))
+    open({str(pid_file)!r}, "w").write(" ".join(str(p.pid) for p in multiprocessing.active_children()))
+    os.kill(os.getpid(), signal.SIGKILL)  # no clean-up of any kind
+asyncio.run(main())
+"""
+    # Output to files, not pipes: a worker left behind would hold a pipe open.
+    with (tmp_path / "stderr").open("w") as stderr:
+        code = subprocess.run([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=stderr, timeout=120).returncode
+    assert code == -signal.SIGKILL, (tmp_path / "stderr").read_text()
+    pids = [int(pid) for pid in pid_file.read_text().split()]
+    assert pids
+    assert gone(pids)  # each worker ends as soon as it sees its parent gone
 
 
-def test_a_parse_cancelled_with_the_run_never_holds_up_the_close():
-    """The run's deadline cancels feeds mid-parse: their workers are ended, not waited for."""
-    slow = slow_feed(4000)
+def test_a_pooled_fetch_never_imports_the_parsers_in_its_own_process(tmp_path):
+    """The workers parse; the fetch receives their results without loading a parser."""
+    script = f"""
+import sys
+sys.path.insert(0, {str(SUPPORT)!r})
+from pathlib import Path
+from farm import FarmServer, make_farm
+from newsdesk.feeds import workers as parsepool
+from newsdesk.feeds.fetch import fetch
+from newsdesk.newsroom import Newsroom
+parsepool.POOL_THRESHOLD = 0
+root = Path({str(tmp_path / "room")!r})
+root.mkdir()
+with FarmServer(make_farm(3), latency=0) as server:
+    sources = "".join(f'[[sources]]\\nname = "farm {{n}}"\\nurl = "{{url}}"\\n' for n, url in enumerate(server.urls()))
+    (root / "sources.toml").write_text('[newsroom]\\nname = "F"\\nblog_url = "https://f.example"\\n' + sources)
+    report = fetch(Newsroom.open(root))
+assert [r.status for r in report.results] == ["new"] * 3, report.results
+print(sorted(m for m in sys.modules if m in ("newsdesk.feeds.parse", "feedparser", "feedparser_rs", "nh3")))
+"""
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert result.stdout.strip() == "[]"
 
-    async def scenario():
-        workers = ParseWorkers(threshold=0, processes=1)
-        running = asyncio.ensure_future(workers.parse(slow, deadline=60, **SLOW))
-        queued = asyncio.ensure_future(workers.parse(slow, deadline=60, **SLOW))
-        await asyncio.sleep(0.3)
-        running.cancel()
-        queued.cancel()
-        await asyncio.gather(running, queued, return_exceptions=True)
-        busy = multiprocessing.active_children()
-        workers.close()
-        return busy
 
-    busy = asyncio.run(scenario())
-    # Ended by a signal: a close that waited for the parse would see the workers exit (0).
-    assert busy and [process.exitcode for process in busy] == [-signal.SIGTERM] * len(busy)
+def _farm_newsroom(root: Path, server: FarmServer) -> Path:
+    root.mkdir()
+    sources = "".join(f'[[sources]]\nname = "farm {n}"\nurl = "{url}"\n' for n, url in enumerate(server.urls()))
+    (root / "sources.toml").write_text('[newsroom]\nname = "F"\nblog_url = "https://f.example"\n' + sources)
+    return root
 
 
-def test_a_spent_deadline_fails_at_once_even_in_the_queue(feeds):
-    slow = slow_feed(800)
+_FETCH_AND_LIST_CHILDREN = """
+import asyncio, multiprocessing, sys
+from pathlib import Path
+from newsdesk.feeds import workers as parsepool
+from newsdesk.feeds.fetch import Fetcher
+from newsdesk.newsroom import Newsroom
+parsepool.POOL_THRESHOLD = 0
+room = Newsroom.open(Path(sys.argv[1]))
+with room.store() as store:
+    fetcher = Fetcher(room, store)
+    report = asyncio.run(fetcher.run())
+print(sorted({r.status for r in report.results}), sum(r.items for r in report.results),
+      len(multiprocessing.active_children()), fetcher._workers.broken)
+"""
 
-    async def scenario():
-        workers = ParseWorkers(threshold=0, processes=1)
-        try:
-            busy = asyncio.ensure_future(workers.parse(slow, deadline=60, **SLOW))
-            await asyncio.sleep(0)
-            spent = asyncio.ensure_future(workers.parse(feeds[0].body, deadline=0, limit=LIMIT, **parse_args(feeds[0])))
-            done, _ = await asyncio.wait([busy, spent], return_when=asyncio.FIRST_COMPLETED)
-            # Failed while the busy worker still parsed: not once it freed.
-            assert done == {spent} and isinstance(spent.exception(), TimeoutError)
-            await busy
-        finally:
-            workers.close()
 
-    asyncio.run(scenario())
+def test_a_pooled_fetch_leaves_no_worker_behind(tmp_path, feeds):
+    """The command line's fetch, in a process of its own: its workers parse every feed
+    (the items are the ones parse_feed gives) and are gone when the run returns."""
+    with FarmServer(feeds, latency=0) as server:
+        root = _farm_newsroom(tmp_path / "room", server)
+        result = subprocess.run(
+            [sys.executable, "-c", _FETCH_AND_LIST_CHILDREN, str(root)], capture_output=True, text=True, timeout=120
+        )
+        counted = server.counters.snapshot()
+    assert result.returncode == 0, result.stderr[-2000:]
+    items = sum(len(parse_feed(f.body, **parse_args(f)).items) for f in feeds)
+    assert result.stdout.split() == ["['new']", str(items), "0", "False"]
+    assert counted["requests"] == len(feeds)
+
+
+_FETCH_WITH_STDERR_CAPTURED = """
+import asyncio, io, sys, threading
+from pathlib import Path
+from newsdesk.feeds import workers as parsepool
+from newsdesk.feeds.fetch import Fetcher
+from newsdesk.newsroom import Newsroom
+
+class Capture(io.StringIO):
+    def fileno(self):
+        return -1  # as Textual's capture of stderr answers while the desk runs
+
+stop = threading.Event()
+other = threading.Thread(target=stop.wait)  # the desk fetches from a thread: never the only one
+other.start()
+parsepool.POOL_THRESHOLD = 0
+room = Newsroom.open(Path(sys.argv[1]))
+sys.stderr = Capture()
+try:
+    with room.store() as store:
+        fetcher = Fetcher(room, store)
+        report = asyncio.run(fetcher.run())
+finally:
+    sys.stderr = sys.__stderr__
+    stop.set()
+print(sorted({r.status for r in report.results}), sum(r.items for r in report.results))
+"""
+
+
+def test_a_fetch_from_the_desk_parses_every_feed_while_stderr_is_captured(tmp_path, feeds):
+    """In the desk, stderr has no file descriptor to hand to a helper process; every feed
+    is parsed all the same (by the workers, or here if they cannot start)."""
+    with FarmServer(feeds, latency=0) as server:
+        root = _farm_newsroom(tmp_path / "room", server)
+        result = subprocess.run(
+            [sys.executable, "-c", _FETCH_WITH_STDERR_CAPTURED, str(root)], capture_output=True, text=True, timeout=120
+        )
+    assert result.returncode == 0, result.stderr[-2000:]
+    items = sum(len(parse_feed(f.body, **parse_args(f)).items) for f in feeds)
+    assert result.stdout.split() == ["['new']", str(items)]

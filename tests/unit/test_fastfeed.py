@@ -84,6 +84,11 @@ def test_the_hostile_corpus_reads_the_same(name, url):
         ("two alternate links", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><title>a</title><id>urn:1</id><link href="https://a.example/1"/><link href="https://a.example/2"/></entry></feed>'),
         ("RSS 0.91", b'<?xml version="1.0"?><rss version="0.91"><channel><title>x</title><item><title>a</title><link>https://a.example/</link></item></channel></rss>'),
         ("not a feed", b'<?xml version="1.0"?><html><body>hello</body></html>'),
+        ("a date in another form", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><link>https://a.example/1</link><pubDate>26 June 2017 08:00 EST</pubDate></item></channel></rss>'),
+        ("a date out of range", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><title>a</title><id>urn:1</id><updated>2017-02-31T08:00:00Z</updated></entry></feed>'),
+        ("a title that may be HTML", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a &amp;amp; <![CDATA[<i>b</i>]]></title><link>https://a.example/1</link></item></channel></rss>'),
+        ("a link resolution rewrites", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><link>HTTPS://a.example/1</link></item></channel></rss>'),
+        ("extra slashes", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><title>a</title><id>urn:1</id><link href="https:///a.example/1"/></entry></feed>'),
     ],
 )
 def test_the_fast_engine_declines_what_it_would_read_differently(why, document):

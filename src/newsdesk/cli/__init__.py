@@ -9,7 +9,6 @@ import click
 from newsdesk import __version__
 from newsdesk.cli import issues, mail, newsroom, publish, sources
 from newsdesk.cli._common import CONTEXT
-from newsdesk.heap import tune_malloc
 
 
 @click.group(invoke_without_command=True, context_settings=CONTEXT)
@@ -44,5 +43,4 @@ for _command in (
 
 
 def main() -> None:
-    tune_malloc()  # before anything large is allocated (see newsdesk.heap)
     cli(prog_name="newsdesk")

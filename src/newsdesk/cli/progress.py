@@ -22,8 +22,7 @@ class FetchProgress:
     """A bar that moves as the feeds' results come in.
 
     It redraws on results, at most every ``redraw_seconds``, and on the fetch's ticks,
-    rather than from a thread of its own: a fetch with no other thread forks its parse
-    workers from itself (see newsdesk.feeds.workers), which saves processes and memory.
+    rather than from a thread of its own: the fetch's event loop already wakes for both.
     """
 
     def __init__(

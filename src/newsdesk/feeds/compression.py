@@ -8,6 +8,7 @@ the bytes still allowed, so memory stays bounded by the cap whatever the ratio.
 from __future__ import annotations
 
 import zlib
+from typing import Protocol
 
 # The codings newsdesk asks for, and so the only ones it must be able to undo.
 ACCEPT_ENCODING = "gzip, deflate"
@@ -21,15 +22,27 @@ class BodyCorrupt(Exception):
     """The body is not valid for its Content-Encoding."""
 
 
+class _Decompressor(Protocol):
+    """What ``zlib.decompressobj()`` returns: zlib names its type only privately."""
+
+    @property
+    def eof(self) -> bool: ...
+
+    @property
+    def unused_data(self) -> bytes: ...
+
+    def decompress(self, data: bytes, max_length: int = 0, /) -> bytes: ...
+
+
 class _Inflater:
     """One zlib stage (gzip or deflate), restarted for concatenated gzip members."""
 
     def __init__(self, coding: str) -> None:
         self.coding = coding
-        self.zlib: zlib._Decompress | None = None
+        self.zlib: _Decompressor | None = None
         self.pending = b""  # deflate: wait for two bytes to tell zlib-wrapped from raw
 
-    def _start(self, head: bytes) -> zlib._Decompress:
+    def _start(self, head: bytes) -> _Decompressor:
         if self.coding == "gzip":
             return zlib.decompressobj(wbits=zlib.MAX_WBITS | 16)
         # "deflate" should be zlib-wrapped, but some servers send raw deflate.

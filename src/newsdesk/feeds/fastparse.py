@@ -11,14 +11,16 @@ caller parses with feedparser:
   (feedparser-rs's bozo flag), that has xml:base, characters XML forbids or feedparser
   would re-decode (C1 controls, UTF-8 read as Latin-1), or an entry whose id or link
   feedparser would resolve or repair differently;
+- it declines a document with a value that feedparser reads by rules of its own: a date
+  in any form but the two common ones (newsdesk.feeds.dates reads those), a link or id
+  that feedparser's resolution against the feed's URL would rewrite, an RSS title that
+  feedparser may take for HTML;
 - where the two parse the same text but label it differently, the value is relabelled
-  with feedparser's own rules (``looks_like_html`` for RSS titles, Atom's default
-  ``text`` type), and dates, links and ids go through feedparser's own functions
-  (imported when a value needs them: the common dates are read by newsdesk.feeds.dates,
-  so that a worker parsing plain feeds never loads feedparser).
+  (RSS titles are text, Atom's default type is ``text``).
 
-tests/test_fastfeed.py compares the items of both engines over the benchmark farm, the
-hostile corpus and generated feeds.
+feedparser itself is never imported here, so a worker parsing plain feeds never loads it.
+tests/unit/test_fastfeed.py compares the items of both engines over the benchmark farm,
+the hostile corpus and generated feeds.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from __future__ import annotations
 import functools
 import re
 from typing import Any
+from urllib.parse import urljoin
 
 from newsdesk.feeds.dates import parse_date
 from newsdesk.urls import is_plain_http_url
@@ -160,23 +163,25 @@ def _alternate(links: Any) -> str | None:
     return _xml_unescape(alternates[0].href or "") or None
 
 
-def _join(base: str, uri: str) -> str:
-    """feedparser's ``_urljoin``, skipped for a URL it would leave as it is."""
+# feedparser resolves a link or id with urllib's urljoin, after collapsing any slashes
+# past a "scheme://".
+_EXTRA_SLASHES = re.compile(r"[A-Za-z][A-Za-z0-9+,.-]*:///")
+# feedparser takes an RSS title for HTML only when it has a closing tag or an entity
+# reference (its own lists of tags and entities then decide): one with neither is text.
+_MAY_BE_HTML = re.compile(r"</\w+>|&#?\w+;")
+
+
+def _kept(base: str, uri: str) -> str:
+    """``uri``, when feedparser's resolution against ``base`` leaves it as it is."""
     if is_plain_http_url(uri):
         return uri
-    from feedparser.urls import _urljoin
-
-    return _urljoin(base, uri)
-
-
-def _looks_like_html(value: str) -> bool:
-    """feedparser's rule, which first asks for a closing tag or an entity reference:
-    a title with neither is text, and feedparser need not be loaded to say so."""
-    if "</" not in value and "&" not in value:
-        return False
-    from feedparser.mixin import _FeedParserMixin
-
-    return _FeedParserMixin.looks_like_html(value)
+    try:
+        joined = urljoin(base, uri)
+    except ValueError:  # feedparser makes such a URI empty
+        raise Declined("a URI urljoin refuses") from None
+    if joined != uri or _EXTRA_SLASHES.match(uri):
+        raise Declined("a URI feedparser would rewrite")
+    return uri
 
 
 def _link(entry: Any, atom: bool, rss2: bool, base: str) -> str | None:
@@ -186,7 +191,7 @@ def _link(entry: Any, atom: bool, rss2: bool, base: str) -> str | None:
             return None
         if not _SCHEME.match(raw):
             raise Declined("a relative link")
-        return _join(base, raw)
+        return _kept(base, raw)
     raw = entry.get("link")
     if raw == "":
         raise Declined(_BLANKED)
@@ -198,7 +203,7 @@ def _link(entry: Any, atom: bool, rss2: bool, base: str) -> str | None:
         # Perhaps a guid standing in for a missing link, which feedparser does not repair.
         raise Declined("a link that may be the guid")
     # feedparser's repairs of RSS links, as it makes them.
-    link = _join(base, raw).replace("&amp;", "&")
+    link = _kept(base, raw).replace("&amp;", "&")
     return _LOOSE_ENTITY.sub(r"&\g<1>", link)
 
 
@@ -208,16 +213,18 @@ def _entry(entry: Any, atom: bool, rss2: bool, base: str, dates: dict[str, Any])
     title = entry.get("title_detail")
     if title is not None:
         kind = title.type
-        if not atom:  # RSS titles are text unless they look like HTML (feedparser's rule)
-            kind = "text/html" if _looks_like_html(title.value) else "text/plain"
+        if not atom:
+            if _MAY_BE_HTML.search(title.value):
+                raise Declined("an RSS title feedparser may take for HTML")
+            kind = "text/plain"
         out["title"] = title.value
         out["title_detail"] = _detail(title, kind)
     link = _link(entry, atom, rss2, base)
     guid = entry.get("id")
     if guid:
-        if not _SCHEME.match(guid) or _join(base, guid) != guid:
+        if not _SCHEME.match(guid):
             raise Declined("an id feedparser would resolve against the base")
-        out["id"] = guid
+        out["id"] = _kept(base, guid)
         if atom and link is None:
             link = guid  # feedparser takes an Atom id as the link when there is no other
     if link is not None:
@@ -235,7 +242,10 @@ def _entry(entry: Any, atom: bool, rss2: bool, base: str, dates: dict[str, Any])
             # An entry's published and updated dates are often the same text, and so are
             # the dates of entries a feed stamps in batches.
             if raw not in dates:
-                dates[raw] = parse_date(raw)
+                reading = parse_date(raw)
+                if reading is None:
+                    raise Declined("a date feedparser reads by rules of its own")
+                dates[raw] = reading
             out[f"{key}_parsed"] = dates[raw]
     # Atom's category term is an attribute: feedparser-rs leaves its entity references.
     tags = [{"term": _xml_unescape(t.term) if atom else t.term} for t in entry.tags or () if t.term]

@@ -1,14 +1,15 @@
-"""Where a fetch run parses its feeds: a thread at first, worker processes when it pays.
+"""Where a fetch run parses its feeds: here for a small run, in worker processes for a large one.
 
-Parsing holds the GIL, so in one process it competes with the downloads. A run that
-has a lot to parse (more than ``POOL_THRESHOLD`` bytes of new feed bodies) starts one
-worker process per core and parses there; a small run, and every test that fetches a
-few feeds, never pays for starting them. ``parse_feed`` stays the pure function it is:
-the workers call it with the same arguments and return its result.
+Parsing holds the GIL, so in this process it competes with the downloads. A run that has
+a lot to parse (``POOL_THRESHOLD`` bytes of feed bodies, or enough new feeds to bring
+that much) parses in a ``ProcessPoolExecutor`` with one worker per core; a small run, and
+every test that fetches a few feeds, parses in a thread and never pays for starting
+processes. ``parse_feed`` stays the pure function it is: the workers call it with the same
+arguments and return its result.
 
 A worker that dies (killed, out of memory, a crash in a native parser) breaks the pool:
-the feeds it was parsing are parsed again in this process with feedparser, the
-reference engine, and the rest of the run parses in a thread as a small run does.
+the feeds that were in it are parsed again in this process with feedparser, the reference
+engine, and the rest of the run parses here as a small run does.
 """
 
 from __future__ import annotations
@@ -19,68 +20,45 @@ import hashlib
 import heapq
 import multiprocessing
 import os
-import select
 import signal
-import sys
 import threading
-import time
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from newsdesk.heap import WORKER_MMAP_THRESHOLD, tune_malloc
 from newsdesk.feeds.compression import decode_body, decoded_size_hint
 
 if TYPE_CHECKING:
     from newsdesk.items import ParsedFeed
 
-# Bytes of feed bodies to parse in one run before worker processes are started. Below
-# this the whole parse takes a tenth of a second or two in a thread, which is not worth
-# the workers' start and their memory (20 to 30 MB each at a first fetch's peak).
+# Bytes of feed bodies to parse in one run before worker processes are used. Below this
+# the whole parse takes a tenth of a second or two in a thread, which is not worth the
+# workers' start and their memory (docs/benchmarks.md).
 POOL_THRESHOLD = 4_000_000
-# What a feed fetched for the first time is expected to bring, for starting the workers
-# before the bodies arrive (a tenth of a megabyte: typical of news sites' feeds).
+# What a feed fetched for the first time is expected to bring, so that a first fetch of a
+# whole newsroom uses the workers from its first body (a tenth of a megabyte: typical of
+# news sites' feeds).
 EXPECTED_FIRST_BODY = 100_000
 
 
-def _start_worker(fetch_pid: int) -> None:
-    """Ctrl+C is the fetch's to handle; and a worker ends when the fetch does, however it
-    ended (a killed fetch would otherwise leave its workers waiting for work forever).
-
-    The fetch is watched by its pid, not as this process's parent: a worker forked by
-    the fork server is the server's child, and the server lives as long as its workers.
-    """
+def _start_worker() -> None:
+    """Run by each worker process as it starts."""
+    # Ctrl+C reaches every process in the terminal's foreground group: it is the fetch's
+    # to handle (it ends the pool), not the workers'.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # A forked worker inherits what the fetch had put in place of stdout and stderr (the
-    # progress bar's proxies, which would redraw the bar for anything a worker writes).
-    sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
-    tune_malloc(WORKER_MMAP_THRESHOLD)
-    threading.Thread(target=_exit_with, args=(fetch_pid,), name="fetch-watch", daemon=True).start()
-    import newsdesk.feeds.parse  # noqa: F401  the parsers, loaded before the first body arrives
+    # An idle worker waits for work until it is told to stop, so a fetch killed outright
+    # (SIGKILL, out of memory) would leave it waiting forever. The parent's sentinel
+    # becomes ready when the parent ends, however it ends: a thread waits on it and
+    # ends the worker then.
+    parent = multiprocessing.parent_process()
+    if parent is not None:
+        threading.Thread(target=_exit_after, args=(parent,), name="parent-watch", daemon=True).start()
 
 
-def _exit_with(pid: int) -> None:
-    try:
-        # A pidfd becomes readable when the process ends, and cannot name a new process
-        # that reused the pid (Linux 5.3 and later).
-        watched = os.pidfd_open(pid)
-    except (AttributeError, OSError):
-        while _alive(pid):
-            time.sleep(0.5)
-    else:
-        select.select([watched], [], [])
+def _exit_after(parent: multiprocessing.process.BaseProcess) -> None:
+    parent.join()
     os._exit(1)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # there, but not ours to signal
-        pass
-    return True
 
 
 # What a parse job gives: the decoded body's digest, and its parse unless unchanged.
@@ -105,76 +83,6 @@ def decode_and_parse(
     from newsdesk.feeds.parse import parse_feed  # here: a run with nothing to parse never imports a parser
 
     return digest, parse_feed(decoded, **options)
-
-
-def _worker_context(fork: bool) -> multiprocessing.context.BaseContext:
-    """Where workers come from: a plain fork when ``fork`` is allowed and this process has
-    no other thread, else a fork server where there is one, else spawn.
-
-    A fork copies only the thread that calls it: with another thread running (asyncio's
-    executor, the store's, the desk's) a lock it held stays held in the copy. And it
-    copies every open descriptor, so it is allowed only before the run's first download
-    (``fork``). A fetch from the command line with many new feeds starts its workers
-    then; each worker is a copy of this process that shares its pages until it writes
-    them, and no fork server or resource tracker is started (a first fetch of 200 feeds:
-    101 MB at its peak instead of 131 MB, and 2.00 s of CPU instead of 2.17 s;
-    docs/benchmarks.md). The parsers are loaded first, so that the workers share them too.
-
-    Otherwise the fork server, a clean process started once per process with the
-    parsers loaded: each worker forked from it starts in milliseconds, where a spawned
-    one starts a new interpreter and imports everything again.
-    """
-    methods = multiprocessing.get_all_start_methods()
-    # Linux only: on macOS, system libraries a fetch may have used (the proxy settings')
-    # are not safe to use in a forked child.
-    if fork and sys.platform.startswith("linux") and "fork" in methods and threading.active_count() == 1:
-        import newsdesk.feeds.parse  # noqa: F401  shared with every worker from here on
-
-        return multiprocessing.get_context("fork")
-    if "forkserver" not in methods:
-        return multiprocessing.get_context("spawn")
-    context = multiprocessing.get_context("forkserver")
-    # Each worker runs the main script (the `newsdesk` script imports newsdesk.cli), and
-    # Python 3.11's fork server never preloads "__main__" itself: with newsdesk.cli loaded
-    # in the server, running the script in a worker imports nothing more.
-    context.set_forkserver_preload(["newsdesk.cli", "newsdesk.feeds.parse"])
-    return context
-
-
-def _start_resource_tracker() -> None:
-    """Start multiprocessing's resource tracker, which a pool's first lock needs (but for a
-    fork), and which is handed this process's stderr by its descriptor.
-
-    In the desk, stderr is Textual's capture, whose ``fileno()`` is -1, and the start
-    fails ("bad value(s) in fds_to_keep"): there the tracker gets /dev/null instead.
-    stderr is swapped for that start alone, and put back only if nothing else replaced
-    it meanwhile. Elsewhere the pool starts the tracker itself.
-    """
-    try:
-        usable = sys.stderr.fileno() >= 0
-    except Exception:  # noqa: BLE001  no stderr or no descriptor: multiprocessing skips it too
-        usable = True
-    if usable:
-        return
-    from multiprocessing import resource_tracker
-
-    with open(os.devnull, "w") as devnull:
-        captured, sys.stderr = sys.stderr, devnull
-        try:
-            resource_tracker.ensure_running()
-        finally:
-            if sys.stderr is devnull:
-                sys.stderr = captured
-
-
-def _end_processes(pool: ProcessPoolExecutor) -> None:
-    """End a pool's workers, busy or not (ProcessPoolExecutor has no public way to)."""
-    processes = list((getattr(pool, "_processes", None) or {}).values())
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        process.terminate()
-    for process in processes:
-        process.join(5)
 
 
 class LargestFirst:
@@ -220,18 +128,14 @@ class ParseWorkers:
         cores = os.cpu_count() or 1
         self.processes = processes if processes is not None else (min(cores, 4) if cores > 1 else 0)
         self.pending_bytes = 0
+        self.wanted = False  # this run has enough to parse for the workers
         self.pool: ProcessPoolExecutor | None = None
         self.broken = False
         self.thread_slot = asyncio.Semaphore(1)  # one parse at a time in this process
-        # One job more than workers: the next body is already queued when a worker frees,
-        # instead of waiting for this process to hear and send one (about 4% of a large
-        # first fetch). Its deadline counts from when it starts (see _within). The largest
-        # waiting body goes next.
-        self.pool_slots = LargestFirst(self.processes + 1)
-        self._in_pool = 0  # pool jobs not yet ended
-        self._pool_ends: list[float] = []  # when they ended (event loop time)
-        self._pool_freed = asyncio.Event()  # set as each ends
-        self.abandoned: set[asyncio.Future[_Parsed]] = set()
+        # As many jobs as workers, so that a job starts when it is sent and its deadline
+        # counts its own parse, not a wait behind another feed's.
+        self.pool_slots = LargestFirst(max(self.processes, 1))
+        self.abandoned: set[asyncio.Future[_Parsed]] = set()  # pool jobs past their deadline
 
     @property
     def started(self) -> bool:
@@ -239,54 +143,24 @@ class ParseWorkers:
 
     def expect_new_feeds(self, count: int) -> None:
         """Called before the run's first download: ``count`` feeds have never been
-        fetched. When they are likely to bring more than the threshold, the workers start
-        now, instead of once the bodies have arrived (a first fetch of a whole newsroom);
-        only then may they be forked from this process (see ``_worker_context``)."""
+        fetched. When they are likely to bring more than the threshold, the run uses the
+        workers from its first body on (a first fetch of a whole newsroom)."""
         if count * EXPECTED_FIRST_BODY >= self.threshold:
-            self._start_pool(fork=True)
+            self.wanted = True
 
-    def _start_pool(self, *, fork: bool = False) -> None:
-        if self.pool is None and not self.broken and self.processes >= 1:
-            context = _worker_context(fork)
-            forking = context.get_start_method() == "fork"
-            try:
-                if not forking:
-                    _start_resource_tracker()
-                pool = ProcessPoolExecutor(
-                    self.processes, mp_context=context, initializer=_start_worker, initargs=(os.getpid(),)
-                )
-            except (OSError, ValueError):  # no helper process to be had: parse here, as a small run does
-                self.broken = True
-                return
-            self.pool = pool
-            if forking:
-                # The first job forks every worker, here and now, before the pool's own
-                # thread starts (ProcessPoolExecutor never forks on demand).
-                try:
-                    pool.submit(int)
-                except OSError:  # out of processes or memory: end those forked, parse here
-                    _end_processes(pool)
-                    self.pool, self.broken = None, True
-                return
-
-            def start_all() -> None:
-                # Processes start on the first jobs: these no-ops start them all now, in a
-                # thread, because a start waits for the fork server to load the parsers.
-                try:
-                    for _ in range(self.processes):
-                        pool.submit(int)
-                except (RuntimeError, OSError):  # the run ended first, or no process to be had
-                    pass  # (the parse that next asks for a worker then says so)
-
-            threading.Thread(target=start_all, name="parse-workers-start", daemon=True).start()
-
-    def _use_pool(self, size: int) -> bool:
+    def _pool_for(self, size: int) -> ProcessPoolExecutor | None:
+        """The pool for a body of about ``size`` bytes decoded, or None to parse here."""
         if self.broken or self.processes < 1:
-            return False
+            return None
         self.pending_bytes += size
         if self.pending_bytes >= self.threshold:
-            self._start_pool()
-        return self.pool is not None
+            self.wanted = True
+        if self.wanted and self.pool is None:
+            try:
+                self.pool = ProcessPoolExecutor(self.processes, initializer=_start_worker)
+            except (OSError, ValueError):  # no helper process to be had: parse here, as a small run does
+                self.broken = True
+        return self.pool
 
     async def parse(
         self,
@@ -305,79 +179,52 @@ class ParseWorkers:
         TimeoutError), the wait for a free slot not counted: the decoded body's digest,
         and its parse unless ``known_digest`` is that digest. A parse past its deadline is
         left to finish on its own."""
+        if deadline <= 0:
+            raise TimeoutError
         job = functools.partial(
             decode_and_parse, body, content_encoding, limit, known_digest,
             source=source, url=url, content_type=content_type, fetched_at=fetched_at,
         )
         loop = asyncio.get_running_loop()
-        if self._use_pool(decoded_size_hint(body, content_encoding)):
-            slot = self.pool_slots
-            await slot.acquire(len(body))
+        pool = self._pool_for(decoded_size_hint(body, content_encoding))
+        work: asyncio.Future[_Parsed] | None = None
+        if pool is not None:
+            slot: LargestFirst | asyncio.Semaphore = self.pool_slots
+            await self.pool_slots.acquire(len(body))
             try:
-                work = loop.run_in_executor(self.pool, job)
-            except (BrokenProcessPool, RuntimeError, OSError):  # OSError: a worker could not start
-                slot.release()
-                return await self._after_crash(job, deadline)
-            # Every worker busy: this job waits in the pool's queue, and starts when the
-            # next pool job ends (the one after the ends counted so far).
-            queued_after = len(self._pool_ends) if self._in_pool >= self.processes else None
-            self._in_pool += 1
-            work.add_done_callback(self._pool_job_ended)
-        else:
-            queued_after = None
+                work = loop.run_in_executor(pool, job)
+            except (RuntimeError, OSError):  # the pool broke (BrokenProcessPool) or a worker could not start
+                self.pool_slots.release()
+                self.broken = True
+        if work is None:
             slot = self.thread_slot
-            await slot.acquire()
+            await self.thread_slot.acquire()
             work = loop.run_in_executor(None, job)
         # The slot is freed when the parse really ends, even one past its deadline.
         work.add_done_callback(lambda _: slot.release())
         try:
-            return await self._within(work, deadline, queued_after)
+            async with asyncio.timeout(deadline):
+                return await asyncio.shield(work)
         except (TimeoutError, asyncio.CancelledError):
-            if not work.done():  # left running: close() must not wait for it
+            if pool is not None and not work.done():
                 self.abandoned.add(work)
             raise
         except BrokenProcessPool:
             return await self._after_crash(job, deadline)
 
-    def _pool_job_ended(self, _: object) -> None:
-        self._in_pool -= 1
-        self._pool_ends.append(asyncio.get_running_loop().time())
-        self._pool_freed.set()
-
-    async def _within(self, work: asyncio.Future[_Parsed], deadline: float, queued_after: int | None) -> _Parsed:
-        """``work``'s result, or TimeoutError once it has run ``deadline`` seconds. A job
-        queued behind busy workers starts when the next of their jobs ends (end number
-        ``queued_after``), and its time counts from then, not from the wait."""
-        if deadline <= 0:
-            raise TimeoutError
-        started = asyncio.get_running_loop().time()
-        if queued_after is not None:
-            while len(self._pool_ends) <= queued_after and not work.done():
-                self._pool_freed.clear()
-                freed = asyncio.ensure_future(self._pool_freed.wait())
-                try:
-                    await asyncio.wait([work, freed], return_when=asyncio.FIRST_COMPLETED)
-                finally:
-                    freed.cancel()
-            if len(self._pool_ends) > queued_after:
-                started = self._pool_ends[queued_after]
-        async with asyncio.timeout_at(started + deadline):
-            return await asyncio.shield(work)
-
-    async def _after_crash(
-        self, job: functools.partial[_Parsed], deadline: float
-    ) -> _Parsed:
-        """A worker died: this feed again, here, with the reference engine."""
+    async def _after_crash(self, job: functools.partial[_Parsed], deadline: float) -> _Parsed:
+        """A worker died while this feed was in the pool: the feed again, here, with the
+        reference engine (the crash may have been the fast engine's)."""
         self.broken = True
         async with self.thread_slot, asyncio.timeout(deadline):
             return await asyncio.to_thread(functools.partial(job, engine="feedparser"))
 
     def close(self) -> None:
-        """Stop the workers; one still busy with an abandoned parse is ended."""
+        """Stop the workers, waiting for them unless one is still busy with a parse past
+        its deadline: a running call cannot be stopped, so that worker ends once its
+        parse does, and the run does not wait for it."""
         if self.pool is None:
             return
-        if any(not work.done() for work in self.abandoned):
-            _end_processes(self.pool)
-        else:
-            self.pool.shutdown(wait=True, cancel_futures=True)
+        busy = any(not work.done() for work in self.abandoned)
+        self.pool.shutdown(wait=not busy, cancel_futures=True)
         self.pool = None
