@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.validation import Function
 from textual.widgets import (
     ContentSwitcher,
@@ -165,6 +166,12 @@ class DeskApp(App[None]):
         """The desk's own screen. App.query_one looks only at the screen on top, and timers
         and workers report while a help, report or conflict screen is open."""
         return self.screen_stack[0]
+
+    def focus_now(self, widget: Widget) -> None:
+        """Focus at once, not after the next refresh as Widget.focus does: a tab switch
+        hides the focused widget meanwhile, Textual hands the focus to a sibling in the
+        hidden pane, and TabbedContent switches back to that pane."""
+        self.main.set_focus(widget)
 
     @property
     def status_line(self) -> Static:
@@ -419,7 +426,7 @@ class DeskApp(App[None]):
         self.refresh_issue_views()
         self.main.query_one(PicksList).highlighted = index + 1
         self.show_editor(index)
-        self.main.query_one("#headline", Input).focus()
+        self.focus_now(self.main.query_one("#headline", Input))
 
     # The issue pane ----------------------------------------------------------
 
@@ -471,8 +478,12 @@ class DeskApp(App[None]):
 
     @on(OptionList.OptionHighlighted, "#picks")
     def pick_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        option_id = event.option.id or ""
-        self.show_editor(int(option_id.split("-")[1]) if option_id.startswith("pick-") else None)
+        # The highlight as it is now, not the option the message names: rebuilding the list
+        # highlights the intro on the way, and that message arrives after the editor moved on
+        # to the pick (showing the intro then hid the headline just focused, and focus fell
+        # to the annotation).
+        highlighted = self.main.query_one(PicksList).highlighted
+        self.show_editor(highlighted - 1 if highlighted else None)
 
     @on(OptionList.OptionSelected, "#picks")
     def pick_selected(self, event: OptionList.OptionSelected) -> None:
@@ -817,7 +828,7 @@ class DeskApp(App[None]):
 
     def action_focus_filter(self) -> None:
         self.main.query_one(TabbedContent).active = "candidates"
-        self.main.query_one("#filter", Input).focus()
+        self.focus_now(self.main.query_one("#filter", Input))
 
     def action_cycle_source(self) -> None:
         names = [None, *(s.name for s in self.room.config.sources)]
@@ -954,11 +965,11 @@ class DeskApp(App[None]):
     def action_show_tab(self, tab: str) -> None:
         self.main.query_one(TabbedContent).active = tab
         if tab == "candidates":
-            self.main.query_one(CandidateList).focus()
+            self.focus_now(self.main.query_one(CandidateList))
         elif tab == "issue":
-            self.main.query_one(PicksList).focus()
+            self.focus_now(self.main.query_one(PicksList))
         else:
-            self.main.query_one("#preview-scroll").focus()
+            self.focus_now(self.main.query_one("#preview-scroll"))
 
     def action_leave_field(self) -> None:
         focused = self.focused
