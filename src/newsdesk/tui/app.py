@@ -11,7 +11,7 @@ import copy
 import gc
 import time
 import webbrowser
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.text import Text
@@ -58,6 +58,7 @@ from newsdesk.curation.session import (
 )
 from newsdesk.tui import item_view
 from newsdesk.tui.candidate_list import CandidateList
+from newsdesk.tui.fields import EditorArea, UndoableInput
 from newsdesk.tui.messages import (
     ArticleLoaded,
     FetchFailed,
@@ -115,6 +116,8 @@ class DeskApp(App[None]):
         Binding("r", "report", "Report", show=False, id="report"),
         Binding("R", "render", "Render", id="render"),
         Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("u,ctrl+z", "undo_picks", "Undo", id="undo"),
+        Binding("U,ctrl+y", "redo_picks", "Redo", show=False, id="redo"),
         Binding("q", "quit_desk", "Quit", id="quit"),
         Binding("escape", "leave_field", "Leave field", show=False),
     ]
@@ -187,7 +190,7 @@ class DeskApp(App[None]):
             with TabPane("Candidates", id="candidates"):
                 with CandidatesPane():
                     with Vertical(id="list-side"):
-                        yield Input(
+                        yield UndoableInput(
                             placeholder="Filter: words in the title, summary or source  (/)",
                             id="filter",
                         )
@@ -203,16 +206,18 @@ class DeskApp(App[None]):
                     with ContentSwitcher(initial="intro-editor", id="editor"):
                         with Vertical(id="intro-editor"):
                             yield Label("Intro", classes="field-label")
-                            yield TextArea(id="intro", soft_wrap=True)
+                            yield EditorArea(id="intro", soft_wrap=True)
                         with Vertical(id="pick-editor"):
                             yield Label("Headline", classes="field-label")
-                            yield Input(id="headline")
+                            yield UndoableInput(id="headline")
                             yield Label("Annotation (Markdown)", classes="field-label")
-                            yield TextArea(id="annotation", soft_wrap=True)
+                            yield EditorArea(id="annotation", soft_wrap=True)
                             yield Label("Read-more link", classes="field-label")
-                            yield Input(
+                            yield UndoableInput(
                                 id="link",
                                 validators=[Function(is_http_url, "The link must be an http(s) URL")],
+                                # Selected, the whole link would go with the next key typed.
+                                select_on_focus=False,
                             )
                             yield Static(id="link-problem")
                             yield Static(id="pick-source")
@@ -421,6 +426,30 @@ class DeskApp(App[None]):
         self.after_change()
         self.main.query_one(PicksList).highlighted = self.editing + 1
 
+    def action_undo_picks(self) -> None:
+        self.step_picks(self.session.undo, "Undone", "Nothing to undo (a text field undoes its typing: ctrl+z)")
+
+    def action_redo_picks(self) -> None:
+        self.step_picks(self.session.redo, "Redone", "Nothing to redo")
+
+    def step_picks(self, step: Callable[[], str | None], done: str, nothing: str) -> None:
+        """Undo or redo a pick, unpick, replace or move; the editor stays on its pick if it is still there."""
+        self.sync_editor()  # an unpick undone brings the pick back with every word typed
+        before = list(self.session.issue.developments)
+        what = step()
+        if what is None:
+            self.notify(nothing)
+            return
+        self.notify(f"{done}: {what}")
+        self.after_change()
+        # The editor stays on its pick if it is still there, else shows a pick brought back.
+        picks = self.session.issue.developments
+        index = next((i for i, d in enumerate(picks) if d is self._shown), None)
+        if index is None:
+            index = next((i for i, d in enumerate(picks) if not any(d is b for b in before)), None)
+        self.main.query_one(PicksList).highlighted = 0 if index is None else index + 1
+        self.show_editor(index)
+
     def edit_pick(self, index: int) -> None:
         self.main.query_one(TabbedContent).active = "issue"
         self.refresh_issue_views()
@@ -519,11 +548,11 @@ class DeskApp(App[None]):
         switcher.current = "pick-editor"
         development = developments[index]
         with self.prevent(Input.Changed, TextArea.Changed):
-            self.main.query_one("#headline", Input).value = development.headline
+            self.main.query_one("#headline", UndoableInput).load(development.headline)
             annotation = self.main.query_one("#annotation", TextArea)
             if annotation.text != development.annotation:
                 annotation.load_text(development.annotation)
-            self.main.query_one("#link", Input).value = development.read_more
+            self.main.query_one("#link", UndoableInput).load(development.read_more)
         self.show_link_problem(development.read_more)
         source = ""
         if development.item_id:
@@ -1027,6 +1056,8 @@ class DeskApp(App[None]):
             ("Move pick up", "Move the selected pick up (K)", lambda: self.action_move_pick(-1)),
             ("Move pick down", "Move the selected pick down (J)", lambda: self.action_move_pick(1)),
             ("Unpick", "Remove the selected pick from the issue (x)", self.action_unpick),
+            ("Undo", "Take back the last pick, unpick, replacement or move (u)", self.action_undo_picks),
+            ("Redo", "Do again what undo took back (U)", self.action_redo_picks),
             ("Fetch", "Fetch every source in the background (f)", self.action_fetch),
             ("Fetch report", "The last fetch, source by source (r)", self.action_report),
             ("Render", "Render the email, post and archive (R)", self.action_render),
