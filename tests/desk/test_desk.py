@@ -368,6 +368,17 @@ async def test_help_and_command_palette_list_the_actions(fetched):
         assert {"Pick or unpick", "Fetch", "Render", "Move pick up", "Unpick", "Help", "Filter"} <= titles
 
 
+async def test_the_autosave_and_the_preview_run_under_the_help_screen(fetched):
+    app = desk(fetched)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("space", "question_mark")  # the timers fire while help is on top
+        await saved(pilot)
+        assert isinstance(app.screen, HelpScreen)
+        assert len(load_issue(fetched / DRAFT).developments) == 1
+        assert "saved" in str(app.main.query_one("#status").render())
+
+
 async def test_render_key_writes_the_outputs(fetched):
     app = desk(fetched, "issues/2017-07-03.md")
     async with app.run_test() as pilot:

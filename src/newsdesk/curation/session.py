@@ -1,8 +1,8 @@
 """An editing session on one issue: what the desk does, without the screen.
 
 The desk is a thin layer over this class, so everything the editor can do
-is testable without a terminal: pick, unpick, replace, reorder, edit fields, save safely,
-and notice when the file changed on disk under us.
+is testable without a terminal: pick, unpick, replace, reorder (and undo or redo those),
+edit fields, save safely, and notice when the file changed on disk under us.
 """
 
 from __future__ import annotations
@@ -107,6 +107,10 @@ def filter_stories(
     return out
 
 
+UNDO_LIMIT = 100  # pick, unpick, replace and move steps kept for undo
+Step = tuple[str, list[Development]]  # what was done, and the picks before it
+
+
 class IssueChangedOnDisk(Exception):
     """The issue file was changed by someone else since we last read or wrote it."""
 
@@ -123,6 +127,10 @@ class DeskSession:
         self._index = ClusterIndex()  # kept: after a fetch only the new items are clustered
         self._scorer = Scorer(newsroom.config)
         self._ranking = threading.Lock()
+        # (what was done, the picks before it): the Development objects themselves, so an
+        # unpick undone brings the pick back with the words the editor had given it.
+        self._undo: list[Step] = []
+        self._redo: list[Step] = []
 
     # Reading -------------------------------------------------------------
 
@@ -209,15 +217,18 @@ class DeskSession:
         development = development_from(item, self.newsroom.config.newsroom)
         development.also = [other.id for other in also or () if other.id != item.id]
         if replace is not None:
+            self._remember(f"replacing pick {replace + 1} with “{development.headline}”")
             self.issue.developments[replace] = development
         elif self.is_full():
             raise ValueError(f"the issue already has {self.limit} developments")
         else:
+            self._remember(f"picking “{development.headline}”")
             self.issue.developments.append(development)
         self.dirty = True
         return development
 
     def unpick(self, index: int) -> Development:
+        self._remember(f"unpicking “{self.issue.developments[index].headline}”")
         removed = self.issue.developments.pop(index)
         self.dirty = True
         return removed
@@ -228,9 +239,32 @@ class DeskSession:
         picks = self.issue.developments
         if not (0 <= index < len(picks) and 0 <= target < len(picks)):
             return index
+        self._remember(f"moving “{picks[index].headline}” {'up' if offset < 0 else 'down'}")
         picks[index], picks[target] = picks[target], picks[index]
         self.dirty = True
         return target
+
+    def _remember(self, what: str) -> None:
+        self._undo.append((what, list(self.issue.developments)))
+        del self._undo[:-UNDO_LIMIT]
+        self._redo.clear()
+
+    def undo(self) -> str | None:
+        """Take back the last pick, unpick, replace or move; returns what it was, or None."""
+        return self._step(self._undo, self._redo)
+
+    def redo(self) -> str | None:
+        """Do again what the last undo took back; returns what it was, or None."""
+        return self._step(self._redo, self._undo)
+
+    def _step(self, source: list[Step], target: list[Step]) -> str | None:
+        if not source:
+            return None
+        what, picks = source.pop()
+        target.append((what, list(self.issue.developments)))
+        self.issue.developments[:] = picks
+        self.dirty = True
+        return what
 
     def set_intro(self, text: str) -> None:
         if text != self.issue.intro:
@@ -290,3 +324,5 @@ class DeskSession:
         self._disk_digest = _digest(self.path.read_bytes())
         self._disk_signature = None
         self.dirty = False
+        self._undo.clear()  # the steps were taken on picks that are gone
+        self._redo.clear()

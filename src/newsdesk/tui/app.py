@@ -11,7 +11,7 @@ import copy
 import gc
 import time
 import webbrowser
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from rich.text import Text
@@ -22,6 +22,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
+from textual.widget import Widget
 from textual.validation import Function
 from textual.widgets import (
     ContentSwitcher,
@@ -41,6 +42,7 @@ from newsdesk.curation.articles import Article
 from newsdesk.errors import NewsdeskError
 from newsdesk.feeds.fetch import FeedResult, FetchReport
 from newsdesk.feeds.fetch import fetch as run_fetch
+from newsdesk.issue import Development
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
 from newsdesk.curation.ranking import RankedStory, sort_key
@@ -56,6 +58,7 @@ from newsdesk.curation.session import (
 )
 from newsdesk.tui import item_view
 from newsdesk.tui.candidate_list import CandidateList
+from newsdesk.tui.fields import EditorArea, UndoableInput
 from newsdesk.tui.messages import (
     ArticleLoaded,
     FetchFailed,
@@ -70,6 +73,7 @@ from newsdesk.tui.messages import (
 from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, ReportScreen, SourceScreen
 from newsdesk.urls import is_http_url
 
+INTRO = "intro"  # the editor's target when it shows the intro
 AUTOSAVE_SECONDS = 1.0  # after the last keystroke; the promise to the editor is 2 s
 AUTOSAVE_LIMIT = 1.5  # the longest a change waits, however fast the typing
 DISK_CHECK_SECONDS = 1.0
@@ -112,6 +116,8 @@ class DeskApp(App[None]):
         Binding("r", "report", "Report", show=False, id="report"),
         Binding("R", "render", "Render", id="render"),
         Binding("question_mark,f1", "help", "Help", id="help"),
+        Binding("u,ctrl+z", "undo_picks", "Undo", id="undo"),
+        Binding("U,ctrl+y", "redo_picks", "Redo", show=False, id="redo"),
         Binding("q", "quit_desk", "Quit", id="quit"),
         Binding("escape", "leave_field", "Leave field", show=False),
     ]
@@ -133,17 +139,50 @@ class DeskApp(App[None]):
         self.source_filter: str | None = None
         self.tag_filter: str | None = None
         self.editing: int | None = None  # the pick being edited; None is the intro
+        # What the editor's fields hold: a pick (the object: it keeps its text when moved),
+        # INTRO, or None before the first show_editor. While a field has focus the widget,
+        # not the session, is the truth: keys it took may not have reached the session yet.
+        self._shown: Development | str | None = None
+        # What the issue pane and status line show: each keystroke updates only what changed
+        # (a changed Static relays the screen out, a frame's work behind the typing).
+        self._pick_labels: list[Text] | None = None
+        self._shown_missing: Text | None = None
+        self._shown_status: str | None = None
         self.fetching: str | None = None
         self.last_report: FetchReport | None = None
         self.last_fetch_error: str | None = None
         self.save_state = "saved"
         self.conflict_open = False
         self.conflict_deferred = False  # "decide later": ask again at the next change
+        # One timer each for the autosave and the preview, moved on by every keystroke: a
+        # keystroke sets a time (a float), the timer wakes, and waits on if typing went on.
         self._save_timer: Timer | None = None
+        self._save_due = 0.0
         self._unsaved_since: float | None = None
         self._preview_timer: Timer | None = None
+        self._preview_due = 0.0
 
     # Layout ----------------------------------------------------------------
+
+    @property
+    def main(self) -> Screen:
+        """The desk's own screen. App.query_one looks only at the screen on top, and timers
+        and workers report while a help, report or conflict screen is open."""
+        return self.screen_stack[0]
+
+    def focus_now(self, widget: Widget) -> None:
+        """Focus at once, not after the next refresh as Widget.focus does: a tab switch
+        hides the focused widget meanwhile, Textual hands the focus to a sibling in the
+        hidden pane, and TabbedContent switches back to that pane."""
+        self.main.set_focus(widget)
+
+    @property
+    def status_line(self) -> Static:
+        return self.main.query_one("#status", Static)
+
+    @property
+    def preview_text(self) -> Static:
+        return self.main.query_one("#issue-preview", Static)
 
     def compose(self) -> ComposeResult:
         yield Header(show_clock=False, icon="✎")
@@ -151,7 +190,7 @@ class DeskApp(App[None]):
             with TabPane("Candidates", id="candidates"):
                 with CandidatesPane():
                     with Vertical(id="list-side"):
-                        yield Input(
+                        yield UndoableInput(
                             placeholder="Filter: words in the title, summary or source  (/)",
                             id="filter",
                         )
@@ -167,16 +206,18 @@ class DeskApp(App[None]):
                     with ContentSwitcher(initial="intro-editor", id="editor"):
                         with Vertical(id="intro-editor"):
                             yield Label("Intro", classes="field-label")
-                            yield TextArea(id="intro", soft_wrap=True)
+                            yield EditorArea(id="intro", soft_wrap=True)
                         with Vertical(id="pick-editor"):
                             yield Label("Headline", classes="field-label")
-                            yield Input(id="headline")
+                            yield UndoableInput(id="headline")
                             yield Label("Annotation (Markdown)", classes="field-label")
-                            yield TextArea(id="annotation", soft_wrap=True)
+                            yield EditorArea(id="annotation", soft_wrap=True)
                             yield Label("Read-more link", classes="field-label")
-                            yield Input(
+                            yield UndoableInput(
                                 id="link",
                                 validators=[Function(is_http_url, "The link must be an http(s) URL")],
+                                # Selected, the whole link would go with the next key typed.
+                                select_on_focus=False,
                             )
                             yield Static(id="link-problem")
                             yield Static(id="pick-source")
@@ -190,14 +231,16 @@ class DeskApp(App[None]):
         self.title = self.session.issue.title
         self.sub_title = f"{self.session.week_label} · {self.room.root.name}"
         if not self.blink:
-            for widget in self.query(Input):
+            for widget in self.main.query(Input):
                 widget.cursor_blink = False
-            for area in self.query(TextArea):
+            for area in self.main.query(TextArea):
                 area.cursor_blink = False
-        self.query_one(CandidateList).focus()
+        self.main.query_one(CandidateList).focus()
         self.refresh_issue_views()
         self.show_editor(None)
-        self.set_interval(DISK_CHECK_SECONDS, self.check_disk)
+        # The timers belong to the status line they report on: they end with it, never firing
+        # into a desk that is closing.
+        self.status_line.set_interval(DISK_CHECK_SECONDS, self.check_disk)
         self.load_items()
 
     # Loading candidates ------------------------------------------------------
@@ -238,7 +281,7 @@ class DeskApp(App[None]):
         # on every keystroke (a full pass costs more than a frame).
         gc.freeze()
         # The best story on top, unless the editor has moved already while ranking ran.
-        self.apply_filter(keep=self.query_one(CandidateList).cursor != 0)
+        self.apply_filter(keep=self.main.query_one(CandidateList).cursor != 0)
 
     @on(LoadFailed)
     def load_failed(self, message: LoadFailed) -> None:
@@ -246,13 +289,13 @@ class DeskApp(App[None]):
 
     def apply_filter(self, *, keep: bool = True) -> None:
         """List the stories that match the filters; the cursor stays on its item if ``keep``."""
-        listing = self.query_one(CandidateList)
+        listing = self.main.query_one(CandidateList)
         tag_sources = self.session.tags().get(self.tag_filter) if self.tag_filter else None
         if self._flat is None:
             self._flat = flatten(self.all_stories)
         shown = filter_stories(
             self._flat,
-            self.query_one("#filter", Input).value,
+            self.main.query_one("#filter", Input).value,
             source=self.source_filter,
             tag_sources=tag_sources,
         )
@@ -268,7 +311,7 @@ class DeskApp(App[None]):
         self.refresh_list_status(len(shown))
 
     def refresh_list_status(self, shown: int | None = None) -> None:
-        listing = self.query_one(CandidateList)
+        listing = self.main.query_one(CandidateList)
         shown = len(listing.items) if shown is None else shown
         scope = "all stored items" if self.whole_store else f"week of {self.session.week_label}"
         parts = [f"{shown} of {len(self.all_stories)} candidates" if self.loaded else "loading…"]
@@ -282,7 +325,7 @@ class DeskApp(App[None]):
             parts.append(f"source: {self.source_filter}")
         if self.tag_filter:
             parts.append(f"tag: {self.tag_filter}")
-        self.query_one("#list-status", Static).update(" · ".join(parts))
+        self.main.query_one("#list-status", Static).update(" · ".join(parts))
 
     @on(Input.Changed, "#filter")
     def filter_changed(self) -> None:
@@ -290,14 +333,14 @@ class DeskApp(App[None]):
 
     @on(Input.Submitted, "#filter")
     def filter_submitted(self) -> None:
-        self.query_one(CandidateList).focus()
+        self.main.query_one(CandidateList).focus()
 
     @on(CandidateList.Highlighted)
     def show_item(self, message: CandidateList.Highlighted) -> None:
-        listing = self.query_one(CandidateList)
+        listing = self.main.query_one(CandidateList)
         story = listing.current_story if message.item is listing.current else None
-        self.query_one("#item-body", Static).update(self.item_text(message.item, story))
-        self.query_one("#item-preview", VerticalScroll).scroll_home(animate=False)
+        self.main.query_one("#item-body", Static).update(self.item_text(message.item, story))
+        self.main.query_one("#item-preview", VerticalScroll).scroll_home(animate=False)
 
     def item_text(self, item: Item | None, story: RankedStory | None = None) -> Text:
         return item_view.item_text(
@@ -314,7 +357,7 @@ class DeskApp(App[None]):
 
     def action_toggle_pick(self) -> None:
         """Pick the story under the cursor (the link goes to the item shown), or unpick it."""
-        listing = self.query_one(CandidateList)
+        listing = self.main.query_one(CandidateList)
         if listing.current is None:
             return
         items = listing.story_items(listing.cursor)
@@ -328,7 +371,7 @@ class DeskApp(App[None]):
 
     @on(CandidateList.Chosen)
     def chosen(self, message: CandidateList.Chosen) -> None:
-        listing = self.query_one(CandidateList)
+        listing = self.main.query_one(CandidateList)
         items = listing.story_items(listing.cursor) if message.item is listing.current else [message.item]
         index = self.session.pick_of(items)
         if index is not None:
@@ -368,6 +411,7 @@ class DeskApp(App[None]):
     def action_unpick(self) -> None:
         if self.editing is None:
             return
+        self.sync_editor()
         removed = self.session.unpick(self.editing)
         self.notify(f"Unpicked: {removed.headline}")
         self.editing = None
@@ -377,35 +421,72 @@ class DeskApp(App[None]):
     def action_move_pick(self, offset: int) -> None:
         if self.editing is None:
             return
+        self.sync_editor()
         self.editing = self.session.move(self.editing, offset)
         self.after_change()
-        self.query_one(PicksList).highlighted = self.editing + 1
+        self.main.query_one(PicksList).highlighted = self.editing + 1
+
+    def action_undo_picks(self) -> None:
+        self.step_picks(self.session.undo, "Undone", "Nothing to undo (a text field undoes its typing: ctrl+z)")
+
+    def action_redo_picks(self) -> None:
+        self.step_picks(self.session.redo, "Redone", "Nothing to redo")
+
+    def step_picks(self, step: Callable[[], str | None], done: str, nothing: str) -> None:
+        """Undo or redo a pick, unpick, replace or move; the editor stays on its pick if it is still there."""
+        self.sync_editor()  # an unpick undone brings the pick back with every word typed
+        before = list(self.session.issue.developments)
+        what = step()
+        if what is None:
+            self.notify(nothing)
+            return
+        self.notify(f"{done}: {what}")
+        self.after_change()
+        # The editor stays on its pick if it is still there, else shows a pick brought back.
+        picks = self.session.issue.developments
+        index = next((i for i, d in enumerate(picks) if d is self._shown), None)
+        if index is None:
+            index = next((i for i, d in enumerate(picks) if not any(d is b for b in before)), None)
+        self.main.query_one(PicksList).highlighted = 0 if index is None else index + 1
+        self.show_editor(index)
 
     def edit_pick(self, index: int) -> None:
-        self.query_one(TabbedContent).active = "issue"
+        self.main.query_one(TabbedContent).active = "issue"
         self.refresh_issue_views()
-        self.query_one(PicksList).highlighted = index + 1
+        self.main.query_one(PicksList).highlighted = index + 1
         self.show_editor(index)
-        self.query_one("#headline", Input).focus()
+        self.focus_now(self.main.query_one("#headline", Input))
 
     # The issue pane ----------------------------------------------------------
 
     def refresh_issue_views(self) -> None:
-        picks = self.query_one(PicksList)
-        highlighted = picks.highlighted
-        options = [Option(self.intro_label(), id="intro")]
-        for number, development in enumerate(self.session.issue.developments, start=1):
-            options.append(Option(self.pick_label(number, development), id=f"pick-{number - 1}"))
-        for number in range(len(self.session.issue.developments) + 1, self.session.limit + 1):
-            options.append(Option(Text(f"{number}. (empty: pick a candidate)", style="dim"), disabled=True))
-        picks.set_options(options)
-        picks.highlighted = min(highlighted or 0, len(self.session.issue.developments))
+        picks = self.main.query_one(PicksList)
+        developments = self.session.issue.developments
+        labels = [self.intro_label(), *(self.pick_label(n, d) for n, d in enumerate(developments, start=1))]
+        if self._pick_labels is not None and len(self._pick_labels) == len(labels):
+            # A keystroke, or a move: the same options, a label changed at most. Rebuilding them
+            # would re-highlight, and that round trip is a message behind the typing.
+            for index, (label, shown) in enumerate(zip(labels, self._pick_labels)):
+                if label != shown:
+                    picks.replace_option_prompt_at_index(index, label)
+        else:
+            highlighted = picks.highlighted
+            options = [Option(labels[0], id="intro")]
+            options += [Option(label, id=f"pick-{n}") for n, label in enumerate(labels[1:])]
+            for number in range(len(developments) + 1, self.session.limit + 1):
+                options.append(Option(Text(f"{number}. (empty: pick a candidate)", style="dim"), disabled=True))
+            picks.set_options(options)
+            picks.highlighted = min(highlighted or 0, len(developments))
+        self._pick_labels = labels
         missing = self.session.missing()
-        self.query_one("#missing", Static).update(
+        note = (
             Text("Missing:\n" + "\n".join(f"• {m}" for m in missing), style="yellow")
             if missing
             else Text("Complete: ready to render.", style="green")
         )
+        if note != self._shown_missing:
+            self.main.query_one("#missing", Static).update(note)
+            self._shown_missing = note
         self.refresh_status()
 
     def intro_label(self) -> Text:
@@ -426,56 +507,95 @@ class DeskApp(App[None]):
 
     @on(OptionList.OptionHighlighted, "#picks")
     def pick_highlighted(self, event: OptionList.OptionHighlighted) -> None:
-        option_id = event.option.id or ""
-        self.show_editor(int(option_id.split("-")[1]) if option_id.startswith("pick-") else None)
+        # The highlight as it is now, not the option the message names: rebuilding the list
+        # highlights the intro on the way, and that message arrives after the editor moved on
+        # to the pick (showing the intro then hid the headline just focused, and focus fell
+        # to the annotation).
+        highlighted = self.main.query_one(PicksList).highlighted
+        self.show_editor(highlighted - 1 if highlighted else None)
 
     @on(OptionList.OptionSelected, "#picks")
     def pick_selected(self, event: OptionList.OptionSelected) -> None:
         if self.editing is None:
-            self.query_one("#intro", TextArea).focus()
+            self.main.query_one("#intro", TextArea).focus()
         else:
-            self.query_one("#headline", Input).focus()
+            self.main.query_one("#headline", Input).focus()
 
-    def show_editor(self, index: int | None) -> None:
-        """Load the intro or pick ``index`` into the editor without marking anything changed."""
+    def show_editor(self, index: int | None, *, reload: bool = False) -> None:
+        """Show the intro or pick ``index`` in the editor without marking anything changed.
+
+        The fields are loaded from the session only when they show something else (or
+        ``reload``: the session changed under them); otherwise they hold the newest text.
+        """
+        developments = self.session.issue.developments
+        if index is not None and not 0 <= index < len(developments):
+            index = None
+        target = INTRO if index is None else developments[index]
         self.editing = index
-        switcher = self.query_one("#editor", ContentSwitcher)
-        if index is None or index >= len(self.session.issue.developments):
-            self.editing = None
+        if target is self._shown and not reload:
+            return
+        if not reload:
+            self.sync_editor()  # what the fields took before they switch
+        self._shown = target
+        switcher = self.main.query_one("#editor", ContentSwitcher)
+        if index is None:
             switcher.current = "intro-editor"
-            intro = self.query_one("#intro", TextArea)
+            intro = self.main.query_one("#intro", TextArea)
             if intro.text != self.session.issue.intro:
                 with self.prevent(TextArea.Changed):
                     intro.load_text(self.session.issue.intro)
             return
         switcher.current = "pick-editor"
-        development = self.session.issue.developments[index]
+        development = developments[index]
         with self.prevent(Input.Changed, TextArea.Changed):
-            self.query_one("#headline", Input).value = development.headline
-            annotation = self.query_one("#annotation", TextArea)
+            self.main.query_one("#headline", UndoableInput).load(development.headline)
+            annotation = self.main.query_one("#annotation", TextArea)
             if annotation.text != development.annotation:
                 annotation.load_text(development.annotation)
-            self.query_one("#link", Input).value = development.read_more
+            self.main.query_one("#link", UndoableInput).load(development.read_more)
         self.show_link_problem(development.read_more)
         source = ""
         if development.item_id:
             source = f"From item {development.item_id}"
             if development.also:
                 source += f"; also reported by {', '.join(development.also)}"
-        self.query_one("#pick-source", Static).update(Text(source, style="dim"))
+        self.main.query_one("#pick-source", Static).update(Text(source, style="dim"))
+
+    def sync_editor(self) -> None:
+        """Put what the fields hold into the session, for the pick or intro they show.
+
+        A field takes keys before the desk hears of them (its Changed message comes after):
+        before the editor switches, saves, renders, reloads or changes the picks, the
+        session catches up, so no key is lost or applied to another pick.
+        """
+        shown = self._shown
+        if shown is None:
+            return
+        if shown is INTRO:
+            self.session.set_intro(self.main.query_one("#intro", TextArea).text)
+            return
+        index = next((i for i, d in enumerate(self.session.issue.developments) if d is shown), None)
+        if index is None:
+            return  # unpicked, or the file was reloaded
+        self.session.set_field(index, "headline", self.main.query_one("#headline", Input).value)
+        self.session.set_field(index, "annotation", self.main.query_one("#annotation", TextArea).text)
+        self.session.set_field(index, "read_more", self.main.query_one("#link", Input).value.strip())
 
     def show_link_problem(self, value: str) -> None:
         problem = DeskSession.link_problem(value)
-        self.query_one("#link-problem", Static).update(Text(problem or "", style="red"))
+        self.main.query_one("#link-problem", Static).update(Text(problem or "", style="red"))
 
     @on(TextArea.Changed, "#intro")
     def intro_changed(self, event: TextArea.Changed) -> None:
         self.session.set_intro(event.text_area.text)
         self.after_change(refresh_list=False)
 
+    # Each handler reads its field as it is now, not the value its message carried: the
+    # message may be late, and the field may show another pick by then.
+
     @on(Input.Changed, "#headline")
     def headline_changed(self, event: Input.Changed) -> None:
-        self.edit_field("headline", event.value)
+        self.edit_field("headline", event.input.value)
 
     @on(TextArea.Changed, "#annotation")
     def annotation_changed(self, event: TextArea.Changed) -> None:
@@ -483,11 +603,14 @@ class DeskApp(App[None]):
 
     @on(Input.Changed, "#link")
     def link_changed(self, event: Input.Changed) -> None:
-        self.show_link_problem(event.value.strip())
-        self.edit_field("read_more", event.value.strip())
+        value = event.input.value.strip()
+        self.show_link_problem(value)
+        self.edit_field("read_more", value)
 
     def edit_field(self, name: str, value: str) -> None:
         if self.editing is None or self.editing >= len(self.session.issue.developments):
+            return
+        if self.session.issue.developments[self.editing] is not self._shown:
             return
         self.session.set_field(self.editing, name, value)
         self.after_change(refresh_list=False)
@@ -495,7 +618,7 @@ class DeskApp(App[None]):
     def after_change(self, *, refresh_list: bool = True) -> None:
         """Every change: update what shows it, and schedule the autosave and preview."""
         if refresh_list:
-            listing = self.query_one(CandidateList)
+            listing = self.main.query_one(CandidateList)
             listing.set_picked(self.session.picked_ids())
             self.show_item(CandidateList.Highlighted(listing.current))
         self.refresh_issue_views()
@@ -508,19 +631,29 @@ class DeskApp(App[None]):
         """Save a second after the last change, and never later than two seconds after the
         first unsaved one: steady typing is saved too."""
         self.conflict_deferred = False
-        if self._save_timer is not None:
-            self._save_timer.stop()
         now = time.monotonic()
         if self._unsaved_since is None:
             self._unsaved_since = now
-        delay = min(AUTOSAVE_SECONDS, max(0.01, self._unsaved_since + AUTOSAVE_LIMIT - now))
+        self._save_due = min(now + AUTOSAVE_SECONDS, self._unsaved_since + AUTOSAVE_LIMIT)
         self.save_state = "unsaved"
         self.refresh_status()
-        self._save_timer = self.set_timer(delay, self.autosave)
+        if self._save_timer is None:
+            self._save_timer = self.status_line.set_timer(max(0.01, self._save_due - now), self.save_when_due)
+
+    def save_when_due(self) -> None:
+        self._save_timer = None
+        wait = self._save_due - time.monotonic()
+        if wait > 0.01:  # typed since the timer was set
+            self._save_timer = self.status_line.set_timer(wait, self.save_when_due)
+        else:
+            self.autosave()
 
     def autosave(self, *, force: bool = False) -> bool:
         """Save now. The file is tiny and the write atomic, so it runs here, in order."""
-        self._save_timer = None
+        if self._save_timer is not None:
+            self._save_timer.stop()
+            self._save_timer = None
+        self.sync_editor()
         try:
             self.session.save(force=force)
         except IssueChangedOnDisk:
@@ -539,6 +672,7 @@ class DeskApp(App[None]):
 
     def check_disk(self) -> None:
         """Notice edits made in another editor; never overwrite them silently."""
+        self.sync_editor()  # keys on their way count as unsaved changes
         if self.conflict_open or self.conflict_deferred or not self.session.changed_on_disk():
             return
         if not self.session.path.exists():
@@ -557,6 +691,7 @@ class DeskApp(App[None]):
         except NewsdeskError as error:
             self.notify(error.message, title="Cannot reload the issue file", severity="error", timeout=10)
             return
+        self._shown = None  # the fields hold the old file's text: never synced into the new one
         self.notify(note)
         self.after_change(refresh_list=True)
         self._unsaved_since = None
@@ -564,7 +699,7 @@ class DeskApp(App[None]):
         if self._save_timer is not None:
             self._save_timer.stop()
             self._save_timer = None
-        self.show_editor(self.editing)
+        self.show_editor(self.editing, reload=True)
         self.refresh_status()
 
     def ask_about_conflict(self) -> None:
@@ -586,8 +721,7 @@ class DeskApp(App[None]):
         self.push_screen(ConflictScreen(self.display_path), decided)
 
     def action_quit_desk(self) -> None:
-        if self._save_timer is not None:
-            self._save_timer.stop()
+        self.sync_editor()
         if self.session.dirty and not self.autosave():
             return  # the conflict screen asks first
         self.exit()
@@ -595,16 +729,25 @@ class DeskApp(App[None]):
     # Preview and render ---------------------------------------------------------
 
     def schedule_preview(self) -> None:
-        if self._preview_timer is not None:
-            self._preview_timer.stop()
-        self._preview_timer = self.set_timer(PREVIEW_SECONDS, self.refresh_preview)
+        now = time.monotonic()
+        self._preview_due = now + PREVIEW_SECONDS
+        if self._preview_timer is None:
+            self._preview_timer = self.preview_text.set_timer(PREVIEW_SECONDS, self.preview_when_due)
+
+    def preview_when_due(self) -> None:
+        self._preview_timer = None
+        wait = self._preview_due - time.monotonic()
+        if wait > 0.01:
+            self._preview_timer = self.preview_text.set_timer(wait, self.preview_when_due)
+        else:
+            self.refresh_preview()
 
     def refresh_preview(self) -> None:
         try:
             text = Text(self.renderer.email_text(self.session.issue))
         except NewsdeskError as error:
             text = Text(error.message, style="red")
-        self.query_one("#issue-preview", Static).update(text)
+        self.main.query_one("#issue-preview", Static).update(text)
 
     @on(TabbedContent.TabActivated)
     def tab_activated(self, event: TabbedContent.TabActivated) -> None:
@@ -614,6 +757,7 @@ class DeskApp(App[None]):
             self.refresh_issue_views()
 
     def action_render(self) -> None:
+        self.sync_editor()
         if self.session.dirty:
             self.autosave()
         self.notify("Rendering…")
@@ -712,8 +856,8 @@ class DeskApp(App[None]):
     # Filters and navigation -------------------------------------------------------
 
     def action_focus_filter(self) -> None:
-        self.query_one(TabbedContent).active = "candidates"
-        self.query_one("#filter", Input).focus()
+        self.main.query_one(TabbedContent).active = "candidates"
+        self.focus_now(self.main.query_one("#filter", Input))
 
     def action_cycle_source(self) -> None:
         names = [None, *(s.name for s in self.room.config.sources)]
@@ -745,7 +889,7 @@ class DeskApp(App[None]):
         self.apply_filter(keep=False)
 
     def action_article(self) -> None:
-        item = self.query_one(CandidateList).current
+        item = self.main.query_one(CandidateList).current
         if item is None or not item.url:
             self.notify("This item has no link to fetch.", severity="warning")
             return
@@ -778,15 +922,15 @@ class DeskApp(App[None]):
             self.notify(message.article.message, title="No article", severity="warning")
 
     def refresh_item_preview(self) -> None:
-        listing = self.query_one(CandidateList)
-        self.query_one("#item-body", Static).update(self.item_text(listing.current, listing.current_story))
+        listing = self.main.query_one(CandidateList)
+        self.main.query_one("#item-body", Static).update(self.item_text(listing.current, listing.current_story))
 
     def action_lead_annotation(self) -> None:
         """Start the empty annotation of a pick with its article's lead paragraph."""
-        if self.query_one(TabbedContent).active == "issue":
+        if self.main.query_one(TabbedContent).active == "issue":
             index = self.editing
         else:
-            listing = self.query_one(CandidateList)
+            listing = self.main.query_one(CandidateList)
             index = self.session.pick_of(listing.story_items(listing.cursor)) if listing.current else None
         if index is None or index >= len(self.session.issue.developments):
             self.notify("Pick the story first (space), then press A.", severity="warning")
@@ -807,16 +951,20 @@ class DeskApp(App[None]):
             return
         if index >= len(self.session.issue.developments):
             return
+        self.sync_editor()  # an annotation typed meanwhile is not empty
         if self.session.set_annotation_if_empty(index, article.lead):
             self.notify(f"Pick {index + 1}'s annotation now starts with the article's lead paragraph: make it yours.")
+            development = self.session.issue.developments[index]
+            if development is self._shown:
+                # An edit of the field, not a reload: ctrl+z takes the paragraph back out.
+                annotation = self.main.query_one("#annotation", TextArea)
+                annotation.replace(development.annotation, annotation.document.start, annotation.document.end)
             self.after_change(refresh_list=False)
-            if self.editing == index:
-                self.show_editor(index)
         else:
             self.notify(f"Pick {index + 1} already has an annotation; it was left as it is.", severity="warning")
 
     def action_open_link(self) -> None:
-        item = self.query_one(CandidateList).current
+        item = self.main.query_one(CandidateList).current
         if item is None or not item.url:
             self.notify("This item has no link.", severity="warning")
             return
@@ -844,22 +992,22 @@ class DeskApp(App[None]):
         self.notify(f"Opened {url}")
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self.main.query_one(TabbedContent).active = tab
         if tab == "candidates":
-            self.query_one(CandidateList).focus()
+            self.focus_now(self.main.query_one(CandidateList))
         elif tab == "issue":
-            self.query_one(PicksList).focus()
+            self.focus_now(self.main.query_one(PicksList))
         else:
-            self.query_one("#preview-scroll").focus()
+            self.focus_now(self.main.query_one("#preview-scroll"))
 
     def action_leave_field(self) -> None:
         focused = self.focused
         if isinstance(focused, (Input, TextArea)):
             if focused.id == "filter":  # escape drops the filter; enter keeps it
                 focused.value = ""
-                self.query_one(CandidateList).focus()
+                self.main.query_one(CandidateList).focus()
             else:
-                self.query_one(PicksList).focus()
+                self.main.query_one(PicksList).focus()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen())
@@ -882,8 +1030,12 @@ class DeskApp(App[None]):
         parts.append(self.save_state)
         if self.fetching:
             parts.append(self.fetching)
-        status = self.query_one("#status", Static)
-        status.update(" · ".join(parts))
+        line = " · ".join(parts)
+        if line == self._shown_status:
+            return
+        self._shown_status = line
+        status = self.main.query_one("#status", Static)
+        status.update(line, layout=False)  # one line, always
         status.set_class(self.save_state.startswith("NOT"), "-error")
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
@@ -904,6 +1056,8 @@ class DeskApp(App[None]):
             ("Move pick up", "Move the selected pick up (K)", lambda: self.action_move_pick(-1)),
             ("Move pick down", "Move the selected pick down (J)", lambda: self.action_move_pick(1)),
             ("Unpick", "Remove the selected pick from the issue (x)", self.action_unpick),
+            ("Undo", "Take back the last pick, unpick, replacement or move (u)", self.action_undo_picks),
+            ("Redo", "Do again what undo took back (U)", self.action_redo_picks),
             ("Fetch", "Fetch every source in the background (f)", self.action_fetch),
             ("Fetch report", "The last fetch, source by source (r)", self.action_report),
             ("Render", "Render the email, post and archive (R)", self.action_render),

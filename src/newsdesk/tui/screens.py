@@ -26,8 +26,14 @@ HELP = [
         ("R", "Render every output (email, post, archive)"),
         ("?", "This help"),
         ("ctrl+p", "Command palette: every action by name"),
+        ("u / ctrl+z", "Undo the last pick, unpick, replacement or move"),
+        ("U / ctrl+y", "Redo it"),
         ("escape", "Leave a text field"),
         ("q", "Save and quit"),
+    ]),
+    ("In a text field", [
+        ("ctrl+z", "Undo the typing (a word at a time in the headline and link)"),
+        ("ctrl+y / ctrl+shift+z", "Redo it"),
     ]),
     ("Candidates", [
         ("up / down / j / k", "Move; the preview shows the story and why it scored"),
