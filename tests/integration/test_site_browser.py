@@ -10,11 +10,9 @@ from __future__ import annotations
 import functools
 import html
 import json
-import os
 import re
 import shutil
 import struct
-import subprocess
 import threading
 import urllib.request
 from datetime import date
@@ -23,6 +21,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from browser import browse, find_chromium
 
 from newsdesk.issue import load_issue
 from newsdesk.newsroom import Newsroom
@@ -35,10 +34,6 @@ HEADLINES = [
     "Hebei invites the public to a hearing on its draft credit information regulation",
     "More local governments keep integrity records on public officials",
     "Eight ministries take aim at fake health and beauty products",
-]
-FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--hide-scrollbars",
 ]
 # Measures the page once it is laid out and leaves the figures, hidden, in the DOM that
 # --dump-dom prints. Injected by the test server only: the site's files never carry it.
@@ -64,13 +59,7 @@ MEASURE = b"""<script>
 
 @pytest.fixture(scope="module")
 def chromium() -> str:
-    found = shutil.which("chromium")
-    if not found:
-        reason = "Debian's chromium is not installed: run scripts/ci/chromium.sh"
-        if os.environ.get("CI"):
-            pytest.fail(reason)
-        pytest.skip(reason)
-    return found
+    return find_chromium()
 
 
 @pytest.fixture(scope="module")
@@ -121,16 +110,6 @@ def served(site):
     yield f"http://127.0.0.1:{server.server_address[1]}"
     server.shutdown()
     server.server_close()
-
-
-def browse(chromium: str, tmp_path: Path, url: str, width: int, *extra: str, height: int = 900) -> str:
-    profile = tmp_path / f"profile-{width}-{len(list(tmp_path.iterdir()))}"  # a fresh one each time
-    done = subprocess.run(
-        [chromium, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", *extra, url],
-        capture_output=True, text=True, timeout=90,
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    return done.stdout
 
 
 def measure(chromium: str, tmp_path: Path, url: str, width: int) -> dict:

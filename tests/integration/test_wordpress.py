@@ -91,11 +91,12 @@ path = "public"
     issue.title = f"{issue.title} ({token})"
     save_issue(issue)
     yield room
-    # Leave the shared WordPress as it was.
-    slug_posts = api("GET", "/wp/v2/posts", slug=f"social-credit-weekly-news-summary-26th-june-2017-{token}",
-                     status="publish,future,draft,pending,private")
-    for post in slug_posts:
-        api("DELETE", f"/wp/v2/posts/{post['id']}", force="true")
+    # Leave the shared WordPress as it was: every post whose slug carries the token, trashed
+    # ones included.
+    for post in api("GET", "/wp/v2/posts", search=token, per_page=100,
+                    status="publish,future,draft,pending,private,trash", context="edit"):
+        if token in post["slug"]:
+            api("DELETE", f"/wp/v2/posts/{post['id']}", force="true")
     for taxonomy in ("categories", "tags"):
         for term in api("GET", f"/wp/v2/{taxonomy}", search=token, per_page=100):
             api("DELETE", f"/wp/v2/{taxonomy}/{term['id']}", force="true")
@@ -117,9 +118,10 @@ def test_publish_creates_the_post_then_updates_it(wp_room, run, api, wp_env):
     assert post_id and issue.status == "published"
 
     post = api("GET", f"/wp/v2/posts/{post_id}", context="edit")
-    assert post["title"]["raw"] == issue.title
+    # Title and excerpt are text, sent as the HTML that shows them (WordPress reads HTML there).
+    assert post["title"]["raw"] == html.escape(issue.title)
     assert post["content"]["raw"] == Renderer(wp_room).post_body(issue)
-    assert post["excerpt"]["raw"] == excerpt(issue)
+    assert post["excerpt"]["raw"] == html.escape(excerpt(issue))
     assert post["status"] == "publish" and post["date_gmt"] == "2017-06-26T06:00:00"
     assert post["slug"] == "social-credit-weekly-news-summary-26th-june-2017-" + issue.title[-9:-1]
     categories = {c["id"]: plain(c["name"]) for c in api("GET", "/wp/v2/categories", per_page=100)}
@@ -252,3 +254,92 @@ def test_rejections_name_the_reasons_wordpress_gives():
         "Invalid parameter(s): status (status is not one of publish, future, draft.)"
     )
     assert caught.value.exit_code == 1
+
+
+# Text that is HTML when it is not escaped: each piece, if it ran, would mark the page's body
+# (data-xss-...), and the unclosed tags would swallow what follows them.
+HOSTILE_TITLE = "Code <script>document.body.dataset.xssTitle=1</script> sample <b>bold"
+HOSTILE_HEADLINES = [
+    "Double &lt;img src=x onerror=document.body.dataset.xssEscaped=1&gt; escaped",
+    "An <img src=x onerror=document.body.dataset.xssHeadline=1> image and a [gallery] shortcode",
+    "Code <script> sample",
+]
+HOSTILE_INTRO = "Welcome <iframe src=x onload=document.body.dataset.xssIntro=1></iframe> to this week. More."
+
+
+def text_of(element) -> str:
+    """The text a reader sees in an element, spaces collapsed."""
+    return " ".join("".join(element.itertext()).split())
+
+
+def straight(text: str) -> str:
+    """WordPress's curly quotes made straight again (the text is already decoded)."""
+    return text.replace("\u2019", "'").replace("\u2018", "'")
+
+
+@pytest.mark.slow
+def test_hostile_text_reaches_wordpress_as_text_and_no_script_runs(wp_room, run, api, wp_env, tmp_path):
+    from xml.etree import ElementTree
+
+    import lxml.html
+    from browser import dump_dom, find_chromium
+
+    chromium = find_chromium()
+    path = wp_room.issue_path(ISSUE)
+    issue = load_issue(path)
+    token = issue.title[-9:-1]
+    issue.title = f"{HOSTILE_TITLE} ({token})"
+    issue.intro = HOSTILE_INTRO
+    for development, headline in zip(issue.developments, HOSTILE_HEADLINES, strict=True):
+        development.headline = headline
+    save_issue(issue)
+    config = wp_room.root / "sources.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        f'"China {token}"', f'"China <i>{token}</i>"'), encoding="utf-8")
+    result = run("publish", "2017-06-26", "-t", "blog")
+    assert result.exit_code == 0, result.output
+    issue = load_issue(path)
+    post = api("GET", f"/wp/v2/posts/{issue.wordpress_id}", context="edit")
+
+    # The terms: named as written.
+    names = {plain(t["name"]) for t in api("GET", "/wp/v2/tags", search=token, per_page=100)}
+    assert names == {f"China <i>{token}</i>"}
+
+    def check(dom: str, where: str) -> lxml.html.HtmlElement:
+        page = lxml.html.fromstring(dom)
+        marks = {k: v for k, v in page.body.attrib.items() if k.startswith("data-xss")}
+        assert not marks, f"script ran on {where}: {marks}"
+        return page
+
+    # The home page: the post's title as written, in one link, and its excerpt with the
+    # headlines as written; no script ran.
+    home = check(dump_dom(chromium, tmp_path, f"{wp_env['NEWSDESK_WP_URL']}/"), "the home page")
+    titles = [text_of(a) for a in home.xpath("//a[@href]") if token in text_of(a)]
+    assert titles and all(straight(t) == issue.title for t in titles), titles
+    shown = straight(text_of(home))
+    for headline in HOSTILE_HEADLINES:
+        assert headline in shown
+    assert "Welcome <iframe src=x onload=document.body.dataset.xssIntro=1></iframe> to this week." in shown
+
+    # The post's own page: its title, the headlines, the tag, as written.
+    page = check(dump_dom(chromium, tmp_path, post["link"]), "the post page")
+    assert straight(text_of(page.xpath("//h1")[0])) == issue.title
+    assert straight(page.findtext(".//title")).startswith(issue.title)
+    headings = [straight(text_of(h)) for h in page.xpath("//h2")]
+    assert [h for h in headings if h in HOSTILE_HEADLINES] == HOSTILE_HEADLINES
+    assert f"China <i>{token}</i>" in straight(text_of(page))
+
+    # WordPress's RSS feed: the title is the text as written; the excerpt and the content are
+    # HTML that a feed reader shows, in chromium, as written and without running anything.
+    feed = httpx.get(f"{wp_env['NEWSDESK_WP_URL']}/?feed=rss2", timeout=30)
+    assert feed.status_code == 200
+    items = [i for i in ElementTree.fromstring(feed.content).iter("item") if i.findtext("link") == post["link"]]
+    assert len(items) == 1
+    assert straight(items[0].findtext("title")) == issue.title
+    encoded = "{http://purl.org/rss/1.0/modules/content/}encoded"
+    for tag in ("description", encoded):
+        reader = tmp_path / f"reader-{len(list(tmp_path.iterdir()))}.html"
+        reader.write_text(f"<!doctype html><meta charset=utf-8><body>{items[0].findtext(tag)}</body>", encoding="utf-8")
+        shown = straight(text_of(check(dump_dom(chromium, tmp_path, reader.as_uri()), f"the feed's {tag}")))
+        for headline in HOSTILE_HEADLINES:
+            assert headline in shown, (tag, shown)

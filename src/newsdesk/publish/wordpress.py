@@ -3,6 +3,12 @@
 Routes go through ``/?rest_route=`` so the site needs no pretty permalinks. Every failure
 becomes one line naming the blog and what to do: a wrong password (401), a site that
 cannot be reached, a post WordPress rejects.
+
+WordPress treats a post's title and excerpt and a term's name as HTML (an editor account
+may even post script), and expands [shortcodes] in all of them and in the content. So this
+client takes text for the title, the excerpt and term names and sends them escaped, and
+sends the content's square brackets as character references: what readers see is what
+was written.
 """
 
 from __future__ import annotations
@@ -18,6 +24,19 @@ from newsdesk.errors import NewsdeskError
 # Every status a post can have except trash: where an earlier post of ours may be.
 _ANY_STATUS = "publish,future,draft,pending,private"
 _TAXONOMIES = {"categories": "category", "tags": "tag"}
+
+
+def as_html(text: str) -> str:
+    """Text as HTML that shows it as written on WordPress: escaped, brackets included."""
+    return _no_shortcodes(html.escape(text, quote=True))
+
+
+def _no_shortcodes(fragment: str) -> str:
+    """HTML whose brackets WordPress cannot take for a shortcode; browsers show the same.
+
+    In HTML a bracket only appears in text and attribute values, where a character
+    reference means the same thing, so the replacement needs no parsing."""
+    return fragment.replace("[", "&#91;").replace("]", "&#93;")
 
 
 class WordPressError(NewsdeskError):
@@ -133,7 +152,8 @@ class WordPress:
         kind = _TAXONOMIES[taxonomy]
         ids = []
         for name in names:
-            found = self.request("GET", f"/wp/v2/{taxonomy}", params={"search": name, "per_page": 100},
+            # WordPress keeps the name as the HTML sent, and searches in that.
+            found = self.request("GET", f"/wp/v2/{taxonomy}", params={"search": as_html(name), "per_page": 100},
                                  doing=f"read {taxonomy}")
             match = next(
                 (t["id"] for t in found if html.unescape(str(t.get("name", ""))).casefold() == name.casefold()),
@@ -141,7 +161,7 @@ class WordPress:
             )
             if match is None:
                 try:
-                    made = self.request("POST", f"/wp/v2/{taxonomy}", body={"name": name},
+                    made = self.request("POST", f"/wp/v2/{taxonomy}", body={"name": as_html(name)},
                                         doing=f"create the {kind} {name!r}")
                     match = made["id"]
                 except WordPressError as error:
@@ -173,8 +193,17 @@ class WordPress:
     def save_post(self, fields: dict[str, Any], post_id: int | None = None) -> Post:
         """Update post ``post_id``, or the post with the same slug, or create one.
 
+        ``fields`` are the REST API's, except that the title and the excerpt are text (sent
+        escaped) and the content is HTML as a browser should show it.
+
         Looking the slug up before creating means that losing the recorded id (an issue
         file restored from a backup) still updates the post rather than adding a second."""
+        fields = dict(fields)
+        for key in ("title", "excerpt"):
+            if key in fields:
+                fields[key] = as_html(fields[key])
+        if "content" in fields:
+            fields["content"] = _no_shortcodes(fields["content"])
         note = ""
         if post_id is not None and self.get_post(post_id) is None:
             note = f"post {post_id} no longer exists"
