@@ -11,8 +11,10 @@ import html
 import os
 import secrets
 import socket
-from datetime import date
+import subprocess
+from datetime import date, datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
@@ -102,6 +104,28 @@ path = "public"
             api("DELETE", f"/wp/v2/{taxonomy}/{term['id']}", force="true")
 
 
+def set_wordpress_option(name: str, value: str) -> str:
+    """Set one of the test WordPress's options through PHP (an editor may not change the
+    site's settings over the REST API); the value it had."""
+    url = read_env(ENV_FILE)["NEWSDESK_WP_URL"]
+    script = ("$_SERVER['HTTP_HOST'] = getenv('WP_HOST'); $_SERVER['REQUEST_URI'] = '/';"
+              "require '/usr/share/wordpress/wp-load.php';"
+              "$old = get_option(getenv('WP_OPTION')); update_option(getenv('WP_OPTION'), getenv('WP_VALUE'));"
+              "echo $old;")
+    done = subprocess.run(["php", "-r", script], capture_output=True, text=True, timeout=60, check=True,
+                          env={**os.environ, "WP_HOST": url.split("://", 1)[1], "WP_OPTION": name, "WP_VALUE": value})
+    return done.stdout
+
+
+@pytest.fixture
+def blog_in_los_angeles(wp_env):
+    """The test WordPress set to America/Los_Angeles for one test, then as it was."""
+    before = set_wordpress_option("timezone_string", "America/Los_Angeles")
+    try:
+        yield
+    finally:
+        set_wordpress_option("timezone_string", before)
+
 def plain(text: str) -> str:
     """WordPress's typography undone: entities decoded, curly quotes straight."""
     return html.unescape(text).replace("\u2019", "'").replace("\u2018", "'")
@@ -122,7 +146,9 @@ def test_publish_creates_the_post_then_updates_it(wp_room, run, api, wp_env):
     assert post["title"]["raw"] == html.escape(issue.title)
     assert post["content"]["raw"] == Renderer(wp_room).post_body(issue)
     assert post["excerpt"]["raw"] == html.escape(excerpt(issue))
-    assert post["status"] == "publish" and post["date_gmt"] == "2017-06-26T06:00:00"
+    # Dated on its day where the newsroom is (Shanghai) and where the blog is.
+    assert post["status"] == "publish" and post["date"].startswith("2017-06-26")
+    assert datetime.fromisoformat(post["date_gmt"] + "+00:00").astimezone(ZoneInfo("Asia/Shanghai")).date() == ISSUE
     assert post["slug"] == "social-credit-weekly-news-summary-26th-june-2017-" + issue.title[-9:-1]
     categories = {c["id"]: plain(c["name"]) for c in api("GET", "/wp/v2/categories", per_page=100)}
     tags = {t["id"]: plain(t["name"]) for t in api("GET", "/wp/v2/tags", per_page=100)}
@@ -343,3 +369,17 @@ def test_hostile_text_reaches_wordpress_as_text_and_no_script_runs(wp_room, run,
         shown = straight(text_of(check(dump_dom(chromium, tmp_path, reader.as_uri()), f"the feed's {tag}")))
         for headline in HOSTILE_HEADLINES:
             assert headline in shown, (tag, shown)
+
+
+@pytest.mark.slow
+def test_a_blog_west_of_utc_dates_the_post_on_its_publication_day(wp_room, run, api, blog_in_los_angeles):
+    result = run("publish", "2017-06-26", "-t", "blog")
+    assert result.exit_code == 0, result.output
+    post = api("GET", f"/wp/v2/posts/{load_issue(wp_room.issue_path(ISSUE)).wordpress_id}", context="edit")
+    published = datetime.fromisoformat(post["date_gmt"] + "+00:00")
+    # The day in the blog's timezone (as WordPress shows it) and in the newsroom's.
+    assert post["date"].startswith("2017-06-26"), post["date"]
+    assert published.astimezone(ZoneInfo("America/Los_Angeles")).date() == ISSUE
+    assert published.astimezone(ZoneInfo("Asia/Shanghai")).date() == ISSUE
+    page = httpx.get(post["link"], timeout=30)
+    assert "June 26, 2017" in page.text

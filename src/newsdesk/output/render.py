@@ -11,7 +11,7 @@ import dataclasses
 import json
 import sys
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
 from collections.abc import Sequence
 from typing import Any
@@ -22,7 +22,7 @@ from markupsafe import Markup
 
 from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
 from newsdesk.config import NewsroomSettings
-from newsdesk.dates import date_range, long_date
+from newsdesk.dates import date_range, long_date, publication_instant
 from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue, load_issue
@@ -88,7 +88,16 @@ def linkable(issue: Issue) -> Issue:
     return safe
 
 
-def make_environment(templates_dir: Path | None) -> jinja2.Environment:
+def atom_time(value: date | datetime, zone: tzinfo = UTC) -> str:
+    """An RFC 3339 UTC time; a date is the moment its issue appears, on that day in ``zone``."""
+    if not isinstance(value, datetime):
+        instant = publication_instant(value, zone)
+        assert instant is not None  # one zone always has its own day
+        value = instant
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def make_environment(templates_dir: Path | None, zone: tzinfo = UTC) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir and templates_dir.is_dir():
         loaders.append(jinja2.FileSystemLoader(templates_dir))
@@ -111,7 +120,7 @@ def make_environment(templates_dir: Path | None) -> jinja2.Environment:
         yaml=yaml_string,
         markdown_safe=markdown_source_safe,
         isodate=lambda d: d.isoformat(),
-        atom_time=lambda d: datetime.combine(d, time(6, 0), tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        atom_time=lambda value: atom_time(value, zone),
     )
     return env
 
@@ -129,7 +138,7 @@ class Renderer:
     def __init__(self, newsroom: Newsroom) -> None:
         self.newsroom = newsroom
         self.settings: NewsroomSettings = newsroom.config.newsroom
-        self.env = make_environment(newsroom.templates_dir)
+        self.env = make_environment(newsroom.templates_dir, self.settings.zone)
 
     # Templates ---------------------------------------------------------
 

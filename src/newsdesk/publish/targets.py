@@ -16,6 +16,7 @@ from pathlib import Path
 
 from newsdesk.output.archive import archive_entry, blog_root, issue_slug, post_path
 from newsdesk.config import Blog
+from newsdesk.dates import long_date, publication_instant
 from newsdesk.errors import InvalidInput, NewsdeskError, Refused
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.newsroom import Newsroom
@@ -149,14 +150,22 @@ class Publisher:
         entry = archive_entry(issue, self.settings)
         with WordPress(blog.url, blog.user, password, password_hint=blog.password_env,
                        timeout=self.timeout) as wp:
+            # A time that is the publication day where the newsroom is and where the blog
+            # is (WordPress dates the post in its own timezone); the feed's when they agree.
+            zones = [self.settings.zone, *filter(None, [wp.timezone()])]
+            appears = publication_instant(issue.date, *zones)
+            if appears is None:
+                raise wp.error(
+                    f"no moment is {long_date(issue.date)} both in the newsroom's timezone ({self.settings.timezone}) "
+                    f"and in the blog's ({zones[-1]}): set the blog's timezone nearer the newsroom's"
+                )
             fields = {
                 "title": issue.title,
                 "content": renderer.post_body(issue),
                 "excerpt": entry.excerpt,
                 "slug": issue_slug(issue),
                 "status": blog.status,
-                # The hour the Atom feed gives the issue, so both agree on when it appeared.
-                "date_gmt": f"{issue.date.isoformat()}T06:00:00",
+                "date_gmt": appears.strftime("%Y-%m-%dT%H:%M:%S"),
                 "categories": wp.term_ids("categories", blog.categories),
                 "tags": wp.term_ids("tags", blog.tags),
             }

@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
@@ -144,6 +146,24 @@ class WordPress:
 
     def error(self, message: str, **details: Any) -> WordPressError:
         return WordPressError(f"{self.name}: {message}" if self.name else message, **details)
+
+    def timezone(self) -> tzinfo | None:
+        """The site's timezone as its settings give it (a place, or an offset from UTC);
+        None when the site does not say."""
+        index = self.request("GET", "/", params={"_fields": "timezone_string,gmt_offset"}, doing="answer")
+        if not isinstance(index, dict):
+            return None
+        name = str(index.get("timezone_string") or "")
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ValueError, ZoneInfoNotFoundError):
+                pass  # a name this machine does not know: the offset says the same today
+        try:
+            hours = float(str(index.get("gmt_offset")))  # "0", "-7", "5.5": WordPress keeps a string
+        except (TypeError, ValueError):
+            return None
+        return timezone(timedelta(hours=hours)) if -24 < hours < 24 else None
 
     # Terms -----------------------------------------------------------------
 
