@@ -136,6 +136,19 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
         before=_adopt_legacy_store,
     ),
+    Migration(
+        2,
+        """
+        -- Feed entries (newsdesk.output.revisions): a digest of each entry's content as last
+        -- rendered, and when that content last changed (an ISO 8601 UTC time), which is the
+        -- entry's Atom <updated>.
+        CREATE TABLE IF NOT EXISTS feed_entries (
+            entry_id TEXT PRIMARY KEY,
+            digest TEXT NOT NULL,
+            changed_at TEXT NOT NULL
+        );
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

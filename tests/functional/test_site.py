@@ -204,6 +204,62 @@ def test_the_feed_carries_the_newest_issues_in_full_with_stable_ids(many):
     assert again.entries[0].title == "Test Weekly – a new title"
 
 
+
+def test_a_feed_entry_is_updated_when_its_content_changes_and_only_then(many, tmp_path):
+    from datetime import UTC, datetime
+
+    site = many.root / "site"
+
+    def build_at(when: datetime, root: Path = site) -> dict[str, tuple[str, str]]:
+        SiteBuilder(many, root, clock=lambda: when).build(site_issues(many))
+        feed = feedparser.parse((root / "archive" / "feed.xml").read_bytes())
+        assert feed.bozo == 0
+        return {"feed": (feed.feed.updated, ""), **{e.id: (e.published, e.updated) for e in feed.entries}}
+
+    first = build_at(datetime(2017, 7, 11, 9, 0, tzinfo=UTC))
+    newest = "tag:socialcredit.example,2017-07-10:issue"
+    assert all(published == updated for key, (published, updated) in first.items() if key != "feed")
+    assert first["feed"][0] == first[newest][1] == "2017-07-10T06:00:00Z"
+
+    # Saved again unchanged, and built a day later: nothing moves.
+    issue = load_issue(many.issue_path(date(2017, 7, 3)))
+    save_issue(issue)
+    assert build_at(datetime(2017, 7, 12, 9, 0, tzinfo=UTC)) == first
+
+    # A corrected annotation: that entry, and the feed, are updated at the rebuild.
+    issue.developments[0].annotation = "A corrected annotation."
+    save_issue(issue)
+    corrected = build_at(datetime(2017, 7, 13, 9, 30, tzinfo=UTC))
+    edited = "tag:socialcredit.example,2017-07-03:issue"
+    assert corrected[edited] == ("2017-07-03T06:00:00Z", "2017-07-13T09:30:00Z")
+    assert corrected["feed"] == ("2017-07-13T09:30:00Z", "")
+    assert {k: v for k, v in corrected.items() if k not in (edited, "feed")} == {
+        k: v for k, v in first.items() if k not in (edited, "feed")}
+
+    # Later builds keep that time; so does a full build into a fresh folder.
+    assert build_at(datetime(2017, 7, 20, 9, 0, tzinfo=UTC)) == corrected
+    assert build_at(datetime(2017, 7, 20, 9, 0, tzinfo=UTC), tmp_path / "fresh") == corrected
+
+    # A new title is new content too; the status is not.
+    issue.title = "Test Weekly – retitled"
+    save_issue(issue)
+    retitled = build_at(datetime(2017, 7, 21, 8, 0, tzinfo=UTC))
+    assert retitled[edited] == ("2017-07-03T06:00:00Z", "2017-07-21T08:00:00Z")
+    issue.status = "sent"
+    save_issue(issue)
+    assert build_at(datetime(2017, 7, 22, 8, 0, tzinfo=UTC)) == retitled
+
+
+def test_edits_before_the_publication_day_leave_the_entry_as_published(room, tmp_path):
+    from datetime import UTC, datetime
+
+    renderer = Renderer(room, clock=lambda: datetime(2017, 6, 30, 12, 0, tzinfo=UTC))
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    for annotation in ("A first draft.", "A second draft."):
+        issue.developments[0].annotation = annotation
+        feed = feedparser.parse(renderer.atom_feed([issue]))
+        assert feed.entries[0].updated == feed.entries[0].published == "2017-07-03T06:00:00Z"
+
 def test_a_rebuild_with_nothing_changed_writes_nothing(many):
     build(many)
     site = many.root / "site"

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from urllib.parse import urlsplit
 
 from newsdesk.config import NewsroomSettings
+from newsdesk.dates import publication_instant
 from newsdesk.issue import Issue
 from newsdesk.output.markdown import markdown_text, slugify
 
@@ -22,6 +23,8 @@ class ArchiveEntry:
     path: str  # the post's path under the blog, e.g. "2017/social-credit-...-2017.html"
     url: str  # the post's public URL
     entry_id: str  # the Atom entry id, stable for the life of the issue
+    published: datetime  # when the issue appears: on its day in the newsroom's timezone
+    updated: datetime  # when its content last changed (revisions.Revisions), else published
 
 
 def post_path(issue: Issue) -> str:
@@ -59,6 +62,8 @@ def archive_entry(issue: Issue, settings: NewsroomSettings) -> ArchiveEntry:
     root = blog_root(settings)
     path = post_path(issue)
     host = urlsplit(root).hostname or "newsdesk.invalid"
+    published = publication_instant(issue.date, settings.zone)
+    assert published is not None  # one timezone always has the day
     return ArchiveEntry(
         title=issue.title,
         date=issue.date,
@@ -66,4 +71,6 @@ def archive_entry(issue: Issue, settings: NewsroomSettings) -> ArchiveEntry:
         path=path,
         url=issue.post_url or f"{root}/{path}",
         entry_id=f"tag:{host},{issue.date.isoformat()}:issue",
+        published=published,
+        updated=published,
     )

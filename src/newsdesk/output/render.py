@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
 from pathlib import Path
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
@@ -27,6 +27,7 @@ from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue, load_issue
 from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
+from newsdesk.output.revisions import Revisions, content_digest
 from newsdesk.newsroom import Newsroom
 from newsdesk.text import wrap
 from newsdesk.urls import is_http_url
@@ -135,8 +136,10 @@ class Rendered:
 
 
 class Renderer:
-    def __init__(self, newsroom: Newsroom) -> None:
+    def __init__(self, newsroom: Newsroom, *, clock: Callable[[], datetime] | None = None) -> None:
         self.newsroom = newsroom
+        # What time it is, for the feed entries a render finds changed.
+        self.clock = clock or (lambda: datetime.now(UTC))
         self.settings: NewsroomSettings = newsroom.config.newsroom
         self.env = make_environment(newsroom.templates_dir, self.settings.zone)
 
@@ -223,11 +226,27 @@ class Renderer:
 
     def atom_feed(self, issues: list[Issue]) -> str:
         entries = [archive_entry(i, self.settings) for i in issues]
-        return self.template("feed.xml", **self._archive_context(issues, entries))
+        bodies = [self.post_body(issue) for issue in issues]
+        entries = self.revised(entries, bodies)
+        return self.template("feed.xml", **self._archive_context(issues, entries, bodies))
 
-    def _archive_context(self, issues: list[Issue], entries: list[ArchiveEntry]) -> dict[str, Any]:
+    def revised(self, entries: list[ArchiveEntry], bodies: list[str]) -> list[ArchiveEntry]:
+        """The entries with the time their content (title, summary, body) last changed."""
+        if not entries:
+            return entries
+        digests = [content_digest(e.title, e.excerpt, body) for e, body in zip(entries, bodies, strict=True)]
+        with self.newsroom.store() as store:
+            times = Revisions(store, self.clock).updated(
+                [(e.entry_id, digest, e.published) for e, digest in zip(entries, digests, strict=True)]
+            )
+        return [dataclasses.replace(e, updated=t) for e, t in zip(entries, times, strict=True)]
+
+    def _archive_context(self, issues: list[Issue], entries: list[ArchiveEntry],
+                         bodies: list[str] | None = None) -> dict[str, Any]:
         root = blog_root(self.settings)
         posts = _Posts(self, issues, entries)
+        if bodies is not None:
+            posts.bodies.update(enumerate(bodies))
         return {
             "newsroom": self.settings,
             "entries": entries,
@@ -235,7 +254,7 @@ class Renderer:
             "blog_url": root,
             "archive_url": f"{root}/archive/",
             "feed_url": f"{root}/archive/feed.xml",
-            "updated": max((e.date for e in entries), default=None),
+            "updated": max((e.updated for e in entries), default=None),
         }
 
     def render_all(self, issue: Issue, out_dir: Path, *, strict: bool = False) -> Rendered:

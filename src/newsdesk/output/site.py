@@ -19,8 +19,9 @@ from __future__ import annotations
 import dataclasses
 import json
 import posixpath
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
@@ -83,10 +84,10 @@ def relative(target: str, page: str) -> str:
 
 
 class SiteBuilder:
-    def __init__(self, newsroom: Newsroom, root: Path) -> None:
+    def __init__(self, newsroom: Newsroom, root: Path, *, clock: Callable[[], datetime] | None = None) -> None:
         self.newsroom = newsroom
         self.root = root
-        self.renderer = Renderer(newsroom)
+        self.renderer = Renderer(newsroom, clock=clock)
         self.settings = newsroom.config.newsroom
 
     # What the site holds ------------------------------------------------
