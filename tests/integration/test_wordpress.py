@@ -383,3 +383,36 @@ def test_a_blog_west_of_utc_dates_the_post_on_its_publication_day(wp_room, run, 
     assert published.astimezone(ZoneInfo("Asia/Shanghai")).date() == ISSUE
     page = httpx.get(post["link"], timeout=30)
     assert "June 26, 2017" in page.text
+
+
+def posts_of(api, token: str) -> list[dict]:
+    """Every post of this test's issue on the blog, whatever its status, trash included."""
+    found = api("GET", "/wp/v2/posts", search=token, per_page=100, context="edit",
+                status="publish,future,draft,pending,private,trash")
+    return [p for p in found if token in p["slug"]]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("id_recorded", [True, False], ids=["id-recorded", "id-lost"])
+def test_a_trashed_post_is_neither_restored_nor_duplicated(wp_room, run, api, id_recorded):
+    assert run("publish", "2017-06-26", "-t", "blog").exit_code == 0
+    issue = load_issue(wp_room.issue_path(ISSUE))
+    token, post_id = issue.title[-9:-1], issue.wordpress_id
+    api("DELETE", f"/wp/v2/posts/{post_id}")  # to the trash, as the editor's colleague did
+    if not id_recorded:
+        issue.wordpress_id = None  # as if the issue file came back from an old backup
+        save_issue(issue)
+    before = wp_room.issue_path(ISSUE).read_bytes()
+    result = run("publish", "2017-06-26", "-t", "blog")
+    assert result.exit_code == 1, result.output
+    assert f"post {post_id} is in WordPress's trash" in result.output
+    assert "Traceback" not in result.output and len(result.output.strip().splitlines()) == 2
+    assert [(p["id"], p["status"]) for p in posts_of(api, token)] == [(post_id, "trash")]
+    assert wp_room.issue_path(ISSUE).read_bytes() == before
+
+    # Restored by hand on the blog: publishing updates that post again.
+    api("POST", f"/wp/v2/posts/{post_id}", status="draft")
+    again = run("publish", "2017-06-26", "-t", "blog")
+    assert again.exit_code == 0, again.output
+    assert f"updated post {post_id}" in again.output
+    assert [(p["id"], p["status"]) for p in posts_of(api, token)] == [(post_id, "publish")]

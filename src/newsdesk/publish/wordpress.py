@@ -23,8 +23,10 @@ import httpx
 
 from newsdesk.errors import NewsdeskError
 
-# Every status a post can have except trash: where an earlier post of ours may be.
-_ANY_STATUS = "publish,future,draft,pending,private"
+# Every status a post can have: where an earlier post of ours may be.
+_ANY_STATUS = "publish,future,draft,pending,private,trash"
+# What WordPress appends to the slug of a post it moves to the trash.
+_TRASHED = "__trashed"
 _TAXONOMIES = {"categories": "category", "tags": "tag"}
 
 
@@ -205,10 +207,23 @@ class WordPress:
             raise
 
     def find_post(self, slug: str) -> dict[str, Any] | None:
+        """The post with this slug, or the one WordPress renamed when it trashed it."""
         found = self.request("GET", "/wp/v2/posts",
-                             params={"slug": slug, "status": _ANY_STATUS, "context": "edit", "per_page": 2},
+                             params={"slug": f"{slug},{slug}{_TRASHED}", "status": _ANY_STATUS,
+                                     "context": "edit", "per_page": 10},
                              doing="look for the post")
-        return found[0] if found else None
+        if not isinstance(found, list) or not found:
+            return None
+        # A post out of the trash first: that is the one readers may see.
+        return min(found, key=lambda post: post.get("status") == "trash")
+
+    def _refuse_trashed(self, post: dict[str, Any]) -> None:
+        """Neither restore a post someone trashed nor publish a second one beside it."""
+        if post.get("status") == "trash":
+            raise self.error(
+                f"post {post.get('id')} is in WordPress's trash: restore it on the blog to publish this "
+                "issue there again, or delete it permanently to publish it as a new post"
+            )
 
     def save_post(self, fields: dict[str, Any], post_id: int | None = None) -> Post:
         """Update post ``post_id``, or the post with the same slug, or create one.
@@ -225,12 +240,17 @@ class WordPress:
         if "content" in fields:
             fields["content"] = _no_shortcodes(fields["content"])
         note = ""
-        if post_id is not None and self.get_post(post_id) is None:
-            note = f"post {post_id} no longer exists"
-            post_id = None
+        if post_id is not None:
+            current = self.get_post(post_id)
+            if current is None:
+                note = f"post {post_id} no longer exists"
+                post_id = None
+            else:
+                self._refuse_trashed(current)
         if post_id is None:
             existing = self.find_post(fields["slug"])
             if existing is not None:
+                self._refuse_trashed(existing)
                 post_id = int(existing["id"])
                 note = f"{note}; " if note else ""
                 note += f"found post {post_id} by its slug"
