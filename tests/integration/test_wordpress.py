@@ -416,3 +416,72 @@ def test_a_trashed_post_is_neither_restored_nor_duplicated(wp_room, run, api, id
     assert again.exit_code == 0, again.output
     assert f"updated post {post_id}" in again.output
     assert [(p["id"], p["status"]) for p in posts_of(api, token)] == [(post_id, "publish")]
+
+
+@pytest.fixture
+def wordpress_without_its_database(wp_env):
+    """The test WordPress under another name (localhost), with a configuration whose
+    database password is wrong: every answer is WordPress's "Error establishing a database
+    connection". Debian's WordPress picks its configuration by the request's host name."""
+    config = Path("/etc/wordpress/config-localhost.php")
+    if config.exists():
+        pytest.skip(f"{config} exists: not ours to replace")
+    socket_path = ENV_FILE.parent / "mysql" / "mysqld.sock"
+    try:
+        config.write_text(
+            "<?php\n// Written by newsdesk's tests/integration/test_wordpress.py for one test, then removed.\n"
+            "define('DB_NAME', 'newsdesk_wp');\ndefine('DB_USER', 'newsdesk_wp');\n"
+            "define('DB_PASSWORD', 'not-the-password');\n"
+            f"define('DB_HOST', 'localhost:{socket_path}');\n"
+            "define('WP_CONTENT_DIR', '/var/lib/wordpress/wp-content');\n", encoding="utf-8")
+    except OSError as error:
+        if os.environ.get("CI"):
+            pytest.fail(f"cannot write {config}: {error}")
+        pytest.skip(f"cannot write {config}: {error}")
+    try:
+        yield wp_env["NEWSDESK_WP_URL"].replace("127.0.0.1", "localhost")
+    finally:
+        config.unlink()
+
+
+@pytest.mark.slow
+def test_an_error_page_from_wordpress_is_one_line_of_text(wp_room, run, wordpress_without_its_database):
+    config = wp_room.root / "sources.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        f'url = "{wp_room.config.blogs[0].url}"', f'url = "{wordpress_without_its_database}"'), encoding="utf-8")
+    result = run("publish", "2017-06-26", "-t", "blog")
+    assert result.exit_code == 1
+    first = result.output.splitlines()[0]
+    assert first == "✗ blog (wordpress): WordPress would not answer (500 wp_die): Error establishing a database connection"
+
+
+def test_error_messages_are_one_line_of_text_whatever_the_body_holds():
+    """WordPress's messages may carry HTML, entities and line breaks."""
+    bodies = {
+        "/": {"code": "wp_die", "message": "<h1>Error establishing a database connection</h1>", "data": {"status": 500}},
+        "/wp/v2/tags": {"code": "internal_server_error", "data": {"status": 500},
+                        "message": "<p>There has been a critical error on this website.</p>\n"
+                                   "<p><a href=\"https://wordpress.org/documentation/article/faq-troubleshooting/\">"
+                                   "Learn more about troubleshooting WordPress.</a></p>"},
+        "/wp/v2/posts": {"code": "rest_invalid_param", "message": "Invalid parameter(s): <b>title</b>",
+                         "data": {"status": 400, "params": {"title": "Not &lt;allowed&gt;\r\n<script>x()</script>"}}},
+    }
+
+    def answer(request: httpx.Request) -> httpx.Response:
+        body = bodies[request.url.params["rest_route"]]
+        return httpx.Response(body["data"]["status"], json=body)
+
+    with WordPress("https://blog.example.org", "editor", "pw", name="blog",
+                   transport=httpx.MockTransport(answer)) as wp:
+        messages = []
+        for call in (wp.timezone, lambda: wp.term_ids("tags", ["x"]),
+                     lambda: wp.request("POST", "/wp/v2/posts", body={}, doing="create the post")):
+            with pytest.raises(WordPressError) as caught:
+                call()
+            messages.append(caught.value.message)
+    assert messages == [
+        "blog: WordPress would not answer (500 wp_die): Error establishing a database connection",
+        "blog: WordPress would not read tags (500 internal_server_error): There has been a critical error on "
+        "this website. Learn more about troubleshooting WordPress.",
+        "blog: WordPress rejected the post (400 rest_invalid_param): Invalid parameter(s): title (Not <allowed>)",
+    ]

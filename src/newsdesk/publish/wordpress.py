@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import httpx
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.text import clean_text, untrusted_html_to_text
 
 # Every status a post can have: where an earlier post of ours may be.
 _ANY_STATUS = "publish,future,draft,pending,private,trash"
@@ -265,15 +266,22 @@ class WordPress:
             raise self.error(f"{self.url} answered the post's save without an id and link") from None
 
 
+def one_line(body: str, limit: int = 300) -> str:
+    """What an answer says, as one line of text for an error: WordPress's messages may be
+    HTML (``<h1>Error establishing a database connection</h1>``), with entities and breaks."""
+    line = " ".join(clean_text(untrusted_html_to_text(body)).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
 def _wp_error(data: Any) -> tuple[str, str]:
     """WordPress's error code and message, with the reasons for invalid parameters."""
     if not isinstance(data, dict):
         return "", ""
-    code = str(data.get("code", ""))
-    message = html.unescape(str(data.get("message", "")))
+    code = one_line(str(data.get("code", "")))
+    message = one_line(str(data.get("message", "")))
     params = (data.get("data") or {}).get("params") if isinstance(data.get("data"), dict) else None
     if isinstance(params, dict) and params:
-        message = f"{message} (" + "; ".join(html.unescape(str(v)) for v in params.values()) + ")"
+        message = f"{message} (" + "; ".join(one_line(str(v)) for v in params.values()) + ")"
     return code, message.strip()
 
 
