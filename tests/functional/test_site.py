@@ -291,6 +291,90 @@ def test_an_edit_rewrites_only_the_files_it_changes(many):
                               "archive/2017.html", "archive/feed.xml"])
 
 
+
+def age(room: Newsroom, seconds: int = 3600) -> None:
+    """Date every issue file back: the index trusts only files not changed in the last moments."""
+    for path in room.issues_dir.glob("*.md"):
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def test_a_rebuild_after_one_edit_parses_that_file_and_renders_only_its_pages(many, tmp_path, monkeypatch):
+    import newsdesk.output.catalog as catalog
+
+    site = many.root / "site"
+    age(many)
+    build(many)
+    parsed: list[str] = []
+    real_load = catalog.load_issue
+
+    def counting_load(path):
+        parsed.append(path.name)
+        return real_load(path)
+
+    monkeypatch.setattr(catalog, "load_issue", counting_load)
+    # Nothing changed: nothing is parsed or rendered.
+    result = build(many)
+    assert (parsed, result.rendered, result.written) == ([], [], [])
+
+    # An old issue's annotation: its file is read, and its page alone is rendered.
+    old = load_issue(many.issue_path(date(2016, 9, 5)))
+    old.developments[1].annotation = "A corrected annotation."
+    save_issue(old)
+    parsed.clear()
+    result = build(many)
+    assert parsed == ["2016-09-05.md"]  # parsed once, for its listing and its page
+    assert result.rendered == result.written == ["2016/test-weekly-05-september-2016.html"]
+
+    # A recent issue's headline: its page, the pages listing it and the feed, whose 20
+    # issues are read to render it (the two edited files are read for their listings).
+    recent = load_issue(many.issue_path(date(2017, 7, 3)))
+    recent.developments[0].headline = "A sharper headline"
+    save_issue(recent)
+    parsed.clear()
+    result = build(many)
+    shown = ["2017/test-weekly-03-july-2017.html", "archive/2017.html", "archive/feed.xml",
+             "archive/index.html", "index.html"]
+    assert result.rendered == result.written == shown
+    feed = {p.name for p in many.issues_dir.glob("*.md") if p.stem >= "2017-02-27"}
+    assert len(feed) == 20 and set(parsed) == feed | {"2016-09-05.md"}
+
+    # The same bytes as a build from nothing.
+    monkeypatch.undo()
+    build(many, tmp_path / "fresh")
+    assert snapshot(tmp_path / "fresh") == snapshot(site)
+
+
+def test_a_file_changed_behind_the_builds_back_is_rendered_again(many):
+    site = many.root / "site"
+    build(many)
+    (site / "index.html").write_text("defaced", encoding="utf-8")
+    (site / "archive" / "2016.html").unlink()
+    result = build(many)
+    assert result.rendered == result.written == ["archive/2016.html", "index.html"]
+    assert "Latest issues" in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_changed_template_renders_every_page_again(many):
+    build(many)
+    style = many.templates_dir / "style.css"
+    style.write_text(style.read_text(encoding="utf-8") + "\n/* the editor's note */\n", encoding="utf-8")
+    result = build(many)
+    assert len(result.rendered) == len(snapshot(many.root / "site")) - 1  # all but the manifest
+    assert result.written == ["style.css"]
+
+
+def test_an_issue_edited_in_place_is_read_again(many):
+    """The same size and the same inode, as an editor that saves in place leaves it."""
+    site = many.root / "site"
+    path = many.issue_path(date(2017, 7, 3))
+    build(many)
+    text = path.read_text(encoding="utf-8")
+    with open(path, "r+", encoding="utf-8") as handle:  # in place, as some editors save
+        handle.write(text.replace("Development 1", "Development X", 1))
+    build(many)
+    assert "Development X" in (site / "2017" / "test-weekly-03-july-2017.html").read_text(encoding="utf-8")
+
 def test_a_new_issue_adds_its_page_and_a_full_rebuild_gives_the_same_bytes(many, tmp_path):
     site = many.root / "site"
     build(many)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Protocol
 from datetime import date, datetime
 from urllib.parse import urlsplit
 
@@ -27,11 +28,11 @@ class ArchiveEntry:
     updated: datetime  # when its content last changed (revisions.Revisions), else published
 
 
-def post_path(issue: Issue) -> str:
+def post_path(issue: Issue | Listed) -> str:
     return f"{issue.date:%Y}/{issue_slug(issue)}.html"
 
 
-def issue_slug(issue: Issue) -> str:
+def issue_slug(issue: Issue | Listed) -> str:
     """The post's slug, from its title; a title with no latin letters (a Chinese newsletter
     name) falls back to the date, so two issues never share one."""
     slug = slugify(issue.title)
@@ -58,7 +59,21 @@ def excerpt(issue: Issue) -> str:
     return text.strip()
 
 
-def archive_entry(issue: Issue, settings: NewsroomSettings) -> ArchiveEntry:
+class Listed(Protocol):
+    """What an entry is made of: an Issue, or the site's listing of one (output.catalog)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def date(self) -> date: ...
+    @property
+    def post_url(self) -> str | None: ...
+    @property
+    def excerpt(self) -> str: ...
+
+
+def archive_entry(issue: Issue | Listed, settings: NewsroomSettings) -> ArchiveEntry:
+    """The issue's entry; a listing brings its excerpt, an issue's is made from it."""
     root = blog_root(settings)
     path = post_path(issue)
     host = urlsplit(root).hostname or "newsdesk.invalid"
@@ -67,7 +82,7 @@ def archive_entry(issue: Issue, settings: NewsroomSettings) -> ArchiveEntry:
     return ArchiveEntry(
         title=issue.title,
         date=issue.date,
-        excerpt=excerpt(issue),
+        excerpt=excerpt(issue) if isinstance(issue, Issue) else issue.excerpt,
         path=path,
         url=issue.post_url or f"{root}/{path}",
         entry_id=f"tag:{host},{issue.date.isoformat()}:issue",

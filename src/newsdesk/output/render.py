@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
+import hashlib
 import json
 import sys
 from dataclasses import dataclass, field
@@ -27,6 +29,7 @@ from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue, load_issue
 from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
+from newsdesk.output.catalog import issue_key
 from newsdesk.output.revisions import Revisions, content_digest
 from newsdesk.newsroom import Newsroom
 from newsdesk.text import wrap
@@ -48,6 +51,21 @@ def unsubscribe_link(template: str, email: str | None) -> str:
     parts = urlsplit(template)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if "{email}" not in v]
     return urlunsplit(parts._replace(query=urlencode(query))).replace("{email}", "")
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of newsdesk's own code that shapes the outputs: a site built by other code
+    (an upgrade, an edit) is rendered anew rather than trusted."""
+    import newsdesk
+    from newsdesk import config, dates, issue, text, urls
+    from newsdesk.output import archive, catalog, markdown, revisions, site
+
+    digest = hashlib.sha256(newsdesk.__version__.encode())
+    for module in (config, dates, issue, text, urls, archive, catalog, markdown, revisions, site):
+        digest.update(Path(module.__file__ or "").read_bytes() if module.__file__ else b"")
+    digest.update(Path(__file__).read_bytes())
+    return digest.hexdigest()
 
 
 class _Posts(Sequence[tuple[ArchiveEntry, str]]):
@@ -140,6 +158,7 @@ class Renderer:
         self.newsroom = newsroom
         # What time it is, for the feed entries a render finds changed.
         self.clock = clock or (lambda: datetime.now(UTC))
+        self._fingerprint: str | None = None
         self.settings: NewsroomSettings = newsroom.config.newsroom
         self.env = make_environment(newsroom.templates_dir, self.settings.zone)
 
@@ -227,19 +246,46 @@ class Renderer:
     def atom_feed(self, issues: list[Issue]) -> str:
         entries = [archive_entry(i, self.settings) for i in issues]
         bodies = [self.post_body(issue) for issue in issues]
-        entries = self.revised(entries, bodies)
+        with self.newsroom.store() as store:
+            entries = self.revised(
+                Revisions(store, self.clock), entries,
+                [content_digest(e.title, e.excerpt, body) for e, body in zip(entries, bodies, strict=True)],
+                [self.source(issue_key(issue)) for issue in issues],
+            )
+        return self.feed_xml(issues, entries, bodies)
+
+    def feed_xml(self, issues: list[Issue], entries: list[ArchiveEntry], bodies: list[str]) -> str:
+        """The Atom feed of these issues' entries, each with its post body."""
         return self.template("feed.xml", **self._archive_context(issues, entries, bodies))
 
-    def revised(self, entries: list[ArchiveEntry], bodies: list[str]) -> list[ArchiveEntry]:
+    @staticmethod
+    def revised(revisions: Revisions, entries: list[ArchiveEntry], digests: list[str],
+                sources: list[str]) -> list[ArchiveEntry]:
         """The entries with the time their content (title, summary, body) last changed."""
-        if not entries:
-            return entries
-        digests = [content_digest(e.title, e.excerpt, body) for e, body in zip(entries, bodies, strict=True)]
-        with self.newsroom.store() as store:
-            times = Revisions(store, self.clock).updated(
-                [(e.entry_id, digest, e.published) for e, digest in zip(entries, digests, strict=True)]
-            )
+        times = revisions.updated([
+            (e.entry_id, digest, e.published, source)
+            for e, digest, source in zip(entries, digests, sources, strict=True)
+        ])
         return [dataclasses.replace(e, updated=t) for e, t in zip(entries, times, strict=True)]
+
+    def source(self, key: str) -> str:
+        """A digest of an output's inputs: ``key`` (what it shows) and the fingerprint."""
+        return hashlib.sha256(f"{self.fingerprint()}\0{key}".encode()).hexdigest()
+
+    def fingerprint(self) -> str:
+        """A digest of what shapes every output besides the issues: the templates (the
+        newsroom's and newsdesk's), the settings, and the code that renders."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256(repr(self.settings).encode("utf-8"))
+            digest.update(code_digest().encode())
+            for folder in (self.newsroom.templates_dir, DEFAULT_TEMPLATES):
+                digest.update(f"\0{folder}\0".encode())
+                if folder.is_dir():
+                    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                        digest.update(f"\0{path.relative_to(folder)}\0".encode())
+                        digest.update(path.read_bytes())
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
 
     def _archive_context(self, issues: list[Issue], entries: list[ArchiveEntry],
                          bodies: list[str] | None = None) -> dict[str, Any]:

@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import hashlib
 import json
+import sqlite3
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from newsdesk.store import Store
@@ -29,6 +31,17 @@ def _iso(moment: datetime) -> str:
     return moment.astimezone(UTC).isoformat(timespec="seconds")
 
 
+@dataclass(frozen=True)
+class Revision:
+    """An entry as last rendered: its content's digest, when that changed, and a digest of
+    what the content was rendered from (so that a build that has it unchanged need not
+    render the content again to know its digest)."""
+
+    digest: str
+    changed_at: datetime
+    source: str
+
+
 class Revisions:
     """The entries' change times in ``store``; ``clock`` says what time it is (UTC)."""
 
@@ -36,37 +49,47 @@ class Revisions:
         self.store = store
         self.clock = clock
 
-    def updated(self, entries: Sequence[tuple[str, str, datetime]]) -> list[datetime]:
-        """For each (entry id, content digest, published time), when its content last
-        changed, never before it was published; a changed digest is recorded as of now."""
-        ids = [entry_id for entry_id, _, _ in entries]
+    def known(self, ids: Sequence[str]) -> dict[str, Revision]:
         with self.store.reading() as db:
-            known = self._rows(db, ids)
-        if any(known.get(entry_id, ("",))[0] != digest for entry_id, digest, _ in entries):
+            return self._rows(db, list(ids))
+
+    def updated(self, entries: Sequence[tuple[str, str, datetime, str]]) -> list[datetime]:
+        """For each (entry id, content digest, published time, source digest), when its
+        content last changed, never before it was published; a changed digest is recorded
+        as of now."""
+        ids = [entry[0] for entry in entries]
+        known = self.known(ids)
+
+        def stale(entry_id: str, digest: str, source: str) -> bool:
+            row = known.get(entry_id)
+            return row is None or (row.digest, row.source) != (digest, source)
+
+        if any(stale(entry_id, digest, source) for entry_id, digest, _, source in entries):
             # Only then the write lock: a feed rendered again unchanged writes nothing.
             now = self.clock().astimezone(UTC).replace(microsecond=0)
             with self.store.transaction() as db:
                 known = self._rows(db, ids)  # as of the lock: another render may have been first
-                for entry_id, digest, published in entries:
-                    row = known.get(entry_id)
-                    if row is not None and row[0] == digest:
+                for entry_id, digest, published, source in entries:
+                    if not stale(entry_id, digest, source):
                         continue
-                    changed = published if row is None else now
+                    row = known.get(entry_id)
+                    changed = published if row is None else row.changed_at if row.digest == digest else now
                     db.execute(
-                        "INSERT INTO feed_entries (entry_id, digest, changed_at) VALUES (?, ?, ?) "
-                        "ON CONFLICT (entry_id) DO UPDATE SET digest = excluded.digest, changed_at = excluded.changed_at",
-                        (entry_id, digest, _iso(changed)),
+                        "INSERT INTO feed_entries (entry_id, digest, changed_at, source) VALUES (?, ?, ?, ?) "
+                        "ON CONFLICT (entry_id) DO UPDATE SET digest = excluded.digest, "
+                        "changed_at = excluded.changed_at, source = excluded.source",
+                        (entry_id, digest, _iso(changed), source),
                     )
-                    known[entry_id] = (digest, _iso(changed))
-        return [max(published, datetime.fromisoformat(known[entry_id][1])) for entry_id, _, published in entries]
+                    known[entry_id] = Revision(digest, changed, source)
+        return [max(published, known[entry_id].changed_at) for entry_id, _, published, _ in entries]
 
     @staticmethod
-    def _rows(db, ids: list[str]) -> dict[str, tuple[str, str]]:
-        found: dict[str, tuple[str, str]] = {}
+    def _rows(db: sqlite3.Connection, ids: list[str]) -> dict[str, Revision]:
+        found: dict[str, Revision] = {}
         for start in range(0, len(ids), 500):  # SQLite's limit on a statement's parameters
             chunk = ids[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            query = f"SELECT entry_id, digest, changed_at FROM feed_entries WHERE entry_id IN ({marks})"
-            for entry_id, digest, changed_at in db.execute(query, chunk):
-                found[entry_id] = (digest, changed_at)
+            query = f"SELECT entry_id, digest, changed_at, source FROM feed_entries WHERE entry_id IN ({marks})"
+            for entry_id, digest, changed_at, source in db.execute(query, chunk):
+                found[entry_id] = Revision(digest, datetime.fromisoformat(changed_at), source)
         return found

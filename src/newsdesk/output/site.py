@@ -9,28 +9,36 @@
     archive/feed.xml           the Atom feed: the newest issues, in full
     .newsdesk-site.json        the files newsdesk wrote, so stale ones can be removed
 
-Every page is rendered in memory and compared with what is on disk: only files whose
-bytes change are written, and a build from nothing gives the same bytes. Links between
-pages are relative; the feed's links are absolute (feed readers need them).
+A build renders only what changed. Each file has a digest of its inputs (the entries and
+issues it shows, the templates, the settings, newsdesk's code: Renderer.source); the store
+keeps, for each site folder, the digest each file was last rendered from and its size and
+time once written (table ``site_files``). A file whose inputs and stat are unchanged is left
+alone without rendering it; any other is rendered, and written only if its bytes change.
+So a build after one edit renders that issue's page and the few pages listing it, and any
+build gives the same bytes as a build from nothing. Links between pages are relative; the
+feed's links are absolute (feed readers need them).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import posixpath
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root
 from newsdesk.errors import InvalidInput
 from newsdesk.files import write_atomic
-from newsdesk.issue import Issue, load_issue
+from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
+from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root
+from newsdesk.output.catalog import Listing, catalog, listing
 from newsdesk.output.render import Renderer
+from newsdesk.output.revisions import Revisions, content_digest
 
 PAGE_SIZE = 20  # issues on each archive page
 MANIFEST = ".newsdesk-site.json"
@@ -45,29 +53,35 @@ class SiteResult:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    rendered: list[str] = field(default_factory=list)  # the files whose inputs changed
 
     @property
     def changed(self) -> bool:
         return bool(self.written or self.removed)
 
 
-def site_issues(newsroom: Newsroom, publishing: Issue | None = None) -> list[Issue]:
+@dataclass(frozen=True)
+class _File:
+    """One file of the site: the digest of its inputs, and how to render it."""
+
+    path: str
+    inputs: str
+    render: Callable[[], str]
+
+
+def site_issues(newsroom: Newsroom, publishing: Issue | None = None) -> list[Listing]:
     """The issues the site shows, newest first: those that went out or are ready, and the
-    one being published whatever its status. A broken issue file stops the build: leaving
-    it out would remove its page."""
-    found: dict[str, Issue] = {}
-    for day in newsroom.issue_dates():
-        issue = load_issue(newsroom.issue_path(day))
-        if issue.status in ON_SITE:
-            found[issue.name] = issue
+    one being published whatever its status (as it is in memory). A broken issue file stops
+    the build: leaving it out would remove its page."""
+    found = {item.name: item for item in catalog(newsroom) if item.status in ON_SITE}
     if publishing is not None:
-        found[publishing.name] = publishing
+        found[publishing.name] = listing(publishing)
     return sorted(found.values(), key=lambda i: i.date, reverse=True)
 
 
-def check_paths(issues: list[Issue], entries: list[ArchiveEntry]) -> None:
+def check_paths(issues: Sequence[Issue | Listing], entries: list[ArchiveEntry]) -> None:
     """Refuse two issues that would be published at one address (the same title)."""
-    seen: dict[str, Issue] = {}
+    seen: dict[str, Issue | Listing] = {}
     for issue, entry in zip(issues, entries, strict=True):
         if entry.path in seen:
             other = seen[entry.path]
@@ -92,18 +106,25 @@ class SiteBuilder:
 
     # What the site holds ------------------------------------------------
 
-    def files(self, issues: Iterable[Issue]) -> dict[str, bytes]:
-        """Every file of the site for these issues, by path from the root."""
-        issues = sorted(issues, key=lambda i: i.date, reverse=True)
-        entries = [archive_entry(issue, self.settings) for issue in issues]
-        check_paths(issues, entries)
-        out: dict[str, str] = {"style.css": self.renderer.template("style.css")}
-        for issue, entry in zip(issues, entries, strict=True):
-            out[entry.path] = self.post_page(issue, entry.path)
+    def plan(self, issues: Iterable[Issue | Listing], revisions: Revisions) -> list[_File]:
+        """Every file of the site for these issues, each with the digest of its inputs;
+        nothing is rendered yet, except the feed's changed entries (their content's digest
+        says whether they were updated)."""
+        listings = sorted((i if isinstance(i, Listing) else listing(i) for i in issues),
+                          key=lambda i: i.date, reverse=True)
+        entries = [archive_entry(item, self.settings) for item in listings]
+        check_paths(listings, entries)
+        source = self.renderer.source
+        files = [_File("style.css", source("style.css"), lambda: self.renderer.template("style.css"))]
+        for item, entry in zip(listings, entries, strict=True):
+            files.append(_File(entry.path, source(_key("post", item.key, entry)),
+                               functools.partial(self._post_file, item, entry.path)))
 
         pages = [entries[i : i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)] or [[]]
         years = sorted({e.date.year for e in entries}, reverse=True)
+        counts = {y: sum(1 for e in entries if e.date.year == y) for y in years}
         page_paths = ["archive/index.html"] + [f"archive/page-{n}.html" for n in range(2, len(pages) + 1)]
+        archive: list[tuple[str, list[ArchiveEntry], dict[str, Any]]] = []
         for number, (chunk, path) in enumerate(zip(pages, page_paths, strict=True), start=1):
             pagination = {
                 "number": number,
@@ -112,23 +133,50 @@ class SiteBuilder:
                 "older": relative(page_paths[number], path) if number < len(pages) else None,
             }
             heading = "Archive" if number == 1 else f"Archive, page {number}"
-            out[path] = self.archive_page(path, chunk, entries, years, heading=heading, pagination=pagination)
+            archive.append((path, chunk, {"heading": heading, "pagination": pagination}))
         # The home page is the archive's first page, its links made relative to the root.
-        out["index.html"] = self.archive_page(
-            "index.html", pages[0], entries, years, heading="Latest issues", pagination={
-                "number": 1,
-                "count": len(pages),
-                "newer": None,
-                "older": relative(page_paths[1], "index.html") if len(pages) > 1 else None,
-            }
-        )
+        archive.append(("index.html", pages[0], {"heading": "Latest issues", "pagination": {
+            "number": 1,
+            "count": len(pages),
+            "newer": None,
+            "older": relative(page_paths[1], "index.html") if len(pages) > 1 else None,
+        }}))
         for year in years:
             chunk = [e for e in entries if e.date.year == year]
-            out[f"archive/{year}.html"] = self.archive_page(
-                f"archive/{year}.html", chunk, entries, years, heading=f"Issues of {year}", year=year
-            )
-        out["archive/feed.xml"] = self.renderer.atom_feed(issues[:FEED_SIZE])
-        return {path: text.encode("utf-8") for path, text in sorted(out.items())}
+            archive.append((f"archive/{year}.html", chunk, {"heading": f"Issues of {year}", "year": year}))
+        newest = max((e.date for e in entries), default=None)
+        for path, chunk, options in archive:
+            files.append(_File(path, source(_key("archive", path, chunk, counts, newest, options)),
+                               functools.partial(self.archive_page, path, chunk, counts, newest, **options)))
+        files.append(self._feed(listings[:FEED_SIZE], entries[:FEED_SIZE], revisions))
+        return files
+
+    def _feed(self, listings: list[Listing], entries: list[ArchiveEntry], revisions: Revisions) -> _File:
+        """The Atom feed. Its entries' update times come from the store, by their content's
+        digest; an entry whose inputs are those its digest was recorded from keeps it
+        without being rendered again."""
+        sources = [self.renderer.source(item.key) for item in listings]
+        known = revisions.known([e.entry_id for e in entries])
+        bodies: dict[int, str] = {}
+        digests = []
+        for n, (item, entry, source) in enumerate(zip(listings, entries, sources, strict=True)):
+            row = known.get(entry.entry_id)
+            if row is not None and row.source == source:
+                digests.append(row.digest)
+                continue
+            bodies[n] = self.renderer.post_body(item.load())
+            digests.append(content_digest(entry.title, entry.excerpt, bodies[n]))
+        entries = self.renderer.revised(revisions, entries, digests, sources)
+
+        def render() -> str:
+            issues = [item.load() for item in listings]
+            texts = [bodies[n] if n in bodies else self.renderer.post_body(issue) for n, issue in enumerate(issues)]
+            return self.renderer.feed_xml(issues, entries, texts)
+
+        return _File("archive/feed.xml", self.renderer.source(_key("feed", digests, entries)), render)
+
+    def _post_file(self, item: Listing, path: str) -> str:
+        return self.post_page(item.load(), path)
 
     def post_page(self, issue: Issue, path: str) -> str:
         context = self.renderer.context(issue)
@@ -139,26 +187,25 @@ class SiteBuilder:
         self,
         path: str,
         chunk: list[ArchiveEntry],
-        entries: list[ArchiveEntry],
-        years: list[int],
+        counts: dict[int, int],
+        newest: Any,
         *,
         heading: str = "Archive",
         pagination: dict[str, Any] | None = None,
         year: int | None = None,
     ) -> str:
         root = blog_root(self.settings)
-        counts = {y: sum(1 for e in entries if e.date.year == y) for y in years}
         context: dict[str, Any] = {
             "newsroom": self.settings,
             # The same entry as in the feed and the email, linked to this site's own page.
             "entries": [dataclasses.replace(e, url=relative(e.path, path)) for e in chunk],
             "blog_url": root,
-            "updated": max((e.date for e in entries), default=None),
+            "updated": newest,
             "heading": heading,
             "pagination": pagination,
             "years": [
-                {"year": y, "count": counts[y], "href": relative(f"archive/{y}.html", path), "current": y == year}
-                for y in years
+                {"year": y, "count": n, "href": relative(f"archive/{y}.html", path), "current": y == year}
+                for y, n in counts.items()
             ],
             **self._links(path),
         }
@@ -175,26 +222,52 @@ class SiteBuilder:
 
     # Writing -------------------------------------------------------------
 
-    def build(self, issues: Iterable[Issue]) -> SiteResult:
+    def build(self, issues: Iterable[Issue | Listing]) -> SiteResult:
         """Write what changed; remove what an earlier build wrote and this one does not."""
-        wanted = self.files(issues)  # everything rendered before anything is written
+        site = str(self.root.resolve())
         result = SiteResult(root=self.root)
-        for path, data in wanted.items():
-            target = self.root / path
-            if _read(target) == data:
-                result.unchanged += 1
-                continue
-            write_atomic(target, data)
-            result.written.append(path)
-        for path in sorted(self._previous() - set(wanted)):
-            target = self.root / path
-            if target.is_file():
-                target.unlink()
-                result.removed.append(path)
-                _remove_empty_parents(target.parent, self.root)
-        manifest = (json.dumps(sorted(wanted), indent=1) + "\n").encode("utf-8")
-        if _read(self.root / MANIFEST) != manifest:
-            write_atomic(self.root / MANIFEST, manifest)
+        with self.newsroom.store() as store:
+            files = self.plan(issues, Revisions(store, self.renderer.clock))
+            with store.reading() as db:
+                built = {row[0]: row[1:] for row in db.execute(
+                    "SELECT path, inputs, size, mtime_ns FROM site_files WHERE site = ?", (site,))}
+            # Everything is rendered before anything is written: a template error leaves
+            # the site as it was.
+            wanted: dict[str, tuple[str, bytes | None]] = {}
+            for file in sorted(files, key=lambda f: f.path):
+                if built.get(file.path) == (file.inputs, *_stat(self.root / file.path)):
+                    wanted[file.path] = (file.inputs, None)
+                    continue
+                wanted[file.path] = (file.inputs, file.render().encode("utf-8"))
+                result.rendered.append(file.path)
+            records = []
+            for path, (inputs, data) in sorted(wanted.items()):
+                target = self.root / path
+                if data is None:
+                    result.unchanged += 1
+                    continue
+                if _read(target) == data:
+                    result.unchanged += 1
+                else:
+                    write_atomic(target, data)
+                    result.written.append(path)
+                records.append((site, path, inputs, *_stat(target)))
+            for path in sorted(self._previous() - set(wanted)):
+                target = self.root / path
+                if target.is_file():
+                    target.unlink()
+                    result.removed.append(path)
+                    _remove_empty_parents(target.parent, self.root)
+            manifest = (json.dumps(sorted(wanted), indent=1) + "\n").encode("utf-8")
+            if _read(self.root / MANIFEST) != manifest:
+                write_atomic(self.root / MANIFEST, manifest)
+            with store.transaction() as db:
+                db.executemany(
+                    "INSERT INTO site_files (site, path, inputs, size, mtime_ns) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (site, path) DO UPDATE SET inputs = excluded.inputs, size = excluded.size, "
+                    "mtime_ns = excluded.mtime_ns", records)
+                db.executemany("DELETE FROM site_files WHERE site = ? AND path = ?",
+                               [(site, path) for path in set(built) - set(wanted)])
         return result
 
     def _previous(self) -> set[str]:
@@ -208,6 +281,26 @@ class SiteBuilder:
         # Never follow a tampered list out of the site folder.
         return {p for p in listed if isinstance(p, str) and ".." not in PurePosixPath(p).parts
                 and not PurePosixPath(p).is_absolute()}
+
+
+def _key(*parts: Any) -> str:
+    """What an output shows, as one string for Renderer.source (dates and entries included)."""
+    return json.dumps(parts, default=_plain, ensure_ascii=False, sort_keys=True)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    return str(value)
+
+
+def _stat(path: Path) -> tuple[int, int]:
+    """A written file's size and time; (-1, -1) for one that is not there."""
+    try:
+        stat = path.stat()
+    except OSError:
+        return (-1, -1)
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 def _read(path: Path) -> bytes | None:

@@ -20,6 +20,7 @@ from newsdesk.dates import long_date, publication_instant
 from newsdesk.errors import InvalidInput, NewsdeskError, Refused
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.newsroom import Newsroom
+from newsdesk.output.catalog import Listing, listing
 from newsdesk.output.render import Renderer
 from newsdesk.output.site import SiteBuilder, check_paths, site_issues
 
@@ -119,9 +120,10 @@ class Publisher:
 
     # Targets ----------------------------------------------------------------
 
-    def to_static(self, issue: Issue, blog: Blog, on_site: list[Issue]) -> TargetResult:
-        """Build the site; ``on_site`` holds ``issue`` itself, so what WordPress recorded
-        earlier in this run (the post URL) shows on the site too."""
+    def to_static(self, issue: Issue, blog: Blog, on_site: list[Listing]) -> TargetResult:
+        """Build the site; ``on_site`` lists ``issue`` itself, listed again here as it now
+        is in memory, so that what WordPress recorded earlier in this run (the post URL)
+        shows on the site too."""
         folder = Path(blog.path).expanduser()
         root = folder if folder.is_absolute() else self.newsroom.root / folder
         url = f"{blog_root(self.settings)}/{post_path(issue)}" if self.settings.blog_url else None
@@ -129,7 +131,8 @@ class Publisher:
         if url and blog == self.primary:
             issue.post_url = url  # before the build, so the page's canonical link is right
         try:
-            built = SiteBuilder(self.newsroom, root).build(on_site)
+            built = SiteBuilder(self.newsroom, root).build(
+                [listing(issue) if item.name == issue.name else item for item in on_site])
         except BaseException:
             issue.post_url = recorded  # the page is not there: keep the address that was
             raise
