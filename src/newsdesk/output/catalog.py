@@ -6,7 +6,7 @@ URL) and a key: a digest of everything the issue file says, which changes whenev
 page of the issue could. The index (table ``issue_files``, made by newsdesk.schema) keeps
 each file's listing under its signature: size, modification and change times and inode,
 and the digest of the code that makes a listing. A file whose signature is unchanged is
-listed from the index; any other is parsed again. A file changed in the last few seconds
+listed from the index; any other is parsed again. A file changed in the last 3 seconds
 is not indexed: a second edit within the filesystem's clock tick, of the same size, would
 leave its signature as it was.
 """
@@ -27,8 +27,9 @@ from newsdesk.issue import Issue, load_issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import excerpt
 
-# A file modified this recently is parsed again at every build rather than indexed.
-RECENT_NS = 5 * 1_000_000_000
+# A file modified this recently is parsed again at every build rather than indexed: more
+# than the coarsest clock tick of a filesystem's times (FAT's 2 s).
+RECENT_NS = 3 * 1_000_000_000
 
 
 @dataclass(frozen=True)

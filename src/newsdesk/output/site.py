@@ -28,7 +28,7 @@ import posixpath
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any
 
 from newsdesk.errors import InvalidInput
@@ -115,9 +115,11 @@ class SiteBuilder:
         entries = [archive_entry(item, self.settings) for item in listings]
         check_paths(listings, entries)
         source = self.renderer.source
+        # Each entry written out once: most appear on three pages.
+        marks = {e.entry_id: _key(e) for e in entries}
         files = [_File("style.css", source("style.css"), lambda: self.renderer.template("style.css"))]
         for item, entry in zip(listings, entries, strict=True):
-            files.append(_File(entry.path, source(_key("post", item.key, entry)),
+            files.append(_File(entry.path, source(_key("post", item.key, marks[entry.entry_id])),
                                functools.partial(self._post_file, item, entry.path)))
 
         pages = [entries[i : i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)] or [[]]
@@ -146,7 +148,8 @@ class SiteBuilder:
             archive.append((f"archive/{year}.html", chunk, {"heading": f"Issues of {year}", "year": year}))
         newest = max((e.date for e in entries), default=None)
         for path, chunk, options in archive:
-            files.append(_File(path, source(_key("archive", path, chunk, counts, newest, options)),
+            shown = [marks[e.entry_id] for e in chunk]
+            files.append(_File(path, source(_key("archive", path, shown, counts, newest, options)),
                                functools.partial(self.archive_page, path, chunk, counts, newest, **options)))
         files.append(self._feed(listings[:FEED_SIZE], entries[:FEED_SIZE], revisions))
         return files
@@ -279,8 +282,7 @@ class SiteBuilder:
         if not isinstance(listed, list):
             return set()
         # Never follow a tampered list out of the site folder.
-        return {p for p in listed if isinstance(p, str) and ".." not in PurePosixPath(p).parts
-                and not PurePosixPath(p).is_absolute()}
+        return {p for p in listed if isinstance(p, str) and ".." not in p.split("/") and not p.startswith("/")}
 
 
 def _key(*parts: Any) -> str:
@@ -290,7 +292,7 @@ def _key(*parts: Any) -> str:
 
 def _plain(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return dataclasses.asdict(value)
+        return vars(value)  # ArchiveEntry's fields are plain values: no deep copy needed
     return str(value)
 
 
