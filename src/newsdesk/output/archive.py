@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
 from datetime import date, datetime
+from typing import Protocol
 from urllib.parse import urlsplit
 
 from newsdesk.config import NewsroomSettings

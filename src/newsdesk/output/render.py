@@ -10,28 +10,30 @@ import copy
 import dataclasses
 import functools
 import hashlib
+import html
 import json
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, tzinfo
+from email.utils import format_datetime
 from pathlib import Path
-from collections.abc import Callable, Sequence
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import jinja2
 from markupsafe import Markup
 
-from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
 from newsdesk.config import NewsroomSettings
 from newsdesk.dates import date_range, long_date, publication_instant
 from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue, load_issue
-from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
-from newsdesk.output.catalog import issue_key
-from newsdesk.output.revisions import Revisions, content_digest
 from newsdesk.newsroom import Newsroom
+from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
+from newsdesk.output.catalog import issue_key
+from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
+from newsdesk.output.revisions import Revisions, content_digest
 from newsdesk.text import wrap
 from newsdesk.urls import is_http_url
 
@@ -113,13 +115,30 @@ def linkable(issue: Issue) -> Issue:
     return safe
 
 
-def atom_time(value: date | datetime, zone: tzinfo = UTC) -> str:
-    """An RFC 3339 UTC time; a date is the moment its issue appears, on that day in ``zone``."""
+def _instant(value: date | datetime, zone: tzinfo) -> datetime:
+    """A time in UTC; a date is the moment its issue appears, on that day in ``zone``."""
     if not isinstance(value, datetime):
         instant = publication_instant(value, zone)
         assert instant is not None  # one zone always has its own day
         value = instant
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value.astimezone(UTC)
+
+
+def atom_time(value: date | datetime, zone: tzinfo = UTC) -> str:
+    """An RFC 3339 UTC time, as Atom and sitemaps write it."""
+    return _instant(value, zone).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rfc822_time(value: date | datetime, zone: tzinfo = UTC) -> str:
+    """An RSS time (RFC 822, in GMT)."""
+    return format_datetime(_instant(value, zone), usegmt=True)
+
+
+def json_ld(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json">: no "<", ">" or "&" in it, so no text
+    can close the script or be read as markup."""
+    text = json.dumps(value, ensure_ascii=False, indent=None)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
 def make_environment(templates_dir: Path | None, zone: tzinfo = UTC) -> jinja2.Environment:
@@ -146,6 +165,9 @@ def make_environment(templates_dir: Path | None, zone: tzinfo = UTC) -> jinja2.E
         markdown_safe=markdown_source_safe,
         isodate=lambda d: d.isoformat(),
         atom_time=lambda value: atom_time(value, zone),
+        rfc822=lambda value: rfc822_time(value, zone),
+        json_ld=json_ld,
+        html_of_text=html.escape,  # text as HTML, for where a feed reader reads HTML
     )
     return env
 
@@ -228,8 +250,8 @@ class Renderer:
     def post_body(self, issue: Issue) -> str:
         return self.template("post_body.html", **self.context(issue))
 
-    def post_page(self, issue: Issue) -> str:
-        return self.template("post.html", **self.context(issue))
+    def post_page(self, issue: Issue, **extra: Any) -> str:
+        return self.template("post.html", **self.context(issue, **extra))
 
     def post_markdown(self, issue: Issue) -> str:
         return self.template("post.md", **self.context(issue))
@@ -250,6 +272,11 @@ class Renderer:
         return self.template("archive.html", **self._archive_context(issues, entries))
 
     def atom_feed(self, issues: list[Issue]) -> str:
+        return self.feed_xml(issues, *self.feed_entries(issues))
+
+    def feed_entries(self, issues: list[Issue]) -> tuple[list[ArchiveEntry], list[str]]:
+        """The issues' entries, with the time each one's content last changed, and their
+        post bodies."""
         entries = [archive_entry(i, self.settings) for i in issues]
         bodies = [self.post_body(issue) for issue in issues]
         with self.newsroom.store() as store:
@@ -258,11 +285,15 @@ class Renderer:
                 [content_digest(e.title, e.excerpt, body) for e, body in zip(entries, bodies, strict=True)],
                 [self.source(issue_key(issue)) for issue in issues],
             )
-        return self.feed_xml(issues, entries, bodies)
+        return entries, bodies
 
     def feed_xml(self, issues: list[Issue], entries: list[ArchiveEntry], bodies: list[str]) -> str:
         """The Atom feed of these issues' entries, each with its post body."""
         return self.template("feed.xml", **self._archive_context(issues, entries, bodies))
+
+    def rss_xml(self, issues: list[Issue], entries: list[ArchiveEntry], bodies: list[str]) -> str:
+        """The RSS 2.0 feed of the same entries."""
+        return self.template("rss.xml", **self._archive_context(issues, entries, bodies))
 
     @staticmethod
     def revised(revisions: Revisions, entries: list[ArchiveEntry], digests: list[str],
@@ -305,7 +336,10 @@ class Renderer:
             "posts": posts,
             "blog_url": root,
             "archive_url": f"{root}/archive/",
+            "canonical_url": f"{root}/archive/",
+            "home_url": f"{root}/",
             "feed_url": f"{root}/archive/feed.xml",
+            "rss_url": f"{root}/archive/rss.xml",
             "updated": max((e.updated for e in entries), default=None),
         }
 
@@ -319,15 +353,19 @@ class Renderer:
             )
         result.warnings.extend(f"{issue.name}: {p}" for p in problems)
         archive = self.archive_issues(issue)
+        in_feed = archive[:FEED_SIZE]
+        entries, bodies = self.feed_entries(in_feed)
+        # The post says when its content last changed, as its feed entry does.
+        own = next(e for e, i in zip(entries, in_feed, strict=True) if i is issue)
         # Render everything first, write after: a template error leaves old files alone.
         outputs = {
             "email.html": self.email_html(issue),
             "email.txt": self.email_text(issue),
-            "post.html": self.post_page(issue),
+            "post.html": self.post_page(issue, entry=own),
             "post_body.html": self.post_body(issue),
             "post.md": self.post_markdown(issue),
             "archive/index.html": self.archive_page(archive),
-            "archive/feed.xml": self.atom_feed(archive[:FEED_SIZE]),
+            "archive/feed.xml": self.feed_xml(in_feed, entries, bodies),
         }
         size = len(outputs["email.html"].encode())
         if size > GMAIL_CLIP_BYTES:

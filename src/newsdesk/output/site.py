@@ -7,6 +7,9 @@
     archive/page-N.html        its older pages
     archive/YYYY.html          every issue of one year
     archive/feed.xml           the Atom feed: the newest issues, in full
+    archive/rss.xml            the same as RSS 2.0
+    sitemap.xml, robots.txt    every page's address, for search engines
+    404.html                   what hosts serve for a missing address
     .newsdesk-site.json        the files newsdesk wrote, so stale ones can be removed
 
 A build renders only what changed. Each file has a digest of its inputs (the entries and
@@ -30,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from newsdesk.errors import InvalidInput
 from newsdesk.files import write_atomic
@@ -108,19 +112,33 @@ class SiteBuilder:
 
     def plan(self, issues: Iterable[Issue | Listing], revisions: Revisions) -> list[_File]:
         """Every file of the site for these issues, each with the digest of its inputs;
-        nothing is rendered yet, except the feed's changed entries (their content's digest
-        says whether they were updated)."""
+        nothing is rendered yet, except the post bodies whose digest the store lacks (it
+        says whether an entry was updated, and when)."""
         listings = sorted((i if isinstance(i, Listing) else listing(i) for i in issues),
                           key=lambda i: i.date, reverse=True)
         entries = [archive_entry(item, self.settings) for item in listings]
         check_paths(listings, entries)
+        entries, digests, bodies = self._revised(listings, entries, revisions)
         source = self.renderer.source
+        root = blog_root(self.settings)
         # Each entry written out once: most appear on three pages.
         marks = {e.entry_id: _key(e) for e in entries}
-        files = [_File("style.css", source("style.css"), lambda: self.renderer.template("style.css"))]
-        for item, entry in zip(listings, entries, strict=True):
-            files.append(_File(entry.path, source(_key("post", item.key, marks[entry.entry_id])),
-                               functools.partial(self._post_file, item, entry.path)))
+        files = [
+            _File("style.css", source("style.css"), functools.partial(self.renderer.template, "style.css")),
+            _File("robots.txt", source(_key("robots", root)),
+                  functools.partial(self.renderer.template, "robots.txt", sitemap_url=f"{root}/sitemap.xml")),
+            _File("404.html", source(_key("404", root)), self._not_found),
+        ]
+        for n, (item, entry) in enumerate(zip(listings, entries, strict=True)):
+            # Newest first: the next issue is the one before in the list.
+            newer = entries[n - 1] if n > 0 else None
+            older = entries[n + 1] if n + 1 < len(entries) else None
+            neighbours = {
+                "newer": {"href": relative(newer.path, entry.path), "title": newer.title} if newer else None,
+                "older": {"href": relative(older.path, entry.path), "title": older.title} if older else None,
+            }
+            files.append(_File(entry.path, source(_key("post", item.key, marks[entry.entry_id], neighbours)),
+                               functools.partial(self._post_file, item, entry, neighbours)))
 
         pages = [entries[i : i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)] or [[]]
         years = sorted({e.date.year for e in entries}, reverse=True)
@@ -151,13 +169,26 @@ class SiteBuilder:
             shown = [marks[e.entry_id] for e in chunk]
             files.append(_File(path, source(_key("archive", path, shown, counts, newest, options)),
                                functools.partial(self.archive_page, path, chunk, counts, newest, **options)))
-        files.append(self._feed(listings[:FEED_SIZE], entries[:FEED_SIZE], revisions))
+
+        # The sitemap: every page whose address is here (a post published on another blog
+        # as the primary one is that blog's to list), posts with when they last changed.
+        sitemap: list[dict[str, Any]] = [{"loc": self.address(path), "lastmod": None} for path, _, _ in archive]
+        sitemap += [{"loc": e.url, "lastmod": e.updated} for e in entries if e.url == self.address(e.path)]
+        sitemap.sort(key=lambda page: page["loc"])
+        files.append(_File("sitemap.xml", source(_key("sitemap", sitemap)),
+                           functools.partial(self.renderer.template, "sitemap.xml", pages=sitemap)))
+        files.extend(self._feeds(listings[:FEED_SIZE], entries[:FEED_SIZE], digests[:FEED_SIZE], bodies))
         return files
 
-    def _feed(self, listings: list[Listing], entries: list[ArchiveEntry], revisions: Revisions) -> _File:
-        """The Atom feed. Its entries' update times come from the store, by their content's
-        digest; an entry whose inputs are those its digest was recorded from keeps it
-        without being rendered again."""
+    def address(self, path: str) -> str:
+        """The public address of a file of the site (an index.html by its folder's)."""
+        return f"{blog_root(self.settings)}/{path.removesuffix('index.html')}"
+
+    def _revised(self, listings: list[Listing], entries: list[ArchiveEntry],
+                 revisions: Revisions) -> tuple[list[ArchiveEntry], list[str], dict[int, str]]:
+        """The entries with the time their content last changed, from the store, by their
+        content's digest; an entry whose inputs are those its digest was recorded from keeps
+        it without its body being rendered again. Also the digests, and the bodies rendered."""
         sources = [self.renderer.source(item.key) for item in listings]
         known = revisions.known([e.entry_id for e in entries])
         bodies: dict[int, str] = {}
@@ -169,22 +200,43 @@ class SiteBuilder:
                 continue
             bodies[n] = self.renderer.post_body(item.load())
             digests.append(content_digest(entry.title, entry.excerpt, bodies[n]))
-        entries = self.renderer.revised(revisions, entries, digests, sources)
+        if not entries:
+            return entries, digests, bodies
+        return self.renderer.revised(revisions, entries, digests, sources), digests, bodies
 
-        def render() -> str:
+    def _feeds(self, listings: list[Listing], entries: list[ArchiveEntry], digests: list[str],
+               bodies: dict[int, str]) -> list[_File]:
+        """The Atom feed and the RSS one: the same entries, the same bodies."""
+
+        @functools.cache
+        def parts() -> tuple[list[Issue], list[ArchiveEntry], list[str]]:
             issues = [item.load() for item in listings]
             texts = [bodies[n] if n in bodies else self.renderer.post_body(issue) for n, issue in enumerate(issues)]
-            return self.renderer.feed_xml(issues, entries, texts)
+            return issues, entries, texts
 
-        return _File("archive/feed.xml", self.renderer.source(_key("feed", digests, entries)), render)
+        key = _key("feeds", digests, entries)
+        return [
+            _File("archive/feed.xml", self.renderer.source(f"atom{key}"), lambda: self.renderer.feed_xml(*parts())),
+            _File("archive/rss.xml", self.renderer.source(f"rss{key}"), lambda: self.renderer.rss_xml(*parts())),
+        ]
 
-    def _post_file(self, item: Listing, path: str) -> str:
-        return self.post_page(item.load(), path)
+    def _post_file(self, item: Listing, entry: ArchiveEntry, neighbours: dict[str, Any]) -> str:
+        return self.post_page(item.load(), entry.path, entry=entry, neighbours=neighbours)
 
-    def post_page(self, issue: Issue, path: str) -> str:
-        context = self.renderer.context(issue)
+    def post_page(self, issue: Issue, path: str, **extra: Any) -> str:
+        context = self.renderer.context(issue, **extra)
         context.update(self._links(path))
         return self.renderer.template("post.html", **context)
+
+    def _not_found(self) -> str:
+        """The page a host serves for any missing address: its links start from the root."""
+        base = urlsplit(blog_root(self.settings)).path.rstrip("/")
+        return self.renderer.template(
+            "404.html", newsroom=self.settings, blog_url=blog_root(self.settings),
+            home_url=f"{base}/index.html", archive_url=f"{base}/archive/index.html",
+            feed_url=f"{base}/archive/feed.xml", rss_url=f"{base}/archive/rss.xml",
+            stylesheet_url=f"{base}/style.css",
+        )
 
     def archive_page(
         self,
@@ -210,6 +262,7 @@ class SiteBuilder:
                 {"year": y, "count": n, "href": relative(f"archive/{y}.html", path), "current": y == year}
                 for y, n in counts.items()
             ],
+            "canonical_url": self.address(path),
             **self._links(path),
         }
         return self.renderer.template("archive.html", **context)
@@ -220,6 +273,7 @@ class SiteBuilder:
         return {
             "archive_url": relative("archive/index.html", page),
             "feed_url": relative("archive/feed.xml", page),
+            "rss_url": relative("archive/rss.xml", page),
             "stylesheet_url": relative("style.css", page),
         }
 
