@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from newsdesk.config import NewsroomSettings
 from newsdesk.dates import publication_instant
@@ -59,6 +61,19 @@ def excerpt(issue: Issue) -> str:
     return text.strip()
 
 
+# Memoized: a site of 500 issues makes 500 entries at every build.
+@functools.lru_cache(maxsize=64)
+def _host(root: str) -> str:
+    return urlsplit(root).hostname or "newsdesk.invalid"
+
+
+@functools.lru_cache(maxsize=8192)
+def _published(day: date, timezone: str) -> datetime:
+    published = publication_instant(day, ZoneInfo(timezone))
+    assert published is not None  # one timezone always has the day
+    return published
+
+
 class Listed(Protocol):
     """What an entry is made of: an Issue, or the site's listing of one (output.catalog)."""
 
@@ -76,9 +91,8 @@ def archive_entry(issue: Issue | Listed, settings: NewsroomSettings) -> ArchiveE
     """The issue's entry; a listing brings its excerpt, an issue's is made from it."""
     root = blog_root(settings)
     path = post_path(issue)
-    host = urlsplit(root).hostname or "newsdesk.invalid"
-    published = publication_instant(issue.date, settings.zone)
-    assert published is not None  # one timezone always has the day
+    host = _host(root)
+    published = _published(issue.date, settings.timezone)
     return ArchiveEntry(
         title=issue.title,
         date=issue.date,

@@ -104,6 +104,22 @@ def _from_row(path: Path, row: str) -> Listing | None:
         return None  # a row this code cannot read: the file is parsed again
 
 
+def _issue_files(folder: Path) -> list[tuple[date, str]]:
+    """The issue files' dates and names, oldest first, as Newsroom.issue_dates finds them."""
+    found = []
+    try:
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.name.endswith(".md"):
+                    try:
+                        found.append((date.fromisoformat(entry.name[:-3]), entry.name))
+                    except ValueError:
+                        continue
+    except FileNotFoundError:
+        return []
+    return sorted(found)
+
+
 def catalog(newsroom: Newsroom) -> list[Listing]:
     """Every issue file in issues/, oldest first, each parsed only if it changed since it
     was last indexed. A broken file raises its IssueFileError, as load_issue does."""
@@ -113,11 +129,11 @@ def catalog(newsroom: Newsroom) -> list[Listing]:
         found: list[Listing] = []
         fresh: list[tuple[str, str, str]] = []
         now = time.time_ns()
-        for day in newsroom.issue_dates():
-            path = newsroom.issue_path(day)
-            name = path.name
+        folder = newsroom.issues_dir
+        for _, name in _issue_files(folder):
+            path = folder / name
             try:
-                signature = _signature(path.stat())
+                signature = _signature(os.stat(path))
             except FileNotFoundError:
                 continue  # removed since the folder was listed
             known_signature, _, row = indexed.get(name, "").partition("\0")

@@ -33,7 +33,7 @@ from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
 from newsdesk.output.catalog import issue_key
 from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
-from newsdesk.output.revisions import Revisions, content_digest
+from newsdesk.output.revisions import Revision, Revisions, content_digest
 from newsdesk.text import wrap
 from newsdesk.urls import is_http_url
 
@@ -141,7 +141,10 @@ def json_ld(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def make_environment(templates_dir: Path | None, zone: tzinfo = UTC) -> jinja2.Environment:
+def make_environment(templates_dir: Path | None, zone: tzinfo = UTC,
+                     cache_dir: Path | None = None) -> jinja2.Environment:
+    """The templates' environment; with ``cache_dir``, compiled templates are kept there
+    (Jinja checks each against its source), so a command does not compile them again."""
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir and templates_dir.is_dir():
         loaders.append(jinja2.FileSystemLoader(templates_dir))
@@ -155,6 +158,7 @@ def make_environment(templates_dir: Path | None, zone: tzinfo = UTC) -> jinja2.E
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(cache_dir),
     )
     env.filters.update(
         markdown=lambda s: Markup(markdown_html(s)),
@@ -170,6 +174,16 @@ def make_environment(templates_dir: Path | None, zone: tzinfo = UTC) -> jinja2.E
         html_of_text=html.escape,  # text as HTML, for where a feed reader reads HTML
     )
     return env
+
+
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # a newsroom that cannot be written to: compiled each time
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 @dataclass
@@ -188,7 +202,7 @@ class Renderer:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._fingerprint: str | None = None
         self.settings: NewsroomSettings = newsroom.config.newsroom
-        self.env = make_environment(newsroom.templates_dir, self.settings.zone)
+        self.env = make_environment(newsroom.templates_dir, self.settings.zone, newsroom.state_dir / "templates")
 
     # Templates ---------------------------------------------------------
 
@@ -297,13 +311,13 @@ class Renderer:
 
     @staticmethod
     def revised(revisions: Revisions, entries: list[ArchiveEntry], digests: list[str],
-                sources: list[str]) -> list[ArchiveEntry]:
+                sources: list[str], known: dict[str, Revision] | None = None) -> list[ArchiveEntry]:
         """The entries with the time their content (title, summary, body) last changed."""
         times = revisions.updated([
             (e.entry_id, digest, e.published, source)
             for e, digest, source in zip(entries, digests, sources, strict=True)
-        ])
-        return [dataclasses.replace(e, updated=t) for e, t in zip(entries, times, strict=True)]
+        ], known)
+        return [e if e.updated == t else dataclasses.replace(e, updated=t) for e, t in zip(entries, times, strict=True)]
 
     def source(self, key: str) -> str:
         """A digest of an output's inputs: ``key`` (what it shows) and the fingerprint."""

@@ -53,26 +53,27 @@ class Revisions:
         with self.store.reading() as db:
             return self._rows(db, list(ids))
 
-    def updated(self, entries: Sequence[tuple[str, str, datetime, str]]) -> list[datetime]:
+    def updated(self, entries: Sequence[tuple[str, str, datetime, str]],
+                known: dict[str, Revision] | None = None) -> list[datetime]:
         """For each (entry id, content digest, published time, source digest), when its
         content last changed, never before it was published; a changed digest is recorded
-        as of now."""
+        as of now. ``known``: what known() just said of these entries, if it was asked."""
         ids = [entry[0] for entry in entries]
-        known = self.known(ids)
+        rows: dict[str, Revision] = self.known(ids) if known is None else dict(known)
 
         def stale(entry_id: str, digest: str, source: str) -> bool:
-            row = known.get(entry_id)
+            row = rows.get(entry_id)
             return row is None or (row.digest, row.source) != (digest, source)
 
         if any(stale(entry_id, digest, source) for entry_id, digest, _, source in entries):
             # Only then the write lock: a feed rendered again unchanged writes nothing.
             now = self.clock().astimezone(UTC).replace(microsecond=0)
             with self.store.transaction() as db:
-                known = self._rows(db, ids)  # as of the lock: another render may have been first
+                rows = self._rows(db, ids)  # as of the lock: another render may have been first
                 for entry_id, digest, published, source in entries:
                     if not stale(entry_id, digest, source):
                         continue
-                    row = known.get(entry_id)
+                    row = rows.get(entry_id)
                     changed = published if row is None else row.changed_at if row.digest == digest else now
                     db.execute(
                         "INSERT INTO feed_entries (entry_id, digest, changed_at, source) VALUES (?, ?, ?, ?) "
@@ -80,8 +81,8 @@ class Revisions:
                         "changed_at = excluded.changed_at, source = excluded.source",
                         (entry_id, digest, _iso(changed), source),
                     )
-                    known[entry_id] = Revision(digest, changed, source)
-        return [max(published, known[entry_id].changed_at) for entry_id, _, published, _ in entries]
+                    rows[entry_id] = Revision(digest, changed, source)
+        return [max(published, rows[entry_id].changed_at) for entry_id, _, published, _ in entries]
 
     @staticmethod
     def _rows(db: sqlite3.Connection, ids: list[str]) -> dict[str, Revision]:

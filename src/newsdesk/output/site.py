@@ -27,7 +27,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import json
-import posixpath
+import os
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -97,8 +97,14 @@ def check_paths(issues: Sequence[Issue | Listing], entries: list[ArchiveEntry]) 
 
 
 def relative(target: str, page: str) -> str:
-    """The link from ``page`` to ``target``, both paths from the site's root."""
-    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+    """The link from ``page`` to ``target``, both paths from the site's root (plain paths,
+    no "." or ".." in them: the site's own)."""
+    folder = page.split("/")[:-1]
+    parts = target.split("/")
+    common = 0
+    while common < len(folder) and common < len(parts) - 1 and folder[common] == parts[common]:
+        common += 1
+    return "/".join([".."] * (len(folder) - common) + parts[common:])
 
 
 class SiteBuilder:
@@ -121,8 +127,11 @@ class SiteBuilder:
         entries, digests, bodies = self._revised(listings, entries, revisions)
         source = self.renderer.source
         root = blog_root(self.settings)
-        # Each entry written out once: most appear on three pages.
-        marks = {e.entry_id: _key(e) for e in entries}
+        # Each entry written out once (most appear on three pages), as plain strings: JSON's
+        # C encoder then needs no help.
+        marks = {e.entry_id: json.dumps([e.title, e.excerpt, e.path, e.url, e.entry_id, str(e.date),
+                                         str(e.published), str(e.updated)], ensure_ascii=False)
+                 for e in entries}
         files = [
             _File("style.css", source("style.css"), functools.partial(self.renderer.template, "style.css")),
             _File("robots.txt", source(_key("robots", root)),
@@ -137,8 +146,9 @@ class SiteBuilder:
                 "newer": {"href": relative(newer.path, entry.path), "title": newer.title} if newer else None,
                 "older": {"href": relative(older.path, entry.path), "title": older.title} if older else None,
             }
-            files.append(_File(entry.path, source(_key("post", item.key, marks[entry.entry_id], neighbours)),
-                               functools.partial(self._post_file, item, entry, neighbours)))
+            shows = json.dumps(["post", item.key, marks[entry.entry_id], newer and (newer.path, newer.title),
+                                older and (older.path, older.title)], ensure_ascii=False)
+            files.append(_File(entry.path, source(shows), functools.partial(self._post_file, item, entry, neighbours)))
 
         pages = [entries[i : i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)] or [[]]
         years = sorted({e.date.year for e in entries}, reverse=True)
@@ -202,7 +212,7 @@ class SiteBuilder:
             digests.append(content_digest(entry.title, entry.excerpt, bodies[n]))
         if not entries:
             return entries, digests, bodies
-        return self.renderer.revised(revisions, entries, digests, sources), digests, bodies
+        return self.renderer.revised(revisions, entries, digests, sources, known), digests, bodies
 
     def _feeds(self, listings: list[Listing], entries: list[ArchiveEntry], digests: list[str],
                bodies: dict[int, str]) -> list[_File]:
@@ -291,8 +301,9 @@ class SiteBuilder:
             # Everything is rendered before anything is written: a template error leaves
             # the site as it was.
             wanted: dict[str, tuple[str, bytes | None]] = {}
+            folder = str(self.root)
             for file in sorted(files, key=lambda f: f.path):
-                if built.get(file.path) == (file.inputs, *_stat(self.root / file.path)):
+                if built.get(file.path) == (file.inputs, *_stat(os.path.join(folder, file.path))):
                     wanted[file.path] = (file.inputs, None)
                     continue
                 wanted[file.path] = (file.inputs, file.render().encode("utf-8"))
@@ -350,10 +361,10 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def _stat(path: Path) -> tuple[int, int]:
+def _stat(path: str | Path) -> tuple[int, int]:
     """A written file's size and time; (-1, -1) for one that is not there."""
     try:
-        stat = path.stat()
+        stat = os.stat(path)
     except OSError:
         return (-1, -1)
     return (stat.st_size, stat.st_mtime_ns)
