@@ -28,10 +28,10 @@ from newsdesk.config import NewsroomSettings
 from newsdesk.dates import date_range, long_date, publication_instant
 from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
-from newsdesk.issue import Issue, load_issue
+from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
-from newsdesk.output.catalog import issue_key
+from newsdesk.output.catalog import Listing, catalog, issue_key
 from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
 from newsdesk.output.revisions import Revision, Revisions, content_digest
 from newsdesk.text import wrap
@@ -83,7 +83,7 @@ class _Posts(Sequence[tuple[ArchiveEntry, str]]):
     template reads.
     """
 
-    def __init__(self, renderer: Renderer, issues: list[Issue], entries: list[ArchiveEntry]) -> None:
+    def __init__(self, renderer: Renderer, issues: Sequence[Issue | Listing], entries: list[ArchiveEntry]) -> None:
         self.renderer, self.issues, self.entries = renderer, issues, entries
         self.bodies: dict[int, str] = {}
 
@@ -96,7 +96,8 @@ class _Posts(Sequence[tuple[ArchiveEntry, str]]):
         if index < 0:
             index += len(self)
         if index not in self.bodies:
-            self.bodies[index] = self.renderer.post_body(self.issues[index])
+            issue = self.issues[index]
+            self.bodies[index] = self.renderer.post_body(issue.load() if isinstance(issue, Listing) else issue)
         return self.entries[index], self.bodies[index]
 
 
@@ -270,20 +271,15 @@ class Renderer:
     def post_markdown(self, issue: Issue) -> str:
         return self.template("post.md", **self.context(issue))
 
-    def archive_issues(self, issue: Issue) -> list[Issue]:
-        """The archive as of this issue: earlier issues that went out, and this one."""
-        issues = [issue]
-        for day in self.newsroom.issue_dates():
-            if day >= issue.date:
-                continue
-            other = load_issue(self.newsroom.issue_path(day))
-            if other.status != "draft":
-                issues.append(other)
-        return sorted(issues, key=lambda i: i.date, reverse=True)
+    def archive_issues(self, issue: Issue) -> list[Issue | Listing]:
+        """The archive as of this issue, newest first: this one, and the earlier issues that
+        went out, listed through the store's index (only changed files are parsed)."""
+        earlier = [item for item in catalog(self.newsroom) if item.date < issue.date and item.status != "draft"]
+        return sorted([issue, *earlier], key=lambda i: i.date, reverse=True)
 
-    def archive_page(self, issues: list[Issue]) -> str:
+    def archive_page(self, issues: Sequence[Issue | Listing]) -> str:
         entries = [archive_entry(i, self.settings) for i in issues]
-        return self.template("archive.html", **self._archive_context(issues, entries))
+        return self.template("archive.html", **self._archive_context(list(issues), entries))
 
     def atom_feed(self, issues: list[Issue]) -> str:
         return self.feed_xml(issues, *self.feed_entries(issues))
@@ -338,7 +334,7 @@ class Renderer:
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
 
-    def _archive_context(self, issues: list[Issue], entries: list[ArchiveEntry],
+    def _archive_context(self, issues: Sequence[Issue | Listing], entries: list[ArchiveEntry],
                          bodies: list[str] | None = None) -> dict[str, Any]:
         root = blog_root(self.settings)
         posts = _Posts(self, issues, entries)
@@ -367,7 +363,7 @@ class Renderer:
             )
         result.warnings.extend(f"{issue.name}: {p}" for p in problems)
         archive = self.archive_issues(issue)
-        in_feed = archive[:FEED_SIZE]
+        in_feed = [i.load() if isinstance(i, Listing) else i for i in archive[:FEED_SIZE]]
         entries, bodies = self.feed_entries(in_feed)
         # The post says when its content last changed, as its feed entry does.
         own = next(e for e, i in zip(entries, in_feed, strict=True) if i is issue)
