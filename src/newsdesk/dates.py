@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 from newsdesk.config import NewsroomSettings
@@ -29,6 +29,31 @@ def date_range(start: date, end: date) -> str:
         return f"{ordinal(start.day)} {start:%B} to {long_date(end)}"
     return f"{long_date(start)} to {long_date(end)}"
 
+
+# The hour (UTC) an issue has always been given in feeds and posts: kept wherever it falls
+# on the publication day, so that entries already out do not move.
+_USUAL_HOUR = time(6, 0)
+
+
+def publication_instant(day: date, *zones: tzinfo) -> datetime | None:
+    """When an issue of ``day`` appears: a UTC time that is on ``day`` in every zone given
+    (the newsroom's, a blog's), so each dates it on its publication day.
+
+    06:00 UTC when that is the day everywhere; otherwise the middle of the hours that are,
+    to the minute, as far from either end of the day as can be. None when there are none
+    (zones a day or more apart)."""
+    usual = datetime.combine(day, _USUAL_HOUR, tzinfo=UTC)
+    if all(usual.astimezone(zone).date() == day for zone in zones):
+        return usual
+    starts, ends = [], []
+    for zone in zones:
+        starts.append(datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC))
+        ends.append(datetime.combine(day + timedelta(days=1), time.min, tzinfo=zone).astimezone(UTC))
+    first, after = max(starts), min(ends)
+    if first >= after:
+        return None
+    middle = (first + (after - first) / 2).replace(second=0, microsecond=0)
+    return max(middle, first)
 
 @dataclass(frozen=True)
 class Week:

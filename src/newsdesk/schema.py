@@ -136,6 +136,40 @@ MIGRATIONS: tuple[Migration, ...] = (
         """,
         before=_adopt_legacy_store,
     ),
+    Migration(
+        2,
+        """
+        -- Feed entries (newsdesk.output.revisions): a digest of each entry's content as last
+        -- rendered, when that content last changed (an ISO 8601 UTC time), which is the
+        -- entry's Atom <updated>, and a digest of what the content was rendered from.
+        CREATE TABLE IF NOT EXISTS feed_entries (
+            entry_id TEXT PRIMARY KEY,
+            digest TEXT NOT NULL,
+            changed_at TEXT NOT NULL,
+            source TEXT NOT NULL DEFAULT ''
+        );
+
+        -- The issue files as last read (newsdesk.output.catalog): a file whose signature
+        -- (size, times, inode) and reader are unchanged is listed from here, not parsed.
+        CREATE TABLE IF NOT EXISTS issue_files (
+            name TEXT PRIMARY KEY,
+            signature TEXT NOT NULL,
+            listing TEXT NOT NULL
+        );
+
+        -- The static sites' files as last built (newsdesk.output.site), by the site folder's
+        -- absolute path: what each was rendered from (a digest), and its size and time
+        -- once written, so that a rebuild renders only what changed.
+        CREATE TABLE IF NOT EXISTS site_files (
+            site TEXT NOT NULL,
+            path TEXT NOT NULL,
+            inputs TEXT NOT NULL,
+            size INTEGER NOT NULL,
+            mtime_ns INTEGER NOT NULL,
+            PRIMARY KEY (site, path)
+        );
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

@@ -91,6 +91,23 @@ def test_archive_feed_parses_back_as_atom(rendered):
     assert "Hebei" in feed.entries[0].content[0].value
 
 
+
+def test_a_newsroom_west_of_utc_dates_its_feed_entries_on_their_day(newsroom_dir, tmp_path):
+    from datetime import date, datetime
+    from zoneinfo import ZoneInfo
+
+    config = newsroom_dir / "sources.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'timezone = "Asia/Shanghai"', 'timezone = "America/Los_Angeles"'), encoding="utf-8")
+    room = Newsroom.open(newsroom_dir)
+    result = Renderer(room).render_all(load_issue(room.issue_path(date(2017, 7, 3))), tmp_path / "out")
+    feed = feedparser.parse((result.out_dir / "archive" / "feed.xml").read_bytes())
+    zone = ZoneInfo("America/Los_Angeles")
+    for entry, day in zip(feed.entries, (date(2017, 7, 3), date(2017, 6, 26)), strict=True):
+        published = datetime.fromisoformat(entry.published).astimezone(zone)
+        assert published.date() == day, entry.published
+    assert datetime.fromisoformat(feed.feed.updated).astimezone(zone).date() == date(2017, 7, 3)
+
 def test_archive_lists_issues_newest_first_and_never_drafts(rendered):
     html = (rendered["2017-07-03"].out_dir / "archive" / "index.html").read_text(encoding="utf-8")
     assert html.index("3rd July 2017") < html.index("26th June 2017")

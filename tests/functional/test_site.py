@@ -94,8 +94,8 @@ def test_the_sample_site_has_every_page_and_no_drafts(room):
     result = build(room)
     site = room.root / "site"
     assert sorted(result.written) == sorted([
-        POST_0626, POST_0703, "archive/2017.html", "archive/feed.xml", "archive/index.html",
-        "index.html", "style.css",
+        POST_0626, POST_0703, "archive/2017.html", "archive/feed.xml", "archive/rss.xml", "archive/index.html",
+        "index.html", "style.css", "sitemap.xml", "robots.txt", "404.html",
     ])
     assert (site / MANIFEST).is_file()
     archive = (site / "archive" / "index.html").read_text(encoding="utf-8")
@@ -119,7 +119,10 @@ def test_every_link_between_pages_is_relative_and_resolves_to_a_file(room):
                 # Absolute links: the sources' read-more links, the canonical address.
                 assert rel == "canonical" or "socialcredit.example" not in parts.netloc, (page, url)
                 continue
-            target = (page.parent / parts.path).resolve()
+            # From the root only on the 404 page, which a host serves at any address.
+            assert not parts.path.startswith("/") or page.name == "404.html", (page, url)
+            base = site if parts.path.startswith("/") else page.parent
+            target = (base / parts.path.lstrip("/")).resolve()
             assert target.is_file(), f"{page.relative_to(site)} links to {url}, which is not a file"
             checked += 1
     assert checked > 30
@@ -204,6 +207,62 @@ def test_the_feed_carries_the_newest_issues_in_full_with_stable_ids(many):
     assert again.entries[0].title == "Test Weekly – a new title"
 
 
+
+def test_a_feed_entry_is_updated_when_its_content_changes_and_only_then(many, tmp_path):
+    from datetime import UTC, datetime
+
+    site = many.root / "site"
+
+    def build_at(when: datetime, root: Path = site) -> dict[str, tuple[str, str]]:
+        SiteBuilder(many, root, clock=lambda: when).build(site_issues(many))
+        feed = feedparser.parse((root / "archive" / "feed.xml").read_bytes())
+        assert feed.bozo == 0
+        return {"feed": (feed.feed.updated, ""), **{e.id: (e.published, e.updated) for e in feed.entries}}
+
+    first = build_at(datetime(2017, 7, 11, 9, 0, tzinfo=UTC))
+    newest = "tag:socialcredit.example,2017-07-10:issue"
+    assert all(published == updated for key, (published, updated) in first.items() if key != "feed")
+    assert first["feed"][0] == first[newest][1] == "2017-07-10T06:00:00Z"
+
+    # Saved again unchanged, and built a day later: nothing moves.
+    issue = load_issue(many.issue_path(date(2017, 7, 3)))
+    save_issue(issue)
+    assert build_at(datetime(2017, 7, 12, 9, 0, tzinfo=UTC)) == first
+
+    # A corrected annotation: that entry, and the feed, are updated at the rebuild.
+    issue.developments[0].annotation = "A corrected annotation."
+    save_issue(issue)
+    corrected = build_at(datetime(2017, 7, 13, 9, 30, tzinfo=UTC))
+    edited = "tag:socialcredit.example,2017-07-03:issue"
+    assert corrected[edited] == ("2017-07-03T06:00:00Z", "2017-07-13T09:30:00Z")
+    assert corrected["feed"] == ("2017-07-13T09:30:00Z", "")
+    assert {k: v for k, v in corrected.items() if k not in (edited, "feed")} == {
+        k: v for k, v in first.items() if k not in (edited, "feed")}
+
+    # Later builds keep that time; so does a full build into a fresh folder.
+    assert build_at(datetime(2017, 7, 20, 9, 0, tzinfo=UTC)) == corrected
+    assert build_at(datetime(2017, 7, 20, 9, 0, tzinfo=UTC), tmp_path / "fresh") == corrected
+
+    # A new title is new content too; the status is not.
+    issue.title = "Test Weekly – retitled"
+    save_issue(issue)
+    retitled = build_at(datetime(2017, 7, 21, 8, 0, tzinfo=UTC))
+    assert retitled[edited] == ("2017-07-03T06:00:00Z", "2017-07-21T08:00:00Z")
+    issue.status = "sent"
+    save_issue(issue)
+    assert build_at(datetime(2017, 7, 22, 8, 0, tzinfo=UTC)) == retitled
+
+
+def test_edits_before_the_publication_day_leave_the_entry_as_published(room, tmp_path):
+    from datetime import UTC, datetime
+
+    renderer = Renderer(room, clock=lambda: datetime(2017, 6, 30, 12, 0, tzinfo=UTC))
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    for annotation in ("A first draft.", "A second draft."):
+        issue.developments[0].annotation = annotation
+        feed = feedparser.parse(renderer.atom_feed([issue]))
+        assert feed.entries[0].updated == feed.entries[0].published == "2017-07-03T06:00:00Z"
+
 def test_a_rebuild_with_nothing_changed_writes_nothing(many):
     build(many)
     site = many.root / "site"
@@ -216,11 +275,12 @@ def test_a_rebuild_with_nothing_changed_writes_nothing(many):
 def test_an_edit_rewrites_only_the_files_it_changes(many):
     site = many.root / "site"
     build(many)
-    # An annotation of an issue too old for the feed: only its own page changes.
+    # An annotation of an issue too old for the feed: its own page changes, and the
+    # sitemap's date of its last change.
     old = load_issue(many.issue_path(date(2016, 9, 5)))
     old.developments[1].annotation = "A corrected annotation."
     save_issue(old)
-    assert build(many).written == ["2016/test-weekly-05-september-2016.html"]
+    assert build(many).written == ["2016/test-weekly-05-september-2016.html", "sitemap.xml"]
 
     # A headline of a recent issue: its page, the archive pages listing it, its year, the feed.
     before = snapshot(site)
@@ -232,8 +292,96 @@ def test_an_edit_rewrites_only_the_files_it_changes(many):
     changed = sorted(p for p in after if before.get(p) != after[p])
     assert result.written == changed
     assert changed == sorted(["2017/test-weekly-03-july-2017.html", "archive/index.html", "index.html",
-                              "archive/2017.html", "archive/feed.xml"])
+                              "archive/2017.html", "archive/feed.xml", "archive/rss.xml", "sitemap.xml"])
 
+
+
+def age(room: Newsroom, seconds: int = 3600) -> None:
+    """Date every issue file back: the index trusts only files not changed in the last moments."""
+    for path in room.issues_dir.glob("*.md"):
+        stat = path.stat()
+        os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns - seconds * 1_000_000_000))
+
+
+def test_a_rebuild_after_one_edit_parses_that_file_and_renders_only_its_pages(many, tmp_path, monkeypatch):
+    import newsdesk.output.catalog as catalog
+
+    site = many.root / "site"
+    age(many)
+    build(many)
+    parsed: list[str] = []
+    real_load = catalog.load_issue
+
+    def counting_load(path):
+        parsed.append(path.name)
+        return real_load(path)
+
+    monkeypatch.setattr(catalog, "load_issue", counting_load)
+    # Nothing changed: nothing is parsed or rendered.
+    result = build(many)
+    assert (parsed, result.rendered, result.written) == ([], [], [])
+
+    # An old issue's annotation: its file is read; its page is rendered and written, with
+    # the sitemap (the post's date of change), and the pages that list its entry are
+    # rendered (the entry's update time is theirs to show) but come out the same.
+    old = load_issue(many.issue_path(date(2016, 9, 5)))
+    old.developments[1].annotation = "A corrected annotation."
+    save_issue(old)
+    parsed.clear()
+    result = build(many)
+    assert parsed == ["2016-09-05.md"]  # parsed once, for its listing and its page
+    assert result.written == ["2016/test-weekly-05-september-2016.html", "sitemap.xml"]
+    assert result.rendered == ["2016/test-weekly-05-september-2016.html", "archive/2016.html",
+                               "archive/page-3.html", "sitemap.xml"]
+
+    # A recent issue's headline: its page, the pages listing it and the feed, whose 20
+    # issues are read to render it (the two edited files are read for their listings).
+    recent = load_issue(many.issue_path(date(2017, 7, 3)))
+    recent.developments[0].headline = "A sharper headline"
+    save_issue(recent)
+    parsed.clear()
+    result = build(many)
+    shown = ["2017/test-weekly-03-july-2017.html", "archive/2017.html", "archive/feed.xml",
+             "archive/index.html", "archive/rss.xml", "index.html", "sitemap.xml"]
+    assert result.rendered == result.written == shown
+    feed = {p.name for p in many.issues_dir.glob("*.md") if p.stem >= "2017-02-27"}
+    assert len(feed) == 20 and set(parsed) == feed | {"2016-09-05.md"}
+
+    # The same bytes as a build from nothing.
+    monkeypatch.undo()
+    build(many, tmp_path / "fresh")
+    assert snapshot(tmp_path / "fresh") == snapshot(site)
+
+
+def test_a_file_changed_behind_the_builds_back_is_rendered_again(many):
+    site = many.root / "site"
+    build(many)
+    (site / "index.html").write_text("defaced", encoding="utf-8")
+    (site / "archive" / "2016.html").unlink()
+    result = build(many)
+    assert result.rendered == result.written == ["archive/2016.html", "index.html"]
+    assert "Latest issues" in (site / "index.html").read_text(encoding="utf-8")
+
+
+def test_a_changed_template_renders_every_page_again(many):
+    build(many)
+    style = many.templates_dir / "style.css"
+    style.write_text(style.read_text(encoding="utf-8") + "\n/* the editor's note */\n", encoding="utf-8")
+    result = build(many)
+    assert len(result.rendered) == len(snapshot(many.root / "site")) - 1  # all but the manifest
+    assert result.written == ["style.css"]
+
+
+def test_an_issue_edited_in_place_is_read_again(many):
+    """The same size and the same inode, as an editor that saves in place leaves it."""
+    site = many.root / "site"
+    path = many.issue_path(date(2017, 7, 3))
+    build(many)
+    text = path.read_text(encoding="utf-8")
+    with open(path, "r+", encoding="utf-8") as handle:  # in place, as some editors save
+        handle.write(text.replace("Development 1", "Development X", 1))
+    build(many)
+    assert "Development X" in (site / "2017" / "test-weekly-03-july-2017.html").read_text(encoding="utf-8")
 
 def test_a_new_issue_adds_its_page_and_a_full_rebuild_gives_the_same_bytes(many, tmp_path):
     site = many.root / "site"
@@ -312,3 +460,212 @@ def test_titles_without_latin_letters_never_share_a_post_path():
 
     first, second = post_path(issue(date(2017, 7, 3))), post_path(issue(date(2017, 7, 10)))
     assert first != second and first == "2017/issue-2017-07-03.html"
+
+
+# What a blog gives ----------------------------------------------------------
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+
+
+def page_url(path: str) -> str:
+    """The public address of a page of the sample site (an index.html by its folder)."""
+    return "https://socialcredit.example/" + path.removesuffix("index.html")
+
+
+def test_the_sitemap_lists_every_page_by_its_address_and_robots_txt_points_to_it(many):
+    from xml.etree import ElementTree
+
+    site = many.root / "site"
+    build(many)
+    root = ElementTree.fromstring((site / "sitemap.xml").read_bytes())
+    assert root.tag == f"{SITEMAP}urlset"
+    urls = {u.findtext(f"{SITEMAP}loc"): u.findtext(f"{SITEMAP}lastmod") for u in root.iter(f"{SITEMAP}url")}
+    pages = [p for p in snapshot(site) if p.endswith(".html") and p != "404.html"]
+    assert set(urls) == {page_url(p) for p in pages}
+    assert len(urls) == len(pages) < 50_000  # one sitemap file holds 50,000 addresses
+    # A post's lastmod is when its content last changed: its entry's updated time.
+    feed = feedparser.parse((site / "archive" / "feed.xml").read_bytes())
+    newest = feed.entries[0]
+    assert urls[newest.link] == newest.updated
+    assert all(lastmod is None for url, lastmod in urls.items() if not url.endswith(".html"))
+    robots = (site / "robots.txt").read_text(encoding="utf-8")
+    assert robots.splitlines() == ["User-agent: *", "Allow: /", "", "Sitemap: https://socialcredit.example/sitemap.xml"]
+
+
+def test_the_sitemap_leaves_out_posts_whose_address_is_another_blog(room):
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    issue.post_url = "https://blog.example.org/2017/07/03/issue/"  # the primary blog is WordPress
+    save_issue(issue)
+    build(room)
+    sitemap = (room.root / "site" / "sitemap.xml").read_text(encoding="utf-8")
+    assert "blog.example.org" not in sitemap and POST_0703 not in sitemap
+    assert page_url(POST_0626) in sitemap
+
+
+def test_an_rss_feed_beside_the_atom_one_carries_the_same_entries(many):
+    from email.utils import parsedate_to_datetime
+    from xml.etree import ElementTree
+
+    site = many.root / "site"
+    build(many)
+    atom = feedparser.parse((site / "archive" / "feed.xml").read_bytes())
+    rss_bytes = (site / "archive" / "rss.xml").read_bytes()
+    rss = feedparser.parse(rss_bytes)
+    assert (atom.bozo, atom.version, rss.bozo, rss.version) == (0, "atom10", 0, "rss20")
+    assert rss.feed.title == atom.feed.title == "Social Credit Weekly News Summary"
+    assert rss.feed.link == "https://socialcredit.example/"
+    assert [(e.id, e.title, e.link) for e in rss.entries] == [(e.id, e.title, e.link) for e in atom.entries]
+    assert [e.content[0].value for e in rss.entries] == [e.content[0].value for e in atom.entries]
+    assert [e.summary for e in rss.entries] == [e.summary for e in atom.entries]
+    # What the W3C validator checks that can be checked offline: the channel's required
+    # elements, dates in RFC 822, a self link, unique guids that are not links.
+    channel = ElementTree.fromstring(rss_bytes).find("channel")
+    assert all(channel.findtext(name) for name in ("title", "link", "description", "language", "lastBuildDate"))
+    self_link = channel.find("{http://www.w3.org/2005/Atom}link")
+    assert self_link.attrib == {"href": "https://socialcredit.example/archive/rss.xml", "rel": "self",
+                                "type": "application/rss+xml"}
+    items = channel.findall("item")
+    guids = [i.find("guid") for i in items]
+    assert len({g.text for g in guids}) == len(items) == 20
+    assert all(g.attrib == {"isPermaLink": "false"} for g in guids)
+    for item, entry in zip(items, atom.entries, strict=True):
+        published = parsedate_to_datetime(item.findtext("pubDate"))
+        assert published.isoformat().replace("+00:00", "Z") == entry.published
+    assert parsedate_to_datetime(channel.findtext("lastBuildDate")).isoformat().replace("+00:00", "Z") == atom.feed.updated
+
+
+def test_feed_text_shows_as_written_in_both_feeds(room):
+    import html
+
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    issue.title = "Code <script> sample & an </entry> ]]> end"
+    issue.developments[0].headline = "A &lt;b&gt; literal <i>tag</i>"
+    save_issue(issue)
+    build(room)
+    for name in ("feed.xml", "rss.xml"):
+        feed = feedparser.parse((room.root / "site" / "archive" / name).read_bytes())
+        assert feed.bozo == 0, name
+        entry = next(e for e in feed.entries if "2017-07-03" in e.id)
+        assert entry.title == issue.title, name
+        summary = entry.summary_detail
+        # Atom's summary is text; RSS's description is HTML, escaped so that it shows the text.
+        shown = summary.value if summary.type == "text/plain" else html.unescape(summary.value)
+        assert "This week: A &lt;b&gt; literal <i>tag</i>;" in shown, (name, summary)
+
+
+def test_every_page_links_both_feeds_for_autodiscovery_and_names_its_canonical_address(many):
+    site = many.root / "site"
+    build(many)
+    pages = [p for p in snapshot(site) if p.endswith(".html")]
+    for path in pages:
+        links = links_of(site / path)
+        feeds = {(rel, url) for tag, rel, url in links if tag == "link" and rel == "alternate"}
+        text = (site / path).read_text(encoding="utf-8")
+        assert 'type="application/atom+xml"' in text and 'type="application/rss+xml"' in text, path
+        targets = {posixpath_join(path, url) for _, url in feeds}
+        assert targets == {"archive/feed.xml", "archive/rss.xml"}, (path, feeds)
+        canonical = [url for tag, rel, url in links if rel == "canonical"]
+        if path == "404.html":
+            assert canonical == [] and '<meta name="robots" content="noindex">' in text
+        else:
+            assert canonical == [page_url(path)], path
+
+
+def posixpath_join(page: str, url: str) -> str:
+    """Where a link of ``page`` leads, as a path from the site's root."""
+    import posixpath
+
+    if url.startswith("/"):
+        return url.lstrip("/")
+    return posixpath.normpath(posixpath.join(posixpath.dirname(page), url))
+
+
+def meta_of(path: Path) -> dict[str, str]:
+    """A page's meta tags, by name or property."""
+    class Meta(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.found: dict[str, str] = {}
+            self.scripts: list[tuple[str, str]] = []
+            self.in_script: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            values = dict(attrs)
+            if tag == "meta" and (values.get("name") or values.get("property")):
+                self.found[values.get("name") or values["property"]] = values.get("content") or ""
+            if tag == "script":
+                self.in_script = values.get("type") or ""
+                self.scripts.append((self.in_script, ""))
+
+        def handle_data(self, data):
+            if self.in_script is not None:
+                kind, text = self.scripts[-1]
+                self.scripts[-1] = (kind, text + data)
+
+        def handle_endtag(self, tag):
+            if tag == "script":
+                self.in_script = None
+
+    parser = Meta()
+    parser.feed(path.read_text(encoding="utf-8"))
+    parser.found["scripts"] = parser.scripts  # type: ignore[assignment]
+    return parser.found
+
+
+def test_every_post_has_open_graph_twitter_and_json_ld(room):
+    import json
+
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    issue.title = 'A "quoted" </script><script>alert(1)</script> title'
+    save_issue(issue)
+    build(room)
+    site = room.root / "site"
+    feed = feedparser.parse((site / "archive" / "feed.xml").read_bytes())
+    for entry in feed.entries:
+        path = entry.link.removeprefix("https://socialcredit.example/")
+        meta = meta_of(site / path)
+        assert meta["og:type"] == "article" and meta["og:title"] == entry.title
+        assert meta["og:url"] == entry.link and meta["og:site_name"] == "Social Credit Weekly News Summary"
+        assert meta["og:description"] == meta["description"] == entry.summary
+        assert meta["article:published_time"] == entry.published
+        assert meta["article:modified_time"] == entry.updated
+        assert (meta["twitter:card"], meta["twitter:title"], meta["twitter:description"]) == (
+            "summary", entry.title, entry.summary)
+        scripts = meta["scripts"]
+        assert [kind for kind, _ in scripts] == ["application/ld+json"]  # nothing that runs
+        data = json.loads(scripts[0][1])
+        assert data["@context"] == "https://schema.org" and data["@type"] == "BlogPosting"
+        assert (data["headline"], data["url"], data["mainEntityOfPage"]) == (entry.title, entry.link, entry.link)
+        assert (data["datePublished"], data["dateModified"]) == (entry.published, entry.updated)
+        assert data["description"] == entry.summary and data["inLanguage"] == "en"
+        assert data["publisher"] == {"@type": "Organization", "name": "Social Credit Weekly"}
+        assert data["isPartOf"] == {"@type": "Blog", "name": "Social Credit Weekly News Summary",
+                                    "url": "https://socialcredit.example/"}
+
+
+def test_each_post_links_the_previous_and_the_next_issue(many):
+    site = many.root / "site"
+    build(many)
+    posts = [e.path for e in sorted((archive_entry(i, many.config.newsroom) for i in site_issues(many)),
+                                    key=lambda e: e.date)]
+    for n, path in enumerate(posts):
+        links = {rel: url for tag, rel, url in links_of(site / path) if tag == "a" and rel in ("prev", "next")}
+        expected = {}
+        if n > 0:
+            expected["prev"] = posts[n - 1]
+        if n + 1 < len(posts):
+            expected["next"] = posts[n + 1]
+        assert {rel: posixpath_join(path, url) for rel, url in links.items()} == expected, path
+    newest = (site / posts[-1]).read_text(encoding="utf-8")
+    assert "Previous issue" in newest and "Test Weekly – 03 July 2017" in newest and "Next issue" not in newest
+
+
+def test_a_404_page_works_at_any_address(room):
+    build(room)
+    page = room.root / "site" / "404.html"
+    text = page.read_text(encoding="utf-8")
+    assert "<h1>Page not found</h1>" in text
+    # Served for a missing address anywhere on the site, so its links start from the root.
+    links = {(tag, rel, url) for tag, rel, url in links_of(page)}
+    assert ("link", "stylesheet", "/style.css") in links
+    assert ("a", "", "/archive/index.html") in links and ("a", "", "/index.html") in links

@@ -38,3 +38,23 @@ def test_week_bounds_are_in_the_newsroom_timezone():
     start, end = week.bounds_utc()
     assert start == datetime(2017, 6, 25, 16, 0, tzinfo=UTC)
     assert end == datetime(2017, 7, 2, 16, 0, tzinfo=UTC)
+
+
+def test_an_issue_appears_at_a_time_that_is_its_day_in_every_timezone_given():
+    from zoneinfo import ZoneInfo
+
+    from newsdesk.dates import publication_instant
+
+    day = date(2017, 7, 3)
+    shanghai, los_angeles = ZoneInfo("Asia/Shanghai"), ZoneInfo("America/Los_Angeles")
+    # 06:00 UTC where that is the day everywhere: the time feeds and posts already out have.
+    assert publication_instant(day, shanghai) == datetime(2017, 7, 3, 6, 0, tzinfo=UTC)
+    assert publication_instant(day, UTC) == datetime(2017, 7, 3, 6, 0, tzinfo=UTC)
+    # West of UTC 06:00 UTC is still the day before; between zones, a time both agree on.
+    for zones in [(los_angeles,), (UTC, los_angeles), (shanghai, los_angeles), (ZoneInfo("Pacific/Honolulu"),),
+                  (ZoneInfo("Pacific/Kiritimati"), los_angeles)]:
+        instant = publication_instant(day, *zones)
+        assert instant is not None and instant.tzinfo is UTC
+        assert all(instant.astimezone(zone).date() == day for zone in zones), (zones, instant)
+    # 24 hours apart or more: no moment is the same day in both.
+    assert publication_instant(day, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Honolulu")) is None

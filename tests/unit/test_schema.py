@@ -18,7 +18,7 @@ from newsdesk.mail.subscribers import Subscriber
 from newsdesk.store import FeedState, Store, StoreError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stores"
-TABLES = {"items", "feeds", "meta", "send_ledger", "send_runs", "articles"}
+TABLES = {"items", "feeds", "meta", "send_ledger", "send_runs", "articles", "feed_entries", "issue_files", "site_files"}
 INDEXES = {"items_by_time", "items_by_canonical_url", "send_ledger_by_state"}
 
 

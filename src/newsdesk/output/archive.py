@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import Protocol
 from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
 
 from newsdesk.config import NewsroomSettings
+from newsdesk.dates import publication_instant
 from newsdesk.issue import Issue
 from newsdesk.output.markdown import markdown_text, slugify
 
@@ -22,13 +26,15 @@ class ArchiveEntry:
     path: str  # the post's path under the blog, e.g. "2017/social-credit-...-2017.html"
     url: str  # the post's public URL
     entry_id: str  # the Atom entry id, stable for the life of the issue
+    published: datetime  # when the issue appears: on its day in the newsroom's timezone
+    updated: datetime  # when its content last changed (revisions.Revisions), else published
 
 
-def post_path(issue: Issue) -> str:
+def post_path(issue: Issue | Listed) -> str:
     return f"{issue.date:%Y}/{issue_slug(issue)}.html"
 
 
-def issue_slug(issue: Issue) -> str:
+def issue_slug(issue: Issue | Listed) -> str:
     """The post's slug, from its title; a title with no latin letters (a Chinese newsletter
     name) falls back to the date, so two issues never share one."""
     slug = slugify(issue.title)
@@ -55,15 +61,45 @@ def excerpt(issue: Issue) -> str:
     return text.strip()
 
 
-def archive_entry(issue: Issue, settings: NewsroomSettings) -> ArchiveEntry:
+# Memoized: a site of 500 issues makes 500 entries at every build.
+@functools.lru_cache(maxsize=64)
+def _host(root: str) -> str:
+    return urlsplit(root).hostname or "newsdesk.invalid"
+
+
+@functools.lru_cache(maxsize=8192)
+def _published(day: date, timezone: str) -> datetime:
+    published = publication_instant(day, ZoneInfo(timezone))
+    assert published is not None  # one timezone always has the day
+    return published
+
+
+class Listed(Protocol):
+    """What an entry is made of: an Issue, or the site's listing of one (output.catalog)."""
+
+    @property
+    def title(self) -> str: ...
+    @property
+    def date(self) -> date: ...
+    @property
+    def post_url(self) -> str | None: ...
+    @property
+    def excerpt(self) -> str: ...
+
+
+def archive_entry(issue: Issue | Listed, settings: NewsroomSettings) -> ArchiveEntry:
+    """The issue's entry; a listing brings its excerpt, an issue's is made from it."""
     root = blog_root(settings)
     path = post_path(issue)
-    host = urlsplit(root).hostname or "newsdesk.invalid"
+    host = _host(root)
+    published = _published(issue.date, settings.timezone)
     return ArchiveEntry(
         title=issue.title,
         date=issue.date,
-        excerpt=excerpt(issue),
+        excerpt=excerpt(issue) if isinstance(issue, Issue) else issue.excerpt,
         path=path,
         url=issue.post_url or f"{root}/{path}",
         entry_id=f"tag:{host},{issue.date.isoformat()}:issue",
+        published=published,
+        updated=published,
     )

@@ -8,26 +8,32 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
+import hashlib
+import html
 import json
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, time
+from datetime import UTC, date, datetime, tzinfo
+from email.utils import format_datetime
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import jinja2
 from markupsafe import Markup
 
-from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
 from newsdesk.config import NewsroomSettings
-from newsdesk.dates import date_range, long_date
+from newsdesk.dates import date_range, long_date, publication_instant
 from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
-from newsdesk.issue import Issue, load_issue
-from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
+from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
+from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
+from newsdesk.output.catalog import Listing, catalog, issue_key
+from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
+from newsdesk.output.revisions import Revision, Revisions, content_digest
 from newsdesk.text import wrap
 from newsdesk.urls import is_http_url
 
@@ -49,6 +55,27 @@ def unsubscribe_link(template: str, email: str | None) -> str:
     return urlunsplit(parts._replace(query=urlencode(query))).replace("{email}", "")
 
 
+# newsdesk's modules whose code shapes an output, by their files (importing site here would
+# make a circle: site imports this module).
+_SHAPING_CODE = ("config.py", "dates.py", "issue.py", "text.py", "urls.py", "output/archive.py",
+                 "output/catalog.py", "output/markdown.py", "output/render.py", "output/revisions.py",
+                 "output/site.py")
+
+
+@functools.cache
+def code_digest() -> str:
+    """A digest of newsdesk's own code that shapes the outputs: a site built by other code
+    (an upgrade, an edit) is rendered anew rather than trusted."""
+    import newsdesk
+
+    package = Path(__file__).resolve().parent.parent
+    digest = hashlib.sha256(newsdesk.__version__.encode())
+    for name in _SHAPING_CODE:
+        digest.update(name.encode())
+        digest.update((package / name).read_bytes())
+    return digest.hexdigest()
+
+
 class _Posts(Sequence[tuple[ArchiveEntry, str]]):
     """(entry, post body) pairs, each body rendered the first time a template asks for it.
 
@@ -56,7 +83,7 @@ class _Posts(Sequence[tuple[ArchiveEntry, str]]):
     template reads.
     """
 
-    def __init__(self, renderer: Renderer, issues: list[Issue], entries: list[ArchiveEntry]) -> None:
+    def __init__(self, renderer: Renderer, issues: Sequence[Issue | Listing], entries: list[ArchiveEntry]) -> None:
         self.renderer, self.issues, self.entries = renderer, issues, entries
         self.bodies: dict[int, str] = {}
 
@@ -69,7 +96,8 @@ class _Posts(Sequence[tuple[ArchiveEntry, str]]):
         if index < 0:
             index += len(self)
         if index not in self.bodies:
-            self.bodies[index] = self.renderer.post_body(self.issues[index])
+            issue = self.issues[index]
+            self.bodies[index] = self.renderer.post_body(issue.load() if isinstance(issue, Listing) else issue)
         return self.entries[index], self.bodies[index]
 
 
@@ -88,7 +116,36 @@ def linkable(issue: Issue) -> Issue:
     return safe
 
 
-def make_environment(templates_dir: Path | None) -> jinja2.Environment:
+def _instant(value: date | datetime, zone: tzinfo) -> datetime:
+    """A time in UTC; a date is the moment its issue appears, on that day in ``zone``."""
+    if not isinstance(value, datetime):
+        instant = publication_instant(value, zone)
+        assert instant is not None  # one zone always has its own day
+        value = instant
+    return value.astimezone(UTC)
+
+
+def atom_time(value: date | datetime, zone: tzinfo = UTC) -> str:
+    """An RFC 3339 UTC time, as Atom and sitemaps write it."""
+    return _instant(value, zone).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def rfc822_time(value: date | datetime, zone: tzinfo = UTC) -> str:
+    """An RSS time (RFC 822, in GMT)."""
+    return format_datetime(_instant(value, zone), usegmt=True)
+
+
+def json_ld(value: Any) -> Markup:
+    """JSON for a <script type="application/ld+json">: no "<", ">" or "&" in it, so no text
+    can close the script or be read as markup."""
+    text = json.dumps(value, ensure_ascii=False, indent=None)
+    return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def make_environment(templates_dir: Path | None, zone: tzinfo = UTC,
+                     cache_dir: Path | None = None) -> jinja2.Environment:
+    """The templates' environment; with ``cache_dir``, compiled templates are kept there
+    (Jinja checks each against its source), so a command does not compile them again."""
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir and templates_dir.is_dir():
         loaders.append(jinja2.FileSystemLoader(templates_dir))
@@ -102,6 +159,7 @@ def make_environment(templates_dir: Path | None) -> jinja2.Environment:
         keep_trailing_newline=True,
         trim_blocks=True,
         lstrip_blocks=True,
+        bytecode_cache=_bytecode_cache(cache_dir),
     )
     env.filters.update(
         markdown=lambda s: Markup(markdown_html(s)),
@@ -111,9 +169,22 @@ def make_environment(templates_dir: Path | None) -> jinja2.Environment:
         yaml=yaml_string,
         markdown_safe=markdown_source_safe,
         isodate=lambda d: d.isoformat(),
-        atom_time=lambda d: datetime.combine(d, time(6, 0), tzinfo=UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        atom_time=lambda value: atom_time(value, zone),
+        rfc822=lambda value: rfc822_time(value, zone),
+        json_ld=json_ld,
+        html_of_text=html.escape,  # text as HTML, for where a feed reader reads HTML
     )
     return env
+
+
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None  # a newsroom that cannot be written to: compiled each time
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 @dataclass
@@ -126,10 +197,13 @@ class Rendered:
 
 
 class Renderer:
-    def __init__(self, newsroom: Newsroom) -> None:
+    def __init__(self, newsroom: Newsroom, *, clock: Callable[[], datetime] | None = None) -> None:
         self.newsroom = newsroom
+        # What time it is, for the feed entries a render finds changed.
+        self.clock = clock or (lambda: datetime.now(UTC))
+        self._fingerprint: str | None = None
         self.settings: NewsroomSettings = newsroom.config.newsroom
-        self.env = make_environment(newsroom.templates_dir)
+        self.env = make_environment(newsroom.templates_dir, self.settings.zone, newsroom.state_dir / "templates")
 
     # Templates ---------------------------------------------------------
 
@@ -191,42 +265,92 @@ class Renderer:
     def post_body(self, issue: Issue) -> str:
         return self.template("post_body.html", **self.context(issue))
 
-    def post_page(self, issue: Issue) -> str:
-        return self.template("post.html", **self.context(issue))
+    def post_page(self, issue: Issue, **extra: Any) -> str:
+        return self.template("post.html", **self.context(issue, **extra))
 
     def post_markdown(self, issue: Issue) -> str:
         return self.template("post.md", **self.context(issue))
 
-    def archive_issues(self, issue: Issue) -> list[Issue]:
-        """The archive as of this issue: earlier issues that went out, and this one."""
-        issues = [issue]
-        for day in self.newsroom.issue_dates():
-            if day >= issue.date:
-                continue
-            other = load_issue(self.newsroom.issue_path(day))
-            if other.status != "draft":
-                issues.append(other)
-        return sorted(issues, key=lambda i: i.date, reverse=True)
+    def archive_issues(self, issue: Issue) -> list[Issue | Listing]:
+        """The archive as of this issue, newest first: this one, and the earlier issues that
+        went out, listed through the store's index (only changed files are parsed)."""
+        earlier = [item for item in catalog(self.newsroom) if item.date < issue.date and item.status != "draft"]
+        return sorted([issue, *earlier], key=lambda i: i.date, reverse=True)
 
-    def archive_page(self, issues: list[Issue]) -> str:
+    def archive_page(self, issues: Sequence[Issue | Listing]) -> str:
         entries = [archive_entry(i, self.settings) for i in issues]
-        return self.template("archive.html", **self._archive_context(issues, entries))
+        return self.template("archive.html", **self._archive_context(list(issues), entries))
 
     def atom_feed(self, issues: list[Issue]) -> str:
-        entries = [archive_entry(i, self.settings) for i in issues]
-        return self.template("feed.xml", **self._archive_context(issues, entries))
+        return self.feed_xml(issues, *self.feed_entries(issues))
 
-    def _archive_context(self, issues: list[Issue], entries: list[ArchiveEntry]) -> dict[str, Any]:
+    def feed_entries(self, issues: list[Issue]) -> tuple[list[ArchiveEntry], list[str]]:
+        """The issues' entries, with the time each one's content last changed, and their
+        post bodies."""
+        entries = [archive_entry(i, self.settings) for i in issues]
+        bodies = [self.post_body(issue) for issue in issues]
+        with self.newsroom.store() as store:
+            entries = self.revised(
+                Revisions(store, self.clock), entries,
+                [content_digest(e.title, e.excerpt, body) for e, body in zip(entries, bodies, strict=True)],
+                [self.source(issue_key(issue)) for issue in issues],
+            )
+        return entries, bodies
+
+    def feed_xml(self, issues: list[Issue], entries: list[ArchiveEntry], bodies: list[str]) -> str:
+        """The Atom feed of these issues' entries, each with its post body."""
+        return self.template("feed.xml", **self._archive_context(issues, entries, bodies))
+
+    def rss_xml(self, issues: list[Issue], entries: list[ArchiveEntry], bodies: list[str]) -> str:
+        """The RSS 2.0 feed of the same entries."""
+        return self.template("rss.xml", **self._archive_context(issues, entries, bodies))
+
+    @staticmethod
+    def revised(revisions: Revisions, entries: list[ArchiveEntry], digests: list[str],
+                sources: list[str], known: dict[str, Revision] | None = None) -> list[ArchiveEntry]:
+        """The entries with the time their content (title, summary, body) last changed."""
+        times = revisions.updated([
+            (e.entry_id, digest, e.published, source)
+            for e, digest, source in zip(entries, digests, sources, strict=True)
+        ], known)
+        return [e if e.updated == t else dataclasses.replace(e, updated=t) for e, t in zip(entries, times, strict=True)]
+
+    def source(self, key: str) -> str:
+        """A digest of an output's inputs: ``key`` (what it shows) and the fingerprint."""
+        return hashlib.sha256(f"{self.fingerprint()}\0{key}".encode()).hexdigest()
+
+    def fingerprint(self) -> str:
+        """A digest of what shapes every output besides the issues: the templates (the
+        newsroom's and newsdesk's), the settings, and the code that renders."""
+        if self._fingerprint is None:
+            digest = hashlib.sha256(repr(self.settings).encode("utf-8"))
+            digest.update(code_digest().encode())
+            for folder in (self.newsroom.templates_dir, DEFAULT_TEMPLATES):
+                digest.update(f"\0{folder}\0".encode())
+                if folder.is_dir():
+                    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+                        digest.update(f"\0{path.relative_to(folder)}\0".encode())
+                        digest.update(path.read_bytes())
+            self._fingerprint = digest.hexdigest()
+        return self._fingerprint
+
+    def _archive_context(self, issues: Sequence[Issue | Listing], entries: list[ArchiveEntry],
+                         bodies: list[str] | None = None) -> dict[str, Any]:
         root = blog_root(self.settings)
         posts = _Posts(self, issues, entries)
+        if bodies is not None:
+            posts.bodies.update(enumerate(bodies))
         return {
             "newsroom": self.settings,
             "entries": entries,
             "posts": posts,
             "blog_url": root,
             "archive_url": f"{root}/archive/",
+            "canonical_url": f"{root}/archive/",
+            "home_url": f"{root}/",
             "feed_url": f"{root}/archive/feed.xml",
-            "updated": max((e.date for e in entries), default=None),
+            "rss_url": f"{root}/archive/rss.xml",
+            "updated": max((e.updated for e in entries), default=None),
         }
 
     def render_all(self, issue: Issue, out_dir: Path, *, strict: bool = False) -> Rendered:
@@ -239,15 +363,19 @@ class Renderer:
             )
         result.warnings.extend(f"{issue.name}: {p}" for p in problems)
         archive = self.archive_issues(issue)
+        in_feed = [i.load() if isinstance(i, Listing) else i for i in archive[:FEED_SIZE]]
+        entries, bodies = self.feed_entries(in_feed)
+        # The post says when its content last changed, as its feed entry does.
+        own = next(e for e, i in zip(entries, in_feed, strict=True) if i is issue)
         # Render everything first, write after: a template error leaves old files alone.
         outputs = {
             "email.html": self.email_html(issue),
             "email.txt": self.email_text(issue),
-            "post.html": self.post_page(issue),
+            "post.html": self.post_page(issue, entry=own),
             "post_body.html": self.post_body(issue),
             "post.md": self.post_markdown(issue),
             "archive/index.html": self.archive_page(archive),
-            "archive/feed.xml": self.atom_feed(archive[:FEED_SIZE]),
+            "archive/feed.xml": self.feed_xml(in_feed, entries, bodies),
         }
         size = len(outputs["email.html"].encode())
         if size > GMAIL_CLIP_BYTES:

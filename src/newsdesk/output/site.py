@@ -7,29 +7,42 @@
     archive/page-N.html        its older pages
     archive/YYYY.html          every issue of one year
     archive/feed.xml           the Atom feed: the newest issues, in full
+    archive/rss.xml            the same as RSS 2.0
+    sitemap.xml, robots.txt    every page's address, for search engines
+    404.html                   what hosts serve for a missing address
     .newsdesk-site.json        the files newsdesk wrote, so stale ones can be removed
 
-Every page is rendered in memory and compared with what is on disk: only files whose
-bytes change are written, and a build from nothing gives the same bytes. Links between
-pages are relative; the feed's links are absolute (feed readers need them).
+A build renders only what changed. Each file has a digest of its inputs (the entries and
+issues it shows, the templates, the settings, newsdesk's code: Renderer.source); the store
+keeps, for each site folder, the digest each file was last rendered from and its size and
+time once written (table ``site_files``). A file whose inputs and stat are unchanged is left
+alone without rendering it; any other is rendered, and written only if its bytes change.
+So a build after one edit renders that issue's page and the few pages listing it, and any
+build gives the same bytes as a build from nothing. Links between pages are relative; the
+feed's links are absolute (feed readers need them).
 """
 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
-import posixpath
-from collections.abc import Iterable
+import os
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path, PurePosixPath
+from datetime import datetime
+from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
-from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root
 from newsdesk.errors import InvalidInput
 from newsdesk.files import write_atomic
-from newsdesk.issue import Issue, load_issue
+from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
+from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root
+from newsdesk.output.catalog import Listing, catalog, listing
 from newsdesk.output.render import Renderer
+from newsdesk.output.revisions import Revisions, content_digest
 
 PAGE_SIZE = 20  # issues on each archive page
 MANIFEST = ".newsdesk-site.json"
@@ -44,29 +57,35 @@ class SiteResult:
     written: list[str] = field(default_factory=list)
     removed: list[str] = field(default_factory=list)
     unchanged: int = 0
+    rendered: list[str] = field(default_factory=list)  # the files whose inputs changed
 
     @property
     def changed(self) -> bool:
         return bool(self.written or self.removed)
 
 
-def site_issues(newsroom: Newsroom, publishing: Issue | None = None) -> list[Issue]:
+@dataclass(frozen=True)
+class _File:
+    """One file of the site: the digest of its inputs, and how to render it."""
+
+    path: str
+    inputs: str
+    render: Callable[[], str]
+
+
+def site_issues(newsroom: Newsroom, publishing: Issue | None = None) -> list[Listing]:
     """The issues the site shows, newest first: those that went out or are ready, and the
-    one being published whatever its status. A broken issue file stops the build: leaving
-    it out would remove its page."""
-    found: dict[str, Issue] = {}
-    for day in newsroom.issue_dates():
-        issue = load_issue(newsroom.issue_path(day))
-        if issue.status in ON_SITE:
-            found[issue.name] = issue
+    one being published whatever its status (as it is in memory). A broken issue file stops
+    the build: leaving it out would remove its page."""
+    found = {item.name: item for item in catalog(newsroom) if item.status in ON_SITE}
     if publishing is not None:
-        found[publishing.name] = publishing
+        found[publishing.name] = listing(publishing)
     return sorted(found.values(), key=lambda i: i.date, reverse=True)
 
 
-def check_paths(issues: list[Issue], entries: list[ArchiveEntry]) -> None:
+def check_paths(issues: Sequence[Issue | Listing], entries: list[ArchiveEntry]) -> None:
     """Refuse two issues that would be published at one address (the same title)."""
-    seen: dict[str, Issue] = {}
+    seen: dict[str, Issue | Listing] = {}
     for issue, entry in zip(issues, entries, strict=True):
         if entry.path in seen:
             other = seen[entry.path]
@@ -78,31 +97,64 @@ def check_paths(issues: list[Issue], entries: list[ArchiveEntry]) -> None:
 
 
 def relative(target: str, page: str) -> str:
-    """The link from ``page`` to ``target``, both paths from the site's root."""
-    return posixpath.relpath(target, posixpath.dirname(page) or ".")
+    """The link from ``page`` to ``target``, both paths from the site's root (plain paths,
+    no "." or ".." in them: the site's own)."""
+    folder = page.split("/")[:-1]
+    parts = target.split("/")
+    common = 0
+    while common < len(folder) and common < len(parts) - 1 and folder[common] == parts[common]:
+        common += 1
+    return "/".join([".."] * (len(folder) - common) + parts[common:])
 
 
 class SiteBuilder:
-    def __init__(self, newsroom: Newsroom, root: Path) -> None:
+    def __init__(self, newsroom: Newsroom, root: Path, *, clock: Callable[[], datetime] | None = None) -> None:
         self.newsroom = newsroom
         self.root = root
-        self.renderer = Renderer(newsroom)
+        self.renderer = Renderer(newsroom, clock=clock)
         self.settings = newsroom.config.newsroom
 
     # What the site holds ------------------------------------------------
 
-    def files(self, issues: Iterable[Issue]) -> dict[str, bytes]:
-        """Every file of the site for these issues, by path from the root."""
-        issues = sorted(issues, key=lambda i: i.date, reverse=True)
-        entries = [archive_entry(issue, self.settings) for issue in issues]
-        check_paths(issues, entries)
-        out: dict[str, str] = {"style.css": self.renderer.template("style.css")}
-        for issue, entry in zip(issues, entries, strict=True):
-            out[entry.path] = self.post_page(issue, entry.path)
+    def plan(self, issues: Iterable[Issue | Listing], revisions: Revisions) -> list[_File]:
+        """Every file of the site for these issues, each with the digest of its inputs;
+        nothing is rendered yet, except the post bodies whose digest the store lacks (it
+        says whether an entry was updated, and when)."""
+        listings = sorted((i if isinstance(i, Listing) else listing(i) for i in issues),
+                          key=lambda i: i.date, reverse=True)
+        entries = [archive_entry(item, self.settings) for item in listings]
+        check_paths(listings, entries)
+        entries, digests, bodies = self._revised(listings, entries, revisions)
+        source = self.renderer.source
+        root = blog_root(self.settings)
+        # Each entry written out once (most appear on three pages), as plain strings: JSON's
+        # C encoder then needs no help.
+        marks = {e.entry_id: json.dumps([e.title, e.excerpt, e.path, e.url, e.entry_id, str(e.date),
+                                         str(e.published), str(e.updated)], ensure_ascii=False)
+                 for e in entries}
+        files = [
+            _File("style.css", source("style.css"), functools.partial(self.renderer.template, "style.css")),
+            _File("robots.txt", source(_key("robots", root)),
+                  functools.partial(self.renderer.template, "robots.txt", sitemap_url=f"{root}/sitemap.xml")),
+            _File("404.html", source(_key("404", root)), self._not_found),
+        ]
+        for n, (item, entry) in enumerate(zip(listings, entries, strict=True)):
+            # Newest first: the next issue is the one before in the list.
+            newer = entries[n - 1] if n > 0 else None
+            older = entries[n + 1] if n + 1 < len(entries) else None
+            neighbours = {
+                "newer": {"href": relative(newer.path, entry.path), "title": newer.title} if newer else None,
+                "older": {"href": relative(older.path, entry.path), "title": older.title} if older else None,
+            }
+            shows = json.dumps(["post", item.key, marks[entry.entry_id], newer and (newer.path, newer.title),
+                                older and (older.path, older.title)], ensure_ascii=False)
+            files.append(_File(entry.path, source(shows), functools.partial(self._post_file, item, entry, neighbours)))
 
         pages = [entries[i : i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)] or [[]]
         years = sorted({e.date.year for e in entries}, reverse=True)
+        counts = {y: sum(1 for e in entries if e.date.year == y) for y in years}
         page_paths = ["archive/index.html"] + [f"archive/page-{n}.html" for n in range(2, len(pages) + 1)]
+        archive: list[tuple[str, list[ArchiveEntry], dict[str, Any]]] = []
         for number, (chunk, path) in enumerate(zip(pages, page_paths, strict=True), start=1):
             pagination = {
                 "number": number,
@@ -111,54 +163,116 @@ class SiteBuilder:
                 "older": relative(page_paths[number], path) if number < len(pages) else None,
             }
             heading = "Archive" if number == 1 else f"Archive, page {number}"
-            out[path] = self.archive_page(path, chunk, entries, years, heading=heading, pagination=pagination)
+            archive.append((path, chunk, {"heading": heading, "pagination": pagination}))
         # The home page is the archive's first page, its links made relative to the root.
-        out["index.html"] = self.archive_page(
-            "index.html", pages[0], entries, years, heading="Latest issues", pagination={
-                "number": 1,
-                "count": len(pages),
-                "newer": None,
-                "older": relative(page_paths[1], "index.html") if len(pages) > 1 else None,
-            }
-        )
+        archive.append(("index.html", pages[0], {"heading": "Latest issues", "pagination": {
+            "number": 1,
+            "count": len(pages),
+            "newer": None,
+            "older": relative(page_paths[1], "index.html") if len(pages) > 1 else None,
+        }}))
         for year in years:
             chunk = [e for e in entries if e.date.year == year]
-            out[f"archive/{year}.html"] = self.archive_page(
-                f"archive/{year}.html", chunk, entries, years, heading=f"Issues of {year}", year=year
-            )
-        out["archive/feed.xml"] = self.renderer.atom_feed(issues[:FEED_SIZE])
-        return {path: text.encode("utf-8") for path, text in sorted(out.items())}
+            archive.append((f"archive/{year}.html", chunk, {"heading": f"Issues of {year}", "year": year}))
+        newest = max((e.date for e in entries), default=None)
+        for path, chunk, options in archive:
+            shown = [marks[e.entry_id] for e in chunk]
+            files.append(_File(path, source(_key("archive", path, shown, counts, newest, options)),
+                               functools.partial(self.archive_page, path, chunk, counts, newest, **options)))
 
-    def post_page(self, issue: Issue, path: str) -> str:
-        context = self.renderer.context(issue)
+        # The sitemap: every page whose address is here (a post published on another blog
+        # as the primary one is that blog's to list), posts with when they last changed.
+        sitemap: list[dict[str, Any]] = [{"loc": self.address(path), "lastmod": None} for path, _, _ in archive]
+        sitemap += [{"loc": e.url, "lastmod": e.updated} for e in entries if e.url == self.address(e.path)]
+        sitemap.sort(key=lambda page: page["loc"])
+        files.append(_File("sitemap.xml", source(_key("sitemap", sitemap)),
+                           functools.partial(self.renderer.template, "sitemap.xml", pages=sitemap)))
+        files.extend(self._feeds(listings[:FEED_SIZE], entries[:FEED_SIZE], digests[:FEED_SIZE], bodies))
+        return files
+
+    def address(self, path: str) -> str:
+        """The public address of a file of the site (an index.html by its folder's)."""
+        return f"{blog_root(self.settings)}/{path.removesuffix('index.html')}"
+
+    def _revised(self, listings: list[Listing], entries: list[ArchiveEntry],
+                 revisions: Revisions) -> tuple[list[ArchiveEntry], list[str], dict[int, str]]:
+        """The entries with the time their content last changed, from the store, by their
+        content's digest; an entry whose inputs are those its digest was recorded from keeps
+        it without its body being rendered again. Also the digests, and the bodies rendered."""
+        sources = [self.renderer.source(item.key) for item in listings]
+        known = revisions.known([e.entry_id for e in entries])
+        bodies: dict[int, str] = {}
+        digests = []
+        for n, (item, entry, source) in enumerate(zip(listings, entries, sources, strict=True)):
+            row = known.get(entry.entry_id)
+            if row is not None and row.source == source:
+                digests.append(row.digest)
+                continue
+            bodies[n] = self.renderer.post_body(item.load())
+            digests.append(content_digest(entry.title, entry.excerpt, bodies[n]))
+        if not entries:
+            return entries, digests, bodies
+        return self.renderer.revised(revisions, entries, digests, sources, known), digests, bodies
+
+    def _feeds(self, listings: list[Listing], entries: list[ArchiveEntry], digests: list[str],
+               bodies: dict[int, str]) -> list[_File]:
+        """The Atom feed and the RSS one: the same entries, the same bodies."""
+
+        @functools.cache
+        def parts() -> tuple[list[Issue], list[ArchiveEntry], list[str]]:
+            issues = [item.load() for item in listings]
+            texts = [bodies[n] if n in bodies else self.renderer.post_body(issue) for n, issue in enumerate(issues)]
+            return issues, entries, texts
+
+        key = _key("feeds", digests, entries)
+        return [
+            _File("archive/feed.xml", self.renderer.source(f"atom{key}"), lambda: self.renderer.feed_xml(*parts())),
+            _File("archive/rss.xml", self.renderer.source(f"rss{key}"), lambda: self.renderer.rss_xml(*parts())),
+        ]
+
+    def _post_file(self, item: Listing, entry: ArchiveEntry, neighbours: dict[str, Any]) -> str:
+        return self.post_page(item.load(), entry.path, entry=entry, neighbours=neighbours)
+
+    def post_page(self, issue: Issue, path: str, **extra: Any) -> str:
+        context = self.renderer.context(issue, **extra)
         context.update(self._links(path))
         return self.renderer.template("post.html", **context)
+
+    def _not_found(self) -> str:
+        """The page a host serves for any missing address: its links start from the root."""
+        base = urlsplit(blog_root(self.settings)).path.rstrip("/")
+        return self.renderer.template(
+            "404.html", newsroom=self.settings, blog_url=blog_root(self.settings),
+            home_url=f"{base}/index.html", archive_url=f"{base}/archive/index.html",
+            feed_url=f"{base}/archive/feed.xml", rss_url=f"{base}/archive/rss.xml",
+            stylesheet_url=f"{base}/style.css",
+        )
 
     def archive_page(
         self,
         path: str,
         chunk: list[ArchiveEntry],
-        entries: list[ArchiveEntry],
-        years: list[int],
+        counts: dict[int, int],
+        newest: Any,
         *,
         heading: str = "Archive",
         pagination: dict[str, Any] | None = None,
         year: int | None = None,
     ) -> str:
         root = blog_root(self.settings)
-        counts = {y: sum(1 for e in entries if e.date.year == y) for y in years}
         context: dict[str, Any] = {
             "newsroom": self.settings,
             # The same entry as in the feed and the email, linked to this site's own page.
             "entries": [dataclasses.replace(e, url=relative(e.path, path)) for e in chunk],
             "blog_url": root,
-            "updated": max((e.date for e in entries), default=None),
+            "updated": newest,
             "heading": heading,
             "pagination": pagination,
             "years": [
-                {"year": y, "count": counts[y], "href": relative(f"archive/{y}.html", path), "current": y == year}
-                for y in years
+                {"year": y, "count": n, "href": relative(f"archive/{y}.html", path), "current": y == year}
+                for y, n in counts.items()
             ],
+            "canonical_url": self.address(path),
             **self._links(path),
         }
         return self.renderer.template("archive.html", **context)
@@ -169,31 +283,59 @@ class SiteBuilder:
         return {
             "archive_url": relative("archive/index.html", page),
             "feed_url": relative("archive/feed.xml", page),
+            "rss_url": relative("archive/rss.xml", page),
             "stylesheet_url": relative("style.css", page),
         }
 
     # Writing -------------------------------------------------------------
 
-    def build(self, issues: Iterable[Issue]) -> SiteResult:
+    def build(self, issues: Iterable[Issue | Listing]) -> SiteResult:
         """Write what changed; remove what an earlier build wrote and this one does not."""
-        wanted = self.files(issues)  # everything rendered before anything is written
+        site = str(self.root.resolve())
         result = SiteResult(root=self.root)
-        for path, data in wanted.items():
-            target = self.root / path
-            if _read(target) == data:
-                result.unchanged += 1
-                continue
-            write_atomic(target, data)
-            result.written.append(path)
-        for path in sorted(self._previous() - set(wanted)):
-            target = self.root / path
-            if target.is_file():
-                target.unlink()
-                result.removed.append(path)
-                _remove_empty_parents(target.parent, self.root)
-        manifest = (json.dumps(sorted(wanted), indent=1) + "\n").encode("utf-8")
-        if _read(self.root / MANIFEST) != manifest:
-            write_atomic(self.root / MANIFEST, manifest)
+        with self.newsroom.store() as store:
+            files = self.plan(issues, Revisions(store, self.renderer.clock))
+            with store.reading() as db:
+                built = {row[0]: row[1:] for row in db.execute(
+                    "SELECT path, inputs, size, mtime_ns FROM site_files WHERE site = ?", (site,))}
+            # Everything is rendered before anything is written: a template error leaves
+            # the site as it was.
+            wanted: dict[str, tuple[str, bytes | None]] = {}
+            folder = str(self.root)
+            for file in sorted(files, key=lambda f: f.path):
+                if built.get(file.path) == (file.inputs, *_stat(os.path.join(folder, file.path))):
+                    wanted[file.path] = (file.inputs, None)
+                    continue
+                wanted[file.path] = (file.inputs, file.render().encode("utf-8"))
+                result.rendered.append(file.path)
+            records = []
+            for path, (inputs, data) in sorted(wanted.items()):
+                target = self.root / path
+                if data is None:
+                    result.unchanged += 1
+                    continue
+                if _read(target) == data:
+                    result.unchanged += 1
+                else:
+                    write_atomic(target, data)
+                    result.written.append(path)
+                records.append((site, path, inputs, *_stat(target)))
+            for path in sorted(self._previous() - set(wanted)):
+                target = self.root / path
+                if target.is_file():
+                    target.unlink()
+                    result.removed.append(path)
+                    _remove_empty_parents(target.parent, self.root)
+            manifest = (json.dumps(sorted(wanted), indent=1) + "\n").encode("utf-8")
+            if _read(self.root / MANIFEST) != manifest:
+                write_atomic(self.root / MANIFEST, manifest)
+            with store.transaction() as db:
+                db.executemany(
+                    "INSERT INTO site_files (site, path, inputs, size, mtime_ns) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (site, path) DO UPDATE SET inputs = excluded.inputs, size = excluded.size, "
+                    "mtime_ns = excluded.mtime_ns", records)
+                db.executemany("DELETE FROM site_files WHERE site = ? AND path = ?",
+                               [(site, path) for path in set(built) - set(wanted)])
         return result
 
     def _previous(self) -> set[str]:
@@ -205,8 +347,27 @@ class SiteBuilder:
         if not isinstance(listed, list):
             return set()
         # Never follow a tampered list out of the site folder.
-        return {p for p in listed if isinstance(p, str) and ".." not in PurePosixPath(p).parts
-                and not PurePosixPath(p).is_absolute()}
+        return {p for p in listed if isinstance(p, str) and ".." not in p.split("/") and not p.startswith("/")}
+
+
+def _key(*parts: Any) -> str:
+    """What an output shows, as one string for Renderer.source (dates and entries included)."""
+    return json.dumps(parts, default=_plain, ensure_ascii=False, sort_keys=True)
+
+
+def _plain(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return vars(value)  # ArchiveEntry's fields are plain values: no deep copy needed
+    return str(value)
+
+
+def _stat(path: str | Path) -> tuple[int, int]:
+    """A written file's size and time; (-1, -1) for one that is not there."""
+    try:
+        stat = os.stat(path)
+    except OSError:
+        return (-1, -1)
+    return (stat.st_size, stat.st_mtime_ns)
 
 
 def _read(path: Path) -> bytes | None:

@@ -16,9 +16,11 @@ from pathlib import Path
 
 from newsdesk.output.archive import archive_entry, blog_root, issue_slug, post_path
 from newsdesk.config import Blog
+from newsdesk.dates import long_date, publication_instant
 from newsdesk.errors import InvalidInput, NewsdeskError, Refused
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.newsroom import Newsroom
+from newsdesk.output.catalog import Listing, listing
 from newsdesk.output.render import Renderer
 from newsdesk.output.site import SiteBuilder, check_paths, site_issues
 
@@ -118,9 +120,10 @@ class Publisher:
 
     # Targets ----------------------------------------------------------------
 
-    def to_static(self, issue: Issue, blog: Blog, on_site: list[Issue]) -> TargetResult:
-        """Build the site; ``on_site`` holds ``issue`` itself, so what WordPress recorded
-        earlier in this run (the post URL) shows on the site too."""
+    def to_static(self, issue: Issue, blog: Blog, on_site: list[Listing]) -> TargetResult:
+        """Build the site; ``on_site`` lists ``issue`` itself, listed again here as it now
+        is in memory, so that what WordPress recorded earlier in this run (the post URL)
+        shows on the site too."""
         folder = Path(blog.path).expanduser()
         root = folder if folder.is_absolute() else self.newsroom.root / folder
         url = f"{blog_root(self.settings)}/{post_path(issue)}" if self.settings.blog_url else None
@@ -128,7 +131,8 @@ class Publisher:
         if url and blog == self.primary:
             issue.post_url = url  # before the build, so the page's canonical link is right
         try:
-            built = SiteBuilder(self.newsroom, root).build(on_site)
+            built = SiteBuilder(self.newsroom, root).build(
+                [listing(issue) if item.name == issue.name else item for item in on_site])
         except BaseException:
             issue.post_url = recorded  # the page is not there: keep the address that was
             raise
@@ -149,14 +153,22 @@ class Publisher:
         entry = archive_entry(issue, self.settings)
         with WordPress(blog.url, blog.user, password, password_hint=blog.password_env,
                        timeout=self.timeout) as wp:
+            # A time that is the publication day where the newsroom is and where the blog
+            # is (WordPress dates the post in its own timezone); the feed's when they agree.
+            zones = [self.settings.zone, *filter(None, [wp.timezone()])]
+            appears = publication_instant(issue.date, *zones)
+            if appears is None:
+                raise wp.error(
+                    f"no moment is {long_date(issue.date)} both in the newsroom's timezone ({self.settings.timezone}) "
+                    f"and in the blog's ({zones[-1]}): set the blog's timezone nearer the newsroom's"
+                )
             fields = {
                 "title": issue.title,
                 "content": renderer.post_body(issue),
                 "excerpt": entry.excerpt,
                 "slug": issue_slug(issue),
                 "status": blog.status,
-                # The hour the Atom feed gives the issue, so both agree on when it appeared.
-                "date_gmt": f"{issue.date.isoformat()}T06:00:00",
+                "date_gmt": appears.strftime("%Y-%m-%dT%H:%M:%S"),
                 "categories": wp.term_ids("categories", blog.categories),
                 "tags": wp.term_ids("tags", blog.tags),
             }

@@ -3,22 +3,46 @@
 Routes go through ``/?rest_route=`` so the site needs no pretty permalinks. Every failure
 becomes one line naming the blog and what to do: a wrong password (401), a site that
 cannot be reached, a post WordPress rejects.
+
+WordPress treats a post's title and excerpt and a term's name as HTML (an editor account
+may even post script), and expands [shortcodes] in all of them and in the content. So this
+client takes text for the title, the excerpt and term names and sends them escaped, and
+sends the content's square brackets as character references: what readers see is what
+was written.
 """
 
 from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from datetime import timedelta, timezone, tzinfo
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import httpx
 
 from newsdesk.errors import NewsdeskError
 from newsdesk.http import ERRORS, Http, Refused
+from newsdesk.text import clean_text, untrusted_html_to_text
 
-# Every status a post can have except trash: where an earlier post of ours may be.
-_ANY_STATUS = "publish,future,draft,pending,private"
+# Every status a post can have: where an earlier post of ours may be.
+_ANY_STATUS = "publish,future,draft,pending,private,trash"
+# What WordPress appends to the slug of a post it moves to the trash.
+_TRASHED = "__trashed"
 _TAXONOMIES = {"categories": "category", "tags": "tag"}
+
+
+def as_html(text: str) -> str:
+    """Text as HTML that shows it as written on WordPress: escaped, brackets included."""
+    return _no_shortcodes(html.escape(text, quote=True))
+
+
+def _no_shortcodes(fragment: str) -> str:
+    """HTML whose brackets WordPress cannot take for a shortcode; browsers show the same.
+
+    In HTML a bracket only appears in text and attribute values, where a character
+    reference means the same thing, so the replacement needs no parsing."""
+    return fragment.replace("[", "&#91;").replace("]", "&#93;")
 
 
 class WordPressError(NewsdeskError):
@@ -127,6 +151,24 @@ class WordPress:
     def error(self, message: str, **details: Any) -> WordPressError:
         return WordPressError(f"{self.name}: {message}" if self.name else message, **details)
 
+    def timezone(self) -> tzinfo | None:
+        """The site's timezone as its settings give it (a place, or an offset from UTC);
+        None when the site does not say."""
+        index = self.request("GET", "/", params={"_fields": "timezone_string,gmt_offset"}, doing="answer")
+        if not isinstance(index, dict):
+            return None
+        name = str(index.get("timezone_string") or "")
+        if name:
+            try:
+                return ZoneInfo(name)
+            except (ValueError, ZoneInfoNotFoundError):
+                pass  # a name this machine does not know: the offset says the same today
+        try:
+            hours = float(str(index.get("gmt_offset")))  # "0", "-7", "5.5": WordPress keeps a string
+        except (TypeError, ValueError):
+            return None
+        return timezone(timedelta(hours=hours)) if -24 < hours < 24 else None
+
     # Terms -----------------------------------------------------------------
 
     def term_ids(self, taxonomy: str, names: tuple[str, ...] | list[str]) -> list[int]:
@@ -134,7 +176,8 @@ class WordPress:
         kind = _TAXONOMIES[taxonomy]
         ids = []
         for name in names:
-            found = self.request("GET", f"/wp/v2/{taxonomy}", params={"search": name, "per_page": 100},
+            # WordPress keeps the name as the HTML sent, and searches in that.
+            found = self.request("GET", f"/wp/v2/{taxonomy}", params={"search": as_html(name), "per_page": 100},
                                  doing=f"read {taxonomy}")
             match = next(
                 (t["id"] for t in found if html.unescape(str(t.get("name", ""))).casefold() == name.casefold()),
@@ -142,7 +185,7 @@ class WordPress:
             )
             if match is None:
                 try:
-                    made = self.request("POST", f"/wp/v2/{taxonomy}", body={"name": name},
+                    made = self.request("POST", f"/wp/v2/{taxonomy}", body={"name": as_html(name)},
                                         doing=f"create the {kind} {name!r}")
                     match = made["id"]
                 except WordPressError as error:
@@ -166,23 +209,50 @@ class WordPress:
             raise
 
     def find_post(self, slug: str) -> dict[str, Any] | None:
+        """The post with this slug, or the one WordPress renamed when it trashed it."""
         found = self.request("GET", "/wp/v2/posts",
-                             params={"slug": slug, "status": _ANY_STATUS, "context": "edit", "per_page": 2},
+                             params={"slug": f"{slug},{slug}{_TRASHED}", "status": _ANY_STATUS,
+                                     "context": "edit", "per_page": 10},
                              doing="look for the post")
-        return found[0] if found else None
+        if not isinstance(found, list) or not found:
+            return None
+        # A post out of the trash first: that is the one readers may see.
+        return min(found, key=lambda post: post.get("status") == "trash")
+
+    def _refuse_trashed(self, post: dict[str, Any]) -> None:
+        """Neither restore a post someone trashed nor publish a second one beside it."""
+        if post.get("status") == "trash":
+            raise self.error(
+                f"post {post.get('id')} is in WordPress's trash: restore it on the blog to publish this "
+                "issue there again, or delete it permanently to publish it as a new post"
+            )
 
     def save_post(self, fields: dict[str, Any], post_id: int | None = None) -> Post:
         """Update post ``post_id``, or the post with the same slug, or create one.
 
+        ``fields`` are the REST API's, except that the title and the excerpt are text (sent
+        escaped) and the content is HTML as a browser should show it.
+
         Looking the slug up before creating means that losing the recorded id (an issue
         file restored from a backup) still updates the post rather than adding a second."""
+        fields = dict(fields)
+        for key in ("title", "excerpt"):
+            if key in fields:
+                fields[key] = as_html(fields[key])
+        if "content" in fields:
+            fields["content"] = _no_shortcodes(fields["content"])
         note = ""
-        if post_id is not None and self.get_post(post_id) is None:
-            note = f"post {post_id} no longer exists"
-            post_id = None
+        if post_id is not None:
+            current = self.get_post(post_id)
+            if current is None:
+                note = f"post {post_id} no longer exists"
+                post_id = None
+            else:
+                self._refuse_trashed(current)
         if post_id is None:
             existing = self.find_post(fields["slug"])
             if existing is not None:
+                self._refuse_trashed(existing)
                 post_id = int(existing["id"])
                 note = f"{note}; " if note else ""
                 note += f"found post {post_id} by its slug"
@@ -197,15 +267,22 @@ class WordPress:
             raise self.error(f"{self.url} answered the post's save without an id and link") from None
 
 
+def one_line(body: str, limit: int = 300) -> str:
+    """What an answer says, as one line of text for an error: WordPress's messages may be
+    HTML (``<h1>Error establishing a database connection</h1>``), with entities and breaks."""
+    line = " ".join(clean_text(untrusted_html_to_text(body)).split())
+    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
+
+
 def _wp_error(data: Any) -> tuple[str, str]:
     """WordPress's error code and message, with the reasons for invalid parameters."""
     if not isinstance(data, dict):
         return "", ""
-    code = str(data.get("code", ""))
-    message = html.unescape(str(data.get("message", "")))
+    code = one_line(str(data.get("code", "")))
+    message = one_line(str(data.get("message", "")))
     params = (data.get("data") or {}).get("params") if isinstance(data.get("data"), dict) else None
     if isinstance(params, dict) and params:
-        message = f"{message} (" + "; ".join(html.unescape(str(v)) for v in params.values()) + ")"
+        message = f"{message} (" + "; ".join(one_line(str(v)) for v in params.values()) + ")"
     return code, message.strip()
 
 
