@@ -64,6 +64,13 @@ def test_email_fits_gmail_and_is_built_for_phones(rendered):
     html = (rendered["2017-07-03"].out_dir / "email.html").read_text(encoding="utf-8")
     assert len(html.encode()) < GMAIL_CLIP_BYTES
     assert re.search(r'<meta name="color-scheme" content="light dark" ?/?>', html)
+    # Dark mode darkens every section, not only the page around them (the browser test
+    # measures the contrast), and Outlook.com's markers have rules of their own.
+    sections = re.findall(r'<div (?:class="([^"]*)" )?style="background:#ffffff;', html)
+    assert len(sections) == 6 and set(sections) == {"nd-card"}
+    styles = "".join(re.findall(r"<style[^>]*>(.*?)</style>", html, re.DOTALL))
+    assert "@media (prefers-color-scheme: dark)" in styles and "[data-ogsc] .nd-card" in styles
+    assert "&gt;" not in styles and "&#39;" not in styles  # CSS is not HTML: no entities in it
     assert 'name="viewport"' in html and "@media only screen" in html
     assert html.count("<h2") == 3 and "<h1" in html
     assert "Unsubscribe</a>" in html

@@ -27,6 +27,7 @@ from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue, load_issue
 from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
+from newsdesk.output.theme import DEFAULT_THEME
 from newsdesk.newsroom import Newsroom
 from newsdesk.text import wrap
 from newsdesk.urls import is_http_url
@@ -169,6 +170,7 @@ class Renderer:
             "blog_url": root,
             "archive_url": f"{root}/archive/",
             "unsubscribe_url": unsubscribe,
+            "theme": DEFAULT_THEME,
             "recipient": None,
             "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
             **extra,
