@@ -181,3 +181,36 @@ def test_a_read_more_link_that_is_not_http_never_reaches_any_output(newsroom_dir
     for path in result.files:
         assert "javascript:" not in path.read_text(encoding="utf-8"), path
     assert issue.developments[1].read_more == "javascript:alert(1)"  # the editor's file is untouched
+
+
+RICH_ANNOTATION = (
+    "The draft, [published by the legislature](https://law.example/draft), sets out:\n\n"
+    "- what counts as *credit information*, and\n- who may [share it](https://law.example/share).\n\n"
+    "> Information shall be collected lawfully.\n\n"
+    "Comments go to the [office](https://law.example/office)."
+)
+
+
+def styled_links(html: str) -> dict[str, str]:
+    """Each link's href and its style attribute ('' if none)."""
+    return {
+        href: style or ""
+        for href, style in re.findall(r'<a href="([^"]+)"(?:[^>]*?style="([^"]*)")?[^>]*>', html)
+    }
+
+
+def test_links_lists_and_quotes_in_annotations_take_the_theme(newsroom_dir):
+    from newsdesk.output.theme import DEFAULT_THEME
+
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.developments[0].annotation = RICH_ANNOTATION
+    html = Renderer(room).email_html(issue)
+    links = styled_links(html)
+    for href in ("https://law.example/draft", "https://law.example/share", "https://law.example/office"):
+        assert re.search(rf"(^|;)\s*color:\s*{DEFAULT_THEME.light.link}\b", links[href]), (href, links[href])
+    # The read-more link and the footer's keep their own styles.
+    assert "font-weight:bold" in links["https://localcredit.example/hebei/2017-06/29/content_5263.htm"].replace(" ", "")
+    assert DEFAULT_THEME.light.muted in links["https://socialcredit.example/archive/"]
+    assert re.search(r"<blockquote style=\"[^\"]*border-left", html)
+    assert re.search(r"<ul style=\"[^\"]*padding", html)

@@ -19,6 +19,7 @@ from devtools import Browser, find_chromium
 from newsdesk.issue import load_issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.render import Renderer
+from newsdesk.output.theme import DEFAULT_THEME
 
 pytestmark = pytest.mark.slow
 
@@ -117,6 +118,11 @@ def email_file(tmp_path_factory) -> Path:
 
     room = Newsroom.open(copy_sample_newsroom(tmp_path_factory.mktemp("email") / "newsroom"))
     issue = load_issue(room.issues_dir / "2017-07-03.md")
+    # Links, a list and a quote in an annotation: the editor's Markdown, styled by the theme.
+    issue.developments[1].annotation += (
+        "\n\nSee [the city's rules](https://suqian.example/rules):\n\n- one [file](https://suqian.example/file)"
+        " per official\n\n> Integrity first."
+    )
     path = room.root / "email.html"
     path.write_text(Renderer(room).email_html(issue, recipient="reader@example.org"), encoding="utf-8")
     return path
@@ -140,3 +146,18 @@ def test_every_text_element_reaches_4_5_to_1(browser, email_file, mode, width):
     poor = [e for e in elements if e["ratio"] < AA]
     assert poor == [], "\n".join(f"{e['ratio']}:1 {e['tag']} {e['color']} on {e['background']}: {e['text']}"
                                  for e in poor)
+
+
+LINK_COLOURS = """[].map.call(document.querySelectorAll("a[href^='https://suqian.example/']"),
+                                 (a) => getComputedStyle(a).color)"""
+
+
+def rgb(colour: str) -> str:
+    return f"rgb({int(colour[1:3], 16)}, {int(colour[3:5], 16)}, {int(colour[5:7], 16)})"
+
+
+@pytest.mark.parametrize("mode", ["light", "dark"])
+def test_links_in_annotations_are_the_themes_colour(browser, email_file, mode):
+    browser.open(email_file.as_uri(), width=600, dark=mode == "dark")
+    palette = DEFAULT_THEME.light if mode == "light" else DEFAULT_THEME.dark
+    assert browser.evaluate(LINK_COLOURS) == [rgb(palette.link)] * 2

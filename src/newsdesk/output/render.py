@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import dataclasses
+import functools
 import json
 import sys
 from dataclasses import dataclass, field
@@ -117,6 +118,36 @@ def make_environment(templates_dir: Path | None) -> jinja2.Environment:
     return env
 
 
+@functools.lru_cache(maxsize=8)
+def _inliner(css: str) -> Any:
+    import css_inline  # imported here: only rendering the email needs it
+
+    # Only the theme is inlined: the <style> blocks (mjml's responsive rules, dark mode)
+    # stay where they are, and nothing is fetched from anywhere.
+    return css_inline.CSSInliner(
+        inline_style_tags=False, keep_style_tags=True, keep_link_tags=True,
+        load_remote_stylesheets=False, extra_css=css,
+    )
+
+
+def inline_theme(html: str, css: str) -> str:
+    """``html`` with the rules of ``css`` written into the style attributes of the elements
+    they select; a style the element already has wins.
+
+    The editor's Markdown reaches the email sanitised, without style attributes (nh3 removes
+    them), and mjml-python does not inline ``<mj-style inline="inline">``: this is how a
+    link in an annotation gets the theme's colour in clients that ignore <style> blocks.
+    """
+    import css_inline
+
+    if not css.strip():
+        return html
+    try:
+        return _inliner(css).inline(html)
+    except (css_inline.InlineError, ValueError) as error:
+        raise TemplateProblem(f"email.css: the theme's CSS cannot be inlined: {error}") from None
+
+
 @dataclass
 class Rendered:
     """What a render wrote, and what the editor should know about it."""
@@ -181,11 +212,13 @@ class Renderer:
     def email_html(self, issue: Issue, **extra: Any) -> str:
         import mjml  # imported here: only rendering the email needs it
 
-        source = self.template("email.mjml", **self.context(issue, **extra))
+        context = self.context(issue, **extra)
+        source = self.template("email.mjml", **context)
         try:
-            return mjml.mjml2html(source, fonts={})
+            compiled = mjml.mjml2html(source, fonts={})
         except ValueError as error:
             raise TemplateProblem(f"email.mjml: the MJML does not compile: {error}") from None
+        return inline_theme(compiled, self.template("email.css", **context))
 
     def email_text(self, issue: Issue, **extra: Any) -> str:
         return self.template("email.txt", **self.context(issue, **extra))
