@@ -214,3 +214,18 @@ def test_links_lists_and_quotes_in_annotations_take_the_theme(newsroom_dir):
     assert DEFAULT_THEME.light.muted in links["https://socialcredit.example/archive/"]
     assert re.search(r"<blockquote style=\"[^\"]*border-left", html)
     assert re.search(r"<ul style=\"[^\"]*padding", html)
+
+
+def test_headlines_title_and_intro_are_typeset_in_both_parts(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.title = "Social Credit Weekly -- 3rd July 2017"
+    issue.intro = "This week's \"three developments\"... and a Chinese one: 「信用中国」."
+    issue.developments[1].headline = 'Xinhua\'s "integrity" records -- for officials'
+    renderer = Renderer(room)
+    html = re.sub(r'<div style="display:none[^>]*>.*?</div>', "", renderer.email_html(issue))  # the preheader
+    for part in (html, renderer.email_text(issue)):
+        assert "Social Credit Weekly – 3rd July 2017" in part
+        assert "This week’s “three developments”… and a Chinese one: 「信用中国」." in part
+        assert "2. Xinhua’s “integrity” records – for officials" in part
+        assert "Xinhua&#39;s" not in part and "Xinhua's" not in part

@@ -6,11 +6,59 @@ import re
 import unicodedata
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 
 from newsdesk.text import html_to_text, sanitize_html
 
+QUOTES = "“”‘’"  # English double and single; Chinese 「」 and “” are never made from these
+_EM_DASH = re.compile(r"(^|[^-])---(?=[^-]|$)", re.MULTILINE)
+_SPACED_EN_DASH = re.compile(r"(^|\s)--(?=\s|$)", re.MULTILINE)
+_EN_DASH = re.compile(r"(^|[^-\s])--(?=[^-\s]|$)", re.MULTILINE)
+_ELLIPSIS = re.compile(r"(?<!\.)\.\.\.(?!\.)")
+
+
+def _dashes_and_ellipses(state: StateCore) -> None:
+    """"---" an em dash, "--" an en dash, "..." an ellipsis, in text only (never in code or
+    a URL). markdown-it's own replacements rule does these but also makes "(c)" a ©, which
+    would turn a list's "(a), (b) and (c)" into "(a), (b) and ©"."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        in_autolink = 0
+        for child in token.children:
+            if child.type == "link_open" and child.markup == "autolink":
+                in_autolink += 1
+            elif child.type == "link_close" and child.markup == "autolink":
+                in_autolink -= 1
+            elif child.type == "text" and not in_autolink and ("--" in child.content or "..." in child.content):
+                text = _EM_DASH.sub("\\1\u2014", child.content)
+                text = _SPACED_EN_DASH.sub("\\1\u2013", text)
+                text = _EN_DASH.sub("\\1\u2013", text)
+                child.content = _ELLIPSIS.sub("\u2026", text)
+
+
+def _typographer(md: MarkdownIt) -> MarkdownIt:
+    """Curly quotes and apostrophes (markdown-it's smartquotes), dashes and ellipses."""
+    md.enable("smartquotes")
+    md.core.ruler.after("smartquotes", "dashes_and_ellipses", _dashes_and_ellipses)
+    return md
+
+
 # Raw HTML in an annotation is shown as text, never passed through.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_markdown = _typographer(
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True, "quotes": QUOTES})
+)
+# Plain text (a headline, a title) typeset the same way and nothing else: the "zero" preset
+# reads no Markdown at all, so "*" and "&amp;" stay as typed.
+_plain = _typographer(MarkdownIt("zero", {"typographer": True, "quotes": QUOTES}))
+
+
+def typeset(text: str) -> str:
+    """Plain text with curly quotes, apostrophes, dashes and ellipses."""
+    if not any(c in text for c in "'\"-."):
+        return text
+    tokens = _plain.parseInline(text)
+    return "".join(child.content for child in tokens[0].children or [])
 
 
 def markdown_html(source: str) -> str:

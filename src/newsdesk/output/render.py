@@ -27,7 +27,7 @@ from newsdesk.dates import date_range, long_date
 from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue, load_issue
-from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
+from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text, typeset
 from newsdesk.output.theme import DEFAULT_THEME
 from newsdesk.newsroom import Newsroom
 from newsdesk.text import wrap
@@ -108,6 +108,7 @@ def make_environment(templates_dir: Path | None) -> jinja2.Environment:
     env.filters.update(
         markdown=lambda s: Markup(markdown_html(s)),
         markdown_text=markdown_text,
+        typeset=typeset,
         long_date=long_date,
         wrap=wrap,
         yaml=yaml_string,
