@@ -126,8 +126,8 @@ def test_an_email_over_the_clip_size_is_an_error(ready: Path) -> None:
 
 def test_parts_with_different_links_and_no_unsubscribe_link_are_errors(ready: Path, links: LinkServer) -> None:
     template = (ready / "templates" / "email.txt").read_text(encoding="utf-8")
-    template = template.replace("Read more here: {{ development.read_more }}", "(see the web version)")
-    template = template.replace("Unsubscribe: {{ unsubscribe_url }}", "")
+    template = template.replace('{{ ("Read more here: " ~ development.read_more) | wrap }}', "(see the web version)")
+    template = template.replace('{{ ("Unsubscribe: " ~ unsubscribe_url) | wrap }}', "")
     (ready / "templates" / "email.txt").write_text(template, encoding="utf-8")
     found = findings(ready)
     assert f"error: the HTML part links to {links.url('/ok/courts-first-half')} but the plaintext part does not" in found

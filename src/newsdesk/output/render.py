@@ -30,7 +30,7 @@ from newsdesk.issue import Issue, load_issue
 from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text, typeset
 from newsdesk.output.theme import DEFAULT_THEME
 from newsdesk.newsroom import Newsroom
-from newsdesk.text import wrap
+from newsdesk.text import display_width, wrap
 from newsdesk.urls import is_http_url
 
 GMAIL_CLIP_BYTES = 102 * 1024
@@ -111,6 +111,7 @@ def make_environment(templates_dir: Path | None) -> jinja2.Environment:
         typeset=typeset,
         long_date=long_date,
         wrap=wrap,
+        display_width=display_width,
         yaml=yaml_string,
         markdown_safe=markdown_source_safe,
         isodate=lambda d: d.isoformat(),
