@@ -204,6 +204,16 @@ _NO_LINE_START = set("，。、；：！？）」』》〉】”’,.;:!?)")
 _NO_LINE_END = set("（「『《〈【“‘(")
 
 
+_LATIN_LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def mostly_chinese(text: str) -> bool:
+    """More CJK characters in ``text`` than Latin letters: a Chinese text, perhaps with a
+    name or figure in Latin script."""
+    wide = len(_HAS_WIDE.findall(text))
+    return wide > 0 and wide >= len(_LATIN_LETTERS.findall(text))
+
+
 def _wrap_wide(line: str, width: int) -> list[str]:
     """Wrap by display columns: CJK characters take two and may break anywhere, except
     inside a short Chinese term set off by spaces in English text."""

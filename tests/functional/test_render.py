@@ -284,9 +284,50 @@ def test_headlines_title_and_intro_are_typeset_in_both_parts(newsroom_dir):
     issue.intro = "This week's \"three developments\"... and a Chinese one: 「信用中国」."
     issue.developments[1].headline = 'Xinhua\'s "integrity" records -- for officials'
     renderer = Renderer(room)
-    html = re.sub(r'<div style="display:none[^>]*>.*?</div>', "", renderer.email_html(issue))  # the preheader
-    for part in (html, renderer.email_text(issue)):
+    for part in (renderer.email_html(issue), renderer.email_text(issue)):
         assert "Social Credit Weekly – 3rd July 2017" in part
         assert "This week’s “three developments”… and a Chinese one: 「信用中国」." in part
         assert "2. Xinhua’s “integrity” records – for officials" in part
         assert "Xinhua&#39;s" not in part and "Xinhua's" not in part
+
+
+def preheader_of(html: str) -> str:
+    import html as html_module
+
+    hidden = re.search(r'<div style="display:none[^>]*>(.*?)</div>', html, re.DOTALL)
+    assert hidden, "no preheader"
+    return html_module.unescape(hidden.group(1)).strip()
+
+
+def test_the_preheader_is_the_first_headline_not_the_newsletters_name(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.developments[0].headline = 'Hebei\'s "hearing" on its draft regulation'
+    shown = preheader_of(Renderer(room).email_html(issue))
+    assert shown.startswith("Hebei’s “hearing” on its draft regulation; More local governments keep")
+    assert "Social Credit Weekly" not in shown and "This week" not in shown
+    assert len(shown) <= 150
+
+
+def test_the_preheader_is_the_intros_point_when_it_makes_one(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.intro = "Two provinces moved on credit laws this week. Here is what changed, and why it matters."
+    assert preheader_of(Renderer(room).email_html(issue)) == "Two provinces moved on credit laws this week."
+
+
+def test_a_chinese_issues_preheader_is_chinese(newsroom_dir):
+    config = newsroom_dir / "sources.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('name = "Social Credit Weekly News Summary"', 'name = "社会信用周报"\nlanguage = "zh"'),
+        encoding="utf-8",
+    )
+    room = Newsroom.open(newsroom_dir)
+    issue = chinese_issue(room)
+    for development in issue.developments[1:]:
+        development.headline = "宿迁市为公务员建立诚信档案"
+    shown = preheader_of(Renderer(room).email_html(issue))
+    assert shown.startswith("河北省就社会信用信息条例草案举行立法听证会，有意参加的公众可在7月2日前报名参加；宿迁市")
+    assert not re.search("[A-Za-z]", shown)
+    issue.intro = "本周两省推进信用立法。以下是具体变化及其意义。"
+    assert preheader_of(Renderer(room).email_html(issue)) == "本周两省推进信用立法。"

@@ -10,6 +10,7 @@ import copy
 import dataclasses
 import functools
 import json
+import re
 import sys
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
@@ -30,10 +31,11 @@ from newsdesk.issue import Issue, load_issue
 from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text, typeset
 from newsdesk.output.theme import DEFAULT_THEME
 from newsdesk.newsroom import Newsroom
-from newsdesk.text import display_width, wrap
+from newsdesk.text import display_width, mostly_chinese, wrap
 from newsdesk.urls import is_http_url
 
 GMAIL_CLIP_BYTES = 102 * 1024
+PREHEADER_LIMIT = 150  # characters: more than any inbox shows after the subject
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -49,6 +51,39 @@ def unsubscribe_link(template: str, email: str | None) -> str:
     parts = urlsplit(template)
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if "{email}" not in v]
     return urlunsplit(parts._replace(query=urlencode(query))).replace("{email}", "")
+
+
+# Ends of a sentence: the Latin ones before a space, the Chinese ones (full width) anywhere.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+
+
+def first_sentence(text: str) -> str:
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0].strip()
+
+
+def preheader(issue: Issue, settings: NewsroomSettings) -> str:
+    """The line an inbox shows after the subject: the intro's point, or the headlines.
+
+    The intro's first sentence when it says something of its own; when it names the
+    newsletter or repeats the title ("Welcome to this week's edition of ..."), it only says
+    what the From and Subject lines already do, and the headlines, first one first, come
+    instead. In the issue's language: headlines in Chinese are joined with "；".
+    """
+    intro = first_sentence(" ".join(markdown_text(issue.intro).split()))
+    headlines = [typeset(" ".join(d.headline.split())) for d in issue.developments if d.headline.strip()]
+    repeats = [name.casefold() for name in (settings.name, issue.title, settings.sender_name) if name]
+    if intro and not any(name in intro.casefold() for name in repeats):
+        text = intro
+    elif headlines:
+        text = ("；" if mostly_chinese("".join(headlines)) else "; ").join(headlines)
+    else:
+        text = intro or typeset(issue.title)
+    if len(text) > PREHEADER_LIMIT:
+        cut = text[: PREHEADER_LIMIT - 1]
+        if not mostly_chinese(cut) and " " in cut:
+            cut = cut.rsplit(" ", 1)[0]
+        text = cut.rstrip(" ;；,，") + "…"
+    return text
 
 
 class _Posts(Sequence[tuple[ArchiveEntry, str]]):
@@ -204,6 +239,7 @@ class Renderer:
             "archive_url": f"{root}/archive/",
             "unsubscribe_url": unsubscribe,
             "theme": DEFAULT_THEME,
+            "preheader": preheader(issue, self.settings),
             "recipient": None,
             "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
             **extra,
