@@ -194,7 +194,9 @@ def plain_title(value: str) -> str:
     return " ".join(html_to_text(value).split())
 
 
-_WIDE = "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+# Characters two columns wide (CJK, full-width forms), as a regular expression class's contents.
+WIDE_CHARACTERS = "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+_WIDE = WIDE_CHARACTERS
 _HAS_WIDE = re.compile(f"[{_WIDE}]")
 # A Chinese term set in English text, between spaces and perhaps in brackets: "(河北省社会
 # 信用信息条例)". It moves to the next line whole, as a word would, when it fits there.

@@ -126,7 +126,7 @@ def test_an_email_over_the_clip_size_is_an_error(ready: Path) -> None:
 
 def test_parts_with_different_links_and_no_unsubscribe_link_are_errors(ready: Path, links: LinkServer) -> None:
     template = (ready / "templates" / "email.txt").read_text(encoding="utf-8")
-    template = template.replace('{{ ("Read more here: " ~ development.read_more) | wrap }}', "(see the web version)")
+    template = template.replace('{{ (read_more_labels[loop.index0] ~ ": " ~ development.read_more) | wrap }}', "(see the web version)")
     template = template.replace('{{ ("Unsubscribe: " ~ unsubscribe_url) | wrap }}', "")
     (ready / "templates" / "email.txt").write_text(template, encoding="utf-8")
     found = findings(ready)
@@ -256,3 +256,15 @@ def test_an_unreachable_host_is_described_by_the_innermost_reason() -> None:
     untrusted = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
     untrusted.verify_message = "self-signed certificate"
     assert _unreachable(wrapped(untrusted), "https://127.0.0.1/x") == "the server's TLS certificate is not trusted: self-signed certificate"
+
+
+def test_a_missing_postal_address_is_a_warning(ready: Path) -> None:
+    config = ready / "sources.toml"
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    config.write_text("".join(line for line in lines if not line.startswith("postal_address")), encoding="utf-8")
+    found = findings(ready)
+    assert (
+        "warning: newsroom.postal_address is not set: the email's footer gives no postal address "
+        "(CAN-SPAM requires one in commercial email)" in found
+    )
+    assert not [line for line in found if line.startswith("error")]

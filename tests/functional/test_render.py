@@ -116,7 +116,7 @@ def chinese_issue(room: Newsroom):
 def test_the_plaintext_part_is_wrapped_by_display_width(rendered, name):
     text = (rendered[name].out_dir / "email.txt").read_text(encoding="utf-8")
     assert long_lines(text) == []
-    assert text.count("Read more here:") == 3 and len(re.findall(r"^https?://\S+$|: https?://\S+$", text, re.M)) >= 3
+    assert len(re.findall(r"^Read more at [a-z.]+:", text, re.M)) == 3 and len(re.findall(r"^https?://\S+$|: https?://\S+$", text, re.M)) >= 3
 
 
 def test_a_chinese_issue_is_wrapped_by_display_width(newsroom_dir):
@@ -254,10 +254,13 @@ RICH_ANNOTATION = (
 
 def styled_links(html: str) -> dict[str, str]:
     """Each link's href and its style attribute ('' if none)."""
-    return {
-        href: style or ""
-        for href, style in re.findall(r'<a href="([^"]+)"(?:[^>]*?style="([^"]*)")?[^>]*>', html)
-    }
+    links = {}
+    for tag in re.findall(r"<a [^>]*>", html):
+        href = re.search(r'href="([^"]+)"', tag)
+        style = re.search(r'style="([^"]*)"', tag)
+        if href:
+            links[href.group(1)] = style.group(1) if style else ""
+    return links
 
 
 def test_links_lists_and_quotes_in_annotations_take_the_theme(newsroom_dir):
@@ -331,3 +334,64 @@ def test_a_chinese_issues_preheader_is_chinese(newsroom_dir):
     assert not re.search("[A-Za-z]", shown)
     issue.intro = "本周两省推进信用立法。以下是具体变化及其意义。"
     assert preheader_of(Renderer(room).email_html(issue)) == "本周两省推进信用立法。"
+
+
+def test_the_footer_says_who_sends_it_where_from_and_why(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    renderer = Renderer(room)
+    html = renderer.email_html(issue, recipient="reader@example.org")
+    text = renderer.email_text(issue, recipient="reader@example.org")
+    post = "https://socialcredit.example/2017/social-credit-weekly-news-summary-3rd-july-2017.html"
+    for part in (html, text):
+        assert "Social Credit Weekly, 12 Example Lane, Springfield 00000" in part
+        assert "because reader@example.org subscribed" in " ".join(part.split())
+        assert post in part and "https://socialcredit.example" in part
+    assert f'<a href="{post}"' in html and "View in your browser</a>" in html
+    assert re.search(rf"^View in your browser:\s+{re.escape(post)}$", text, re.M)
+
+
+def test_without_a_postal_address_or_blog_the_footer_leaves_them_out(newsroom_dir):
+    config = newsroom_dir / "sources.toml"
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    config.write_text(
+        "".join(line for line in lines if not line.startswith(("postal_address", "blog_url"))), encoding="utf-8"
+    )
+    room = Newsroom.open(newsroom_dir)
+    text = Renderer(room).email_text(load_issue(room.issues_dir / "2017-07-03.md"))
+    assert "Example Lane" not in text and "View in your browser" not in text
+    assert "because you subscribed." in " ".join(text.split())
+
+
+def test_read_more_links_name_their_source(fetched):
+    room = Newsroom.open(fetched)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    with room.store() as store:
+        feeds = [store.item(d.item_id).source for d in issue.developments]
+    renderer = Renderer(room)
+    html, text = renderer.email_html(issue), renderer.email_text(issue)
+    for feed, development in zip(feeds, issue.developments, strict=True):
+        link = re.search(rf"<a [^>]*href=\"{re.escape(development.read_more)}\"[^>]*>(.*?)</a>", html)
+        assert link and "nd-button" in link.group(0), development.read_more
+        assert re.sub(r"<[^>]+>", "", link.group(1)) == f"Read more at {feed}"
+        assert f"Read more at {feed}:" in text
+    # Not in the store: the link's host names it; and the words are the editor's to choose.
+    issue.developments[0].item_id = "000000000000"
+    config = fetched / "sources.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'postal_address', 'read_more_label = "Continue at {source}"\npostal_address'), encoding="utf-8")
+    text = Renderer(Newsroom.open(fetched)).email_text(issue)
+    assert "Continue at localcredit.example:" in text and f"Continue at {feeds[1]}:" in text
+
+
+def test_chinese_runs_are_marked_for_chinese_fonts(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    html = Renderer(room).email_html(load_issue(room.issues_dir / "2017-07-03.md"))
+    assert '(<span lang="zh">河北省社会信用信息条例</span>)' in html
+    assert '<span lang="zh">宿迁市</span>' in html and '<span lang="zh">政务诚信</span>' in html
+    config = newsroom_dir / "sources.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[newsroom]\n", '[newsroom]\nlanguage = "zh"\n'),
+                      encoding="utf-8")
+    room = Newsroom.open(newsroom_dir)
+    html = Renderer(room).email_html(load_issue(room.issues_dir / "2017-07-03.md"))
+    assert 'lang="zh"' in html and '<span lang="zh">' not in html  # all of it is Chinese already

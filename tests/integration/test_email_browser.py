@@ -161,3 +161,36 @@ def test_links_in_annotations_are_the_themes_colour(browser, email_file, mode):
     browser.open(email_file.as_uri(), width=600, dark=mode == "dark")
     palette = DEFAULT_THEME.light if mode == "light" else DEFAULT_THEME.dark
     assert browser.evaluate(LINK_COLOURS) == [rgb(palette.link)] * 2
+
+
+# Heights of what a thumb must hit (the read-more links and the footer's row of links; a link
+# inside a sentence is exempt, as WCAG 2.2 has it), and the characters a line of body text holds.
+LAYOUT = r"""
+(() => {
+  const targets = [].map.call(document.querySelectorAll("a.nd-button, td.nd-footer p:last-child a"), (a) => {
+    const box = a.getBoundingClientRect();
+    return {text: a.textContent.trim(), height: box.height, top: box.top};
+  });
+  const paragraph = document.querySelector("td.nd-text h2 ~ p");
+  const lines = paragraph.getBoundingClientRect().height / parseFloat(getComputedStyle(paragraph).lineHeight);
+  const card = document.querySelector(".nd-card").getBoundingClientRect();
+  return {targets: targets, perLine: paragraph.textContent.length / Math.round(lines),
+          card: {left: card.left, top: card.top, right: card.right}, width: innerWidth};
+})()
+"""
+
+
+@pytest.mark.parametrize("width", [320, 600, 1200])
+def test_tap_targets_measure_and_gutters(browser, email_file, width):
+    browser.open(email_file.as_uri(), width=width)
+    layout = browser.evaluate(LAYOUT)
+    names = [t["text"] for t in layout["targets"]]
+    assert len([n for n in names if n.startswith("Read more at ")]) == 3
+    assert {"View in your browser", "Past issues", "Unsubscribe"} <= set(names)
+    assert [t for t in layout["targets"] if t["height"] < 44] == []
+    if width >= 600:
+        assert 55 <= layout["perLine"] <= 75, layout["perLine"]  # a comfortable measure
+    if width > 600:
+        assert layout["card"]["top"] > 0 and layout["card"]["left"] > 0  # the page shows around it
+    else:
+        assert layout["perLine"] >= 30

@@ -12,25 +12,26 @@ import functools
 import json
 import re
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time
 from pathlib import Path
-from collections.abc import Sequence
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
-from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
 from newsdesk.config import NewsroomSettings
 from newsdesk.dates import date_range, long_date
 from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue, load_issue
-from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text, typeset
-from newsdesk.output.theme import DEFAULT_THEME
 from newsdesk.newsroom import Newsroom
+from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
+from newsdesk.output.markdown import mark_chinese, markdown_html, markdown_source_safe, markdown_text, typeset
+from newsdesk.output.theme import DEFAULT_THEME
+from newsdesk.schema import StoreError
 from newsdesk.text import display_width, mostly_chinese, wrap
 from newsdesk.urls import is_http_url
 
@@ -125,6 +126,21 @@ def linkable(issue: Issue) -> Issue:
     return safe
 
 
+def lang_runs(value: str, language: str) -> Markup:
+    """Text (escaped) or safe HTML with its Chinese runs marked lang="zh", unless the whole
+    email is in Chinese already."""
+    safe = value if isinstance(value, Markup) else escape(value)
+    if language.lower().startswith("zh"):
+        return Markup(safe)
+    return Markup(mark_chinese(str(safe)))
+
+
+def source_host(url: str) -> str:
+    """'https://www.xinhuanet.example/x' -> 'xinhuanet.example'."""
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")
+
+
 def make_environment(templates_dir: Path | None) -> jinja2.Environment:
     loaders: list[jinja2.BaseLoader] = []
     if templates_dir and templates_dir.is_dir():
@@ -147,6 +163,7 @@ def make_environment(templates_dir: Path | None) -> jinja2.Environment:
         long_date=long_date,
         wrap=wrap,
         display_width=display_width,
+        lang_runs=lang_runs,
         yaml=yaml_string,
         markdown_safe=markdown_source_safe,
         isodate=lambda d: d.isoformat(),
@@ -199,6 +216,7 @@ class Renderer:
         self.newsroom = newsroom
         self.settings: NewsroomSettings = newsroom.config.newsroom
         self.env = make_environment(newsroom.templates_dir)
+        self._source_names: dict[str, str] = {}  # item id -> its feed's name, as read from the store
 
     # Templates ---------------------------------------------------------
 
@@ -224,10 +242,37 @@ class Renderer:
             tb = tb.tb_next
         return found
 
+    def source_names(self, issue: Issue) -> dict[str, str]:
+        """The feed name of each development's item, for the items the store has.
+
+        No store (nothing fetched yet) or one that cannot be read leaves the names out: a
+        read-more label then names the link's host instead.
+        """
+        wanted = [d.item_id for d in issue.developments if d.item_id and d.item_id not in self._source_names]
+        if wanted and self.newsroom.store_path.exists():
+            try:
+                with self.newsroom.store() as store:
+                    for item_id in wanted:
+                        item = store.item(item_id)
+                        self._source_names[item_id] = item.source if item else ""
+            except StoreError:
+                self._source_names.update((item_id, "") for item_id in wanted)
+        return self._source_names
+
+    def read_more_labels(self, issue: Issue) -> list[str]:
+        """Each development's read-more text, naming its source ("Read more at Xinhua")."""
+        names = self.source_names(issue)
+        labels = []
+        for development in issue.developments:
+            source = names.get(development.item_id or "") or source_host(development.read_more)
+            labels.append(self.settings.read_more_label.replace("{source}", source).strip() or "Read more")
+        return labels
+
     def context(self, issue: Issue, **extra: Any) -> dict[str, Any]:
         issue = linkable(issue)
         root = blog_root(self.settings)
         entry = archive_entry(issue, self.settings)
+        home = self.settings.blog_url.rstrip("/")
         unsubscribe = unsubscribe_link(unsubscribe_template(self.settings), extra.get("recipient"))
         return {
             "newsroom": self.settings,
@@ -240,6 +285,11 @@ class Renderer:
             "unsubscribe_url": unsubscribe,
             "theme": DEFAULT_THEME,
             "preheader": preheader(issue, self.settings),
+            "read_more_labels": self.read_more_labels(issue),
+            # The list's home and the issue's page there, when there is a blog to point at.
+            "home_url": home,
+            "home_name": source_host(home) if home else "",
+            "view_url": issue.post_url or (entry.url if home else ""),
             "recipient": None,
             "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
             **extra,
