@@ -100,6 +100,17 @@ def slugify(value: str) -> str:
 _CHINESE_RUN = re.compile(f"[{WIDE_CHARACTERS}](?:[{WIDE_CHARACTERS}\\d.,:;%-]*[{WIDE_CHARACTERS}])?")
 
 
+# A term this short stays on one line (it fits a phone's) rather than break mid-word in
+# English text; a longer run is prose, and wraps as Chinese does.
+SHORT_TERM = 12
+
+
+def _span(match: re.Match[str]) -> str:
+    run = match.group(0)
+    keep = ' style="white-space:nowrap"' if len(run) <= SHORT_TERM else ""
+    return f'<span lang="zh"{keep}>{run}</span>'
+
+
 class _LanguageMarker(HTMLParser):
     """Copies HTML as it is, with each run of Chinese in its text wrapped in
     <span lang="zh">; tags, attributes and references pass through untouched."""
@@ -117,7 +128,7 @@ class _LanguageMarker(HTMLParser):
         self.out.append(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
-        self.out.append(_CHINESE_RUN.sub(lambda m: f'<span lang="zh">{m.group(0)}</span>', html.escape(data, quote=False)))
+        self.out.append(_CHINESE_RUN.sub(_span, html.escape(data, quote=False)))
 
     def handle_entityref(self, name: str) -> None:
         self.out.append(f"&{name};")
