@@ -47,6 +47,14 @@ class NewsroomSettings:
     timezone: str = doc("The newsroom's timezone (IANA name); weeks are counted in it.", "UTC")
     project: str = doc("The project behind the newsletter, shown in the footer.", "")
     copyright: str = doc("The copyright line of the footer.", "")
+    postal_address: str = doc(
+        "The sender's postal address, in the email's footer (CAN-SPAM requires one; `newsdesk check` warns without it).",
+        "",
+    )
+    read_more_label: str = doc(
+        "The text of each read-more link; `{source}` becomes the story's source (its feed's name, or the link's host).",
+        "Read more at {source}",
+    )
     unsubscribe_url: str = doc(
         "Unsubscribe page; `{email}` is replaced by the subscriber's address.", ""
     )

@@ -40,8 +40,12 @@ class Newsroom:
     def state_dir(self) -> Path:
         return self.root / STATE_DIR
 
+    @property
+    def store_path(self) -> Path:
+        return self.state_dir / "store.sqlite3"
+
     def store(self) -> Store:
-        return Store(self.state_dir / "store.sqlite3")
+        return Store(self.store_path)
 
     def issue_path(self, day: date) -> Path:
         return self.issues_dir / f"{day.isoformat()}.md"

@@ -194,22 +194,44 @@ def plain_title(value: str) -> str:
     return " ".join(html_to_text(value).split())
 
 
-_WIDE = "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+# Characters two columns wide (CJK, full-width forms), as a regular expression class's contents.
+WIDE_CHARACTERS = "\u1100-\u115f\u2e80-\u303e\u3041-\u33ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaff\ufe30-\ufe4f\uff00-\uff60\uffe0-\uffe6"
+_WIDE = WIDE_CHARACTERS
 _HAS_WIDE = re.compile(f"[{_WIDE}]")
-_TOKENS = re.compile(f"[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")
+# A Chinese term set in English text, between spaces and perhaps in brackets: "(河北省社会
+# 信用信息条例)". It moves to the next line whole, as a word would, when it fits there.
+_TERM = f"(?:^|(?<=\\s))[(\\[]?[{_WIDE}]+[)\\]]?(?=[\\s,.;:!?]|$)"
+_TOKENS = re.compile(f"{_TERM}|[{_WIDE}]|[^\\s{_WIDE}]+|\\s+")
 _NO_LINE_START = set("，。、；：！？）」』》〉】”’,.;:!?)")
 _NO_LINE_END = set("（「『《〈【“‘(")
 
 
+_LATIN_LETTERS = re.compile(r"[A-Za-z\u00c0-\u024f]")
+
+
+def mostly_chinese(text: str) -> bool:
+    """More CJK characters in ``text`` than Latin letters: a Chinese text, perhaps with a
+    name or figure in Latin script."""
+    wide = len(_HAS_WIDE.findall(text))
+    return wide > 0 and wide >= len(_LATIN_LETTERS.findall(text))
+
+
 def _wrap_wide(line: str, width: int) -> list[str]:
-    """Wrap by display columns: CJK characters take two and may break anywhere."""
+    """Wrap by display columns: CJK characters take two and may break anywhere, except
+    inside a short Chinese term set off by spaces in English text."""
     lines, current = [], ""
+    tokens: list[str] = []
     for token in _TOKENS.findall(line):
+        if len(token) > 1 and _HAS_WIDE.search(token) and cell_len(token) > width // 2:
+            tokens.extend(token)  # a long run is text, not a term: it breaks between characters
+        else:
+            tokens.append(token)
+    for token in tokens:
         if token.isspace():
             if current:
                 current += " "
             continue
-        if current and cell_len(current.rstrip() + token) > width and token not in _NO_LINE_START:
+        if current and cell_len(current + token) > width and token not in _NO_LINE_START:
             kept = current.rstrip()
             carried = ""
             while kept and kept[-1] in _NO_LINE_END:  # an opening bracket goes with what it opens
@@ -223,20 +245,39 @@ def _wrap_wide(line: str, width: int) -> list[str]:
     return lines
 
 
-def wrap(text: str, width: int = 72) -> str:
+def _wrap_line(line: str, width: int) -> list[str]:
+    if _HAS_WIDE.search(line):
+        return _wrap_wide(line, width)
+    return textwrap.wrap(line, width=width, break_long_words=False, break_on_hyphens=False) or [""]
+
+
+def display_width(text: str) -> int:
+    """The widest line of ``text`` in display columns (a Chinese character counts two)."""
+    return max((cell_len(line) for line in text.split("\n")), default=0)
+
+
+def wrap(text: str, width: int = 72, prefix: str = "") -> str:
     """Wrap each paragraph of plain text at ``width`` columns, never splitting URLs.
 
-    Columns are display columns: a Chinese character counts two.
+    Columns are display columns: a Chinese character counts two. ``prefix`` ("1. ") starts
+    the first line and every other line is indented by its width, a hanging indent; a
+    list item's lines ("- ") hang the same way.
     """
+    indent = " " * cell_len(prefix)
+    if prefix:
+        text = text.strip("\n")
     out = []
     for paragraph in text.split("\n\n"):
         lines = []
         for line in paragraph.splitlines():
             if not line:
                 lines.append("")
-            elif _HAS_WIDE.search(line):
-                lines.extend(_wrap_wide(line, width))
-            else:
-                lines.append(textwrap.fill(line, width=width, break_long_words=False, break_on_hyphens=False))
+                continue
+            bullet = "- " if line.startswith("- ") else ""
+            inner = width - len(indent) - len(bullet)
+            wrapped = _wrap_line(line[len(bullet):], inner)
+            hang = " " * len(bullet)
+            lines.extend(indent + (bullet if n == 0 else hang) + part for n, part in enumerate(wrapped))
         out.append("\n".join(lines))
-    return "\n\n".join(out)
+    result = "\n\n".join(out)
+    return prefix + result[len(indent):] if prefix else result

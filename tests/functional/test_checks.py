@@ -10,9 +10,9 @@ from link_server import LinkServer
 from mail_newsroom import ISSUE, write_ready_issue
 from smtp_server import free_port
 
-from newsdesk.mail.checks import check_issue, html_links, placeholder_host, probe_links, text_links
 from newsdesk.config import FetchSettings
 from newsdesk.issue import load_issue
+from newsdesk.mail.checks import check_issue, html_links, placeholder_host, probe_links, text_links
 from newsdesk.newsroom import Newsroom
 
 OLDER_ITEM = "c0cb0e08b292"  # a sample item dated 2017-07-01, the week before ISSUE's
@@ -124,8 +124,8 @@ def test_an_email_over_the_clip_size_is_an_error(ready: Path) -> None:
 
 def test_parts_with_different_links_and_no_unsubscribe_link_are_errors(ready: Path, links: LinkServer) -> None:
     template = (ready / "templates" / "email.txt").read_text(encoding="utf-8")
-    template = template.replace("Read more here: {{ development.read_more }}", "(see the web version)")
-    template = template.replace("Unsubscribe: {{ unsubscribe_url }}", "")
+    template = template.replace('{{ (read_more_labels[loop.index0] ~ ": " ~ development.read_more) | wrap }}', "(see the web version)")
+    template = template.replace('{{ ("Unsubscribe: " ~ unsubscribe_url) | wrap }}', "")
     (ready / "templates" / "email.txt").write_text(template, encoding="utf-8")
     found = findings(ready)
     assert f"error: the HTML part links to {links.url('/ok/courts-first-half')} but the plaintext part does not" in found
@@ -223,3 +223,15 @@ def test_a_link_to_an_example_domain_is_an_error_without_asking_the_network(read
 )
 def test_placeholder_hosts(url: str, host: str | None) -> None:
     assert placeholder_host(url) == host
+
+
+def test_a_missing_postal_address_is_a_warning(ready: Path) -> None:
+    config = ready / "sources.toml"
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    config.write_text("".join(line for line in lines if not line.startswith("postal_address")), encoding="utf-8")
+    found = findings(ready)
+    assert (
+        "warning: newsroom.postal_address is not set: the email's footer gives no postal address "
+        "(CAN-SPAM requires one in commercial email)" in found
+    )
+    assert not [line for line in found if line.startswith("error")]

@@ -362,5 +362,5 @@ def test_plain_text_outputs_carry_no_feed_script_urls(rendered):
         text = (out / name).read_text(encoding="utf-8")
         # The feed's script links are gone; the editor's own text stays as inert text.
         assert f"javascript:{MARK}" not in text and f"data:text/html,<script>{MARK}" not in text, name
-        read_more = re.findall(r"Read more here(?:: |\]\()(\S+?)\)?$", text, re.MULTILINE)
+        read_more = re.findall(r"Read more (?:here|at [^:\]]+)(?::\s+|\]\()(\S+?)\)?$", text, re.MULTILINE)
         assert read_more == ["https://safe.example/story?id=3"], name

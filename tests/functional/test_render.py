@@ -10,6 +10,7 @@ from pathlib import Path
 
 import feedparser
 import pytest
+from rich.cells import cell_len
 
 from newsdesk.errors import TemplateProblem
 from newsdesk.issue import load_issue, save_issue
@@ -66,6 +67,13 @@ def test_email_fits_gmail_and_is_built_for_phones(rendered):
     html = (rendered["2017-07-03"].out_dir / "email.html").read_text(encoding="utf-8")
     assert len(html.encode()) < GMAIL_CLIP_BYTES
     assert re.search(r'<meta name="color-scheme" content="light dark" ?/?>', html)
+    # Dark mode darkens every section, not only the page around them (the browser test
+    # measures the contrast), and Outlook.com's markers have rules of their own.
+    sections = re.findall(r'<div (?:class="([^"]*)" )?style="background:#ffffff;', html)
+    assert len(sections) == 6 and set(sections) == {"nd-card"}
+    styles = "".join(re.findall(r"<style[^>]*>(.*?)</style>", html, re.DOTALL))
+    assert "@media (prefers-color-scheme: dark)" in styles and "[data-ogsc] .nd-card" in styles
+    assert "&gt;" not in styles and "&#39;" not in styles  # CSS is not HTML: no entities in it
     assert 'name="viewport"' in html and "@media only screen" in html
     assert html.count("<h2") == 3 and "<h1" in html
     assert "Unsubscribe</a>" in html
@@ -73,11 +81,71 @@ def test_email_fits_gmail_and_is_built_for_phones(rendered):
     assert "fonts.googleapis" not in html
 
 
-def test_plaintext_is_wrapped_at_72_columns(rendered):
+WRAP = 72  # the plaintext part's wrapping width; no line may pass 78 (RFC 5322) but a lone URL
+
+
+def long_lines(text: str) -> list[str]:
+    """The lines over the wrapping width, by display width (a Chinese character counts
+    two), that are not one unbreakable URL."""
+    return [
+        line for line in text.splitlines()
+        if cell_len(line) > WRAP and not re.fullmatch(r"\s*https?://\S+", line)
+    ]
+
+
+CHINESE_INTRO = (
+    "欢迎阅读本期《社会信用周报》。本周我们选出并点评了6月26日至7月2日间社会信用领域最重要的三项进展，"
+    "并附上原文链接，供读者进一步阅读和参考。"
+)
+CHINESE_DEVELOPMENT = (
+    "河北省人大常委会宣布，将于7月6日就《河北省社会信用信息条例（草案）》举行立法听证会，"
+    "有意参加的公众可在7月2日前报名。上海刚刚通过了自己的综合性条例，"
+    "这次听证会表明各省正在加快为信用体系提供法律依据，也为公众提供了一个正式渠道，"
+    "就信用信息如何界定和共享发表意见。"
+)
+
+
+def chinese_issue(room: Newsroom):
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.intro = CHINESE_INTRO
+    issue.developments[0].headline = "河北省就社会信用信息条例草案举行立法听证会，有意参加的公众可在7月2日前报名参加"
+    issue.developments[0].annotation = CHINESE_DEVELOPMENT
+    issue.developments[0].read_more = "https://localcredit.example/hebei/2017-06/29/" + "content_5263" * 6 + ".htm"
+    return issue
+
+
+@pytest.mark.parametrize("name", ["2017-06-26", "2017-07-03"])
+def test_the_plaintext_part_is_wrapped_by_display_width(rendered, name):
+    text = (rendered[name].out_dir / "email.txt").read_text(encoding="utf-8")
+    assert long_lines(text) == []
+    assert len(re.findall(r"^Read more at [a-z.]+:", text, re.M)) == 3 and len(re.findall(r"^https?://\S+$|: https?://\S+$", text, re.M)) >= 3
+
+
+def test_a_chinese_issue_is_wrapped_by_display_width(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    text = Renderer(room).email_text(chinese_issue(room))
+    assert long_lines(text) == [], long_lines(text)
+    assert CHINESE_INTRO.replace("，", "") in text.replace("\n", "").replace("，", "")  # nothing lost in wrapping
+    assert "\n".join(line for line in text.splitlines() if line.startswith("https://localcredit"))
+
+
+def test_numbered_headlines_hang_and_the_title_is_underlined_to_its_width(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    issue = chinese_issue(room)
+    issue.title = "社会信用周报 – 2017年7月3日"
+    lines = Renderer(room).email_text(issue).splitlines()
+    assert lines[0] == issue.title and lines[1] == "=" * cell_len(issue.title)
+    first = lines.index(next(line for line in lines if line.startswith("1. ")))
+    assert lines[first + 1].startswith("   ") and lines[first + 1].strip()  # under the headline's text
+    second = next(line for line in lines if line.startswith("2. "))
+    assert cell_len(second) <= WRAP
+    english = Renderer(room).email_text(load_issue(room.issues_dir / "2017-07-03.md")).splitlines()
+    assert english[english.index(next(x for x in english if x.startswith("1. "))) + 1] == "   regulation"
+
+
+def test_the_signature_separator_is_dash_dash_space(rendered):
     text = (rendered["2017-07-03"].out_dir / "email.txt").read_text(encoding="utf-8")
-    for line in text.splitlines():
-        assert len(line) <= 72 or line.startswith(("Read more here: http", "Past issues:", "Unsubscribe:")), line
-    assert text.count("Read more here: https://") + text.count("Read more here: http://") == 3
+    assert "\n-- \n" in text and "\n--\n" not in text
 
 
 def test_archive_feed_parses_back_as_atom(rendered):
@@ -193,3 +261,157 @@ def test_a_read_more_link_that_is_not_http_never_reaches_any_output(newsroom_dir
     for path in result.files:
         assert "javascript:" not in path.read_text(encoding="utf-8"), path
     assert issue.developments[1].read_more == "javascript:alert(1)"  # the editor's file is untouched
+
+
+RICH_ANNOTATION = (
+    "The draft, [published by the legislature](https://law.example/draft), sets out:\n\n"
+    "- what counts as *credit information*, and\n- who may [share it](https://law.example/share).\n\n"
+    "> Information shall be collected lawfully.\n\n"
+    "Comments go to the [office](https://law.example/office)."
+)
+
+
+def styled_links(html: str) -> dict[str, str]:
+    """Each link's href and its style attribute ('' if none)."""
+    links = {}
+    for tag in re.findall(r"<a [^>]*>", html):
+        href = re.search(r'href="([^"]+)"', tag)
+        style = re.search(r'style="([^"]*)"', tag)
+        if href:
+            links[href.group(1)] = style.group(1) if style else ""
+    return links
+
+
+def test_links_lists_and_quotes_in_annotations_take_the_theme(newsroom_dir):
+    from newsdesk.output.theme import DEFAULT_THEME
+
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.developments[0].annotation = RICH_ANNOTATION
+    html = Renderer(room).email_html(issue)
+    links = styled_links(html)
+    for href in ("https://law.example/draft", "https://law.example/share", "https://law.example/office"):
+        assert re.search(rf"(^|;)\s*color:\s*{DEFAULT_THEME.light.link}\b", links[href]), (href, links[href])
+    # The read-more link and the footer's keep their own styles.
+    assert "font-weight:bold" in links["https://localcredit.example/hebei/2017-06/29/content_5263.htm"].replace(" ", "")
+    assert DEFAULT_THEME.light.muted in links["https://socialcredit.example/archive/"]
+    assert re.search(r"<blockquote style=\"[^\"]*border-left", html)
+    assert re.search(r"<ul style=\"[^\"]*padding", html)
+
+
+def test_headlines_title_and_intro_are_typeset_in_both_parts(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.title = "Social Credit Weekly -- 3rd July 2017"
+    issue.intro = "This week's \"three developments\"... and a Chinese one: 「信用中国」."
+    issue.developments[1].headline = 'Xinhua\'s "integrity" records -- for officials'
+    renderer = Renderer(room)
+    for part in (renderer.email_html(issue), renderer.email_text(issue)):
+        assert "Social Credit Weekly – 3rd July 2017" in part
+        assert "This week’s “three developments”… and a Chinese one: 「信用中国」." in part
+        assert "2. Xinhua’s “integrity” records – for officials" in part
+        assert "Xinhua&#39;s" not in part and "Xinhua's" not in part
+
+
+def preheader_of(html: str) -> str:
+    import html as html_module
+
+    hidden = re.search(r'<div style="display:none[^>]*>(.*?)</div>', html, re.DOTALL)
+    assert hidden, "no preheader"
+    return html_module.unescape(hidden.group(1)).strip()
+
+
+def test_the_preheader_is_the_first_headline_not_the_newsletters_name(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.developments[0].headline = 'Hebei\'s "hearing" on its draft regulation'
+    shown = preheader_of(Renderer(room).email_html(issue))
+    assert shown.startswith("Hebei’s “hearing” on its draft regulation; More local governments keep")
+    assert "Social Credit Weekly" not in shown and "This week" not in shown
+    assert len(shown) <= 150
+
+
+def test_the_preheader_is_the_intros_point_when_it_makes_one(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.intro = "Two provinces moved on credit laws this week. Here is what changed, and why it matters."
+    assert preheader_of(Renderer(room).email_html(issue)) == "Two provinces moved on credit laws this week."
+
+
+def test_a_chinese_issues_preheader_is_chinese(newsroom_dir):
+    config = newsroom_dir / "sources.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('name = "Social Credit Weekly News Summary"', 'name = "社会信用周报"\nlanguage = "zh"'),
+        encoding="utf-8",
+    )
+    room = Newsroom.open(newsroom_dir)
+    issue = chinese_issue(room)
+    for development in issue.developments[1:]:
+        development.headline = "宿迁市为公务员建立诚信档案"
+    shown = preheader_of(Renderer(room).email_html(issue))
+    assert shown.startswith("河北省就社会信用信息条例草案举行立法听证会，有意参加的公众可在7月2日前报名参加；宿迁市")
+    assert not re.search("[A-Za-z]", shown)
+    issue.intro = "本周两省推进信用立法。以下是具体变化及其意义。"
+    assert preheader_of(Renderer(room).email_html(issue)) == "本周两省推进信用立法。"
+
+
+def test_the_footer_says_who_sends_it_where_from_and_why(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    renderer = Renderer(room)
+    html = renderer.email_html(issue, recipient="reader@example.org")
+    text = renderer.email_text(issue, recipient="reader@example.org")
+    post = "https://socialcredit.example/2017/social-credit-weekly-news-summary-3rd-july-2017.html"
+    for part in (html, text):
+        assert "Social Credit Weekly, 12 Example Lane, Springfield 00000" in part
+        assert "because reader@example.org subscribed" in " ".join(part.split())
+        assert post in part and "https://socialcredit.example" in part
+    assert f'<a href="{post}"' in html and "View in your browser</a>" in html
+    assert re.search(rf"^View in your browser:\s+{re.escape(post)}$", text, re.M)
+
+
+def test_without_a_postal_address_or_blog_the_footer_leaves_them_out(newsroom_dir):
+    config = newsroom_dir / "sources.toml"
+    lines = config.read_text(encoding="utf-8").splitlines(keepends=True)
+    config.write_text(
+        "".join(line for line in lines if not line.startswith(("postal_address", "blog_url"))), encoding="utf-8"
+    )
+    room = Newsroom.open(newsroom_dir)
+    text = Renderer(room).email_text(load_issue(room.issues_dir / "2017-07-03.md"))
+    assert "Example Lane" not in text and "View in your browser" not in text
+    assert "because you subscribed." in " ".join(text.split())
+
+
+def test_read_more_links_name_their_source(fetched):
+    room = Newsroom.open(fetched)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    with room.store() as store:
+        feeds = [store.item(d.item_id).source for d in issue.developments]
+    renderer = Renderer(room)
+    html, text = renderer.email_html(issue), renderer.email_text(issue)
+    for feed, development in zip(feeds, issue.developments, strict=True):
+        link = re.search(rf"<a [^>]*href=\"{re.escape(development.read_more)}\"[^>]*>(.*?)</a>", html)
+        assert link and "nd-button" in link.group(0), development.read_more
+        assert re.sub(r"<[^>]+>", "", link.group(1)) == f"Read more at {feed}"
+        assert f"Read more at {feed}:" in text
+    # Not in the store: the link's host names it; and the words are the editor's to choose.
+    issue.developments[0].item_id = "000000000000"
+    config = fetched / "sources.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace(
+        'postal_address', 'read_more_label = "Continue at {source}"\npostal_address'), encoding="utf-8")
+    text = Renderer(Newsroom.open(fetched)).email_text(issue)
+    assert "Continue at localcredit.example:" in text and f"Continue at {feeds[1]}:" in text
+
+
+def test_chinese_runs_are_marked_for_chinese_fonts(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    html = Renderer(room).email_html(load_issue(room.issues_dir / "2017-07-03.md"))
+    # Short terms are kept on one line, as the plaintext part keeps them.
+    assert '(<span lang="zh" style="white-space:nowrap">河北省社会信用信息条例</span>)' in html
+    assert '<span lang="zh" style="white-space:nowrap">宿迁市</span>' in html
+    config = newsroom_dir / "sources.toml"
+    config.write_text(config.read_text(encoding="utf-8").replace("[newsroom]\n", '[newsroom]\nlanguage = "zh"\n'),
+                      encoding="utf-8")
+    room = Newsroom.open(newsroom_dir)
+    html = Renderer(room).email_html(load_issue(room.issues_dir / "2017-07-03.md"))
+    assert 'lang="zh"' in html and '<span lang="zh">' not in html  # all of it is Chinese already

@@ -31,6 +31,29 @@ def test_wrap_keeps_urls_whole_and_english_as_textwrap():
     assert wrap("one two three four", 9) == "one two\nthree\nfour"
 
 
+def test_wrap_counts_the_spaces_between_words_in_mixed_lines():
+    text = "the draft regulation (河北省) is " + "word " * 30
+    assert all(cell_len(line) <= 40 for line in wrap(text, 40).splitlines())
+    # "aaaa 中" is 7 columns: at 6 it cannot be one line.
+    assert wrap("aaaa 中", 6) == "aaaa\n中"
+
+
+def test_wrap_keeps_a_short_chinese_term_whole_in_english_text():
+    text = "a hearing on the draft Hebei Regulations on Social Credit Information (河北省社会信用信息条例) on 6 July"
+    assert "(河北省社会信用信息条例)" in wrap(text, 72).splitlines()[1]
+    # Chinese prose still breaks between characters, filling each line.
+    prose = "有意参加的公众可在7月2日前报名参加" * 6
+    assert all(cell_len(line) >= 38 for line in wrap(prose, 40).splitlines()[:-1])
+
+
+def test_wrap_hangs_lines_under_a_prefix_and_list_items():
+    assert wrap("Hebei invites the public to a hearing", 20, prefix="1. ") == (
+        "1. Hebei invites the\n   public to a\n   hearing"
+    )
+    assert wrap("河北省就社会信用信息条例草案举行立法听证会", 20, prefix="12. ").splitlines()[1] == "    信息条例草案举行"
+    assert wrap("- one two three four\n- five", 10) == "- one two\n  three\n  four\n- five"
+
+
 def test_html_to_text_keeps_paragraphs_and_drops_scripts():
     html = "<p>First &amp; <b>bold</b></p><script>alert(1)</script><p>Second <a href='https://x.example/'>link</a></p>"
     assert html_to_text(html) == "First & bold\n\nSecond link"

@@ -82,6 +82,11 @@ def check_content(issue: Issue, expected: int, report: CheckReport) -> None:
 def check_sender(settings: NewsroomSettings, report: CheckReport) -> None:
     if problem := address_problem(settings.sender_email):
         report.error(f"newsroom.sender_email: {problem}")
+    if not settings.postal_address.strip():
+        report.warning(
+            "newsroom.postal_address is not set: the email's footer gives no postal address "
+            "(CAN-SPAM requires one in commercial email)"
+        )
 
 
 def check_dates(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:

@@ -84,7 +84,7 @@ class MessageFactory:
         self.renderer = Renderer(newsroom)
         # The text is the same in every copy: convert and wrap each piece once per run
         # (the filters are pure, so a cache keyed by their input is always right).
-        for name in ("markdown", "markdown_text", "wrap"):
+        for name in ("markdown", "markdown_text", "typeset", "wrap"):
             self.renderer.env.filters[name] = functools.lru_cache(maxsize=256)(
                 self.renderer.env.filters[name]
             )

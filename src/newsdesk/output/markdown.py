@@ -2,15 +2,65 @@
 
 from __future__ import annotations
 
+import html
 import re
 import unicodedata
+from html.parser import HTMLParser
 
 from markdown_it import MarkdownIt
+from markdown_it.rules_core import StateCore
 
-from newsdesk.text import html_to_text, sanitize_html
+from newsdesk.text import WIDE_CHARACTERS, html_to_text, sanitize_html
+
+QUOTES = "“”‘’"  # English double and single; Chinese 「」 and “” are never made from these
+_EM_DASH = re.compile(r"(^|[^-])---(?=[^-]|$)", re.MULTILINE)
+_SPACED_EN_DASH = re.compile(r"(^|\s)--(?=\s|$)", re.MULTILINE)
+_EN_DASH = re.compile(r"(^|[^-\s])--(?=[^-\s]|$)", re.MULTILINE)
+_ELLIPSIS = re.compile(r"(?<!\.)\.\.\.(?!\.)")
+
+
+def _dashes_and_ellipses(state: StateCore) -> None:
+    """"---" an em dash, "--" an en dash, "..." an ellipsis, in text only (never in code or
+    a URL). markdown-it's own replacements rule does these but also makes "(c)" a ©, which
+    would turn a list's "(a), (b) and (c)" into "(a), (b) and ©"."""
+    for token in state.tokens:
+        if token.type != "inline" or not token.children:
+            continue
+        in_autolink = 0
+        for child in token.children:
+            if child.type == "link_open" and child.markup == "autolink":
+                in_autolink += 1
+            elif child.type == "link_close" and child.markup == "autolink":
+                in_autolink -= 1
+            elif child.type == "text" and not in_autolink and ("--" in child.content or "..." in child.content):
+                text = _EM_DASH.sub("\\1\u2014", child.content)
+                text = _SPACED_EN_DASH.sub("\\1\u2013", text)
+                text = _EN_DASH.sub("\\1\u2013", text)
+                child.content = _ELLIPSIS.sub("\u2026", text)
+
+
+def _typographer(md: MarkdownIt) -> MarkdownIt:
+    """Curly quotes and apostrophes (markdown-it's smartquotes), dashes and ellipses."""
+    md.enable("smartquotes")
+    md.core.ruler.after("smartquotes", "dashes_and_ellipses", _dashes_and_ellipses)
+    return md
+
 
 # Raw HTML in an annotation is shown as text, never passed through.
-_markdown = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": False})
+_markdown = _typographer(
+    MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": True, "quotes": QUOTES})
+)
+# Plain text (a headline, a title) typeset the same way and nothing else: the "zero" preset
+# reads no Markdown at all, so "*" and "&amp;" stay as typed.
+_plain = _typographer(MarkdownIt("zero", {"typographer": True, "quotes": QUOTES}))
+
+
+def typeset(text: str) -> str:
+    """Plain text with curly quotes, apostrophes, dashes and ellipses."""
+    if not any(c in text for c in "'\"-."):
+        return text
+    tokens = _plain.parseInline(text)
+    return "".join(child.content for child in tokens[0].children or [])
 
 
 def markdown_html(source: str) -> str:
@@ -43,3 +93,59 @@ def slugify(value: str) -> str:
     """'Social Credit Weekly – 3rd July 2017' -> 'social-credit-weekly-3rd-july-2017'."""
     ascii_text = unicodedata.normalize("NFKD", value).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "-", ascii_text.lower()).strip("-") or "issue"
+
+
+# A run of Chinese text: CJK characters with the figures and punctuation between
+# them ("新增146万人次"), but no Latin word.
+_CHINESE_RUN = re.compile(f"[{WIDE_CHARACTERS}](?:[{WIDE_CHARACTERS}\\d.,:;%-]*[{WIDE_CHARACTERS}])?")
+
+
+# A term this short stays on one line (it fits a phone's) rather than break mid-word in
+# English text; a longer run is prose, and wraps as Chinese does.
+SHORT_TERM = 12
+
+
+def _span(match: re.Match[str]) -> str:
+    run = match.group(0)
+    keep = ' style="white-space:nowrap"' if len(run) <= SHORT_TERM else ""
+    return f'<span lang="zh"{keep}>{run}</span>'
+
+
+class _LanguageMarker(HTMLParser):
+    """Copies HTML as it is, with each run of Chinese in its text wrapped in
+    <span lang="zh">; tags, attributes and references pass through untouched."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.out: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.out.append(self.get_starttag_text() or "")
+
+    handle_startendtag = handle_starttag
+
+    def handle_endtag(self, tag: str) -> None:
+        self.out.append(f"</{tag}>")
+
+    def handle_data(self, data: str) -> None:
+        self.out.append(_CHINESE_RUN.sub(_span, html.escape(data, quote=False)))
+
+    def handle_entityref(self, name: str) -> None:
+        self.out.append(f"&{name};")
+
+    def handle_charref(self, name: str) -> None:
+        self.out.append(f"&#{name};")
+
+    def handle_comment(self, data: str) -> None:
+        self.out.append(f"<!--{data}-->")
+
+
+def mark_chinese(fragment: str) -> str:
+    """Safe HTML with its Chinese runs marked ``lang="zh"``, so that mail clients pick a
+    Chinese font and Chinese line breaking for them in an email in another language."""
+    if not fragment or not _CHINESE_RUN.search(fragment):
+        return fragment
+    marker = _LanguageMarker()
+    marker.feed(fragment)
+    marker.close()
+    return "".join(marker.out)

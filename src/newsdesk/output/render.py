@@ -12,6 +12,7 @@ import functools
 import hashlib
 import html
 import json
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,7 +23,7 @@ from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 
 import jinja2
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 from newsdesk.config import NewsroomSettings
 from newsdesk.dates import date_range, long_date, publication_instant
@@ -32,12 +33,15 @@ from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
 from newsdesk.output.catalog import Listing, catalog, issue_key
-from newsdesk.output.markdown import markdown_html, markdown_source_safe, markdown_text
+from newsdesk.output.markdown import mark_chinese, markdown_html, markdown_source_safe, markdown_text, typeset
 from newsdesk.output.revisions import Revision, Revisions, content_digest
-from newsdesk.text import wrap
+from newsdesk.output.theme import DEFAULT_THEME
+from newsdesk.schema import StoreError
+from newsdesk.text import display_width, mostly_chinese, wrap
 from newsdesk.urls import is_http_url
 
 GMAIL_CLIP_BYTES = 102 * 1024
+PREHEADER_LIMIT = 150  # characters: more than any inbox shows after the subject
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
 
 
@@ -74,6 +78,39 @@ def code_digest() -> str:
         digest.update(name.encode())
         digest.update((package / name).read_bytes())
     return digest.hexdigest()
+
+
+# Ends of a sentence: the Latin ones before a space, the Chinese ones (full width) anywhere.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+|(?<=[。！？])")
+
+
+def first_sentence(text: str) -> str:
+    return _SENTENCE_END.split(text.strip(), maxsplit=1)[0].strip()
+
+
+def preheader(issue: Issue, settings: NewsroomSettings) -> str:
+    """The line an inbox shows after the subject: the intro's point, or the headlines.
+
+    The intro's first sentence when it says something of its own; when it names the
+    newsletter or repeats the title ("Welcome to this week's edition of ..."), it only says
+    what the From and Subject lines already do, and the headlines, first one first, come
+    instead. In the issue's language: headlines in Chinese are joined with "；".
+    """
+    intro = first_sentence(" ".join(markdown_text(issue.intro).split()))
+    headlines = [typeset(" ".join(d.headline.split())) for d in issue.developments if d.headline.strip()]
+    repeats = [name.casefold() for name in (settings.name, issue.title, settings.sender_name) if name]
+    if intro and not any(name in intro.casefold() for name in repeats):
+        text = intro
+    elif headlines:
+        text = ("；" if mostly_chinese("".join(headlines)) else "; ").join(headlines)
+    else:
+        text = intro or typeset(issue.title)
+    if len(text) > PREHEADER_LIMIT:
+        cut = text[: PREHEADER_LIMIT - 1]
+        if not mostly_chinese(cut) and " " in cut:
+            cut = cut.rsplit(" ", 1)[0]
+        text = cut.rstrip(" ;；,，") + "…"
+    return text
 
 
 class _Posts(Sequence[tuple[ArchiveEntry, str]]):
@@ -114,6 +151,23 @@ def linkable(issue: Issue) -> Issue:
         for d in issue.developments
     ]
     return safe
+
+
+def lang_runs(value: str, language: str) -> Markup:
+    """Text (escaped) or safe HTML with its Chinese runs marked lang="zh", unless the whole
+    email is in Chinese already."""
+    safe = value if isinstance(value, Markup) else escape(value)
+    if language.lower().startswith("zh"):
+        return Markup(safe)
+    return Markup(mark_chinese(str(safe)))
+
+
+def source_host(url: str) -> str:
+    """'https://www.xinhuanet.example/x' -> 'xinhuanet.example'."""
+    host = urlsplit(url).hostname or ""
+    return host.removeprefix("www.")
+
+
 
 
 def _instant(value: date | datetime, zone: tzinfo) -> datetime:
@@ -164,8 +218,11 @@ def make_environment(templates_dir: Path | None, zone: tzinfo = UTC,
     env.filters.update(
         markdown=lambda s: Markup(markdown_html(s)),
         markdown_text=markdown_text,
+        typeset=typeset,
         long_date=long_date,
         wrap=wrap,
+        display_width=display_width,
+        lang_runs=lang_runs,
         yaml=yaml_string,
         markdown_safe=markdown_source_safe,
         isodate=lambda d: d.isoformat(),
@@ -187,6 +244,36 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
     return jinja2.FileSystemBytecodeCache(str(folder))
 
 
+@functools.lru_cache(maxsize=8)
+def _inliner(css: str) -> Any:
+    import css_inline  # imported here: only rendering the email needs it
+
+    # Only the theme is inlined: the <style> blocks (mjml's responsive rules, dark mode)
+    # stay where they are, and nothing is fetched from anywhere.
+    return css_inline.CSSInliner(
+        inline_style_tags=False, keep_style_tags=True, keep_link_tags=True,
+        load_remote_stylesheets=False, extra_css=css,
+    )
+
+
+def inline_theme(html: str, css: str) -> str:
+    """``html`` with the rules of ``css`` written into the style attributes of the elements
+    they select; a style the element already has wins.
+
+    The editor's Markdown reaches the email sanitised, without style attributes (nh3 removes
+    them), and mjml-python does not inline ``<mj-style inline="inline">``: this is how a
+    link in an annotation gets the theme's colour in clients that ignore <style> blocks.
+    """
+    import css_inline
+
+    if not css.strip():
+        return html
+    try:
+        return _inliner(css).inline(html)
+    except (css_inline.InlineError, ValueError) as error:
+        raise TemplateProblem(f"email.css: the theme's CSS cannot be inlined: {error}") from None
+
+
 @dataclass
 class Rendered:
     """What a render wrote, and what the editor should know about it."""
@@ -204,6 +291,7 @@ class Renderer:
         self._fingerprint: str | None = None
         self.settings: NewsroomSettings = newsroom.config.newsroom
         self.env = make_environment(newsroom.templates_dir, self.settings.zone, newsroom.state_dir / "templates")
+        self._source_names: dict[str, str] = {}  # item id -> its feed's name, as read from the store
 
     # Templates ---------------------------------------------------------
 
@@ -229,10 +317,37 @@ class Renderer:
             tb = tb.tb_next
         return found
 
+    def source_names(self, issue: Issue) -> dict[str, str]:
+        """The feed name of each development's item, for the items the store has.
+
+        No store (nothing fetched yet) or one that cannot be read leaves the names out: a
+        read-more label then names the link's host instead.
+        """
+        wanted = [d.item_id for d in issue.developments if d.item_id and d.item_id not in self._source_names]
+        if wanted and self.newsroom.store_path.exists():
+            try:
+                with self.newsroom.store() as store:
+                    for item_id in wanted:
+                        item = store.item(item_id)
+                        self._source_names[item_id] = item.source if item else ""
+            except StoreError:
+                self._source_names.update((item_id, "") for item_id in wanted)
+        return self._source_names
+
+    def read_more_labels(self, issue: Issue) -> list[str]:
+        """Each development's read-more text, naming its source ("Read more at Xinhua")."""
+        names = self.source_names(issue)
+        labels = []
+        for development in issue.developments:
+            source = names.get(development.item_id or "") or source_host(development.read_more)
+            labels.append(self.settings.read_more_label.replace("{source}", source).strip() or "Read more")
+        return labels
+
     def context(self, issue: Issue, **extra: Any) -> dict[str, Any]:
         issue = linkable(issue)
         root = blog_root(self.settings)
         entry = archive_entry(issue, self.settings)
+        home = self.settings.blog_url.rstrip("/")
         unsubscribe = unsubscribe_link(unsubscribe_template(self.settings), extra.get("recipient"))
         return {
             "newsroom": self.settings,
@@ -243,6 +358,13 @@ class Renderer:
             "blog_url": root,
             "archive_url": f"{root}/archive/",
             "unsubscribe_url": unsubscribe,
+            "theme": DEFAULT_THEME,
+            "preheader": preheader(issue, self.settings),
+            "read_more_labels": self.read_more_labels(issue),
+            # The list's home and the issue's page there, when there is a blog to point at.
+            "home_url": home,
+            "home_name": source_host(home) if home else "",
+            "view_url": issue.post_url or (entry.url if home else ""),
             "recipient": None,
             "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
             **extra,
@@ -253,11 +375,13 @@ class Renderer:
     def email_html(self, issue: Issue, **extra: Any) -> str:
         import mjml  # imported here: only rendering the email needs it
 
-        source = self.template("email.mjml", **self.context(issue, **extra))
+        context = self.context(issue, **extra)
+        source = self.template("email.mjml", **context)
         try:
-            return mjml.mjml2html(source, fonts={})
+            compiled = mjml.mjml2html(source, fonts={})
         except ValueError as error:
             raise TemplateProblem(f"email.mjml: the MJML does not compile: {error}") from None
+        return inline_theme(compiled, self.template("email.css", **context))
 
     def email_text(self, issue: Issue, **extra: Any) -> str:
         return self.template("email.txt", **self.context(issue, **extra))
