@@ -113,11 +113,14 @@ def report(rounds: list[dict[str, Run]], names: list[str], args: argparse.Namesp
     def ratio(key: str, other: str, attr: str = "seconds") -> str:
         return summary([getattr(r[key], attr) / getattr(r[other], attr) for r in rounds], "", 2)
 
-    flags = " ".join(flag for flag, on in (("--warm", args.warm), ("--newsboat", args.newsboat),
-                                           ("--memory", args.memory)) if on)
+    flags = " ".join(
+        flag for flag, on in (("--warm", args.warm), ("--newsboat", args.newsboat), ("--memory", args.memory)) if on
+    )
     trees = " ".join(f"{name}={path}" for name, path in args.trees)
-    command = (f"Command: `.venv/bin/python bench/ab_fetch.py --runs {args.runs} --feeds {args.feeds} "
-               f"--latency {args.latency:g} {flags} {trees}`").replace("  ", " ")
+    command = (
+        f"Command: `.venv/bin/python bench/ab_fetch.py --runs {args.runs} --feeds {args.feeds} "
+        f"--latency {args.latency:g} {flags} {trees}`"
+    ).replace("  ", " ")
     lines = [
         command,
         f"Farm: {describe(farm).splitlines()[0]}; {args.latency * 1000:g} ms latency per request; "
@@ -125,13 +128,24 @@ def report(rounds: list[dict[str, Run]], names: list[str], args: argparse.Namesp
         f"{' and newsboat' if args.newsboat else ''} in turn in each; medians (min–max).",
     ]
     if args.newsboat:
-        boat = subprocess.run(["newsboat", "--version"], capture_output=True, text=True, check=False).stdout.split("\n")[0]
+        boat = subprocess.run(["newsboat", "--version"], capture_output=True, text=True, check=False).stdout.split(
+            "\n"
+        )[0]
         lines.append(f"newsboat: {boat.split(' - ')[0]}, reload-threads {CONCURRENCY}; warm is its third reload.")
-    lines += ["", "| measure | " + " | ".join(names + (["newsboat"] if args.newsboat else [])) + " |",
-              "|---|" + "---|" * (len(names) + bool(args.newsboat))]
-    measures = [("cold: wall time", "cold", "seconds", " s", 2), ("cold: CPU time, all processes", "cold", "cpu", " s", 2)]
+    lines += [
+        "",
+        "| measure | " + " | ".join(names + (["newsboat"] if args.newsboat else [])) + " |",
+        "|---|" + "---|" * (len(names) + bool(args.newsboat)),
+    ]
+    measures = [
+        ("cold: wall time", "cold", "seconds", " s", 2),
+        ("cold: CPU time, all processes", "cold", "cpu", " s", 2),
+    ]
     if args.warm:
-        measures += [("warm: wall time", "warm", "seconds", " s", 2), ("warm: CPU time, all processes", "warm", "cpu", " s", 2)]
+        measures += [
+            ("warm: wall time", "warm", "seconds", " s", 2),
+            ("warm: CPU time, all processes", "warm", "cpu", " s", 2),
+        ]
     if args.memory:
         measures.append(("cold: peak memory, all processes (PSS summed)", "memory", "tree_mb", " MB", 0))
     for title, kind, attr, unit, digits in measures:

@@ -26,8 +26,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import append_results, git_revision, summary, versions  # noqa: E402
 from cluster_quality import quality  # noqa: E402
+from common import append_results, git_revision, summary, versions  # noqa: E402
 
 from newsdesk.curation.clusters import ClusterIndex  # noqa: E402
 from newsdesk.items import Item, item_id  # noqa: E402
@@ -83,9 +83,15 @@ def synthetic(count: int, seed: int = 7) -> list[Item]:
             when = start + timedelta(seconds=rng.randint(0, 56 * 86400))
         items.append(
             Item(
-                id=item_id(source, f"{n}"), source=source, guid=str(n), title=title, url=url,
-                canonical_url=canonical_url(url), summary_text=summary_text,
-                published=when, first_seen=when,
+                id=item_id(source, f"{n}"),
+                source=source,
+                guid=str(n),
+                title=title,
+                url=url,
+                canonical_url=canonical_url(url),
+                summary_text=summary_text,
+                published=when,
+                first_seen=when,
             )
         )
     return items
@@ -125,8 +131,10 @@ def main() -> None:
         (f"cluster {args.items} items from nothing", summary(builds, " s", 2), "< 2 s"),
         (f"add 100 items to {args.items}", summary(adds, " ms", 1), ""),
     ]
-    print(f"labelled set: {labelled} items, {true_pairs} same-story pairs; "
-          f"{args.items} synthetic items -> {stories} stories; {args.runs} runs")
+    print(
+        f"labelled set: {labelled} items, {true_pairs} same-story pairs; "
+        f"{args.items} synthetic items -> {stories} stories; {args.runs} runs"
+    )
     for name, value, target in rows:
         print(f"  {name:<34} {value:<24} {('target ' + target) if target else ''}")
     if not args.no_record:

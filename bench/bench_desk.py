@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import fcntl
 import os
 import pty
 import random
@@ -23,7 +24,6 @@ import struct
 import sys
 import tempfile
 import termios
-import fcntl
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -60,11 +60,16 @@ def make_newsroom(root: Path, count: int) -> Path:
         source = sources[n % len(sources)]
         items.append(
             Item(
-                id=item_id(source, f"bench-{n}"), source=source, guid=f"bench-{n}", title=title,
-                url=f"https://bench.example/{n}", canonical_url=f"https://bench.example/{n}",
+                id=item_id(source, f"bench-{n}"),
+                source=source,
+                guid=f"bench-{n}",
+                title=title,
+                url=f"https://bench.example/{n}",
+                canonical_url=f"https://bench.example/{n}",
                 summary_text=summary_text,
                 published=start + timedelta(seconds=rng.randint(0, 7 * 86400 - 1)),
-                first_seen=start, content_hash=str(n),
+                first_seen=start,
+                content_hash=str(n),
             )
         )
     with room.store() as store:
@@ -154,8 +159,11 @@ def main() -> None:
     p95 = latencies[int(len(latencies) * 0.95) - 1]
     rows = [
         ("first paint with the list", summary(launches, " s", 2), "< 1.5 s"),
-        ("filter, per keystroke (median, p95, max)",
-         f"{summary(latencies, ' ms', 1).split(' (')[0]}, {p95:.1f} ms, {max(latencies):.1f} ms", "< 50 ms"),
+        (
+            "filter, per keystroke (median, p95, max)",
+            f"{summary(latencies, ' ms', 1).split(' (')[0]}, {p95:.1f} ms, {max(latencies):.1f} ms",
+            "< 50 ms",
+        ),
         ("peak memory (VmHWM)", summary(memory, " MB", 0), "< 250 MB"),
     ]
     print(f"desk with {args.items} candidates, {args.runs} launches, {len(latencies)} keystrokes")

@@ -107,9 +107,8 @@ with open(sys.argv[1], "w") as out:
 sys.exit(os.waitstatus_to_exitcode(status))
 """
 
-def measure(
-    command: list[str], server: FarmServer, env: dict[str, str] | None = None, *, memory: bool = False
-) -> Run:
+
+def measure(command: list[str], server: FarmServer, env: dict[str, str] | None = None, *, memory: bool = False) -> Run:
     """Run ``command`` once against a freshly counted server; with ``memory``, sample the
     summed PSS of its processes. Reading smaps every 10 ms costs the measured processes
     time (about 0.2 s of a cold fetch here), so timed runs do not sample."""
@@ -152,8 +151,22 @@ def make_newsroom(folder: Path, server: FarmServer) -> Path:
 
 def newsdesk_command(root: Path, profile: Path | None = None) -> list[str]:
     if profile:
-        return [sys.executable, "-m", "pyinstrument", "-o", str(profile), "-r", "text", "--no-color",
-                "-m", "newsdesk", "--newsroom", str(root), "fetch", "--json"]
+        return [
+            sys.executable,
+            "-m",
+            "pyinstrument",
+            "-o",
+            str(profile),
+            "-r",
+            "text",
+            "--no-color",
+            "-m",
+            "newsdesk",
+            "--newsroom",
+            str(root),
+            "fetch",
+            "--json",
+        ]
     # The `newsdesk` script, as editors run it, where it is installed beside this Python.
     script = Path(sys.executable).with_name("newsdesk")
     command = [str(script)] if script.exists() else [sys.executable, "-m", "newsdesk"]
@@ -163,11 +176,21 @@ def newsdesk_command(root: Path, profile: Path | None = None) -> list[str]:
 def newsboat_command(folder: Path, server: FarmServer) -> list[str]:
     (folder / "urls").write_text("\n".join(server.urls()) + "\n", encoding="utf-8")
     (folder / "config").write_text(f"reload-threads {CONCURRENCY}\n", encoding="utf-8")
-    return ["newsboat", "-u", str(folder / "urls"), "-c", str(folder / "cache.db"), "-C", str(folder / "config"), "-x", "reload"]
+    return [
+        "newsboat",
+        "-u",
+        str(folder / "urls"),
+        "-c",
+        str(folder / "cache.db"),
+        "-C",
+        str(folder / "config"),
+        "-x",
+        "reload",
+    ]
 
 
 def statuses(run: Run) -> dict[str, int]:
-    report = json.loads(run.output[run.output.index("{"):])
+    report = json.loads(run.output[run.output.index("{") :])
     counts: dict[str, int] = {}
     for source in report["sources"]:
         counts[source["status"]] = counts.get(source["status"], 0) + 1
@@ -184,7 +207,12 @@ def one_round(server: FarmServer, feeds: int) -> dict[str, Run]:
         runs["newsdesk warm"] = measure(newsdesk_command(root), server, env)
         requests = folder / "requests.json"
         requests.write_text(json.dumps([[server.url(f), f.etag] for f in server.feeds]), encoding="utf-8")
-        floor = [sys.executable, str(Path(__file__).resolve().parent / "floor_client.py"), str(requests), str(CONCURRENCY)]
+        floor = [
+            sys.executable,
+            str(Path(__file__).resolve().parent / "floor_client.py"),
+            str(requests),
+            str(CONCURRENCY),
+        ]
         runs["floor warm"] = measure(floor, server, env)
         boat = folder / "newsboat"
         boat.mkdir()
@@ -195,9 +223,13 @@ def one_round(server: FarmServer, feeds: int) -> dict[str, Run]:
         # Memory, in cold runs of their own (sampling slows what it samples): a new newsroom,
         # a new cache.
         (folder / "memory").mkdir()
-        runs["newsdesk cold memory"] = measure(newsdesk_command(make_newsroom(folder / "memory", server)), server, env, memory=True)
+        runs["newsdesk cold memory"] = measure(
+            newsdesk_command(make_newsroom(folder / "memory", server)), server, env, memory=True
+        )
         (folder / "memory" / "newsboat").mkdir()
-        runs["newsboat cold memory"] = measure(newsboat_command(folder / "memory" / "newsboat", server), server, env, memory=True)
+        runs["newsboat cold memory"] = measure(
+            newsboat_command(folder / "memory" / "newsboat", server), server, env, memory=True
+        )
     for name in ("newsdesk cold", "newsdesk warm"):
         runs[name].statuses = statuses(runs[name])
     check(runs, feeds)
@@ -243,7 +275,10 @@ def main(argv: list[str] | None = None) -> int:
         for n in range(args.runs):
             runs = one_round(server, args.feeds)
             rounds.append(runs)
-            print(f"run {n + 1}/{args.runs}: " + ", ".join(f"{k} {r.seconds:.2f} s (CPU {r.cpu:.2f} s)" for k, r in runs.items()))
+            print(
+                f"run {n + 1}/{args.runs}: "
+                + ", ".join(f"{k} {r.seconds:.2f} s (CPU {r.cpu:.2f} s)" for k, r in runs.items())
+            )
     lines = report(rounds, args, farm)
     show_results("Fetch", lines, record=not args.no_record)
     return 0

@@ -37,7 +37,9 @@ def bare_feedparser(feeds: list[FarmFeed], **options: bool) -> int:
 
     items = 0
     for feed in feeds:
-        parsed = feedparser.parse(io.BytesIO(feed.body), response_headers={"content-type": feed.content_type}, **options)
+        parsed = feedparser.parse(
+            io.BytesIO(feed.body), response_headers={"content-type": feed.content_type}, **options
+        )
         items += len(parsed.entries)
     return items
 
@@ -48,8 +50,12 @@ def newsdesk(feeds: list[FarmFeed], engine: str = "auto") -> int:
     items = 0
     for feed in feeds:
         parsed = parse_feed(
-            feed.body, source="farm", url=f"http://127.0.0.1:8000{feed.path}",
-            content_type=feed.content_type, fetched_at=NOW, engine=engine,
+            feed.body,
+            source="farm",
+            url=f"http://127.0.0.1:8000{feed.path}",
+            content_type=feed.content_type,
+            fetched_at=NOW,
+            engine=engine,
         )
         items += len(parsed.items)
     return items
@@ -107,9 +113,7 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(
             f"| {name} | {counts[name]:,} | {summary(values, ' s', 2)} | {counts[name] / med:,.0f} | {megabytes / med:.1f} | {summary(ratios, '', 2)} |"
         )
-    overhead = statistics.median(
-        v / r - 1 for v, r in zip(times["newsdesk parse_feed"], reference, strict=True)
-    )
+    overhead = statistics.median(v / r - 1 for v, r in zip(times["newsdesk parse_feed"], reference, strict=True))
     lines += [
         "",
         f"newsdesk's overhead over bare feedparser: {overhead:+.0%} (target: under +20%; negative is faster).",

@@ -59,10 +59,10 @@ def worker(root: Path) -> None:
     """One send, in this process; prints its figures as JSON."""
     from newsdesk.issue import load_issue
     from newsdesk.mail.ledger import Ledger
-    from newsdesk.newsroom import Newsroom
     from newsdesk.mail.send import Policy, SendJob
-    from newsdesk.mail.subscribers import load_subscribers
     from newsdesk.mail.smtp import SmtpTransport, smtp_target
+    from newsdesk.mail.subscribers import load_subscribers
+    from newsdesk.newsroom import Newsroom
 
     room = Newsroom.open(root)
     issue = load_issue(room.issue_path(datetime.fromisoformat(ISSUE).date()))

@@ -48,7 +48,9 @@ def farm_summaries(feeds: int) -> list[str]:
     normalize.untrusted_html_to_text = keep
     try:
         for feed in make_farm(feeds):
-            normalize.parse_feed(feed.body, source=feed.path, url=f"http://127.0.0.1{feed.path}", content_type=feed.content_type)
+            normalize.parse_feed(
+                feed.body, source=feed.path, url=f"http://127.0.0.1{feed.path}", content_type=feed.content_type
+            )
     finally:
         normalize.untrusted_html_to_text = convert
     return seen
@@ -57,7 +59,10 @@ def farm_summaries(feeds: int) -> list[str]:
 def converters() -> dict[str, tuple[Callable[[str], object], str]]:
     """Name: (function, package whose version to report)."""
     found: dict[str, tuple[Callable[[str], object], str]] = {
-        "newsdesk `untrusted_html_to_text` (nh3, then substitutions and paragraphs)": (text.untrusted_html_to_text, "nh3"),
+        "newsdesk `untrusted_html_to_text` (nh3, then substitutions and paragraphs)": (
+            text.untrusted_html_to_text,
+            "nh3",
+        ),
         "nh3 alone (keeping the tags that break lines)": (text._text_cleaner().clean, "nh3"),
     }
     try:
@@ -67,7 +72,8 @@ def converters() -> dict[str, tuple[Callable[[str], object], str]]:
     else:
         found["lexbor (selectolax), parse only"] = (LexborHTMLParser, "selectolax")
         found["lexbor (selectolax), parse and text without paragraphs"] = (
-            lambda html: LexborHTMLParser(html).text(), "selectolax"
+            lambda html: LexborHTMLParser(html).text(),
+            "selectolax",
         )
     try:
         from resiliparse.extract.html2text import extract_plain_text
@@ -134,9 +140,7 @@ def main(argv: list[str] | None = None) -> int:
                 for _ in range(PROCESSES)
             )
             seconds = statistics.median(times)
-            lines.append(
-                f"| {name} | {seconds:.3f} s ({times[0]:.3f}–{times[-1]:.3f}) | {size / 1e6 / seconds:.0f} |"
-            )
+            lines.append(f"| {name} | {seconds:.3f} s ({times[0]:.3f}–{times[-1]:.3f}) | {size / 1e6 / seconds:.0f} |")
             print(lines[-1], flush=True)
     finally:
         Path(stored.name).unlink()

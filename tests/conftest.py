@@ -18,9 +18,7 @@ SAMPLE_PARTS = ("sources.toml", "samples", "templates", "issues", "subscribers.c
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    parser.addoption(
-        "--update-goldens", action="store_true", help="Rewrite the golden files from the current output."
-    )
+    parser.addoption("--update-goldens", action="store_true", help="Rewrite the golden files from the current output.")
 
 
 @pytest.fixture(autouse=True)
@@ -62,9 +60,7 @@ def run(newsroom_dir: Path):
     def invoke(*args: str, input: str | None = None) -> Result:
         from newsdesk.cli import cli
 
-        return CliRunner().invoke(
-            cli, ["--newsroom", str(newsroom_dir), *args], input=input, catch_exceptions=False
-        )
+        return CliRunner().invoke(cli, ["--newsroom", str(newsroom_dir), *args], input=input, catch_exceptions=False)
 
     return invoke
 
@@ -100,9 +96,22 @@ def certificate(tmp_path_factory) -> tuple[Path, Path]:
     cert, key = folder / "cert.pem", folder / "key.pem"
     subprocess.run(
         [
-            "openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
-            "-keyout", str(key), "-out", str(cert), "-subj", "/CN=127.0.0.1",
-            "-addext", "subjectAltName=IP:127.0.0.1,DNS:feeds.test",
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+            "-subj",
+            "/CN=127.0.0.1",
+            "-addext",
+            "subjectAltName=IP:127.0.0.1,DNS:feeds.test",
         ],
         check=True,
         capture_output=True,

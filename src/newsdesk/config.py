@@ -9,15 +9,15 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-from collections.abc import Iterator
 import re
 import tomllib
 import types
 import typing
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from urllib.parse import urlsplit
 from typing import Any
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsdesk.errors import ConfigError
@@ -55,19 +55,13 @@ class NewsroomSettings:
         "The text of each read-more link; `{source}` becomes the story's source (its feed's name, or the link's host).",
         "Read more at {source}",
     )
-    unsubscribe_url: str = doc(
-        "Unsubscribe page; `{email}` is replaced by the subscriber's address.", ""
-    )
+    unsubscribe_url: str = doc("Unsubscribe page; `{email}` is replaced by the subscriber's address.", "")
     language: str = doc("The newsletter's language (BCP 47), for the HTML lang attribute.", "en")
     subscribers: str = doc(
         "The subscribers file (CSV: email,name,status,date), relative to the newsroom.", "subscribers.csv"
     )
-    list_id: str = doc(
-        "The List-Id header's id, like `weekly.example.org` (default: from sender_email).", ""
-    )
-    unsubscribe_mailto: str = doc(
-        "An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.", ""
-    )
+    list_id: str = doc("The List-Id header's id, like `weekly.example.org` (default: from sender_email).", "")
+    unsubscribe_mailto: str = doc("An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.", "")
     clean_links: bool = doc(
         "Take tracking parameters (utm_*, fbclid, gclid, mc_eid and the like) out of an item's "
         "link when it is picked as a read-more link.",
@@ -122,9 +116,7 @@ class SmtpSettings:
         "starttls",
     )
     user: str = doc("The login name; empty to send without authentication.", "")
-    password_env: str = doc(
-        "The environment variable that holds the password.", "NEWSDESK_SMTP_PASSWORD"
-    )
+    password_env: str = doc("The environment variable that holds the password.", "NEWSDESK_SMTP_PASSWORD")
     rate: float = doc("Messages per second at most; 0 for no limit.", 10.0)
     timeout: float = doc("Seconds to wait for the server at each step.", 30.0)
     retries: int = doc("Retries per recipient after a transient failure (4xx, dropped connection).", 4)
@@ -236,9 +228,7 @@ class _Locator:
 def _type_name(kind: Any) -> str:
     if typing.get_origin(kind) is tuple:
         return "a list of strings"
-    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(
-        kind, str(kind)
-    )
+    return {str: "a string", int: "an integer", float: "a number", bool: "true or false"}.get(kind, str(kind))
 
 
 def _check_type(value: Any, kind: Any) -> Any:
@@ -334,8 +324,10 @@ def parse_config(text: str, path: Path) -> Config:
         fail("timezone", f"newsroom.timezone {settings.timezone!r} is not a known IANA timezone")
     for name in settings.tracking_params:
         if not re.fullmatch(r"[^\s=&#*]+\*?", name):
-            fail("tracking_params", f"newsroom.tracking_params: {name!r} is not a query parameter name "
-                 "(a name, or a prefix ending in *)")
+            fail(
+                "tracking_params",
+                f"newsroom.tracking_params: {name!r} is not a query parameter name (a name, or a prefix ending in *)",
+            )
 
     fetch: FetchSettings = sections["fetch"]
     for f in dataclasses.fields(FetchSettings):
@@ -356,8 +348,13 @@ def parse_config(text: str, path: Path) -> Config:
     blogs = _parse_blogs(data.get("blogs", []), failer)
     topics = _parse_topics(data.get("topics", []), failer)
     return Config(
-        newsroom=settings, fetch=fetch, smtp=sections["smtp"], sources=tuple(sources), blogs=blogs,
-        topics=topics, path=path
+        newsroom=settings,
+        fetch=fetch,
+        smtp=sections["smtp"],
+        sources=tuple(sources),
+        blogs=blogs,
+        topics=topics,
+        path=path,
     )
 
 
@@ -411,8 +408,11 @@ def _parse_blogs(raw_blogs: Any, failer: Any) -> tuple[Blog, ...]:
 
     def no_password(raw: Any, where: str, fail: Any) -> None:
         if isinstance(raw, dict) and "password" in raw:
-            fail("password", f"{where}: never put the password in sources.toml; "
-                 "set password_env to the name of an environment variable that holds it")
+            fail(
+                "password",
+                f"{where}: never put the password in sources.toml; "
+                "set password_env to the name of an environment variable that holds it",
+            )
 
     for raw, blog, where, fail in _named_tables(raw_blogs, "blogs", "blog", Blog, failer, before=no_password):
         if blog.kind not in BLOG_KINDS:
@@ -428,12 +428,18 @@ def _parse_blogs(raw_blogs: Any, failer: Any) -> tuple[Blog, ...]:
                 fail("url", f"{where}: url must be the site's http(s) address, not {blog.url!r}")
             host = urlsplit(blog.url).hostname or ""
             if blog.url.lower().startswith("http://") and not is_loopback(host):
-                fail("url", f"{where}: url must be https:// (the application password would travel "
-                     "unencrypted); plain http:// is allowed on loopback only")
+                fail(
+                    "url",
+                    f"{where}: url must be https:// (the application password would travel "
+                    "unencrypted); plain http:// is allowed on loopback only",
+                )
             if not blog.user.strip():
                 fail("user", f"{where}: user is required (the user that owns the application password)")
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", blog.password_env):
-                fail("password_env", f"{where}: password_env must name an environment variable, not {blog.password_env!r}")
+                fail(
+                    "password_env",
+                    f"{where}: password_env must name an environment variable, not {blog.password_env!r}",
+                )
             if blog.status not in WORDPRESS_STATUSES:
                 fail("status", f"{where}: status must be one of {', '.join(WORDPRESS_STATUSES)}, not {blog.status!r}")
             first = next((b for b in blogs if b.kind == "wordpress"), None)

@@ -55,6 +55,7 @@ def publication_instant(day: date, *zones: tzinfo) -> datetime | None:
     middle = (first + (after - first) / 2).replace(second=0, microsecond=0)
     return max(middle, first)
 
+
 @dataclass(frozen=True)
 class Week:
     """The days an issue covers, inclusive, in the newsroom's timezone."""

@@ -422,8 +422,9 @@ def _through(proxy: Proxy, request: httpx.Request, error: httpx.TransportError, 
     if isinstance(cause, ssl.SSLError):
         return None
     if isinstance(error, httpx.ConnectTimeout):
-        return Refused(f"timed out connecting through the proxy {proxy.name} (after {http.connect_timeout:g} s)",
-                       request=request)
+        return Refused(
+            f"timed out connecting through the proxy {proxy.name} (after {http.connect_timeout:g} s)", request=request
+        )
     if isinstance(error, httpx.ConnectError):
         reason = connect_reason(cause, proxy.host) if cause is not None else _short(str(error))
         return Refused(f"the proxy {proxy.name}: {reason}", request=request)
@@ -434,8 +435,9 @@ def _refused_by_proxy(proxy: Proxy | None, request: httpx.Request, response: htt
     """A plain-http request's 407: the proxy's own answer, not the server's."""
     if proxy is None or response.status_code != 407 or request.url.scheme != "http":
         return None
-    return Refused(f"the proxy {proxy.name} refused the request: 407 {_short(response.reason_phrase)}".rstrip(),
-                   request=request)
+    return Refused(
+        f"the proxy {proxy.name} refused the request: 407 {_short(response.reason_phrase)}".rstrip(), request=request
+    )
 
 
 class _AsyncRoutes(httpx.AsyncBaseTransport):
@@ -451,7 +453,9 @@ class _AsyncRoutes(httpx.AsyncBaseTransport):
         transport = self.transports.get(proxy)
         if transport is None:
             transport = self.transports[proxy] = httpx.AsyncHTTPTransport(
-                verify=tls_context(), limits=self.limits, trust_env=False,
+                verify=tls_context(),
+                limits=self.limits,
+                trust_env=False,
                 proxy=httpx.Proxy(f"http://{proxy.name}", auth=proxy.auth) if proxy else None,
             )
         return transport
@@ -488,7 +492,9 @@ class _Routes(httpx.BaseTransport):
         transport = self.transports.get(proxy)
         if transport is None:
             transport = self.transports[proxy] = httpx.HTTPTransport(
-                verify=tls_context(), limits=self.limits, trust_env=False,
+                verify=tls_context(),
+                limits=self.limits,
+                trust_env=False,
                 proxy=httpx.Proxy(f"http://{proxy.name}", auth=proxy.auth) if proxy else None,
             )
         return transport

@@ -170,7 +170,7 @@ def parse_issue(text: str, path: Path | str = "<issue>") -> Issue:
     """Parse the text of an issue file; raise IssueFileError naming the line."""
     newline = "\r\n" if "\r\n" in text else "\n"
     bom = "\ufeff" if text.startswith("\ufeff") else ""  # kept, so the file round-trips
-    lines = _split_lines(text[len(bom):])
+    lines = _split_lines(text[len(bom) :])
     if not lines or lines[0].strip() != FENCE:
         raise _fail(path, 1, f"an issue file starts with a {FENCE} line opening its front matter")
     try:
@@ -242,9 +242,7 @@ def _check_front(values: dict[str, Any], front_text: str, path: Path | str) -> d
         if key not in values:
             raise _fail(path, 1, f"the front matter is missing {key!r}")
     if values.get("status", "draft") not in STATUSES:
-        raise _fail(
-            path, line_of("status"), f"status must be one of {', '.join(STATUSES)}, not {values['status']!r}"
-        )
+        raise _fail(path, line_of("status"), f"status must be one of {', '.join(STATUSES)}, not {values['status']!r}")
     if values["week_start"] > values["week_end"]:
         raise _fail(path, line_of("week_end"), "week_end is before week_start")
     return values

@@ -18,8 +18,7 @@ from newsdesk.schema import StoreError
 __all__ = ["FeedState", "Store", "StoreError"]
 
 _ITEM_COLUMNS = (
-    "id, source, guid, title, url, canonical_url, summary_text, "
-    "published, first_seen, categories, content_hash"
+    "id, source, guid, title, url, canonical_url, summary_text, published, first_seen, categories, content_hash"
 )
 
 
@@ -62,9 +61,7 @@ class Store:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
-            self._db = sqlite3.connect(
-                path, timeout=30, check_same_thread=False, isolation_level=None
-            )
+            self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{path}: the store cannot be opened: {error}") from None
         try:
@@ -132,9 +129,7 @@ class Store:
             for start in range(0, len(ids), 500):
                 chunk = ids[start : start + 500]
                 marks = ",".join("?" * len(chunk))
-                known.update(
-                    db.execute(f"SELECT id, content_hash FROM items WHERE id IN ({marks})", chunk)
-                )
+                known.update(db.execute(f"SELECT id, content_hash FROM items WHERE id IN ({marks})", chunk))
             rows = []
             for item in batch.values():
                 if item.id not in known:
@@ -145,8 +140,13 @@ class Store:
                     continue
                 rows.append(
                     (
-                        item.id, item.source, item.guid, item.title, item.url,
-                        item.canonical_url, item.summary_text,
+                        item.id,
+                        item.source,
+                        item.guid,
+                        item.title,
+                        item.url,
+                        item.canonical_url,
+                        item.summary_text,
                         utc_text(item.published) if item.published else None,
                         utc_text(item.first_seen),
                         json.dumps(list(item.categories), ensure_ascii=False),
@@ -170,9 +170,7 @@ class Store:
 
     def item(self, item_id: str) -> Item | None:
         with self._lock:
-            row = self._db.execute(
-                f"SELECT {_ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)
-            ).fetchone()
+            row = self._db.execute(f"SELECT {_ITEM_COLUMNS} FROM items WHERE id = ?", (item_id,)).fetchone()
         return _row_to_item(row) if row else None
 
     def items(
@@ -258,8 +256,15 @@ class Store:
                 "checked_at=excluded.checked_at, moved_to=excluded.moved_to",
                 [
                     (
-                        state.url, state.source, state.etag, state.last_modified, state.body_hash,
-                        state.status, state.error, state.checked_at, state.moved_to,
+                        state.url,
+                        state.source,
+                        state.etag,
+                        state.last_modified,
+                        state.body_hash,
+                        state.status,
+                        state.error,
+                        state.checked_at,
+                        state.moved_to,
                     )
                     for state in states
                 ],

@@ -12,10 +12,47 @@ import nh3
 from rich.cells import cell_len
 
 ALLOWED_TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "cite", "code", "dd", "del", "dl", "dt", "em",
-    "figcaption", "figure", "h2", "h3", "h4", "h5", "h6", "hr", "i", "img", "ins", "li",
-    "ol", "p", "pre", "q", "s", "small", "strong", "sub", "sup", "table", "tbody", "td",
-    "th", "thead", "tr", "u", "ul",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "cite",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "figcaption",
+    "figure",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "li",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
 }
 ALLOWED_ATTRIBUTES = {
     "a": {"href", "title"},
@@ -48,8 +85,30 @@ def sanitize_html(fragment: str, base_url: str | None = None) -> str:
 
 
 _BLOCKS = {
-    "p", "div", "br", "li", "tr", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote", "pre",
-    "ul", "ol", "table", "section", "article", "header", "footer", "figure", "hr", "dt", "dd",
+    "p",
+    "div",
+    "br",
+    "li",
+    "tr",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "blockquote",
+    "pre",
+    "ul",
+    "ol",
+    "table",
+    "section",
+    "article",
+    "header",
+    "footer",
+    "figure",
+    "hr",
+    "dt",
+    "dd",
 }
 _SKIP = {"script", "style", "head", "title", "noscript", "template", "iframe", "object"}
 
@@ -122,7 +181,11 @@ def _text_cleaner() -> nh3.Cleaner:
     # the like go with their content.
     return nh3.Cleaner(
         # "*": no attribute on any tag (an empty map would keep nh3's generic lang and title).
-        tags=_BLOCKS, attributes={"*": set()}, clean_content_tags=_SKIP, strip_comments=True, link_rel=None
+        tags=_BLOCKS,
+        attributes={"*": set()},
+        clean_content_tags=_SKIP,
+        strip_comments=True,
+        link_rel=None,
     )
 
 
@@ -275,9 +338,9 @@ def wrap(text: str, width: int = 72, prefix: str = "") -> str:
                 continue
             bullet = "- " if line.startswith("- ") else ""
             inner = width - len(indent) - len(bullet)
-            wrapped = _wrap_line(line[len(bullet):], inner)
+            wrapped = _wrap_line(line[len(bullet) :], inner)
             hang = " " * len(bullet)
             lines.extend(indent + (bullet if n == 0 else hang) + part for n, part in enumerate(wrapped))
         out.append("\n".join(lines))
     result = "\n\n".join(out)
-    return prefix + result[len(indent):] if prefix else result
+    return prefix + result[len(indent) :] if prefix else result

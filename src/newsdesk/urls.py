@@ -10,9 +10,28 @@ from urllib.parse import parse_qsl, unquote_plus, urlencode, urljoin, urlsplit, 
 # Query parameters that identify a campaign or a click, never the page itself.
 TRACKING_PARAMS = frozenset(
     {
-        "fbclid", "gclid", "dclid", "gbraid", "wbraid", "msclkid", "yclid", "twclid",
-        "mc_cid", "mc_eid", "igshid", "_hsenc", "_hsmi", "mkt_tok", "ref_src", "ref_url",
-        "spm", "share_token", "from_source", "isappinstalled", "scene", "srcid",
+        "fbclid",
+        "gclid",
+        "dclid",
+        "gbraid",
+        "wbraid",
+        "msclkid",
+        "yclid",
+        "twclid",
+        "mc_cid",
+        "mc_eid",
+        "igshid",
+        "_hsenc",
+        "_hsmi",
+        "mkt_tok",
+        "ref_src",
+        "ref_url",
+        "spm",
+        "share_token",
+        "from_source",
+        "isappinstalled",
+        "scene",
+        "srcid",
     }
 )
 TRACKING_PREFIXES = ("utm_", "__twitter", "pk_", "hmsr")

@@ -425,9 +425,7 @@ KILL_SCRIPT = textwrap.dedent(
 def test_kill_9_while_editing_loses_at_most_the_last_seconds(fetched, tmp_path):
     script = tmp_path / "desk_then_die.py"
     script.write_text(KILL_SCRIPT, encoding="utf-8")
-    process = subprocess.Popen(
-        [sys.executable, str(script), str(fetched)], stdout=subprocess.PIPE, text=True
-    )
+    process = subprocess.Popen([sys.executable, str(script), str(fetched)], stdout=subprocess.PIPE, text=True)
     try:
         assert process.stdout.readline().strip() == "saved"
         assert process.stdout.readline().strip() == "edited"

@@ -88,7 +88,9 @@ async def test_stories_featured_in_earlier_issues_are_marked_and_last(fetched):
         listing = await loaded(pilot)
         featured = [row.story.featured is not None for row in listing.rows]
         assert any(featured) and featured == sorted(featured)  # all of them at the bottom
-        picked_before = {i for d in load_issue(fetched / "issues/2017-07-03.md").developments for i in (d.item_id, *d.also)}
+        picked_before = {
+            i for d in load_issue(fetched / "issues/2017-07-03.md").developments for i in (d.item_id, *d.also)
+        }
         last = listing.rows[-1].story
         assert last.featured is not None
         listing.cursor = len(listing.rows) - 1

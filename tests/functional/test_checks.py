@@ -124,11 +124,15 @@ def test_an_email_over_the_clip_size_is_an_error(ready: Path) -> None:
 
 def test_parts_with_different_links_and_no_unsubscribe_link_are_errors(ready: Path, links: LinkServer) -> None:
     template = (ready / "templates" / "email.txt").read_text(encoding="utf-8")
-    template = template.replace('{{ (read_more_labels[loop.index0] ~ ": " ~ development.read_more) | wrap }}', "(see the web version)")
+    template = template.replace(
+        '{{ (read_more_labels[loop.index0] ~ ": " ~ development.read_more) | wrap }}', "(see the web version)"
+    )
     template = template.replace('{{ ("Unsubscribe: " ~ unsubscribe_url) | wrap }}', "")
     (ready / "templates" / "email.txt").write_text(template, encoding="utf-8")
     found = findings(ready)
-    assert f"error: the HTML part links to {links.url('/ok/courts-first-half')} but the plaintext part does not" in found
+    assert (
+        f"error: the HTML part links to {links.url('/ok/courts-first-half')} but the plaintext part does not" in found
+    )
     assert "error: the plaintext part has no unsubscribe link (templates/email.txt: {{ unsubscribe_url }})" in found
     assert not any("the HTML part has no unsubscribe link" in line for line in found)
 
@@ -136,7 +140,10 @@ def test_parts_with_different_links_and_no_unsubscribe_link_are_errors(ready: Pa
 def test_an_unsubscribe_page_without_the_address_is_a_warning(ready: Path) -> None:
     config = ready / "sources.toml"
     text = config.read_text(encoding="utf-8")
-    text = text.replace('unsubscribe_url = "https://socialcredit.example/unsubscribe?email={email}"', 'unsubscribe_url = "http://socialcredit.example/leave"')
+    text = text.replace(
+        'unsubscribe_url = "https://socialcredit.example/unsubscribe?email={email}"',
+        'unsubscribe_url = "http://socialcredit.example/leave"',
+    )
     text = text.replace('unsubscribe_mailto = "unsubscribe@socialcredit.example"\n', "")
     config.write_text(text, encoding="utf-8")
     found = findings(ready)
@@ -150,7 +157,10 @@ def test_no_unsubscribe_page_and_no_blog_is_an_error(ready: Path) -> None:
     text = text.replace('unsubscribe_url = "https://socialcredit.example/unsubscribe?email={email}"\n', "")
     text = text.replace('blog_url = "https://socialcredit.example"\n', "")
     config.write_text(text, encoding="utf-8")
-    assert "error: neither newsroom.unsubscribe_url nor newsroom.blog_url is set: the unsubscribe link goes nowhere" in findings(ready)
+    assert (
+        "error: neither newsroom.unsubscribe_url nor newsroom.blog_url is set: the unsubscribe link goes nowhere"
+        in findings(ready)
+    )
 
 
 @pytest.mark.slow

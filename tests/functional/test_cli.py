@@ -29,8 +29,10 @@ def test_candidates_json_and_search(fetched, run):
         week = store.items()
     assert all("hebei" in (f.title + f.summary_text + f.source).lower() for f in found)
     expected = {
-        i.id for i in week
-        if "hebei" in (i.title + i.summary_text + i.source).lower() and date(2017, 6, 26) <= i.when.date() <= date(2017, 7, 2)
+        i.id
+        for i in week
+        if "hebei" in (i.title + i.summary_text + i.source).lower()
+        and date(2017, 6, 26) <= i.when.date() <= date(2017, 7, 2)
     }
     assert {i["id"] for i in items} == expected
     chinese = json.loads(run("candidates", "--week", "2017-07-03", "--search", "河北", "--json").output)
@@ -135,8 +137,15 @@ def test_a_story_is_picked_once_whichever_of_its_reports_is_named(tmp_path):
 
     a, b, d = report("a"), report("b"), report("d")
     # Picked before `d` joined the story: the development lists `b` only.
-    issue = Issue(path=tmp_path / "x.md", title="T", date=date(2017, 7, 3), week_start=date(2017, 6, 26),
-                  week_end=date(2017, 7, 2), intro="", developments=[Development("A", "", "", "a", ["b"])])
+    issue = Issue(
+        path=tmp_path / "x.md",
+        title="T",
+        date=date(2017, 7, 3),
+        week_start=date(2017, 6, 26),
+        week_end=date(2017, 7, 2),
+        intro="",
+        developments=[Development("A", "", "", "a", ["b"])],
+    )
     result = pick(issue, [d], NewsroomSettings(developments=3), also={"d": [a, b]})
     assert result.already == [d] and len(issue.developments) == 1
     # Two reports of one new story named together: one development.
@@ -163,7 +172,15 @@ def test_render_writes_the_outputs_under_build(fetched, run):
     result = run("render", "2017-07-03")
     assert result.exit_code == 0
     out = fetched / "build" / "2017-07-03"
-    for name in ("email.html", "email.txt", "post.html", "post_body.html", "post.md", "archive/index.html", "archive/feed.xml"):
+    for name in (
+        "email.html",
+        "email.txt",
+        "post.html",
+        "post_body.html",
+        "post.md",
+        "archive/index.html",
+        "archive/feed.xml",
+    ):
         assert (out / name).stat().st_size > 0, name
 
 
@@ -216,7 +233,8 @@ def test_a_reader_that_stops_early_stops_the_listing_quietly(fetched):
     # As `newsdesk candidates | head -1` does: the pipe is closed before the listing is written.
     process = subprocess.Popen(
         [sys.executable, "-m", "newsdesk", "--newsroom", str(fetched), "candidates", "--week", "2017-07-10"],
-        stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     process.stdout.close()
     errors = process.stderr.read().decode()

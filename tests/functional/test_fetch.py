@@ -5,12 +5,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-
 from feedserver import FeedServer, Route
 from proxy_server import ProxyServer
+
 from newsdesk.feeds.fetch import Download, Fetcher, fetch
-from newsdesk.newsroom import Newsroom
 from newsdesk.feeds.workers import ParseWorkers
+from newsdesk.newsroom import Newsroom
 from newsdesk.store import FeedState
 
 RSS = """<?xml version="1.0" encoding="utf-8"?>
@@ -126,7 +126,7 @@ def test_cli_fetch_reports_each_source_and_exit_codes(run, newsroom_dir):
     result = run("fetch")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert len([l for l in lines if l.startswith("✓ ")]) == 6
+    assert len([line for line in lines if line.startswith("✓ ")]) == 6
     assert "68 new items" in lines[-1]
     again = json.loads(run("fetch", "--json").output)
     assert again["new"] == 0 and all(s["status"] == "unchanged" for s in again["sources"])
@@ -207,14 +207,22 @@ def test_links_to_loopback_and_private_hosts_are_kept(tmp_path, server, kind):
     origin = server.url("").rstrip("/")
     links = [link.format(origin=origin) for link in LOCAL_LINKS]
     if kind == "rss":
-        body = RSS_LINKS.format(origin=origin, items="\n".join(
-            f"<item><title>Story {n}</title><link>{link}</link><guid>g{n}</guid></item>" for n, link in enumerate(links)
-        ))
+        body = RSS_LINKS.format(
+            origin=origin,
+            items="\n".join(
+                f"<item><title>Story {n}</title><link>{link}</link><guid>g{n}</guid></item>"
+                for n, link in enumerate(links)
+            ),
+        )
     else:
-        body = ATOM_LINKS.format(origin=origin, entries="\n".join(
-            f'<entry><title>Story {n}</title><id>urn:g{n}</id><updated>2017-06-28T08:00:00Z</updated>'
-            f'<link href="{link}"/></entry>' for n, link in enumerate(links)
-        ))
+        body = ATOM_LINKS.format(
+            origin=origin,
+            entries="\n".join(
+                f"<entry><title>Story {n}</title><id>urn:g{n}</id><updated>2017-06-28T08:00:00Z</updated>"
+                f'<link href="{link}"/></entry>'
+                for n, link in enumerate(links)
+            ),
+        )
     server.routes["/feed.xml"] = Route(body.encode(), content_type=f"application/{kind}+xml")
     room = newsroom_with(tmp_path, [("Local", server.url("/feed.xml"))])
     report = fetch(room)
@@ -231,15 +239,17 @@ def test_unsafe_links_are_dropped_and_the_report_says_so(tmp_path, server):
         ("User", "https://someone@news.example/story"),
         ("Fine", "http://127.0.0.1:9/fine"),
     ]
-    body = RSS_LINKS.format(origin="https://local.example", items="\n".join(
-        f"<item><title>{title}</title><link>{link}</link><guid>{title}</guid></item>" for title, link in items
-    ))
+    body = RSS_LINKS.format(
+        origin="https://local.example",
+        items="\n".join(
+            f"<item><title>{title}</title><link>{link}</link><guid>{title}</guid></item>" for title, link in items
+        ),
+    )
     server.routes["/feed.xml"] = Route(body.encode())
     room = newsroom_with(tmp_path, [("Local", server.url("/feed.xml"))])
     report = fetch(room)
     assert report.results[0].line() == (
-        "Local: 4 new, 0 updated (4 items); dropped 3 item links: "
-        "2 with a user name or password in them, 1 not http(s)"
+        "Local: 4 new, 0 updated (4 items); dropped 3 item links: 2 with a user name or password in them, 1 not http(s)"
     )
     with room.store() as store:
         kept = {item.title: item.url for item in store.items()}

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 from urllib.parse import quote
 
 import pytest
-
 from hostile.fixtures import fetch_all, fetch_one, server  # noqa: F401
 from hostile.generate import billion_laughs, corpus, external_entities, good_feed, many_items, quadratic_blowup
+
 from newsdesk.feeds.parse import NotAFeed, parse_feed
 
 FEED_URL = "https://feeds.example/dir/feed.xml"
@@ -134,6 +134,7 @@ def test_quadratic_blowup_does_not_expand():
     """200 KB used 200,000 times would be 40 GB (feedparser's fallback parser expands it).
     The text out grows with the references in the feed, by the five bytes of "&big;",
     and not by a byte with the entity's size: the entity is never expanded."""
+
     def text_out(size: int, uses: int) -> int:
         parsed = parse(quadratic_blowup(size, uses))
         assert titles(parsed) == ["Blowup"]
@@ -216,7 +217,12 @@ def test_dates_missing_future_or_unparseable_leave_the_item_undated():
     published = {item.title: item.published for item in parsed.items}
     assert published.pop("Fine") == datetime(2017, 6, 27, 0, 0, tzinfo=UTC)
     assert set(published) == {
-        "No date at all", "From the future", "Unparseable", "Year one", "Epoch zero", "Impossible day"
+        "No date at all",
+        "From the future",
+        "Unparseable",
+        "Year one",
+        "Epoch zero",
+        "Impossible day",
     }
     assert all(value is None for value in published.values()), published
     # Undated items sort by when they were first seen.
@@ -353,7 +359,8 @@ def test_a_parse_past_the_deadline_is_reported(tmp_path, server):
     # (40,000 levels: about ten times the deadline in CPU time on a fast machine).
     deep = good_feed("deep").replace(b"</channel>", b"<x>" * 40_000 + b"</x>" * 40_000 + b"</channel>")
     report = fetch_all(
-        tmp_path, [("deep", server.serve("deep", deep)), ("good", server.serve("good", good_feed("good")))],
+        tmp_path,
+        [("deep", server.serve("deep", deep)), ("good", server.serve("good", good_feed("good")))],
         feed_deadline=0.3,
     )
     deep_result, good_result = report.results
@@ -373,8 +380,11 @@ def test_a_large_undeclared_gbk_feed_is_detected():
     summary = "社会信用体系建设" * 60
     item = "<item><title>社会信用体系建设第{n}号</title><link>https://cn.example/{n}</link><guid>g{n}</guid>"
     item += f"<description>{summary}</description></item>\n"
-    body = ('<?xml version="1.0"?><rss version="2.0"><channel><title>信用</title>'
-            + "".join(item.format(n=n) for n in range(1_200)) + "</channel></rss>").encode("gbk")
+    body = (
+        '<?xml version="1.0"?><rss version="2.0"><channel><title>信用</title>'
+        + "".join(item.format(n=n) for n in range(1_200))
+        + "</channel></rss>"
+    ).encode("gbk")
     assert len(body) > 1_000_000  # past the detector's sample
     parsed = parse(body, "text/xml")
     assert parsed.items[-1].title == "社会信用体系建设第1199号"

@@ -14,9 +14,9 @@ from dataclasses import replace
 from pathlib import Path
 
 import pytest
-
 from hostile.fixtures import make_newsroom, server  # noqa: F401
 from hostile.generate import corpus, good_feed, many_items
+
 from newsdesk import schema
 from newsdesk.errors import EXIT_REFUSED
 from newsdesk.feeds.fetch import fetch
@@ -141,7 +141,10 @@ def test_second_fetch_is_refused_while_the_first_runs(tmp_path, server):
     second = newsdesk(root, "fetch")
     out, err = second.communicate(timeout=20)
     assert second.returncode == EXIT_REFUSED
-    assert err.strip() == f"newsdesk: error: newsroom busy: a fetch is already running (pid {first.pid}); try again when it ends"
+    assert (
+        err.strip()
+        == f"newsdesk: error: newsroom busy: a fetch is already running (pid {first.pid}); try again when it ends"
+    )
     assert "Traceback" not in err and out == ""
     assert first.wait(timeout=20) == 0
     assert integrity(root) == "ok"

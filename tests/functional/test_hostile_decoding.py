@@ -6,9 +6,9 @@ import gzip
 import zlib
 
 import pytest
-
 from hostile.fixtures import fetch_one, server  # noqa: F401
 from hostile.generate import good_feed
+
 from newsdesk.feeds.compression import BodyCorrupt, BodyTooLarge, BoundedDecoder, decode_body
 
 

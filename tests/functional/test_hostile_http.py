@@ -8,10 +8,10 @@ from __future__ import annotations
 import socket
 
 import pytest
-
 from hostile.fixtures import fetch_one, make_newsroom, server  # noqa: F401
 from hostile.generate import BOMB_CHUNK, deflate_bomb, good_feed, gzip_bomb
 from hostile_server import StalledListener, closed_port
+
 from newsdesk.feeds.compression import BodyTooLarge, BoundedDecoder
 from newsdesk.feeds.fetch import fetch
 
@@ -207,9 +207,7 @@ def test_corrupt_gzip_body(tmp_path, server):
 # Content types and pages that are not feeds -----------------------------------
 
 
-@pytest.mark.parametrize(
-    "content_type", ["text/html; charset=utf-8", "application/octet-stream", "text/plain", None]
-)
+@pytest.mark.parametrize("content_type", ["text/html; charset=utf-8", "application/octet-stream", "text/plain", None])
 def test_feed_with_a_wrong_content_type_is_still_read(tmp_path, server, content_type):
     result = fetch_one(tmp_path, server.serve("typed", good_feed("typed"), content_type=content_type))
     assert result.status == "new" and result.new == 2, result.line()

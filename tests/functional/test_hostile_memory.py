@@ -11,7 +11,6 @@ import sys
 from pathlib import Path
 
 import pytest
-
 from hostile.fixtures import make_newsroom, server  # noqa: F401
 from hostile.generate import good_feed, many_items
 
@@ -44,7 +43,11 @@ def peak_rss_of(command: list[str], figure: Path) -> tuple[int, float, str]:
 
 
 def test_bombs_and_endless_bodies_stay_under_300_mb(tmp_path, server):
-    bombs = [(f"{kind}-{n}", server.url(f"/bomb/{kind}?{n}")) for kind in ("gzip", "deflate", "raw-deflate") for n in range(3)]
+    bombs = [
+        (f"{kind}-{n}", server.url(f"/bomb/{kind}?{n}"))
+        for kind in ("gzip", "deflate", "raw-deflate")
+        for n in range(3)
+    ]
     endless = [(f"endless-{n}", server.url(f"/endless?{n}")) for n in range(3)]
     good = [
         ("good", server.serve("good", good_feed("good", 5))),

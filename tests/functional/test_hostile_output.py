@@ -31,8 +31,25 @@ from newsdesk.urls import _canonical_split, canonical_url, is_http_url, is_plain
 
 URL_ATTRIBUTES = {"href", "src", "action", "formaction", "xlink:href", "poster", "background", "srcset", "data", "cite"}
 ACTIVE_TAGS = {
-    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "base", "svg",
-    "math", "link", "meta", "template", "noscript", "input", "button", "textarea", "select",
+    "script",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "form",
+    "base",
+    "svg",
+    "math",
+    "link",
+    "meta",
+    "template",
+    "noscript",
+    "input",
+    "button",
+    "textarea",
+    "select",
 }
 _SCHEME = re.compile(r"^([a-zA-Z][a-zA-Z0-9+.\-]*):")
 
@@ -109,22 +126,98 @@ def active_content(html: str, **options) -> list[str]:
 # Sanitizer property -------------------------------------------------------------------
 
 DANGEROUS_URLS = [
-    "javascript:alert(1)", "JaVaScRiPt:alert(1)", " javascript:alert(1)", "java\tscript:alert(1)",
-    "java\nscript:alert(1)", "&#106;avascript:alert(1)", "&#x6A;avascript:alert(1)", "javascript&colon;alert(1)",
-    "\x01javascript:alert(1)", "vbscript:msgbox(1)", "data:text/html;base64,PHNjcmlwdD4=",
-    "DATA:image/svg+xml,<svg onload=alert(1)>", "livescript:x", "jav&#x09;ascript:alert(1)",
-    "https://ok.example/", "/relative/path", "//cdn.example/x.js", "mailto:a@b.example", "file:///etc/passwd",
+    "javascript:alert(1)",
+    "JaVaScRiPt:alert(1)",
+    " javascript:alert(1)",
+    "java\tscript:alert(1)",
+    "java\nscript:alert(1)",
+    "&#106;avascript:alert(1)",
+    "&#x6A;avascript:alert(1)",
+    "javascript&colon;alert(1)",
+    "\x01javascript:alert(1)",
+    "vbscript:msgbox(1)",
+    "data:text/html;base64,PHNjcmlwdD4=",
+    "DATA:image/svg+xml,<svg onload=alert(1)>",
+    "livescript:x",
+    "jav&#x09;ascript:alert(1)",
+    "https://ok.example/",
+    "/relative/path",
+    "//cdn.example/x.js",
+    "mailto:a@b.example",
+    "file:///etc/passwd",
 ]
 TAGS = [
-    "a", "img", "p", "b", "div", "span", "script", "style", "iframe", "svg", "math", "object", "embed",
-    "form", "input", "button", "base", "meta", "link", "template", "noscript", "table", "td", "video",
-    "audio", "source", "frame", "textarea", "select", "option", "details", "marquee", "xmp", "plaintext",
-    "title", "body", "html", "head", "annotation-xml", "foreignObject", "use", "animate", "set",
+    "a",
+    "img",
+    "p",
+    "b",
+    "div",
+    "span",
+    "script",
+    "style",
+    "iframe",
+    "svg",
+    "math",
+    "object",
+    "embed",
+    "form",
+    "input",
+    "button",
+    "base",
+    "meta",
+    "link",
+    "template",
+    "noscript",
+    "table",
+    "td",
+    "video",
+    "audio",
+    "source",
+    "frame",
+    "textarea",
+    "select",
+    "option",
+    "details",
+    "marquee",
+    "xmp",
+    "plaintext",
+    "title",
+    "body",
+    "html",
+    "head",
+    "annotation-xml",
+    "foreignObject",
+    "use",
+    "animate",
+    "set",
 ]
 ATTRIBUTES = [
-    "href", "src", "onclick", "onerror", "onload", "ONMOUSEOVER", "style", "xlink:href", "formaction",
-    "action", "srcset", "background", "poster", "data", "title", "alt", "class", "id", "width", "attributeName",
-    "values", "to", "from", "dynsrc", "lowsrc", "cite",
+    "href",
+    "src",
+    "onclick",
+    "onerror",
+    "onload",
+    "ONMOUSEOVER",
+    "style",
+    "xlink:href",
+    "formaction",
+    "action",
+    "srcset",
+    "background",
+    "poster",
+    "data",
+    "title",
+    "alt",
+    "class",
+    "id",
+    "width",
+    "attributeName",
+    "values",
+    "to",
+    "from",
+    "dynsrc",
+    "lowsrc",
+    "cite",
 ]
 attribute_values = st.one_of(st.sampled_from(DANGEROUS_URLS), st.text(max_size=20))
 
@@ -145,7 +238,9 @@ fragments = st.recursive(
     st.one_of(
         st.text(max_size=30),
         start_tag(),
-        st.sampled_from(["</script>", "</style>", "<!--", "-->", "<![CDATA[", "]]>", "</a>", "</svg>", "&lt;", "<", ">"]),
+        st.sampled_from(
+            ["</script>", "</style>", "<!--", "-->", "<![CDATA[", "]]>", "</a>", "</svg>", "&lt;", "<", ">"]
+        ),
         st.just("<script>alert(1)</script>"),
         st.just("<style>body{background:url(javascript:alert(1))}</style>"),
     ),
@@ -158,8 +253,8 @@ fragments = st.recursive(
 @given(fragments)
 @example('<a href="javascript:alert(1)" onclick="x()">x</a><script>alert(1)</script>')
 @example('<svg><a xlink:href="javascript:alert(1)"><text>x</text></a></svg>')
-@example('<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>')
-@example("<noscript><p title=\"</noscript><img src=x onerror=alert(1)>\">")
+@example("<math><mtext><table><mglyph><style><img src=x onerror=alert(1)>")
+@example('<noscript><p title="</noscript><img src=x onerror=alert(1)>">')
 @example('<img srcset="https://a.example/x.png 1x, javascript:alert(1) 2x">')
 def test_sanitized_html_has_no_active_content(fragment):
     cleaned = sanitize_html(fragment)
@@ -180,9 +275,18 @@ def web_urls(draw) -> tuple[str, list[tuple[str, str]]]:
     host = draw(st.from_regex(r"[a-zA-Z0-9]([a-zA-Z0-9\-]{0,10}[a-zA-Z0-9])?(\.[a-zA-Z]{2,6}){1,2}\.?", fullmatch=True))
     port = draw(st.sampled_from(["", ":80", ":443", ":8080"]))
     path = draw(st.lists(st.from_regex(r"[A-Za-z0-9._~%!$&'()*+,;=:@-]{0,8}", fullmatch=True), max_size=3))
-    kept = draw(st.lists(st.tuples(st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True), st.from_regex(r"[A-Za-z0-9]{0,5}", fullmatch=True)), max_size=3))
+    kept = draw(
+        st.lists(
+            st.tuples(
+                st.from_regex(r"[a-z][a-z0-9]{0,5}", fullmatch=True), st.from_regex(r"[A-Za-z0-9]{0,5}", fullmatch=True)
+            ),
+            max_size=3,
+        )
+    )
     kept = [(k, v) for k, v in kept if not is_tracking(k)]
-    tracking = draw(st.lists(st.tuples(st.sampled_from(TRACKERS), st.from_regex(r"[a-z0-9]{1,5}", fullmatch=True)), max_size=3))
+    tracking = draw(
+        st.lists(st.tuples(st.sampled_from(TRACKERS), st.from_regex(r"[a-z0-9]{1,5}", fullmatch=True)), max_size=3)
+    )
     params = draw(st.permutations(kept + tracking))
     query = "&".join(f"{k}={v}" for k, v in params)
     fragment = draw(st.sampled_from(["", "#top", "#"]))
@@ -217,7 +321,10 @@ def test_canonical_url_drops_tracking_and_keeps_the_rest(case):
 
 BASES = ["", "http://base.example/dir/feed.xml", "https://base.example/a/b?x=1", "https://other.example"]
 almost_plain = st.one_of(
-    st.from_regex(r"https?://[A-Za-z0-9.-]{1,12}(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,=:@/-]{0,12})?(\?[A-Za-z0-9._~%!$&'()*+,;=:@/?-]{1,12})?", fullmatch=True),
+    st.from_regex(
+        r"https?://[A-Za-z0-9.-]{1,12}(:[0-9]{1,5})?(/[A-Za-z0-9._~%!$&'()*+,=:@/-]{0,12})?(\?[A-Za-z0-9._~%!$&'()*+,;=:@/?-]{1,12})?",
+        fullmatch=True,
+    ),
     st.from_regex(r"[hH][tT]{2}[pP][sS]?:/{1,3}[^#]{0,20}#?.{0,4}", fullmatch=True),
     st.text(max_size=30),
 )
@@ -251,7 +358,10 @@ def test_a_plain_url_is_what_joining_and_splitting_make_of_it(value, base):
 
 # Plain URLs whose query is name=value pairs, some of them tracking, some repeated.
 simple_pair = st.tuples(
-    st.one_of(st.sampled_from(TRACKERS + ["id", "a", "a.b", "A", "p-1"]), st.from_regex(r"[A-Za-z0-9._~-]{1,6}", fullmatch=True)),
+    st.one_of(
+        st.sampled_from(TRACKERS + ["id", "a", "a.b", "A", "p-1"]),
+        st.from_regex(r"[A-Za-z0-9._~-]{1,6}", fullmatch=True),
+    ),
     st.from_regex(r"[A-Za-z0-9._~-]{0,6}", fullmatch=True),
 )
 plain_with_query = st.builds(
@@ -308,7 +418,9 @@ def hostile_annotation() -> str:
 
 @pytest.fixture
 def rendered(tmp_path, server):
-    room = make_newsroom(tmp_path / "room", [("Hostile", server.serve("hostile", HOSTILE_ATOM.encode(), "application/atom+xml"))])
+    room = make_newsroom(
+        tmp_path / "room", [("Hostile", server.serve("hostile", HOSTILE_ATOM.encode(), "application/atom+xml"))]
+    )
     report = fetch(room)
     assert not report.results[0].failed, report.results[0].line()
     issue = create_issue(room, date(2017, 7, 3))

@@ -63,9 +63,7 @@ class CountingServer:
 
     def _run(self) -> None:
         asyncio.set_event_loop(self.loop)
-        self.server = self.loop.run_until_complete(
-            asyncio.start_server(self._connection, "127.0.0.1", 0, ssl=self.tls)
-        )
+        self.server = self.loop.run_until_complete(asyncio.start_server(self._connection, "127.0.0.1", 0, ssl=self.tls))
         self.port = self.server.sockets[0].getsockname()[1]
         self.ready.set()
         self.loop.run_forever()
@@ -87,7 +85,11 @@ class CountingServer:
                     body = b"<rss/>"
                     writer.write(
                         b"HTTP/1.1 200 OK\r\nContent-Type: application/rss+xml\r\nETag: "
-                        + ETAG.encode() + b"\r\nContent-Length: " + str(len(body)).encode() + b"\r\n\r\n" + body
+                        + ETAG.encode()
+                        + b"\r\nContent-Length: "
+                        + str(len(body)).encode()
+                        + b"\r\n\r\n"
+                        + body
                     )
                 await writer.drain()
                 answered += 1
@@ -111,7 +113,13 @@ def server():
 
 
 def stack(**overrides) -> Http:
-    settings = {"user_agent": "newsdesk-test", "connect_timeout": 3, "read_timeout": 3, "max_redirects": 5, "proxies": {}}
+    settings = {
+        "user_agent": "newsdesk-test",
+        "connect_timeout": 3,
+        "read_timeout": 3,
+        "max_redirects": 5,
+        "proxies": {},
+    }
     return Http(**(settings | overrides))
 
 
@@ -119,7 +127,9 @@ def client(http: Http | None = None, max_connections: int = 4) -> httpx.AsyncCli
     return (http or stack()).async_client(max_connections=max_connections, headers={"Accept": "*/*"})
 
 
-async def get(http: Http, feeds: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+async def get(
+    http: Http, feeds: httpx.AsyncClient, url: str, headers: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     async with http.get(feeds, url, headers) as response:
         return response.status_code, b"".join([chunk async for chunk in response.aiter_raw()])
 
@@ -163,6 +173,7 @@ def test_a_kept_alive_connection_the_server_closed_is_not_reused():
     server = CountingServer(close_after=1)
     http = stack()
     try:
+
         async def scenario():
             async with client(http) as feeds:
                 answers = []
@@ -184,6 +195,7 @@ def test_a_kept_alive_connection_dropped_as_the_request_arrives_fails_that_reque
     server = CountingServer(answers_per_connection=1)
     http = stack()
     try:
+
         async def scenario():
             async with client(http) as feeds:
                 first = await get(http, feeds, server.url)
@@ -212,6 +224,7 @@ def test_no_more_connections_open_than_allowed():
     servers = [CountingServer(), CountingServer()]
     http = stack()
     try:
+
         async def scenario():
             async with client(http, max_connections=1) as feeds:
                 for turn in range(6):  # alternate between two origins
@@ -235,6 +248,7 @@ def test_lanes_keep_a_connection_per_origin_and_no_more_than_their_count():
             return response.status_code, b"".join([chunk async for chunk in response.aiter_raw()])
 
     try:
+
         async def one_after_another() -> list[tuple[int, bytes]]:
             async with Lanes(http, 2) as lanes:
                 return [await body(lanes, servers[turn % 2].url) for turn in range(6)]
@@ -291,7 +305,9 @@ def test_the_blocking_client_is_built_the_same_way(https_server, certificate, mo
     with http.client() as blocking:
         response = blocking.get(https_server.url)
     assert (response.status_code, response.content, response.request.headers["user-agent"]) == (
-        200, b"<rss/>", "newsdesk-test"
+        200,
+        b"<rss/>",
+        "newsdesk-test",
     )
 
 
@@ -336,7 +352,9 @@ def test_http_through_a_proxy_asks_it_for_the_whole_url(server, proxy):
     assert proxy.connections == 1 and server.connections == 1  # kept alive through the proxy
 
 
-def test_https_through_a_proxy_is_a_tunnel_checked_against_the_origins_certificate(https_server, proxy, certificate, monkeypatch):
+def test_https_through_a_proxy_is_a_tunnel_checked_against_the_origins_certificate(
+    https_server, proxy, certificate, monkeypatch
+):
     monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
     url = behind_proxy(https_server)
     http = stack(proxies={"https": proxy.url})
@@ -417,7 +435,11 @@ def test_the_environment_names_the_proxies(monkeypatch):
 
 
 def test_a_proxy_password_never_shows_in_a_failure():
-    for url in ("socks5://editor:s3cr/et@proxy.corp:1080", "http://editor:s3cret@proxy.corp:99999", "ftp://ed:s3cret@x"):
+    for url in (
+        "socks5://editor:s3cr/et@proxy.corp:1080",
+        "http://editor:s3cret@proxy.corp:99999",
+        "ftp://ed:s3cret@x",
+    ):
         with pytest.raises(Refused) as failure:
             Proxy.from_url(url)
         assert "s3cr" not in str(failure.value) and "editor" not in str(failure.value)
@@ -464,7 +486,9 @@ def test_an_unreachable_host_is_described_by_the_innermost_reason() -> None:
     refused.__cause__ = ConnectionRefusedError(111, "Connect call failed")
     assert http.reason(wrapped(refused, "http://127.0.0.1:9/x")) == "connection refused"
     both_addresses = OSError("All connection attempts failed")
-    both_addresses.__cause__ = ExceptionGroup("", [OSError(101, "Network is unreachable"), ConnectionRefusedError(111, "refused")])
+    both_addresses.__cause__ = ExceptionGroup(
+        "", [OSError(101, "Network is unreachable"), ConnectionRefusedError(111, "refused")]
+    )
     assert http.reason(wrapped(both_addresses, "http://localhost:9/x")) == "connection refused"
     untrusted = ssl.SSLCertVerificationError(1, "[SSL: CERTIFICATE_VERIFY_FAILED] certificate verify failed")
     untrusted.verify_message = "self-signed certificate"

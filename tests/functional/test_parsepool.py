@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from farm import FarmServer, make_farm  # noqa: E402
 
 from newsdesk.feeds import fetch as fetch_module
 from newsdesk.feeds import workers as parsepool
@@ -26,8 +27,6 @@ from newsdesk.feeds.fetch import Backlog, Fetcher, fetch
 from newsdesk.feeds.parse import parse_feed
 from newsdesk.feeds.workers import LargestFirst, ParseWorkers
 from newsdesk.newsroom import Newsroom
-
-from farm import FarmServer, make_farm  # noqa: E402
 
 SUPPORT = Path(__file__).resolve().parents[1] / "support"
 SAMPLE_NEWSROOM = Path(__file__).resolve().parents[1] / "fixtures" / "newsroom"
@@ -68,20 +67,30 @@ def test_workers_decode_compressed_bodies_under_the_cap(feeds):
         workers = ParseWorkers(threshold=0, processes=1)
         try:
             digest, parsed = await workers.parse(
-                gzip.compress(feeds[0].body, mtime=1), content_encoding="gzip", deadline=60, limit=LIMIT,
+                gzip.compress(feeds[0].body, mtime=1),
+                content_encoding="gzip",
+                deadline=60,
+                limit=LIMIT,
                 **parse_args(feeds[0]),
             )
             # The same feed compressed anew (another time in the gzip header): not parsed again.
             again = await workers.parse(
-                gzip.compress(feeds[0].body, mtime=2), content_encoding="gzip", known_digest=digest, deadline=60,
-                limit=LIMIT, **parse_args(feeds[0]),
+                gzip.compress(feeds[0].body, mtime=2),
+                content_encoding="gzip",
+                known_digest=digest,
+                deadline=60,
+                limit=LIMIT,
+                **parse_args(feeds[0]),
             )
             assert again == (digest, None)
             with pytest.raises(BodyTooLarge):
                 await workers.parse(bomb, content_encoding="gzip", deadline=60, limit=1_000_000, **parse_args(feeds[0]))
             with pytest.raises(BodyCorrupt, match="ends early"):
                 await workers.parse(
-                    gzip.compress(feeds[0].body)[:-100], content_encoding="gzip", deadline=60, limit=LIMIT,
+                    gzip.compress(feeds[0].body)[:-100],
+                    content_encoding="gzip",
+                    deadline=60,
+                    limit=LIMIT,
                     **parse_args(feeds[0]),
                 )
             return parsed, workers.started, workers.broken
@@ -113,7 +122,9 @@ def test_the_backlog_holds_bodies_past_its_limit_until_room_is_freed():
 
 def slow_feed(items: int) -> bytes:
     """Malformed, so feedparser's forgiving parser takes it, slowly (about 0.85 ms an item)."""
-    item = "<item><title>t &amp; <b>x</title><description>" + "<p>words and more words</p>" * 40 + "</description></item>"
+    item = (
+        "<item><title>t &amp; <b>x</title><description>" + "<p>words and more words</p>" * 40 + "</description></item>"
+    )
     return ('<?xml version="1.0"?><rss version="2.0"><channel><title>slow</title>' + item * items).encode()
 
 
@@ -308,7 +319,9 @@ def test_a_queued_feed_that_parses_too_long_once_started_is_still_cut_off(feeds)
     async def scenario():
         workers = ParseWorkers(threshold=0, processes=1)
         try:
-            first = asyncio.ensure_future(workers.parse(feeds[0].body, deadline=60, limit=LIMIT, **parse_args(feeds[0])))
+            first = asyncio.ensure_future(
+                workers.parse(feeds[0].body, deadline=60, limit=LIMIT, **parse_args(feeds[0]))
+            )
             await asyncio.sleep(0)
             with pytest.raises(TimeoutError):  # queued behind the first, then too slow itself
                 await workers.parse(slow, deadline=0.2, **SLOW)
@@ -392,7 +405,9 @@ asyncio.run(main())
 """
     # Output to files, not pipes: a worker left behind would hold a pipe open.
     with (tmp_path / "stderr").open("w") as stderr:
-        code = subprocess.run([sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=stderr, timeout=120).returncode
+        code = subprocess.run(
+            [sys.executable, "-c", script], stdout=subprocess.DEVNULL, stderr=stderr, timeout=120
+        ).returncode
     assert code == -signal.SIGKILL, (tmp_path / "stderr").read_text()
     pids = [int(pid) for pid in pid_file.read_text().split()]
     assert pids

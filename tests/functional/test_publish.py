@@ -71,7 +71,9 @@ def test_a_broken_issue_file_stops_the_build_before_anything_is_written(run, new
 
 def test_configured_static_targets_and_target_selection(run, newsroom_dir):
     config = newsroom_dir / "sources.toml"
-    config.write_text(config.read_text(encoding="utf-8") + """
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + """
 [[blogs]]
 name = "public"
 path = "public"
@@ -80,7 +82,9 @@ path = "public"
 name = "mirror"
 kind = "static"
 path = "mirror/www"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     result = run("publish", "2017-07-03", "-t", "mirror")
     assert result.exit_code == 0, result.output
     assert (newsroom_dir / "mirror" / "www" / POST).is_file()
@@ -103,7 +107,7 @@ def test_a_retitled_issue_records_its_new_address(run, newsroom_dir):
     new_url = "https://socialcredit.example/2017/social-credit-weekly-hebei-suqian-and-fake-cosmetics.html"
     assert load_issue(path).post_url == new_url
     assert "removed 1" in result.output
-    page = (newsroom_dir / "site" / "2017" / "social-credit-weekly-hebei-suqian-and-fake-cosmetics.html")
+    page = newsroom_dir / "site" / "2017" / "social-credit-weekly-hebei-suqian-and-fake-cosmetics.html"
     assert f'<link rel="canonical" href="{new_url}">' in page.read_text(encoding="utf-8")
 
 
@@ -132,25 +136,42 @@ def test_blog_targets_are_validated_with_the_file_and_line(newsroom_dir):
         return caught.value.message.removeprefix(str(newsroom_dir) + "/")
 
     wordpress = '[[blogs]]\nname = "wp"\nkind = "wordpress"\nurl = "https://blog.example.org"\nuser = "ed"\n'
-    assert problem('[[blogs]]\nname = "a"\nkind = "ftp"\n') == \
-        "sources.toml:6: blog 'a': kind must be one of static, wordpress, not 'ftp'"
+    assert (
+        problem('[[blogs]]\nname = "a"\nkind = "ftp"\n')
+        == "sources.toml:6: blog 'a': kind must be one of static, wordpress, not 'ftp'"
+    )
     assert problem(wordpress + 'password = "hunter2"\n') == (
         "sources.toml:9: blog 'wp': never put the password in sources.toml; "
-        "set password_env to the name of an environment variable that holds it")
-    assert problem(wordpress.replace("https://blog.example.org", "blog.example.org")) == \
-        "sources.toml:7: blog 'wp': url must be the site's http(s) address, not 'blog.example.org'"
-    assert problem(wordpress + 'status = "live"\n') == \
-        "sources.toml:9: blog 'wp': status must be one of publish, draft, not 'live'"
-    assert problem(wordpress + 'password_env = "MY-PASS"\n') == \
-        "sources.toml:9: blog 'wp': password_env must name an environment variable, not 'MY-PASS'"
-    assert problem('[[blogs]]\nname = "a"\nurl = "https://x.org"\n') == \
-        "sources.toml:6: blog 'a': url applies to wordpress blogs only (this one is static)"
-    assert problem('[[blogs]]\nname = "a"\n\n[[blogs]]\nname = "A"\npath = "b"\n') == \
-        "sources.toml:8: duplicate blog name 'A' (also blogs[1])"
-    assert problem(wordpress + "\n" + wordpress.replace('"wp"', '"wp2"')) == \
-        "sources.toml:12: blog 'wp2': only one wordpress blog is supported (already 'wp')"
-    assert problem(wordpress.replace('user = "ed"\n', "")) == \
-        "sources.toml:4: blog 'wp': user is required (the user that owns the application password)"
+        "set password_env to the name of an environment variable that holds it"
+    )
+    assert (
+        problem(wordpress.replace("https://blog.example.org", "blog.example.org"))
+        == "sources.toml:7: blog 'wp': url must be the site's http(s) address, not 'blog.example.org'"
+    )
+    assert (
+        problem(wordpress + 'status = "live"\n')
+        == "sources.toml:9: blog 'wp': status must be one of publish, draft, not 'live'"
+    )
+    assert (
+        problem(wordpress + 'password_env = "MY-PASS"\n')
+        == "sources.toml:9: blog 'wp': password_env must name an environment variable, not 'MY-PASS'"
+    )
+    assert (
+        problem('[[blogs]]\nname = "a"\nurl = "https://x.org"\n')
+        == "sources.toml:6: blog 'a': url applies to wordpress blogs only (this one is static)"
+    )
+    assert (
+        problem('[[blogs]]\nname = "a"\n\n[[blogs]]\nname = "A"\npath = "b"\n')
+        == "sources.toml:8: duplicate blog name 'A' (also blogs[1])"
+    )
+    assert (
+        problem(wordpress + "\n" + wordpress.replace('"wp"', '"wp2"'))
+        == "sources.toml:12: blog 'wp2': only one wordpress blog is supported (already 'wp')"
+    )
+    assert (
+        problem(wordpress.replace('user = "ed"\n', ""))
+        == "sources.toml:4: blog 'wp': user is required (the user that owns the application password)"
+    )
 
 
 def test_a_site_folder_that_cannot_be_written_is_one_line_not_a_traceback(run, newsroom_dir):

@@ -15,7 +15,9 @@ CLEAN = "http://www.xinhuacredit.example/2017-06/28/c_1121230564.htm"
 
 def set_newsroom_keys(root, text: str) -> None:
     config = root / "sources.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("[newsroom]\n", f"[newsroom]\n{text}\n", 1), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("[newsroom]\n", f"[newsroom]\n{text}\n", 1), encoding="utf-8"
+    )
 
 
 def test_pick_drops_the_tracking_parameters(fetched, run):

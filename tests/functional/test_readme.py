@@ -25,7 +25,8 @@ def test_ci_runs_the_readme_test_command():
 
 def test_every_setting_is_documented():
     settings = [
-        cls for cls in vars(config).values()
+        cls
+        for cls in vars(config).values()
         if dataclasses.is_dataclass(cls) and isinstance(cls, type) and cls is not config.Config
     ]
     missing = [

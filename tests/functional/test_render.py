@@ -59,8 +59,9 @@ def test_render_writes_every_output_without_warnings(rendered):
     result = rendered["2017-07-03"]
     assert result.warnings == []
     names = sorted(str(p.relative_to(result.out_dir)) for p in result.files)
-    assert names == sorted(["email.html", "email.txt", "post.html", "post_body.html", "post.md",
-                            "archive/index.html", "archive/feed.xml"])
+    assert names == sorted(
+        ["email.html", "email.txt", "post.html", "post_body.html", "post.md", "archive/index.html", "archive/feed.xml"]
+    )
 
 
 def test_email_fits_gmail_and_is_built_for_phones(rendered):
@@ -87,10 +88,7 @@ WRAP = 72  # the plaintext part's wrapping width; no line may pass 78 (RFC 5322)
 def long_lines(text: str) -> list[str]:
     """The lines over the wrapping width, by display width (a Chinese character counts
     two), that are not one unbreakable URL."""
-    return [
-        line for line in text.splitlines()
-        if cell_len(line) > WRAP and not re.fullmatch(r"\s*https?://\S+", line)
-    ]
+    return [line for line in text.splitlines() if cell_len(line) > WRAP and not re.fullmatch(r"\s*https?://\S+", line)]
 
 
 CHINESE_INTRO = (
@@ -118,7 +116,10 @@ def chinese_issue(room: Newsroom):
 def test_the_plaintext_part_is_wrapped_by_display_width(rendered, name):
     text = (rendered[name].out_dir / "email.txt").read_text(encoding="utf-8")
     assert long_lines(text) == []
-    assert len(re.findall(r"^Read more at [a-z.]+:", text, re.M)) == 3 and len(re.findall(r"^https?://\S+$|: https?://\S+$", text, re.M)) >= 3
+    assert (
+        len(re.findall(r"^Read more at [a-z.]+:", text, re.M)) == 3
+        and len(re.findall(r"^https?://\S+$|: https?://\S+$", text, re.M)) >= 3
+    )
 
 
 def test_a_chinese_issue_is_wrapped_by_display_width(newsroom_dir):
@@ -159,14 +160,15 @@ def test_archive_feed_parses_back_as_atom(rendered):
     assert "Hebei" in feed.entries[0].content[0].value
 
 
-
 def test_a_newsroom_west_of_utc_dates_its_feed_entries_on_their_day(newsroom_dir, tmp_path):
     from datetime import date, datetime
     from zoneinfo import ZoneInfo
 
     config = newsroom_dir / "sources.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        'timezone = "Asia/Shanghai"', 'timezone = "America/Los_Angeles"'), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace('timezone = "Asia/Shanghai"', 'timezone = "America/Los_Angeles"'),
+        encoding="utf-8",
+    )
     room = Newsroom.open(newsroom_dir)
     result = Renderer(room).render_all(load_issue(room.issue_path(date(2017, 7, 3))), tmp_path / "out")
     feed = feedparser.parse((result.out_dir / "archive" / "feed.xml").read_bytes())
@@ -175,6 +177,7 @@ def test_a_newsroom_west_of_utc_dates_its_feed_entries_on_their_day(newsroom_dir
         published = datetime.fromisoformat(entry.published).astimezone(zone)
         assert published.date() == day, entry.published
     assert datetime.fromisoformat(feed.feed.updated).astimezone(zone).date() == date(2017, 7, 3)
+
 
 def test_archive_lists_issues_newest_first_and_never_drafts(rendered):
     html = (rendered["2017-07-03"].out_dir / "archive" / "index.html").read_text(encoding="utf-8")
@@ -303,7 +306,7 @@ def test_headlines_title_and_intro_are_typeset_in_both_parts(newsroom_dir):
     room = Newsroom.open(newsroom_dir)
     issue = load_issue(room.issues_dir / "2017-07-03.md")
     issue.title = "Social Credit Weekly -- 3rd July 2017"
-    issue.intro = "This week's \"three developments\"... and a Chinese one: 「信用中国」."
+    issue.intro = 'This week\'s "three developments"... and a Chinese one: 「信用中国」.'
     issue.developments[1].headline = 'Xinhua\'s "integrity" records -- for officials'
     renderer = Renderer(room)
     for part in (renderer.email_html(issue), renderer.email_text(issue)):
@@ -341,7 +344,9 @@ def test_the_preheader_is_the_intros_point_when_it_makes_one(newsroom_dir):
 def test_a_chinese_issues_preheader_is_chinese(newsroom_dir):
     config = newsroom_dir / "sources.toml"
     config.write_text(
-        config.read_text(encoding="utf-8").replace('name = "Social Credit Weekly News Summary"', 'name = "社会信用周报"\nlanguage = "zh"'),
+        config.read_text(encoding="utf-8").replace(
+            'name = "Social Credit Weekly News Summary"', 'name = "社会信用周报"\nlanguage = "zh"'
+        ),
         encoding="utf-8",
     )
     room = Newsroom.open(newsroom_dir)
@@ -397,8 +402,12 @@ def test_read_more_links_name_their_source(fetched):
     # Not in the store: the link's host names it; and the words are the editor's to choose.
     issue.developments[0].item_id = "000000000000"
     config = fetched / "sources.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        'postal_address', 'read_more_label = "Continue at {source}"\npostal_address'), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "postal_address", 'read_more_label = "Continue at {source}"\npostal_address'
+        ),
+        encoding="utf-8",
+    )
     text = Renderer(Newsroom.open(fetched)).email_text(issue)
     assert "Continue at localcredit.example:" in text and f"Continue at {feeds[1]}:" in text
 
@@ -410,8 +419,9 @@ def test_chinese_runs_are_marked_for_chinese_fonts(newsroom_dir):
     assert '(<span lang="zh" style="white-space:nowrap">河北省社会信用信息条例</span>)' in html
     assert '<span lang="zh" style="white-space:nowrap">宿迁市</span>' in html
     config = newsroom_dir / "sources.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace("[newsroom]\n", '[newsroom]\nlanguage = "zh"\n'),
-                      encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("[newsroom]\n", '[newsroom]\nlanguage = "zh"\n'), encoding="utf-8"
+    )
     room = Newsroom.open(newsroom_dir)
     html = Renderer(room).email_html(load_issue(room.issues_dir / "2017-07-03.md"))
     assert 'lang="zh"' in html and '<span lang="zh">' not in html  # all of it is Chinese already

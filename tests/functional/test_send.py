@@ -132,7 +132,7 @@ def test_a_permanent_refusal_is_recorded_and_not_retried(room: Path, smtp: SmtpS
     rows = subscriber_rows(12)
     write_subscribers(room, rows)
     refused = rows[4][0]
-    smtp.recorder.rcpt_replies[refused] = ["550 5.1.1 <%s>: Recipient address rejected: User unknown" % refused] * 5
+    smtp.recorder.rcpt_replies[refused] = [f"550 5.1.1 <{refused}>: Recipient address rejected: User unknown"] * 5
 
     result = run("send", ISSUE, "--yes")
 
@@ -189,7 +189,10 @@ def test_a_wrong_password_stops_the_send_with_a_clear_error(room: Path, run, mon
         monkeypatch.setenv("TEST_SMTP_PASSWORD", "wrong")
         result = run("send", ISSUE, "--yes")
         assert result.exit_code == 1
-        assert f"127.0.0.1:{server.port} refused the login of 'editor': 535 5.7.8 Authentication credentials invalid" in result.output
+        assert (
+            f"127.0.0.1:{server.port} refused the login of 'editor': 535 5.7.8 Authentication credentials invalid"
+            in result.output
+        )
         assert "(check $TEST_SMTP_PASSWORD)" in result.output
         assert "Traceback" not in result.output
         assert server.recorder.delivered == 0
@@ -298,8 +301,8 @@ def test_someone_who_unsubscribes_between_runs_is_skipped(room: Path, smtp: Smtp
 def test_an_in_doubt_message_can_be_skipped_instead_of_resent(room: Path, smtp: SmtpServer, run) -> None:
     from newsdesk.issue import load_issue as load
     from newsdesk.mail.ledger import Ledger
-    from newsdesk.newsroom import Newsroom
     from newsdesk.mail.subscribers import load_subscribers
+    from newsdesk.newsroom import Newsroom
 
     rows = subscriber_rows(5)
     write_subscribers(room, rows)

@@ -60,9 +60,7 @@ def finish_send(room: Path) -> subprocess.CompletedProcess:
 
 def ledger_counts(room: Path) -> Counter:
     with sqlite3.connect(room / ".newsdesk" / "store.sqlite3") as db:
-        return Counter(
-            state for (state,) in db.execute("SELECT state FROM send_ledger WHERE issue = ?", (ISSUE,))
-        )
+        return Counter(state for (state,) in db.execute("SELECT state FROM send_ledger WHERE issue = ?", (ISSUE,)))
 
 
 def kill(process: subprocess.Popen) -> None:

@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 import feedparser
 import pytest
 
-from newsdesk.output.archive import archive_entry, excerpt, post_path
 from newsdesk.issue import load_issue, save_issue
 from newsdesk.newsroom import Newsroom
+from newsdesk.output.archive import archive_entry, excerpt, post_path
 from newsdesk.output.render import Renderer
 from newsdesk.output.site import MANIFEST, PAGE_SIZE, SiteBuilder, site_issues
 
@@ -46,9 +46,7 @@ def rels(path: Path) -> set[tuple[str, str]]:
 
 
 def snapshot(root: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()
-    }
+    return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
 
 
 def write_issue(room: Newsroom, day: date, *, status: str = "published", headline: str | None = None) -> Path:
@@ -93,10 +91,21 @@ def build(room: Newsroom, root: Path | None = None):
 def test_the_sample_site_has_every_page_and_no_drafts(room):
     result = build(room)
     site = room.root / "site"
-    assert sorted(result.written) == sorted([
-        POST_0626, POST_0703, "archive/2017.html", "archive/feed.xml", "archive/rss.xml", "archive/index.html",
-        "index.html", "style.css", "sitemap.xml", "robots.txt", "404.html",
-    ])
+    assert sorted(result.written) == sorted(
+        [
+            POST_0626,
+            POST_0703,
+            "archive/2017.html",
+            "archive/feed.xml",
+            "archive/rss.xml",
+            "archive/index.html",
+            "index.html",
+            "style.css",
+            "sitemap.xml",
+            "robots.txt",
+            "404.html",
+        ]
+    )
     assert (site / MANIFEST).is_file()
     archive = (site / "archive" / "index.html").read_text(encoding="utf-8")
     assert archive.index("3rd July 2017") < archive.index("26th June 2017")  # newest first
@@ -113,7 +122,7 @@ def test_every_link_between_pages_is_relative_and_resolves_to_a_file(room):
     site = room.root / "site"
     checked = 0
     for page in site.rglob("*.html"):
-        for tag, rel, url in links_of(page):
+        for _tag, rel, url in links_of(page):
             parts = urlsplit(url)
             if parts.scheme:
                 # Absolute links: the sources' read-more links, the canonical address.
@@ -157,12 +166,18 @@ def test_archive_pages_hold_twenty_issues_and_link_to_each_other(many):
     assert not (site / "archive" / "page-4.html").exists()
 
     def titles(page: str) -> list[str]:
-        return [url for tag, rel, url in links_of(site / page) if tag == "a" and url.endswith(".html")
-                and "/20" in f"/{url}" and "archive" not in url]
+        return [
+            url
+            for tag, rel, url in links_of(site / page)
+            if tag == "a" and url.endswith(".html") and "/20" in f"/{url}" and "archive" not in url
+        ]
 
     first, second, third = (site / "archive" / n for n in ("index.html", "page-2.html", "page-3.html"))
-    counts = [first.read_text().count('class="read-more"'), second.read_text().count('class="read-more"'),
-              third.read_text().count('class="read-more"')]
+    counts = [
+        first.read_text().count('class="read-more"'),
+        second.read_text().count('class="read-more"'),
+        third.read_text().count('class="read-more"'),
+    ]
     assert counts == [PAGE_SIZE, PAGE_SIZE, 5]
     assert ("next", "page-2.html") in rels(first) and not any(r == "prev" for r, _ in rels(first))
     assert {("prev", "index.html"), ("next", "page-3.html")} <= rels(second)
@@ -207,7 +222,6 @@ def test_the_feed_carries_the_newest_issues_in_full_with_stable_ids(many):
     assert again.entries[0].title == "Test Weekly – a new title"
 
 
-
 def test_a_feed_entry_is_updated_when_its_content_changes_and_only_then(many, tmp_path):
     from datetime import UTC, datetime
 
@@ -237,7 +251,8 @@ def test_a_feed_entry_is_updated_when_its_content_changes_and_only_then(many, tm
     assert corrected[edited] == ("2017-07-03T06:00:00Z", "2017-07-13T09:30:00Z")
     assert corrected["feed"] == ("2017-07-13T09:30:00Z", "")
     assert {k: v for k, v in corrected.items() if k not in (edited, "feed")} == {
-        k: v for k, v in first.items() if k not in (edited, "feed")}
+        k: v for k, v in first.items() if k not in (edited, "feed")
+    }
 
     # Later builds keep that time; so does a full build into a fresh folder.
     assert build_at(datetime(2017, 7, 20, 9, 0, tzinfo=UTC)) == corrected
@@ -262,6 +277,7 @@ def test_edits_before_the_publication_day_leave_the_entry_as_published(room, tmp
         issue.developments[0].annotation = annotation
         feed = feedparser.parse(renderer.atom_feed([issue]))
         assert feed.entries[0].updated == feed.entries[0].published == "2017-07-03T06:00:00Z"
+
 
 def test_a_rebuild_with_nothing_changed_writes_nothing(many):
     build(many)
@@ -291,9 +307,17 @@ def test_an_edit_rewrites_only_the_files_it_changes(many):
     after = snapshot(site)
     changed = sorted(p for p in after if before.get(p) != after[p])
     assert result.written == changed
-    assert changed == sorted(["2017/test-weekly-03-july-2017.html", "archive/index.html", "index.html",
-                              "archive/2017.html", "archive/feed.xml", "archive/rss.xml", "sitemap.xml"])
-
+    assert changed == sorted(
+        [
+            "2017/test-weekly-03-july-2017.html",
+            "archive/index.html",
+            "index.html",
+            "archive/2017.html",
+            "archive/feed.xml",
+            "archive/rss.xml",
+            "sitemap.xml",
+        ]
+    )
 
 
 def age(room: Newsroom, seconds: int = 3600) -> None:
@@ -331,8 +355,12 @@ def test_a_rebuild_after_one_edit_parses_that_file_and_renders_only_its_pages(ma
     result = build(many)
     assert parsed == ["2016-09-05.md"]  # parsed once, for its listing and its page
     assert result.written == ["2016/test-weekly-05-september-2016.html", "sitemap.xml"]
-    assert result.rendered == ["2016/test-weekly-05-september-2016.html", "archive/2016.html",
-                               "archive/page-3.html", "sitemap.xml"]
+    assert result.rendered == [
+        "2016/test-weekly-05-september-2016.html",
+        "archive/2016.html",
+        "archive/page-3.html",
+        "sitemap.xml",
+    ]
 
     # A recent issue's headline: its page, the pages listing it and the feed, whose 20
     # issues are read to render it (the two edited files are read for their listings).
@@ -341,8 +369,15 @@ def test_a_rebuild_after_one_edit_parses_that_file_and_renders_only_its_pages(ma
     save_issue(recent)
     parsed.clear()
     result = build(many)
-    shown = ["2017/test-weekly-03-july-2017.html", "archive/2017.html", "archive/feed.xml",
-             "archive/index.html", "archive/rss.xml", "index.html", "sitemap.xml"]
+    shown = [
+        "2017/test-weekly-03-july-2017.html",
+        "archive/2017.html",
+        "archive/feed.xml",
+        "archive/index.html",
+        "archive/rss.xml",
+        "index.html",
+        "sitemap.xml",
+    ]
     assert result.rendered == result.written == shown
     feed = {p.name for p in many.issues_dir.glob("*.md") if p.stem >= "2017-02-27"}
     assert len(feed) == 20 and set(parsed) == feed | {"2016-09-05.md"}
@@ -382,6 +417,7 @@ def test_an_issue_edited_in_place_is_read_again(many):
         handle.write(text.replace("Development 1", "Development X", 1))
     build(many)
     assert "Development X" in (site / "2017" / "test-weekly-03-july-2017.html").read_text(encoding="utf-8")
+
 
 def test_a_new_issue_adds_its_page_and_a_full_rebuild_gives_the_same_bytes(many, tmp_path):
     site = many.root / "site"
@@ -448,12 +484,11 @@ def test_two_issues_with_one_title_are_refused_before_anything_is_written(room):
     assert not (room.root / "site").exists()
 
 
-
 def test_titles_without_latin_letters_never_share_a_post_path():
     from datetime import date
 
-    from newsdesk.output.archive import post_path
     from newsdesk.issue import Issue
+    from newsdesk.output.archive import post_path
 
     def issue(day: date) -> Issue:
         return Issue(title="社会信用周报", date=day, week_start=day, week_end=day)
@@ -522,8 +557,11 @@ def test_an_rss_feed_beside_the_atom_one_carries_the_same_entries(many):
     channel = ElementTree.fromstring(rss_bytes).find("channel")
     assert all(channel.findtext(name) for name in ("title", "link", "description", "language", "lastBuildDate"))
     self_link = channel.find("{http://www.w3.org/2005/Atom}link")
-    assert self_link.attrib == {"href": "https://socialcredit.example/archive/rss.xml", "rel": "self",
-                                "type": "application/rss+xml"}
+    assert self_link.attrib == {
+        "href": "https://socialcredit.example/archive/rss.xml",
+        "rel": "self",
+        "type": "application/rss+xml",
+    }
     items = channel.findall("item")
     guids = [i.find("guid") for i in items]
     assert len({g.text for g in guids}) == len(items) == 20
@@ -531,7 +569,9 @@ def test_an_rss_feed_beside_the_atom_one_carries_the_same_entries(many):
     for item, entry in zip(items, atom.entries, strict=True):
         published = parsedate_to_datetime(item.findtext("pubDate"))
         assert published.isoformat().replace("+00:00", "Z") == entry.published
-    assert parsedate_to_datetime(channel.findtext("lastBuildDate")).isoformat().replace("+00:00", "Z") == atom.feed.updated
+    assert (
+        parsedate_to_datetime(channel.findtext("lastBuildDate")).isoformat().replace("+00:00", "Z") == atom.feed.updated
+    )
 
 
 def test_feed_text_shows_as_written_in_both_feeds(room):
@@ -582,6 +622,7 @@ def posixpath_join(page: str, url: str) -> str:
 
 def meta_of(path: Path) -> dict[str, str]:
     """A page's meta tags, by name or property."""
+
     class Meta(HTMLParser):
         def __init__(self) -> None:
             super().__init__()
@@ -630,7 +671,10 @@ def test_every_post_has_open_graph_twitter_and_json_ld(room):
         assert meta["article:published_time"] == entry.published
         assert meta["article:modified_time"] == entry.updated
         assert (meta["twitter:card"], meta["twitter:title"], meta["twitter:description"]) == (
-            "summary", entry.title, entry.summary)
+            "summary",
+            entry.title,
+            entry.summary,
+        )
         scripts = meta["scripts"]
         assert [kind for kind, _ in scripts] == ["application/ld+json"]  # nothing that runs
         data = json.loads(scripts[0][1])
@@ -639,15 +683,20 @@ def test_every_post_has_open_graph_twitter_and_json_ld(room):
         assert (data["datePublished"], data["dateModified"]) == (entry.published, entry.updated)
         assert data["description"] == entry.summary and data["inLanguage"] == "en"
         assert data["publisher"] == {"@type": "Organization", "name": "Social Credit Weekly"}
-        assert data["isPartOf"] == {"@type": "Blog", "name": "Social Credit Weekly News Summary",
-                                    "url": "https://socialcredit.example/"}
+        assert data["isPartOf"] == {
+            "@type": "Blog",
+            "name": "Social Credit Weekly News Summary",
+            "url": "https://socialcredit.example/",
+        }
 
 
 def test_each_post_links_the_previous_and_the_next_issue(many):
     site = many.root / "site"
     build(many)
-    posts = [e.path for e in sorted((archive_entry(i, many.config.newsroom) for i in site_issues(many)),
-                                    key=lambda e: e.date)]
+    posts = [
+        e.path
+        for e in sorted((archive_entry(i, many.config.newsroom) for i in site_issues(many)), key=lambda e: e.date)
+    ]
     for n, path in enumerate(posts):
         links = {rel: url for tag, rel, url in links_of(site / path) if tag == "a" and rel in ("prev", "next")}
         expected = {}

@@ -27,7 +27,9 @@ def test_the_sample_file_loads_with_its_deliberate_mistakes_reported(newsroom_di
 
     result = run("subscribers")
     assert result.exit_code == 0, result.output
-    assert "subscribers.csv: 4 subscribed, 1 unsubscribed, 1 invalid line skipped, 1 duplicate collapsed" in result.output
+    assert (
+        "subscribers.csv: 4 subscribed, 1 unsubscribed, 1 invalid line skipped, 1 duplicate collapsed" in result.output
+    )
     assert "warning: subscribers.csv:7: 'not-an-address' is not an email address; line skipped" in result.output
     assert "warning: subscribers.csv:8: Ada.Lovelace@Readers.example is also on line 2; counted once" in result.output
 

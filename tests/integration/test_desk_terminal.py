@@ -44,7 +44,10 @@ class Terminal:
         # all the keys, so they can come 5 ms apart (a tmux process per key takes longer).
         self.client = subprocess.Popen(
             [self.tmux, "-f", os.devnull, "-S", str(self.socket), "-C", "attach-session", "-t", "desk"],
-            stdin=subprocess.PIPE, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, text=True,
+            stdin=subprocess.PIPE,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            text=True,
         )
 
     def send(self, line: str) -> None:
@@ -110,8 +113,12 @@ def saved_fields(path: Path) -> dict[str, str]:
     if not issue.developments:
         return {"intro": issue.intro}
     development = issue.developments[0]
-    return {"headline": development.headline, "annotation": development.annotation,
-            "link": development.read_more, "intro": issue.intro}
+    return {
+        "headline": development.headline,
+        "annotation": development.annotation,
+        "link": development.read_more,
+        "intro": issue.intro,
+    }
 
 
 @pytest.mark.slow

@@ -144,8 +144,9 @@ def test_every_text_element_reaches_4_5_to_1(browser, email_file, mode, width):
     for expected in ("3rd July 2017", "Hebei invites the public", "Read more", "Unsubscribe", "Shared under CC BY"):
         assert expected in texts, (expected, texts)
     poor = [e for e in elements if e["ratio"] < AA]
-    assert poor == [], "\n".join(f"{e['ratio']}:1 {e['tag']} {e['color']} on {e['background']}: {e['text']}"
-                                 for e in poor)
+    assert poor == [], "\n".join(
+        f"{e['ratio']}:1 {e['tag']} {e['color']} on {e['background']}: {e['text']}" for e in poor
+    )
 
 
 LINK_COLOURS = """[].map.call(document.querySelectorAll("a[href^='https://suqian.example/']"),

@@ -164,8 +164,11 @@ def test_the_archive_fits_a_phone(chromium, served, tmp_path):
     figures = measure(chromium, tmp_path, f"{served}/__frame?page=archive/index.html&width=375", 375)
     assert figures["scrollWidth"] <= figures["clientWidth"], figures
     titles = [h["text"] for h in figures["headings"]]
-    assert titles[:3] == ["Archive", "Social Credit Weekly News Summary – 3rd July 2017",
-                          "Social Credit Weekly News Summary – 26th June 2017"]
+    assert titles[:3] == [
+        "Archive",
+        "Social Credit Weekly News Summary – 3rd July 2017",
+        "Social Credit Weekly News Summary – 26th June 2017",
+    ]
 
 
 def test_the_site_works_opened_from_disk(chromium, site, tmp_path):
@@ -188,7 +191,8 @@ def test_the_atom_feed_parses_back(served):
     assert feed.bozo == 0 and feed.version == "atom10"
     assert feed.feed.title == "Social Credit Weekly News Summary"
     assert [e.id for e in feed.entries] == [
-        "tag:socialcredit.example,2017-07-03:issue", "tag:socialcredit.example,2017-06-26:issue",
+        "tag:socialcredit.example,2017-07-03:issue",
+        "tag:socialcredit.example,2017-06-26:issue",
     ]
     first = feed.entries[0]
     assert first.link == f"https://socialcredit.example/{POST}"
@@ -202,7 +206,8 @@ def test_the_previous_issue_link_fits_and_leads_there(chromium, served, tmp_path
     assert figures["scrollWidth"] <= figures["clientWidth"], figures
     [link] = figures["nav"]  # the newest issue: no next one
     assert link["rel"] == "prev" and link["text"] == (
-        "← Previous issue Social Credit Weekly News Summary – 26th June 2017")
+        "← Previous issue Social Credit Weekly News Summary – 26th June 2017"
+    )
     assert link["href"] == f"{served}/2017/social-credit-weekly-news-summary-26th-june-2017.html"
     assert 0 <= link["left"] and link["right"] <= width and link["height"] > 0, link
     with urllib.request.urlopen(link["href"], timeout=10) as response:
@@ -237,7 +242,9 @@ def test_feeds_are_discovered_from_the_home_page_and_parse(chromium, served, tmp
         assert feed.bozo == 0, (url, feed.get("bozo_exception"))
         versions[kind] = feed.version
         assert [e.title for e in feed.entries] == [
-            "Social Credit Weekly News Summary – 3rd July 2017", "Social Credit Weekly News Summary – 26th June 2017"]
+            "Social Credit Weekly News Summary – 3rd July 2017",
+            "Social Credit Weekly News Summary – 26th June 2017",
+        ]
     assert versions == {"application/atom+xml": "atom10", "application/rss+xml": "rss20"}
     assert page.xpath('//link[@rel="canonical"]/@href') == ["https://socialcredit.example/"]
 

@@ -19,9 +19,9 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from newsdesk.output.archive import excerpt
 from newsdesk.issue import load_issue, save_issue
 from newsdesk.newsroom import Newsroom
+from newsdesk.output.archive import excerpt
 from newsdesk.output.render import Renderer
 from newsdesk.publish.wordpress import WordPress, WordPressError
 
@@ -58,11 +58,12 @@ def wp_env() -> dict[str, str]:
 def api(wp_env):
     """The REST API as the editor, for reading back and cleaning up."""
     with httpx.Client(auth=(wp_env["NEWSDESK_WP_USER"], wp_env["NEWSDESK_WP_PASSWORD"]), timeout=30) as client:
+
         def call(method: str, route: str, **params):
-            response = client.request(method, f"{wp_env['NEWSDESK_WP_URL']}/",
-                                      params={"rest_route": route, **params})
+            response = client.request(method, f"{wp_env['NEWSDESK_WP_URL']}/", params={"rest_route": route, **params})
             response.raise_for_status()
             return response.json()
+
         yield call
 
 
@@ -72,12 +73,14 @@ def wp_room(newsroom_dir: Path, wp_env, api, monkeypatch):
     whose title is unique to this test, so runs never meet each other's posts."""
     token = secrets.token_hex(4)
     config = newsroom_dir / "sources.toml"
-    config.write_text(config.read_text(encoding="utf-8") + f"""
+    config.write_text(
+        config.read_text(encoding="utf-8")
+        + f"""
 [[blogs]]
 name = "blog"
 kind = "wordpress"
-url = "{wp_env['NEWSDESK_WP_URL']}"
-user = "{wp_env['NEWSDESK_WP_USER']}"
+url = "{wp_env["NEWSDESK_WP_URL"]}"
+user = "{wp_env["NEWSDESK_WP_USER"]}"
 password_env = "TEST_WP_PASSWORD"
 categories = ["Weekly summary {token}"]
 tags = ["social credit", "China {token}"]
@@ -86,7 +89,9 @@ tags = ["social credit", "China {token}"]
 name = "site"
 kind = "static"
 path = "public"
-""", encoding="utf-8")
+""",
+        encoding="utf-8",
+    )
     monkeypatch.setenv("TEST_WP_PASSWORD", wp_env["NEWSDESK_WP_PASSWORD"])
     room = Newsroom.open(newsroom_dir)
     issue = load_issue(room.issue_path(ISSUE))
@@ -95,8 +100,14 @@ path = "public"
     yield room
     # Leave the shared WordPress as it was: every post whose slug carries the token, trashed
     # ones included.
-    for post in api("GET", "/wp/v2/posts", search=token, per_page=100,
-                    status="publish,future,draft,pending,private,trash", context="edit"):
+    for post in api(
+        "GET",
+        "/wp/v2/posts",
+        search=token,
+        per_page=100,
+        status="publish,future,draft,pending,private,trash",
+        context="edit",
+    ):
         if token in post["slug"]:
             api("DELETE", f"/wp/v2/posts/{post['id']}", force="true")
     for taxonomy in ("categories", "tags"):
@@ -108,12 +119,20 @@ def set_wordpress_option(name: str, value: str) -> str:
     """Set one of the test WordPress's options through PHP (an editor may not change the
     site's settings over the REST API); the value it had."""
     url = read_env(ENV_FILE)["NEWSDESK_WP_URL"]
-    script = ("$_SERVER['HTTP_HOST'] = getenv('WP_HOST'); $_SERVER['REQUEST_URI'] = '/';"
-              "require '/usr/share/wordpress/wp-load.php';"
-              "$old = get_option(getenv('WP_OPTION')); update_option(getenv('WP_OPTION'), getenv('WP_VALUE'));"
-              "echo $old;")
-    done = subprocess.run(["php", "-r", script], capture_output=True, text=True, timeout=60, check=True,
-                          env={**os.environ, "WP_HOST": url.split("://", 1)[1], "WP_OPTION": name, "WP_VALUE": value})
+    script = (
+        "$_SERVER['HTTP_HOST'] = getenv('WP_HOST'); $_SERVER['REQUEST_URI'] = '/';"
+        "require '/usr/share/wordpress/wp-load.php';"
+        "$old = get_option(getenv('WP_OPTION')); update_option(getenv('WP_OPTION'), getenv('WP_VALUE'));"
+        "echo $old;"
+    )
+    done = subprocess.run(
+        ["php", "-r", script],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env={**os.environ, "WP_HOST": url.split("://", 1)[1], "WP_OPTION": name, "WP_VALUE": value},
+    )
     return done.stdout
 
 
@@ -125,6 +144,7 @@ def blog_in_los_angeles(wp_env):
         yield
     finally:
         set_wordpress_option("timezone_string", before)
+
 
 def plain(text: str) -> str:
     """WordPress's typography undone: entities decoded, curly quotes straight."""
@@ -235,8 +255,9 @@ def test_a_post_wordpress_refuses_is_reported(wp_room, wp_env, run, monkeypatch)
     # A contributor may not publish: WordPress itself refuses the post.
     config = wp_room.root / "sources.toml"
     text = config.read_text(encoding="utf-8").replace(
-        f'user = "{wp_env["NEWSDESK_WP_USER"]}"', f'user = "{wp_env["NEWSDESK_WP_CONTRIBUTOR"]}"')
-    text = text.replace('categories = [', "# categories = [").replace("tags = [", "# tags = [")
+        f'user = "{wp_env["NEWSDESK_WP_USER"]}"', f'user = "{wp_env["NEWSDESK_WP_CONTRIBUTOR"]}"'
+    )
+    text = text.replace("categories = [", "# categories = [").replace("tags = [", "# tags = [")
     config.write_text(text, encoding="utf-8")
     monkeypatch.setenv("TEST_WP_PASSWORD", wp_env["NEWSDESK_WP_CONTRIBUTOR_PASSWORD"])
     result = run("publish", "2017-06-26", "-t", "blog")
@@ -248,8 +269,12 @@ def test_a_post_wordpress_refuses_is_reported(wp_room, wp_env, run, monkeypatch)
 @pytest.mark.slow
 def test_a_draft_target_keeps_the_post_private(wp_room, run, api):
     config = wp_room.root / "sources.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        'password_env = "TEST_WP_PASSWORD"', 'password_env = "TEST_WP_PASSWORD"\nstatus = "draft"'), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            'password_env = "TEST_WP_PASSWORD"', 'password_env = "TEST_WP_PASSWORD"\nstatus = "draft"'
+        ),
+        encoding="utf-8",
+    )
     issue = load_issue(wp_room.issue_path(ISSUE))
     issue.status = "ready"
     save_issue(issue)
@@ -263,16 +288,20 @@ def test_a_draft_target_keeps_the_post_private(wp_room, run, api):
 
 def test_rejections_name_the_reasons_wordpress_gives():
     """Unit test of the error line alone, from WordPress's 400 answer as it words it."""
-    body = {"code": "rest_invalid_param", "message": "Invalid parameter(s): status",
-            "data": {"status": 400, "params": {"status": "status is not one of publish, future, draft."}}}
+    body = {
+        "code": "rest_invalid_param",
+        "message": "Invalid parameter(s): status",
+        "data": {"status": 400, "params": {"status": "status is not one of publish, future, draft."}},
+    }
 
     def answer(request: httpx.Request) -> httpx.Response:
         if request.method == "GET":
             return httpx.Response(200, json=[])  # no earlier post with this slug
         return httpx.Response(400, json=body)
 
-    with WordPress("https://blog.example.org", "editor", "pw", name="blog",
-                   transport=httpx.MockTransport(answer)) as wp:
+    with WordPress(
+        "https://blog.example.org", "editor", "pw", name="blog", transport=httpx.MockTransport(answer)
+    ) as wp:
         with pytest.raises(WordPressError) as caught:
             wp.save_post({"slug": "x", "title": "x", "status": "live"})
     assert caught.value.message == (
@@ -320,8 +349,9 @@ def test_hostile_text_reaches_wordpress_as_text_and_no_script_runs(wp_room, run,
         development.headline = headline
     save_issue(issue)
     config = wp_room.root / "sources.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        f'"China {token}"', f'"China <i>{token}</i>"'), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(f'"China {token}"', f'"China <i>{token}</i>"'), encoding="utf-8"
+    )
     result = run("publish", "2017-06-26", "-t", "blog")
     assert result.exit_code == 0, result.output
     issue = load_issue(path)
@@ -387,8 +417,14 @@ def test_a_blog_west_of_utc_dates_the_post_on_its_publication_day(wp_room, run, 
 
 def posts_of(api, token: str) -> list[dict]:
     """Every post of this test's issue on the blog, whatever its status, trash included."""
-    found = api("GET", "/wp/v2/posts", search=token, per_page=100, context="edit",
-                status="publish,future,draft,pending,private,trash")
+    found = api(
+        "GET",
+        "/wp/v2/posts",
+        search=token,
+        per_page=100,
+        context="edit",
+        status="publish,future,draft,pending,private,trash",
+    )
     return [p for p in found if token in p["slug"]]
 
 
@@ -433,7 +469,9 @@ def wordpress_without_its_database(wp_env):
             "define('DB_NAME', 'newsdesk_wp');\ndefine('DB_USER', 'newsdesk_wp');\n"
             "define('DB_PASSWORD', 'not-the-password');\n"
             f"define('DB_HOST', 'localhost:{socket_path}');\n"
-            "define('WP_CONTENT_DIR', '/var/lib/wordpress/wp-content');\n", encoding="utf-8")
+            "define('WP_CONTENT_DIR', '/var/lib/wordpress/wp-content');\n",
+            encoding="utf-8",
+        )
     except OSError as error:
         if os.environ.get("CI"):
             pytest.fail(f"cannot write {config}: {error}")
@@ -447,35 +485,55 @@ def wordpress_without_its_database(wp_env):
 @pytest.mark.slow
 def test_an_error_page_from_wordpress_is_one_line_of_text(wp_room, run, wordpress_without_its_database):
     config = wp_room.root / "sources.toml"
-    config.write_text(config.read_text(encoding="utf-8").replace(
-        f'url = "{wp_room.config.blogs[0].url}"', f'url = "{wordpress_without_its_database}"'), encoding="utf-8")
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            f'url = "{wp_room.config.blogs[0].url}"', f'url = "{wordpress_without_its_database}"'
+        ),
+        encoding="utf-8",
+    )
     result = run("publish", "2017-06-26", "-t", "blog")
     assert result.exit_code == 1
     first = result.output.splitlines()[0]
-    assert first == "✗ blog (wordpress): WordPress would not answer (500 wp_die): Error establishing a database connection"
+    assert (
+        first == "✗ blog (wordpress): WordPress would not answer (500 wp_die): Error establishing a database connection"
+    )
 
 
 def test_error_messages_are_one_line_of_text_whatever_the_body_holds():
     """WordPress's messages may carry HTML, entities and line breaks."""
     bodies = {
-        "/": {"code": "wp_die", "message": "<h1>Error establishing a database connection</h1>", "data": {"status": 500}},
-        "/wp/v2/tags": {"code": "internal_server_error", "data": {"status": 500},
-                        "message": "<p>There has been a critical error on this website.</p>\n"
-                                   "<p><a href=\"https://wordpress.org/documentation/article/faq-troubleshooting/\">"
-                                   "Learn more about troubleshooting WordPress.</a></p>"},
-        "/wp/v2/posts": {"code": "rest_invalid_param", "message": "Invalid parameter(s): <b>title</b>",
-                         "data": {"status": 400, "params": {"title": "Not &lt;allowed&gt;\r\n<script>x()</script>"}}},
+        "/": {
+            "code": "wp_die",
+            "message": "<h1>Error establishing a database connection</h1>",
+            "data": {"status": 500},
+        },
+        "/wp/v2/tags": {
+            "code": "internal_server_error",
+            "data": {"status": 500},
+            "message": "<p>There has been a critical error on this website.</p>\n"
+            '<p><a href="https://wordpress.org/documentation/article/faq-troubleshooting/">'
+            "Learn more about troubleshooting WordPress.</a></p>",
+        },
+        "/wp/v2/posts": {
+            "code": "rest_invalid_param",
+            "message": "Invalid parameter(s): <b>title</b>",
+            "data": {"status": 400, "params": {"title": "Not &lt;allowed&gt;\r\n<script>x()</script>"}},
+        },
     }
 
     def answer(request: httpx.Request) -> httpx.Response:
         body = bodies[request.url.params["rest_route"]]
         return httpx.Response(body["data"]["status"], json=body)
 
-    with WordPress("https://blog.example.org", "editor", "pw", name="blog",
-                   transport=httpx.MockTransport(answer)) as wp:
+    with WordPress(
+        "https://blog.example.org", "editor", "pw", name="blog", transport=httpx.MockTransport(answer)
+    ) as wp:
         messages = []
-        for call in (wp.timezone, lambda: wp.term_ids("tags", ["x"]),
-                     lambda: wp.request("POST", "/wp/v2/posts", body={}, doing="create the post")):
+        for call in (
+            wp.timezone,
+            lambda: wp.term_ids("tags", ["x"]),
+            lambda: wp.request("POST", "/wp/v2/posts", body={}, doing="create the post"),
+        ):
             with pytest.raises(WordPressError) as caught:
                 call()
             messages.append(caught.value.message)

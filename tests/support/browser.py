@@ -16,8 +16,14 @@ from pathlib import Path
 import pytest
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--hide-scrollbars",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
 ]
 
 
@@ -38,7 +44,9 @@ def browse(chromium: str, tmp_path: Path, url: str, width: int, *extra: str, hei
     profile = tmp_path / f"profile-{width}-{len(list(tmp_path.iterdir()))}"  # a fresh one each time
     done = subprocess.run(
         [chromium, *FLAGS, f"--user-data-dir={profile}", f"--window-size={width},{height}", *extra, url],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stdout

@@ -25,9 +25,15 @@ def load_labelled(path: Path = DATA) -> list[tuple[str, Item]]:
             (
                 row["group"],
                 Item(
-                    id=item_id(row["source"], row["url"]), source=row["source"], guid=row["url"],
-                    title=row["title"], url=row["url"], canonical_url=canonical_url(row["url"]),
-                    summary_text=row["summary"], published=when, first_seen=when,
+                    id=item_id(row["source"], row["url"]),
+                    source=row["source"],
+                    guid=row["url"],
+                    title=row["title"],
+                    url=row["url"],
+                    canonical_url=canonical_url(row["url"]),
+                    summary_text=row["summary"],
+                    published=when,
+                    first_seen=when,
                 ),
             )
         )

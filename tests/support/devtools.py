@@ -22,8 +22,15 @@ from pathlib import Path
 from typing import Any
 
 FLAGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--hide-scrollbars", "--mute-audio",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--mute-audio",
     "--remote-debugging-pipe",
 ]
 TIMEOUT = 60.0  # seconds for one command's reply
@@ -53,8 +60,11 @@ class Browser:
 
         self.process = subprocess.Popen(
             [executable, *FLAGS, f"--user-data-dir={self.profile.name}", "about:blank"],
-            stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            preexec_fn=wire_pipes, close_fds=False,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            preexec_fn=wire_pipes,
+            close_fds=False,
         )
         os.close(commands_read)
         os.close(replies_write)
@@ -141,10 +151,13 @@ class Browser:
 
     def open(self, url: str, *, width: int, height: int = 900, dark: bool = False) -> None:
         """Load ``url`` in a viewport ``width`` px wide, light or dark (prefers-color-scheme)."""
-        self.page("Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1,
-                  mobile=width < 500)
-        self.page("Emulation.setEmulatedMedia",
-                  features=[{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}])
+        self.page(
+            "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=width < 500
+        )
+        self.page(
+            "Emulation.setEmulatedMedia",
+            features=[{"name": "prefers-color-scheme", "value": "dark" if dark else "light"}],
+        )
         self._events.clear()
         self.page("Page.navigate", url=url)
         self.wait_for("Page.loadEventFired")
@@ -161,6 +174,10 @@ class Browser:
     def screenshot(self, path: Path, *, width: int) -> None:
         """The whole page, ``width`` px wide and as tall as its content, as a PNG."""
         height = self.evaluate("Math.ceil(document.documentElement.scrollHeight)")
-        shot = self.page("Page.captureScreenshot", format="png", captureBeyondViewport=True,
-                         clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1})
+        shot = self.page(
+            "Page.captureScreenshot",
+            format="png",
+            captureBeyondViewport=True,
+            clip={"x": 0, "y": 0, "width": width, "height": height, "scale": 1},
+        )
         path.write_bytes(base64.b64decode(shot["data"]))

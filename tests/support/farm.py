@@ -158,7 +158,9 @@ def _body_html(writer: _Writer, rng: random.Random, chinese: bool, size: int, si
                 f"<figcaption>{text[:80]}</figcaption></figure>"
             )
         elif roll < 0.85:
-            items = "".join(f"<li>{html.escape(writer.sentence(chinese), quote=False)}</li>" for _ in range(rng.randint(2, 5)))
+            items = "".join(
+                f"<li>{html.escape(writer.sentence(chinese), quote=False)}</li>" for _ in range(rng.randint(2, 5))
+            )
             piece = f"<ul>{items}</ul>"
         elif roll < 0.90:
             piece = f"<blockquote><p><em>{text}</em></p></blockquote>"
@@ -318,7 +320,12 @@ def make_farm(count: int = 200, seed: int = 1) -> list[FarmFeed]:
     rng = random.Random(seed)
     writer = _Writer(rng)
     stories = [
-        Story(key=n, title=writer.title(n % 5 == 0), url=f"https://wire{n % 7}.example/2017/06/story-{n}", chinese=n % 5 == 0)
+        Story(
+            key=n,
+            title=writer.title(n % 5 == 0),
+            url=f"https://wire{n % 7}.example/2017/06/story-{n}",
+            chinese=n % 5 == 0,
+        )
         for n in range(max(30, count))
     ]
     feeds = []
@@ -332,9 +339,7 @@ def make_farm(count: int = 200, seed: int = 1) -> list[FarmFeed]:
     return feeds
 
 
-def _make_feed(
-    index: int, seed: int, n_items: int, budget: float, writer: _Writer, stories: list[Story]
-) -> FarmFeed:
+def _make_feed(index: int, seed: int, n_items: int, budget: float, writer: _Writer, stories: list[Story]) -> FarmFeed:
     rng = random.Random(f"{seed}/{index}")
     writer.rng = rng
     kind = KINDS[index % len(KINDS)]
@@ -473,9 +478,7 @@ class FarmServer:
     def _run(self) -> None:
         loop = asyncio.new_event_loop()
         self._loop = loop
-        self._server = loop.run_until_complete(
-            asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=512)
-        )
+        self._server = loop.run_until_complete(asyncio.start_server(self._connection, "127.0.0.1", 0, backlog=512))
         self.port = self._server.sockets[0].getsockname()[1]
         self._ready.set()
         try:
@@ -587,8 +590,11 @@ def describe(feeds: list[FarmFeed]) -> str:
             f"sizes: min {sizes[0] / 1e3:.0f} KB, median {sizes[len(sizes) // 2] / 1e3:.0f} KB, "
             f"max {sizes[-1] / 1e6:.2f} MB",
             "kinds: " + ", ".join(f"{k} {v}" for k, v in sorted(kinds.items())),
-            "Chinese: " + str(sum(f.language == "zh" for f in feeds))
-            + " (" + ", ".join(f"{k} {v}" for k, v in sorted(encodings.items())) + ")",
+            "Chinese: "
+            + str(sum(f.language == "zh" for f in feeds))
+            + " ("
+            + ", ".join(f"{k} {v}" for k, v in sorted(encodings.items()))
+            + ")",
         ]
     )
 

@@ -83,7 +83,15 @@ def configure_smtp(root: Path, port: int, **values: object) -> None:
     config = root / "sources.toml"
     document = tomlkit.parse(config.read_text(encoding="utf-8"))
     smtp = document.setdefault("smtp", tomlkit.table())
-    settings = {"host": "127.0.0.1", "port": port, "security": "none", "rate": 0, "backoff": 0.01, "retries": 3, "timeout": 5}
+    settings = {
+        "host": "127.0.0.1",
+        "port": port,
+        "security": "none",
+        "rate": 0,
+        "backoff": 0.01,
+        "retries": 3,
+        "timeout": 5,
+    }
     settings.update(values)
     for key, value in settings.items():
         smtp[key] = value

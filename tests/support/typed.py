@@ -11,10 +11,50 @@ from newsdesk.issue import Development, dump_issue, load_issue, parse_issue
 FIELDS = ("headline", "annotation", "link", "intro")
 
 WORDS = [
-    "Xiamen", "red", "list", "credit", "court", "215", "firms", "the", "of", "and", "Beijing",
-    "信用", "红名单", "厦门", "法院", "失信被执行人", "企业", "“quoted”", "(aside)", "e-mail",
-    "50%", "a/b", "x_y", "it's", "**bold**", "_em_", "[link]", "{brace}", "~tilde~", "^", "@",
-    "#7", "$3", "&", "+", "=", "<tag>", "|", "\\", "`code`", "ü", "é", "ß", "😀",
+    "Xiamen",
+    "red",
+    "list",
+    "credit",
+    "court",
+    "215",
+    "firms",
+    "the",
+    "of",
+    "and",
+    "Beijing",
+    "信用",
+    "红名单",
+    "厦门",
+    "法院",
+    "失信被执行人",
+    "企业",
+    "“quoted”",
+    "(aside)",
+    "e-mail",
+    "50%",
+    "a/b",
+    "x_y",
+    "it's",
+    "**bold**",
+    "_em_",
+    "[link]",
+    "{brace}",
+    "~tilde~",
+    "^",
+    "@",
+    "#7",
+    "$3",
+    "&",
+    "+",
+    "=",
+    "<tag>",
+    "|",
+    "\\",
+    "`code`",
+    "ü",
+    "é",
+    "ß",
+    "😀",
 ]
 
 
@@ -43,8 +83,8 @@ def typed_link(length: int, *, seed: int) -> str:
 
 
 def first_difference(got: str, typed: str) -> str:
-    at = next((i for i, (a, b) in enumerate(zip(got, typed)) if a != b), min(len(got), len(typed)))
-    return f"{len(got)} characters kept of {len(typed)} typed; from {at}: {got[at:at + 30]!r}, typed {typed[at:at + 30]!r}"
+    at = next((i for i, (a, b) in enumerate(zip(got, typed, strict=False)) if a != b), min(len(got), len(typed)))
+    return f"{len(got)} characters kept of {len(typed)} typed; from {at}: {got[at : at + 30]!r}, typed {typed[at : at + 30]!r}"
 
 
 def check_saved(path: Path, original: str, values: dict[str, str]) -> None:
@@ -53,14 +93,21 @@ def check_saved(path: Path, original: str, values: dict[str, str]) -> None:
     issue = load_issue(path)
     assert len(issue.developments) == 1
     development = issue.developments[0]
-    kept = {"headline": development.headline, "annotation": development.annotation,
-            "link": development.read_more, "intro": issue.intro}
-    lost = [f"{field}: {first_difference(kept[field], value)}" for field, value in values.items() if kept[field] != value]
+    kept = {
+        "headline": development.headline,
+        "annotation": development.annotation,
+        "link": development.read_more,
+        "intro": issue.intro,
+    }
+    lost = [
+        f"{field}: {first_difference(kept[field], value)}" for field, value in values.items() if kept[field] != value
+    ]
     assert not lost, "\n".join(lost)
     expected = parse_issue(original)
     expected.intro = values["intro"]
     expected.developments.append(
-        Development(values["headline"], values["annotation"], values["link"],
-                    item_id=development.item_id, also=development.also)
+        Development(
+            values["headline"], values["annotation"], values["link"], item_id=development.item_id, also=development.also
+        )
     )
     assert path.read_bytes() == dump_issue(expected).encode("utf-8")

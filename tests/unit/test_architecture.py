@@ -97,7 +97,7 @@ def test_no_import_circles():
         state[module] = 1
         for other in sorted(edges[module]):
             if state.get(other) == 1:
-                circles.append([*path[path.index(other):], other])
+                circles.append([*path[path.index(other) :], other])
             elif other not in state:
                 visit(other, [*path, other])
         state[module] = 2
@@ -119,12 +119,15 @@ def test_the_core_never_names_the_cli_or_the_desk():
             id(node.body[0].value)
             for node in ast.walk(tree)
             if isinstance(node, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-            and node.body and isinstance(node.body[0], ast.Expr)
+            and node.body
+            and isinstance(node.body[0], ast.Expr)
             and isinstance(node.body[0].value, ast.Constant)
         }
         for node in ast.walk(tree):
             if (
-                isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings
+                isinstance(node, ast.Constant)
+                and isinstance(node.value, str)
+                and id(node) not in docstrings
                 and ("newsdesk.cli" in node.value or "newsdesk.tui" in node.value)
             ):
                 offenders.append(f"{module}: {node.value!r}")

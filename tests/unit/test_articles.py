@@ -9,8 +9,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from loopback import LoopbackServer
 
-from newsdesk.curation.articles import ArticleCache, lead_paragraph, read_article
 from newsdesk.config import FetchSettings
+from newsdesk.curation.articles import ArticleCache, lead_paragraph, read_article
 from newsdesk.store import Store
 
 ENGLISH = """<!doctype html><html><head><meta charset="utf-8"><title>Hebei hearing | Credit Policy Daily</title></head>

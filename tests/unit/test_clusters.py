@@ -10,8 +10,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from newsdesk.curation.clusters import ClusterIndex, cluster_items, comparable_title, numbers_in, tokens
-from newsdesk.items import Item, item_id
 from newsdesk.curation.places import places_in
+from newsdesk.items import Item, item_id
 from newsdesk.urls import canonical_url
 
 START = datetime(2017, 7, 3, 8, tzinfo=UTC)
@@ -22,9 +22,15 @@ def item(source: str, title: str, summary: str = "", *, url: str | None = None, 
     url = url or f"https://{abs(hash(source)) % 10_000}.example/{next(_serial)}"
     when = START + timedelta(days=day)
     return Item(
-        id=item_id(source, url), source=source, guid=url, title=title, url=url,
-        canonical_url=canonical_url(url), summary_text=summary,
-        published=when, first_seen=when,
+        id=item_id(source, url),
+        source=source,
+        guid=url,
+        title=title,
+        url=url,
+        canonical_url=canonical_url(url),
+        summary_text=summary,
+        published=when,
+        first_seen=when,
     )
 
 
@@ -59,8 +65,14 @@ def test_the_same_canonical_url_is_one_story_whatever_the_title():
 @pytest.mark.parametrize(
     ("first", "second"),
     [
-        ("Courts Add 1.46 Million to Defaulter List in First Half", "Courts Add 1.46 Million to Defaulter List in First Half - Reuters Asia"),
-        ("Xi visits Hong Kong for 20th anniversary of handover", "Xi visits Hong Kong for 20th anniversary of handover | Xinhua English"),
+        (
+            "Courts Add 1.46 Million to Defaulter List in First Half",
+            "Courts Add 1.46 Million to Defaulter List in First Half - Reuters Asia",
+        ),
+        (
+            "Xi visits Hong Kong for 20th anniversary of handover",
+            "Xi visits Hong Kong for 20th anniversary of handover | Xinhua English",
+        ),
         ("宿迁为公务员建立诚信档案 失信记录与考核晋升挂钩", "宿迁为公务员建立诚信档案 失信记录与考核晋升挂钩_新华网"),
         ("《上海市社会信用条例》表决通过", "《上海市社会信用条例》表决通过-澎湃新闻"),
     ],
@@ -70,14 +82,26 @@ def test_syndicated_copies_with_a_site_suffix_join(first, second):
 
 
 def test_rewritten_titles_join_when_the_summaries_tell_the_same_story():
-    a = item("Credit Policy Daily", "Courts Added 1.46 Million Entries to Defaulter List in First Half of 2017",
-             "Supreme People's Court figures show 1.46 million new entries on the list of judgment defaulters between January and June.")
-    b = item("Asia Business Wire", "Chinese Courts Add 1.46 Million to Defaulter List in First Half",
-             "The Supreme People's Court said 1.46 million entries were added to its list of judgment defaulters in the first six months of 2017.")
-    c = item("新华", "最高法：上半年新增失信被执行人146万人次 41万人主动履行",
-             "最高人民法院数据显示，今年上半年全国法院新增失信被执行人146万人次，约41万名被执行人主动履行了义务。")
-    d = item("法院", "2017年上半年全国法院新增失信被执行人146万人次",
-             "最高人民法院发布数据显示，今年1至6月全国法院新增失信被执行人146万人次，约41万名被执行人主动履行了义务。")
+    a = item(
+        "Credit Policy Daily",
+        "Courts Added 1.46 Million Entries to Defaulter List in First Half of 2017",
+        "Supreme People's Court figures show 1.46 million new entries on the list of judgment defaulters between January and June.",
+    )
+    b = item(
+        "Asia Business Wire",
+        "Chinese Courts Add 1.46 Million to Defaulter List in First Half",
+        "The Supreme People's Court said 1.46 million entries were added to its list of judgment defaulters in the first six months of 2017.",
+    )
+    c = item(
+        "新华",
+        "最高法：上半年新增失信被执行人146万人次 41万人主动履行",
+        "最高人民法院数据显示，今年上半年全国法院新增失信被执行人146万人次，约41万名被执行人主动履行了义务。",
+    )
+    d = item(
+        "法院",
+        "2017年上半年全国法院新增失信被执行人146万人次",
+        "最高人民法院发布数据显示，今年1至6月全国法院新增失信被执行人146万人次，约41万名被执行人主动履行了义务。",
+    )
     assert clusters_of(a, b) == [{a.title, b.title}]
     assert clusters_of(c, d) == [{c.title, d.title}]
     # The same figure (1.46 million is 146万), the same days: one story in both languages.
@@ -130,7 +154,9 @@ def test_batches_do_not_change_a_join_across_languages(batches):
 
 
 def test_each_pair_of_reports_is_within_three_days():
-    english = item("Credit Policy Daily", "Xiamen Names 215 Firms and 38 Individuals on Its First Credit Red List", day=3)
+    english = item(
+        "Credit Policy Daily", "Xiamen Names 215 Firms and 38 Individuals on Its First Credit Red List", day=3
+    )
     early = item("新华信用观察", "厦门发布首批守信“红名单” 215家企业38名个人上榜", day=0.5)
     late = item("人民网信用", "厦门首批红名单公布 215家企业和38名个人入选", day=5.5)
     for order in itertools.permutations([english, early, late]):
@@ -151,20 +177,29 @@ def test_a_count_joins_in_its_own_city_when_another_city_gives_it_too():
     ("first", "second"),
     [
         # different places
-        ("Hebei Adopts China's First Comprehensive Local Social Credit Regulation",
-         "Shanghai Adopts China's First Comprehensive Local Social Credit Regulation"),
+        (
+            "Hebei Adopts China's First Comprehensive Local Social Credit Regulation",
+            "Shanghai Adopts China's First Comprehensive Local Social Credit Regulation",
+        ),
         ("《河北省社会信用信息条例》获表决通过", "《上海市社会信用信息条例》获表决通过"),
-        ("EU Chamber Warns of Corporate Social Credit Compliance Burden",
-         "US Chamber Warns of Corporate Social Credit Compliance Burden"),
+        (
+            "EU Chamber Warns of Corporate Social Credit Compliance Burden",
+            "US Chamber Warns of Corporate Social Credit Compliance Burden",
+        ),
         # different numbers
         ("Courts Added 1.46 Million Entries to Defaulter List", "Courts Added 7.61 Million Entries to Defaulter List"),
         ("全国法院新增失信被执行人146万人次", "全国法院新增失信被执行人210万人次"),
         # different years
         ("Jiangsu publishes 2016 A-grade taxpayer list", "Jiangsu publishes 2017 A-grade taxpayer list"),
         # one word swapped, nothing to say it is the same story
-        ("State Council Issues Guideline on Government Integrity", "State Council Issues Guideline on Personal Integrity"),
-        ("China's factory activity expands at fastest pace in five months",
-         "China's services activity expands at fastest pace in five months"),
+        (
+            "State Council Issues Guideline on Government Integrity",
+            "State Council Issues Guideline on Personal Integrity",
+        ),
+        (
+            "China's factory activity expands at fastest pace in five months",
+            "China's services activity expands at fastest pace in five months",
+        ),
     ],
 )
 def test_near_misses_stay_apart(first, second):
@@ -172,7 +207,14 @@ def test_near_misses_stay_apart(first, second):
 
 
 def test_the_same_title_weeks_apart_or_from_one_source_is_not_one_story():
-    assert len(clusters_of(item("Watch", "This Week in Social Credit"), item("Digest", "This Week in Social Credit", day=21))) == 2
+    assert (
+        len(
+            clusters_of(
+                item("Watch", "This Week in Social Credit"), item("Digest", "This Week in Social Credit", day=21)
+            )
+        )
+        == 2
+    )
     a = item("Daily", "Court adds defaulters to blacklist in Wuhu")
     b = item("Daily", "Court adds 30 defaulters to blacklist in Wuhu", day=1)
     assert len(clusters_of(a, b)) == 2  # one outlet's follow-up is its own story
@@ -181,12 +223,21 @@ def test_the_same_title_weeks_apart_or_from_one_source_is_not_one_story():
 
 
 def test_a_story_never_takes_in_a_near_miss_through_a_third_item():
-    vague = item("Wire", "China to build credit records for drivers",
-                 "The transport ministry will create credit records for truck and taxi drivers.")
-    trucks = item("Daily", "China to build credit records for 4 million truck drivers",
-                  "The transport ministry will create credit records for truck drivers.")
-    taxis = item("Post", "China to build credit records for 2 million taxi drivers",
-                 "The transport ministry will create credit records for taxi drivers.")
+    vague = item(
+        "Wire",
+        "China to build credit records for drivers",
+        "The transport ministry will create credit records for truck and taxi drivers.",
+    )
+    trucks = item(
+        "Daily",
+        "China to build credit records for 4 million truck drivers",
+        "The transport ministry will create credit records for truck drivers.",
+    )
+    taxis = item(
+        "Post",
+        "China to build credit records for 2 million taxi drivers",
+        "The transport ministry will create credit records for taxi drivers.",
+    )
     index = ClusterIndex()
     index.add([*BACKGROUND, trucks, taxis, vague])
     assert not index.same_story(trucks.id, taxis.id)
@@ -253,7 +304,9 @@ def test_the_pieces_compare_what_they_should():
     assert numbers_in("2.35万亿") == numbers_in("2.35 trillion") and numbers_in("1.2千万") == numbers_in("12 million")
     assert numbers_in("2.01万亿") == numbers_in("20100亿") == numbers_in("2.01 trillion") == {"2010000000000"}
     assert numbers_in("64.1亿") == numbers_in("6.41 billion") == {"6410000000"}
-    assert numbers_in("51.7%") == {"51.7"} and numbers_in("1,283 firms") == {"1283"} and numbers_in("100 firms") == {"100"}
+    assert (
+        numbers_in("51.7%") == {"51.7"} and numbers_in("1,283 firms") == {"1283"} and numbers_in("100 firms") == {"100"}
+    )
     assert numbers_in("hearing on 6 july") == set() and numbers_in("6月20日召开") == set()
     assert places_in("Xi'an and Hong Kong") == {"xian", "hong-kong"} and places_in("厦门市") == {"xiamen"}
     assert places_in("tell us about it") == set() and places_in("US chamber") == {"united-states"}

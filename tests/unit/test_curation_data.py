@@ -43,18 +43,18 @@ def test_the_data_files_are_in_the_package():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("[places]\nbeijing = { en = [\"beijing\"] zh = [\"北京\"] }", r"^places\.toml: .*\(at line 2, column"),
+        ('[places]\nbeijing = { en = ["beijing"] zh = ["北京"] }', r"^places\.toml: .*\(at line 2, column"),
         ("[other]\n", r"^places\.toml: no \[places\] table$"),
-        ("[places]\nhebei = { en = [\"hebei\"] }\n", r"^places\.toml: places\.hebei: an entry needs en and zh"),
+        ('[places]\nhebei = { en = ["hebei"] }\n', r"^places\.toml: places\.hebei: an entry needs en and zh"),
         (
-            "[places]\nhebei = { en = [\"hebei\"], zh = [\"河北\"], fr = [\"hebei\"] }\n",
+            '[places]\nhebei = { en = ["hebei"], zh = ["河北"], fr = ["hebei"] }\n',
             r"^places\.toml: places\.hebei: an entry needs en and zh lists \(and abbr at most\)$",
         ),
-        ("[places]\nhebei = { en = [\"Hebei\"], zh = [\"河北\"] }\n", r"^places\.toml: places\.hebei\.en: .*lower case$"),
-        ("[places]\nhebei = { en = \"hebei\", zh = [\"河北\"] }\n", r"^places\.toml: places\.hebei\.en: not a list"),
-        ("[places]\nhebei = { en = [], zh = [\"河北\"] }\n", r"^places\.toml: places\.hebei\.en: not a list"),
+        ('[places]\nhebei = { en = ["Hebei"], zh = ["河北"] }\n', r"^places\.toml: places\.hebei\.en: .*lower case$"),
+        ('[places]\nhebei = { en = "hebei", zh = ["河北"] }\n', r"^places\.toml: places\.hebei\.en: not a list"),
+        ('[places]\nhebei = { en = [], zh = ["河北"] }\n', r"^places\.toml: places\.hebei\.en: not a list"),
         (
-            "[places]\nhebei = { en = [\"hebei\"], zh = [\"河北\"] }\nhubei = { en = [\"hubei\"], zh = [\"河北\"] }\n",
+            '[places]\nhebei = { en = ["hebei"], zh = ["河北"] }\nhubei = { en = ["hubei"], zh = ["河北"] }\n',
             r"^places\.toml: places\.hubei\.zh: '河北' is already a name of hebei$",
         ),
     ],
@@ -65,7 +65,7 @@ def test_a_mistake_in_the_gazetteer_names_the_file_and_the_key(text, message):
 
 
 def test_abbreviations_are_optional():
-    assert load_gazetteer("[places]\nhebei = { en = [\"hebei\"], zh = [\"河北\"] }\n", "t") == {
+    assert load_gazetteer('[places]\nhebei = { en = ["hebei"], zh = ["河北"] }\n', "t") == {
         "hebei": {"en": ("hebei",), "zh": ("河北",)}
     }
 
@@ -73,9 +73,9 @@ def test_abbreviations_are_optional():
 @pytest.mark.parametrize(
     ("text", "message"),
     [
-        ("endings = [\"网\",,]", r"^outlets\.toml: .*\(at line 1, column"),
-        ("ending = [\"网\"]\n", r"^outlets\.toml: endings: not a list of name endings$"),
-        ("endings = [\"网\", 2]\n", r"^outlets\.toml: endings: not a list of name endings$"),
+        ('endings = ["网",,]', r"^outlets\.toml: .*\(at line 1, column"),
+        ('ending = ["网"]\n', r"^outlets\.toml: endings: not a list of name endings$"),
+        ('endings = ["网", 2]\n', r"^outlets\.toml: endings: not a list of name endings$"),
         ("endings = []\n", r"^outlets\.toml: endings: not a list of name endings$"),
     ],
 )

@@ -6,7 +6,17 @@ from newsdesk.dates import date_range, long_date, next_publication, ordinal, wee
 
 def test_ordinals():
     assert [ordinal(d) for d in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 31)] == [
-        "1st", "2nd", "3rd", "4th", "11th", "12th", "13th", "21st", "22nd", "23rd", "31st",
+        "1st",
+        "2nd",
+        "3rd",
+        "4th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "23rd",
+        "31st",
     ]
 
 
@@ -51,8 +61,13 @@ def test_an_issue_appears_at_a_time_that_is_its_day_in_every_timezone_given():
     assert publication_instant(day, shanghai) == datetime(2017, 7, 3, 6, 0, tzinfo=UTC)
     assert publication_instant(day, UTC) == datetime(2017, 7, 3, 6, 0, tzinfo=UTC)
     # West of UTC 06:00 UTC is still the day before; between zones, a time both agree on.
-    for zones in [(los_angeles,), (UTC, los_angeles), (shanghai, los_angeles), (ZoneInfo("Pacific/Honolulu"),),
-                  (ZoneInfo("Pacific/Kiritimati"), los_angeles)]:
+    for zones in [
+        (los_angeles,),
+        (UTC, los_angeles),
+        (shanghai, los_angeles),
+        (ZoneInfo("Pacific/Honolulu"),),
+        (ZoneInfo("Pacific/Kiritimati"), los_angeles),
+    ]:
         instant = publication_instant(day, *zones)
         assert instant is not None and instant.tzinfo is UTC
         assert all(instant.astimezone(zone).date() == day for zone in zones), (zones, instant)

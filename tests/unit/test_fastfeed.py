@@ -13,15 +13,14 @@ from datetime import UTC, datetime
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
+from farm import make_farm  # noqa: E402
+from hostile.generate import CORPUS
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from hostile.generate import CORPUS
 from newsdesk.feeds import fastparse as fastfeed
 from newsdesk.feeds.decode import as_utf8_document, decode_feed, without_internal_subset
 from newsdesk.feeds.parse import NotAFeed, parse_feed
-
-from farm import make_farm  # noqa: E402
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)
 WEB = "https://feeds.example/dir/feed.xml"
@@ -75,20 +74,59 @@ def test_the_hostile_corpus_reads_the_same(name, url):
 @pytest.mark.parametrize(
     "why, document",
     [
-        ("malformed", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</item></channel></rss>'),
-        ("xml:base", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example/"><title>x</title><entry><title>a</title><id>urn:1</id><link href="a"/></entry></feed>'),
-        ("relative id", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><guid>17</guid></item></channel></rss>'),
-        ("relative link", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><link>/a</link></item></channel></rss>'),
-        ("C1 control", '<?xml version="1.0"?><rss version="2.0"><channel><title>x\x85</title></channel></rss>'.encode()),
-        ("UTF-8 read as Latin-1", '<?xml version="1.0"?><rss version="2.0"><channel><title>cafÃ©</title></channel></rss>'.encode()),
-        ("two alternate links", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><title>a</title><id>urn:1</id><link href="https://a.example/1"/><link href="https://a.example/2"/></entry></feed>'),
-        ("RSS 0.91", b'<?xml version="1.0"?><rss version="0.91"><channel><title>x</title><item><title>a</title><link>https://a.example/</link></item></channel></rss>'),
+        (
+            "malformed",
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</item></channel></rss>',
+        ),
+        (
+            "xml:base",
+            b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom" xml:base="https://b.example/"><title>x</title><entry><title>a</title><id>urn:1</id><link href="a"/></entry></feed>',
+        ),
+        (
+            "relative id",
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><guid>17</guid></item></channel></rss>',
+        ),
+        (
+            "relative link",
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><link>/a</link></item></channel></rss>',
+        ),
+        (
+            "C1 control",
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>x\x85</title></channel></rss>'.encode(),
+        ),
+        (
+            "UTF-8 read as Latin-1",
+            '<?xml version="1.0"?><rss version="2.0"><channel><title>cafÃ©</title></channel></rss>'.encode(),
+        ),
+        (
+            "two alternate links",
+            b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><title>a</title><id>urn:1</id><link href="https://a.example/1"/><link href="https://a.example/2"/></entry></feed>',
+        ),
+        (
+            "RSS 0.91",
+            b'<?xml version="1.0"?><rss version="0.91"><channel><title>x</title><item><title>a</title><link>https://a.example/</link></item></channel></rss>',
+        ),
         ("not a feed", b'<?xml version="1.0"?><html><body>hello</body></html>'),
-        ("a date in another form", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><link>https://a.example/1</link><pubDate>26 June 2017 08:00 EST</pubDate></item></channel></rss>'),
-        ("a date out of range", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><title>a</title><id>urn:1</id><updated>2017-02-31T08:00:00Z</updated></entry></feed>'),
-        ("a title that may be HTML", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a &amp;amp; <![CDATA[<i>b</i>]]></title><link>https://a.example/1</link></item></channel></rss>'),
-        ("a link resolution rewrites", b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><link>HTTPS://a.example/1</link></item></channel></rss>'),
-        ("extra slashes", b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><title>a</title><id>urn:1</id><link href="https:///a.example/1"/></entry></feed>'),
+        (
+            "a date in another form",
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><link>https://a.example/1</link><pubDate>26 June 2017 08:00 EST</pubDate></item></channel></rss>',
+        ),
+        (
+            "a date out of range",
+            b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><title>a</title><id>urn:1</id><updated>2017-02-31T08:00:00Z</updated></entry></feed>',
+        ),
+        (
+            "a title that may be HTML",
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a &amp;amp; <![CDATA[<i>b</i>]]></title><link>https://a.example/1</link></item></channel></rss>',
+        ),
+        (
+            "a link resolution rewrites",
+            b'<?xml version="1.0"?><rss version="2.0"><channel><title>x</title><item><title>a</title><link>HTTPS://a.example/1</link></item></channel></rss>',
+        ),
+        (
+            "extra slashes",
+            b'<?xml version="1.0"?><feed xmlns="http://www.w3.org/2005/Atom"><title>x</title><entry><title>a</title><id>urn:1</id><link href="https:///a.example/1"/></entry></feed>',
+        ),
     ],
 )
 def test_the_fast_engine_declines_what_it_would_read_differently(why, document):
@@ -100,8 +138,29 @@ def test_the_fast_engine_declines_what_it_would_read_differently(why, document):
 # Generated feeds ----------------------------------------------------------------------
 
 words = st.sampled_from(
-    ["credit", "AT&T", "<b>bold</b>", "a < b", "&amp;", "&lt;i&gt;", "中文", "信用体系", "é", "©", "  ", "\n",
-     "&#169;", "Q&A", "x > y", "<br/>", "</p>", '"quoted"', "'single'", "&nbsp;", "<script>alert(1)</script>"]
+    [
+        "credit",
+        "AT&T",
+        "<b>bold</b>",
+        "a < b",
+        "&amp;",
+        "&lt;i&gt;",
+        "中文",
+        "信用体系",
+        "é",
+        "©",
+        "  ",
+        "\n",
+        "&#169;",
+        "Q&A",
+        "x > y",
+        "<br/>",
+        "</p>",
+        '"quoted"',
+        "'single'",
+        "&nbsp;",
+        "<script>alert(1)</script>",
+    ]
 )
 texts = st.lists(words, min_size=0, max_size=6).map(" ".join)
 links = st.builds(
@@ -112,13 +171,33 @@ links = st.builds(
 )
 ids = st.one_of(links, st.sampled_from(["urn:uuid:1234", "tag:a.example,2017:1", "17", "https://a.example/?p=1"]))
 dates = st.sampled_from(
-    ["Tue, 27 Jun 2017 08:00:00 +0000", "Tue, 27 Jun 2017 08:00:00 GMT", "27 Jun 2017 08:00 +0800",
-     "2017-06-27T08:00:00Z", "2017-06-27T08:00:00+08:00", "2017-06-27", "not a date", "", "2099-01-01T00:00:00Z",
-     "Mon, 31 Feb 2017 00:00:00 +0000", "1970-01-01T00:00:00Z"]
+    [
+        "Tue, 27 Jun 2017 08:00:00 +0000",
+        "Tue, 27 Jun 2017 08:00:00 GMT",
+        "27 Jun 2017 08:00 +0800",
+        "2017-06-27T08:00:00Z",
+        "2017-06-27T08:00:00+08:00",
+        "2017-06-27",
+        "not a date",
+        "",
+        "2099-01-01T00:00:00Z",
+        "Mon, 31 Feb 2017 00:00:00 +0000",
+        "1970-01-01T00:00:00Z",
+    ]
 )
 bodies = st.lists(
-    st.one_of(texts, st.sampled_from(['<p>para <a href="/rel?a=1&amp;b=2">rel</a></p>', '<img src="x.jpg" onerror="alert(1)"/>',
-                                      "<ul><li>one</li><li>two</li></ul>", '<a href="javascript:alert(1)">js</a>', "<p>中文段落。</p>"])),
+    st.one_of(
+        texts,
+        st.sampled_from(
+            [
+                '<p>para <a href="/rel?a=1&amp;b=2">rel</a></p>',
+                '<img src="x.jpg" onerror="alert(1)"/>',
+                "<ul><li>one</li><li>two</li></ul>",
+                '<a href="javascript:alert(1)">js</a>',
+                "<p>中文段落。</p>",
+            ]
+        ),
+    ),
     max_size=5,
 ).map("".join)
 
@@ -144,8 +223,10 @@ def _text(value: str, cdata: bool) -> str:
 
 
 def rss(items: list[dict]) -> str:
-    out = ['<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
-           "<channel><title>Generated</title><link>https://site.example/</link>"]
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?><rss version="2.0" xmlns:content="http://purl.org/rss/1.0/modules/content/">',
+        "<channel><title>Generated</title><link>https://site.example/</link>",
+    ]
     for e in items:
         out.append("<item>")
         if e["title"] is not None:
@@ -168,15 +249,17 @@ def rss(items: list[dict]) -> str:
 
 
 def atom(items: list[dict]) -> str:
-    out = ['<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">',
-           "<title>Generated</title><id>urn:generated</id><link href=\"https://site.example/\"/>"]
+    out = [
+        '<?xml version="1.0" encoding="utf-8"?><feed xmlns="http://www.w3.org/2005/Atom">',
+        '<title>Generated</title><id>urn:generated</id><link href="https://site.example/"/>',
+    ]
     for e in items:
         out.append("<entry>")
         if e["title"] is not None:
             kind = f' type="{e["title_type"]}"' if e["title_type"] else ""
             out.append(f"<title{kind}>{escape(e['title'])}</title>")
         if e["link"]:
-            out.append(f"<link rel=\"alternate\" href={quoteattr(e['link'])}/>")
+            out.append(f'<link rel="alternate" href={quoteattr(e["link"])}/>')
             if e["permalink"] == "true":  # a second alternate link: feedparser keeps the last
                 out.append(f"<link href={quoteattr(e['link'] + '2')}/>")
         if e["id"]:
@@ -184,9 +267,9 @@ def atom(items: list[dict]) -> str:
         if e["date"]:
             out.append(f"<updated>{escape(e['date'])}</updated>")
         if e["summary"] is not None:
-            out.append(f"<summary type=\"html\">{escape(e['summary'])}</summary>")
+            out.append(f'<summary type="html">{escape(e["summary"])}</summary>')
         if e["content"] is not None:
-            out.append(f"<content type=\"html\">{_text(e['content'], e['cdata'])}</content>")
+            out.append(f'<content type="html">{_text(e["content"], e["cdata"])}</content>')
         out += [f"<category term={quoteattr(t)}/>" for t in e["tags"]]
         out.append("</entry>")
     out.append("</feed>")
@@ -194,8 +277,12 @@ def atom(items: list[dict]) -> str:
 
 
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.sampled_from([rss, atom]), st.lists(entries(), min_size=1, max_size=4), st.sampled_from([WEB, "/srv/f.xml"]),
-       st.sampled_from(["utf-8", "gb18030"]))
+@given(
+    st.sampled_from([rss, atom]),
+    st.lists(entries(), min_size=1, max_size=4),
+    st.sampled_from([WEB, "/srv/f.xml"]),
+    st.sampled_from(["utf-8", "gb18030"]),
+)
 def test_generated_feeds_read_the_same(make, items, url, encoding):
     document = make(items)
     if encoding != "utf-8":
@@ -205,6 +292,7 @@ def test_generated_feeds_read_the_same(make, items, url, encoding):
 
 
 # The pieces the fast path added --------------------------------------------------------
+
 
 @settings(max_examples=500, deadline=None)
 @given(st.text(alphabet=st.characters(max_codepoint=0x3000, blacklist_categories=("Cs",)), max_size=40))
@@ -217,9 +305,20 @@ def test_the_byte_prescan_misses_nothing_the_text_scan_finds(text):
 
 
 _declarations = st.sampled_from(
-    ["", '<?xml version="1.0"?>', "<?xml version='1.0' encoding='gbk'?>", '<?xml version="1.0" encoding="utf-8" standalone="yes"?>',
-     "<?xml 版本?>", "<?xml版本?>", "<?xmlé?>", "<?xml²?>", "<?xml‹?>", "<?xml" + "x" * 299 + "?>", "<?xml?",
-     "<?xml-stylesheet href='a.xsl'?>"]
+    [
+        "",
+        '<?xml version="1.0"?>',
+        "<?xml version='1.0' encoding='gbk'?>",
+        '<?xml version="1.0" encoding="utf-8" standalone="yes"?>',
+        "<?xml 版本?>",
+        "<?xml版本?>",
+        "<?xmlé?>",
+        "<?xml²?>",
+        "<?xml‹?>",
+        "<?xml" + "x" * 299 + "?>",
+        "<?xml?",
+        "<?xml-stylesheet href='a.xsl'?>",
+    ]
 )
 _spaces = st.text(alphabet=" \t\r\n\x0b\x0c\x1c\x85\xa0\u3000", max_size=4)
 

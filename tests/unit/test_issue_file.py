@@ -22,7 +22,9 @@ def test_sample_issue_content_is_parsed():
     issue = load_issue(SAMPLE_NEWSROOM / "issues" / "2017-07-03.md")
     assert issue.title == "Social Credit Weekly News Summary – 3rd July 2017"
     assert (issue.date, issue.week_start, issue.week_end) == (
-        date(2017, 7, 3), date(2017, 6, 26), date(2017, 7, 2),
+        date(2017, 7, 3),
+        date(2017, 6, 26),
+        date(2017, 7, 2),
     )
     assert issue.status == "published"
     assert len(issue.developments) == 3
@@ -69,10 +71,15 @@ def test_hand_formatting_survives_an_unrelated_change():
 
 def test_new_issue_has_a_canonical_layout():
     issue = Issue(
-        title="W – 3rd July 2017", date=date(2017, 7, 3), week_start=date(2017, 6, 26),
-        week_end=date(2017, 7, 2), intro="Hello.",
-        developments=[Development("H1", "A *b*.", "https://x.example/1", "abc123abc123", ["def456def456"]),
-                      Development("H2", "", "", None)],
+        title="W – 3rd July 2017",
+        date=date(2017, 7, 3),
+        week_start=date(2017, 6, 26),
+        week_end=date(2017, 7, 2),
+        intro="Hello.",
+        developments=[
+            Development("H1", "A *b*.", "https://x.example/1", "abc123abc123", ["def456def456"]),
+            Development("H2", "", "", None),
+        ],
     )
     text = dump_issue(issue)
     assert text == (
@@ -104,10 +111,26 @@ def test_crlf_files_round_trip():
         ("title = 'x'\n", ":1:", "starts with a +++ line"),
         ("+++\ntitle = 'x'\n", ":1:", "never closed"),
         ("+++\ntitle = 'x\n+++\n", ":2:", "front matter"),
-        ("+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\nstatus = 'done'\n+++\n", ":6:", "status must be one of"),
-        ("+++\ntitle = 'x'\ndate = 'soon'\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n", ":3:", "date must be a date"),
-        ("+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\ncolour = 1\n+++\n", ":6:", "unknown front matter key 'colour'"),
-        ("+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\nIntro\n\n##   \n", ":10:", "headline is empty"),
+        (
+            "+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\nstatus = 'done'\n+++\n",
+            ":6:",
+            "status must be one of",
+        ),
+        (
+            "+++\ntitle = 'x'\ndate = 'soon'\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n",
+            ":3:",
+            "date must be a date",
+        ),
+        (
+            "+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\ncolour = 1\n+++\n",
+            ":6:",
+            "unknown front matter key 'colour'",
+        ),
+        (
+            "+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\nIntro\n\n##   \n",
+            ":10:",
+            "headline is empty",
+        ),
         ("+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\n+++\n", ":1:", "missing 'week_end'"),
     ],
 )
@@ -167,7 +190,11 @@ BROKEN = Path(__file__).resolve().parents[1] / "fixtures" / "broken_issues"
 # Each file is the sample's 2017-07-03 issue with one line broken as an editor's hand
 # breaks it; the line named and what the message must say were found and expected.
 BROKEN_LINES = [
-    ("read_more_unclosed.md", 22, ["never closed", "[Read more here](http://www.xinhuacredit.example/", "[Read more here](URL)"]),
+    (
+        "read_more_unclosed.md",
+        22,
+        ["never closed", "[Read more here](http://www.xinhuacredit.example/", "[Read more here](URL)"],
+    ),
     ("item_comment_unclosed.md", 16, ["not closed", "'<!-- item: e5c62cc3a53e'", "<!-- item: ID -->"]),
     ("h1_headline.md", 25, ["found a '# ' heading", "'## '"]),
     ("h1_first_headline.md", 11, ["found a '# ' heading", "'## '"]),
@@ -213,7 +240,9 @@ def test_a_read_more_link_with_balanced_parentheses_needs_no_brackets():
 
 def test_structure_inside_a_fenced_block_is_text():
     body = "```\n# a shell comment\n[Read more here](unclosed\n<!-- item: x\n```"
-    text = f"+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\n## H\n\n{body}\n"
+    text = (
+        f"+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\n## H\n\n{body}\n"
+    )
     assert parse_issue(text).developments[0].annotation == body
 
 
@@ -222,5 +251,7 @@ def test_an_unheaded_section_says_which_headline_is_missing():
         "+++\ntitle = 'x'\ndate = 2017-07-03\nweek_start = 2017-06-26\nweek_end = 2017-07-02\n+++\n\n"
         "## One\n\nA.\n\n<!-- item: aaaa -->\n\nTwo\n\nB.\n\n<!-- item: bbbb -->\n"
     )
-    with pytest.raises(IssueFileError, match=r"^issues/x\.md:18: a development has two item comments \(the first on line 12\)"):
+    with pytest.raises(
+        IssueFileError, match=r"^issues/x\.md:18: a development has two item comments \(the first on line 12\)"
+    ):
         parse_issue(text, "issues/x.md")

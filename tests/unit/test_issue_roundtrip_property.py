@@ -18,11 +18,24 @@ from newsdesk.issue import STATUSES, Development, Issue, dump_issue, parse_issue
 # is chosen when it is read); line and paragraph separators and controls are included.
 CHARACTERS = st.characters(blacklist_categories=("Cs",), blacklist_characters="\r")
 # Characters that str.splitlines() and Markdown disagree about, and the format's markers.
-TRICKY = st.sampled_from(["\u2028", "\u2029", "\x0c", "\x0b", "\x1c", "\x85", "## ", "# ", "```", "+++", "<!-- item: ", "[Read more](https://x.example/)"])
-PIECES = st.one_of(st.text(CHARACTERS, max_size=8), TRICKY)
-STRUCTURE = re.compile(
-    r"^(#|```|~~~|\+\+\+\s*$|\[read more|<!--\s*item:)", re.IGNORECASE
+TRICKY = st.sampled_from(
+    [
+        "\u2028",
+        "\u2029",
+        "\x0c",
+        "\x0b",
+        "\x1c",
+        "\x85",
+        "## ",
+        "# ",
+        "```",
+        "+++",
+        "<!-- item: ",
+        "[Read more](https://x.example/)",
+    ]
 )
+PIECES = st.one_of(st.text(CHARACTERS, max_size=8), TRICKY)
+STRUCTURE = re.compile(r"^(#|```|~~~|\+\+\+\s*$|\[read more|<!--\s*item:)", re.IGNORECASE)
 
 
 def is_prose(text: str) -> bool:
@@ -74,9 +87,14 @@ SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[Heal
 
 
 PASTED = Issue(
-    title="t", date=date(2017, 7, 3), week_start=date(2017, 6, 26), week_end=date(2017, 7, 2),
+    title="t",
+    date=date(2017, 7, 3),
+    week_start=date(2017, 6, 26),
+    week_end=date(2017, 7, 2),
     intro="Pasted\u2028## not a headline",
-    developments=[Development(headline="h", annotation="x\x0c[Read more here](https://a.example/)\u2029<!-- item: abc -->")],
+    developments=[
+        Development(headline="h", annotation="x\x0c[Read more here](https://a.example/)\u2029<!-- item: abc -->")
+    ],
 )
 
 

@@ -67,9 +67,9 @@ def test_a_readers_export_adds_feeds_with_folder_tags_and_reports_the_rest(newsr
     lines = result.output.splitlines()
     assert "added 'Credit Wire': https://creditwire.example/feed.xml" in lines
     assert "added 'Court Blog': https://courtblog.example/atom" in lines
-    assert any(l.startswith("skipped 'Credit Policy Daily (again)'") and "'Online'" in l for l in lines)
+    assert any(line.startswith("skipped 'Credit Policy Daily (again)'") and "'Online'" in line for line in lines)
     assert "invalid outline 'No link': no xmlUrl" in lines
-    assert any(l.startswith("invalid 'Gopher'") and "http(s)" in l for l in lines)
+    assert any(line.startswith("invalid 'Gopher'") and "http(s)" in line for line in lines)
     after = (newsroom_dir / "sources.toml").read_text(encoding="utf-8")
     assert after.startswith(before.rstrip("\n"))  # nothing before changed, comments included
     sources = {s.name: s for s in Newsroom.open(newsroom_dir).config.sources}
@@ -113,7 +113,9 @@ def test_broken_and_hostile_files_are_one_line_and_change_nothing(newsroom_dir, 
         result = CliRunner().invoke(cli, ["--newsroom", str(newsroom_dir), "sources", "import", str(tmp_path / name)])
         assert result.exit_code == 2
         assert problem in result.output and len(result.output.strip().splitlines()) == 1
-    missing = CliRunner().invoke(cli, ["--newsroom", str(newsroom_dir), "sources", "import", str(tmp_path / "nope.opml")])
+    missing = CliRunner().invoke(
+        cli, ["--newsroom", str(newsroom_dir), "sources", "import", str(tmp_path / "nope.opml")]
+    )
     assert missing.exit_code == 2 and "cannot read" in missing.output
     assert (newsroom_dir / "sources.toml").read_bytes() == before
 

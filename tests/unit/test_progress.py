@@ -8,8 +8,8 @@ import time
 
 from rich.console import Console
 
-from newsdesk.feeds.fetch import FeedResult
 from newsdesk.cli.progress import REDRAW_SECONDS, FetchProgress
+from newsdesk.feeds.fetch import FeedResult
 
 
 def test_the_bar_moves_with_each_result_and_starts_no_thread():

@@ -7,12 +7,12 @@ import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from newsdesk.curation.clusters import Cluster
 from newsdesk.config import Config, Source, Topic
+from newsdesk.curation.clusters import Cluster
+from newsdesk.curation.ranking import Featured, Scorer, TopicMatcher, featured_before, rank
 from newsdesk.issue import load_issue, save_issue
 from newsdesk.items import Item, item_id
 from newsdesk.newsroom import Newsroom
-from newsdesk.curation.ranking import Featured, Scorer, TopicMatcher, featured_before, rank
 from newsdesk.urls import canonical_url
 
 TOPICS = (
@@ -21,7 +21,10 @@ TOPICS = (
     Topic("sport", ("football",), -1.0),
 )
 CONFIG = Config(
-    sources=(Source("Big", "https://big.example/feed", weight=1.5), Source("Small", "https://small.example/feed", weight=0.5)),
+    sources=(
+        Source("Big", "https://big.example/feed", weight=1.5),
+        Source("Small", "https://small.example/feed", weight=0.5),
+    ),
     topics=TOPICS,
 )
 START = datetime(2017, 7, 3, tzinfo=UTC)
@@ -38,7 +41,9 @@ def test_terms_match_whole_words_plurals_phrases_and_chinese_anywhere():
     found = matcher.find("Blacklisted firms face JOINT\npunishment under social-credit rules; 失信被执行人")
     assert found == {1: {"blacklist", "joint punishment", "失信"}}
     assert matcher.find("Blacklists are everywhere in the social credit system") == {
-        0: {"social credit"}, 1: {"blacklist"}}
+        0: {"social credit"},
+        1: {"blacklist"},
+    }
     assert matcher.find("blacklisting") == {1: {"blacklist"}}
     assert matcher.find("a blacklistbook of footballers") == {}  # no partial words
     assert matcher.find("地方社会信用条例") == {0: {"社会信用"}}
@@ -86,9 +91,15 @@ def test_earlier_issues_feature_their_items_also_ids_and_read_more_links(fetched
     featured = featured_before(room, date(2017, 7, 10))
     assert featured.ids["e5c62cc3a53e"] == date(2017, 7, 3)
     assert featured.ids["8e115134a19a"] == date(2017, 7, 3)  # an `also` id
-    assert featured.urls[canonical_url("https://creditpolicy.example/2017/06/22/joint-punishment-one-year")] == date(2017, 6, 26)
+    assert featured.urls[canonical_url("https://creditpolicy.example/2017/06/22/joint-punishment-one-year")] == date(
+        2017, 6, 26
+    )
     # an item never picked, but whose page an earlier issue linked to, is featured too
-    linked = item("Elsewhere", "Eight ministries", url="https://asiabizwire.example/news/2017/06/30/counterfeit-supplements-cosmetics?utm_source=x")
+    linked = item(
+        "Elsewhere",
+        "Eight ministries",
+        url="https://asiabizwire.example/news/2017/06/30/counterfeit-supplements-cosmetics?utm_source=x",
+    )
     assert featured.of([linked]) == date(2017, 7, 3)
     assert featured_before(room, date(2017, 7, 3)).ids.get("e5c62cc3a53e") is None  # not before itself
 

@@ -220,7 +220,10 @@ def test_the_command_line_refuses_a_newer_store_in_one_line(newsroom_dir):
     before = path.read_bytes()
     result = subprocess.run(
         [sys.executable, "-m", "newsdesk", "--newsroom", str(newsroom_dir), "candidates"],
-        capture_output=True, text=True, timeout=60, check=False,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
     )
     assert result.returncode != 0 and result.stdout == ""
     assert result.stderr == (

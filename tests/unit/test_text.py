@@ -17,7 +17,10 @@ from newsdesk.text import (
 
 
 def test_wrap_counts_display_columns_for_chinese():
-    text = "最高人民法院发布数据显示，今年1至6月全国法院新增失信被执行人146万人次，约41万名被执行人在被列入名单后主动履行了义务。" * 2
+    text = (
+        "最高人民法院发布数据显示，今年1至6月全国法院新增失信被执行人146万人次，约41万名被执行人在被列入名单后主动履行了义务。"
+        * 2
+    )
     lines = wrap(text, 40).splitlines()
     assert len(lines) > 3
     assert all(cell_len(line) <= 40 for line in lines)
@@ -50,7 +53,9 @@ def test_wrap_hangs_lines_under_a_prefix_and_list_items():
     assert wrap("Hebei invites the public to a hearing", 20, prefix="1. ") == (
         "1. Hebei invites the\n   public to a\n   hearing"
     )
-    assert wrap("河北省就社会信用信息条例草案举行立法听证会", 20, prefix="12. ").splitlines()[1] == "    信息条例草案举行"
+    assert (
+        wrap("河北省就社会信用信息条例草案举行立法听证会", 20, prefix="12. ").splitlines()[1] == "    信息条例草案举行"
+    )
     assert wrap("- one two three four\n- five", 10) == "- one two\n  three\n  four\n- five"
 
 
@@ -65,15 +70,48 @@ def test_titles_become_one_plain_line():
 
 
 def test_headlines_lose_the_site_suffix_only():
-    assert headline_from_title("信用修复怎么办？专家解读失信主体退出机制_新华信用观察", "新华信用观察") == "信用修复怎么办？专家解读失信主体退出机制"
-    assert headline_from_title("Shanghai passes its credit law - Xinhua", "Xinhua English") == "Shanghai passes its credit law - Xinhua"
-    assert headline_from_title("Shanghai passes its credit law - Xinhua English", "Xinhua English") == "Shanghai passes its credit law"
+    assert (
+        headline_from_title("信用修复怎么办？专家解读失信主体退出机制_新华信用观察", "新华信用观察")
+        == "信用修复怎么办？专家解读失信主体退出机制"
+    )
+    assert (
+        headline_from_title("Shanghai passes its credit law - Xinhua", "Xinhua English")
+        == "Shanghai passes its credit law - Xinhua"
+    )
+    assert (
+        headline_from_title("Shanghai passes its credit law - Xinhua English", "Xinhua English")
+        == "Shanghai passes its credit law"
+    )
     assert headline_from_title("宿迁建立公务员诚信档案_新华网", "Other") == "宿迁建立公务员诚信档案"
     assert headline_from_title("China - US talks on credit ratings", "Wire") == "China - US talks on credit ratings"
 
 
 @settings(max_examples=1000, deadline=None)
-@given(st.text(alphabet=st.sampled_from([" ", "\n", "a", "b", "\t", "\r", "\xa0", "\u3000", "\u2028", "\x0b", "\x1c", "\x1f", "\x00", "\x7f", "\u200b", "中"]), max_size=30))
+@given(
+    st.text(
+        alphabet=st.sampled_from(
+            [
+                " ",
+                "\n",
+                "a",
+                "b",
+                "\t",
+                "\r",
+                "\xa0",
+                "\u3000",
+                "\u2028",
+                "\x0b",
+                "\x1c",
+                "\x1f",
+                "\x00",
+                "\x7f",
+                "\u200b",
+                "中",
+            ]
+        ),
+        max_size=30,
+    )
+)
 @example(" a \n\n \n b  c \n")
 @example("\n\n\na\n \n\n")
 def test_paragraphs_collapse_the_same_on_the_fast_path(text):
@@ -83,12 +121,44 @@ def test_paragraphs_collapse_the_same_on_the_fast_path(text):
 fragments = st.lists(
     st.one_of(
         st.text(max_size=20),
-        st.sampled_from(["<p>", "</p>", "<br>", "<br/>", "<li>", "</li>", "<ul>", "<tr><td>x</td></tr>", "<table>",
-                         "<h2>", "</h2>", "<hr>", "<pre>  a\n  b</pre>", '<a href="https://a.example/?x=1&amp;y=2">a</a>',
-                         '<img alt="a>b" src="x.png">', "&amp;", "&lt;b&gt;", "&#169;", "<div>", "</div>", "<script>x</script>",
-                         "<blockquote>", "<dl><dt>t</dt><dd>d</dd></dl>", "<figure><figcaption>c</figcaption></figure>",
-                         '<img alt="<p>x</p><li>" src="y.png">', '<a title="</li><br>" href="https://a.example/">t</a>',
-                         "<P>", "<Br>", "<p class=x>", "<li/>", "&#10;", "\r\n", "\u2028", "\x0c"]),
+        st.sampled_from(
+            [
+                "<p>",
+                "</p>",
+                "<br>",
+                "<br/>",
+                "<li>",
+                "</li>",
+                "<ul>",
+                "<tr><td>x</td></tr>",
+                "<table>",
+                "<h2>",
+                "</h2>",
+                "<hr>",
+                "<pre>  a\n  b</pre>",
+                '<a href="https://a.example/?x=1&amp;y=2">a</a>',
+                '<img alt="a>b" src="x.png">',
+                "&amp;",
+                "&lt;b&gt;",
+                "&#169;",
+                "<div>",
+                "</div>",
+                "<script>x</script>",
+                "<blockquote>",
+                "<dl><dt>t</dt><dd>d</dd></dl>",
+                "<figure><figcaption>c</figcaption></figure>",
+                '<img alt="<p>x</p><li>" src="y.png">',
+                '<a title="</li><br>" href="https://a.example/">t</a>',
+                "<P>",
+                "<Br>",
+                "<p class=x>",
+                "<li/>",
+                "&#10;",
+                "\r\n",
+                "\u2028",
+                "\x0c",
+            ]
+        ),
     ),
     max_size=12,
 ).map("".join)
@@ -117,5 +187,3 @@ def test_untrusted_html_loses_scripts_and_controls_keeps_paragraphs_and_items():
 @example("bell\x07 and del\x7f")
 def test_clean_text_removes_the_same_controls_on_the_ascii_shortcut(text):
     assert clean_text(text) == _CONTROLS.sub("", text)
-
-

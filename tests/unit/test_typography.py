@@ -10,7 +10,7 @@ from newsdesk.output.markdown import markdown_html, markdown_text, typeset
 @pytest.mark.parametrize(
     ("typed", "set_"),
     [
-        ("Hebei's \"draft\" rules", "Hebei’s “draft” rules"),
+        ('Hebei\'s "draft" rules', "Hebei’s “draft” rules"),
         ("'Credit' -- and more", "‘Credit’ – and more"),
         ("1990--1995", "1990–1995"),
         ("the list---all of it", "the list—all of it"),
@@ -27,9 +27,7 @@ def test_plain_text_is_typeset(typed, set_):
 
 
 def test_markdown_is_typeset_except_code_and_links():
-    html = markdown_html(
-        "It's \"the rule\" -- see `a--b \"c\"` and [the \"text\"](https://x.example/a--b...) ... done."
-    )
+    html = markdown_html('It\'s "the rule" -- see `a--b "c"` and [the "text"](https://x.example/a--b...) ... done.')
     assert "It’s “the rule” – see" in html
     assert '<code>a--b "c"</code>' in html  # code as typed
     assert 'href="https://x.example/a--b..."' in html  # URLs as typed

@@ -25,7 +25,9 @@ def edit(ctx: click.Context, issue: str | None) -> None:
     path = resolve_issue(room, issue) if issue else next_issue_path(room)
     if not path.exists():
         if issue:
-            raise NewsdeskError(f"{path}: no such issue file (create it with `newsdesk new --date`)", exit_code=EXIT_INVALID)
+            raise NewsdeskError(
+                f"{path}: no such issue file (create it with `newsdesk new --date`)", exit_code=EXIT_INVALID
+            )
         create_issue(room, date.fromisoformat(path.stem))
     load_issue(path)  # a broken file is reported here, before the screen takes over
     from newsdesk.tui.app import DeskApp
@@ -34,17 +36,34 @@ def edit(ctx: click.Context, issue: str | None) -> None:
 
 
 @click.command()
-@click.option("--week", "week_of", callback=date_option, metavar="DATE", help="The issue published on DATE (default: the next issue).")
+@click.option(
+    "--week",
+    "week_of",
+    callback=date_option,
+    metavar="DATE",
+    help="The issue published on DATE (default: the next issue).",
+)
 @click.option("--search", "-s", help="Only items whose title, summary or source contain these words.")
 @click.option("--source", "sources", multiple=True, help="Only items from this source (repeatable).")
 @click.option("--json", "as_json", is_flag=True, help="Print id, title, url, source, published as JSON.")
-@click.option("--sort", type=click.Choice(["score", "date"]), help="One line per story (items clustered), best or newest first.")
-@click.option("--explain", is_flag=True, help="One line per story with its score, matched terms and sources (JSON: cluster and score fields).")
+@click.option(
+    "--sort", type=click.Choice(["score", "date"]), help="One line per story (items clustered), best or newest first."
+)
+@click.option(
+    "--explain",
+    is_flag=True,
+    help="One line per story with its score, matched terms and sources (JSON: cluster and score fields).",
+)
 @click.pass_context
 @editor_errors
 def candidates(
-    ctx: click.Context, week_of: date | None, search: str | None, sources: tuple[str, ...], as_json: bool,
-    sort: str | None, explain: bool,
+    ctx: click.Context,
+    week_of: date | None,
+    search: str | None,
+    sources: tuple[str, ...],
+    as_json: bool,
+    sort: str | None,
+    explain: bool,
 ) -> None:
     """List the items of an issue's week, newest first; or its stories, ranked (--sort, --explain)."""
     from newsdesk.curation.candidates import week_candidates
@@ -73,7 +92,9 @@ def candidates(
 
 
 @click.command("new")
-@click.option("--date", "day", callback=date_option, metavar="DATE", help="Publication date (default: the next publication day).")
+@click.option(
+    "--date", "day", callback=date_option, metavar="DATE", help="Publication date (default: the next publication day)."
+)
 @click.pass_context
 @editor_errors
 def new_issue(ctx: click.Context, day: date | None) -> None:

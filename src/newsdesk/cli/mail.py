@@ -19,13 +19,13 @@ from newsdesk.cli._common import editor_errors, open_newsroom
 from newsdesk.errors import EXIT_FAILED, InvalidInput, Refused
 
 if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
-    from newsdesk.mail.checks import CheckReport
     from newsdesk.issue import Issue
+    from newsdesk.mail.checks import CheckReport
     from newsdesk.mail.ledger import Ledger
-    from newsdesk.newsroom import Newsroom
     from newsdesk.mail.send import Progress
-    from newsdesk.mail.subscribers import Subscriber, SubscriberList
     from newsdesk.mail.smtp import SmtpTarget
+    from newsdesk.mail.subscribers import Subscriber, SubscriberList
+    from newsdesk.newsroom import Newsroom
 
 CONFIRM_ABOVE = 10  # a real send to more recipients than this asks first
 SHOWN_WARNINGS = 20
@@ -170,10 +170,14 @@ class SendProgress:
 @click.command()
 @click.argument("issue")
 @click.option("--dry-run", is_flag=True, help="Count the recipients and print the first message; send nothing.")
-@click.option("--test", "test_address", metavar="ADDRESS", help="Send one copy to ADDRESS only; the ledger is untouched.")
+@click.option(
+    "--test", "test_address", metavar="ADDRESS", help="Send one copy to ADDRESS only; the ledger is untouched."
+)
 @click.option("--yes", "-y", is_flag=True, help=f"Do not ask before sending to more than {CONFIRM_ABOVE} subscribers.")
 @click.option("--force", is_flag=True, help="Send even though the pre-send checks found errors.")
-@click.option("--smtp", "smtp_url", metavar="URL", help="smtp://[user@]host:port or smtps://…, instead of [smtp] for this run.")
+@click.option(
+    "--smtp", "smtp_url", metavar="URL", help="smtp://[user@]host:port or smtps://…, instead of [smtp] for this run."
+)
 @click.option(
     "--in-doubt",
     type=click.Choice(["resend", "skip"]),
@@ -212,15 +216,23 @@ def send(
         raise InvalidInput(f"{listing.path}: no subscribed addresses; nothing to send")
     password = None if dry_run else target.password()  # a missing variable is reported before anything else
     _send_all(
-        room, loaded, listing, target, password,
-        dry_run=dry_run, yes=yes, force=force, in_doubt=in_doubt, retry_failed=retry_failed,
+        room,
+        loaded,
+        listing,
+        target,
+        password,
+        dry_run=dry_run,
+        yes=yes,
+        force=force,
+        in_doubt=in_doubt,
+        retry_failed=retry_failed,
     )
 
 
 def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) -> None:
     from newsdesk.mail.message import MessageFactory
-    from newsdesk.mail.subscribers import Subscriber, address_problem, load_subscribers, subscribers_path
     from newsdesk.mail.smtp import Permanent, SmtpTransport, Transient
+    from newsdesk.mail.subscribers import Subscriber, address_problem, load_subscribers, subscribers_path
 
     if problem := address_problem(address):
         raise InvalidInput(f"--test: {problem}")
@@ -300,8 +312,7 @@ def _send_all(
             question = f"Send “{loaded.title}” to {plan.to_send} subscribers via {target.describe()}?"
             if not _interactive():
                 raise Refused(
-                    f"sending to {plan.to_send} subscribers needs a confirmation: "
-                    "run it in a terminal, or pass --yes"
+                    f"sending to {plan.to_send} subscribers needs a confirmation: run it in a terminal, or pass --yes"
                 )
             if not click.confirm(question, default=False, err=True):
                 raise Refused("not sent: the send was not confirmed")

@@ -47,8 +47,8 @@ def init(directory: Path, name: str) -> None:
 @editor_errors
 def fetch(ctx: click.Context, as_json: bool, only: tuple[str, ...]) -> None:
     """Fetch every enabled source and store new items; one report line per source."""
-    from newsdesk.feeds.fetch import fetch as run_fetch
     from newsdesk.cli.progress import FetchProgress
+    from newsdesk.feeds.fetch import fetch as run_fetch
 
     room = open_newsroom(ctx)
     sources = None

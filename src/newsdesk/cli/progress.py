@@ -74,8 +74,6 @@ class FetchProgress:
     def __enter__(self) -> FetchProgress:
         return self
 
-    def __exit__(
-        self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None
-    ) -> None:
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None, tb: TracebackType | None) -> None:
         if self.progress:
             self.progress.stop()

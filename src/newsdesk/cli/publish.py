@@ -36,8 +36,11 @@ def publish(ctx: click.Context, issue: str, target: str | None) -> None:
     if report.failed:
         names = ", ".join(r.blog.name for r in report.failed)
         done = len(report.results) - len(report.failed)
-        click.echo(f"newsdesk: error: not published to {names} ({done} of {len(report.results)} targets done); "
-                   "run the same command again once fixed", err=True)
+        click.echo(
+            f"newsdesk: error: not published to {names} ({done} of {len(report.results)} targets done); "
+            "run the same command again once fixed",
+            err=True,
+        )
         sys.exit(EXIT_FAILED)
     where = f": {report.issue.post_url}" if report.issue.post_url else ""
     click.echo(f"{report.issue.name} is {report.issue.status}{where}")

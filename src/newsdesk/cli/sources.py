@@ -52,8 +52,8 @@ def import_command(ctx: click.Context, file: Path, dry_run: bool) -> None:
 @editor_errors
 def export_command(ctx: click.Context, out: Path | None) -> None:
     """Write every source as OPML 2.0, for a feed reader."""
-    from newsdesk.files import write_atomic
     from newsdesk.feeds.opml import export_opml
+    from newsdesk.files import write_atomic
 
     room = open_newsroom(ctx)
     text = export_opml(room.config, room.root)

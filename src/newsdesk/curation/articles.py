@@ -27,6 +27,7 @@ MIN_ARTICLE_CELLS = 200  # less main text than this (a CJK character counts two)
 MIN_LEAD_CELLS = 60
 HTML_TYPES = ("text/html", "application/xhtml+xml")
 
+
 @dataclass(frozen=True)
 class Article:
     url: str
@@ -74,8 +75,10 @@ def download(url: str, settings: FetchSettings, *, max_bytes: int = MAX_ARTICLE_
     http = Http.fetching(settings)
     started = time.monotonic()
     try:
-        with http.client(headers={"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}) as client, \
-                client.stream("GET", url) as response:
+        with (
+            http.client(headers={"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}) as client,
+            client.stream("GET", url) as response,
+        ):
             if response.status_code >= 400:
                 raise PageProblem(describe_status(response))
             kind = response.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -130,8 +133,15 @@ class ArticleCache:
             db.execute(
                 "INSERT OR REPLACE INTO articles (url, status, title, text, lead, message, fetched_at) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?)",
-                (canonical_url(article.url), article.status, article.title, article.text, article.lead,
-                 article.message, article.fetched_at),
+                (
+                    canonical_url(article.url),
+                    article.status,
+                    article.title,
+                    article.text,
+                    article.lead,
+                    article.message,
+                    article.fetched_at,
+                ),
             )
 
 

@@ -26,9 +26,8 @@ class Candidates:
 
     def heading(self) -> str:
         picked = sum(1 for item in self.items if item.id in self.picked)
-        return (
-            f"{len(self.items)} candidates from {date_range(self.week.start, self.week.end)}"
-            + (f", {picked} picked" if picked else "")
+        return f"{len(self.items)} candidates from {date_range(self.week.start, self.week.end)}" + (
+            f", {picked} picked" if picked else ""
         )
 
     def lines(self, source_width: int = 22) -> list[str]:
@@ -41,7 +40,6 @@ class Candidates:
             source = set_cell_size(item.source, width)
             out.append(f"{marker} {item.id}  {day}  {source}  {item.title}")
         return out
-
 
     def story_lines(self, stories: list[RankedStory], *, explain: bool = False, source_width: int = 22) -> list[str]:
         """One line per story (its lead item, "+N" other sources); with ``explain``, why it scored."""

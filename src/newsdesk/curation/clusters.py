@@ -41,8 +41,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from newsdesk.curation.headlines import headline_from_title
-from newsdesk.items import Item
 from newsdesk.curation.places import places_in
+from newsdesk.items import Item
 
 WINDOW_SECONDS = 7 * 86400  # one story's copies appear within a week of each other
 # English and Chinese titles share no words: reports of one story in the two languages
@@ -78,8 +78,21 @@ _NUMBER = re.compile(
 )
 _DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\.?\s+(\d{{1,2}})\b")
 _SCALES = {  # powers of ten
-    "thousand": 3, "k": 3, "千": 3, "万": 4, "million": 6, "mn": 6, "m": 6,
-    "百万": 6, "千万": 7, "亿": 8, "千亿": 11, "万亿": 12, "billion": 9, "bn": 9, "trillion": 12,
+    "thousand": 3,
+    "k": 3,
+    "千": 3,
+    "万": 4,
+    "million": 6,
+    "mn": 6,
+    "m": 6,
+    "百万": 6,
+    "千万": 7,
+    "亿": 8,
+    "千亿": 11,
+    "万亿": 12,
+    "billion": 9,
+    "bn": 9,
+    "trillion": 12,
 }
 # A site's name after the title, as in the desk's headline, and more liberally for
 # comparison only: " - Reuters" on an aggregator's feed is still the wire's name.
@@ -213,9 +226,7 @@ def _conflict(a: Profile, b: Profile) -> bool:
     """Titles that name other numbers, years or places are other stories."""
     (numbers_a, years_a, places_a), (numbers_b, years_b, places_b) = a, b
     return bool(
-        _disagree(numbers_a, numbers_b)
-        or (years_a and years_b and years_a != years_b)
-        or _disagree(places_a, places_b)
+        _disagree(numbers_a, numbers_b) or (years_a and years_b and years_a != years_b) or _disagree(places_a, places_b)
     )
 
 

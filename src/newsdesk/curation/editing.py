@@ -9,10 +9,10 @@ from pathlib import Path
 from newsdesk.config import NewsroomSettings
 from newsdesk.curation.candidates import week_candidates
 from newsdesk.curation.clusters import cluster_items
+from newsdesk.curation.headlines import headline_from_title
 from newsdesk.dates import date_range, long_date, next_publication, parse_date, week_before
 from newsdesk.errors import InvalidInput, IssueFileError, Refused
 from newsdesk.issue import Development, Issue, load_issue, save_issue
-from newsdesk.curation.headlines import headline_from_title
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
 from newsdesk.store import Store
@@ -104,7 +104,9 @@ def resolve_issue(newsroom: Newsroom, value: str) -> Path:
     try:
         return newsroom.issue_path(parse_date(value))
     except ValueError as error:
-        raise InvalidInput(f"issue {value!r}: give a date like 2017-07-03 or a path to an issue file ({error})") from None
+        raise InvalidInput(
+            f"issue {value!r}: give a date like 2017-07-03 or a path to an issue file ({error})"
+        ) from None
 
 
 def find_item(store: Store, wanted: str) -> Item:

@@ -15,8 +15,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
-from newsdesk.curation.clusters import Cluster, ClusterIndex
 from newsdesk.config import Config, Topic
+from newsdesk.curation.clusters import Cluster, ClusterIndex
 from newsdesk.errors import IssueFileError
 from newsdesk.issue import load_issue
 from newsdesk.items import Item
@@ -211,8 +211,7 @@ class RankedStory:
     def as_json(self) -> dict[str, object]:
         out = self.lead.as_json()
         out["cluster"] = [
-            {"id": item.id, "source": item.source, "title": item.title, "url": item.url}
-            for item in self.cluster
+            {"id": item.id, "source": item.source, "title": item.title, "url": item.url} for item in self.cluster
         ]
         out.update(self.score.as_json())
         out["featured"] = self.featured.isoformat() if self.featured else None
@@ -224,8 +223,7 @@ def rank(
 ) -> list[RankedStory]:
     """Stories best first (or newest first); those already featured last, in the same order."""
     stories = [
-        RankedStory(cluster, scorer.score(cluster), featured.of(cluster) if featured else None)
-        for cluster in clusters
+        RankedStory(cluster, scorer.score(cluster), featured.of(cluster) if featured else None) for cluster in clusters
     ]
     stories.sort(key=sort_key(sort))
     return stories

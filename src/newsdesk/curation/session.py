@@ -10,18 +10,18 @@ from __future__ import annotations
 import hashlib
 import threading
 from dataclasses import dataclass
-from typing import NamedTuple
 from pathlib import Path
+from typing import NamedTuple
 
 from newsdesk.curation.articles import Article, read_article
 from newsdesk.curation.candidates import week_candidates
 from newsdesk.curation.clusters import Cluster, ClusterIndex
-from newsdesk.dates import Week, date_range
 from newsdesk.curation.editing import development_from, picked_ids
+from newsdesk.curation.ranking import RankedStory, Score, Scorer, shortlist
+from newsdesk.dates import Week, date_range
 from newsdesk.issue import Development, Issue, load_issue, save_issue
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
-from newsdesk.curation.ranking import RankedStory, Score, Scorer, shortlist
 from newsdesk.urls import is_http_url
 
 
@@ -159,8 +159,12 @@ class DeskSession:
         """
         with self._ranking:
             stories = shortlist(
-                self.newsroom, self.issue.date, (entry.item for entry in items),
-                sort=sort, index=self._index, scorer=self._scorer,
+                self.newsroom,
+                self.issue.date,
+                (entry.item for entry in items),
+                sort=sort,
+                index=self._index,
+                scorer=self._scorer,
             )
         return searchable_stories(stories, items)
 

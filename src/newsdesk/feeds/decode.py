@@ -34,13 +34,33 @@ _ASCII_SPACE = re.compile(rb"\s*")
 _UTF8_DECLARATION = '<?xml version="1.0" encoding="utf-8"?>\n'
 # Multi-byte encodings a detector may propose; single-byte guesses are too unreliable.
 _EAST_ASIAN = {
-    "gb18030", "gbk", "gb2312", "hz", "big5", "big5hkscs", "cp950", "euc_jp", "shift_jis",
-    "cp932", "iso2022_jp", "euc_kr", "cp949", "johab", "iso2022_kr",
+    "gb18030",
+    "gbk",
+    "gb2312",
+    "hz",
+    "big5",
+    "big5hkscs",
+    "cp950",
+    "euc_jp",
+    "shift_jis",
+    "cp932",
+    "iso2022_jp",
+    "euc_kr",
+    "cp949",
+    "johab",
+    "iso2022_kr",
 }
 # Encodings whose superset decodes more of what servers actually send.
-_SUPERSETS = {"gb2312": "gb18030", "gbk": "gb18030", "x-gbk": "gb18030", "big5": "big5hkscs",
-              "iso-8859-1": "windows-1252", "latin-1": "windows-1252", "us-ascii": "utf-8",
-              "ascii": "utf-8"}
+_SUPERSETS = {
+    "gb2312": "gb18030",
+    "gbk": "gb18030",
+    "x-gbk": "gb18030",
+    "big5": "big5hkscs",
+    "iso-8859-1": "windows-1252",
+    "latin-1": "windows-1252",
+    "us-ascii": "utf-8",
+    "ascii": "utf-8",
+}
 DETECT_SAMPLE = 1_000_000
 
 

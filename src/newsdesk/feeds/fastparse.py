@@ -71,8 +71,15 @@ def _limits() -> Any:
     # is kept, as feedparser keeps them.
     many = 1_000_000
     return feedparser_rs.ParserLimits(
-        max_feed_size_bytes=1 << 31, max_entries=many, max_links_per_feed=many, max_links_per_entry=many,
-        max_authors=many, max_contributors=many, max_tags=many, max_content_blocks=many, max_enclosures=many,
+        max_feed_size_bytes=1 << 31,
+        max_entries=many,
+        max_links_per_feed=many,
+        max_links_per_entry=many,
+        max_authors=many,
+        max_contributors=many,
+        max_tags=many,
+        max_content_blocks=many,
+        max_enclosures=many,
     )
 
 
@@ -114,7 +121,10 @@ def _shaped(parsed: Any, base: str) -> dict[str, Any]:
     dates: dict[str, Any] = {}  # struct_time is immutable: entries may share one
     return {
         "version": parsed.version,
-        "feed": {"title": feed.get("title") or "", "link": (_alternate(feed.get("links")) if atom else feed.get("link")) or ""},
+        "feed": {
+            "title": feed.get("title") or "",
+            "link": (_alternate(feed.get("links")) if atom else feed.get("link")) or "",
+        },
         "entries": [_entry(entry, atom, parsed.version == "rss20", base, dates) for entry in parsed.entries],
     }
 
@@ -150,8 +160,10 @@ _BLANKED = "an empty link, or one feedparser-rs blanked"
 def _alternate(links: Any) -> str | None:
     """The one alternate HTML link, as feedparser picks it (it keeps the last of several)."""
     alternates = [
-        l for l in links or ()
-        if (l.rel or "alternate") == "alternate" and (l.type or "text/html") in ("text/html", "application/xhtml+xml")
+        link
+        for link in links or ()
+        if (link.rel or "alternate") == "alternate"
+        and (link.type or "text/html") in ("text/html", "application/xhtml+xml")
     ]
     if len(alternates) > 1:
         raise Declined("feedparser keeps the last alternate link")

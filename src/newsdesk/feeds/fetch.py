@@ -17,11 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from newsdesk.config import FetchSettings, Source
-from newsdesk.feeds.decode import NotAFeed
 from newsdesk.feeds.compression import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, codings, decoded_size_hint
+from newsdesk.feeds.decode import NotAFeed
+from newsdesk.feeds.workers import ParseWorkers
 from newsdesk.items import utc_text
 from newsdesk.newsroom import Newsroom
-from newsdesk.feeds.workers import ParseWorkers
 from newsdesk.store import FeedState, Store
 
 if TYPE_CHECKING:
@@ -295,9 +295,7 @@ class Fetcher:
                 return result
 
             tasks = [asyncio.ensure_future(one(s)) for s in sources]
-            done, pending = (
-                await asyncio.wait(tasks, timeout=settings.run_deadline) if tasks else (set(), set())
-            )
+            done, pending = await asyncio.wait(tasks, timeout=settings.run_deadline) if tasks else (set(), set())
             for task in pending:
                 task.cancel()
             # Let cancelled feeds unwind (close their connections) before their clients close.
@@ -309,7 +307,9 @@ class Fetcher:
                 else:
                     results.append(
                         FeedResult(
-                            source.name, source.url, "failed",
+                            source.name,
+                            source.url,
+                            "failed",
                             error=f"the run's deadline ({settings.run_deadline:g} s) passed first",
                         )
                     )
@@ -348,15 +348,15 @@ class Fetcher:
                 self._backlog.release(waiting)
         except TimeoutError:
             result = FeedResult(
-                source.name, source.url, "failed",
+                source.name,
+                source.url,
+                "failed",
                 error=f"took longer than the per-feed deadline ({self.settings.feed_deadline:g} s)",
             )
         except (FeedFailure, NotAFeed) as error:
             result = FeedResult(source.name, source.url, "failed", error=str(error))
         except Exception as error:  # a bug in a parser must not stop the other feeds
-            result = FeedResult(
-                source.name, source.url, "failed", error=f"{type(error).__name__}: {_short(error)}"
-            )
+            result = FeedResult(source.name, source.url, "failed", error=f"{type(error).__name__}: {_short(error)}")
         if result.failed:
             # Only the feed's state changes: the items stored before are all kept.
             failed_state = state or FeedState(url=source.url, source=source.name)

@@ -113,9 +113,7 @@ def parse_opml(data: bytes, label: str = "<opml>") -> tuple[list[Feed], list[str
                 invalid.append(f"{where}: newsdesk:weight is not a number: {weight!r}")
                 continue
             tags = tuple(dict.fromkeys((*folders, *categories)))
-            feeds.append(
-                Feed(text, url, tags, weight_value, None if enabled is None else enabled.lower() != "false")
-            )
+            feeds.append(Feed(text, url, tags, weight_value, None if enabled is None else enabled.lower() != "false"))
 
     walk(body, ())
     return feeds, invalid

@@ -83,7 +83,12 @@ def _published(entry: Any, fetched_at: datetime) -> datetime | None:
 
 
 def normalize_entry(
-    entry: Any, source: str, feed_url: str | None, fetched_at: datetime, *, typed: bool = False,
+    entry: Any,
+    source: str,
+    feed_url: str | None,
+    fetched_at: datetime,
+    *,
+    typed: bool = False,
     refused: Counter[str] | None = None,
 ) -> Item:
     """One feedparser entry as an Item; ``typed`` when the format declares title types (Atom).
@@ -99,9 +104,7 @@ def normalize_entry(
     published = _published(entry, fetched_at)
     guid = clean_text(entry.get("id") or "").strip() or link or f"{title}\n{published}"
     categories = tuple(
-        dict.fromkeys(
-            clean_text(t.get("term", "")).strip() for t in entry.get("tags") or [] if t.get("term")
-        )
+        dict.fromkeys(clean_text(t.get("term", "")).strip() for t in entry.get("tags") or [] if t.get("term"))
     )
     digest = hashlib.sha1(
         "\x1f".join([title, link or "", summary_text, str(published), *categories]).encode()
@@ -234,7 +237,9 @@ def parse_feed(
     if duplicates:
         notes.append(f"{duplicates} entries repeated an earlier id and were merged")
     if refused:
-        reasons = ", ".join(f"{count} {reason}" for reason, count in sorted(refused.items(), key=lambda r: (-r[1], r[0])))
+        reasons = ", ".join(
+            f"{count} {reason}" for reason, count in sorted(refused.items(), key=lambda r: (-r[1], r[0]))
+        )
         total = sum(refused.values())
         notes.append(f"dropped {total} item link{'' if total == 1 else 's'}: {reasons}")
     title = plain_title(clean_text(feed.get("title") or ""))

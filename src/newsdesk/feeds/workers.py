@@ -182,8 +182,15 @@ class ParseWorkers:
         if deadline <= 0:
             raise TimeoutError
         job = functools.partial(
-            decode_and_parse, body, content_encoding, limit, known_digest,
-            source=source, url=url, content_type=content_type, fetched_at=fetched_at,
+            decode_and_parse,
+            body,
+            content_encoding,
+            limit,
+            known_digest,
+            source=source,
+            url=url,
+            content_type=content_type,
+            fetched_at=fetched_at,
         )
         loop = asyncio.get_running_loop()
         pool = self._pool_for(decoded_size_hint(body, content_encoding))

@@ -16,15 +16,15 @@ from urllib.parse import urlsplit
 
 import httpx
 
-from newsdesk.output.archive import unsubscribe_template
 from newsdesk.config import FetchSettings, NewsroomSettings
+from newsdesk.curation.ranking import featured_before
 from newsdesk.dates import date_range
 from newsdesk.http import ERRORS, Http
 from newsdesk.issue import Issue
-from newsdesk.newsroom import Newsroom
-from newsdesk.curation.ranking import featured_before
-from newsdesk.output.render import GMAIL_CLIP_BYTES, Renderer, unsubscribe_link
 from newsdesk.mail.subscribers import address_problem
+from newsdesk.newsroom import Newsroom
+from newsdesk.output.archive import unsubscribe_template
+from newsdesk.output.render import GMAIL_CLIP_BYTES, Renderer, unsubscribe_link
 from newsdesk.urls import canonical_url, is_http_url
 
 # The address the check renders the email for: any address shows how links are built.
@@ -196,13 +196,13 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
         if expected not in in_html:
             report.error("the HTML part has no unsubscribe link (templates/email.mjml: {{ unsubscribe_url }})")
         if not settings.unsubscribe_url and not settings.blog_url:
-            report.error("neither newsroom.unsubscribe_url nor newsroom.blog_url is set: the unsubscribe link goes nowhere")
+            report.error(
+                "neither newsroom.unsubscribe_url nor newsroom.blog_url is set: the unsubscribe link goes nowhere"
+            )
         elif not settings.unsubscribe_url:
             report.warning(f"newsroom.unsubscribe_url is not set; the unsubscribe link goes to {expected}")
         elif "{email}" not in template and not settings.unsubscribe_mailto:
-            report.warning(
-                "newsroom.unsubscribe_url has no {email}, so one-click unsubscribe cannot tell who asked"
-            )
+            report.warning("newsroom.unsubscribe_url has no {email}, so one-click unsubscribe cannot tell who asked")
         if not expected.startswith("https://"):
             report.warning("the unsubscribe link is not https, so mail clients will not offer one-click unsubscribe")
 

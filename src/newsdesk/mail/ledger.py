@@ -27,6 +27,7 @@ from newsdesk.store import Store
 
 STATES = ("pending", "in_flight", "sent", "failed")
 
+
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
@@ -123,9 +124,7 @@ class Ledger:
         """Add the subscribers not yet in the ledger as pending; returns how many were added."""
         now = _now()
         with self.store.transaction() as db:
-            db.execute(
-                "INSERT OR IGNORE INTO send_runs (issue, started_at) VALUES (?, ?)", (self.issue, now)
-            )
+            db.execute("INSERT OR IGNORE INTO send_runs (issue, started_at) VALUES (?, ?)", (self.issue, now))
             start = db.execute(
                 "SELECT coalesce(max(seq), 0) FROM send_ledger WHERE issue = ?", (self.issue,)
             ).fetchone()[0]
@@ -180,9 +179,7 @@ class Ledger:
 
     def complete(self) -> None:
         with self.store.transaction() as db:
-            db.execute(
-                "UPDATE send_runs SET completed_at = ? WHERE issue = ?", (_now(), self.issue)
-            )
+            db.execute("UPDATE send_runs SET completed_at = ? WHERE issue = ?", (_now(), self.issue))
 
     def _set(self, address: str, assignments: str, *values: object) -> None:
         with self.store.transaction() as db:

@@ -24,12 +24,12 @@ from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, formataddr
 
-from newsdesk.output.archive import unsubscribe_template
 from newsdesk.errors import InvalidInput
 from newsdesk.issue import Issue
-from newsdesk.newsroom import Newsroom
-from newsdesk.output.render import Renderer, unsubscribe_link
 from newsdesk.mail.subscribers import Subscriber, address_problem
+from newsdesk.newsroom import Newsroom
+from newsdesk.output.archive import unsubscribe_template
+from newsdesk.output.render import Renderer, unsubscribe_link
 
 CRLF = b"\r\n"
 # Header folding and encoding as SMTP wants them: CRLF, 7-bit.
@@ -85,9 +85,7 @@ class MessageFactory:
         # The issue's text is the same in every copy: convert and wrap each piece once per run
         # (the filters are pure, so a cache keyed by their input is always right).
         for name in ("markdown", "markdown_text", "typeset", "wrap"):
-            self.renderer.env.filters[name] = functools.lru_cache(maxsize=256)(
-                self.renderer.env.filters[name]
-            )
+            self.renderer.env.filters[name] = functools.lru_cache(maxsize=256)(self.renderer.env.filters[name])
         self.sender = settings.sender_email
         self.domain = self.sender.split("@", 1)[1]
         self.list_id = settings.list_id or f"{self.sender.split('@', 1)[0]}.{self.domain}"

@@ -24,9 +24,9 @@ from newsdesk.config import SmtpSettings
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.mail.ledger import Entry, Ledger
 from newsdesk.mail.message import MessageFactory
-from newsdesk.newsroom import Newsroom
-from newsdesk.mail.subscribers import SubscriberList
 from newsdesk.mail.smtp import Permanent, SmtpFatal, SmtpTransport, Transient
+from newsdesk.mail.subscribers import SubscriberList
+from newsdesk.newsroom import Newsroom
 
 IN_DOUBT_POLICIES = ("resend", "skip")
 # So many refusals in a row means the server refuses the message, not the recipients.

@@ -96,9 +96,7 @@ def smtp_target(settings: SmtpSettings, override: str | None = None) -> SmtpTarg
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
         raise InvalidInput(f"--smtp {override!r}: expected smtp://[user@]host:port or smtps://[user@]host:port")
     if parts.password is not None:
-        raise InvalidInput(
-            f"--smtp: leave the password out of the URL; put it in ${settings.password_env}"
-        )
+        raise InvalidInput(f"--smtp: leave the password out of the URL; put it in ${settings.password_env}")
     if parts.path not in ("", "/") or parts.query:
         raise InvalidInput(f"--smtp {override!r}: nothing may follow host:port")
     if parts.scheme == "smtps":
@@ -159,7 +157,7 @@ class SmtpTransport:
                 if target.security == "starttls":
                     if not session.has_extn("starttls"):
                         raise SmtpFatal(
-                            f"{where} does not offer STARTTLS; use smtps:// (security = \"tls\"), "
+                            f'{where} does not offer STARTTLS; use smtps:// (security = "tls"), '
                             'or security = "none" for a local test server'
                         )
                     session.starttls(context=ssl.create_default_context())

@@ -115,11 +115,11 @@ def parse_subscribers(lines: str | Iterable[str], path: Path) -> SubscriberList:
                 columns = header
                 continue
 
-        def cell(name: str, row: list[str] = row) -> str:
+        def cell(name: str, row: list[str] = row, columns: dict[str, int] = columns) -> str:
             index = columns.get(name)
             return row[index].strip() if index is not None and index < len(row) else ""
 
-        def warn(problem: str) -> None:
+        def warn(problem: str, number: int = number) -> None:
             result.warnings.append(f"{path.name}:{number}: {problem}")
 
         email = cell("email")
@@ -170,8 +170,6 @@ def load_subscribers(path: Path) -> SubscriberList:
         with open(path, "rb") as handle:
             return parse_subscribers(decoded(handle), path)
     except FileNotFoundError:
-        raise InvalidInput(
-            f"{path}: no subscribers file (a CSV with the header line email,name,status,date)"
-        ) from None
+        raise InvalidInput(f"{path}: no subscribers file (a CSV with the header line email,name,status,date)") from None
     except OSError as error:
         raise InvalidInput(f"{path}: cannot read: {error.strerror}") from None

@@ -63,8 +63,15 @@ def issue_key(issue: Issue) -> str:
 def listing(issue: Issue) -> Listing:
     """The listing of an issue at hand (parsed, or being published and not yet saved)."""
     return Listing(
-        name=issue.name, path=issue.path or Path(f"{issue.name}.md"), date=issue.date, status=issue.status,
-        title=issue.title, excerpt=excerpt(issue), post_url=issue.post_url, key=issue_key(issue), issue=issue,
+        name=issue.name,
+        path=issue.path or Path(f"{issue.name}.md"),
+        date=issue.date,
+        status=issue.status,
+        title=issue.title,
+        excerpt=excerpt(issue),
+        post_url=issue.post_url,
+        key=issue_key(issue),
+        issue=issue,
     )
 
 
@@ -88,18 +95,33 @@ def _signature(stat: os.stat_result) -> str:
 
 
 def _to_row(item: Listing) -> str:
-    return json.dumps({
-        "date": item.date.isoformat(), "status": item.status, "title": item.title, "excerpt": item.excerpt,
-        "post_url": item.post_url, "key": item.key,
-    }, ensure_ascii=False)
+    return json.dumps(
+        {
+            "date": item.date.isoformat(),
+            "status": item.status,
+            "title": item.title,
+            "excerpt": item.excerpt,
+            "post_url": item.post_url,
+            "key": item.key,
+        },
+        ensure_ascii=False,
+    )
 
 
 def _from_row(path: Path, row: str) -> Listing | None:
     try:
         data: dict[str, Any] = json.loads(row)
         day = date.fromisoformat(data["date"])
-        return Listing(name=day.isoformat(), path=path, date=day, status=data["status"],
-                       title=data["title"], excerpt=data["excerpt"], post_url=data["post_url"], key=data["key"])
+        return Listing(
+            name=day.isoformat(),
+            path=path,
+            date=day,
+            status=data["status"],
+            title=data["title"],
+            excerpt=data["excerpt"],
+            post_url=data["post_url"],
+            key=data["key"],
+        )
     except (ValueError, KeyError, TypeError):
         return None  # a row this code cannot read: the file is parsed again
 
@@ -149,6 +171,8 @@ def catalog(newsroom: Newsroom) -> list[Listing]:
             with store.transaction() as db:
                 db.executemany(
                     "INSERT INTO issue_files (name, signature, listing) VALUES (?, ?, ?) ON CONFLICT (name) "
-                    "DO UPDATE SET signature = excluded.signature, listing = excluded.listing", fresh)
+                    "DO UPDATE SET signature = excluded.signature, listing = excluded.listing",
+                    fresh,
+                )
                 db.executemany("DELETE FROM issue_files WHERE name = ?", [(name,) for name in gone])
     return found

@@ -20,7 +20,7 @@ _ELLIPSIS = re.compile(r"(?<!\.)\.\.\.(?!\.)")
 
 
 def _dashes_and_ellipses(state: StateCore) -> None:
-    """"---" an em dash, "--" an en dash, "..." an ellipsis, in text only (never in code or
+    """ "---" an em dash, "--" an en dash, "..." an ellipsis, in text only (never in code or
     a URL). markdown-it's own replacements rule does these but also makes "(c)" a ©, which
     would turn a list's "(a), (b) and (c)" into "(a), (b) and ©"."""
     for token in state.tokens:

@@ -61,9 +61,19 @@ def unsubscribe_link(template: str, email: str | None) -> str:
 
 # newsdesk's modules whose code shapes an output, by their files (importing site here would
 # make a circle: site imports this module).
-_SHAPING_CODE = ("config.py", "dates.py", "issue.py", "text.py", "urls.py", "output/archive.py",
-                 "output/catalog.py", "output/markdown.py", "output/render.py", "output/revisions.py",
-                 "output/site.py")
+_SHAPING_CODE = (
+    "config.py",
+    "dates.py",
+    "issue.py",
+    "text.py",
+    "urls.py",
+    "output/archive.py",
+    "output/catalog.py",
+    "output/markdown.py",
+    "output/render.py",
+    "output/revisions.py",
+    "output/site.py",
+)
 
 
 @functools.cache
@@ -168,8 +178,6 @@ def source_host(url: str) -> str:
     return host.removeprefix("www.")
 
 
-
-
 def _instant(value: date | datetime, zone: tzinfo) -> datetime:
     """A time in UTC; a date is the moment its issue appears, on that day in ``zone``."""
     if not isinstance(value, datetime):
@@ -196,8 +204,9 @@ def json_ld(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
-def make_environment(templates_dir: Path | None, zone: tzinfo = UTC,
-                     cache_dir: Path | None = None) -> jinja2.Environment:
+def make_environment(
+    templates_dir: Path | None, zone: tzinfo = UTC, cache_dir: Path | None = None
+) -> jinja2.Environment:
     """The templates' environment; with ``cache_dir``, compiled templates are kept there
     (Jinja checks each against its source), so a command does not compile them again."""
     loaders: list[jinja2.BaseLoader] = []
@@ -251,8 +260,11 @@ def _inliner(css: str) -> Any:
     # Only the theme is inlined: the <style> blocks (mjml's responsive rules, dark mode)
     # stay where they are, and nothing is fetched from anywhere.
     return css_inline.CSSInliner(
-        inline_style_tags=False, keep_style_tags=True, keep_link_tags=True,
-        load_remote_stylesheets=False, extra_css=css,
+        inline_style_tags=False,
+        keep_style_tags=True,
+        keep_link_tags=True,
+        load_remote_stylesheets=False,
+        extra_css=css,
     )
 
 
@@ -415,7 +427,8 @@ class Renderer:
         bodies = [self.post_body(issue) for issue in issues]
         with self.newsroom.store() as store:
             entries = self.revised(
-                Revisions(store, self.clock), entries,
+                Revisions(store, self.clock),
+                entries,
                 [content_digest(e.title, e.excerpt, body) for e, body in zip(entries, bodies, strict=True)],
                 [self.source(issue_key(issue)) for issue in issues],
             )
@@ -430,13 +443,21 @@ class Renderer:
         return self.template("rss.xml", **self._archive_context(issues, entries, bodies))
 
     @staticmethod
-    def revised(revisions: Revisions, entries: list[ArchiveEntry], digests: list[str],
-                sources: list[str], known: dict[str, Revision] | None = None) -> list[ArchiveEntry]:
+    def revised(
+        revisions: Revisions,
+        entries: list[ArchiveEntry],
+        digests: list[str],
+        sources: list[str],
+        known: dict[str, Revision] | None = None,
+    ) -> list[ArchiveEntry]:
         """The entries with the time their content (title, summary, body) last changed."""
-        times = revisions.updated([
-            (e.entry_id, digest, e.published, source)
-            for e, digest, source in zip(entries, digests, sources, strict=True)
-        ], known)
+        times = revisions.updated(
+            [
+                (e.entry_id, digest, e.published, source)
+                for e, digest, source in zip(entries, digests, sources, strict=True)
+            ],
+            known,
+        )
         return [e if e.updated == t else dataclasses.replace(e, updated=t) for e, t in zip(entries, times, strict=True)]
 
     def source(self, key: str) -> str:
@@ -458,8 +479,9 @@ class Renderer:
             self._fingerprint = digest.hexdigest()
         return self._fingerprint
 
-    def _archive_context(self, issues: Sequence[Issue | Listing], entries: list[ArchiveEntry],
-                         bodies: list[str] | None = None) -> dict[str, Any]:
+    def _archive_context(
+        self, issues: Sequence[Issue | Listing], entries: list[ArchiveEntry], bodies: list[str] | None = None
+    ) -> dict[str, Any]:
         root = blog_root(self.settings)
         posts = _Posts(self, issues, entries)
         if bodies is not None:
@@ -482,9 +504,7 @@ class Renderer:
         result = Rendered(out_dir=out_dir)
         problems = issue.problems(self.settings.developments)
         if problems and strict:
-            raise TemplateProblem(
-                f"{issue.path}: not ready to render (--strict): {'; '.join(problems)}", exit_code=3
-            )
+            raise TemplateProblem(f"{issue.path}: not ready to render (--strict): {'; '.join(problems)}", exit_code=3)
         result.warnings.extend(f"{issue.name}: {p}" for p in problems)
         archive = self.archive_issues(issue)
         in_feed = [i.load() if isinstance(i, Listing) else i for i in archive[:FEED_SIZE]]
@@ -503,9 +523,7 @@ class Renderer:
         }
         size = len(outputs["email.html"].encode())
         if size > GMAIL_CLIP_BYTES:
-            result.warnings.append(
-                f"email.html is {size / 1024:.0f} KB: Gmail clips messages over 102 KB"
-            )
+            result.warnings.append(f"email.html is {size / 1024:.0f} KB: Gmail clips messages over 102 KB")
         for name, text in outputs.items():
             path = out_dir / name
             write_atomic(path, text)

@@ -53,8 +53,9 @@ class Revisions:
         with self.store.reading() as db:
             return self._rows(db, list(ids))
 
-    def updated(self, entries: Sequence[tuple[str, str, datetime, str]],
-                known: dict[str, Revision] | None = None) -> list[datetime]:
+    def updated(
+        self, entries: Sequence[tuple[str, str, datetime, str]], known: dict[str, Revision] | None = None
+    ) -> list[datetime]:
         """For each (entry id, content digest, published time, source digest), when its
         content last changed, never before it was published; a changed digest is recorded
         as of now. ``known``: what known() just said of these entries, if it was asked."""

@@ -120,8 +120,9 @@ class SiteBuilder:
         """Every file of the site for these issues, each with the digest of its inputs;
         nothing is rendered yet, except the post bodies whose digest the store lacks (it
         says whether an entry was updated, and when)."""
-        listings = sorted((i if isinstance(i, Listing) else listing(i) for i in issues),
-                          key=lambda i: i.date, reverse=True)
+        listings = sorted(
+            (i if isinstance(i, Listing) else listing(i) for i in issues), key=lambda i: i.date, reverse=True
+        )
         entries = [archive_entry(item, self.settings) for item in listings]
         check_paths(listings, entries)
         entries, digests, bodies = self._revised(listings, entries, revisions)
@@ -129,13 +130,20 @@ class SiteBuilder:
         root = blog_root(self.settings)
         # Each entry written out once (most appear on three pages), as plain strings: JSON's
         # C encoder then needs no help.
-        marks = {e.entry_id: json.dumps([e.title, e.excerpt, e.path, e.url, e.entry_id, str(e.date),
-                                         str(e.published), str(e.updated)], ensure_ascii=False)
-                 for e in entries}
+        marks = {
+            e.entry_id: json.dumps(
+                [e.title, e.excerpt, e.path, e.url, e.entry_id, str(e.date), str(e.published), str(e.updated)],
+                ensure_ascii=False,
+            )
+            for e in entries
+        }
         files = [
             _File("style.css", source("style.css"), functools.partial(self.renderer.template, "style.css")),
-            _File("robots.txt", source(_key("robots", root)),
-                  functools.partial(self.renderer.template, "robots.txt", sitemap_url=f"{root}/sitemap.xml")),
+            _File(
+                "robots.txt",
+                source(_key("robots", root)),
+                functools.partial(self.renderer.template, "robots.txt", sitemap_url=f"{root}/sitemap.xml"),
+            ),
             _File("404.html", source(_key("404", root)), self._not_found),
         ]
         for n, (item, entry) in enumerate(zip(listings, entries, strict=True)):
@@ -146,8 +154,16 @@ class SiteBuilder:
                 "newer": {"href": relative(newer.path, entry.path), "title": newer.title} if newer else None,
                 "older": {"href": relative(older.path, entry.path), "title": older.title} if older else None,
             }
-            shows = json.dumps(["post", item.key, marks[entry.entry_id], newer and (newer.path, newer.title),
-                                older and (older.path, older.title)], ensure_ascii=False)
+            shows = json.dumps(
+                [
+                    "post",
+                    item.key,
+                    marks[entry.entry_id],
+                    newer and (newer.path, newer.title),
+                    older and (older.path, older.title),
+                ],
+                ensure_ascii=False,
+            )
             files.append(_File(entry.path, source(shows), functools.partial(self._post_file, item, entry, neighbours)))
 
         pages = [entries[i : i + PAGE_SIZE] for i in range(0, len(entries), PAGE_SIZE)] or [[]]
@@ -165,28 +181,47 @@ class SiteBuilder:
             heading = "Archive" if number == 1 else f"Archive, page {number}"
             archive.append((path, chunk, {"heading": heading, "pagination": pagination}))
         # The home page is the archive's first page, its links made relative to the root.
-        archive.append(("index.html", pages[0], {"heading": "Latest issues", "pagination": {
-            "number": 1,
-            "count": len(pages),
-            "newer": None,
-            "older": relative(page_paths[1], "index.html") if len(pages) > 1 else None,
-        }}))
+        archive.append(
+            (
+                "index.html",
+                pages[0],
+                {
+                    "heading": "Latest issues",
+                    "pagination": {
+                        "number": 1,
+                        "count": len(pages),
+                        "newer": None,
+                        "older": relative(page_paths[1], "index.html") if len(pages) > 1 else None,
+                    },
+                },
+            )
+        )
         for year in years:
             chunk = [e for e in entries if e.date.year == year]
             archive.append((f"archive/{year}.html", chunk, {"heading": f"Issues of {year}", "year": year}))
         newest = max((e.date for e in entries), default=None)
         for path, chunk, options in archive:
             shown = [marks[e.entry_id] for e in chunk]
-            files.append(_File(path, source(_key("archive", path, shown, counts, newest, options)),
-                               functools.partial(self.archive_page, path, chunk, counts, newest, **options)))
+            files.append(
+                _File(
+                    path,
+                    source(_key("archive", path, shown, counts, newest, options)),
+                    functools.partial(self.archive_page, path, chunk, counts, newest, **options),
+                )
+            )
 
         # The sitemap: every page whose address is here (a post published on another blog
         # as the primary one is that blog's to list), posts with when they last changed.
         sitemap: list[dict[str, Any]] = [{"loc": self.address(path), "lastmod": None} for path, _, _ in archive]
         sitemap += [{"loc": e.url, "lastmod": e.updated} for e in entries if e.url == self.address(e.path)]
         sitemap.sort(key=lambda page: page["loc"])
-        files.append(_File("sitemap.xml", source(_key("sitemap", sitemap)),
-                           functools.partial(self.renderer.template, "sitemap.xml", pages=sitemap)))
+        files.append(
+            _File(
+                "sitemap.xml",
+                source(_key("sitemap", sitemap)),
+                functools.partial(self.renderer.template, "sitemap.xml", pages=sitemap),
+            )
+        )
         files.extend(self._feeds(listings[:FEED_SIZE], entries[:FEED_SIZE], digests[:FEED_SIZE], bodies))
         return files
 
@@ -194,8 +229,9 @@ class SiteBuilder:
         """The public address of a file of the site (an index.html by its folder's)."""
         return f"{blog_root(self.settings)}/{path.removesuffix('index.html')}"
 
-    def _revised(self, listings: list[Listing], entries: list[ArchiveEntry],
-                 revisions: Revisions) -> tuple[list[ArchiveEntry], list[str], dict[int, str]]:
+    def _revised(
+        self, listings: list[Listing], entries: list[ArchiveEntry], revisions: Revisions
+    ) -> tuple[list[ArchiveEntry], list[str], dict[int, str]]:
         """The entries with the time their content last changed, from the store, by their
         content's digest; an entry whose inputs are those its digest was recorded from keeps
         it without its body being rendered again. Also the digests, and the bodies rendered."""
@@ -214,8 +250,9 @@ class SiteBuilder:
             return entries, digests, bodies
         return self.renderer.revised(revisions, entries, digests, sources, known), digests, bodies
 
-    def _feeds(self, listings: list[Listing], entries: list[ArchiveEntry], digests: list[str],
-               bodies: dict[int, str]) -> list[_File]:
+    def _feeds(
+        self, listings: list[Listing], entries: list[ArchiveEntry], digests: list[str], bodies: dict[int, str]
+    ) -> list[_File]:
         """The Atom feed and the RSS one: the same entries, the same bodies."""
 
         @functools.cache
@@ -242,9 +279,13 @@ class SiteBuilder:
         """The page a host serves for any missing address: its links start from the root."""
         base = urlsplit(blog_root(self.settings)).path.rstrip("/")
         return self.renderer.template(
-            "404.html", newsroom=self.settings, blog_url=blog_root(self.settings),
-            home_url=f"{base}/index.html", archive_url=f"{base}/archive/index.html",
-            feed_url=f"{base}/archive/feed.xml", rss_url=f"{base}/archive/rss.xml",
+            "404.html",
+            newsroom=self.settings,
+            blog_url=blog_root(self.settings),
+            home_url=f"{base}/index.html",
+            archive_url=f"{base}/archive/index.html",
+            feed_url=f"{base}/archive/feed.xml",
+            rss_url=f"{base}/archive/rss.xml",
             stylesheet_url=f"{base}/style.css",
         )
 
@@ -296,8 +337,10 @@ class SiteBuilder:
         with self.newsroom.store() as store:
             files = self.plan(issues, Revisions(store, self.renderer.clock))
             with store.reading() as db:
-                built = {row[0]: row[1:] for row in db.execute(
-                    "SELECT path, inputs, size, mtime_ns FROM site_files WHERE site = ?", (site,))}
+                built = {
+                    row[0]: row[1:]
+                    for row in db.execute("SELECT path, inputs, size, mtime_ns FROM site_files WHERE site = ?", (site,))
+                }
             # Everything is rendered before anything is written: a template error leaves
             # the site as it was.
             wanted: dict[str, tuple[str, bytes | None]] = {}
@@ -333,9 +376,13 @@ class SiteBuilder:
                 db.executemany(
                     "INSERT INTO site_files (site, path, inputs, size, mtime_ns) VALUES (?, ?, ?, ?, ?) "
                     "ON CONFLICT (site, path) DO UPDATE SET inputs = excluded.inputs, size = excluded.size, "
-                    "mtime_ns = excluded.mtime_ns", records)
-                db.executemany("DELETE FROM site_files WHERE site = ? AND path = ?",
-                               [(site, path) for path in set(built) - set(wanted)])
+                    "mtime_ns = excluded.mtime_ns",
+                    records,
+                )
+                db.executemany(
+                    "DELETE FROM site_files WHERE site = ? AND path = ?",
+                    [(site, path) for path in set(built) - set(wanted)],
+                )
         return result
 
     def _previous(self) -> set[str]:

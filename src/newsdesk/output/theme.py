@@ -110,10 +110,22 @@ SANS = Markup(
     "'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif"
 )
 
-LIGHT_BASE = {"page": "#f4f4f4", "card": "#ffffff", "text": "#1d1d1f", "heading": "#111111",
-              "muted": "#5f6368", "rule": "#e3e3e3"}
-DARK_BASE = {"page": "#121212", "card": "#1e1e1e", "text": "#e6e6e6", "heading": "#f5f5f5",
-             "muted": "#a8adb3", "rule": "#3a3a3c"}
+LIGHT_BASE = {
+    "page": "#f4f4f4",
+    "card": "#ffffff",
+    "text": "#1d1d1f",
+    "heading": "#111111",
+    "muted": "#5f6368",
+    "rule": "#e3e3e3",
+}
+DARK_BASE = {
+    "page": "#121212",
+    "card": "#1e1e1e",
+    "text": "#e6e6e6",
+    "heading": "#f5f5f5",
+    "muted": "#a8adb3",
+    "rule": "#3a3a3c",
+}
 DEFAULT_BRAND = "#9b1c1c"
 
 

@@ -14,12 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsdesk.output.archive import archive_entry, blog_root, issue_slug, post_path
 from newsdesk.config import Blog
 from newsdesk.dates import long_date, publication_instant
 from newsdesk.errors import InvalidInput, NewsdeskError, Refused
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.newsroom import Newsroom
+from newsdesk.output.archive import archive_entry, blog_root, issue_slug, post_path
 from newsdesk.output.catalog import Listing, listing
 from newsdesk.output.render import Renderer
 from newsdesk.output.site import SiteBuilder, check_paths, site_issues
@@ -79,16 +79,16 @@ def passwords(targets: list[Blog], environ: Mapping[str, str]) -> dict[str, str]
 
 
 class Publisher:
-    def __init__(self, newsroom: Newsroom, *, environ: Mapping[str, str] | None = None,
-                 timeout: float = 30.0) -> None:
+    def __init__(self, newsroom: Newsroom, *, environ: Mapping[str, str] | None = None, timeout: float = 30.0) -> None:
         self.newsroom = newsroom
         self.settings = newsroom.config.newsroom
         self.environ = os.environ if environ is None else environ
         self.timeout = timeout
         self.primary = newsroom.config.blog_targets[0]
 
-    def publish(self, path: Path, targets: list[Blog],
-                on_result: Callable[[TargetResult], None] | None = None) -> PublishReport:
+    def publish(
+        self, path: Path, targets: list[Blog], on_result: Callable[[TargetResult], None] | None = None
+    ) -> PublishReport:
         with self.newsroom.exclusive("publish"):
             issue = load_issue(path)
             problems = issue.problems(self.settings.developments)
@@ -132,7 +132,8 @@ class Publisher:
             issue.post_url = url  # before the build, so the page's canonical link is right
         try:
             built = SiteBuilder(self.newsroom, root).build(
-                [listing(issue) if item.name == issue.name else item for item in on_site])
+                [listing(issue) if item.name == issue.name else item for item in on_site]
+            )
         except BaseException:
             issue.post_url = recorded  # the page is not there: keep the address that was
             raise
@@ -151,8 +152,7 @@ class Publisher:
 
         renderer = Renderer(self.newsroom)
         entry = archive_entry(issue, self.settings)
-        with WordPress(blog.url, blog.user, password, password_hint=blog.password_env,
-                       timeout=self.timeout) as wp:
+        with WordPress(blog.url, blog.user, password, password_hint=blog.password_env, timeout=self.timeout) as wp:
             # A time that is the publication day where the newsroom is and where the blog
             # is (WordPress dates the post in its own timezone); the feed's when they agree.
             zones = [self.settings.zone, *filter(None, [wp.timezone()])]
@@ -179,10 +179,17 @@ class Publisher:
             issue.post_url = post.link
         _record(issue, f"post {post.id} ({post.link}): add wordpress_id = {post.id} to its front matter")
         verb = "created" if post.created else "updated"
-        state = {"publish": "published", "future": "scheduled", "draft": "saved as a draft"}.get(post.status, post.status)
+        state = {"publish": "published", "future": "scheduled", "draft": "saved as a draft"}.get(
+            post.status, post.status
+        )
         note = f" ({post.note})" if post.note else ""
-        return TargetResult(blog, ok=True, summary=f"{verb} post {post.id}, {state}{note}; {post.link}",
-                            url=post.link if post.public else None, public=post.public)
+        return TargetResult(
+            blog,
+            ok=True,
+            summary=f"{verb} post {post.id}, {state}{note}; {post.link}",
+            url=post.link if post.public else None,
+            public=post.public,
+        )
 
 
 def _record(issue: Issue, what: str) -> None:

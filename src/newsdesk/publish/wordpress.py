@@ -105,8 +105,15 @@ class WordPress:
 
     # The API ---------------------------------------------------------------
 
-    def request(self, method: str, route: str, *, params: dict[str, Any] | None = None,
-                body: dict[str, Any] | None = None, doing: str = "answer") -> Any:
+    def request(
+        self,
+        method: str,
+        route: str,
+        *,
+        params: dict[str, Any] | None = None,
+        body: dict[str, Any] | None = None,
+        doing: str = "answer",
+    ) -> Any:
         """Call ``route`` (like ``/wp/v2/posts``); the decoded JSON, or WordPressError."""
         query = {"rest_route": route, **(params or {})}
         try:
@@ -141,8 +148,12 @@ class WordPress:
             raise self.error(f"no WordPress REST API at {self.url} (404 rest_no_route): is the url right?")
         if status >= 400:
             what = "rejected the post" if doing.endswith("post") else f"would not {doing}"
-            raise self.error(f"WordPress {what} ({status} {code or 'error'}): {message or response.reason_phrase}",
-                             status=status, code=code, data=data.get("data") if isinstance(data, dict) else None)
+            raise self.error(
+                f"WordPress {what} ({status} {code or 'error'}): {message or response.reason_phrase}",
+                status=status,
+                code=code,
+                data=data.get("data") if isinstance(data, dict) else None,
+            )
         if data is None:
             kind = response.headers.get("content-type", "no content type")
             raise self.error(f"{self.url} did not answer like WordPress (HTTP {status}, {kind}): is the url right?")
@@ -177,16 +188,18 @@ class WordPress:
         ids = []
         for name in names:
             # WordPress keeps the name as the HTML sent, and searches in that.
-            found = self.request("GET", f"/wp/v2/{taxonomy}", params={"search": as_html(name), "per_page": 100},
-                                 doing=f"read {taxonomy}")
+            found = self.request(
+                "GET", f"/wp/v2/{taxonomy}", params={"search": as_html(name), "per_page": 100}, doing=f"read {taxonomy}"
+            )
             match = next(
                 (t["id"] for t in found if html.unescape(str(t.get("name", ""))).casefold() == name.casefold()),
                 None,
             )
             if match is None:
                 try:
-                    made = self.request("POST", f"/wp/v2/{taxonomy}", body={"name": as_html(name)},
-                                        doing=f"create the {kind} {name!r}")
+                    made = self.request(
+                        "POST", f"/wp/v2/{taxonomy}", body={"name": as_html(name)}, doing=f"create the {kind} {name!r}"
+                    )
                     match = made["id"]
                 except WordPressError as error:
                     # Found under another spelling (search is fuzzy, names are unique): use it.
@@ -201,8 +214,9 @@ class WordPress:
 
     def get_post(self, post_id: int) -> dict[str, Any] | None:
         try:
-            return self.request("GET", f"/wp/v2/posts/{post_id}", params={"context": "edit"},
-                                doing=f"read post {post_id}")
+            return self.request(
+                "GET", f"/wp/v2/posts/{post_id}", params={"context": "edit"}, doing=f"read post {post_id}"
+            )
         except WordPressError as error:
             if error.status in (404, 410):
                 return None
@@ -210,10 +224,12 @@ class WordPress:
 
     def find_post(self, slug: str) -> dict[str, Any] | None:
         """The post with this slug, or the one WordPress renamed when it trashed it."""
-        found = self.request("GET", "/wp/v2/posts",
-                             params={"slug": f"{slug},{slug}{_TRASHED}", "status": _ANY_STATUS,
-                                     "context": "edit", "per_page": 10},
-                             doing="look for the post")
+        found = self.request(
+            "GET",
+            "/wp/v2/posts",
+            params={"slug": f"{slug},{slug}{_TRASHED}", "status": _ANY_STATUS, "context": "edit", "per_page": 10},
+            doing="look for the post",
+        )
         if not isinstance(found, list) or not found:
             return None
         # A post out of the trash first: that is the one readers may see.
@@ -261,8 +277,13 @@ class WordPress:
         else:
             data = self.request("POST", f"/wp/v2/posts/{post_id}", body=fields, doing="update the post")
         try:
-            return Post(id=int(data["id"]), link=str(data["link"]), status=str(data["status"]),
-                        created=post_id is None, note=note)
+            return Post(
+                id=int(data["id"]),
+                link=str(data["link"]),
+                status=str(data["status"]),
+                created=post_id is None,
+                note=note,
+            )
         except (KeyError, TypeError, ValueError):
             raise self.error(f"{self.url} answered the post's save without an id and link") from None
 

@@ -16,14 +16,13 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
-from textual.worker import get_current_worker
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.timer import Timer
-from textual.widget import Widget
 from textual.validation import Function
+from textual.widget import Widget
 from textual.widgets import (
     ContentSwitcher,
     Footer,
@@ -37,16 +36,10 @@ from textual.widgets import (
     TextArea,
 )
 from textual.widgets.option_list import Option
+from textual.worker import get_current_worker
 
 from newsdesk.curation.articles import Article
-from newsdesk.errors import NewsdeskError
-from newsdesk.feeds.fetch import FeedResult, FetchReport
-from newsdesk.feeds.fetch import fetch as run_fetch
-from newsdesk.issue import Development
-from newsdesk.items import Item
-from newsdesk.newsroom import Newsroom
 from newsdesk.curation.ranking import RankedStory, sort_key
-from newsdesk.output.render import Renderer
 from newsdesk.curation.session import (
     DeskSession,
     IssueChangedOnDisk,
@@ -56,6 +49,13 @@ from newsdesk.curation.session import (
     flatten,
     unranked,
 )
+from newsdesk.errors import NewsdeskError
+from newsdesk.feeds.fetch import FeedResult, FetchReport
+from newsdesk.feeds.fetch import fetch as run_fetch
+from newsdesk.issue import Development
+from newsdesk.items import Item
+from newsdesk.newsroom import Newsroom
+from newsdesk.output.render import Renderer
 from newsdesk.tui import item_view
 from newsdesk.tui.candidate_list import CandidateList
 from newsdesk.tui.fields import EditorArea, UndoableInput
@@ -275,7 +275,8 @@ class DeskApp(App[None]):
     def stories_ranked(self, message: StoriesRanked) -> None:
         self.all_stories = message.stories
         self._flat = None
-        self.all_stories.sort(key=lambda entry, key=sort_key(self.sort): key(entry.story))
+        story_key = sort_key(self.sort)
+        self.all_stories.sort(key=lambda entry: story_key(entry.story))
         self.ranked = True
         # Tens of thousands of long-lived objects now: keep the collector from walking them
         # on every keystroke (a full pass costs more than a frame).
@@ -377,6 +378,7 @@ class DeskApp(App[None]):
         if index is not None:
             self.edit_pick(index)
         elif len(items) > 1:
+
             def chose(item: Item | None) -> None:
                 if item is not None:
                     self.pick(item, also=[other for other in items if other.id != item.id], then_edit=True)
@@ -466,7 +468,7 @@ class DeskApp(App[None]):
         if self._pick_labels is not None and len(self._pick_labels) == len(labels):
             # A keystroke, or a move: the same options, a label changed at most. Rebuilding them
             # would re-highlight, and that round trip is a message behind the typing.
-            for index, (label, shown) in enumerate(zip(labels, self._pick_labels)):
+            for index, (label, shown) in enumerate(zip(labels, self._pick_labels, strict=False)):
                 if label != shown:
                     picks.replace_option_prompt_at_index(index, label)
         else:
@@ -873,7 +875,9 @@ class DeskApp(App[None]):
 
     def action_toggle_week(self) -> None:
         self.whole_store = not self.whole_store
-        self.notify("Showing all stored items" if self.whole_store else f"Showing the week of {self.session.week_label}")
+        self.notify(
+            "Showing all stored items" if self.whole_store else f"Showing the week of {self.session.week_label}"
+        )
         self.refresh_list_status()
         self.load_items()
 
@@ -884,7 +888,9 @@ class DeskApp(App[None]):
             self.all_stories.sort(key=lambda entry: key(entry.story))
             self._flat = None
         self.notify(
-            "Sorted by score: the preview shows the matched terms" if self.sort == "score" else "Sorted by date, newest first"
+            "Sorted by score: the preview shows the matched terms"
+            if self.sort == "score"
+            else "Sorted by date, newest first"
         )
         self.apply_filter(keep=False)
 
@@ -1050,9 +1056,17 @@ class DeskApp(App[None]):
             ("Source filter", "Cycle through the sources (s)", self.action_cycle_source),
             ("Tag filter", "Cycle through the tags (t)", self.action_cycle_tag),
             ("Week or all", "Include items outside the week window (w)", self.action_toggle_week),
-            ("Sort by score or date", "Rank stories by topics and sources, or list them newest first (S)", self.action_toggle_sort),
+            (
+                "Sort by score or date",
+                "Rank stories by topics and sources, or list them newest first (S)",
+                self.action_toggle_sort,
+            ),
             ("Read the article", "Fetch the selected story's full article into the preview (a)", self.action_article),
-            ("Lead as annotation", "Start the pick's empty annotation with the article's lead paragraph (A)", self.action_lead_annotation),
+            (
+                "Lead as annotation",
+                "Start the pick's empty annotation with the article's lead paragraph (A)",
+                self.action_lead_annotation,
+            ),
             ("Move pick up", "Move the selected pick up (K)", lambda: self.action_move_pick(-1)),
             ("Move pick down", "Move the selected pick down (J)", lambda: self.action_move_pick(1)),
             ("Unpick", "Remove the selected pick from the issue (x)", self.action_unpick),

@@ -14,9 +14,9 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
-from newsdesk.items import Item
 from newsdesk.curation.ranking import RankedStory
 from newsdesk.curation.session import StoryRow
+from newsdesk.items import Item
 
 SOURCE_WIDTH = 22
 DATE_WIDTH = 6  # "30 Jun"
@@ -90,8 +90,11 @@ class CandidateList(ScrollView, can_focus=True):
             index = next((i for i, item in enumerate(items) if item.id == wanted), -1)
             if index < 0 and rows is not None:  # shown now by another of its story's items
                 index = next(
-                    (i for i, row in enumerate(rows) if len(row.story.cluster) > 1
-                     and any(member.id == wanted for member in row.story.cluster.items)),
+                    (
+                        i
+                        for i, row in enumerate(rows)
+                        if len(row.story.cluster) > 1 and any(member.id == wanted for member in row.story.cluster.items)
+                    ),
                     0,
                 )
             index = max(index, 0)
@@ -179,16 +182,18 @@ class CandidateList(ScrollView, can_focus=True):
         if index == self.cursor:
             base = base + self.get_component_rich_style("candidate-list--cursor")
         meta = base + self.get_component_rich_style("candidate-list--meta", partial=True)
-        marker_style = (
-            base + self.get_component_rich_style("candidate-list--picked", partial=True) if picked else meta
+        marker_style = base + self.get_component_rich_style("candidate-list--picked", partial=True) if picked else meta
+        title_style = (
+            base + self.get_component_rich_style("candidate-list--featured", partial=True) if featured else base
         )
-        title_style = base + self.get_component_rich_style("candidate-list--featured", partial=True) if featured else base
         day = item.when.astimezone(self.zone).strftime("%d %b")
         others = len(story.cluster.sources) - 1 if story is not None else 0
         source = _source_cell(item.source, others)
         title_width = max(0, width - (2 + DATE_WIDTH + 1 + SOURCE_WIDTH + 1))
-        title = item.title if cell_len(item.title) <= title_width else (
-            set_cell_size(item.title, max(0, title_width - 1)).rstrip() + "…"
+        title = (
+            item.title
+            if cell_len(item.title) <= title_width
+            else (set_cell_size(item.title, max(0, title_width - 1)).rstrip() + "…")
         )
         segments = [
             Segment("✓ " if picked else ("• " if featured else "  "), marker_style),

@@ -81,7 +81,7 @@ _CONTINUES = {"word": ("word", "replace"), "space": ("word", "replace", "space")
 
 
 def _kind_of(old: str, new: str) -> str:
-    """"word" for one letter (or any non-space) typed, "space" for one space typed,
+    """ "word" for one letter (or any non-space) typed, "space" for one space typed,
     "delete" for one character deleted; "replace" for anything else (a paste, a cut, a key
     typed over a selection)."""
     if len(new) == len(old) + 1:

@@ -8,8 +8,8 @@ from datetime import tzinfo
 from rich.text import Text
 
 from newsdesk.curation.articles import Article
-from newsdesk.items import Item
 from newsdesk.curation.ranking import RankedStory
+from newsdesk.items import Item
 
 
 def item_text(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from textual.message import Message
 
-from newsdesk.feeds.fetch import FeedResult, FetchReport
-from newsdesk.output.render import Rendered
 from newsdesk.curation.articles import Article
 from newsdesk.curation.session import SearchableItem, SearchableStory
+from newsdesk.feeds.fetch import FeedResult, FetchReport
+from newsdesk.output.render import Rendered
 
 
 class ItemsLoaded(Message):

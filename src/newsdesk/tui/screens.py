@@ -17,47 +17,62 @@ from newsdesk.issue import Development
 from newsdesk.items import Item
 
 HELP = [
-    ("Anywhere", [
-        ("c", "Candidates: the week's items"),
-        ("e", "Issue: intro, picks and annotations"),
-        ("v", "Preview: the issue as subscribers read it"),
-        ("f", "Fetch the sources now (in the background)"),
-        ("r", "The last fetch's report, source by source"),
-        ("R", "Render every output (email, post, archive)"),
-        ("?", "This help"),
-        ("ctrl+p", "Command palette: every action by name"),
-        ("u / ctrl+z", "Undo the last pick, unpick, replacement or move"),
-        ("U / ctrl+y", "Redo it"),
-        ("escape", "Leave a text field"),
-        ("q", "Save and quit"),
-    ]),
-    ("In a text field", [
-        ("ctrl+z", "Undo the typing (a word at a time in the headline and link)"),
-        ("ctrl+y / ctrl+shift+z", "Redo it"),
-    ]),
-    ("Candidates", [
-        ("up / down / j / k", "Move; the preview shows the story and why it scored"),
-        ("space / p", "Pick or unpick the story (the link goes to the source shown)"),
-        ("enter", "Pick the story (choosing its source if several) and annotate it"),
-        ("o", "Open the item's link in the browser"),
-        ("/", "Filter as you type (title, summary, source); enter keeps it, escape drops it"),
-        ("s / t", "Cycle the source / tag filter"),
-        ("w", "Include items outside the week"),
-        ("S", "Sort by score or by date (the preview says why a story scored)"),
-        ("a", "Fetch the full article and read it in the preview"),
-        ("A", "Start the pick's empty annotation with the article's lead paragraph"),
-    ]),
-    ("Issue", [
-        ("up / down", "Choose the intro or a pick"),
-        ("enter", "Edit it"),
-        ("K / J", "Move the pick up / down"),
-        ("x / delete", "Unpick it"),
-        ("A", "Start its empty annotation with the article's lead paragraph"),
-    ]),
-    ("Stories", [
-        ("+2", "Two more sources report the story; enter lets you choose which one the link points to"),
-        ("✓ / •", "Picked for this issue / featured in an earlier issue (listed last)"),
-    ]),
+    (
+        "Anywhere",
+        [
+            ("c", "Candidates: the week's items"),
+            ("e", "Issue: intro, picks and annotations"),
+            ("v", "Preview: the issue as subscribers read it"),
+            ("f", "Fetch the sources now (in the background)"),
+            ("r", "The last fetch's report, source by source"),
+            ("R", "Render every output (email, post, archive)"),
+            ("?", "This help"),
+            ("ctrl+p", "Command palette: every action by name"),
+            ("u / ctrl+z", "Undo the last pick, unpick, replacement or move"),
+            ("U / ctrl+y", "Redo it"),
+            ("escape", "Leave a text field"),
+            ("q", "Save and quit"),
+        ],
+    ),
+    (
+        "In a text field",
+        [
+            ("ctrl+z", "Undo the typing (a word at a time in the headline and link)"),
+            ("ctrl+y / ctrl+shift+z", "Redo it"),
+        ],
+    ),
+    (
+        "Candidates",
+        [
+            ("up / down / j / k", "Move; the preview shows the story and why it scored"),
+            ("space / p", "Pick or unpick the story (the link goes to the source shown)"),
+            ("enter", "Pick the story (choosing its source if several) and annotate it"),
+            ("o", "Open the item's link in the browser"),
+            ("/", "Filter as you type (title, summary, source); enter keeps it, escape drops it"),
+            ("s / t", "Cycle the source / tag filter"),
+            ("w", "Include items outside the week"),
+            ("S", "Sort by score or by date (the preview says why a story scored)"),
+            ("a", "Fetch the full article and read it in the preview"),
+            ("A", "Start the pick's empty annotation with the article's lead paragraph"),
+        ],
+    ),
+    (
+        "Issue",
+        [
+            ("up / down", "Choose the intro or a pick"),
+            ("enter", "Edit it"),
+            ("K / J", "Move the pick up / down"),
+            ("x / delete", "Unpick it"),
+            ("A", "Start its empty annotation with the article's lead paragraph"),
+        ],
+    ),
+    (
+        "Stories",
+        [
+            ("+2", "Two more sources report the story; enter lets you choose which one the link points to"),
+            ("✓ / •", "Picked for this issue / featured in an earlier issue (listed last)"),
+        ],
+    ),
 ]
 
 

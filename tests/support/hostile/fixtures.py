@@ -8,8 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from hostile_server import HostileServer
+
 from newsdesk.feeds.fetch import FeedResult, FetchReport, fetch
 from newsdesk.newsroom import Newsroom
 

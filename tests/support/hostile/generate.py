@@ -20,7 +20,9 @@ def corpus(name: str) -> bytes:
 
 def rss(items: list[dict[str, str]], *, title: str = "Hostile", link: str = "https://hostile.example/") -> bytes:
     """A small RSS 2.0 feed; item values are escaped, keys become elements."""
-    parts = [f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>{escape(title)}</title><link>{link}</link>\n']
+    parts = [
+        f'<?xml version="1.0" encoding="utf-8"?>\n<rss version="2.0"><channel><title>{escape(title)}</title><link>{link}</link>\n'
+    ]
     for item in items:
         fields = "".join(f"<{key}>{escape(value)}</{key}>" for key, value in item.items())
         parts.append(f"<item>{fields}</item>\n")
@@ -91,9 +93,7 @@ def endless_items(limit: int) -> Iterator[bytes]:
 
 
 def billion_laughs(levels: int = 10) -> bytes:
-    entities = ['<!ENTITY lol0 "lol">'] + [
-        f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, levels)
-    ]
+    entities = ['<!ENTITY lol0 "lol">'] + [f'<!ENTITY lol{n} "{f"&lol{n - 1};" * 10}">' for n in range(1, levels)]
     top = f"&lol{levels - 1};"
     return (
         '<?xml version="1.0"?>\n<!DOCTYPE rss [\n' + "\n".join(entities) + "\n]>\n"
