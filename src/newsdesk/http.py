@@ -240,7 +240,8 @@ class Http:
         if self.proxies.get("no"):
             import urllib.request
 
-            if urllib.request.proxy_bypass_environment(url.host, dict(self.proxies)):
+            # Public in urllib.request (no underscore), though typeshed does not list it.
+            if urllib.request.proxy_bypass_environment(url.host, dict(self.proxies)):  # type: ignore[attr-defined]
                 return None
         return Proxy.from_url(value)
 

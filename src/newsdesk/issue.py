@@ -26,6 +26,7 @@ import re
 import tomllib
 from dataclasses import dataclass, field
 from datetime import date
+from datetime import date as Date  # for fields named date, which hide the type
 from pathlib import Path
 from typing import Any
 
@@ -95,9 +96,9 @@ class Issue:
     """One weekly issue."""
 
     title: str
-    date: date
-    week_start: date
-    week_end: date
+    date: Date
+    week_start: Date
+    week_end: Date
     status: str = "draft"
     intro: str = ""
     developments: list[Development] = field(default_factory=list)
@@ -315,6 +316,7 @@ def _parse_section(lines: list[str], path: Path | str, first_line: int) -> Devel
         stripped = line.strip()
         if links and offset == links[-1]:
             link = _READ_MORE.match(stripped)
+            assert link is not None  # links holds the lines it matches
             read_more = link.group(1) or link.group(2) or ""
         elif match := _ITEM.match(stripped):
             if item_line:
@@ -403,7 +405,7 @@ def dump_issue(issue: Issue) -> str:
 
     previous_raw = issue._intro_raw is not None and issue.intro == issue._intro_parsed
     if previous_raw:
-        out.append(issue._intro_raw)
+        out.append(issue._intro_raw or "")
     else:
         intro = _demote_headings(issue.intro.strip()).replace("\n", nl)
         out.append(f"{nl}{intro}{nl}" if intro else "")
@@ -412,7 +414,7 @@ def dump_issue(issue: Issue) -> str:
         # Between parts written anew, one blank line; parts kept as read keep their spacing.
         if not (raw and previous_raw) and not "".join(out).endswith(nl + nl):
             out.append(nl)
-        out.append(development.raw if raw else _render_section(development, nl))
+        out.append((development.raw or "") if raw else _render_section(development, nl))
         previous_raw = raw
     return "".join(out)
 

@@ -126,7 +126,10 @@ class ArticleCache:
                 "SELECT url, status, title, text, lead, message, fetched_at FROM articles WHERE url = ?",
                 (canonical_url(url),),
             ).fetchone()
-        return Article(*row, cached=True) if row else None
+        if row is None:
+            return None
+        url, status, title, text, lead, message, fetched_at = row
+        return Article(url, status, title, text, lead, message, fetched_at, cached=True)
 
     def put(self, article: Article) -> None:
         with self.store.transaction() as db:

@@ -90,7 +90,7 @@ def filter_stories(
     """The stories with an item matching every word of ``text``, a source, a tag (see
     flatten); each shown by its lead when the lead matches, else by its first item that does."""
     words = text.casefold().split()
-    out = []
+    out: list[StoryRow] = []
     append = out.append
     last = -1
     for haystack, item, story, number in flat:

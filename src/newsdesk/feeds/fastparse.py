@@ -36,7 +36,7 @@ from newsdesk.urls import is_plain_http_url
 try:  # a speed-up: without it, feedparser parses all
     import feedparser_rs
 except ImportError:  # pragma: no cover - exercised where the wheel is missing
-    feedparser_rs = None
+    feedparser_rs = None  # type: ignore[assignment]
 
 AVAILABLE = feedparser_rs is not None
 VERSIONS = ("rss20", "rss10", "atom10")

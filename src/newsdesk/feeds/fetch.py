@@ -431,7 +431,7 @@ class Fetcher:
             return result
         new_state.body_hash = download.digest
         new, updated = await asyncio.to_thread(self.store.save_feed_state, new_state, parsed.items)
-        result.status = new_state.status  # as the store set it from the items
+        result.status = new_state.status or result.status  # as the store set it from the items
         result.new, result.updated, result.items = new, updated, len(parsed.items)
         result.notes = list(parsed.notes)
         if not parsed.items:

@@ -74,7 +74,8 @@ def _published(entry: Any, fetched_at: datetime) -> datetime | None:
         parsed = dict.get(entry, key)  # plain dict lookup: no feedparser key aliasing
         if parsed:
             try:
-                moment = datetime(*parsed[:6], tzinfo=UTC)
+                year, month, day, hour, minute, second = parsed[:6]
+                moment = datetime(year, month, day, hour, minute, second, tzinfo=UTC)
             except (TypeError, ValueError, OverflowError):
                 continue
             if EARLIEST <= moment <= fetched_at + FUTURE_SLACK:

@@ -1009,7 +1009,7 @@ class DeskApp(App[None]):
     def action_leave_field(self) -> None:
         focused = self.focused
         if isinstance(focused, (Input, TextArea)):
-            if focused.id == "filter":  # escape drops the filter; enter keeps it
+            if isinstance(focused, Input) and focused.id == "filter":  # escape drops the filter; enter keeps it
                 focused.value = ""
                 self.main.query_one(CandidateList).focus()
             else:
@@ -1046,7 +1046,7 @@ class DeskApp(App[None]):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        commands = [
+        commands: list[tuple[str, str, Callable[[], object]]] = [
             ("Candidates", "Show the week's candidate items (c)", lambda: self.action_show_tab("candidates")),
             ("Issue", "Edit the intro, picks and annotations (e)", lambda: self.action_show_tab("issue")),
             ("Preview", "The issue as subscribers will read it (v)", lambda: self.action_show_tab("preview")),

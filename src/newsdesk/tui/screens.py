@@ -95,9 +95,6 @@ class HelpScreen(ModalScreen[None]):
                 yield Static(table)
             yield Static(Text("Changes are saved automatically. Press escape to close.", style="dim"))
 
-    def action_dismiss(self) -> None:
-        self.dismiss(None)
-
 
 class ReplaceScreen(ModalScreen[int | None]):
     """The issue is full: which pick should the new item replace?"""
@@ -232,6 +229,3 @@ class ReportScreen(ModalScreen[None]):
                     style="dim",
                 )
             )
-
-    def action_dismiss(self) -> None:
-        self.dismiss(None)
