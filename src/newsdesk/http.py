@@ -75,7 +75,7 @@ def _load_roots(context: ssl.SSLContext) -> ssl.SSLContext:
 def environment_proxies() -> dict[str, str]:
     """The proxies the environment names, by scheme ("http", "https", "all"), and "no"
     for the hosts that bypass them: ``http_proxy`` and the rest, in either case."""
-    # urllib.request takes 6 ms to import, a percent of a warm fetch: only when needed.
+    # urllib.request is slow to import for what a warm fetch costs (docs/benchmarks.md): only when needed.
     if not any(name.lower().endswith("_proxy") for name in os.environ):
         return {}
     import urllib.request

@@ -69,7 +69,7 @@ class Store:
             schema.refuse_newer(self._db, path)
             # 16 KB pages for a new store (an existing one keeps its own): items carry
             # kilobytes of text, and bigger pages mean fewer overflow pages and writes
-            # (a first fetch of 200 feeds stores a quarter faster than with 4 KB).
+            # (measured in docs/benchmarks.md).
             self._db.execute("PRAGMA page_size=16384")
             self._db.execute("PRAGMA journal_mode=WAL")
             self._db.execute("PRAGMA synchronous=NORMAL")

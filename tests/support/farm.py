@@ -1,8 +1,8 @@
 """A feed farm: N realistic feeds made from a seed, and a loopback server for them.
 
-    .venv/bin/python bench/farm.py --feeds 200                 # describe the farm
-    .venv/bin/python bench/farm.py --feeds 200 --write /tmp/f  # write it to a folder
-    .venv/bin/python bench/farm.py --feeds 200 --serve         # serve it until Ctrl+C
+    .venv/bin/python tests/support/farm.py --feeds 200                 # describe the farm
+    .venv/bin/python tests/support/farm.py --feeds 200 --write /tmp/f  # write it to a folder
+    .venv/bin/python tests/support/farm.py --feeds 200 --serve         # serve it until Ctrl+C
 
 The feeds are what a newsroom follows in practice: WordPress RSS 2.0 with
 content:encoded, Atom with html and with xhtml content, RSS 1.0; 10 to 100 items each;
