@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Install Debian's chromium for the static site's browser tests (tests/test_site_browser.py).
+# Install Debian's chromium for the static site's browser tests (tests/integration/test_site_browser.py).
 # Idempotent and quick when chromium is already there; runs as root with no stdin (CI=true).
 set -euo pipefail
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The openssl command, which tests/test_send_transport.py uses to make a self-signed
+# The openssl command, which tests/functional/test_send_transport.py uses to make a self-signed
 # certificate for its STARTTLS and implicit-TLS tests against aiosmtpd on loopback.
 # Idempotent and quick when openssl is already there; runs as root with no stdin (CI=true).
 set -euo pipefail

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A real WordPress on loopback for tests/test_wordpress.py, from Debian's packages.
+# A real WordPress on loopback for tests/integration/test_wordpress.py, from Debian's packages.
 #
 # Installs wordpress, PHP and MariaDB (apt), starts MariaDB on a private socket and PHP's
 # built-in server on 127.0.0.1:$NEWSDESK_WP_PORT, installs the site without a browser,

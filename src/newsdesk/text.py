@@ -203,7 +203,7 @@ def untrusted_html_to_text(fragment: str) -> str:
     content, whatever the markup's mistakes.
 
     nh3 keeps only the tags that break lines, and a few substitutions in C make the text,
-    instead of a Python call per tag (tests/test_text.py checks both ways agree).
+    instead of a Python call per tag (tests/unit/test_text.py checks both ways agree).
     """
     if not fragment:
         return ""
@@ -224,7 +224,7 @@ def collapse_paragraphs(text: str) -> str:
     # Lines with no whitespace but " " (no tabs, no other line breaks) are each kept as
     # they are unless they have spaces to collapse, which saves splitting every line into
     # words. ASCII text is told by a few searches in C, other text by printable lines
-    # (the only whitespace printable is " "). tests/test_text.py checks both ways agree.
+    # (the only whitespace printable is " "). tests/unit/test_text.py checks both ways agree.
     if text.isascii():
         if any(space in text for space in _ASCII_SPACES_BUT_SPACE_AND_NEWLINE):
             return _collapse_any_whitespace(text)

@@ -40,7 +40,7 @@ DEFAULT_PORTS = {"http": 80, "https": 443}
 # leave exactly as it is: a lower-case scheme, a plain host (not only dots), no user, no ";" in the path,
 # no empty query, no fragment, nothing to strip or escape. Most feed links are like
 # this, and skipping the parse and join for them is a tenth of a feed's parse.
-# tests/test_text.py checks the claim with generated URLs.
+# tests/unit/test_text.py checks the claim with generated URLs.
 _PLAIN_HTTP_URL = re.compile(
     r"(?P<scheme>https?)://(?P<host>[A-Za-z0-9][A-Za-z0-9.-]*)(?::(?P<port>[0-9]{1,5}))?"
     r"(?P<path>/[A-Za-z0-9._~%!$&'()*+,=:@/-]*)?(?:\?(?P<query>[A-Za-z0-9._~%!$&'()*+,;=:@/?-]+))?"

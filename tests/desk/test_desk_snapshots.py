@@ -1,6 +1,6 @@
 """Snapshots of the desk's screens at 120x40 and 80x24 (cursor blink off, no animation).
 
-Update with `pytest tests/test_desk_snapshots.py --snapshot-update` and review the SVGs.
+Update with `pytest tests/desk/test_desk_snapshots.py --snapshot-update` and review the SVGs.
 """
 
 from __future__ import annotations

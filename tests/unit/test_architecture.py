@@ -69,7 +69,7 @@ def layer_of(module: str) -> int:
     for index, layer in enumerate(LAYERS):
         if package in layer:
             return index
-    raise AssertionError(f"{module}: package {package!r} is in no layer of tests/test_architecture.py")
+    raise AssertionError(f"{module}: package {package!r} is in no layer of tests/unit/test_architecture.py")
 
 
 def test_every_package_is_in_a_layer():
