@@ -157,7 +157,10 @@ class ParseWorkers:
             self.wanted = True
         if self.wanted and self.pool is None:
             try:
-                self.pool = ProcessPoolExecutor(self.processes, initializer=_start_worker)
+                # Forked while the fetch's threads may hold an import lock, a worker would wait
+                # on it forever: workers start from a fork server instead (Python 3.14's default).
+                context = multiprocessing.get_context("forkserver")
+                self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_worker)
             except (OSError, ValueError):  # no helper process to be had: parse here, as a small run does
                 self.broken = True
         return self.pool
