@@ -25,7 +25,8 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import jinja2
 from markupsafe import Markup, escape
 
-from newsdesk.config import NewsroomSettings
+from newsdesk import chinese
+from newsdesk.config import NewsroomSettings, RomanizationSettings
 from newsdesk.dates import date_range, long_date, publication_instant
 from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
@@ -212,7 +213,10 @@ def json_ld(value: Any) -> Markup:
 
 
 def make_environment(
-    templates_dir: Path | None, zone: tzinfo = UTC, cache_dir: Path | None = None
+    templates_dir: Path | None,
+    zone: tzinfo = UTC,
+    cache_dir: Path | None = None,
+    romanization: RomanizationSettings | None = None,
 ) -> jinja2.Environment:
     """The templates' environment; with ``cache_dir``, compiled templates are kept there
     (Jinja checks each against its source), so a command does not compile them again."""
@@ -246,6 +250,8 @@ def make_environment(
         rfc822=lambda value: rfc822_time(value, zone),
         json_ld=json_ld,
         html_of_text=html.escape,  # text as HTML, for where a feed reader reads HTML
+        pinyin=lambda text: chinese.romanize(text, romanization or chinese.DEFAULT),
+        romanized=lambda text: chinese.annotate_runs(text, romanization or chinese.DEFAULT),
     )
     return env
 
@@ -309,7 +315,12 @@ class Renderer:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._fingerprint: str | None = None
         self.settings: NewsroomSettings = newsroom.config.newsroom
-        self.env = make_environment(newsroom.templates_dir, self.settings.zone, newsroom.state_dir / "templates")
+        self.env = make_environment(
+            newsroom.templates_dir,
+            self.settings.zone,
+            newsroom.state_dir / "templates",
+            newsroom.config.romanization,
+        )
         self._source_names: dict[str, str] = {}  # item id -> its feed's name, as read from the store
 
     # Templates ---------------------------------------------------------
