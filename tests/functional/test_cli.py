@@ -253,3 +253,15 @@ def test_a_broken_pipe_that_is_not_the_output_is_still_an_error(fetched):
     )
     result = subprocess.run([sys.executable, "-c", script, str(fetched)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 1 and result.stderr.strip() == "newsdesk: error: Broken pipe"
+
+
+def test_romanize_filters_standard_input_as_the_newsroom_configures(newsroom_dir, run):
+    result = run("romanize", input="the Regulations (上海市社会信用条例)\n诚信\n")
+    assert result.exit_code == 0
+    assert result.output == "the Regulations (上海市社会信用条例 Shanghaishi shehui xinyong tiaoli)\n诚信 Chengxin\n"
+    config = newsroom_dir / "sources.toml"
+    config.write_text(config.read_text() + '\n[romanization]\ntones = "marks"\n', encoding="utf-8")
+    assert run("romanize", "--only", "社会信用").output == "Shèhuì xìnyòng\n"
+    config.write_text(config.read_text() + 'capitalize = "loud"\n', encoding="utf-8")
+    failed = run("romanize", "诚信")
+    assert failed.exit_code == 2 and "romanization.capitalize must be one of" in failed.output
