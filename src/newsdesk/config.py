@@ -57,6 +57,15 @@ class NewsroomSettings:
     )
     unsubscribe_url: str = doc("Unsubscribe page; `{email}` is replaced by the subscriber's address.", "")
     language: str = doc("The newsletter's language (BCP 47), for the HTML lang attribute.", "en")
+    favicon_url: str = doc(
+        "The blog's icon: an http(s) URL, or a path from the blog's root (`favicon.png`, a file put in the site folder).",
+        "",
+    )
+    signup_url: str = doc(
+        "The subscriber service's sign-up address: every page of the blog carries a form posting "
+        "`email`, `name` and `website` (a honeypot) to it.",
+        "",
+    )
     subscribers: str = doc(
         "The subscribers file (CSV: email,name,status,date), relative to the newsroom.", "subscribers.csv"
     )
@@ -358,6 +367,14 @@ def parse_config(text: str, path: Path) -> Config:
                 f"newsroom.tracking_params: {name!r} is not a query parameter name (a name, or a prefix ending in *)",
             )
 
+    if settings.signup_url and not re.match(r"^https?://[^/\s]+\S*$", settings.signup_url):
+        fail("signup_url", f"newsroom.signup_url must be an http(s) address, not {settings.signup_url!r}")
+    if settings.favicon_url and not _is_favicon(settings.favicon_url):
+        fail(
+            "favicon_url",
+            f"newsroom.favicon_url must be an http(s) address or a path in the site, not {settings.favicon_url!r}",
+        )
+
     fetch: FetchSettings = sections["fetch"]
     for f in dataclasses.fields(FetchSettings):
         value = getattr(fetch, f.name)
@@ -387,6 +404,13 @@ def parse_config(text: str, path: Path) -> Config:
         romanization=sections["romanization"],
         path=path,
     )
+
+
+def _is_favicon(value: str) -> bool:
+    """An http(s) URL, or a plain path from the blog's root (no scheme, spaces or "..")."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
+        return bool(re.match(r"^https?://[^/\s]+\S*$", value))
+    return bool(value.strip("/")) and not re.search(r"[\s\\]", value) and ".." not in value.split("/")
 
 
 def _named_tables(

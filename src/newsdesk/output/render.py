@@ -32,7 +32,14 @@ from newsdesk.errors import TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
-from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
+from newsdesk.output.archive import (
+    FEED_SIZE,
+    ArchiveEntry,
+    archive_entry,
+    blog_root,
+    favicon_address,
+    unsubscribe_template,
+)
 from newsdesk.output.catalog import Listing, catalog, issue_key
 from newsdesk.output.markdown import mark_chinese, markdown_html, markdown_source_safe, markdown_text, typeset
 from newsdesk.output.revisions import Revision, Revisions, content_digest
@@ -388,6 +395,7 @@ class Renderer:
             "home_url": home,
             "home_name": source_host(home) if home else "",
             "view_url": issue.post_url or (entry.url if home else ""),
+            "favicon_href": favicon_address(self.settings),
             "recipient": None,
             "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
             **extra,
@@ -507,6 +515,7 @@ class Renderer:
             "home_url": f"{root}/",
             "feed_url": f"{root}/archive/feed.xml",
             "rss_url": f"{root}/archive/rss.xml",
+            "favicon_href": favicon_address(self.settings),
             "updated": max((e.updated for e in entries), default=None),
         }
 
