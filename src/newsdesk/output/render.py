@@ -25,13 +25,21 @@ from urllib.parse import parse_qsl, quote, urlencode, urlsplit, urlunsplit
 import jinja2
 from markupsafe import Markup, escape
 
-from newsdesk.config import NewsroomSettings
+from newsdesk import chinese
+from newsdesk.config import NewsroomSettings, RomanizationSettings
 from newsdesk.dates import date_range, long_date, publication_instant
 from newsdesk.errors import IssueFileError, TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
-from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, unsubscribe_template
+from newsdesk.output.archive import (
+    FEED_SIZE,
+    ArchiveEntry,
+    archive_entry,
+    blog_root,
+    favicon_address,
+    unsubscribe_template,
+)
 from newsdesk.output.catalog import Listing, catalog, issue_key
 from newsdesk.output.markdown import mark_chinese, markdown_html, markdown_source_safe, markdown_text, typeset
 from newsdesk.output.revisions import Revision, Revisions, content_digest
@@ -219,7 +227,10 @@ def json_ld(value: Any) -> Markup:
 
 
 def make_environment(
-    templates_dir: Path | None, zone: tzinfo = UTC, cache_dir: Path | None = None
+    templates_dir: Path | None,
+    zone: tzinfo = UTC,
+    cache_dir: Path | None = None,
+    romanization: RomanizationSettings | None = None,
 ) -> jinja2.Environment:
     """The templates' environment; with ``cache_dir``, compiled templates are kept there
     (Jinja checks each against its source), so a command does not compile them again."""
@@ -253,6 +264,8 @@ def make_environment(
         rfc822=lambda value: rfc822_time(value, zone),
         json_ld=json_ld,
         html_of_text=html.escape,  # text as HTML, for where a feed reader reads HTML
+        pinyin=lambda text: chinese.romanize(text, romanization or chinese.DEFAULT),
+        romanized=lambda text: chinese.annotate_runs(text, romanization or chinese.DEFAULT),
     )
     return env
 
@@ -317,7 +330,12 @@ class Renderer:
         self._fingerprint: str | None = None
         self.settings: NewsroomSettings = newsroom.config.newsroom
         self.theme = make_theme(self.settings.brand_colour, self.settings.theme)
-        self.env = make_environment(newsroom.templates_dir, self.settings.zone, newsroom.state_dir / "templates")
+        self.env = make_environment(
+            newsroom.templates_dir,
+            self.settings.zone,
+            newsroom.state_dir / "templates",
+            newsroom.config.romanization,
+        )
         self._source_names: dict[str, str] = {}  # item id -> its feed's name, as read from the store
         self._numbers: dict[date, int | None] = {}  # issue date -> its number
 
@@ -408,6 +426,7 @@ class Renderer:
             "home_url": home,
             "home_name": source_host(home) if home else "",
             "view_url": issue.post_url or (entry.url if home else ""),
+            "favicon_href": favicon_address(self.settings),
             "recipient": None,
             "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
             **extra,
@@ -528,6 +547,7 @@ class Renderer:
             "home_url": f"{root}/",
             "feed_url": f"{root}/archive/feed.xml",
             "rss_url": f"{root}/archive/rss.xml",
+            "favicon_href": favicon_address(self.settings),
             "updated": max((e.updated for e in entries), default=None),
         }
 
