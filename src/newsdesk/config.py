@@ -152,7 +152,13 @@ class SmtpSettings:
     rate: float = doc("Messages per second at most; 0 for no limit.", 10.0)
     timeout: float = doc("Seconds to wait for the server at each step.", 30.0)
     retries: int = doc("Retries per recipient after a transient failure (4xx, dropped connection).", 4)
-    backoff: float = doc("Seconds before the first retry; doubled for each one after.", 2.0)
+    backoff: float = doc("Seconds before the first retry after a dropped connection; doubled for each one after.", 2.0)
+    defer: float = doc(
+        "Seconds before a recipient the server deferred (4xx, greylisting) is tried again, while the "
+        "others are sent; doubled for each deferral after.",
+        60.0,
+    )
+    connections: int = doc("SMTP connections (sessions) at once.", 1)
 
 
 @dataclass(frozen=True)
@@ -449,9 +455,11 @@ def _check_smtp(smtp: SmtpSettings, fail: Any) -> None:
         fail("port", f"smtp.port must be between 1 and 65535, not {smtp.port}")
     if smtp.timeout <= 0:
         fail("timeout", "smtp.timeout must be greater than 0")
-    for key in ("rate", "retries", "backoff"):
+    for key in ("rate", "retries", "backoff", "defer"):
         if getattr(smtp, key) < 0:
             fail(key, f"smtp.{key} must not be negative")
+    if not 1 <= smtp.connections <= 64:
+        fail("connections", f"smtp.connections must be between 1 and 64, not {smtp.connections}")
     if smtp.user and not smtp.password_env.strip():
         fail("password_env", "smtp.password_env must name an environment variable when smtp.user is set")
 
