@@ -1,4 +1,4 @@
-"""Sending an issue to its subscribers, exactly once each, through one SMTP session.
+"""Sending an issue to its subscribers, exactly once each, over one or more SMTP sessions.
 
 The ledger (ledger.py) is the truth about who has the issue. A run:
 
@@ -8,8 +8,12 @@ The ledger (ledger.py) is the truth about who has the issue. A run:
 2. adds subscribers not yet in the ledger as pending (subscribers who left since are
    skipped, whatever their row says);
 3. sends each pending message: in flight (committed), the SMTP transaction, then sent
-   (committed); 4xx replies and dropped connections are retried with a doubling backoff
-   and a reconnect, 5xx replies are recorded for that recipient and never retried;
+   (committed), unless the list (newsdesk.mail.roster), read again just before, has the
+   address unsubscribed, bounced or complained since the run began. A 4xx reply defers
+   the recipient to its own later turn while the others are sent; a dropped connection is
+   reconnected and the message retried with a doubling backoff; 5xx replies are recorded
+   for that recipient and never retried. Each connection takes the next recipient from
+   one queue, so however many there are, each row is in flight on one of them at a time;
 4. when every subscriber is sent (or refused for good), marks the send complete and the
    issue "sent". Running it again then sends nothing and says so.
 """
@@ -28,6 +32,7 @@ from newsdesk.config import SmtpSettings
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.mail.ledger import Entry, Ledger
 from newsdesk.mail.message import MessageFactory
+from newsdesk.mail.roster import Roster
 from newsdesk.mail.smtp import Permanent, SmtpFatal, SmtpTransport, Transient
 from newsdesk.mail.subscribers import SubscriberList
 from newsdesk.newsroom import Newsroom
@@ -252,6 +257,7 @@ class SendJob:
         subscribers: SubscriberList,
         policy: Policy,
         factory: MessageFactory | None = None,
+        roster: Roster | None = None,
     ) -> None:
         if policy.in_doubt not in IN_DOUBT_POLICIES:
             raise ValueError(f"in_doubt must be one of {IN_DOUBT_POLICIES}")
@@ -261,6 +267,10 @@ class SendJob:
         self.policy = policy
         self.factory = factory or MessageFactory(newsroom, issue)
         self.active = subscribers.index  # key -> subscriber: membership without a copy
+        # The list's suppressions, read again before each message: an unsubscribe, bounce or
+        # complaint recorded while the send runs is final for the messages not yet sent.
+        self.roster = roster
+        self.left: set[str] = set()  # keys suppressed during this run
 
     def plan(self, ledger: Ledger) -> Plan:
         """What a run would do; reads the ledger and changes nothing."""
@@ -399,7 +409,7 @@ class SendJob:
         tally_open = sum(
             1
             for e in ledger.entries(["pending", "in_flight", "failed"])
-            if e.key in self.active and (e.state != "failed" or not e.permanent)
+            if e.key in self.active and e.key not in self.left and (e.state != "failed" or not e.permanent)
         )
         report.already_sent = sum(1 for e in ledger.entries(["sent"]) if e.key in self.active) - report.sent
         if tally_open == 0 and report.stopped is None:
@@ -420,6 +430,11 @@ class SendJob:
         """One connection's loop: take the next recipient, send, settle, until none is left."""
         try:
             while (entry := queue.next()) is not None:
+                if self.roster is not None and self.roster.suppressed(entry.address):
+                    with self._lock:
+                        self.left.add(entry.key)
+                        report.skipped += 1
+                    continue
                 limiter.wait()
                 outcome = self._deliver(entry, ledger, transport, report, sleep, queue)
                 with self._lock:

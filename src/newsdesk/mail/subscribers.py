@@ -5,15 +5,20 @@ A CSV file in the newsroom (``subscribers.csv`` by default) with the columns
 Loading never stops at a bad line: it is reported with its number and skipped, so one
 typo does not hold up a send. Addresses are compared case-insensitively, and an address
 that is unsubscribed anywhere in the file is unsubscribed.
+
+The statuses an editor writes are subscribed and unsubscribed; the list's export
+(``newsdesk subscribers export``) also writes pending, bounced and complained, and the
+columns ``changed,reason,bounces,confirmed`` (named in the header line), so that it reads back whole.
+Anything but subscribed is never mailed.
 """
 
 from __future__ import annotations
 
 import csv
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
@@ -21,7 +26,9 @@ from newsdesk.errors import InvalidInput
 from newsdesk.mail.headers import control_character
 
 COLUMNS = ("email", "name", "status", "date")
-STATUSES = ("subscribed", "unsubscribed")
+# Columns the list's export adds; read only when the header line names them.
+EXPORT_COLUMNS = ("changed", "reason", "bounces", "confirmed")
+STATUSES = ("subscribed", "unsubscribed", "pending", "bounced", "complained")
 MAX_ADDRESS = 254  # RFC 5321's limit on a forward path
 
 # A deliberately plain address check: ASCII dot-atoms on both sides, a dotted domain.
@@ -55,6 +62,11 @@ class Subscriber:
     name: str = ""
     since: date | None = None
     line: int = 0
+    status: str = "subscribed"
+    changed: datetime | None = None  # when the status last changed (the export's column)
+    reason: str = ""
+    bounces: int = 0  # soft bounces counted so far
+    confirmed: datetime | None = None  # when they confirmed a sign-up (double opt-in)
 
     @property
     def key(self) -> str:
@@ -95,7 +107,7 @@ def _columns(header: list[str]) -> dict[str, int] | None:
     names = [cell.strip().lower() for cell in header]
     if "email" not in names:
         return None
-    return {name: names.index(name) for name in COLUMNS if name in names}
+    return {name: names.index(name) for name in (*COLUMNS, *EXPORT_COLUMNS) if name in names}
 
 
 # A cell that spans lines is looked for this many lines ahead; past that the quote is taken
@@ -159,7 +171,7 @@ def parse_subscribers(lines: str | Iterable[str], path: Path) -> SubscriberList:
     """Read the file's text (or its lines, streamed: a long list is never held twice)."""
     result = SubscriberList(path=path)
     first_entries: dict[str, Subscriber] = {}  # key -> its first line, in file order
-    leaving: dict[str, None] = {}  # keys unsubscribed on any line (an ordered set)
+    leaving: dict[str, Subscriber] = {}  # keys unsubscribed (or worse) on any line: that line
     columns = {name: index for index, name in enumerate(COLUMNS)}
     first = True
 
@@ -195,6 +207,13 @@ def parse_subscribers(lines: str | Iterable[str], path: Path) -> SubscriberList:
             result.invalid += 1
             warn(f"status must be subscribed or unsubscribed, not {cell('status')!r}; line skipped")
             continue
+        changed, confirmed = (_moment(cell(name), name, warn) for name in ("changed", "confirmed"))
+        bounces = 0
+        if raw_bounces := cell("bounces"):
+            if raw_bounces.isdigit():
+                bounces = int(raw_bounces)
+            else:
+                warn(f"bounces: {raw_bounces!r} is not a count; taken as 0")
         since = None
         if raw_date := cell("date"):
             try:
@@ -205,7 +224,17 @@ def parse_subscribers(lines: str | Iterable[str], path: Path) -> SubscriberList:
         if found := control_character(name):
             warn(f"the name has a control character ({found}); name left out, the address kept")
             name = ""
-        entry = Subscriber(email=email, name=name, since=since, line=number)
+        entry = Subscriber(
+            email=email,
+            name=name,
+            since=since,
+            line=number,
+            status=status,
+            changed=changed,
+            reason=cell("reason"),
+            bounces=bounces,
+            confirmed=confirmed,
+        )
         key = entry.key
         key = email if key == email else key  # one string, not two, for a lowercase address
         if key in first_entries:
@@ -213,13 +242,35 @@ def parse_subscribers(lines: str | Iterable[str], path: Path) -> SubscriberList:
             warn(f"{email} is also on line {first_entries[key].line}; counted once")
         else:
             first_entries[key] = entry
-        if status == "unsubscribed":
+        if status != "subscribed" and key not in leaving:
             # Unsubscribed anywhere means unsubscribed: never mail someone who asked not to be.
-            leaving[key] = None
-    result.unsubscribed = [first_entries.pop(key) for key in leaving]
+            leaving[key] = entry
+    result.unsubscribed = [
+        replace(
+            first_entries.pop(key),
+            status=last.status,
+            changed=last.changed,
+            reason=last.reason,
+            bounces=last.bounces,
+            confirmed=last.confirmed,
+        )
+        for key, last in leaving.items()
+    ]
     result.index = first_entries
     result.subscribed = list(first_entries.values())
     return result
+
+
+def _moment(raw: str, column: str, warn: Callable[[str], None]) -> datetime | None:
+    """An export's time column (ISO 8601, UTC when no offset is given), or None."""
+    if not raw:
+        return None
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        warn(f"{column}: {raw!r} is not a time like 2017-07-03T09:00:00Z; time ignored")
+        return None
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
 def _lines(handle: BinaryIO) -> Iterator[bytes]:
