@@ -22,8 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsdesk.errors import ConfigError
 from newsdesk.files import read_text
-from newsdesk.urls import is_loopback, without_tracking
+from newsdesk.urls import is_http_url, is_loopback, without_tracking
 
+# The email's themes (newsdesk.output.theme makes them) and the form of a colour.
+EMAIL_THEMES = ("serif", "sans")
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -55,8 +58,30 @@ class NewsroomSettings:
         "The text of each read-more link; `{source}` becomes the story's source (its feed's name, or the link's host).",
         "Read more at {source}",
     )
+    theme: str = doc(
+        'The email\'s theme: "serif" (Georgia, the default) or "sans" (system sans faces, headings in the brand colour).',
+        "serif",
+    )
+    brand_colour: str = doc(
+        "The email's accent as #rrggbb: links, the masthead's name and the sans theme's headings follow it, "
+        "each darkened or lightened as far as it takes to stay readable (4.5:1) in light and dark mode.",
+        "#9b1c1c",
+    )
+    logo_url: str = doc(
+        "An http(s) URL of the newsletter's logo, shown before its name in the email's masthead (alt text: the name).",
+        "",
+    )
     unsubscribe_url: str = doc("Unsubscribe page; `{email}` is replaced by the subscriber's address.", "")
     language: str = doc("The newsletter's language (BCP 47), for the HTML lang attribute.", "en")
+    favicon_url: str = doc(
+        "The blog's icon: an http(s) URL, or a path from the blog's root (`favicon.png`, a file put in the site folder).",
+        "",
+    )
+    signup_url: str = doc(
+        "The subscriber service's sign-up address: every page of the blog carries a form posting "
+        "`email`, `name` and `website` (a honeypot) to it.",
+        "",
+    )
     subscribers: str = doc(
         "The subscribers file (CSV: email,name,status,date), relative to the newsroom.", "subscribers.csv"
     )
@@ -100,6 +125,29 @@ class FetchSettings:
     max_bytes: int = doc("Largest decoded feed body, in bytes; larger feeds fail.", 10_000_000)
     max_redirects: int = doc("Redirects followed per feed.", 5)
     user_agent: str = doc("The User-Agent header sent to feeds.", "newsdesk/0.1 (+feed reader)")
+
+
+TONES = ("none", "marks", "numbers")
+CAPITALIZE = ("first", "words", "none")
+
+
+@dataclass(frozen=True)
+class RomanizationSettings:
+    """``[romanization]``: how Chinese is written in Latin letters (`newsdesk romanize`, the
+    desk's romanize key, the templates' `pinyin` and `romanized` filters)."""
+
+    tones: str = doc('"none" (shehui xinyong), "marks" (shèhuì xìnyòng) or "numbers" (she4hui4 xin4yong4).', "none")
+    join_words: bool = doc(
+        "Write each word's syllables together (shehui xinyong); false for one syllable apiece (she hui xin yong).",
+        True,
+    )
+    capitalize: str = doc(
+        '"first" (Shanghaishi shehui xinyong), "words" (Shanghaishi Shehui Xinyong) or "none".', "first"
+    )
+    format: str = doc(
+        "How a term and its romanization are written together: `{hanzi}` is the Chinese, `{pinyin}` the romanization.",
+        "{hanzi} {pinyin}",
+    )
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")
@@ -181,6 +229,7 @@ class Config:
     sources: tuple[Source, ...] = ()
     blogs: tuple[Blog, ...] = ()
     topics: tuple[Topic, ...] = ()
+    romanization: RomanizationSettings = field(default_factory=RomanizationSettings)
     path: Path | None = None
 
     @property
@@ -196,7 +245,12 @@ class Config:
         return self.blogs or (DEFAULT_BLOG,)
 
 
-_TABLES: dict[str, type] = {"newsroom": NewsroomSettings, "fetch": FetchSettings, "smtp": SmtpSettings}
+_TABLES: dict[str, type] = {
+    "newsroom": NewsroomSettings,
+    "fetch": FetchSettings,
+    "smtp": SmtpSettings,
+    "romanization": RomanizationSettings,
+}
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
 
@@ -322,12 +376,26 @@ def parse_config(text: str, path: Path) -> Config:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         fail("timezone", f"newsroom.timezone {settings.timezone!r} is not a known IANA timezone")
+    if settings.theme not in EMAIL_THEMES:
+        fail("theme", f"newsroom.theme must be one of {', '.join(EMAIL_THEMES)}, not {settings.theme!r}")
+    if not HEX_COLOUR.fullmatch(settings.brand_colour):
+        fail("brand_colour", f"newsroom.brand_colour must be a colour like '#9b1c1c', not {settings.brand_colour!r}")
+    if settings.logo_url and not is_http_url(settings.logo_url):
+        fail("logo_url", f"newsroom.logo_url must be an http(s) URL, not {settings.logo_url!r}")
     for name in settings.tracking_params:
         if not re.fullmatch(r"[^\s=&#*]+\*?", name):
             fail(
                 "tracking_params",
                 f"newsroom.tracking_params: {name!r} is not a query parameter name (a name, or a prefix ending in *)",
             )
+
+    if settings.signup_url and not re.match(r"^https?://[^/\s]+\S*$", settings.signup_url):
+        fail("signup_url", f"newsroom.signup_url must be an http(s) address, not {settings.signup_url!r}")
+    if settings.favicon_url and not _is_favicon(settings.favicon_url):
+        fail(
+            "favicon_url",
+            f"newsroom.favicon_url must be an http(s) address or a path in the site, not {settings.favicon_url!r}",
+        )
 
     fetch: FetchSettings = sections["fetch"]
     for f in dataclasses.fields(FetchSettings):
@@ -336,6 +404,7 @@ def parse_config(text: str, path: Path) -> Config:
             failer("fetch")(f.name, f"fetch.{f.name} must be greater than 0")
 
     _check_smtp(sections["smtp"], failer("smtp"))
+    _check_romanization(sections["romanization"], failer("romanization"))
 
     sources: list[Source] = []
     for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
@@ -354,8 +423,16 @@ def parse_config(text: str, path: Path) -> Config:
         sources=tuple(sources),
         blogs=blogs,
         topics=topics,
+        romanization=sections["romanization"],
         path=path,
     )
+
+
+def _is_favicon(value: str) -> bool:
+    """An http(s) URL, or a plain path from the blog's root (no scheme, spaces or "..")."""
+    if re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value):
+        return bool(re.match(r"^https?://[^/\s]+\S*$", value))
+    return bool(value.strip("/")) and not re.search(r"[\s\\]", value) and ".." not in value.split("/")
 
 
 def _named_tables(
@@ -399,6 +476,24 @@ def _check_smtp(smtp: SmtpSettings, fail: Any) -> None:
             fail(key, f"smtp.{key} must not be negative")
     if smtp.user and not smtp.password_env.strip():
         fail("password_env", "smtp.password_env must name an environment variable when smtp.user is set")
+
+
+def _check_romanization(settings: RomanizationSettings, fail: Any) -> None:
+    if settings.tones not in TONES:
+        fail("tones", f"romanization.tones must be one of {', '.join(TONES)}, not {settings.tones!r}")
+    if settings.capitalize not in CAPITALIZE:
+        fail(
+            "capitalize",
+            f"romanization.capitalize must be one of {', '.join(CAPITALIZE)}, not {settings.capitalize!r}",
+        )
+    try:
+        settings.format.format(hanzi="", pinyin="")
+    except (KeyError, IndexError, ValueError) as error:
+        fail(
+            "format", f"romanization.format {settings.format!r} is not a template of {{hanzi}} and {{pinyin}} ({error})"
+        )
+    if "{pinyin}" not in settings.format:
+        fail("format", "romanization.format must contain {pinyin}")
 
 
 def _parse_blogs(raw_blogs: Any, failer: Any) -> tuple[Blog, ...]:

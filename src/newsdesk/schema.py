@@ -170,6 +170,33 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         """,
     ),
+    Migration(
+        3,
+        """
+        -- The list (newsdesk.mail.roster): every address the newsroom knows, with its state.
+        -- ``id`` is what signed links carry instead of the address (never reused: AUTOINCREMENT).
+        -- Times are ISO 8601 UTC; ``reason`` says why the state is what it is (an unsubscribe
+        -- link, a bounce's status and diagnostic, the subscribers file...).
+        CREATE TABLE IF NOT EXISTS subscribers (
+            id INTEGER PRIMARY KEY AUTOINCREMENT,
+            address_key TEXT NOT NULL UNIQUE,
+            address TEXT NOT NULL,
+            name TEXT NOT NULL DEFAULT '',
+            state TEXT NOT NULL
+                CHECK (state IN ('pending', 'subscribed', 'unsubscribed', 'bounced', 'complained')),
+            source TEXT NOT NULL DEFAULT 'import' CHECK (source IN ('file', 'import', 'web')),
+            since TEXT NOT NULL,  -- the day they signed up or were added (YYYY-MM-DD)
+            confirmed_at TEXT,  -- when they followed the confirmation link (double opt-in)
+            changed_at TEXT NOT NULL,  -- the state's last change
+            reason TEXT NOT NULL DEFAULT '',
+            soft_bounces INTEGER NOT NULL DEFAULT 0,
+            -- The confirmation link in flight: its nonce (cleared once followed) and when it went.
+            confirm_nonce TEXT,
+            confirm_sent_at TEXT
+        );
+        CREATE INDEX IF NOT EXISTS subscribers_by_state ON subscribers (state);
+        """,
+    ),
 )
 
 LATEST = MIGRATIONS[-1].version

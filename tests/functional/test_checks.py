@@ -125,9 +125,10 @@ def test_an_email_over_the_clip_size_is_an_error(ready: Path) -> None:
 def test_parts_with_different_links_and_no_unsubscribe_link_are_errors(ready: Path, links: LinkServer) -> None:
     template = (ready / "templates" / "email.txt").read_text(encoding="utf-8")
     template = template.replace(
-        '{{ (read_more_labels[loop.index0] ~ ": " ~ development.read_more) | wrap }}', "(see the web version)"
+        '{{ (read_more_labels[loop.index0] ~ ": " ~ development.read_more) | wrap(flowed=flowed) }}',
+        "(see the web version)",
     )
-    template = template.replace('{{ ("Unsubscribe: " ~ unsubscribe_url) | wrap }}', "")
+    template = template.replace('{{ ("Unsubscribe: " ~ unsubscribe_url) | wrap(flowed=flowed) }}', "")
     (ready / "templates" / "email.txt").write_text(template, encoding="utf-8")
     found = findings(ready)
     assert (
@@ -245,3 +246,33 @@ def test_a_missing_postal_address_is_a_warning(ready: Path) -> None:
         "(CAN-SPAM requires one in commercial email)" in found
     )
     assert not [line for line in found if line.startswith("error")]
+
+
+def test_a_term_rendered_two_ways_is_a_warning(ready: Path, run) -> None:
+    assert run("glossary", "add", "失信被执行人", "judgment defaulters", "--also", "discredited persons").exit_code == 0
+    assert run("glossary", "add", "联合激励", "joint incentives", "--also", "joint rewards").exit_code == 0
+    assert run("glossary", "add", "红名单", "red list").exit_code == 0
+    edit_issue(ready, "The blacklist keeps growing", "Judgment defaulters, or discredited persons, keep growing")
+    edit_issue(ready, "(joint incentives for keeping trust)", "(joint rewards for keeping trust)")
+    edit_issue(ready, "with the benefits they may claim", "with the red lists' benefits")
+    found = findings(ready)
+    assert (
+        "warning: development 1 renders 失信被执行人 2 ways: 'judgment defaulters', 'discredited persons' "
+        "(glossary.toml: 'judgment defaulters')" in found
+    )
+    assert "warning: development 2: 'joint rewards' for 联合激励, where glossary.toml has 'joint incentives'" in found
+    # "Red lists" in the headline of 2 and "red lists'" in 3 are the glossary's own way.
+    assert not [line for line in found if "红名单" in line]
+    edit_issue(ready, "with the red lists' benefits", "with the white lists' benefits")
+    run("glossary", "add", "红名单", "red list", "--also", "white list", "--replace")
+    # 3's headline says "its first red list".
+    assert (
+        "warning: development 3 renders 红名单 2 ways: 'red list', 'white list' (glossary.toml: 'red list')"
+        in findings(ready)
+    )
+    edit_issue(ready, "with the white lists' benefits", "with the red lists' benefits")
+    edit_issue(ready, "with the red lists' benefits", "with the benefits of joint incentives")
+    assert (
+        "warning: 联合激励 is rendered 2 ways in this issue: 'joint rewards' in development 2; "
+        "'joint incentives' in development 3 (glossary.toml: 'joint incentives')" in findings(ready)
+    )

@@ -253,3 +253,36 @@ def test_a_broken_pipe_that_is_not_the_output_is_still_an_error(fetched):
     )
     result = subprocess.run([sys.executable, "-c", script, str(fetched)], capture_output=True, text=True, timeout=30)
     assert result.returncode == 1 and result.stderr.strip() == "newsdesk: error: Broken pipe"
+
+
+def test_romanize_filters_standard_input_as_the_newsroom_configures(newsroom_dir, run):
+    result = run("romanize", input="the Regulations (上海市社会信用条例)\n诚信\n")
+    assert result.exit_code == 0
+    assert result.output == "the Regulations (上海市社会信用条例 Shanghaishi shehui xinyong tiaoli)\n诚信 Chengxin\n"
+    config = newsroom_dir / "sources.toml"
+    config.write_text(config.read_text() + '\n[romanization]\ntones = "marks"\n', encoding="utf-8")
+    assert run("romanize", "--only", "社会信用").output == "Shèhuì xìnyòng\n"
+    config.write_text(config.read_text() + 'capitalize = "loud"\n', encoding="utf-8")
+    failed = run("romanize", "诚信")
+    assert failed.exit_code == 2 and "romanization.capitalize must be one of" in failed.output
+
+
+def test_glossary_add_list_and_the_terms_of_an_item(fetched, run):
+    assert run("glossary", "list").output == ""
+    added = run("glossary", "add", "诚信档案", "integrity records", "--also", "credit files", "--note", "for officials")
+    assert added.exit_code == 0 and "诚信档案 = 'integrity records'" in added.output
+    assert run("glossary", "add", "失信", "untrustworthy").exit_code == 0
+    assert run("glossary", "add", "失信", "dishonest").exit_code == 3
+    assert run("glossary", "list").output == (
+        "诚信档案\tintegrity records (not: credit files) — for officials\n失信\tuntrustworthy\n"
+    )
+    items = json.loads(run("candidates", "--week", "2017-07-03", "--search", "诚信档案", "--json").output)
+    found = json.loads(run("glossary", "find", items[0]["id"], "--json").output)
+    assert {term["zh"] for term in found} == {"诚信档案", "失信"}
+    assert (
+        run("glossary", "find", "建立誠信檔案").output
+        == "诚信档案\tintegrity records (not: credit files) — for officials\n"
+    )
+    (fetched / "glossary.toml").write_text('[terms]\n"失信" = 1\n', encoding="utf-8")
+    broken = run("glossary", "list")
+    assert broken.exit_code == 2 and "glossary.toml:2: term '失信' must be its English" in broken.output

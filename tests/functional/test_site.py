@@ -718,3 +718,170 @@ def test_a_404_page_works_at_any_address(room):
     links = {(tag, rel, url) for tag, rel, url in links_of(page)}
     assert ("link", "stylesheet", "/style.css") in links
     assert ("a", "", "/archive/index.html") in links and ("a", "", "/index.html") in links
+
+
+def configure(room: Newsroom, **settings: str) -> Newsroom:
+    """The newsroom with these [newsroom] settings written into its sources.toml."""
+    import tomlkit
+
+    path = room.root / "sources.toml"
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    for key, value in settings.items():
+        document["newsroom"][key] = value  # type: ignore[index]
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return Newsroom.open(room.root)
+
+
+def html_pages(site: Path) -> list[str]:
+    return [p for p in snapshot(site) if p.endswith(".html")]
+
+
+@pytest.mark.parametrize(
+    ("favicon", "from_post", "from_404"),
+    [
+        ("favicon.png", "../favicon.png", "/favicon.png"),
+        ("/icons/mark.svg", "../icons/mark.svg", "/icons/mark.svg"),
+        ("https://cdn.example.org/icon.png", "https://cdn.example.org/icon.png", "https://cdn.example.org/icon.png"),
+    ],
+)
+def test_the_favicon_slot_puts_the_icon_on_every_page(room, favicon, from_post, from_404):
+    room = configure(room, favicon_url=favicon)
+    build(room)
+    site = room.root / "site"
+    for path in html_pages(site):
+        icons = [url for tag, rel, url in links_of(site / path) if tag == "link" and rel == "icon"]
+        if path == "404.html":
+            assert icons == [from_404]
+        elif path.count("/") == 1:
+            assert icons == [from_post], path
+        else:
+            assert icons == [from_post.removeprefix("../")], path
+    # The rendered post (outside the site) names it by its public address.
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    page = Renderer(room).post_page(issue)
+    public = favicon if "://" in favicon else "https://socialcredit.example/" + favicon.lstrip("/")
+    assert f'<link rel="icon" href="{public}">' in page
+
+
+def test_no_favicon_and_no_signup_form_unless_configured(room):
+    build(room)
+    site = room.root / "site"
+    for path in html_pages(site):
+        text = (site / path).read_text(encoding="utf-8")
+        assert 'rel="icon"' not in text and "<form" not in text, path
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        ("favicon_url", "javascript:alert(1)", "favicon_url must be an http(s) address or a path in the site"),
+        ("favicon_url", "../outside.png", "favicon_url must be an http(s) address or a path in the site"),
+        ("signup_url", "/subscribe", "signup_url must be an http(s) address"),
+        ("signup_url", "javascript:alert(1)", "signup_url must be an http(s) address"),
+    ],
+)
+def test_a_bad_favicon_or_signup_address_is_one_line_naming_the_key(room, key, value, problem):
+    from newsdesk.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        configure(room, **{key: value})
+    message = str(caught.value)
+    assert problem in message and "sources.toml:" in message and "\n" not in message
+
+
+class Forms(HTMLParser):
+    """Each form of a page: its attributes and its inputs' attributes."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.forms: list[tuple[dict[str, str | None], list[dict[str, str | None]]]] = []
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "form":
+            self.forms.append((dict(attrs), []))
+        elif tag in ("input", "button") and self.forms:
+            self.forms[-1][1].append({"tag": tag, **dict(attrs)})
+
+
+def test_the_signup_form_is_on_every_page_and_posts_email_name_and_a_honeypot(room):
+    signup = "https://subscribe.socialcredit.example/signup"
+    room = configure(room, signup_url=signup)
+    build(room)
+    site = room.root / "site"
+    pages = html_pages(site)
+    assert len(pages) >= 6
+    for path in pages:
+        parser = Forms()
+        parser.feed((site / path).read_text(encoding="utf-8"))
+        signups = [(form, inputs) for form, inputs in parser.forms if form.get("action") == signup]
+        assert len(signups) == 1, path
+        form, inputs = signups[0]
+        assert form["method"] == "post"
+        fields = {i["name"]: i for i in inputs if i.get("name")}
+        assert set(fields) == {"email", "name", "website"}, path
+        assert fields["email"]["type"] == "email" and "required" in fields["email"]
+        # The honeypot: out of the tab order, never autofilled.
+        assert fields["website"]["tabindex"] == "-1" and fields["website"]["autocomplete"] == "off"
+        assert [i for i in inputs if i["tag"] == "button"][0]["type"] == "submit"
+
+
+def test_every_page_but_the_404_has_open_graph_twitter_and_structured_data_for_its_address(many):
+    import json
+
+    site = many.root / "site"
+    build(many)
+    for path in html_pages(site):
+        meta = meta_of(site / path)
+        canonical = [url for tag, rel, url in links_of(site / path) if rel == "canonical"]
+        if path == "404.html":
+            assert "og:url" not in meta and canonical == []
+            continue
+        assert canonical == [meta["og:url"]] == [page_url(path)], path
+        assert meta["og:site_name"] == "Social Credit Weekly News Summary"
+        assert meta["og:title"] and meta["og:description"] == meta["description"] != "", path
+        assert meta["twitter:card"] == "summary" and meta["twitter:title"] == meta["og:title"]
+        [(kind, text)] = meta["scripts"]  # type: ignore[misc]
+        data = json.loads(text)
+        assert kind == "application/ld+json" and data["url" if "url" in data else "mainEntityOfPage"] == page_url(path)
+        assert data["@type"] == (
+            "BlogPosting" if path.startswith("2017/") or path.startswith("2016/") else "CollectionPage"
+        )
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def test_the_atom_feed_follows_the_rules_the_w3c_validator_checks(many):
+    """RFC 4287 as the W3C feed validator applies it, where it can be checked offline."""
+    import re
+    from xml.etree import ElementTree
+
+    site = many.root / "site"
+    build(many)
+    feed = ElementTree.fromstring((site / "archive" / "feed.xml").read_bytes())
+    assert feed.tag == f"{ATOM}feed"
+    rfc3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:\d\d)$")
+    # The feed: exactly one id, title and updated; an author (or one in every entry); a self link.
+    for name in ("id", "title", "updated"):
+        assert len(feed.findall(f"{ATOM}{name}")) == 1, name
+    assert rfc3339.match(feed.findtext(f"{ATOM}updated"))
+    assert feed.find(f"{ATOM}author/{ATOM}name").text
+    links = {(link.get("rel"), link.get("type")): link.get("href") for link in feed.findall(f"{ATOM}link")}
+    assert links[("self", "application/atom+xml")] == "https://socialcredit.example/archive/feed.xml"
+    assert urlsplit(feed.findtext(f"{ATOM}id")).scheme in ("https", "tag")
+    entries = feed.findall(f"{ATOM}entry")
+    ids = [e.findtext(f"{ATOM}id") for e in entries]
+    assert len(entries) == 20 and len(set(ids)) == 20
+    updated = []
+    for entry in entries:
+        for name in ("id", "title", "updated", "published"):
+            assert len(entry.findall(f"{ATOM}{name}")) == 1, name
+        assert all(rfc3339.match(entry.findtext(f"{ATOM}{name}")) for name in ("updated", "published"))
+        assert entry.findtext(f"{ATOM}published") <= entry.findtext(f"{ATOM}updated")
+        alternate = [link for link in entry.findall(f"{ATOM}link") if link.get("rel", "alternate") == "alternate"]
+        assert len(alternate) == 1 and alternate[0].get("href").startswith("https://socialcredit.example/")
+        content = entry.find(f"{ATOM}content")
+        assert content.get("type") == "html" and content.text and entry.find(f"{ATOM}summary") is not None
+        updated.append(entry.findtext(f"{ATOM}updated"))
+    # The feed's updated is its newest entry's.
+    assert feed.findtext(f"{ATOM}updated") == max(updated)

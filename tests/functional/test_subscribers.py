@@ -119,3 +119,72 @@ def test_the_subscribers_command_prints_json(run) -> None:
     result = run("subscribers", "--json")
     assert result.exit_code == 0, result.output
     assert '"subscribed": 4' in result.output and '"invalid": 1' in result.output
+
+
+def _load(tmp_path: Path, data: bytes):
+    path = tmp_path / "subscribers.csv"
+    path.write_bytes(data)
+    return load_subscribers(path)
+
+
+def test_a_cell_over_the_csv_field_limit_is_one_line_skipped(tmp_path: Path, run) -> None:
+    huge = "x" * 131_073
+    listing = _load(tmp_path, f"email,name\na@example.org,A\nb@example.org,{huge}\nc@example.org,C\n".encode())
+    assert [s.email for s in listing.subscribed] == ["a@example.org", "c@example.org"]
+    assert listing.warnings == ["subscribers.csv:3: a cell is longer than 131072 characters; line skipped"]
+    assert listing.invalid == 1
+
+
+def test_a_bare_carriage_return_inside_a_line_skips_that_line(tmp_path: Path) -> None:
+    listing = _load(
+        tmp_path,
+        b"email,name\na@example.org,A\neve@example.org,Eve\rBcc: victim@example.test,subscribed\nc@example.org\n",
+    )
+    assert [s.email for s in listing.subscribed] == ["a@example.org", "c@example.org"]
+    assert listing.warnings == ["subscribers.csv:3: a carriage return (CR) inside the line; line skipped"]
+
+
+def test_classic_mac_line_endings_are_lines(tmp_path: Path) -> None:
+    listing = _load(
+        tmp_path, b"email,name,status\ra@example.org,A,\rb@example.org,B,unsubscribed\rbad,X,\rc@example.org,C,"
+    )
+    assert [s.email for s in listing.subscribed] == ["a@example.org", "c@example.org"]
+    assert [s.email for s in listing.unsubscribed] == ["b@example.org"]
+    assert listing.warnings == ["subscribers.csv:4: 'bad' is not an email address; line skipped"]
+    assert [s.line for s in listing.subscribed] == [2, 5]
+
+
+def test_a_quoted_cell_spanning_lines_is_one_warning_and_its_row_skipped(tmp_path: Path) -> None:
+    listing = _load(
+        tmp_path,
+        b'email,name,status\na@example.org,A,\nb@example.org,"Bea\nTrix",unsubscribed\nc@example.org,"O""Neil",\n',
+    )
+    # b's row is skipped whole: its status (unsubscribed) is never half-read as "subscribed".
+    assert [s.email for s in listing.subscribed] == ["a@example.org", "c@example.org"]
+    assert listing.subscribed[1].name == 'O"Neil'
+    assert listing.warnings == [
+        "subscribers.csv:3: a quoted cell runs on to line 4 (cells cannot hold line breaks); lines skipped"
+    ]
+    # A quote that never closes is one bad line; the lines after it still count.
+    stray = _load(tmp_path, b'email,name\na@example.org,"A\nb@example.org,B\nc@example.org,C\n')
+    assert [s.email for s in stray.subscribed] == ["b@example.org", "c@example.org"]
+    assert len(stray.warnings) == 1 and stray.warnings[0].startswith("subscribers.csv:2: not a CSV line")
+
+
+def test_a_name_with_a_control_character_is_left_out(tmp_path: Path) -> None:
+    listing = _load(tmp_path, b'email,name\neve@example.org,"Eve\x0bBcc: victim@example.test"\n')
+    assert [(s.email, s.name) for s in listing.subscribed] == [("eve@example.org", "")]
+    assert listing.warnings == [
+        "subscribers.csv:2: the name has a control character (U+000B); name left out, the address kept"
+    ]
+
+
+def test_the_subscribers_command_reports_a_broken_file_without_a_traceback(newsroom_dir: Path, run) -> None:
+    (newsroom_dir / "subscribers.csv").write_bytes(
+        b"email,name\r" + b"a@example.org," + b"y" * 200_000 + b"\rb@example.org,B\r"
+    )
+    result = run("subscribers")
+    assert result.exit_code == 0, result.output
+    assert "Traceback" not in result.output
+    assert "warning: subscribers.csv:2: a cell is longer than 131072 characters; line skipped" in result.output
+    assert "1 subscribed" in result.output

@@ -18,8 +18,11 @@ from newsdesk.mail.subscribers import Subscriber
 from newsdesk.store import FeedState, Store, StoreError
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stores"
-TABLES = {"items", "feeds", "meta", "send_ledger", "send_runs", "articles", "feed_entries", "issue_files", "site_files"}
-INDEXES = {"items_by_time", "items_by_canonical_url", "send_ledger_by_state"}
+TABLES = {
+    *("items", "feeds", "meta", "send_ledger", "send_runs", "articles", "feed_entries", "issue_files", "site_files"),
+    "subscribers",
+}
+INDEXES = {"items_by_time", "items_by_canonical_url", "send_ledger_by_state", "subscribers_by_state"}
 
 
 def old_store(path: Path, script: str = "before_user_version.sql") -> Path:

@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from newsdesk import __version__
-from newsdesk.cli import issues, mail, newsroom, publish, sources
+from newsdesk.cli import chinese, issues, mail, newsroom, publish, sources
 from newsdesk.cli._common import CONTEXT
 
 
@@ -38,6 +38,7 @@ for _command in (
     *(issues.edit, issues.candidates, issues.new_issue, issues.pick_command, issues.unpick_command),
     *(issues.show, issues.render, newsroom.init, newsroom.fetch, publish.publish, sources.sources),
     *mail.COMMANDS,
+    *chinese.COMMANDS,
 ):
     cli.add_command(_command)
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import click
@@ -26,6 +27,7 @@ if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
     from newsdesk.mail.smtp import SmtpTarget
     from newsdesk.mail.subscribers import Subscriber, SubscriberList
     from newsdesk.newsroom import Newsroom
+    from newsdesk.store import Store
 
 CONFIRM_ABOVE = 10  # a real send to more recipients than this asks first
 SHOWN_WARNINGS = 20
@@ -57,6 +59,19 @@ def _load_subscribers(room: Newsroom, *, quiet: bool = False) -> SubscriberList:
     return subscribers
 
 
+def _the_list(room: Newsroom, store: Store, *, quiet: bool = False) -> SubscriberList:
+    """Who is to be mailed: the subscribers file brought into the list in the store, or
+    the list alone when there is no file but the list has people (sign-ups, an import)."""
+    from newsdesk.mail.roster import Roster
+    from newsdesk.mail.subscribers import subscribers_path
+
+    roster = Roster(store)
+    path = subscribers_path(room.root, room.config.newsroom.subscribers)
+    if not path.exists() and any(roster.counts().values()):
+        return roster.recipients(path)
+    return roster.sync_file(_load_subscribers(room, quiet=quiet))
+
+
 def _run_checks(room: Newsroom, loaded: Issue, *, links: bool = True, err: bool = True) -> CheckReport:
     from newsdesk.mail.checks import check_issue
 
@@ -84,21 +99,31 @@ def check(ctx: click.Context, issue: str, offline: bool) -> None:
         sys.exit(EXIT_FAILED)
 
 
-@click.command()
+@click.group(invoke_without_command=True)
 @click.option("--issue", "issue", metavar="ISSUE", help="Also show the send ledger of ISSUE.")
 @click.option("--json", "as_json", is_flag=True, help="Print the counts as JSON.")
 @click.pass_context
 @editor_errors
 def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
-    """Count the subscribers (and report bad lines in the subscribers file)."""
+    """Count the subscribers by state (and report bad lines in the subscribers file).
+
+    The list lives in the newsroom's store; the subscribers file is brought into it first.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    from newsdesk.mail.roster import Roster
+
     room = open_newsroom(ctx)
-    listing = _load_subscribers(room, quiet=as_json)
+    with room.store() as store:
+        listing = _the_list(room, store, quiet=as_json)
+        states = Roster(store).counts()
     counts: dict[str, Any] = {
         "file": str(listing.path),
         "subscribed": len(listing.subscribed),
         "unsubscribed": len(listing.unsubscribed),
         "invalid": listing.invalid,
         "duplicates": listing.duplicates,
+        "states": states,
     }
     if issue:
         from newsdesk.mail.ledger import Ledger
@@ -121,7 +146,9 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
         return
-    click.echo(f"{listing.path.name}: {listing.summary()}")
+    if listing.path.exists():
+        click.echo(f"{listing.path.name}: {listing.summary()}")
+    click.echo("list: " + ", ".join(f"{count} {state}" for state, count in states.items()))
     if ledger_counts := counts.get("ledger"):
         state = f"completed {ledger_counts['completed_at']}" if ledger_counts["completed_at"] else "not completed"
         click.echo(
@@ -130,6 +157,73 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
         )
         for failure in ledger_counts["failures"]:
             click.echo(f"failed: {failure['address']}: {failure['reply']}")
+
+
+@subscribers.command("import")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@editor_errors
+def import_subscribers(ctx: click.Context, file: Path) -> None:
+    """Bring FILE (a subscribers file or an export) into the list, every line at once or none.
+
+    Bad lines are reported and skipped, as a send does. An address that left the list
+    (unsubscribed, bounced, complained) stays suppressed whatever FILE says.
+    """
+    from newsdesk.mail.roster import Roster
+    from newsdesk.mail.subscribers import load_subscribers
+
+    room = open_newsroom(ctx)
+    listing = load_subscribers(file)
+    for warning in listing.warnings[:SHOWN_WARNINGS]:
+        click.echo(f"warning: {warning}", err=True)
+    if len(listing.warnings) > SHOWN_WARNINGS:
+        click.echo(f"warning: … and {len(listing.warnings) - SHOWN_WARNINGS} more in {file.name}", err=True)
+    with room.store() as store:
+        report = Roster(store).import_list(listing)
+    for address in report.kept[:SHOWN_WARNINGS]:
+        click.echo(f"warning: {address} left the list before; kept suppressed", err=True)
+    click.echo(f"{file.name}: {report.line()}")
+
+
+@subscribers.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.pass_context
+@editor_errors
+def export_subscribers(ctx: click.Context, file: Path) -> None:
+    """Write the whole list to FILE (CSV: every state, date, reason and bounce count)."""
+    from newsdesk.mail.roster import Roster
+
+    room = open_newsroom(ctx)
+    with room.store() as store:
+        path = _list_path(room)
+        if path.exists():
+            _the_list(room, store)
+        count = Roster(store).export(file)
+    click.echo(f"{file}: {count} addresses written")
+
+
+@subscribers.command("forget")
+@click.argument("address")
+@click.pass_context
+@editor_errors
+def forget_subscriber(ctx: click.Context, address: str) -> None:
+    """Erase ADDRESS everywhere newsdesk keeps it: the list, the send ledgers, the subscribers file."""
+    from newsdesk.mail.roster import Roster, erase_from_file
+
+    room = open_newsroom(ctx)
+    path = _list_path(room)
+    lines = erase_from_file(path, address) if path.exists() else 0
+    with room.store() as store:
+        rows = Roster(store).forget(address)
+    if not rows and not lines:
+        raise InvalidInput(f"{address}: not in the list, the send ledgers or {path.name}")
+    click.echo(f"{address}: forgotten ({rows} rows in the store, {lines} lines in {path.name})")
+
+
+def _list_path(room: Newsroom) -> Path:
+    from newsdesk.mail.subscribers import subscribers_path
+
+    return subscribers_path(room.root, room.config.newsroom.subscribers)
 
 
 class SendProgress:
@@ -211,14 +305,10 @@ def send(
     if test_address:
         _send_test(room, loaded, target, test_address)
         return
-    listing = _load_subscribers(room)
-    if not listing.subscribed:
-        raise InvalidInput(f"{listing.path}: no subscribed addresses; nothing to send")
     password = None if dry_run else target.password()  # a missing variable is reported before anything else
     _send_all(
         room,
         loaded,
-        listing,
         target,
         password,
         dry_run=dry_run,
@@ -257,7 +347,6 @@ def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) 
 def _send_all(
     room: Newsroom,
     loaded: Issue,
-    listing: SubscriberList,
     target: SmtpTarget,
     password: str | None,
     *,
@@ -269,13 +358,17 @@ def _send_all(
 ) -> None:
     from newsdesk.mail.ledger import Ledger
     from newsdesk.mail.message import preview
+    from newsdesk.mail.roster import Roster
     from newsdesk.mail.send import Policy, SendJob
     from newsdesk.mail.smtp import SmtpTransport
 
     policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed)
     with room.exclusive("send"), room.store() as store:
+        listing = _the_list(room, store)
+        if not listing.subscribed:
+            raise InvalidInput(f"{listing.path}: no subscribed addresses; nothing to send")
         ledger = Ledger(store, loaded.name)
-        job = SendJob(room, loaded, listing, policy)
+        job = SendJob(room, loaded, listing, policy, roster=Roster(store))
         plan = job.plan(ledger)
         if plan.complete:
             click.echo(

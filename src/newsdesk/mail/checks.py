@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -19,6 +20,7 @@ import httpx
 from newsdesk.config import FetchSettings, NewsroomSettings
 from newsdesk.curation.ranking import featured_before
 from newsdesk.dates import date_range
+from newsdesk.glossary import Glossary, load_glossary, renderings_used
 from newsdesk.http import ERRORS, Http
 from newsdesk.issue import Issue
 from newsdesk.mail.subscribers import address_problem
@@ -128,6 +130,39 @@ def check_repeats(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None
             report.error(f"development {number} was already featured in the {found[0].isoformat()} issue ({found[1]})")
 
 
+def check_glossary(issue: Issue, glossary: Glossary, report: CheckReport) -> None:
+    """Each glossary term given one way: not two ways in one development, nor different
+    ways in two, nor a way the glossary lists under ``also`` (renderings it does not use)."""
+    if not len(glossary):
+        return
+    texts = [f"{d.headline}\n{d.annotation}" for d in issue.developments]
+    for term in glossary.terms:
+        ways: dict[str, list[int]] = {}  # rendering -> the developments that use it
+        doubled = False
+        for number, text in enumerate(texts, start=1):
+            used = renderings_used(term, text)
+            if len(used) > 1:
+                doubled = True
+                listed = ", ".join(repr(u) for u in used)
+                report.warning(
+                    f"development {number} renders {term.zh} {len(used)} ways: {listed} (glossary.toml: {term.en!r})"
+                )
+            for rendering in used:
+                ways.setdefault(rendering, []).append(number)
+        if len(ways) > 1 and not doubled:
+            listed = "; ".join(
+                f"{rendering!r} in development{'s' * (len(numbers) > 1)} {', '.join(map(str, numbers))}"
+                for rendering, numbers in ways.items()
+            )
+            report.warning(
+                f"{term.zh} is rendered {len(ways)} ways in this issue: {listed} (glossary.toml: {term.en!r})"
+            )
+        elif len(ways) == 1 and term.en not in ways:
+            rendering, numbers = next(iter(ways.items()))
+            where = f"development{'s' * (len(numbers) > 1)} {', '.join(map(str, numbers))}"
+            report.warning(f"{where}: {rendering!r} for {term.zh}, where glossary.toml has {term.en!r}")
+
+
 # The rendered email ----------------------------------------------------
 
 
@@ -169,7 +204,7 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     """Size under Gmail's clip, the same links in both parts, the unsubscribe link in both."""
     settings = newsroom.config.newsroom
     renderer = Renderer(newsroom)
-    context = {"recipient": SAMPLE_RECIPIENT, "recipient_name": "Sample Subscriber"}
+    context: dict[str, Any] = {"recipient": SAMPLE_RECIPIENT, "recipient_name": "Sample Subscriber"}
     text = renderer.email_text(issue, **context)
     html = renderer.email_html(issue, **context)
 
@@ -314,6 +349,7 @@ def check_issue(newsroom: Newsroom, issue: Issue, *, links: bool = True) -> Chec
     check_sender(newsroom.config.newsroom, report)
     check_repeats(issue, newsroom, report)
     check_dates(issue, newsroom, report)
+    check_glossary(issue, load_glossary(newsroom.root), report)
     check_email(issue, newsroom, report)
     check_placeholder_links(issue, report)
     if links:

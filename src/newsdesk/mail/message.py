@@ -16,24 +16,25 @@ from __future__ import annotations
 import binascii
 import functools
 import hashlib
+import re
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage
 from email.parser import BytesParser
-from email.utils import format_datetime, formataddr
+from email.utils import format_datetime
 
 from newsdesk.errors import InvalidInput
 from newsdesk.issue import Issue
+from newsdesk.mail import headers
 from newsdesk.mail.subscribers import Subscriber, address_problem
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import unsubscribe_template
 from newsdesk.output.render import Renderer, unsubscribe_link
 
 CRLF = b"\r\n"
-# Header folding and encoding as SMTP wants them: CRLF, 7-bit.
-WIRE_POLICY = policy.SMTP.clone(cte_type="7bit")
+_LIST_ID = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 
 
 def message_id(issue: Issue, address: str, domain: str) -> str:
@@ -42,14 +43,10 @@ def message_id(issue: Issue, address: str, domain: str) -> str:
     return f"<{digest[:32]}@{domain}>"
 
 
-def encode_header(name: str, value: str) -> bytes:
-    """One header line (folded, non-ASCII as encoded words), as the email package writes it."""
-    return WIRE_POLICY.header_factory(name, value).fold(policy=WIRE_POLICY).encode("ascii")
-
-
-def mailbox(name: str, address: str) -> str:
-    """``Name <address>`` with the name quoted or encoded as needed."""
-    return formataddr((name, address), charset="utf-8") if name else address
+def display_name(name: str) -> str:
+    """A subscriber's name as it may stand in a header: one with a control character (a CR
+    that would start a header of its own, a NUL) is dropped, and the address stands alone."""
+    return "" if headers.control_character(name) else name
 
 
 def quoted_printable(text: str) -> bytes:
@@ -79,6 +76,13 @@ class MessageFactory:
             value = getattr(settings, key)
             if value and (problem := address_problem(value)):
                 raise InvalidInput(f"{where}: newsroom.{key}: {problem}")
+        for key in ("name", "sender_name", "list_id", "unsubscribe_url"):
+            if found := headers.control_character(getattr(settings, key)):
+                raise InvalidInput(f"{where}: newsroom.{key}: a control character ({found}) cannot go in a header")
+        if found := headers.control_character(issue.title):
+            raise InvalidInput(
+                f"{issue.path or issue.name}: title: a control character ({found}) cannot go in a header"
+            )
         self.issue = issue
         self.settings = settings
         self.renderer = Renderer(newsroom)
@@ -89,28 +93,27 @@ class MessageFactory:
         self.sender = settings.sender_email
         self.domain = self.sender.split("@", 1)[1]
         self.list_id = settings.list_id or f"{self.sender.split('@', 1)[0]}.{self.domain}"
+        if not _LIST_ID.match(self.list_id):
+            raise InvalidInput(f"{where}: newsroom.list_id: {self.list_id!r} is not an id like weekly.example.org")
         self.unsubscribe_template = unsubscribe_template(settings)
         self._shared = self._shared_headers(issue.title)
         self._shared_test = self._shared_headers(f"[test] {issue.title}")
 
     def _shared_headers(self, subject: str) -> bytes:
         lines = [
-            encode_header("Subject", subject),
-            encode_header("From", mailbox(self.settings.sender_name, self.sender)),
+            headers.unstructured("Subject", subject),
+            headers.mailbox("From", self.settings.sender_name, self.sender),
         ]
         if self.settings.reply_to:
-            lines.append(encode_header("Reply-To", self.settings.reply_to))
-        lines.append(encode_header("List-Id", f"{self.settings.name} <{self.list_id}>"))
+            lines.append(headers.mailbox("Reply-To", "", self.settings.reply_to))
+        lines.append(headers.phrase_and_id("List-Id", self.settings.name, self.list_id))
         return b"".join(lines)
 
     def message_id(self, address: str) -> str:
         return message_id(self.issue, address, self.domain)
 
     def _to(self, subscriber: Subscriber) -> bytes:
-        line = f"To: {mailbox(subscriber.name, subscriber.email)}\r\n"
-        if line.isascii() and "=?" not in line and len(line) <= 78:
-            return line.encode("ascii")  # formataddr has quoted what needed quoting
-        return encode_header("To", mailbox(subscriber.name, subscriber.email))
+        return headers.mailbox("To", display_name(subscriber.name), subscriber.email)
 
     def unsubscribe_url(self, address: str) -> str:
         return unsubscribe_link(self.unsubscribe_template, address)
@@ -129,7 +132,7 @@ class MessageFactory:
         """The plaintext and HTML of ``subscriber``'s copy."""
         context = {"recipient": subscriber.email, "recipient_name": subscriber.name or None}
         return (
-            self.renderer.email_text(self.issue, **context),
+            self.renderer.email_text(self.issue, flowed=True, **context),
             self.renderer.email_html(self.issue, **context),
         )
 
@@ -154,10 +157,15 @@ class MessageFactory:
         head.append(b"MIME-Version: 1.0\r\n")
         head.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n'.encode())
         body = []
-        for subtype, content in (("plain", text), ("html", html)):
+        # The plaintext is format=flowed: a phone joins its lines again to fit its screen,
+        # and a client that knows nothing of it shows lines of 72 columns.
+        for content_type, content in (
+            ('text/plain; charset="utf-8"; format=flowed; delsp=yes', text),
+            ('text/html; charset="utf-8"', html),
+        ):
             body += [
                 f"--{boundary}\r\n".encode(),
-                f'Content-Type: text/{subtype}; charset="utf-8"\r\n'.encode(),
+                f"Content-Type: {content_type}\r\n".encode(),
                 b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
                 quoted_printable(content),
             ]

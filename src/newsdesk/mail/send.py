@@ -8,7 +8,8 @@ The ledger (ledger.py) is the truth about who has the issue. A run:
 2. adds subscribers not yet in the ledger as pending (subscribers who left since are
    skipped, whatever their row says);
 3. sends each pending message: in flight (committed), the SMTP transaction, then sent
-   (committed); 4xx replies and dropped connections are retried with a doubling backoff
+   (committed), unless the list (newsdesk.mail.roster), read again just before, has the
+   address unsubscribed, bounced or complained since the run began; 4xx replies and dropped connections are retried with a doubling backoff
    and a reconnect, 5xx replies are recorded for that recipient and never retried;
 4. when every subscriber is sent (or refused for good), marks the send complete and the
    issue "sent". Running it again then sends nothing and says so.
@@ -24,6 +25,7 @@ from newsdesk.config import SmtpSettings
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.mail.ledger import Entry, Ledger
 from newsdesk.mail.message import MessageFactory
+from newsdesk.mail.roster import Roster
 from newsdesk.mail.smtp import Permanent, SmtpFatal, SmtpTransport, Transient
 from newsdesk.mail.subscribers import SubscriberList
 from newsdesk.newsroom import Newsroom
@@ -149,6 +151,7 @@ class SendJob:
         subscribers: SubscriberList,
         policy: Policy,
         factory: MessageFactory | None = None,
+        roster: Roster | None = None,
     ) -> None:
         if policy.in_doubt not in IN_DOUBT_POLICIES:
             raise ValueError(f"in_doubt must be one of {IN_DOUBT_POLICIES}")
@@ -158,6 +161,10 @@ class SendJob:
         self.policy = policy
         self.factory = factory or MessageFactory(newsroom, issue)
         self.active = subscribers.index  # key -> subscriber: membership without a copy
+        # The list's suppressions, read again before each message: an unsubscribe, bounce or
+        # complaint recorded while the send runs is final for the messages not yet sent.
+        self.roster = roster
+        self.left: set[str] = set()  # keys suppressed during this run
 
     def plan(self, ledger: Ledger) -> Plan:
         """What a run would do; reads the ledger and changes nothing."""
@@ -225,6 +232,10 @@ class SendJob:
                 if entry.key not in self.active:
                     report.skipped += 1
                     continue
+                if self.roster is not None and self.roster.suppressed(entry.address):
+                    self.left.add(entry.key)
+                    report.skipped += 1
+                    continue
                 limiter.wait()
                 outcome = self._deliver(entry, ledger, transport, report, sleep, on_progress, done, total)
                 done += 1
@@ -248,7 +259,7 @@ class SendJob:
         tally_open = sum(
             1
             for e in ledger.entries(["pending", "in_flight", "failed"])
-            if e.key in self.active and (e.state != "failed" or not e.permanent)
+            if e.key in self.active and e.key not in self.left and (e.state != "failed" or not e.permanent)
         )
         report.already_sent = sum(1 for e in ledger.entries(["sent"]) if e.key in self.active) - report.sent
         if tally_open == 0 and report.stopped is None:

@@ -45,6 +45,20 @@ def blog_root(settings: NewsroomSettings) -> str:
     return (settings.blog_url or "https://blog.invalid").rstrip("/")
 
 
+def favicon_path(settings: NewsroomSettings) -> str | None:
+    """The icon's path in the site, or None when it is elsewhere (an http(s) URL) or unset."""
+    value = settings.favicon_url
+    if not value or "://" in value:
+        return None
+    return value.lstrip("/")
+
+
+def favicon_address(settings: NewsroomSettings) -> str:
+    """The icon's public URL ("" when there is none)."""
+    path = favicon_path(settings)
+    return settings.favicon_url if path is None else f"{blog_root(settings)}/{path}"
+
+
 def unsubscribe_template(settings: NewsroomSettings) -> str:
     """The unsubscribe URL template; without one, the blog's /unsubscribe page."""
     return settings.unsubscribe_url or f"{blog_root(settings)}/unsubscribe"

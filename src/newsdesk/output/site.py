@@ -39,7 +39,7 @@ from newsdesk.errors import InvalidInput
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
-from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root
+from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, favicon_address, favicon_path
 from newsdesk.output.catalog import Listing, catalog, listing
 from newsdesk.output.render import Renderer
 from newsdesk.output.revisions import Revisions, content_digest
@@ -287,6 +287,7 @@ class SiteBuilder:
             feed_url=f"{base}/archive/feed.xml",
             rss_url=f"{base}/archive/rss.xml",
             stylesheet_url=f"{base}/style.css",
+            favicon_href=self._favicon(lambda path: f"{base}/{path}"),
         )
 
     def archive_page(
@@ -326,7 +327,13 @@ class SiteBuilder:
             "feed_url": relative("archive/feed.xml", page),
             "rss_url": relative("archive/rss.xml", page),
             "stylesheet_url": relative("style.css", page),
+            "favicon_href": self._favicon(lambda path: relative(path, page)),
         }
+
+    def _favicon(self, link: Callable[[str], str]) -> str:
+        """The icon's link: ``link`` of its path when it is in the site, else its URL."""
+        path = favicon_path(self.settings)
+        return favicon_address(self.settings) if path is None else link(path)
 
     # Writing -------------------------------------------------------------
 
