@@ -71,6 +71,11 @@ class NewsroomSettings:
         "An http(s) URL of the newsletter's logo, shown before its name in the email's masthead (alt text: the name).",
         "",
     )
+    manage_url: str = doc(
+        "The page where a subscriber changes their address or settings, linked in the email's footer beside "
+        "Unsubscribe; `{email}` is replaced by the subscriber's address. None: no such link.",
+        "",
+    )
     unsubscribe_url: str = doc("Unsubscribe page; `{email}` is replaced by the subscriber's address.", "")
     language: str = doc("The newsletter's language (BCP 47), for the HTML lang attribute.", "en")
     favicon_url: str = doc(
@@ -386,6 +391,8 @@ def parse_config(text: str, path: Path) -> Config:
         fail("theme", f"newsroom.theme must be one of {', '.join(EMAIL_THEMES)}, not {settings.theme!r}")
     if not HEX_COLOUR.fullmatch(settings.brand_colour):
         fail("brand_colour", f"newsroom.brand_colour must be a colour like '#9b1c1c', not {settings.brand_colour!r}")
+    if settings.manage_url and not is_http_url(settings.manage_url.replace("{email}", "x")):
+        fail("manage_url", f"newsroom.manage_url must be an http(s) URL, not {settings.manage_url!r}")
     if settings.logo_url and not is_http_url(settings.logo_url):
         fail("logo_url", f"newsroom.logo_url must be an http(s) URL, not {settings.logo_url!r}")
     for name in settings.tracking_params:

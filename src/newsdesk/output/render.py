@@ -420,6 +420,7 @@ class Renderer:
         entry = archive_entry(issue, self.settings)
         home = self.settings.blog_url.rstrip("/")
         unsubscribe = unsubscribe_link(unsubscribe_template(self.settings), extra.get("recipient"))
+        manage = unsubscribe_link(self.settings.manage_url, extra.get("recipient")) if self.settings.manage_url else ""
         return {
             "newsroom": self.settings,
             "issue": issue,
@@ -429,6 +430,7 @@ class Renderer:
             "blog_url": root,
             "archive_url": f"{root}/archive/",
             "unsubscribe_url": unsubscribe,
+            "manage_url": manage,
             "theme": self.theme,
             "preheader": preheader(issue, self.settings),
             "title_says_more": title_says_more(issue.title, self.settings.name, issue.date),
