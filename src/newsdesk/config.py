@@ -71,6 +71,11 @@ class NewsroomSettings:
         "An http(s) URL of the newsletter's logo, shown before its name in the email's masthead (alt text: the name).",
         "",
     )
+    manage_url: str = doc(
+        "The page where a subscriber changes their address or settings, linked in the email's footer beside "
+        "Unsubscribe; `{email}` is replaced by the subscriber's address. None: no such link.",
+        "",
+    )
     unsubscribe_url: str = doc("Unsubscribe page; `{email}` is replaced by the subscriber's address.", "")
     language: str = doc("The newsletter's language (BCP 47), for the HTML lang attribute.", "en")
     favicon_url: str = doc(
@@ -168,7 +173,13 @@ class SmtpSettings:
     rate: float = doc("Messages per second at most; 0 for no limit.", 10.0)
     timeout: float = doc("Seconds to wait for the server at each step.", 30.0)
     retries: int = doc("Retries per recipient after a transient failure (4xx, dropped connection).", 4)
-    backoff: float = doc("Seconds before the first retry; doubled for each one after.", 2.0)
+    backoff: float = doc("Seconds before the first retry after a dropped connection; doubled for each one after.", 2.0)
+    defer: float = doc(
+        "Seconds before a recipient the server deferred (4xx, greylisting) is tried again, while the "
+        "others are sent; doubled for each deferral after.",
+        60.0,
+    )
+    connections: int = doc("SMTP connections (sessions) at once.", 1)
 
 
 @dataclass(frozen=True)
@@ -380,6 +391,8 @@ def parse_config(text: str, path: Path) -> Config:
         fail("theme", f"newsroom.theme must be one of {', '.join(EMAIL_THEMES)}, not {settings.theme!r}")
     if not HEX_COLOUR.fullmatch(settings.brand_colour):
         fail("brand_colour", f"newsroom.brand_colour must be a colour like '#9b1c1c', not {settings.brand_colour!r}")
+    if settings.manage_url and not is_http_url(settings.manage_url.replace("{email}", "x")):
+        fail("manage_url", f"newsroom.manage_url must be an http(s) URL, not {settings.manage_url!r}")
     if settings.logo_url and not is_http_url(settings.logo_url):
         fail("logo_url", f"newsroom.logo_url must be an http(s) URL, not {settings.logo_url!r}")
     for name in settings.tracking_params:
@@ -471,9 +484,11 @@ def _check_smtp(smtp: SmtpSettings, fail: Any) -> None:
         fail("port", f"smtp.port must be between 1 and 65535, not {smtp.port}")
     if smtp.timeout <= 0:
         fail("timeout", "smtp.timeout must be greater than 0")
-    for key in ("rate", "retries", "backoff"):
+    for key in ("rate", "retries", "backoff", "defer"):
         if getattr(smtp, key) < 0:
             fail(key, f"smtp.{key} must not be negative")
+    if not 1 <= smtp.connections <= 64:
+        fail("connections", f"smtp.connections must be between 1 and 64, not {smtp.connections}")
     if smtp.user and not smtp.password_env.strip():
         fail("password_env", "smtp.password_env must name an environment variable when smtp.user is set")
 

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 
 import httpx
 
@@ -203,7 +204,7 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     """Size under Gmail's clip, the same links in both parts, the unsubscribe link in both."""
     settings = newsroom.config.newsroom
     renderer = Renderer(newsroom)
-    context = {"recipient": SAMPLE_RECIPIENT, "recipient_name": "Sample Subscriber"}
+    context: dict[str, Any] = {"recipient": SAMPLE_RECIPIENT, "recipient_name": "Sample Subscriber"}
     text = renderer.email_text(issue, **context)
     html = renderer.email_html(issue, **context)
 

@@ -145,6 +145,17 @@ def title_says_more(title: str, name: str, day: date) -> bool:
     return bool(_NOT_A_TITLE.sub("", rest))
 
 
+def space_stuffed(text: str) -> str:
+    """Text for format=flowed: a space before each line that starts with a space, ">" or
+    "From " (RFC 3676, 4.4), so none is read as quoted or loses its first space."""
+    lines = []
+    for line in text.split("\n"):
+        if line.startswith((" ", ">", "From ")):
+            line = " " + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
 class _Posts(Sequence[tuple[ArchiveEntry, str]]):
     """(entry, post body) pairs, each body rendered the first time a template asks for it.
 
@@ -420,6 +431,7 @@ class Renderer:
         entry = archive_entry(issue, self.settings)
         home = self.settings.blog_url.rstrip("/")
         unsubscribe = unsubscribe_link(unsubscribe_template(self.settings), extra.get("recipient"))
+        manage = unsubscribe_link(self.settings.manage_url, extra.get("recipient")) if self.settings.manage_url else ""
         return {
             "newsroom": self.settings,
             "issue": issue,
@@ -429,6 +441,7 @@ class Renderer:
             "blog_url": root,
             "archive_url": f"{root}/archive/",
             "unsubscribe_url": unsubscribe,
+            "manage_url": manage,
             "theme": self.theme,
             "preheader": preheader(issue, self.settings),
             "title_says_more": title_says_more(issue.title, self.settings.name, issue.date),
@@ -440,7 +453,8 @@ class Renderer:
             "view_url": issue.post_url or (entry.url if home else ""),
             "favicon_href": favicon_address(self.settings),
             "recipient": None,
-            "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
+            "recipient_name": None,
+            "flowed": False,  # the plaintext part's soft line breaks: `newsdesk send` turns them on  # the subscriber's name, set by `newsdesk send`
             **extra,
         }
 
@@ -458,8 +472,12 @@ class Renderer:
             raise TemplateProblem(f"email.mjml: the MJML does not compile: {error}") from None
         return inline_theme(compiled, self.template("email.css", **context))
 
-    def email_text(self, issue: Issue, **extra: Any) -> str:
-        return self.template("email.txt", **self.context(issue, **extra))
+    def email_text(self, issue: Issue, *, flowed: bool = False, **extra: Any) -> str:
+        """The plaintext part; with ``flowed``, as format=flowed (RFC 3676, DelSp=yes) has
+        it: soft line breaks end in a space, and lines that start with a space, ">" or
+        "From " are space-stuffed."""
+        text = self.template("email.txt", **self.context(issue, flowed=flowed, **extra))
+        return space_stuffed(text) if flowed else text
 
     def post_body(self, issue: Issue) -> str:
         return self.template("post_body.html", **self.context(issue))
