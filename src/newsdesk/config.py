@@ -22,8 +22,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from newsdesk.errors import ConfigError
 from newsdesk.files import read_text
-from newsdesk.urls import is_loopback, without_tracking
+from newsdesk.urls import is_http_url, is_loopback, without_tracking
 
+# The email's themes (newsdesk.output.theme makes them) and the form of a colour.
+EMAIL_THEMES = ("serif", "sans")
+HEX_COLOUR = re.compile(r"#[0-9a-fA-F]{6}")
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 
 
@@ -54,6 +57,24 @@ class NewsroomSettings:
     read_more_label: str = doc(
         "The text of each read-more link; `{source}` becomes the story's source (its feed's name, or the link's host).",
         "Read more at {source}",
+    )
+    theme: str = doc(
+        'The email\'s theme: "serif" (Georgia, the default) or "sans" (system sans faces, headings in the brand colour).',
+        "serif",
+    )
+    brand_colour: str = doc(
+        "The email's accent as #rrggbb: links, the masthead's name and the sans theme's headings follow it, "
+        "each darkened or lightened as far as it takes to stay readable (4.5:1) in light and dark mode.",
+        "#9b1c1c",
+    )
+    logo_url: str = doc(
+        "An http(s) URL of the newsletter's logo, shown before its name in the email's masthead (alt text: the name).",
+        "",
+    )
+    manage_url: str = doc(
+        "The page where a subscriber changes their address or settings, linked in the email's footer beside "
+        "Unsubscribe; `{email}` is replaced by the subscriber's address. None: no such link.",
+        "",
     )
     unsubscribe_url: str = doc("Unsubscribe page; `{email}` is replaced by the subscriber's address.", "")
     language: str = doc("The newsletter's language (BCP 47), for the HTML lang attribute.", "en")
@@ -171,7 +192,13 @@ class SmtpSettings:
     rate: float = doc("Messages per second at most; 0 for no limit.", 10.0)
     timeout: float = doc("Seconds to wait for the server at each step.", 30.0)
     retries: int = doc("Retries per recipient after a transient failure (4xx, dropped connection).", 4)
-    backoff: float = doc("Seconds before the first retry; doubled for each one after.", 2.0)
+    backoff: float = doc("Seconds before the first retry after a dropped connection; doubled for each one after.", 2.0)
+    defer: float = doc(
+        "Seconds before a recipient the server deferred (4xx, greylisting) is tried again, while the "
+        "others are sent; doubled for each deferral after.",
+        60.0,
+    )
+    connections: int = doc("SMTP connections (sessions) at once.", 1)
 
 
 @dataclass(frozen=True)
@@ -381,6 +408,14 @@ def parse_config(text: str, path: Path) -> Config:
         ZoneInfo(settings.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         fail("timezone", f"newsroom.timezone {settings.timezone!r} is not a known IANA timezone")
+    if settings.theme not in EMAIL_THEMES:
+        fail("theme", f"newsroom.theme must be one of {', '.join(EMAIL_THEMES)}, not {settings.theme!r}")
+    if not HEX_COLOUR.fullmatch(settings.brand_colour):
+        fail("brand_colour", f"newsroom.brand_colour must be a colour like '#9b1c1c', not {settings.brand_colour!r}")
+    if settings.manage_url and not is_http_url(settings.manage_url.replace("{email}", "x")):
+        fail("manage_url", f"newsroom.manage_url must be an http(s) URL, not {settings.manage_url!r}")
+    if settings.logo_url and not is_http_url(settings.logo_url):
+        fail("logo_url", f"newsroom.logo_url must be an http(s) URL, not {settings.logo_url!r}")
     for name in settings.tracking_params:
         if not re.fullmatch(r"[^\s=&#*]+\*?", name):
             fail(
@@ -472,9 +507,11 @@ def _check_smtp(smtp: SmtpSettings, fail: Any) -> None:
         fail("port", f"smtp.port must be between 1 and 65535, not {smtp.port}")
     if smtp.timeout <= 0:
         fail("timeout", "smtp.timeout must be greater than 0")
-    for key in ("rate", "retries", "backoff"):
+    for key in ("rate", "retries", "backoff", "defer"):
         if getattr(smtp, key) < 0:
             fail(key, f"smtp.{key} must not be negative")
+    if not 1 <= smtp.connections <= 64:
+        fail("connections", f"smtp.connections must be between 1 and 64, not {smtp.connections}")
     if smtp.user and not smtp.password_env.strip():
         fail("password_env", "smtp.password_env must name an environment variable when smtp.user is set")
 

@@ -1,32 +1,28 @@
 """Snapshots of the desk's screens at 120x40 and 80x24 (cursor blink off, no animation).
 
 Update with `pytest tests/desk/test_desk_snapshots.py --snapshot-update` and review the SVGs.
+
+Every picture waits for a settled desk (tests/support/desk_helpers.py), never for a length of
+time, and the desk's timers wait an hour: under load a fixed pause lets an autosave or a toast's
+timeout land before the picture, or not.
 """
 
 from __future__ import annotations
 
 import pytest
-
-from newsdesk.newsroom import Newsroom
-from newsdesk.tui.app import DeskApp
+from desk_helpers import desk, no_timers, quiet
+from desk_helpers import settled as settle
 
 SIZES = [(120, 40), (80, 24)]
 
 
-def make(newsroom_dir, issue="issues/2017-07-10.md") -> DeskApp:
-    return DeskApp(Newsroom.open(newsroom_dir), newsroom_dir / issue, blink=False)
+@pytest.fixture(autouse=True)
+def _no_timers(monkeypatch):
+    no_timers(monkeypatch)
 
 
-async def settle(pilot) -> None:
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
-
-
-async def quiet(pilot) -> None:
-    """Toasts and the autosave delay come and go with time: keep them out of the pictures."""
-    pilot.app.autosave()
-    pilot.app.clear_notifications()
-    await pilot.pause()
+def make(newsroom_dir, issue="issues/2017-07-10.md"):
+    return desk(newsroom_dir, issue)
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
@@ -54,7 +50,7 @@ def test_preview(snap_compare, fetched, size):
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("v")
-        await pilot.pause(0.5)
+        await settle(pilot)
 
     assert snap_compare(make(fetched, "issues/2017-07-03.md"), terminal_size=size, run_before=run_before)
 
@@ -64,7 +60,7 @@ def test_help(snap_compare, fetched, size):
     async def run_before(pilot):
         await settle(pilot)
         await pilot.press("question_mark")
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
 
@@ -73,7 +69,9 @@ def test_help(snap_compare, fetched, size):
 def test_replace_a_pick(snap_compare, fetched, size):
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("space", "down", "space", "down", "space", "down", "space")
+        await pilot.press("space", "down", "space", "down", "space", "down")
+        await quiet(pilot)  # before the modal screen: its toasts would stay painted under it
+        await pilot.press("space")
         await quiet(pilot)
 
     assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
@@ -88,12 +86,13 @@ def test_empty_store(snap_compare, newsroom_dir, size):
 def test_changed_on_disk(snap_compare, fetched, size):
     async def run_before(pilot):
         await settle(pilot)
-        await pilot.press("space")
+        await pilot.press("space")  # unsaved: the autosave waits an hour
+        pilot.app.clear_notifications()
+        await settle(pilot)
         path = fetched / "issues" / "2017-07-10.md"
         path.write_text(path.read_text(encoding="utf-8").replace("Welcome", "Hello"), encoding="utf-8")
         pilot.app.check_disk()
-        pilot.app.clear_notifications()
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
 
@@ -115,6 +114,6 @@ def test_fetch_report(snap_compare, newsroom_dir, size):
     async def run_before(pilot):
         await settle(pilot)
         await pilot.app.push_screen(ReportScreen(report))
-        await pilot.pause()
+        await settle(pilot)
 
     assert snap_compare(make(newsroom_dir), terminal_size=size, run_before=run_before)

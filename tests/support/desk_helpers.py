@@ -1,8 +1,15 @@
-"""What the desk's Pilot tests share: the app on a newsroom, and waiting for its list."""
+"""What the desk's Pilot tests share: the app on a newsroom, and waiting for a settled desk.
+
+Waiting is for a state, never for a length of time: a loaded machine (CI runs the suite on
+every core) stretches any fixed pause, and the desk's own timers (autosave, the disk check,
+toasts that time out) fire in between.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+
+import pytest
 
 from newsdesk.newsroom import Newsroom
 from newsdesk.tui.app import DeskApp
@@ -15,8 +22,33 @@ def desk(newsroom_dir: Path, issue: str = DRAFT) -> DeskApp:
     return DeskApp(Newsroom.open(newsroom_dir), newsroom_dir / issue, blink=False)
 
 
+def no_timers(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The desk's autosave and disk check wait an hour: a test calls them when it means to."""
+    import newsdesk.tui.app as app_module
+
+    monkeypatch.setattr(app_module, "AUTOSAVE_SECONDS", 3600.0)
+    monkeypatch.setattr(app_module, "AUTOSAVE_LIMIT", 3600.0)
+    monkeypatch.setattr(app_module, "DISK_CHECK_SECONDS", 3600.0)
+
+
+async def settled(pilot) -> None:
+    """Every worker done, every message they posted handled, every animation over."""
+    await pilot.app.workers.wait_for_complete()
+    await pilot.wait_for_scheduled_animations()
+    await pilot.pause()
+
+
 async def loaded(pilot) -> CandidateList:
     """The candidate list once the loading (and ranking) workers are done."""
-    await pilot.app.workers.wait_for_complete()
-    await pilot.pause()
+    await settled(pilot)
     return pilot.app.query_one(CandidateList)
+
+
+async def quiet(pilot) -> None:
+    """Saved and no toast: the toasts and the autosave delay come and go with time.
+
+    Call it before a modal screen opens too: the desk's toasts stay painted under a modal
+    screen until they time out, however soon they are cleared."""
+    pilot.app.autosave()
+    pilot.app.clear_notifications()
+    await settled(pilot)

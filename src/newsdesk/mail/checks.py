@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
+from typing import Any
 from urllib.parse import urlsplit
 
 import httpx
@@ -205,7 +206,7 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     """Size under Gmail's clip, the same links in both parts, the unsubscribe link in both."""
     settings = newsroom.config.newsroom
     renderer = Renderer(newsroom)
-    context = {"recipient": SAMPLE_RECIPIENT, "recipient_name": "Sample Subscriber"}
+    context: dict[str, Any] = {"recipient": SAMPLE_RECIPIENT, "recipient_name": "Sample Subscriber"}
     web = newsroom.config.web
     if web.public_url:
         # The web service's signed link, with a sample token (the real ones are signed per reader).

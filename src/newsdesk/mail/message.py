@@ -142,7 +142,7 @@ class MessageFactory:
             "unsubscribe_url": self.unsubscribe_url(subscriber.email),
         }
         return (
-            self.renderer.email_text(self.issue, **context),
+            self.renderer.email_text(self.issue, flowed=True, **context),
             self.renderer.email_html(self.issue, **context),
         )
 
@@ -167,10 +167,15 @@ class MessageFactory:
         head.append(b"MIME-Version: 1.0\r\n")
         head.append(f'Content-Type: multipart/alternative; boundary="{boundary}"\r\n'.encode())
         body = []
-        for subtype, content in (("plain", text), ("html", html)):
+        # The plaintext is format=flowed: a phone joins its lines again to fit its screen,
+        # and a client that knows nothing of it shows lines of 72 columns.
+        for content_type, content in (
+            ('text/plain; charset="utf-8"; format=flowed; delsp=yes', text),
+            ('text/html; charset="utf-8"', html),
+        ):
             body += [
                 f"--{boundary}\r\n".encode(),
-                f'Content-Type: text/{subtype}; charset="utf-8"\r\n'.encode(),
+                f"Content-Type: {content_type}\r\n".encode(),
                 b"Content-Transfer-Encoding: quoted-printable\r\n\r\n",
                 quoted_printable(content),
             ]
