@@ -13,12 +13,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 
 from newsdesk.config import FetchSettings, NewsroomSettings
 from newsdesk.curation.ranking import featured_before
+from newsdesk.curation.saved import SavedSource, load_saved, sources_dir, verify
 from newsdesk.dates import date_range
 from newsdesk.errors import InvalidInput
 from newsdesk.glossary import Glossary, load_glossary, renderings_used
@@ -29,7 +29,7 @@ from newsdesk.mail.tokens import secret_from_env, unsubscribe_url
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import unsubscribe_template
 from newsdesk.output.render import GMAIL_CLIP_BYTES, Renderer, unsubscribe_link
-from newsdesk.urls import canonical_url, is_http_url
+from newsdesk.urls import canonical_url, is_http_url, placeholder_host
 
 # The address the check renders the email for: any address shows how links are built.
 SAMPLE_RECIPIENT = "subscriber@example.org"
@@ -289,19 +289,6 @@ class LinkResult:
         return f"HTTP {self.status}{moved}"
 
 
-# RFC 2606 and 6761: names reserved for examples and tests, which no reader can open
-# (example.com and its siblings answer, but only with IANA's page about examples).
-_RESERVED = ("example", "invalid", "test", "localhost", "example.com", "example.net", "example.org")
-
-
-def placeholder_host(url: str) -> str | None:
-    """The host of a link to a reserved example or test domain, else None."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    if host in _RESERVED or host.endswith(tuple(f".{name}" for name in _RESERVED)):  # or under one
-        return host
-    return None
-
-
 async def _probe(http: Http, client: httpx.AsyncClient, url: str) -> LinkResult:
     try:
         response = await client.head(url)
@@ -353,12 +340,30 @@ def check_links(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     if not links:
         return
     results = asyncio.run(probe_links(links.values(), newsroom.config.fetch))
+    saved = load_saved(issue) if issue.path is not None else {}
     for number, url in links.items():
         result = results[url]
         if result.dead:
-            report.error(f"development {number}: read-more link is dead: {url}: {result.describe()}")
+            note = _copy_note(issue, saved.get(canonical_url(url)), newsroom)
+            report.error(f"development {number}: read-more link is dead: {url}: {result.describe()}{note}")
         elif result.doubtful:
             report.warning(f"development {number}: read-more link may be down: {url}: {result.describe()}")
+
+
+def _copy_note(issue: Issue, source: SavedSource | None, newsroom: Newsroom) -> str:
+    """Where the page of a dead link can still be read: an archive's copy, the saved one."""
+    notes = []
+    if source is not None and source.archived:
+        notes.append(f"archived copy: {source.archived} (the post links it)")
+    if source is not None and source.saved:
+        copy = sources_dir(issue) / source.html
+        shown = copy.relative_to(newsroom.root) if copy.is_relative_to(newsroom.root) else copy
+        problem = verify(issue, source)
+        state = f"; {problem}" if problem else f", sha256 {source.html_sha256[:12]}…"
+        notes.append(f"saved copy: {shown} (saved {source.saved_at[:10]}{state})")
+    if not notes:
+        notes.append(f"no saved copy (`newsdesk save-sources {issue.name} --wayback URL` records an archive's copy)")
+    return "; " + "; ".join(notes)
 
 
 def check_issue(newsroom: Newsroom, issue: Issue, *, links: bool = True) -> CheckReport:
