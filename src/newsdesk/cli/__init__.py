@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from newsdesk import __version__
-from newsdesk.cli import chinese, issues, mail, newsroom, publish, saving, sources
+from newsdesk.cli import chinese, issues, mail, newsroom, publish, saving, sources, web
 from newsdesk.cli._common import CONTEXT
 
 
@@ -40,6 +40,7 @@ for _command in (
     *mail.COMMANDS,
     *chinese.COMMANDS,
     *saving.COMMANDS,
+    *web.COMMANDS,
 ):
     cli.add_command(_command)
 

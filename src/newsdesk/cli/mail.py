@@ -399,7 +399,15 @@ def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) 
     except InvalidInput:
         known = None
     factory = MessageFactory(room, loaded)
-    outgoing = factory.build(known or Subscriber(email=address), test=True)
+    if room.config.web.public_url:
+        from newsdesk.mail.roster import Roster
+        from newsdesk.mail.tokens import signed_links
+
+        with room.store() as store:
+            factory.links = signed_links(room.config, Roster(store))
+            outgoing = factory.build(known or Subscriber(email=address), test=True)
+    else:
+        outgoing = factory.build(known or Subscriber(email=address), test=True)
     with SmtpTransport(target, target.password()) as transport:
         try:
             transport.send(factory.sender, address, outgoing.data)
@@ -427,6 +435,7 @@ def _send_all(
     from newsdesk.mail.roster import Roster
     from newsdesk.mail.send import Policy, SendJob
     from newsdesk.mail.smtp import SmtpTransport
+    from newsdesk.mail.tokens import signed_links
 
     policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed)
     with room.exclusive("send"), room.store() as store:
@@ -434,7 +443,9 @@ def _send_all(
         if not listing.subscribed:
             raise InvalidInput(f"{listing.path}: no subscribed addresses; nothing to send")
         ledger = Ledger(store, loaded.name)
-        job = SendJob(room, loaded, listing, policy, roster=Roster(store))
+        roster = Roster(store)
+        job = SendJob(room, loaded, listing, policy, roster=roster)
+        job.factory.links = signed_links(room.config, roster)
         plan = job.plan(ledger)
         if plan.complete and not plan.to_send:
             again = "" if retry_failed else "; --retry-failed tries again the recipients the server refused"

@@ -20,10 +20,12 @@ from newsdesk.config import FetchSettings, NewsroomSettings
 from newsdesk.curation.ranking import featured_before
 from newsdesk.curation.saved import SavedSource, load_saved, sources_dir, verify
 from newsdesk.dates import date_range
+from newsdesk.errors import InvalidInput
 from newsdesk.glossary import Glossary, load_glossary, renderings_used
 from newsdesk.http import ERRORS, Http
 from newsdesk.issue import Issue
 from newsdesk.mail.subscribers import address_problem
+from newsdesk.mail.tokens import secret_from_env, unsubscribe_url
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import unsubscribe_template
 from newsdesk.output.render import GMAIL_CLIP_BYTES, Renderer, unsubscribe_link
@@ -205,6 +207,10 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     settings = newsroom.config.newsroom
     renderer = Renderer(newsroom)
     context: dict[str, Any] = {"recipient": SAMPLE_RECIPIENT, "recipient_name": "Sample Subscriber"}
+    web = newsroom.config.web
+    if web.public_url:
+        # The web service's signed link, with a sample token (the real ones are signed per reader).
+        context["unsubscribe_url"] = unsubscribe_url(web.public_url, "sample-token")
     text = renderer.email_text(issue, **context)
     html = renderer.email_html(issue, **context)
 
@@ -221,6 +227,19 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     for link in sorted(set(in_text) - set(in_html)):
         report.error(f"the plaintext part links to {link} but the HTML part does not")
 
+    if web.public_url:
+        expected = context["unsubscribe_url"]
+        if expected not in in_text:
+            report.error("the plaintext part has no unsubscribe link (templates/email.txt: {{ unsubscribe_url }})")
+        if expected not in in_html:
+            report.error("the HTML part has no unsubscribe link (templates/email.mjml: {{ unsubscribe_url }})")
+        if not expected.startswith("https://"):
+            report.warning("web.public_url is not https, so mail clients will not offer one-click unsubscribe")
+        try:
+            secret_from_env()
+        except InvalidInput as problem:
+            report.error(problem.message)
+        return
     template = unsubscribe_template(settings)
     expected = unsubscribe_link(template, SAMPLE_RECIPIENT)
     if not is_http_url(expected):
