@@ -12,6 +12,7 @@ from datetime import datetime
 from pathlib import Path
 
 from newsdesk import schema
+from newsdesk.chinese import fold, has_han
 from newsdesk.items import Item, parse_utc, utc_text
 from newsdesk.schema import StoreError
 
@@ -54,6 +55,11 @@ def _row_to_item(row: sqlite3.Row | tuple) -> Item:
     )
 
 
+def _fold_text(text: str | None) -> str | None:
+    """The store's SQL function ``fold``: traditional Chinese as simplified, for search."""
+    return fold(text) if text else text
+
+
 class Store:
     """Items and feed state. Safe to share between threads; other processes wait their turn."""
 
@@ -64,6 +70,7 @@ class Store:
             self._db = sqlite3.connect(path, timeout=30, check_same_thread=False, isolation_level=None)
         except sqlite3.DatabaseError as error:
             raise StoreError(f"{path}: the store cannot be opened: {error}") from None
+        self._db.create_function("fold", 1, _fold_text, deterministic=True)
         try:
             # Before any pragma that writes: a store from a newer newsdesk is left untouched.
             schema.refuse_newer(self._db, path)
@@ -196,7 +203,14 @@ class Store:
             params.extend(names)
         if search:
             for word in search.split():
+                # Chinese in either script: 資訊 finds 资讯 (the text folded by OpenCC as compared).
+                han = has_han(word)
+                word = fold(word) if han else word
                 pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+                if han:
+                    where.append("(fold(title) LIKE ? ESCAPE '\\' OR fold(summary_text) LIKE ? ESCAPE '\\')")
+                    params.extend([pattern] * 2)
+                    continue
                 where.append(
                     "(title LIKE ? ESCAPE '\\' OR summary_text LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\')"
                 )

@@ -125,9 +125,10 @@ def test_an_email_over_the_clip_size_is_an_error(ready: Path) -> None:
 def test_parts_with_different_links_and_no_unsubscribe_link_are_errors(ready: Path, links: LinkServer) -> None:
     template = (ready / "templates" / "email.txt").read_text(encoding="utf-8")
     template = template.replace(
-        '{{ (read_more_labels[loop.index0] ~ ": " ~ development.read_more) | wrap }}', "(see the web version)"
+        '{{ (read_more_labels[loop.index0] ~ ": " ~ development.read_more) | wrap(flowed=flowed) }}',
+        "(see the web version)",
     )
-    template = template.replace('{{ ("Unsubscribe: " ~ unsubscribe_url) | wrap }}', "")
+    template = template.replace('{{ ("Unsubscribe: " ~ unsubscribe_url) | wrap(flowed=flowed) }}', "")
     (ready / "templates" / "email.txt").write_text(template, encoding="utf-8")
     found = findings(ready)
     assert (

@@ -425,3 +425,81 @@ def test_chinese_runs_are_marked_for_chinese_fonts(newsroom_dir):
     room = Newsroom.open(newsroom_dir)
     html = Renderer(room).email_html(load_issue(room.issues_dir / "2017-07-03.md"))
     assert 'lang="zh"' in html and '<span lang="zh">' not in html  # all of it is Chinese already
+
+
+def set_newsroom_keys(newsroom_dir: Path, lines: str) -> Newsroom:
+    config = newsroom_dir / "sources.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace("[newsroom]\n", f"[newsroom]\n{lines}\n", 1), encoding="utf-8"
+    )
+    return Newsroom.open(newsroom_dir)
+
+
+def masthead(html: str) -> str:
+    """The email's text before the intro, tags taken out."""
+    top = html[html.index('class="nd-brand"') : html.index("Welcome to this week")]
+    return " ".join(re.sub(r"<[^>]+>", " ", top.split(">", 1)[1]).replace("&nbsp;", " ").split())
+
+
+def test_the_masthead_is_a_brand_line_and_the_name_is_not_repeated(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    renderer = Renderer(room)
+    html = renderer.email_html(load_issue(room.issues_dir / "2017-07-03.md"))
+    assert "Manage your subscription" not in html  # no manage_url, no such link
+    # The title only repeats the name and the date: the brand line says both, once.
+    assert masthead(html) == "Social Credit Weekly News Summary Issue 2 · 3rd July 2017"
+    assert re.search(r"<h1 [^>]*>Social Credit Weekly News Summary</h1>", html)
+    first = load_issue(room.issues_dir / "2017-06-26.md")
+    assert "Issue 1 · 26th June 2017" in masthead(renderer.email_html(first))
+    # A title of its own is the headline, under the brand line.
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.title = "Two provinces race to write credit laws"
+    html = renderer.email_html(issue)
+    assert masthead(html) == (
+        "Social Credit Weekly News Summary Issue 2 · 3rd July 2017 Two provinces race to write credit laws"
+    )
+    assert re.search(r"<h1 [^>]*>Two provinces race to write credit laws</h1>", html)
+    assert "<h1" not in html.split("nd-meta")[0].split("nd-brand", 2)[2]  # the name is no heading then
+
+
+def test_a_logo_takes_the_names_place_with_the_name_as_its_alt_text(newsroom_dir):
+    room = set_newsroom_keys(newsroom_dir, 'logo_url = "https://socialcredit.example/logo.png"')
+    html = Renderer(room).email_html(load_issue(room.issues_dir / "2017-07-03.md"))
+    assert re.search(
+        r'<h1 [^>]*><img src="https://socialcredit.example/logo.png" alt="Social Credit Weekly News Summary"', html
+    )
+    assert masthead(html) == "Issue 2 · 3rd July 2017"
+
+
+@pytest.mark.parametrize("theme", ["serif", "sans"])
+def test_the_brand_colour_is_the_one_setting_links_and_headings_follow(newsroom_dir, theme):
+    from newsdesk.output.theme import contrast, make_theme
+
+    room = set_newsroom_keys(newsroom_dir, f'theme = "{theme}"\nbrand_colour = "#1a73e8"')
+    html = Renderer(room).email_html(load_issue(room.issues_dir / "2017-07-03.md"))
+    expected = make_theme("#1a73e8", theme)
+    assert expected.light.link != make_theme().light.link and contrast(expected.light.link, "#ffffff") >= 4.5
+    buttons = re.findall(r'<a class="nd-button" [^>]*style="([^"]*)"', html)
+    assert len(buttons) == 3 and all(f"color: {expected.light.link}" in style for style in buttons)
+    assert f"color: {expected.dark.link} !important" in html  # the dark palette follows it too
+    heading = re.search(r'<h2 style="([^"]*)"', html)
+    assert heading and f"color:{expected.light.heading}" in heading.group(1)
+    if theme == "sans":
+        assert expected.light.heading not in ("#111111", expected.light.link)  # the brand, darker
+        assert "font-family:-apple-system" in heading.group(1) and "Georgia" not in html
+    else:
+        assert "font-family:Georgia" in heading.group(1)
+
+
+def test_the_footer_links_the_subscribers_own_settings_page(newsroom_dir):
+    room = set_newsroom_keys(newsroom_dir, 'manage_url = "https://socialcredit.example/settings?email={email}"')
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    renderer = Renderer(room)
+    own = "https://socialcredit.example/settings?email=reader@example.org"
+    html = renderer.email_html(issue, recipient="reader@example.org")
+    assert f'<a href="{own}"' in html and "Manage your subscription</a>" in html
+    assert re.search(
+        rf"^Manage your subscription:\s+{re.escape(own)}$",
+        renderer.email_text(issue, recipient="reader@example.org"),
+        re.M,
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -885,3 +886,113 @@ def test_the_atom_feed_follows_the_rules_the_w3c_validator_checks(many):
         updated.append(entry.findtext(f"{ATOM}updated"))
     # The feed's updated is its newest entry's.
     assert feed.findtext(f"{ATOM}updated") == max(updated)
+
+
+# Tags -------------------------------------------------------------------------
+
+
+def tag(room: Newsroom, day: date, *tags: str) -> None:
+    issue = load_issue(room.issue_path(day))
+    issue.tags = list(tags)
+    save_issue(issue)
+
+
+def test_each_tag_has_a_page_listing_its_issues_and_posts_link_to_them(room):
+    from urllib.parse import quote, unquote
+
+    tag(room, date(2017, 7, 3), "Hebei", "Social credit", "信用 体系")
+    tag(room, date(2017, 6, 26), "social credit", "Courts")
+    build(room)
+    site = room.root / "site"
+    # One page per tag (the newest issue's spelling names it), and an index of them.
+    assert sorted(p for p in snapshot(site) if p.startswith("tags/")) == [
+        "tags/courts.html",
+        "tags/hebei.html",
+        "tags/index.html",
+        "tags/social-credit.html",
+        "tags/信用-体系.html",
+    ]
+    page = (site / "tags" / "social-credit.html").read_text(encoding="utf-8")
+    assert "<h1>Issues tagged Social credit</h1>" in page
+    assert page.index("3rd July 2017") < page.index("26th June 2017")
+    hebei = (site / "tags" / "hebei.html").read_text(encoding="utf-8")
+    assert "3rd July 2017" in hebei and "26th June 2017" not in hebei
+    index = (site / "tags" / "index.html").read_text(encoding="utf-8")
+    assert [(name, href) for name, href in re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', index)] == [
+        ("courts.html", "Courts"),
+        ("hebei.html", "Hebei"),
+        ("social-credit.html", "Social credit"),
+        (quote("信用-体系.html"), "信用 体系"),
+    ]
+    assert (
+        'Courts</a> <span class="meta">(1)</span>' in index
+        and 'Social credit</a> <span class="meta">(2)</span>' in index
+    )
+    # The post names its tags, each linked to its page (percent-encoded where it must be).
+    links = {url: rel for tag_, rel, url in links_of(site / POST_0703) if rel == "tag"}
+    assert {unquote(posixpath_join(POST_0703, url)) for url in links} == {
+        "tags/hebei.html",
+        "tags/social-credit.html",
+        "tags/信用-体系.html",
+    }
+    meta = meta_of(site / POST_0703)
+    assert meta["article:tag"]  # (the last one: meta_of keeps one per property)
+    # Every page of the site links the tag index from its navigation.
+    for path in html_pages(site):
+        navigation = {posixpath_join(path, url) for t, _, url in links_of(site / path) if t == "a"}
+        assert "tags/index.html" in navigation or (
+            path == "404.html" and "/tags/index.html" in {url for _, _, url in links_of(site / path)}
+        ), path
+    # The sitemap and the canonical links give the addresses percent-encoded.
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    encoded = "https://socialcredit.example/tags/" + quote("信用-体系.html")
+    assert f"<loc>{encoded}</loc>" in sitemap and "<loc>https://socialcredit.example/tags/</loc>" in sitemap
+    assert [url for _, rel, url in links_of(site / "tags" / "信用-体系.html") if rel == "canonical"] == [encoded]
+
+
+def test_without_tags_there_are_no_tag_pages_and_no_tag_links(room):
+    build(room)
+    site = room.root / "site"
+    assert not (site / "tags").exists()
+    assert all(">Tags</a>" not in (site / p).read_text(encoding="utf-8") for p in html_pages(site))
+
+
+def test_a_tag_dropped_from_its_last_issue_loses_its_page_and_others_are_rendered_only_where_shown(many):
+    site = many.root / "site"
+    days = sorted(item.date for item in site_issues(many))
+    tag(many, days[0], "Hebei")
+    tag(many, days[-1], "Courts")
+    build(many)
+    assert (site / "tags" / "hebei.html").is_file()
+    tag(many, days[0])
+    result = build(many)
+    assert "tags/hebei.html" in result.removed and (site / "tags" / "courts.html").is_file()
+    # The issue's own page and the pages listing it change; far-off posts are not rendered.
+    assert set(result.rendered) <= {
+        post_path(load_issue(many.issue_path(days[0]))),
+        post_path(load_issue(many.issue_path(days[1]))),
+        "tags/index.html",
+        f"archive/{days[0].year}.html",
+        "archive/page-3.html",
+        "sitemap.xml",
+    }, result.rendered
+    assert not any(p.startswith(("2017/", "2016/")) and days[5].isoformat() in p for p in result.rendered)
+    # And a build from nothing gives the same bytes.
+    fresh = many.root / "fresh"
+    build(many, fresh)
+    assert {k: v for k, v in snapshot(fresh).items() if k != MANIFEST} == {
+        k: v for k, v in snapshot(site).items() if k != MANIFEST
+    }
+
+
+def test_tags_reach_both_feeds_and_the_markdown_post(room):
+    tag(room, date(2017, 7, 3), "Hebei", "信用")
+    build(room)
+    for name in ("feed.xml", "rss.xml"):
+        feed = feedparser.parse((room.root / "site" / "archive" / name).read_bytes())
+        entry = next(e for e in feed.entries if "2017-07-03" in e.id)
+        assert [t.term for t in entry.tags] == ["Hebei", "信用"], name
+        older = next(e for e in feed.entries if "2017-06-26" in e.id)
+        assert "tags" not in older, name
+    markdown = Renderer(room).post_markdown(load_issue(room.issue_path(date(2017, 7, 3))))
+    assert 'tags: ["Hebei", "信用"]\n' in markdown

@@ -19,7 +19,7 @@ from devtools import Browser, find_chromium
 from newsdesk.issue import load_issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.render import Renderer
-from newsdesk.output.theme import DEFAULT_THEME
+from newsdesk.output.theme import make_theme
 
 pytestmark = pytest.mark.slow
 
@@ -112,11 +112,32 @@ def browser():
         yield opened
 
 
+# Every theme, each with a brand colour of its own: the default's red, and a blue that
+# must be darkened for links on white and lightened for dark mode.
+THEMES = {"serif": "#9b1c1c", "sans": "#1a73e8"}
+
+
+@pytest.fixture(scope="module", params=list(THEMES))
+def theme_name(request) -> str:
+    return request.param
+
+
 @pytest.fixture(scope="module")
-def email_file(tmp_path_factory) -> Path:
+def email_file(tmp_path_factory, theme_name) -> Path:
     from conftest import copy_sample_newsroom
 
-    room = Newsroom.open(copy_sample_newsroom(tmp_path_factory.mktemp("email") / "newsroom"))
+    root = copy_sample_newsroom(tmp_path_factory.mktemp("email") / "newsroom")
+    config = root / "sources.toml"
+    config.write_text(
+        config.read_text(encoding="utf-8").replace(
+            "[newsroom]\n",
+            f'[newsroom]\ntheme = "{theme_name}"\nbrand_colour = "{THEMES[theme_name]}"\n'
+            'manage_url = "https://socialcredit.example/settings?email={email}"\n',
+            1,
+        ),
+        encoding="utf-8",
+    )
+    room = Newsroom.open(root)
     issue = load_issue(room.issues_dir / "2017-07-03.md")
     # Links, a list and a quote in an annotation: the editor's Markdown, styled by the theme.
     issue.developments[1].annotation += (
@@ -141,7 +162,14 @@ def test_every_text_element_reaches_4_5_to_1(browser, email_file, mode, width):
     elements = measured(browser, email_file, mode, width)
     texts = " ".join(e["text"] for e in elements)
     # All of it was measured: masthead, headlines, body, links and footer.
-    for expected in ("3rd July 2017", "Hebei invites the public", "Read more", "Unsubscribe", "Shared under CC BY"):
+    for expected in (
+        "Social Credit Weekly News Summary",
+        "Issue 2",
+        "Hebei invites the public",
+        "Read more",
+        "Unsubscribe",
+        "Shared under CC BY",
+    ):
         assert expected in texts, (expected, texts)
     poor = [e for e in elements if e["ratio"] < AA]
     assert poor == [], "\n".join(
@@ -158,9 +186,10 @@ def rgb(colour: str) -> str:
 
 
 @pytest.mark.parametrize("mode", ["light", "dark"])
-def test_links_in_annotations_are_the_themes_colour(browser, email_file, mode):
+def test_links_in_annotations_are_the_themes_colour(browser, email_file, theme_name, mode):
     browser.open(email_file.as_uri(), width=600, dark=mode == "dark")
-    palette = DEFAULT_THEME.light if mode == "light" else DEFAULT_THEME.dark
+    theme = make_theme(THEMES[theme_name], theme_name)
+    palette = theme.light if mode == "light" else theme.dark
     assert browser.evaluate(LINK_COLOURS) == [rgb(palette.link)] * 2
 
 
@@ -187,7 +216,7 @@ def test_tap_targets_measure_and_gutters(browser, email_file, width):
     layout = browser.evaluate(LAYOUT)
     names = [t["text"] for t in layout["targets"]]
     assert len([n for n in names if n.startswith("Read more at ")]) == 3
-    assert {"View in your browser", "Past issues", "Unsubscribe"} <= set(names)
+    assert {"View in your browser", "Past issues", "Manage your subscription", "Unsubscribe"} <= set(names)
     assert [t for t in layout["targets"] if t["height"] < 44] == []
     if width >= 600:
         assert 55 <= layout["perLine"] <= 75, layout["perLine"]  # a comfortable measure
@@ -195,3 +224,71 @@ def test_tap_targets_measure_and_gutters(browser, email_file, width):
         assert layout["card"]["top"] > 0 and layout["card"]["left"] > 0  # the page shows around it
     else:
         assert layout["perLine"] >= 30
+
+
+# Where the reading starts: the top of the first paragraph after the masthead, and of the
+# first headline.
+MASTHEAD = r"""
+(() => {
+  const top = (selector) => document.querySelector(selector).getBoundingClientRect().top;
+  return {intro: top("td.nd-text p"), headline: top("td.nd-text h2"), brand: top("td.nd-brand")};
+})()
+"""
+
+
+@pytest.mark.parametrize("width", [320, 1200])
+def test_the_masthead_is_one_brand_line_before_the_reading(browser, email_file, width):
+    browser.open(email_file.as_uri(), width=width)
+    where = browser.evaluate(MASTHEAD)
+    # The name, and the number and date: two lines of small print (the name wraps once on a
+    # phone), the page's margin and the card's padding above them.
+    assert where["intro"] - where["brand"] <= (100 if width == 320 else 80), where
+    assert where["headline"] < (400 if width == 320 else 320), where  # y≈425 at 320 px with the old masthead
+
+
+# The backgrounds painted in the email's column, page and card alike, that are light.
+LIGHT_BACKGROUNDS = r"""
+(() => {
+  const out = [];
+  for (const el of document.querySelectorAll("body, body *")) {
+    const m = getComputedStyle(el).backgroundColor.match(/[\d.]+/g).map(Number);
+    if ((m.length < 4 || m[3] > 0) && (m[0] + m[1] + m[2]) / 3 > 128 && el.getBoundingClientRect().height > 0)
+      out.push(el.tagName.toLowerCase() + "." + el.className + " " + getComputedStyle(el).backgroundColor);
+  }
+  return out;
+})()
+"""
+
+
+@pytest.mark.parametrize("width", [320, 1200])
+def test_dark_mode_leaves_no_light_box(browser, email_file, width):
+    browser.open(email_file.as_uri(), width=width, dark=True)
+    assert browser.evaluate(LIGHT_BACKGROUNDS) == []
+
+
+# The vertical rhythm: the margins of the text's blocks, and the gaps a reader sees between
+# a headline and its text, between paragraphs, and between a divider and the next headline.
+RHYTHM = r"""
+(() => {
+  const blocks = document.querySelectorAll("td.nd-text p, td.nd-text h1, td.nd-text h2, td.nd-text li, "
+                                           + "td.nd-text ul, td.nd-text blockquote, td.nd-footer p, td.nd-brand p");
+  const margins = [].map.call(blocks, (el) => [parseFloat(getComputedStyle(el).marginTop),
+                                              parseFloat(getComputedStyle(el).marginBottom)]).flat();
+  const gap = (a, b) => b.getBoundingClientRect().top - a.getBoundingClientRect().bottom;
+  const h2 = document.querySelector("td.nd-text h2"), text = h2.nextElementSibling;
+  const paragraphs = [].filter.call(document.querySelectorAll("td.nd-text p + p"),
+                                    (p) => !p.querySelector(".nd-button") && !p.previousElementSibling.querySelector(".nd-button"));
+  const rule = h2.closest("tr").previousElementSibling.querySelector("td.nd-rule p");
+  return {margins: margins, headingToText: gap(h2, text), ruleToHeading: gap(rule, h2),
+          betweenParagraphs: paragraphs.map((p) => gap(p.previousElementSibling, p))};
+})()
+"""
+
+
+@pytest.mark.parametrize("width", [320, 1200])
+def test_spacing_keeps_an_8_px_rhythm(browser, email_file, width):
+    browser.open(email_file.as_uri(), width=width)
+    rhythm = browser.evaluate(RHYTHM)
+    assert [m for m in rhythm["margins"] if m % 8] == []
+    assert rhythm["headingToText"] == 8 and rhythm["ruleToHeading"] == 24
+    assert rhythm["betweenParagraphs"] and set(rhythm["betweenParagraphs"]) == {16}

@@ -115,3 +115,17 @@ def test_a_wordpress_password_never_travels_over_plain_http_off_loopback():
     assert "must be https://" in problem(base + '"http://blog.example.org"\n')
     parse(base + '"http://127.0.0.1:8089"\n')
     parse(base + '"https://blog.example.org"\n')
+
+
+def test_the_emails_theme_brand_colour_and_logo_are_checked():
+    settings = parse('[newsroom]\ntheme = "sans"\nbrand_colour = "#1A73E8"\nlogo_url = "https://x.example/l.png"\n')
+    assert (settings.newsroom.theme, settings.newsroom.brand_colour) == ("sans", "#1A73E8")
+    assert parse("").newsroom.theme == "serif"
+    assert problem('[newsroom]\nname = "x"\ntheme = "comic"\n') == (
+        "sources.toml:3: newsroom.theme must be one of serif, sans, not 'comic'"
+    )
+    assert problem('[newsroom]\nbrand_colour = "red"\n').startswith("sources.toml:2: newsroom.brand_colour must be")
+    assert "#fff" in problem('[newsroom]\nbrand_colour = "#fff"\n')
+    assert "http(s)" in problem('[newsroom]\nlogo_url = "javascript:alert(1)"\n')
+    assert "manage_url" in problem('[newsroom]\nmanage_url = "settings?email={email}"\n')
+    assert parse('[newsroom]\nmanage_url = "https://x.example/s?e={email}"\n').newsroom.manage_url

@@ -26,3 +26,20 @@ def test_any_brand_colour_gives_readable_links_in_both_modes(brand):
 
 def test_a_readable_colour_is_left_as_it_is():
     assert readable_on("#9b1c1c", "#ffffff") == "#9b1c1c"
+
+
+@pytest.mark.parametrize("name", ["serif", "sans"])
+@pytest.mark.parametrize("brand", ["#9b1c1c", "#ffff00", "#000000", "#1a73e8", "#ffffff"])
+def test_every_theme_follows_its_brand_colour_and_stays_readable(name, brand):
+    theme = make_theme(brand, name)
+    assert theme.name == name
+    assert theme.light.problems("light") == [] and theme.dark.problems("dark") == []
+    assert contrast(theme.light.heading, theme.light.card) >= 7  # headings, in the brand colour or not
+    assert theme.light.link == readable_on(brand, theme.light.card)  # derived from it, nothing else
+
+
+def test_the_sans_theme_is_sans_and_an_unknown_theme_is_refused():
+    assert "Georgia" not in make_theme(name="sans").body_font and "PingFang SC" in make_theme(name="sans").body_font
+    assert "SimSun" in DEFAULT_THEME.body_font
+    with pytest.raises(ValueError, match="comic"):
+        make_theme(name="comic")

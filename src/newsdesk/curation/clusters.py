@@ -40,6 +40,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from decimal import Decimal
 
+from newsdesk.chinese import fold
 from newsdesk.curation.headlines import headline_from_title
 from newsdesk.curation.places import places_in
 from newsdesk.items import Item
@@ -181,15 +182,16 @@ class Fingerprint:
 
     @classmethod
     def of(cls, item: Item) -> Fingerprint:
-        cased = comparable_title(item.title, item.source)
+        # Traditional characters as simplified: a Big5 source's 誠信 is its twin's 诚信.
+        cased = comparable_title(fold(item.title), item.source)
         title = cased.casefold()
         chinese = is_chinese(title)
         numbers = numbers_in(title)
         summary = unicodedata.normalize("NFKC", item.summary_text).casefold()
         if chinese:
-            lede = tokens(summary[:LEDE_CHARACTERS])
+            lede = tokens(fold(summary[:LEDE_CHARACTERS]))
         else:
-            lede = tokens(summary, limit=LEDE_WORDS)
+            lede = tokens(fold(summary), limit=LEDE_WORDS)
         return cls(
             chinese=chinese,
             title=tokens(title),

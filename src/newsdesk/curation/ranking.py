@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from newsdesk.chinese import fold
 from newsdesk.config import Config, Topic
 from newsdesk.curation.clusters import Cluster, ClusterIndex
 from newsdesk.errors import IssueFileError
@@ -84,7 +85,7 @@ def coverage_factor(sources: int) -> float:
 
 def _term_pattern(term: str) -> str:
     """Latin words match whole (plurals and -ed/-ing too); Chinese terms anywhere."""
-    folded = " ".join(term.casefold().split())
+    folded = " ".join(fold(term).casefold().split())
     body = r"\s+".join(re.escape(word) for word in folded.split(" "))
     if re.search(r"[a-z0-9]$", folded):
         body += r"(?:s|es|ed|ing)?(?![a-z0-9])"
@@ -111,7 +112,7 @@ class TopicMatcher:
         found: dict[int, set[str]] = {}
         if self._pattern is None or not text:
             return found
-        for match in self._pattern.finditer(text.casefold()):
+        for match in self._pattern.finditer(fold(text).casefold()):  # 诚信 finds 誠信 too
             topic_index, term = self._owner[int(match.lastgroup[1:])]  # type: ignore[index]
             found.setdefault(topic_index, set()).add(term)
         return found

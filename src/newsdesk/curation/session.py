@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import NamedTuple
 
+from newsdesk.chinese import fold
 from newsdesk.curation.articles import Article, read_article
 from newsdesk.curation.candidates import week_candidates
 from newsdesk.curation.clusters import Cluster, ClusterIndex
@@ -31,14 +32,15 @@ def _digest(data: bytes) -> str:
 
 @dataclass(frozen=True)
 class SearchableItem:
-    """An item with its lower-cased search text computed once, for filter-as-you-type."""
+    """An item with its search text computed once, for filter-as-you-type: lower-cased,
+    traditional Chinese written as simplified (as the words typed are)."""
 
     item: Item
     haystack: str
 
     @classmethod
     def of(cls, item: Item) -> SearchableItem:
-        return cls(item, f"{item.title}\n{item.summary_text}\n{item.source}".casefold())
+        return cls(item, fold(f"{item.title}\n{item.summary_text}\n{item.source}").casefold())
 
 
 class StoryRow(NamedTuple):
@@ -89,7 +91,7 @@ def filter_stories(
 ) -> list[StoryRow]:
     """The stories with an item matching every word of ``text``, a source, a tag (see
     flatten); each shown by its lead when the lead matches, else by its first item that does."""
-    words = text.casefold().split()
+    words = fold(text).casefold().split()
     out: list[StoryRow] = []
     append = out.append
     last = -1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -28,6 +29,7 @@ class ArchiveEntry:
     entry_id: str  # the Atom entry id, stable for the life of the issue
     published: datetime  # when the issue appears: on its day in the newsroom's timezone
     updated: datetime  # when its content last changed (revisions.Revisions), else published
+    tags: tuple[str, ...] = ()  # the issue's own tags, as its front matter lists them
 
 
 def post_path(issue: Issue | Listed) -> str:
@@ -99,6 +101,8 @@ class Listed(Protocol):
     def post_url(self) -> str | None: ...
     @property
     def excerpt(self) -> str: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
 
 
 def archive_entry(issue: Issue | Listed, settings: NewsroomSettings) -> ArchiveEntry:
@@ -116,4 +120,5 @@ def archive_entry(issue: Issue | Listed, settings: NewsroomSettings) -> ArchiveE
         entry_id=f"tag:{host},{issue.date.isoformat()}:issue",
         published=published,
         updated=published,
+        tags=tuple(issue.tags),
     )

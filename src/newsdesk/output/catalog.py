@@ -44,6 +44,7 @@ class Listing:
     excerpt: str
     post_url: str | None
     key: str  # issue_key() of the issue
+    tags: tuple[str, ...] = ()
     issue: Issue | None = field(default=None, compare=False, repr=False)  # when already parsed
 
     def load(self) -> Issue:
@@ -71,6 +72,7 @@ def listing(issue: Issue) -> Listing:
         excerpt=excerpt(issue),
         post_url=issue.post_url,
         key=issue_key(issue),
+        tags=tuple(issue.tags),
         issue=issue,
     )
 
@@ -103,6 +105,7 @@ def _to_row(item: Listing) -> str:
             "excerpt": item.excerpt,
             "post_url": item.post_url,
             "key": item.key,
+            "tags": list(item.tags),
         },
         ensure_ascii=False,
     )
@@ -121,6 +124,7 @@ def _from_row(path: Path, row: str) -> Listing | None:
             excerpt=data["excerpt"],
             post_url=data["post_url"],
             key=data["key"],
+            tags=tuple(str(tag) for tag in data["tags"]),
         )
     except (ValueError, KeyError, TypeError):
         return None  # a row this code cannot read: the file is parsed again

@@ -28,7 +28,7 @@ from markupsafe import Markup, escape
 from newsdesk import chinese
 from newsdesk.config import NewsroomSettings, RomanizationSettings
 from newsdesk.dates import date_range, long_date, publication_instant
-from newsdesk.errors import TemplateProblem
+from newsdesk.errors import IssueFileError, TemplateProblem
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue
 from newsdesk.newsroom import Newsroom
@@ -43,10 +43,10 @@ from newsdesk.output.archive import (
 from newsdesk.output.catalog import Listing, catalog, issue_key
 from newsdesk.output.markdown import mark_chinese, markdown_html, markdown_source_safe, markdown_text, typeset
 from newsdesk.output.revisions import Revision, Revisions, content_digest
-from newsdesk.output.theme import DEFAULT_THEME
+from newsdesk.output.theme import make_theme
 from newsdesk.schema import StoreError
 from newsdesk.text import display_width, mostly_chinese, wrap
-from newsdesk.urls import is_http_url
+from newsdesk.urls import canonical_url, is_http_url
 
 GMAIL_CLIP_BYTES = 102 * 1024
 PREHEADER_LIMIT = 150  # characters: more than any inbox shows after the subject
@@ -131,6 +131,31 @@ def preheader(issue: Issue, settings: NewsroomSettings) -> str:
     return text
 
 
+_NOT_A_TITLE = re.compile(r"[\W\d_年月日号]+")
+
+
+def title_says_more(title: str, name: str, day: date) -> bool:
+    """Whether an issue's title says more than the newsletter's name and the issue's date
+    ("Social Credit Weekly – 3rd July 2017" does not): the masthead's brand line already
+    says those, and a title that only repeats them is not shown again as a headline."""
+    rest = title.casefold()
+    for said in (name, long_date(day), day.isoformat()):
+        if said:
+            rest = rest.replace(said.casefold(), " ")
+    return bool(_NOT_A_TITLE.sub("", rest))
+
+
+def space_stuffed(text: str) -> str:
+    """Text for format=flowed: a space before each line that starts with a space, ">" or
+    "From " (RFC 3676, 4.4), so none is read as quoted or loses its first space."""
+    lines = []
+    for line in text.split("\n"):
+        if line.startswith((" ", ">", "From ")):
+            line = " " + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
 class _Posts(Sequence[tuple[ArchiveEntry, str]]):
     """(entry, post body) pairs, each body rendered the first time a template asks for it.
 
@@ -210,6 +235,17 @@ def json_ld(value: Any) -> Markup:
     can close the script or be read as markup."""
     text = json.dumps(value, ensure_ascii=False, indent=None)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def archived_copies(issue: Issue) -> list[str]:
+    """Each development's archived copy (an address the editor gave, saved with the issue's
+    sources), or "": what the post's "archived copy" links point at."""
+    if issue.path is None or not (issue.path.parent / issue.name / "sources").is_dir():
+        return [""] * len(issue.developments)
+    from newsdesk.curation.saved import load_saved
+
+    saved = load_saved(issue)
+    return [source.archived if (source := saved.get(canonical_url(d.read_more))) else "" for d in issue.developments]
 
 
 def make_environment(
@@ -315,6 +351,7 @@ class Renderer:
         self.clock = clock or (lambda: datetime.now(UTC))
         self._fingerprint: str | None = None
         self.settings: NewsroomSettings = newsroom.config.newsroom
+        self.theme = make_theme(self.settings.brand_colour, self.settings.theme)
         self.env = make_environment(
             newsroom.templates_dir,
             self.settings.zone,
@@ -322,6 +359,7 @@ class Renderer:
             newsroom.config.romanization,
         )
         self._source_names: dict[str, str] = {}  # item id -> its feed's name, as read from the store
+        self._numbers: dict[date, int | None] = {}  # issue date -> its number
 
     # Templates ---------------------------------------------------------
 
@@ -364,6 +402,20 @@ class Renderer:
                 self._source_names.update((item_id, "") for item_id in wanted)
         return self._source_names
 
+    def issue_number(self, issue: Issue) -> int | None:
+        """The issue's number: 1 + the issues before it that went out (drafts do not count).
+
+        None when issues/ cannot be listed (a broken issue file, an unreadable store): the
+        masthead then gives the date alone, and ``render`` and ``check`` report the file.
+        """
+        if issue.date not in self._numbers:
+            try:
+                earlier = [i for i in catalog(self.newsroom) if i.date < issue.date and i.status != "draft"]
+                self._numbers[issue.date] = len(earlier) + 1
+            except (IssueFileError, StoreError, OSError):
+                self._numbers[issue.date] = None
+        return self._numbers[issue.date]
+
     def read_more_labels(self, issue: Issue) -> list[str]:
         """Each development's read-more text, naming its source ("Read more at Xinhua")."""
         names = self.source_names(issue)
@@ -379,6 +431,7 @@ class Renderer:
         entry = archive_entry(issue, self.settings)
         home = self.settings.blog_url.rstrip("/")
         unsubscribe = unsubscribe_link(unsubscribe_template(self.settings), extra.get("recipient"))
+        manage = unsubscribe_link(self.settings.manage_url, extra.get("recipient")) if self.settings.manage_url else ""
         return {
             "newsroom": self.settings,
             "issue": issue,
@@ -388,16 +441,20 @@ class Renderer:
             "blog_url": root,
             "archive_url": f"{root}/archive/",
             "unsubscribe_url": unsubscribe,
-            "theme": DEFAULT_THEME,
+            "manage_url": manage,
+            "theme": self.theme,
             "preheader": preheader(issue, self.settings),
+            "title_says_more": title_says_more(issue.title, self.settings.name, issue.date),
             "read_more_labels": self.read_more_labels(issue),
+            "archived_copies": archived_copies(issue),
             # The list's home and the issue's page there, when there is a blog to point at.
             "home_url": home,
             "home_name": source_host(home) if home else "",
             "view_url": issue.post_url or (entry.url if home else ""),
             "favicon_href": favicon_address(self.settings),
             "recipient": None,
-            "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
+            "recipient_name": None,
+            "flowed": False,  # the plaintext part's soft line breaks: `newsdesk send` turns them on  # the subscriber's name, set by `newsdesk send`
             **extra,
         }
 
@@ -406,7 +463,8 @@ class Renderer:
     def email_html(self, issue: Issue, **extra: Any) -> str:
         import mjml  # imported here: only rendering the email needs it
 
-        context = self.context(issue, **extra)
+        # The masthead's brand line numbers the issue: asked for here, as only the email shows it.
+        context = self.context(issue, **{"issue_number": self.issue_number(issue), **extra})
         source = self.template("email.mjml", **context)
         try:
             compiled = mjml.mjml2html(source, fonts={})
@@ -414,8 +472,12 @@ class Renderer:
             raise TemplateProblem(f"email.mjml: the MJML does not compile: {error}") from None
         return inline_theme(compiled, self.template("email.css", **context))
 
-    def email_text(self, issue: Issue, **extra: Any) -> str:
-        return self.template("email.txt", **self.context(issue, **extra))
+    def email_text(self, issue: Issue, *, flowed: bool = False, **extra: Any) -> str:
+        """The plaintext part; with ``flowed``, as format=flowed (RFC 3676, DelSp=yes) has
+        it: soft line breaks end in a space, and lines that start with a space, ">" or
+        "From " are space-stuffed."""
+        text = self.template("email.txt", **self.context(issue, flowed=flowed, **extra))
+        return space_stuffed(text) if flowed else text
 
     def post_body(self, issue: Issue) -> str:
         return self.template("post_body.html", **self.context(issue))

@@ -7,11 +7,12 @@ and the CSS inlined into annotations cannot drift apart.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from markupsafe import Markup
+
+from newsdesk.config import EMAIL_THEMES, HEX_COLOUR
 
 AA = 4.5  # WCAG 2 level AA, normal text
 # A little above AA for what is derived: anti-aliasing thins thin strokes (links, small text).
@@ -19,11 +20,9 @@ DERIVED_TARGET = 5.0
 # On a dark card a link at 5:1 reads as dim next to 13:1 text: a lighter tint of the brand.
 DARK_ACCENT_TARGET = 6.5
 
-_HEX = re.compile(r"^#[0-9a-fA-F]{6}$")
-
 
 def is_hex_colour(value: str) -> bool:
-    return bool(_HEX.match(value))
+    return bool(HEX_COLOUR.fullmatch(value))
 
 
 def _rgb(colour: str) -> tuple[int, int, int]:
@@ -127,18 +126,37 @@ DARK_BASE = {
     "rule": "#3a3a3c",
 }
 DEFAULT_BRAND = "#9b1c1c"
+# Headings in the sans theme take the brand colour, darker than body links need: a heading
+# is read first and should hold its own against the text under it.
+HEADING_TARGET = 7.0
+
+# The themes `[newsroom] theme` may name: "serif" (Georgia and a Song face for Chinese; the
+# masthead and footer in sans) and "sans" (system sans faces throughout, PingFang or YaHei
+# for Chinese; headings in the brand colour).
+THEMES = EMAIL_THEMES
+DEFAULT_THEME_NAME = "serif"
 
 
-def make_theme(brand: str = DEFAULT_BRAND) -> Theme:
-    """The default theme with ``brand`` (#rrggbb) as its accent, light and dark."""
+def make_theme(brand: str = DEFAULT_BRAND, name: str = DEFAULT_THEME_NAME) -> Theme:
+    """The theme ``name`` (one of THEMES) with ``brand`` (#rrggbb) as its accent, light and
+    dark: links, the masthead's name and (sans) headings follow it, each made readable."""
+    if name not in THEMES:
+        raise ValueError(f"unknown theme {name!r} (known: {', '.join(THEMES)})")
+    if not is_hex_colour(brand):
+        raise ValueError(f"a brand colour is #rrggbb, not {brand!r}")
     light_accent = readable_on(brand, LIGHT_BASE["card"])
     dark_accent = readable_on(brand, DARK_BASE["card"], DARK_ACCENT_TARGET)
+    light = dict(LIGHT_BASE)
+    body, heading = SERIF, SERIF
+    if name == "sans":
+        body, heading = SANS, SANS
+        light["heading"] = readable_on(brand, LIGHT_BASE["card"], HEADING_TARGET)
     return Theme(
-        name="serif",
-        body_font=SERIF,
-        heading_font=SERIF,
+        name=name,
+        body_font=body,
+        heading_font=heading,
         label_font=SANS,
-        light=Palette(**LIGHT_BASE, brand=light_accent, link=light_accent),
+        light=Palette(**light, brand=light_accent, link=light_accent),
         dark=Palette(**DARK_BASE, brand=dark_accent, link=dark_accent),
     )
 
