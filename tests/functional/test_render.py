@@ -445,6 +445,7 @@ def test_the_masthead_is_a_brand_line_and_the_name_is_not_repeated(newsroom_dir)
     room = Newsroom.open(newsroom_dir)
     renderer = Renderer(room)
     html = renderer.email_html(load_issue(room.issues_dir / "2017-07-03.md"))
+    assert "Manage your subscription" not in html  # no manage_url, no such link
     # The title only repeats the name and the date: the brand line says both, once.
     assert masthead(html) == "Social Credit Weekly News Summary Issue 2 · 3rd July 2017"
     assert re.search(r"<h1 [^>]*>Social Credit Weekly News Summary</h1>", html)
@@ -488,3 +489,17 @@ def test_the_brand_colour_is_the_one_setting_links_and_headings_follow(newsroom_
         assert "font-family:-apple-system" in heading.group(1) and "Georgia" not in html
     else:
         assert "font-family:Georgia" in heading.group(1)
+
+
+def test_the_footer_links_the_subscribers_own_settings_page(newsroom_dir):
+    room = set_newsroom_keys(newsroom_dir, 'manage_url = "https://socialcredit.example/settings?email={email}"')
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    renderer = Renderer(room)
+    own = "https://socialcredit.example/settings?email=reader@example.org"
+    html = renderer.email_html(issue, recipient="reader@example.org")
+    assert f'<a href="{own}"' in html and "Manage your subscription</a>" in html
+    assert re.search(
+        rf"^Manage your subscription:\s+{re.escape(own)}$",
+        renderer.email_text(issue, recipient="reader@example.org"),
+        re.M,
+    )

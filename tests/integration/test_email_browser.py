@@ -130,7 +130,10 @@ def email_file(tmp_path_factory, theme_name) -> Path:
     config = root / "sources.toml"
     config.write_text(
         config.read_text(encoding="utf-8").replace(
-            "[newsroom]\n", f'[newsroom]\ntheme = "{theme_name}"\nbrand_colour = "{THEMES[theme_name]}"\n', 1
+            "[newsroom]\n",
+            f'[newsroom]\ntheme = "{theme_name}"\nbrand_colour = "{THEMES[theme_name]}"\n'
+            'manage_url = "https://socialcredit.example/settings?email={email}"\n',
+            1,
         ),
         encoding="utf-8",
     )
@@ -213,7 +216,7 @@ def test_tap_targets_measure_and_gutters(browser, email_file, width):
     layout = browser.evaluate(LAYOUT)
     names = [t["text"] for t in layout["targets"]]
     assert len([n for n in names if n.startswith("Read more at ")]) == 3
-    assert {"View in your browser", "Past issues", "Unsubscribe"} <= set(names)
+    assert {"View in your browser", "Past issues", "Manage your subscription", "Unsubscribe"} <= set(names)
     assert [t for t in layout["targets"] if t["height"] < 44] == []
     if width >= 600:
         assert 55 <= layout["perLine"] <= 75, layout["perLine"]  # a comfortable measure
@@ -261,3 +264,31 @@ LIGHT_BACKGROUNDS = r"""
 def test_dark_mode_leaves_no_light_box(browser, email_file, width):
     browser.open(email_file.as_uri(), width=width, dark=True)
     assert browser.evaluate(LIGHT_BACKGROUNDS) == []
+
+
+# The vertical rhythm: the margins of the text's blocks, and the gaps a reader sees between
+# a headline and its text, between paragraphs, and between a divider and the next headline.
+RHYTHM = r"""
+(() => {
+  const blocks = document.querySelectorAll("td.nd-text p, td.nd-text h1, td.nd-text h2, td.nd-text li, "
+                                           + "td.nd-text ul, td.nd-text blockquote, td.nd-footer p, td.nd-brand p");
+  const margins = [].map.call(blocks, (el) => [parseFloat(getComputedStyle(el).marginTop),
+                                              parseFloat(getComputedStyle(el).marginBottom)]).flat();
+  const gap = (a, b) => b.getBoundingClientRect().top - a.getBoundingClientRect().bottom;
+  const h2 = document.querySelector("td.nd-text h2"), text = h2.nextElementSibling;
+  const paragraphs = [].filter.call(document.querySelectorAll("td.nd-text p + p"),
+                                    (p) => !p.querySelector(".nd-button") && !p.previousElementSibling.querySelector(".nd-button"));
+  const rule = h2.closest("tr").previousElementSibling.querySelector("td.nd-rule p");
+  return {margins: margins, headingToText: gap(h2, text), ruleToHeading: gap(rule, h2),
+          betweenParagraphs: paragraphs.map((p) => gap(p.previousElementSibling, p))};
+})()
+"""
+
+
+@pytest.mark.parametrize("width", [320, 1200])
+def test_spacing_keeps_an_8_px_rhythm(browser, email_file, width):
+    browser.open(email_file.as_uri(), width=width)
+    rhythm = browser.evaluate(RHYTHM)
+    assert [m for m in rhythm["margins"] if m % 8] == []
+    assert rhythm["headingToText"] == 8 and rhythm["ruleToHeading"] == 24
+    assert rhythm["betweenParagraphs"] and set(rhythm["betweenParagraphs"]) == {16}
