@@ -76,6 +76,8 @@ class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving)
                         with Vertical(id="intro-editor"):
                             yield Label("Intro", classes="field-label")
                             yield EditorArea(id="intro", soft_wrap=True)
+                            yield Label("Tags (comma-separated)", classes="field-label")
+                            yield UndoableInput(id="tags", select_on_focus=False)
                         with Vertical(id="pick-editor"):
                             yield Label("Headline", classes="field-label")
                             yield UndoableInput(id="headline")
