@@ -408,7 +408,15 @@ def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) 
     except InvalidInput:
         known = None
     factory = MessageFactory(room, loaded)
-    outgoing = factory.build(known or Subscriber(email=address), test=True)
+    if room.config.web.public_url:
+        from newsdesk.mail.roster import Roster
+        from newsdesk.mail.tokens import signed_links
+
+        with room.store() as store:
+            factory.links = signed_links(room.config, Roster(store))
+            outgoing = factory.build(known or Subscriber(email=address), test=True)
+    else:
+        outgoing = factory.build(known or Subscriber(email=address), test=True)
     with SmtpTransport(target, target.password()) as transport:
         try:
             transport.send(factory.sender, address, outgoing.data)
@@ -436,6 +444,7 @@ def _send_all(
     from newsdesk.mail.roster import Roster
     from newsdesk.mail.send import Policy, SendJob
     from newsdesk.mail.smtp import SmtpTransport
+    from newsdesk.mail.tokens import signed_links
 
     policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force)
     with room.exclusive("send"), room.store() as store:
@@ -443,7 +452,9 @@ def _send_all(
         if not listing.subscribed:
             raise InvalidInput(f"{listing.path}: no subscribed addresses; nothing to send")
         ledger = Ledger(store, loaded.name)
-        job = SendJob(room, loaded, listing, policy, roster=Roster(store))
+        roster = Roster(store)
+        job = SendJob(room, loaded, listing, policy, roster=roster)
+        job.factory.links = signed_links(room.config, roster)
         plan = job.plan(ledger)
         if plan.complete and not plan.to_send:
             again = "" if retry_failed else "; --retry-failed tries again the recipients the server refused"
@@ -486,16 +497,16 @@ def _send_all(
         checks = _run_checks(room, loaded)
         _warn_about_the_date(room, loaded)
         if checks.errors and not (force or dry_run):
-            have = ""
+            who = ""
             if plan.already_sent:
-                have = (
+                who = (
                     f"; {plan.already_sent} of {plan.subscribed} subscribers already have this issue from an "
                     f"earlier run (`newsdesk subscribers --issue {loaded.name}` lists them), so fix what the checks "
                     "found or send the rest anyway with --force"
                 )
             raise Refused(
                 f"{loaded.name}: the pre-send checks found {checks.summary()}"
-                + (have or "; fix them, or send anyway with --force")
+                + (who or "; fix them, or send anyway with --force")
             )
         doubt = f", {plan.in_doubt} in doubt ({in_doubt})" if plan.in_doubt else ""
         click.echo(
