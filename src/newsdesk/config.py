@@ -137,6 +137,25 @@ class FetchSettings:
     user_agent: str = doc("The User-Agent header sent to feeds.", "newsdesk/0.1 (+feed reader)")
 
 
+@dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: `newsdesk serve`, the newsroom's small web service (sign-up, confirmation,
+    unsubscribe). Its signing secret comes only from the environment (NEWSDESK_SECRET)."""
+
+    public_url: str = doc(
+        "The service's public address (https://news.example.org): the emails' unsubscribe links and the "
+        "confirmation links point here. Unset, the emails keep `unsubscribe_url`.",
+        "",
+    )
+    host: str = doc("The address `newsdesk serve` listens on (behind a web server: loopback).", "127.0.0.1")
+    port: int = doc("The port `newsdesk serve` listens on.", 8080)
+    confirm_hours: float = doc("Hours a confirmation link stays valid.", 48.0)
+    signups_per_hour: int = doc("Sign-ups one IP address may post per hour; more get 429.", 10)
+    trusted_proxy: bool = doc(
+        "Take the client's address from X-Forwarded-For (set it when nginx or Caddy is in front).", False
+    )
+
+
 TONES = ("none", "marks", "numbers")
 CAPITALIZE = ("first", "words", "none")
 
@@ -178,7 +197,13 @@ class SmtpSettings:
     rate: float = doc("Messages per second at most; 0 for no limit.", 10.0)
     timeout: float = doc("Seconds to wait for the server at each step.", 30.0)
     retries: int = doc("Retries per recipient after a transient failure (4xx, dropped connection).", 4)
-    backoff: float = doc("Seconds before the first retry; doubled for each one after.", 2.0)
+    backoff: float = doc("Seconds before the first retry after a dropped connection; doubled for each one after.", 2.0)
+    defer: float = doc(
+        "Seconds before a recipient the server deferred (4xx, greylisting) is tried again, while the "
+        "others are sent; doubled for each deferral after.",
+        60.0,
+    )
+    connections: int = doc("SMTP connections (sessions) at once.", 1)
 
 
 @dataclass(frozen=True)
@@ -240,6 +265,7 @@ class Config:
     blogs: tuple[Blog, ...] = ()
     topics: tuple[Topic, ...] = ()
     romanization: RomanizationSettings = field(default_factory=RomanizationSettings)
+    web: WebSettings = field(default_factory=WebSettings)
     path: Path | None = None
 
     @property
@@ -260,6 +286,7 @@ _TABLES: dict[str, type] = {
     "fetch": FetchSettings,
     "smtp": SmtpSettings,
     "romanization": RomanizationSettings,
+    "web": WebSettings,
 }
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
@@ -419,6 +446,7 @@ def parse_config(text: str, path: Path) -> Config:
 
     _check_smtp(sections["smtp"], failer("smtp"))
     _check_romanization(sections["romanization"], failer("romanization"))
+    _check_web(sections["web"], failer("web"))
 
     sources: list[Source] = []
     for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
@@ -438,6 +466,7 @@ def parse_config(text: str, path: Path) -> Config:
         blogs=blogs,
         topics=topics,
         romanization=sections["romanization"],
+        web=sections["web"],
         path=path,
     )
 
@@ -485,11 +514,24 @@ def _check_smtp(smtp: SmtpSettings, fail: Any) -> None:
         fail("port", f"smtp.port must be between 1 and 65535, not {smtp.port}")
     if smtp.timeout <= 0:
         fail("timeout", "smtp.timeout must be greater than 0")
-    for key in ("rate", "retries", "backoff"):
+    for key in ("rate", "retries", "backoff", "defer"):
         if getattr(smtp, key) < 0:
             fail(key, f"smtp.{key} must not be negative")
+    if not 1 <= smtp.connections <= 64:
+        fail("connections", f"smtp.connections must be between 1 and 64, not {smtp.connections}")
     if smtp.user and not smtp.password_env.strip():
         fail("password_env", "smtp.password_env must name an environment variable when smtp.user is set")
+
+
+def _check_web(web: WebSettings, fail: Any) -> None:
+    if web.public_url and not re.match(r"^https?://[^/\s]+\S*$", web.public_url):
+        fail("public_url", f"web.public_url must be an http(s) address, not {web.public_url!r}")
+    if not 0 < web.port < 65536:
+        fail("port", f"web.port must be between 1 and 65535, not {web.port}")
+    if web.confirm_hours <= 0:
+        fail("confirm_hours", "web.confirm_hours must be greater than 0")
+    if web.signups_per_hour < 1:
+        fail("signups_per_hour", "web.signups_per_hour must be at least 1")
 
 
 def _check_romanization(settings: RomanizationSettings, fail: Any) -> None:

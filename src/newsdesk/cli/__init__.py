@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 
 from newsdesk import __version__
-from newsdesk.cli import chinese, issues, mail, newsroom, publish, sources
+from newsdesk.cli import chinese, issues, mail, newsroom, publish, saving, sources, web
 from newsdesk.cli._common import CONTEXT
 
 
@@ -39,6 +39,8 @@ for _command in (
     *(issues.show, issues.render, newsroom.init, newsroom.fetch, publish.publish, sources.sources),
     *mail.COMMANDS,
     *chinese.COMMANDS,
+    *saving.COMMANDS,
+    *web.COMMANDS,
 ):
     cli.add_command(_command)
 

@@ -5,11 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from newsdesk.cli._common import date_option, editor_errors, open_newsroom, relative
 from newsdesk.errors import EXIT_INVALID, NewsdeskError
+
+if TYPE_CHECKING:
+    from newsdesk.issue import Issue
+    from newsdesk.items import Item
+    from newsdesk.newsroom import Newsroom
 
 
 @click.command()
@@ -128,7 +134,24 @@ def pick_command(ctx: click.Context, issue: str, item_ids: tuple[str, ...]) -> N
         click.echo(f"picked {item.id}: {item.title}" + (f" (also reported by {', '.join(others)})" if others else ""))
     for item in result.already:
         click.echo(f"already picked {item.id}: {item.title}")
+    _save_picked(room, loaded, result.added)
     click.echo(f"{len(loaded.developments)}/{room.config.newsroom.developments} picked in {path}")
+
+
+def _save_picked(room: Newsroom, issue: Issue, items: list[Item]) -> None:
+    """Keep each new pick's page with the issue (issues/<date>/sources/): one line each."""
+    from newsdesk.curation.saved import save_source, sources_dir
+    from newsdesk.urls import is_http_url, placeholder_host
+
+    for item in items:
+        development = next((d for d in issue.developments if d.item_id == item.id), None)
+        if development is None or not is_http_url(development.read_more) or placeholder_host(development.read_more):
+            continue  # the samples' example links: nothing to fetch
+        saved = save_source(issue, development.read_more, room.config.fetch, item_id=item.id)
+        if saved.saved:
+            click.echo(f"saved its page: {relative(sources_dir(issue) / saved.html)}")
+        else:
+            click.echo(f"page not saved ({saved.problem}); try `newsdesk save-sources {issue.name}` later")
 
 
 @click.command("unpick")

@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +33,8 @@ if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
     from newsdesk.store import Store
 
 CONFIRM_ABOVE = 10  # a real send to more recipients than this asks first
+LINE_SECONDS = 10.0  # without a terminal, a progress line at least this often
+DATE_SLACK_DAYS = 7  # an issue dated further than this from today is warned about
 SHOWN_WARNINGS = 20
 
 
@@ -133,6 +138,7 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
             ledger = Ledger(store, loaded.name)
             tally = ledger.tally()
             failures = ledger.failures()
+            doubtful = ledger.in_doubt()
             completed = ledger.completed_at()
         counts["ledger"] = {
             "issue": loaded.name,
@@ -142,6 +148,7 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
             "failed": tally.failed,
             "completed_at": completed,
             "failures": [{"address": f.address, "reply": f.reply} for f in failures],
+            "in_doubt": [{"address": d.address, "state": d.state} for d in doubtful],
         }
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
@@ -157,6 +164,12 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
         )
         for failure in ledger_counts["failures"]:
             click.echo(f"failed: {failure['address']}: {failure['reply']}")
+        for doubt in ledger_counts["in_doubt"]:
+            meaning = {
+                "sent": "sent again, may have two copies",
+                "failed": "not sent again, may have none",
+            }.get(doubt["state"], "not yet sent again")
+            click.echo(f"in doubt: {doubt['address']}: {meaning}")
 
 
 @subscribers.command("import")
@@ -227,11 +240,29 @@ def _list_path(room: Newsroom) -> Path:
 
 
 class SendProgress:
-    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    """A progress bar on stderr when it is a terminal; otherwise a plain line every 10% and
+    at least every 10 seconds (for logs and cron mail)."""
 
-    def __init__(self, total: int, *, enabled: bool) -> None:
+    def __init__(
+        self,
+        total: int,
+        *,
+        terminal: bool,
+        clock: Callable[[], float] = time.monotonic,
+        every: float = LINE_SECONDS,
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
         self.progress = None
-        if enabled and total:
+        self.total = total
+        self.clock = clock
+        self.every = every
+        self.echo = echo or (lambda line: click.echo(line, err=True))
+        self.started = self.said_at = clock()
+        self.said_tenth = 0
+        self.failed = 0
+        self.deferred = 0
+        self.lines = not terminal and total > 0
+        if terminal and total:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -247,9 +278,26 @@ class SendProgress:
             self.task = self.progress.add_task("", total=total)
 
     def __call__(self, event: Progress) -> None:
+        if event.outcome == "failed":
+            self.failed += 1
+        elif event.outcome == "deferred":
+            self.deferred += 1
         if self.progress is not None:
-            note = f"retrying {event.address}" if event.outcome == "retry" else event.address
-            self.progress.update(self.task, completed=event.done, description=note)
+            note = {"retry": f"retrying {event.address}", "waiting": "waiting for deferred recipients"}
+            self.progress.update(self.task, completed=event.done, description=note.get(event.outcome, event.address))
+        elif self.lines:
+            now = self.clock()
+            tenth = event.done * 10 // self.total
+            if tenth > self.said_tenth or now - self.said_at >= self.every:
+                self.said_tenth = max(self.said_tenth, tenth)
+                self.said_at = now
+                seconds = now - self.started
+                rate = f", {event.done / seconds:.0f}/s" if seconds > 0 else ""
+                waiting = ", waiting for deferred recipients" if event.outcome == "waiting" else ""
+                self.echo(
+                    f"sending: {event.done}/{self.total} ({event.done * 100 // self.total}%){rate}, "
+                    f"{self.failed} failed, {self.deferred} deferred{waiting}"
+                )
 
     def __enter__(self) -> SendProgress:
         if self.progress is not None:
@@ -259,6 +307,24 @@ class SendProgress:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+def _warn_about_the_date(room: Newsroom, loaded: Issue, today: date | None = None) -> str | None:
+    """A warning when the issue is dated far from today (an old issue sent by mistake, or a
+    machine whose clock is wrong)."""
+    from datetime import datetime
+
+    today = today or datetime.now(room.config.newsroom.zone).date()
+    days = (loaded.date - today).days
+    if abs(days) <= DATE_SLACK_DAYS:
+        return None
+    when = f"{-days} days before" if days < 0 else f"{days} days after"
+    line = (
+        f"warning: {loaded.name} is dated {when} today ({today.isoformat()}, {room.config.newsroom.timezone}): "
+        "is it the issue you mean to send, and is this machine's clock right?"
+    )
+    click.echo(line, err=True)
+    return line
 
 
 @click.command()
@@ -333,7 +399,15 @@ def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) 
     except InvalidInput:
         known = None
     factory = MessageFactory(room, loaded)
-    outgoing = factory.build(known or Subscriber(email=address), test=True)
+    if room.config.web.public_url:
+        from newsdesk.mail.roster import Roster
+        from newsdesk.mail.tokens import signed_links
+
+        with room.store() as store:
+            factory.links = signed_links(room.config, Roster(store))
+            outgoing = factory.build(known or Subscriber(email=address), test=True)
+    else:
+        outgoing = factory.build(known or Subscriber(email=address), test=True)
     with SmtpTransport(target, target.password()) as transport:
         try:
             transport.send(factory.sender, address, outgoing.data)
@@ -361,6 +435,7 @@ def _send_all(
     from newsdesk.mail.roster import Roster
     from newsdesk.mail.send import Policy, SendJob
     from newsdesk.mail.smtp import SmtpTransport
+    from newsdesk.mail.tokens import signed_links
 
     policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed)
     with room.exclusive("send"), room.store() as store:
@@ -368,15 +443,19 @@ def _send_all(
         if not listing.subscribed:
             raise InvalidInput(f"{listing.path}: no subscribed addresses; nothing to send")
         ledger = Ledger(store, loaded.name)
-        job = SendJob(room, loaded, listing, policy, roster=Roster(store))
+        roster = Roster(store)
+        job = SendJob(room, loaded, listing, policy, roster=roster)
+        job.factory.links = signed_links(room.config, roster)
         plan = job.plan(ledger)
-        if plan.complete:
+        if plan.complete and not plan.to_send:
+            again = "" if retry_failed else "; --retry-failed tries again the recipients the server refused"
+            refused = f", {plan.refused_before} refused" if plan.refused_before else ""
             click.echo(
-                f"{loaded.name} was already sent to {plan.already_sent} subscribers "
-                f"(completed {plan.completed_at}); nothing to send"
+                f"{loaded.name} was already sent to {plan.already_sent} subscribers{refused} "
+                f"(completed {plan.completed_at}); nothing to send{again if plan.refused_before else ''}"
             )
             return
-        if loaded.status in ("sent", "published") and plan.already_sent == 0 and not (force or dry_run):
+        if loaded.status in ("sent", "published") and plan.recorded == 0 and not (force or dry_run):
             # The ledger is the guard against a second send, and it lives in .newsdesk/:
             # a fresh clone has none. The issue file says it went out: believe it.
             raise Refused(
@@ -384,9 +463,18 @@ def _send_all(
                 "ledger has no record of sending it; send again anyway with --force"
             )
         checks = _run_checks(room, loaded)
+        _warn_about_the_date(room, loaded)
         if checks.errors and not (force or dry_run):
+            have = ""
+            if plan.already_sent:
+                have = (
+                    f"; {plan.already_sent} of {plan.subscribed} subscribers already have this issue from an "
+                    f"earlier run (`newsdesk subscribers --issue {loaded.name}` lists them), so fix what the checks "
+                    "found or send the rest anyway with --force"
+                )
             raise Refused(
-                f"{loaded.name}: the pre-send checks found {checks.summary()}; fix them, or send anyway with --force"
+                f"{loaded.name}: the pre-send checks found {checks.summary()}"
+                + (have or "; fix them, or send anyway with --force")
             )
         doubt = f", {plan.in_doubt} in doubt ({in_doubt})" if plan.in_doubt else ""
         click.echo(
@@ -410,8 +498,10 @@ def _send_all(
             if not click.confirm(question, default=False, err=True):
                 raise Refused("not sent: the send was not confirmed")
         transport = SmtpTransport(target, password)
-        with SendProgress(plan.to_send, enabled=sys.stderr.isatty()) as progress:
-            report = job.run(ledger, transport, on_progress=progress)
+        with SendProgress(plan.to_send, terminal=sys.stderr.isatty()) as progress:
+            report = job.run(
+                ledger, transport, on_progress=progress, open_transport=lambda: SmtpTransport(target, password)
+            )
     for line in report.lines():
         click.echo(line)
     if not report.ok:

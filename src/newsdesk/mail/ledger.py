@@ -44,6 +44,7 @@ class Entry:
     permanent: bool
     in_doubt: bool
     reply: str | None
+    updated_at: str = ""
 
     @property
     def key(self) -> str:
@@ -65,7 +66,7 @@ class Tally:
         return self.pending + self.in_flight + self.sent + self.failed
 
 
-_ENTRY_COLUMNS = "address, name, message_id, state, attempts, permanent, in_doubt, reply"
+_ENTRY_COLUMNS = "address, name, message_id, state, attempts, permanent, in_doubt, reply, updated_at"
 
 
 class Ledger:
@@ -117,6 +118,15 @@ class Ledger:
 
     def failures(self) -> list[Entry]:
         return list(self.entries(["failed"]))
+
+    def in_doubt(self) -> list[Entry]:
+        """Rows that were once in doubt: a reader who may have two copies (or, skipped, none)."""
+        with self.store.reading() as db:
+            rows = db.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM send_ledger WHERE issue = ? AND in_doubt = 1 ORDER BY seq",
+                (self.issue,),
+            ).fetchall()
+        return [Entry(*row) for row in rows]
 
     # Writing: each method is one committed transaction -----------------
 
@@ -171,9 +181,9 @@ class Ledger:
         condition = "" if permanent_too else " AND permanent = 0"
         with self.store.transaction() as db:
             cursor = db.execute(
-                "UPDATE send_ledger SET state = 'pending', permanent = 0, updated_at = ? "
-                f"WHERE issue = ? AND state = 'failed'{condition}",
-                (_now(), self.issue),
+                # updated_at stays the time of the last try: a deferred row's turn counts from it.
+                f"UPDATE send_ledger SET state = 'pending', permanent = 0 WHERE issue = ? AND state = 'failed'{condition}",
+                (self.issue,),
             )
             return cursor.rowcount
 

@@ -18,6 +18,7 @@ import functools
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email import policy
@@ -96,6 +97,9 @@ class MessageFactory:
         if not _LIST_ID.match(self.list_id):
             raise InvalidInput(f"{where}: newsroom.list_id: {self.list_id!r} is not an id like weekly.example.org")
         self.unsubscribe_template = unsubscribe_template(settings)
+        # The signed links of the web service (newsdesk.mail.tokens.UnsubscribeLinks), set
+        # by the sender when [web] public_url is: address -> that subscriber's link.
+        self.links: Callable[[str], str] | None = None
         self._shared = self._shared_headers(issue.title)
         self._shared_test = self._shared_headers(f"[test] {issue.title}")
 
@@ -116,6 +120,8 @@ class MessageFactory:
         return headers.mailbox("To", display_name(subscriber.name), subscriber.email)
 
     def unsubscribe_url(self, address: str) -> str:
+        if self.links is not None:
+            return self.links(address)
         return unsubscribe_link(self.unsubscribe_template, address)
 
     def list_unsubscribe(self, address: str) -> tuple[list[str], bool]:
@@ -130,7 +136,11 @@ class MessageFactory:
 
     def parts(self, subscriber: Subscriber) -> tuple[str, str]:
         """The plaintext and HTML of ``subscriber``'s copy."""
-        context = {"recipient": subscriber.email, "recipient_name": subscriber.name or None}
+        context = {
+            "recipient": subscriber.email,
+            "recipient_name": subscriber.name or None,
+            "unsubscribe_url": self.unsubscribe_url(subscriber.email),
+        }
         return (
             self.renderer.email_text(self.issue, flowed=True, **context),
             self.renderer.email_html(self.issue, **context),

@@ -46,7 +46,7 @@ from newsdesk.output.revisions import Revision, Revisions, content_digest
 from newsdesk.output.theme import make_theme
 from newsdesk.schema import StoreError
 from newsdesk.text import display_width, mostly_chinese, wrap
-from newsdesk.urls import is_http_url
+from newsdesk.urls import canonical_url, is_http_url
 
 GMAIL_CLIP_BYTES = 102 * 1024
 PREHEADER_LIMIT = 150  # characters: more than any inbox shows after the subject
@@ -235,6 +235,17 @@ def json_ld(value: Any) -> Markup:
     can close the script or be read as markup."""
     text = json.dumps(value, ensure_ascii=False, indent=None)
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
+def archived_copies(issue: Issue) -> list[str]:
+    """Each development's archived copy (an address the editor gave, saved with the issue's
+    sources), or "": what the post's "archived copy" links point at."""
+    if issue.path is None or not (issue.path.parent / issue.name / "sources").is_dir():
+        return [""] * len(issue.developments)
+    from newsdesk.curation.saved import load_saved
+
+    saved = load_saved(issue)
+    return [source.archived if (source := saved.get(canonical_url(d.read_more))) else "" for d in issue.developments]
 
 
 def make_environment(
@@ -436,6 +447,7 @@ class Renderer:
             "preheader": preheader(issue, self.settings),
             "title_says_more": title_says_more(issue.title, self.settings.name, issue.date),
             "read_more_labels": self.read_more_labels(issue),
+            "archived_copies": archived_copies(issue),
             # The list's home and the issue's page there, when there is a blog to point at.
             "home_url": home,
             "home_name": source_host(home) if home else "",

@@ -1,0 +1,61 @@
+"""The commands that keep pages: save-sources (a pick's page saved with the issue) and add
+(a page found outside the feeds made a candidate)."""
+
+from __future__ import annotations
+
+import click
+
+from newsdesk.cli._common import editor_errors, open_newsroom, relative
+from newsdesk.errors import EXIT_INVALID, NewsdeskError
+
+
+@click.command("save-sources")
+@click.argument("issue")
+@click.argument("numbers", nargs=-1, type=int)
+@click.option("--again", is_flag=True, help="Fetch and save pages saved before again.")
+@click.option(
+    "--wayback",
+    metavar="URL",
+    help="Record an archive's copy (a Wayback Machine address) of development N's page; the post links it.",
+)
+@click.pass_context
+@editor_errors
+def save_sources(ctx: click.Context, issue: str, numbers: tuple[int, ...], again: bool, wayback: str | None) -> None:
+    """Save the pages of ISSUE's read-more links (or of developments NUMBERS) under
+    issues/<date>/sources/: HTML as sent, main text, sha256 of each."""
+    from newsdesk.curation.editing import resolve_issue
+    from newsdesk.curation.saved import save_source, set_archived, sources_dir
+    from newsdesk.issue import load_issue
+    from newsdesk.urls import is_http_url
+
+    room = open_newsroom(ctx)
+    loaded = load_issue(resolve_issue(room, issue))
+    count = len(loaded.developments)
+    for number in numbers:
+        if not 1 <= number <= count:
+            raise NewsdeskError(f"{loaded.path}: no development {number} (it has {count})", exit_code=EXIT_INVALID)
+    chosen = [(n, loaded.developments[n - 1]) for n in (numbers or range(1, count + 1))]
+    if wayback is not None:
+        if len(chosen) != 1:
+            raise NewsdeskError("--wayback needs exactly one development number", exit_code=EXIT_INVALID)
+        number, development = chosen[0]
+        set_archived(loaded, development.read_more, wayback)
+        click.echo(f"development {number}: archived copy {wayback}")
+        return
+    failed = False
+    for number, development in chosen:
+        if not is_http_url(development.read_more):
+            click.echo(f"development {number}: no read-more link to save")
+            continue
+        saved = save_source(loaded, development.read_more, room.config.fetch, item_id=development.item_id, again=again)
+        if saved.saved:
+            where = relative(sources_dir(loaded) / saved.html)
+            click.echo(f"development {number}: saved {where} (sha256 {saved.html_sha256[:12]}…, {saved.saved_at})")
+        else:
+            failed = True
+            click.echo(f"development {number}: not saved: {saved.problem}")
+    if failed:
+        ctx.exit(1)
+
+
+COMMANDS = (save_sources,)
