@@ -52,7 +52,7 @@ from newsdesk.curation.session import (
 from newsdesk.errors import NewsdeskError
 from newsdesk.feeds.fetch import FeedResult, FetchReport
 from newsdesk.feeds.fetch import fetch as run_fetch
-from newsdesk.issue import Development
+from newsdesk.issue import Development, tags_from_text
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.render import Renderer
@@ -207,6 +207,8 @@ class DeskApp(App[None]):
                         with Vertical(id="intro-editor"):
                             yield Label("Intro", classes="field-label")
                             yield EditorArea(id="intro", soft_wrap=True)
+                            yield Label("Tags (comma-separated)", classes="field-label")
+                            yield UndoableInput(id="tags", select_on_focus=False)
                         with Vertical(id="pick-editor"):
                             yield Label("Headline", classes="field-label")
                             yield UndoableInput(id="headline")
@@ -546,6 +548,10 @@ class DeskApp(App[None]):
             if intro.text != self.session.issue.intro:
                 with self.prevent(TextArea.Changed):
                     intro.load_text(self.session.issue.intro)
+            tags = self.main.query_one("#tags", UndoableInput)
+            if tags_from_text(tags.value) != self.session.issue.tags:
+                with self.prevent(Input.Changed):
+                    tags.load(", ".join(self.session.issue.tags))
             return
         switcher.current = "pick-editor"
         development = developments[index]
@@ -575,6 +581,7 @@ class DeskApp(App[None]):
             return
         if shown is INTRO:
             self.session.set_intro(self.main.query_one("#intro", TextArea).text)
+            self.session.set_tags(self.main.query_one("#tags", Input).value)
             return
         index = next((i for i, d in enumerate(self.session.issue.developments) if d is shown), None)
         if index is None:
@@ -590,6 +597,11 @@ class DeskApp(App[None]):
     @on(TextArea.Changed, "#intro")
     def intro_changed(self, event: TextArea.Changed) -> None:
         self.session.set_intro(event.text_area.text)
+        self.after_change(refresh_list=False)
+
+    @on(Input.Changed, "#tags")
+    def tags_changed(self, event: Input.Changed) -> None:
+        self.session.set_tags(event.input.value)
         self.after_change(refresh_list=False)
 
     # Each handler reads its field as it is now, not the value its message carried: the
