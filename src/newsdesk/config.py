@@ -67,6 +67,11 @@ class NewsroomSettings:
         "each darkened or lightened as far as it takes to stay readable (4.5:1) in light and dark mode.",
         "#9b1c1c",
     )
+    first_issue_number: int = doc(
+        "The number of the first issue in issues/ (the email's masthead numbers each issue from it), "
+        "for a newsletter that went out before newsdesk.",
+        1,
+    )
     logo_url: str = doc(
         "An http(s) URL of the newsletter's logo, shown before its name in the email's masthead (alt text: the name).",
         "",
@@ -429,6 +434,8 @@ def parse_config(text: str, path: Path) -> Config:
         fail("theme", f"newsroom.theme must be one of {', '.join(EMAIL_THEMES)}, not {settings.theme!r}")
     if not HEX_COLOUR.fullmatch(settings.brand_colour):
         fail("brand_colour", f"newsroom.brand_colour must be a colour like '#9b1c1c', not {settings.brand_colour!r}")
+    if settings.first_issue_number < 0:
+        fail("first_issue_number", "newsroom.first_issue_number must not be negative")
     if settings.manage_url and not is_http_url(settings.manage_url.replace("{email}", "x")):
         fail("manage_url", f"newsroom.manage_url must be an http(s) URL, not {settings.manage_url!r}")
     if settings.logo_url and not is_http_url(settings.logo_url):

@@ -68,9 +68,11 @@ def corpus_dir() -> Path:
         extracted = Path(work) / "tests"
         with tarfile.open(sdist) as archive:
             for member in archive.getmembers():
-                if member.isfile() and member.name.startswith(prefix):
-                    member.name = member.name[len(prefix) :]
-                    archive.extract(member, extracted, filter="data")
+                name = member.name.removeprefix(prefix)
+                if member.isfile() and name != member.name and ".." not in name.split("/"):
+                    path = extracted / name
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(archive.extractfile(member).read())
         try:
             os.replace(extracted, target)  # atomic: another worker may have got there first
         except OSError:
