@@ -454,8 +454,8 @@ class Renderer:
             "view_url": issue.post_url or (entry.url if home else ""),
             "favicon_href": favicon_address(self.settings),
             "recipient": None,
-            "recipient_name": None,
-            "flowed": False,  # the plaintext part's soft line breaks: `newsdesk send` turns them on  # the subscriber's name, set by `newsdesk send`
+            "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
+            "flowed": False,  # the plaintext part's soft line breaks: `newsdesk send` turns them on
             **extra,
         }
 
