@@ -179,6 +179,21 @@ class DkimSettings:
         return bool(self.rsa_key or self.ed25519_key)
 
 
+@dataclass(frozen=True)
+class BounceSettings:
+    """``[bounces]``: the mailbox `newsdesk bounces` reads over IMAP (delivery status
+    notifications and feedback-loop reports); the password only from the environment."""
+
+    host: str = doc("The IMAP server's host name.", "localhost")
+    port: int = doc("Its port: 993 for tls, 143 for starttls or none.", 993)
+    security: str = doc('"tls" (port 993), "starttls" or "none" (a local test server).', "tls")
+    user: str = doc("The mailbox's login name.", "")
+    password_env: str = doc("The environment variable that holds the IMAP password.", "NEWSDESK_IMAP_PASSWORD")
+    mailbox: str = doc("The folder bounces and complaints arrive in.", "INBOX")
+    soft_limit: int = doc("Soft bounces (4.x.x) after which an address is suppressed as bounced.", 3)
+    timeout: float = doc("Seconds to wait for the IMAP server at each step.", 30.0)
+
+
 TONES = ("none", "marks", "numbers")
 CAPITALIZE = ("first", "words", "none")
 
@@ -290,6 +305,7 @@ class Config:
     romanization: RomanizationSettings = field(default_factory=RomanizationSettings)
     web: WebSettings = field(default_factory=WebSettings)
     dkim: DkimSettings = field(default_factory=DkimSettings)
+    bounces: BounceSettings = field(default_factory=BounceSettings)
     path: Path | None = None
 
     @property
@@ -312,6 +328,7 @@ _TABLES: dict[str, type] = {
     "romanization": RomanizationSettings,
     "web": WebSettings,
     "dkim": DkimSettings,
+    "bounces": BounceSettings,
 }
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
@@ -473,6 +490,7 @@ def parse_config(text: str, path: Path) -> Config:
     _check_romanization(sections["romanization"], failer("romanization"))
     _check_web(sections["web"], failer("web"))
     _check_dkim(sections["dkim"], failer("dkim"))
+    _check_bounces(sections["bounces"], failer("bounces"))
 
     sources: list[Source] = []
     for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
@@ -494,6 +512,7 @@ def parse_config(text: str, path: Path) -> Config:
         romanization=sections["romanization"],
         web=sections["web"],
         dkim=sections["dkim"],
+        bounces=sections["bounces"],
         path=path,
     )
 
@@ -571,6 +590,17 @@ def _check_dkim(dkim: DkimSettings, fail: Any) -> None:
             fail(f"{kind}_selector", f"dkim.{kind}_selector must be a DNS label like news2026, not {selector!r}")
     if dkim.domain and not re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", dkim.domain):
         fail("domain", f"dkim.domain must be a domain like news.example.org, not {dkim.domain!r}")
+
+
+def _check_bounces(bounces: BounceSettings, fail: Any) -> None:
+    if bounces.security not in SMTP_SECURITY:
+        fail("security", f"bounces.security must be one of {', '.join(SMTP_SECURITY)}, not {bounces.security!r}")
+    if not 0 < bounces.port < 65536:
+        fail("port", f"bounces.port must be between 1 and 65535, not {bounces.port}")
+    if bounces.soft_limit < 1:
+        fail("soft_limit", "bounces.soft_limit must be at least 1")
+    if bounces.timeout <= 0:
+        fail("timeout", "bounces.timeout must be greater than 0")
 
 
 def _check_romanization(settings: RomanizationSettings, fail: Any) -> None:

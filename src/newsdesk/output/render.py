@@ -454,8 +454,8 @@ class Renderer:
             "view_url": issue.post_url or (entry.url if home else ""),
             "favicon_href": favicon_address(self.settings),
             "recipient": None,
-            "recipient_name": None,
-            "flowed": False,  # the plaintext part's soft line breaks: `newsdesk send` turns them on  # the subscriber's name, set by `newsdesk send`
+            "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
+            "flowed": False,  # the plaintext part's soft line breaks: `newsdesk send` turns them on
             **extra,
         }
 
@@ -590,6 +590,8 @@ class Renderer:
             raise TemplateProblem(f"{issue.path}: not ready to render (--strict): {'; '.join(problems)}", exit_code=3)
         result.warnings.extend(f"{issue.name}: {p}" for p in problems)
         archive = self.archive_issues(issue)
+        # The archive is this issue and the earlier ones that went out: the masthead's number.
+        self._numbers[issue.date] = self.settings.first_issue_number + len(archive) - 1
         in_feed = [i.load() if isinstance(i, Listing) else i for i in archive[:FEED_SIZE]]
         entries, bodies = self.feed_entries(in_feed)
         # The post says when its content last changed, as its feed entry does.
