@@ -134,11 +134,11 @@ def pick_command(ctx: click.Context, issue: str, item_ids: tuple[str, ...]) -> N
         click.echo(f"picked {item.id}: {item.title}" + (f" (also reported by {', '.join(others)})" if others else ""))
     for item in result.already:
         click.echo(f"already picked {item.id}: {item.title}")
-    _save_picked(room, loaded, result.added)
+    save_picked(room, loaded, result.added)
     click.echo(f"{len(loaded.developments)}/{room.config.newsroom.developments} picked in {path}")
 
 
-def _save_picked(room: Newsroom, issue: Issue, items: list[Item]) -> None:
+def save_picked(room: Newsroom, issue: Issue, items: list[Item]) -> None:
     """Keep each new pick's page with the issue (issues/<date>/sources/): one line each."""
     from newsdesk.curation.saved import save_source, sources_dir
     from newsdesk.urls import is_http_url, placeholder_host

@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import click
 
-from newsdesk.cli._common import editor_errors, open_newsroom, relative
+from newsdesk.cli._common import date_option, editor_errors, open_newsroom, relative
 from newsdesk.errors import EXIT_INVALID, NewsdeskError
 
 
@@ -58,4 +60,38 @@ def save_sources(ctx: click.Context, issue: str, numbers: tuple[int, ...], again
         ctx.exit(1)
 
 
-COMMANDS = (save_sources,)
+@click.command("add")
+@click.argument("url")
+@click.option("--source", help="The source's name (default: the site's host, like www.gov.cn without www.).")
+@click.option("--date", "day", callback=date_option, metavar="DATE", help="The item's date (default: the page's).")
+@click.option("--pick", "pick_into", metavar="ISSUE", help="Pick it into ISSUE as well (and save its page).")
+@click.pass_context
+@editor_errors
+def add(ctx: click.Context, url: str, source: str | None, day: date | None, pick_into: str | None) -> None:
+    """Make a candidate of a page found outside the feeds: its title, date and main text
+    read from the page, stored as an item of its site."""
+    from newsdesk.cli.issues import save_picked
+    from newsdesk.curation.added import add_page
+    from newsdesk.curation.editing import pick, resolve_issue
+    from newsdesk.issue import load_issue, save_issue
+
+    room = open_newsroom(ctx)
+    loaded = load_issue(resolve_issue(room, pick_into)) if pick_into else None  # a bad ISSUE fails first
+    added = add_page(room, url, source=source, day=day)
+    item = added.item
+    when = item.published.astimezone(room.config.newsroom.zone).date().isoformat() if item.published else "undated"
+    verb = "added" if added.new else "updated"
+    click.echo(f"{verb} {item.id}: {item.title} ({item.source}, {when})")
+    if not added.dated:
+        click.echo("the page gives no date: it is listed as of today (give one with --date)")
+    if loaded is not None:
+        result = pick(loaded, [item], room.config.newsroom)
+        save_issue(loaded)
+        if result.added:
+            click.echo(f"picked {item.id} in {relative(loaded.path) if loaded.path else pick_into}")
+            save_picked(room, loaded, result.added)
+        else:
+            click.echo(f"already picked {item.id}")
+
+
+COMMANDS = (save_sources, add)
