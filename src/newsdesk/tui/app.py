@@ -16,7 +16,7 @@ from pathlib import Path
 
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
@@ -58,6 +58,7 @@ from newsdesk.newsroom import Newsroom
 from newsdesk.output.render import Renderer
 from newsdesk.tui import item_view
 from newsdesk.tui.candidate_list import CandidateList
+from newsdesk.tui.chinese_desk import ChineseDesk
 from newsdesk.tui.fields import EditorArea, UndoableInput
 from newsdesk.tui.messages import (
     ArticleLoaded,
@@ -103,7 +104,7 @@ class PicksList(OptionList):
     ]
 
 
-class DeskApp(App[None]):
+class DeskApp(ChineseDesk):
     """newsdesk's desk."""
 
     TITLE = "newsdesk"
@@ -394,6 +395,7 @@ class DeskApp(App[None]):
 
         if not self.session.is_full():
             self.session.pick(item, also=also)
+            self.keep_source(item)
             more = f" ({len(also)} other source{'s' if len(also) != 1 else ''} listed too)" if also else ""
             self.notify(f"Picked: {item.title}{more}")
             self.after_change()
@@ -404,6 +406,7 @@ class DeskApp(App[None]):
             if choice is None:
                 return
             self.session.pick(item, replace=choice, also=also)
+            self.keep_source(item)
             self.notify(f"Replaced pick {choice + 1} with: {item.title}")
             self.after_change()
             done(choice)

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from newsdesk.feeds.fetch import FetchReport
 from newsdesk.issue import Development
 from newsdesk.items import Item
+from newsdesk.tui.chinese_desk import HELP_ROWS
 
 HELP = [
     (
@@ -73,6 +74,7 @@ HELP = [
             ("✓ / •", "Picked for this issue / featured in an earlier issue (listed last)"),
         ],
     ),
+    ("Chinese sources", HELP_ROWS),
 ]
 
 
