@@ -67,6 +67,11 @@ class NewsroomSettings:
         "each darkened or lightened as far as it takes to stay readable (4.5:1) in light and dark mode.",
         "#9b1c1c",
     )
+    first_issue_number: int = doc(
+        "The number of the first issue in issues/ (the email's masthead numbers each issue from it), "
+        "for a newsletter that went out before newsdesk.",
+        1,
+    )
     logo_url: str = doc(
         "An http(s) URL of the newsletter's logo, shown before its name in the email's masthead (alt text: the name).",
         "",
@@ -149,6 +154,21 @@ class WebSettings:
     trusted_proxy: bool = doc(
         "Take the client's address from X-Forwarded-For (set it when nginx or Caddy is in front).", False
     )
+
+
+@dataclass(frozen=True)
+class BounceSettings:
+    """``[bounces]``: the mailbox `newsdesk bounces` reads over IMAP (delivery status
+    notifications and feedback-loop reports); the password only from the environment."""
+
+    host: str = doc("The IMAP server's host name.", "localhost")
+    port: int = doc("Its port: 993 for tls, 143 for starttls or none.", 993)
+    security: str = doc('"tls" (port 993), "starttls" or "none" (a local test server).', "tls")
+    user: str = doc("The mailbox's login name.", "")
+    password_env: str = doc("The environment variable that holds the IMAP password.", "NEWSDESK_IMAP_PASSWORD")
+    mailbox: str = doc("The folder bounces and complaints arrive in.", "INBOX")
+    soft_limit: int = doc("Soft bounces (4.x.x) after which an address is suppressed as bounced.", 3)
+    timeout: float = doc("Seconds to wait for the IMAP server at each step.", 30.0)
 
 
 TONES = ("none", "marks", "numbers")
@@ -261,6 +281,7 @@ class Config:
     topics: tuple[Topic, ...] = ()
     romanization: RomanizationSettings = field(default_factory=RomanizationSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    bounces: BounceSettings = field(default_factory=BounceSettings)
     path: Path | None = None
 
     @property
@@ -282,6 +303,7 @@ _TABLES: dict[str, type] = {
     "smtp": SmtpSettings,
     "romanization": RomanizationSettings,
     "web": WebSettings,
+    "bounces": BounceSettings,
 }
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
@@ -412,6 +434,8 @@ def parse_config(text: str, path: Path) -> Config:
         fail("theme", f"newsroom.theme must be one of {', '.join(EMAIL_THEMES)}, not {settings.theme!r}")
     if not HEX_COLOUR.fullmatch(settings.brand_colour):
         fail("brand_colour", f"newsroom.brand_colour must be a colour like '#9b1c1c', not {settings.brand_colour!r}")
+    if settings.first_issue_number < 0:
+        fail("first_issue_number", "newsroom.first_issue_number must not be negative")
     if settings.manage_url and not is_http_url(settings.manage_url.replace("{email}", "x")):
         fail("manage_url", f"newsroom.manage_url must be an http(s) URL, not {settings.manage_url!r}")
     if settings.logo_url and not is_http_url(settings.logo_url):
@@ -440,6 +464,7 @@ def parse_config(text: str, path: Path) -> Config:
     _check_smtp(sections["smtp"], failer("smtp"))
     _check_romanization(sections["romanization"], failer("romanization"))
     _check_web(sections["web"], failer("web"))
+    _check_bounces(sections["bounces"], failer("bounces"))
 
     sources: list[Source] = []
     for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
@@ -460,6 +485,7 @@ def parse_config(text: str, path: Path) -> Config:
         topics=topics,
         romanization=sections["romanization"],
         web=sections["web"],
+        bounces=sections["bounces"],
         path=path,
     )
 
@@ -525,6 +551,17 @@ def _check_web(web: WebSettings, fail: Any) -> None:
         fail("confirm_hours", "web.confirm_hours must be greater than 0")
     if web.signups_per_hour < 1:
         fail("signups_per_hour", "web.signups_per_hour must be at least 1")
+
+
+def _check_bounces(bounces: BounceSettings, fail: Any) -> None:
+    if bounces.security not in SMTP_SECURITY:
+        fail("security", f"bounces.security must be one of {', '.join(SMTP_SECURITY)}, not {bounces.security!r}")
+    if not 0 < bounces.port < 65536:
+        fail("port", f"bounces.port must be between 1 and 65535, not {bounces.port}")
+    if bounces.soft_limit < 1:
+        fail("soft_limit", "bounces.soft_limit must be at least 1")
+    if bounces.timeout <= 0:
+        fail("timeout", "bounces.timeout must be greater than 0")
 
 
 def _check_romanization(settings: RomanizationSettings, fail: Any) -> None:

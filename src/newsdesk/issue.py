@@ -264,6 +264,17 @@ def tag_slug(tag: str) -> str:
     return "-".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", tag).casefold()))
 
 
+def tags_from_text(text: str) -> list[str]:
+    """Tags typed on one line, separated by commas (",", "，" or "、"): the ones with a
+    letter or digit, each once as the blog tells them apart (the first spelling kept)."""
+    tags: dict[str, str] = {}
+    for part in re.split(r"[,，、]", text):
+        name = " ".join(part.split())
+        if tag_slug(name):
+            tags.setdefault(tag_slug(name), name)
+    return list(tags.values())
+
+
 def _check_tags(value: Any, path: Path | str, line: int | None) -> list[str]:
     """A list of tag names, each with a letter or digit, none twice (as the blog's tag
     pages tell them apart: 'China' and 'china' are one tag)."""

@@ -436,3 +436,24 @@ def test_kill_9_while_editing_loses_at_most_the_last_seconds(fetched, tmp_path):
     issue = load_issue(fetched / DRAFT)
     assert len(issue.developments) == 2
     assert not [p for p in (fetched / "issues").iterdir() if p.name.startswith(".")]
+
+
+async def test_the_issues_tags_are_edited_under_the_intro_and_saved(fetched):
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("e", "enter")  # the Issue tab, the intro
+        assert app.focused.id == "intro"
+        await pilot.press("tab")  # the tags, under the intro
+        assert isinstance(app.focused, Input) and app.focused.id == "tags"
+        await pilot.press(*"Hebei, xinyong, hebei, , courts")
+        await pilot.pause()
+        app.focused.insert_text_at_cursor("，信用")  # a Chinese comma, as an IME types it
+        await pilot.press("escape", "q")
+    assert load_issue(fetched / DRAFT).tags == ["Hebei", "xinyong", "courts", "信用"]
+    again = desk(fetched)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert again.query_one("#tags", Input).value == "Hebei, xinyong, courts, 信用"

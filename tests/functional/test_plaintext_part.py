@@ -55,9 +55,7 @@ def unflow(text: str) -> list[str]:
 
 def too_long(text: str) -> list[str]:
     return [
-        line
-        for line in text.split("\n")
-        if cell_len(line) > LIMIT and not re.fullmatch(r"\s*(?:[^:]+:\s)?https?://\S+\s*", line)
+        line for line in text.split("\n") if cell_len(line) > LIMIT and not re.fullmatch(r"\s*https?://\S+\s*", line)
     ]
 
 

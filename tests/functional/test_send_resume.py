@@ -158,10 +158,10 @@ def test_a_refused_resume_says_who_already_has_the_issue(room: Path, smtp: SmtpS
     first = run("send", ISSUE, "--yes")
     assert first.exit_code == 1 and "sent 11" in first.output
 
-    path = room / "issues" / f"{ISSUE}.md"
-    path.write_text(path.read_text(encoding="utf-8").replace("/ok/courts-first-half", "/gone"), encoding="utf-8")
+    links.stop()  # the sites the issue links to went down since the first run
     second = run("send", ISSUE, "--yes")
     assert second.exit_code == 3
+    assert "read-more link is dead" in second.output
     assert "11 of 12 subscribers already have this issue from an earlier run" in second.output
     assert f"`newsdesk subscribers --issue {ISSUE}` lists them" in second.output
     assert "send the rest anyway with --force" in second.output
@@ -237,3 +237,81 @@ def test_several_connections_send_each_message_exactly_once(room: Path, smtp: Sm
     assert all(len(copies) == 1 for copies in received.values())
     assert smtp.recorder.connections == 4
     assert len(smtp.recorder.message_ids) == 299
+
+
+def retitle(root: Path, title: str) -> None:
+    path = root / "issues" / f"{ISSUE}.md"
+    text = path.read_text(encoding="utf-8")
+    old = next(line for line in text.splitlines() if line.startswith("title = "))
+    path.write_text(text.replace(old, f'title = "{title}"'), encoding="utf-8")
+
+
+def test_an_edit_between_runs_is_refused_then_forced_as_version_2(room: Path, smtp: SmtpServer, run) -> None:
+    rows = subscriber_rows(20)
+    write_subscribers(room, rows)
+    later = [email for email, _ in rows[10:]]
+    for email in later:
+        smtp.recorder.rcpt_replies[email] = ["451 4.3.0 try later"]
+    configure_smtp(room, smtp.port, retries=0)
+    first = run("send", ISSUE, "--yes")
+    assert first.exit_code == 1 and "sent 10" in first.output
+    old_subject = smtp.recorder.messages[0].parsed()["Subject"]
+
+    retitle(room, "Social Credit Weekly – corrected edition")
+    refused = run("send", ISSUE, "--yes")
+    assert refused.exit_code == 3, refused.output
+    assert "the message differs from version 1, which 10 subscribers already have:" in refused.output
+    assert f"Subject: {old_subject!r} → 'Social Credit Weekly – corrected edition'" in refused.output
+    assert "send the new version to the rest with --force" in refused.output
+    assert smtp.recorder.delivered == 10
+
+    forced = run("send", ISSUE, "--yes", "--force")
+    assert forced.exit_code == 0, forced.output
+    assert "sending version 2 to the rest" in forced.output
+    received = smtp.recorder.by_recipient()
+    assert all(len(received[email]) == 1 for email, _ in rows)
+    for email in later:
+        message = received[email][0]
+        assert message.parsed()["Subject"] == "Social Credit Weekly – corrected edition"
+        assert message.message_id.endswith(".v2@socialcredit.example>")
+    with sqlite3.connect(room / ".newsdesk" / "store.sqlite3") as db:
+        versions = dict(db.execute("SELECT address, version FROM send_ledger WHERE issue = ?", (ISSUE,)))
+    assert {versions[email] for email, _ in rows[:10]} == {1} and {versions[email] for email in later} == {2}
+    ledger = run("subscribers", "--issue", ISSUE)
+    assert "version 1 (" in ledger.output and f"“{old_subject}”): 10 sent" in ledger.output
+    assert "“Social Credit Weekly – corrected edition”): 10 sent" in ledger.output
+
+
+def test_an_in_doubt_copy_of_changed_content_gets_a_new_message_id(room: Path, smtp: SmtpServer, run) -> None:
+    rows = subscriber_rows(4)
+    write_subscribers(room, rows)
+    smtp.recorder.rcpt_replies[rows[3][0]] = ["451 4.3.0 try later"]
+    configure_smtp(room, smtp.port, retries=0)
+    assert "sent 3" in run("send", ISSUE, "--yes").output
+    first_id = smtp.recorder.by_recipient()[rows[0][0]][0].message_id
+    newsroom = Newsroom.open(room)
+    with newsroom.store() as store:
+        Ledger(store, ISSUE).mark_in_flight(rows[0][0])  # as a run killed while resending it would leave it
+
+    retitle(room, "Social Credit Weekly – corrected edition")
+    forced = run("send", ISSUE, "--yes", "--force")
+    assert forced.exit_code == 0, forced.output
+    copies = smtp.recorder.by_recipient()[rows[0][0]]
+    assert len(copies) == 2 and copies[1].message_id != first_id
+    assert copies[1].message_id.endswith(".v2@socialcredit.example>")
+
+
+def test_an_edit_before_anyone_has_the_issue_just_goes_out(room: Path, smtp: SmtpServer, run) -> None:
+    rows = subscriber_rows(3)
+    write_subscribers(room, rows)
+    from smtp_server import free_port
+
+    configure_smtp(room, free_port(), retries=0)
+    assert run("send", ISSUE, "--yes").exit_code == 1  # nobody reached: every row pending
+    retitle(room, "Social Credit Weekly – corrected edition")
+    configure_smtp(room, smtp.port)
+    result = run("send", ISSUE, "--yes")
+    assert result.exit_code == 0, result.output
+    assert "differs" not in result.output
+    assert {m.parsed()["Subject"] for m in smtp.recorder.messages} == {"Social Credit Weekly – corrected edition"}
+    assert all(m.message_id.count(".v") == 0 for m in smtp.recorder.messages)

@@ -143,3 +143,50 @@ def test_the_form_posts_email_name_and_an_empty_honeypot_to_the_signup_address(b
     assert kind == "application/x-www-form-urlencoded"
     assert form == {"email": ["reader@example.org"], "name": ["Lǐ Míng 李明"], "website": [""]}
     assert browser.evaluate("document.body.textContent") == "Check your inbox."
+
+
+def test_the_blogs_form_signs_a_reader_up_with_the_real_subscriber_service(browser, tmp_path, monkeypatch):
+    """The static site's form, filled in chromium, posted to `newsdesk serve` (uvicorn on
+    loopback): the service sends the confirmation email to a real SMTP server."""
+    from conftest import copy_sample_newsroom
+    from mail_newsroom import configure_smtp
+    from smtp_server import SmtpServer, free_port
+    from web_service import SECRET, RunningService, configure_web
+
+    folder = copy_sample_newsroom(tmp_path / "newsroom")
+    monkeypatch.setenv("NEWSDESK_SECRET", SECRET)
+    with SmtpServer() as smtp:
+        configure_smtp(folder, smtp.port)
+        port = free_port()
+        configure_web(folder, port)
+        config = folder / "sources.toml"
+        document = tomlkit.parse(config.read_text(encoding="utf-8"))
+        document["newsroom"]["signup_url"] = f"http://127.0.0.1:{port}/subscribe"  # type: ignore[index]
+        config.write_text(tomlkit.dumps(document), encoding="utf-8")
+        room = Newsroom.open(folder)
+        site = folder / "site"
+        SiteBuilder(room, site).build(site_issues(room))
+        handler = type("Recording", (Handler,), {"posts": []})
+        static = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+        threading.Thread(target=static.serve_forever, daemon=True).start()
+        try:
+            with RunningService(folder, port):
+                browser.open(f"http://127.0.0.1:{static.server_address[1]}/{POST}", width=375)
+                browser.evaluate(
+                    """(() => {
+                      document.getElementById("signup-email").value = "blog.reader@readers.example";
+                      document.getElementById("signup-name").value = "李明";
+                      document.querySelector("aside.signup button[type=submit]").click();
+                    })()"""
+                )
+                browser.wait_for("Page.loadEventFired")
+                assert "Check your inbox" in browser.evaluate("document.body.textContent")
+                deadline = time.monotonic() + 30
+                while not smtp.recorder.messages and time.monotonic() < deadline:
+                    time.sleep(0.05)
+        finally:
+            static.shutdown()
+            static.server_close()
+        [message] = smtp.recorder.messages
+        assert message.recipient == "blog.reader@readers.example"
+        assert message.parsed()["Subject"].startswith("Confirm your subscription")

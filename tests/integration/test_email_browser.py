@@ -1,8 +1,9 @@
 """The email in a real headless browser (Debian's chromium, over the DevTools protocol):
-every piece of text readable, at WCAG AA's 4.5:1, in light mode, in dark mode
-(prefers-color-scheme: dark, as Apple Mail and iOS Mail apply it) and under partial
+every piece of text readable, at WCAG AA's 4.5:1, for each theme, in light mode, in dark
+mode (prefers-color-scheme: dark, as Apple Mail and iOS Mail apply it), under partial
 inversion (a client that lightens dark text on its own and keeps the email's backgrounds,
-marking what it changed with data-ogsc, as Outlook.com does).
+marking what it changed with data-ogsc, as Outlook.com does) and under full inversion (the
+Gmail app's, which marks nothing).
 
 Chromium comes from scripts/ci/chromium.sh. Without it these tests are skipped, except under
 CI, where a missing browser is a failure.
@@ -100,6 +101,35 @@ PARTIAL_INVERSION = r"""
 """
 
 
+# A client that darkens everything on its own and marks nothing (the Gmail app's full
+# inversion): every light background and every dark text colour has its HSL lightness
+# mirrored, whatever the email's own rules say.
+FULL_INVERSION = r"""
+(() => {
+  const parse = (value) => value.match(/[\d.]+/g).map(Number);
+  const hsl = ([r, g, b]) => {
+    r /= 255; g /= 255; b /= 255;
+    const max = Math.max(r, g, b), min = Math.min(r, g, b), l = (max + min) / 2;
+    if (max === min) return [0, 0, l];
+    const d = max - min, s = l > 0.5 ? d / (2 - max - min) : d / (max + min);
+    const h = max === r ? (g - b) / d + (g < b ? 6 : 0) : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+    return [h * 60, s, l];
+  };
+  const mirrored = ([h, s, l]) => "hsl(" + h + ", " + s * 100 + "%, " + (1 - l) * 100 + "%)";
+  const changes = [];
+  for (const el of document.querySelectorAll("html, body, body *")) {
+    const style = getComputedStyle(el), colour = hsl(parse(style.color));
+    const background = parse(style.backgroundColor);
+    if (colour[2] < 0.5) changes.push([el, "color", mirrored(colour)]);
+    if ((background.length < 4 || background[3] > 0) && hsl(background)[2] >= 0.5)
+      changes.push([el, "background-color", mirrored(hsl(background))]);
+  }
+  for (const [el, property, value] of changes) el.style.setProperty(property, value, "important");
+  return changes.length;
+})()
+"""
+
+
 @pytest.fixture(scope="module")
 def browser():
     found = find_chromium()
@@ -153,11 +183,13 @@ def measured(browser: Browser, email_file: Path, mode: str, width: int) -> list[
     browser.open(email_file.as_uri(), width=width, dark=mode == "dark")
     if mode == "partial inversion":
         assert browser.evaluate(PARTIAL_INVERSION) > 0
+    if mode == "full inversion":
+        assert browser.evaluate(FULL_INVERSION) > 0
     return browser.evaluate(CONTRAST)
 
 
-@pytest.mark.parametrize("width", [320, 600])
-@pytest.mark.parametrize("mode", ["light", "dark", "partial inversion"])
+@pytest.mark.parametrize("width", [320, 420, 600, 1200])
+@pytest.mark.parametrize("mode", ["light", "dark", "partial inversion", "full inversion"])
 def test_every_text_element_reaches_4_5_to_1(browser, email_file, mode, width):
     elements = measured(browser, email_file, mode, width)
     texts = " ".join(e["text"] for e in elements)

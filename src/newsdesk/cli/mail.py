@@ -139,6 +139,8 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
             tally = ledger.tally()
             failures = ledger.failures()
             doubtful = ledger.in_doubt()
+            versions = ledger.versions()
+            by_version = ledger.sent_by_version()
             completed = ledger.completed_at()
         counts["ledger"] = {
             "issue": loaded.name,
@@ -149,6 +151,10 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
             "completed_at": completed,
             "failures": [{"address": f.address, "reply": f.reply} for f in failures],
             "in_doubt": [{"address": d.address, "state": d.state} for d in doubtful],
+            "versions": [
+                {"version": v.version, "subject": v.subject, "made_at": v.made_at, "sent": by_version.get(v.version, 0)}
+                for v in versions
+            ],
         }
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
@@ -164,6 +170,9 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
         )
         for failure in ledger_counts["failures"]:
             click.echo(f"failed: {failure['address']}: {failure['reply']}")
+        if len(ledger_counts["versions"]) > 1:
+            for v in ledger_counts["versions"]:
+                click.echo(f"version {v['version']} ({v['made_at'][:16]}, “{v['subject']}”): {v['sent']} sent")
         for doubt in ledger_counts["in_doubt"]:
             meaning = {
                 "sent": "sent again, may have two copies",
@@ -437,7 +446,7 @@ def _send_all(
     from newsdesk.mail.smtp import SmtpTransport
     from newsdesk.mail.tokens import signed_links
 
-    policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed)
+    policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force)
     with room.exclusive("send"), room.store() as store:
         listing = _the_list(room, store)
         if not listing.subscribed:
@@ -462,19 +471,42 @@ def _send_all(
                 f"{loaded.name}: the issue file says it was {loaded.status}, but this newsroom's "
                 "ledger has no record of sending it; send again anyway with --force"
             )
+        if plan.changed:
+            have = plan.already_sent + plan.in_doubt
+            head = (
+                f"{loaded.name}: the message differs from version {plan.version}, which {have} "
+                f"subscribers already have:"
+            )
+            if force or dry_run:
+                click.echo(f"warning: {head}", err=True)
+                for line in plan.changed:
+                    click.echo(f"warning: {line}", err=True)
+                if force and not dry_run:
+                    click.echo(
+                        f"warning: sending version {plan.version + 1} to the rest (with Message-IDs of its own)",
+                        err=True,
+                    )
+            else:
+                click.echo(head, err=True)
+                for line in plan.changed:
+                    click.echo(line, err=True)
+                raise Refused(
+                    f"{loaded.name}: not sent: the message changed since {have} subscribers got it; undo the "
+                    f"change to send them all the same message, or send the new version to the rest with --force"
+                )
         checks = _run_checks(room, loaded)
         _warn_about_the_date(room, loaded)
         if checks.errors and not (force or dry_run):
-            have = ""
+            who = ""
             if plan.already_sent:
-                have = (
+                who = (
                     f"; {plan.already_sent} of {plan.subscribed} subscribers already have this issue from an "
                     f"earlier run (`newsdesk subscribers --issue {loaded.name}` lists them), so fix what the checks "
                     "found or send the rest anyway with --force"
                 )
             raise Refused(
                 f"{loaded.name}: the pre-send checks found {checks.summary()}"
-                + (have or "; fix them, or send anyway with --force")
+                + (who or "; fix them, or send anyway with --force")
             )
         doubt = f", {plan.in_doubt} in doubt ({in_doubt})" if plan.in_doubt else ""
         click.echo(

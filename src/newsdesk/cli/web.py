@@ -1,4 +1,5 @@
-"""`newsdesk serve`: the newsroom's web service (sign-up, confirmation, unsubscribe)."""
+"""`newsdesk serve`, the newsroom's web service (sign-up, confirmation, unsubscribe), and
+`newsdesk bounces`, what comes back to the list."""
 
 from __future__ import annotations
 
@@ -24,4 +25,41 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     run(room, host or room.config.web.host, port or room.config.web.port)
 
 
-COMMANDS = (serve,)
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the counts and the suppressions as JSON.")
+@click.pass_context
+@editor_errors
+def bounces(ctx: click.Context, as_json: bool) -> None:
+    """Read the bounce mailbox ([bounces], over IMAP): hard bounces and complaints suppress
+    an address at once, soft bounces after [bounces] soft_limit of them.
+
+    Only messages not seen before are read; each is flagged seen once recorded.
+    """
+    import json
+
+    from newsdesk.mail.bounces import imap_password, read_bounces
+    from newsdesk.mail.roster import Roster
+
+    room = open_newsroom(ctx)
+    settings = room.config.bounces
+    password = imap_password(settings)
+    with room.store() as store:
+        report = read_bounces(Roster(store), settings, password)
+    if as_json:
+        counts = {
+            "messages": report.messages,
+            "hard": report.hard,
+            "soft": report.soft,
+            "complaints": report.complaints,
+            "not_reports": report.not_reports,
+            "unknown": report.unknown,
+            "suppressed": [{"address": a, "state": s, "reason": r} for a, s, r in report.suppressed],
+        }
+        click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{settings.mailbox}: {report.line()}")
+    for address, state, reason in report.suppressed:
+        click.echo(f"{state}: {address}: {reason}")
+
+
+COMMANDS = (serve, bounces)

@@ -14,6 +14,7 @@ together directly; the tests parse the result back with the standard library.
 from __future__ import annotations
 
 import binascii
+import difflib
 import functools
 import hashlib
 import re
@@ -29,6 +30,7 @@ from email.utils import format_datetime
 from newsdesk.errors import InvalidInput
 from newsdesk.issue import Issue
 from newsdesk.mail import headers
+from newsdesk.mail.ledger import Version
 from newsdesk.mail.subscribers import Subscriber, address_problem
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import unsubscribe_template
@@ -38,10 +40,15 @@ CRLF = b"\r\n"
 _LIST_ID = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$")
 
 
-def message_id(issue: Issue, address: str, domain: str) -> str:
-    """The same id for the same issue and subscriber, every time."""
-    digest = hashlib.sha256(f"newsdesk\n{issue.name}\n{address.lower()}".encode()).hexdigest()
-    return f"<{digest[:32]}@{domain}>"
+def message_id(issue: Issue, address: str, domain: str, version: int = 1) -> str:
+    """The same id for the same issue, subscriber and version of the message, every time."""
+    later = f"\nv{version}" if version > 1 else ""
+    digest = hashlib.sha256(f"newsdesk\n{issue.name}\n{address.lower()}{later}".encode()).hexdigest()
+    return f"<{digest[:32]}{f'.v{version}' if later else ''}@{domain}>"
+
+
+# The reader a message is rendered for to see what every copy shares.
+PLACEHOLDER = Subscriber(email="reader@placeholder.invalid", name="Reader")
 
 
 def display_name(name: str) -> str:
@@ -97,6 +104,7 @@ class MessageFactory:
         if not _LIST_ID.match(self.list_id):
             raise InvalidInput(f"{where}: newsroom.list_id: {self.list_id!r} is not an id like weekly.example.org")
         self.unsubscribe_template = unsubscribe_template(settings)
+        self.version = 1  # of the message: a send edited and forced on goes on with version 2
         # The signed links of the web service (newsdesk.mail.tokens.UnsubscribeLinks), set
         # by the sender when [web] public_url is: address -> that subscriber's link.
         self.links: Callable[[str], str] | None = None
@@ -114,7 +122,16 @@ class MessageFactory:
         return b"".join(lines)
 
     def message_id(self, address: str) -> str:
-        return message_id(self.issue, address, self.domain)
+        return message_id(self.issue, address, self.domain, self.version)
+
+    def content(self) -> Version:
+        """The message as every copy shares it (rendered for a placeholder reader), to tell
+        whether it changed since an earlier run."""
+        text, html = self.parts(PLACEHOLDER)
+        headers_text = self._shared.decode("ascii")
+        html_digest = hashlib.sha256(html.encode()).hexdigest()
+        digest = hashlib.sha256(f"{headers_text}\0{text}\0{html_digest}".encode()).hexdigest()
+        return Version(0, digest, self.issue.title, headers_text, text, html_digest)
 
     def _to(self, subscriber: Subscriber) -> bytes:
         return headers.mailbox("To", display_name(subscriber.name), subscriber.email)
@@ -200,3 +217,30 @@ def preview(data: bytes) -> str:
     if html is not None:
         lines += ["", f"[text/html part: {len(html.get_content().encode()) / 1024:.1f} KB]"]
     return "\n".join(lines) + "\n"
+
+
+def what_changed(before: Version, now: Version, *, limit: int = 30) -> list[str]:
+    """What differs between two versions of a message, one line each: the subject and other
+    shared headers, the plaintext's changed lines, and the HTML when only it changed."""
+    lines = []
+    if before.subject != now.subject:
+        lines.append(f"Subject: {before.subject!r} → {now.subject!r}")
+
+    def others(version: Version) -> list[str]:
+        unfolded = version.headers.replace("\r\n ", " ").split("\r\n")
+        return [line for line in unfolded if line and not line.startswith("Subject:")]
+
+    for old, new in zip(others(before), others(now), strict=False):
+        if old != new:
+            lines.append(f"{old} → {new}")
+    if len(others(before)) != len(others(now)):
+        lines.append(f"headers: {'; '.join(others(before))} → {'; '.join(others(now))}")
+    if before.plaintext != now.plaintext:
+        diff = difflib.unified_diff(before.plaintext.splitlines(), now.plaintext.splitlines(), lineterm="", n=0)
+        changed = [line for line in diff if not line.startswith(("---", "+++", "@@"))]
+        lines += [f"  {line}" for line in changed[:limit]]
+        if len(changed) > limit:
+            lines.append(f"  … and {len(changed) - limit} more changed lines")
+    elif before.html_digest != now.html_digest:
+        lines.append("the HTML part changed (the plaintext did not)")
+    return lines or ["the message changed"]

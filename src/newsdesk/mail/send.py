@@ -29,9 +29,10 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from newsdesk.config import SmtpSettings
+from newsdesk.errors import Refused
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.mail.ledger import Entry, Ledger
-from newsdesk.mail.message import MessageFactory
+from newsdesk.mail.message import MessageFactory, what_changed
 from newsdesk.mail.roster import Roster
 from newsdesk.mail.smtp import Permanent, SmtpFatal, SmtpTransport, Transient
 from newsdesk.mail.subscribers import SubscriberList
@@ -53,6 +54,7 @@ class Policy:
     retry_failed: bool = False  # retry recipients refused for good by an earlier run
     defer: float = 60.0  # seconds before a deferred (4xx) recipient is tried again, doubled each time after
     connections: int = 1  # SMTP sessions at once
+    new_version: bool = False  # the message changed since readers had it: send the new one to the rest
 
     @classmethod
     def from_settings(cls, smtp: SmtpSettings, **overrides: object) -> Policy:
@@ -78,6 +80,8 @@ class Plan:
     complete: bool  # an earlier run finished this issue
     completed_at: str | None = None
     recorded: int = 0  # rows in the ledger: 0 when this newsroom never sent the issue
+    version: int = 1  # of the message the last run sent
+    changed: tuple[str, ...] = ()  # how the message differs from the one readers already have
 
 
 @dataclass(frozen=True)
@@ -288,6 +292,12 @@ class SendJob:
                 refused += 1
         if doubt and self.policy.in_doubt == "skip":
             refused += doubt
+        versions = ledger.versions()
+        changed: tuple[str, ...] = ()
+        if versions and (sent or doubt):
+            now = self.factory.content()
+            if now.digest != versions[-1].digest:
+                changed = tuple(what_changed(versions[-1], now))
         if completed:
             # A complete send sends nothing more, but --retry-failed tries its refused again.
             retried = 0
@@ -305,6 +315,8 @@ class SendJob:
             complete=completed is not None,
             completed_at=completed,
             recorded=recorded,
+            version=versions[-1].version if versions else 1,
+            changed=changed,
         )
 
     def run(
@@ -328,6 +340,8 @@ class SendJob:
             report.already_sent = ledger.tally().sent
             return report
 
+        # 0. The message readers already have is the one this run sends, or a new version.
+        self._settle_version(ledger)
         # 1. What an interrupted run left in flight is in doubt.
         for entry in ledger.recover_in_flight():
             report.in_doubt.append(entry.address)
@@ -341,7 +355,7 @@ class SendJob:
         # 2. Everyone subscribed gets a row; a row that exists keeps its state. Once the send
         # is complete, nobody new is added: --retry-failed only retries the refused.
         if not completed:
-            ledger.begin(self.subscribers.subscribed, self.factory.message_id)
+            ledger.begin(self.subscribers.subscribed, self.factory.message_id, self.factory.version)
 
         # 3. Send what is pending, in the order subscribers were added, over each connection.
         total = 0
@@ -464,6 +478,31 @@ class SendJob:
                     report.stopped = f"{error.message}; the recipients not yet sent stay pending"
             queue.stop()
 
+    def _settle_version(self, ledger: Ledger) -> None:
+        """Which version of the message this run sends. The first run records version 1. A
+        message that changed since (an edited title, a fixed link) while readers already have
+        the earlier one is refused, unless ``new_version``: then it is the next version, with
+        Message-IDs of its own, so a copy resent in doubt is never the same id for other content."""
+        now = self.factory.content()
+        versions = ledger.versions()
+        if not versions:
+            self.factory.version = ledger.record_version(now)
+            return
+        latest = versions[-1]
+        if latest.digest == now.digest:
+            self.factory.version = latest.version
+            return
+        tally = ledger.tally()
+        if not tally.sent and not tally.in_flight and not ledger.in_doubt():
+            self.factory.version = ledger.record_version(now, replace=True)  # nobody has the old one
+            return
+        if not self.policy.new_version:
+            raise Refused(
+                f"{self.issue.name}: the message changed since {tally.sent} subscribers were sent version "
+                f"{latest.version}: " + "; ".join(what_changed(latest, now)[:5])
+            )
+        self.factory.version = ledger.record_version(now)
+
     def _mark_sent(self) -> None:
         """Status "sent", read afresh: the editor may have touched the file during the send."""
         if self.issue.path is None:
@@ -494,7 +533,7 @@ class SendJob:
         attempt = 0
         while True:
             attempt += 1
-            ledger.mark_in_flight(entry.address)
+            ledger.mark_in_flight(entry.address, outgoing.message_id, self.factory.version)
             try:
                 reply = transport.send(sender, entry.address, outgoing.data)
             except Permanent as refusal:

@@ -196,13 +196,13 @@ def linkable(issue: Issue) -> Issue:
     return safe
 
 
-def lang_runs(value: str, language: str) -> Markup:
+def lang_runs(value: str, language: str, romanization: RomanizationSettings | None = None) -> Markup:
     """Text (escaped) or safe HTML with its Chinese runs marked lang="zh", unless the whole
-    email is in Chinese already."""
+    email is in Chinese already; a short term and the romanization after it kept together."""
     safe = value if isinstance(value, Markup) else escape(value)
     if language.lower().startswith("zh"):
         return Markup(safe)
-    return Markup(mark_chinese(str(safe)))
+    return Markup(mark_chinese(str(safe), romanization))
 
 
 def source_host(url: str) -> str:
@@ -278,7 +278,7 @@ def make_environment(
         long_date=long_date,
         wrap=wrap,
         display_width=display_width,
-        lang_runs=lang_runs,
+        lang_runs=lambda value, language: lang_runs(value, language, romanization or chinese.DEFAULT),
         yaml=yaml_string,
         markdown_safe=markdown_source_safe,
         isodate=lambda d: d.isoformat(),
@@ -403,7 +403,8 @@ class Renderer:
         return self._source_names
 
     def issue_number(self, issue: Issue) -> int | None:
-        """The issue's number: 1 + the issues before it that went out (drafts do not count).
+        """The issue's number: ``first_issue_number`` + the issues before it that went out
+        (drafts do not count).
 
         None when issues/ cannot be listed (a broken issue file, an unreadable store): the
         masthead then gives the date alone, and ``render`` and ``check`` report the file.
@@ -411,7 +412,7 @@ class Renderer:
         if issue.date not in self._numbers:
             try:
                 earlier = [i for i in catalog(self.newsroom) if i.date < issue.date and i.status != "draft"]
-                self._numbers[issue.date] = len(earlier) + 1
+                self._numbers[issue.date] = self.settings.first_issue_number + len(earlier)
             except (IssueFileError, StoreError, OSError):
                 self._numbers[issue.date] = None
         return self._numbers[issue.date]
@@ -453,8 +454,8 @@ class Renderer:
             "view_url": issue.post_url or (entry.url if home else ""),
             "favicon_href": favicon_address(self.settings),
             "recipient": None,
-            "recipient_name": None,
-            "flowed": False,  # the plaintext part's soft line breaks: `newsdesk send` turns them on  # the subscriber's name, set by `newsdesk send`
+            "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
+            "flowed": False,  # the plaintext part's soft line breaks: `newsdesk send` turns them on
             **extra,
         }
 
@@ -589,6 +590,8 @@ class Renderer:
             raise TemplateProblem(f"{issue.path}: not ready to render (--strict): {'; '.join(problems)}", exit_code=3)
         result.warnings.extend(f"{issue.name}: {p}" for p in problems)
         archive = self.archive_issues(issue)
+        # The archive is this issue and the earlier ones that went out: the masthead's number.
+        self._numbers[issue.date] = self.settings.first_issue_number + len(archive) - 1
         in_feed = [i.load() if isinstance(i, Listing) else i for i in archive[:FEED_SIZE]]
         entries, bodies = self.feed_entries(in_feed)
         # The post says when its content last changed, as its feed entry does.

@@ -1,24 +1,21 @@
 """The desk's help with Chinese sources: romanized terms into the annotation, the glossary
 beside the item, terms added from the desk, and each pick's page kept with the issue.
 
-``ChineseDesk`` is the App that DeskApp builds on: its keys, its pane (mounted into the
-item preview) and its workers live here, so the desk's own module stays as it is. The
+``ChineseSources`` is one of the desk's jobs (see base.py): its pane (mounted into the item
+preview) and its workers live here, its keys in keys.py. The
 work is the core's (newsdesk.chinese, newsdesk.glossary, newsdesk.curation.saved); slow
 work (the segmenter's first load, file writes, fetching a page) runs in thread workers.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import TYPE_CHECKING
-
 from rich.text import Text
 from textual import on, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical
 from textual.message import Message
-from textual.screen import ModalScreen, Screen
+from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from newsdesk import chinese
@@ -26,20 +23,10 @@ from newsdesk.curation.headlines import headline_from_title
 from newsdesk.errors import NewsdeskError
 from newsdesk.glossary import Glossary, Term, add_term, load_glossary
 from newsdesk.items import Item
+from newsdesk.tui.base import DeskBase
 from newsdesk.tui.candidate_list import CandidateList
 from newsdesk.tui.messages import ArticleLoaded, StoriesRanked
 from newsdesk.urls import is_http_url, placeholder_host
-
-if TYPE_CHECKING:
-    from newsdesk.curation.articles import Article
-    from newsdesk.curation.session import DeskSession, SearchableItem
-    from newsdesk.newsroom import Newsroom
-
-HELP_ROWS = [
-    ("P", "Candidates: the selected story's title, romanized, into its pick's annotation"),
-    ("ctrl+r", "In the annotation: the selected Chinese as 汉字 Pinyin (else the pick's title)"),
-    ("T / ctrl+t", "Add a term to the glossary (the selected Chinese, if any)"),
-]
 
 
 class GlossaryLoaded(Message):
@@ -119,28 +106,11 @@ class TermScreen(ModalScreen[tuple[str, str] | None]):
         self.dismiss(None)
 
 
-class ChineseDesk(App[None]):
-    """Keys, pane and workers for working from Chinese sources (see the module's doc)."""
-
-    BINDINGS = [
-        Binding("P", "romanize_title", "Pinyin into annotation", show=False, id="romanize-title"),
-        Binding("ctrl+r", "romanize", "Romanize", show=False, id="romanize"),
-        Binding("T,ctrl+t", "add_term", "Add to glossary", show=False, id="add-term"),
-    ]
+class ChineseSources(DeskBase):
+    """The pane and workers for working from Chinese sources (see the module's doc); the
+    keys are keys.py's."""
 
     glossary = Glossary()
-
-    if TYPE_CHECKING:  # what DeskApp, built on this class, provides
-        room: Newsroom
-        session: DeskSession
-        articles: dict[str, Article | None]
-        all_items: list[SearchableItem]
-        editing: int | None
-
-        @property
-        def main(self) -> Screen: ...
-
-        def edit_pick(self, index: int) -> None: ...
 
     def on_mount(self) -> None:
         self.main.query_one("#item-preview").mount(GlossaryPane(id="item-glossary"), before=0)
@@ -302,17 +272,3 @@ class ChineseDesk(App[None]):
             self.call_from_thread(self.notify, f"Saved its page: sources/{saved.html}")
         else:
             self.call_from_thread(self.notify, f"Page not saved: {saved.problem}", severity="warning")
-
-    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        yield SystemCommand(
-            "Pinyin into annotation",
-            "The story's title as 汉字 Pinyin in its pick's annotation (P)",
-            self.action_romanize_title,
-        )
-        yield SystemCommand(
-            "Romanize", "The selected Chinese in the annotation as 汉字 Pinyin (ctrl+r)", self.action_romanize
-        )
-        yield SystemCommand(
-            "Add to glossary", "Add a Chinese term and its English to glossary.toml (T)", self.action_add_term
-        )

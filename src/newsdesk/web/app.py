@@ -316,7 +316,7 @@ def create_app(service: Service) -> Starlette:
                 f"/unsubscribe/{token}",
                 "Unsubscribe",
                 service.list_name,
-                dict([ONE_CLICK]),
+                {"from": "page"},
             )
         )
 
@@ -324,7 +324,7 @@ def create_app(service: Service) -> Starlette:
         token = request.path_params["token"]
         body = await _body(request)
         one_click = ONE_CLICK in parse_qsl(body.decode("utf-8", errors="replace"))
-        reason = "one-click unsubscribe (RFC 8058)" if one_click else "unsubscribe link"
+        reason = "one-click unsubscribe (RFC 8058)" if one_click else "unsubscribe page"
         await run_in_threadpool(service.unsubscribe, token, reason)
         return service.html(
             page(
