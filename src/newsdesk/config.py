@@ -96,6 +96,12 @@ class NewsroomSettings:
         "The subscribers file (CSV: email,name,status,date), relative to the newsroom.", "subscribers.csv"
     )
     list_id: str = doc("The List-Id header's id, like `weekly.example.org` (default: from sender_email).", "")
+    bounce_address: str = doc(
+        "The envelope sender (Return-Path) that bounces go to, e.g. `bounces@news.example.org`: each "
+        "message's is `bounces+TOKEN@…` (VERP), the token signed with $NEWSDESK_SECRET and naming the "
+        "subscriber. Empty: the sender's address.",
+        "",
+    )
     unsubscribe_mailto: str = doc("An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.", "")
     clean_links: bool = doc(
         "Take tracking parameters (utm_*, fbclid, gclid, mc_eid and the like) out of an item's "
@@ -154,6 +160,23 @@ class WebSettings:
     trusted_proxy: bool = doc(
         "Take the client's address from X-Forwarded-For (set it when nginx or Caddy is in front).", False
     )
+
+
+@dataclass(frozen=True)
+class DkimSettings:
+    """``[dkim]``: the DKIM signatures every message carries (RSA and Ed25519 together, as
+    RFC 8463 advises, when both keys are given). Each key's public half is published as a TXT
+    record at ``<selector>._domainkey.<domain>``."""
+
+    domain: str = doc("The signing domain (d=); empty: the domain of sender_email, which DMARC aligns with.", "")
+    rsa_selector: str = doc("The selector of the RSA key (s=), e.g. `news2026`.", "")
+    rsa_key: str = doc("The RSA private key (PEM), relative to the newsroom; keep it out of git.", "")
+    ed25519_selector: str = doc("The selector of the Ed25519 key, e.g. `news2026ed`.", "")
+    ed25519_key: str = doc("The Ed25519 private key (base64 of its 32-byte seed, as dknewkey writes it).", "")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.rsa_key or self.ed25519_key)
 
 
 @dataclass(frozen=True)
@@ -281,6 +304,7 @@ class Config:
     topics: tuple[Topic, ...] = ()
     romanization: RomanizationSettings = field(default_factory=RomanizationSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    dkim: DkimSettings = field(default_factory=DkimSettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
     path: Path | None = None
 
@@ -303,6 +327,7 @@ _TABLES: dict[str, type] = {
     "smtp": SmtpSettings,
     "romanization": RomanizationSettings,
     "web": WebSettings,
+    "dkim": DkimSettings,
     "bounces": BounceSettings,
 }
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
@@ -464,6 +489,7 @@ def parse_config(text: str, path: Path) -> Config:
     _check_smtp(sections["smtp"], failer("smtp"))
     _check_romanization(sections["romanization"], failer("romanization"))
     _check_web(sections["web"], failer("web"))
+    _check_dkim(sections["dkim"], failer("dkim"))
     _check_bounces(sections["bounces"], failer("bounces"))
 
     sources: list[Source] = []
@@ -485,6 +511,7 @@ def parse_config(text: str, path: Path) -> Config:
         topics=topics,
         romanization=sections["romanization"],
         web=sections["web"],
+        dkim=sections["dkim"],
         bounces=sections["bounces"],
         path=path,
     )
@@ -551,6 +578,18 @@ def _check_web(web: WebSettings, fail: Any) -> None:
         fail("confirm_hours", "web.confirm_hours must be greater than 0")
     if web.signups_per_hour < 1:
         fail("signups_per_hour", "web.signups_per_hour must be at least 1")
+
+
+def _check_dkim(dkim: DkimSettings, fail: Any) -> None:
+    for kind in ("rsa", "ed25519"):
+        selector, key = getattr(dkim, f"{kind}_selector"), getattr(dkim, f"{kind}_key")
+        if bool(selector) != bool(key):
+            missing, given = (f"{kind}_key", f"{kind}_selector") if selector else (f"{kind}_selector", f"{kind}_key")
+            fail(given, f"dkim.{missing} must be set with dkim.{given}")
+        if selector and not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)*$", selector):
+            fail(f"{kind}_selector", f"dkim.{kind}_selector must be a DNS label like news2026, not {selector!r}")
+    if dkim.domain and not re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", dkim.domain):
+        fail("domain", f"dkim.domain must be a domain like news.example.org, not {dkim.domain!r}")
 
 
 def _check_bounces(bounces: BounceSettings, fail: Any) -> None:

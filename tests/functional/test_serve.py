@@ -261,3 +261,30 @@ def test_a_send_with_an_https_service_offers_one_click(room: Path, smtp: SmtpSer
     message = smtp.recorder.messages[0].parsed()
     assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert "<https://news.socialcredit.example/unsubscribe/" in message["List-Unsubscribe"]
+
+
+def test_the_checks_look_for_the_services_link_and_the_secret(newsroom_dir: Path, monkeypatch) -> None:
+    from newsdesk.issue import load_issue
+    from newsdesk.mail.checks import check_issue
+    from newsdesk.newsroom import Newsroom
+
+    links = LinkServer().start()
+    try:
+        path = write_ready_issue(newsroom_dir, links.url)
+        configure_web(newsroom_dir, 8443, public_url="http://news.socialcredit.example")
+
+        def findings() -> list[str]:
+            room = Newsroom.open(newsroom_dir)
+            return [f.line() for f in check_issue(room, load_issue(path), links=False).findings]
+
+        monkeypatch.delenv("NEWSDESK_SECRET", raising=False)
+        found = findings()
+        assert any(line.startswith("error: $NEWSDESK_SECRET is not set") for line in found), found
+        assert "warning: web.public_url is not https, so mail clients will not offer one-click unsubscribe" in found
+        assert not any("unsubscribe_url" in line for line in found), found
+
+        monkeypatch.setenv("NEWSDESK_SECRET", SECRET)
+        configure_web(newsroom_dir, 8443, public_url="https://news.socialcredit.example")
+        assert not any("unsubscribe" in line or "SECRET" in line for line in findings())
+    finally:
+        links.stop()

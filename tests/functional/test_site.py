@@ -105,6 +105,8 @@ def test_the_sample_site_has_every_page_and_no_drafts(room):
             "sitemap.xml",
             "robots.txt",
             "404.html",
+            "search.html",
+            "search.json",
         ]
     )
     assert (site / MANIFEST).is_file()
@@ -297,7 +299,7 @@ def test_an_edit_rewrites_only_the_files_it_changes(many):
     old = load_issue(many.issue_path(date(2016, 9, 5)))
     old.developments[1].annotation = "A corrected annotation."
     save_issue(old)
-    assert build(many).written == ["2016/test-weekly-05-september-2016.html", "sitemap.xml"]
+    assert build(many).written == ["2016/test-weekly-05-september-2016.html", "search.json", "sitemap.xml"]
 
     # A headline of a recent issue: its page, the archive pages listing it, its year, the feed.
     before = snapshot(site)
@@ -316,6 +318,7 @@ def test_an_edit_rewrites_only_the_files_it_changes(many):
             "archive/2017.html",
             "archive/feed.xml",
             "archive/rss.xml",
+            "search.json",
             "sitemap.xml",
         ]
     )
@@ -355,11 +358,12 @@ def test_a_rebuild_after_one_edit_parses_that_file_and_renders_only_its_pages(ma
     parsed.clear()
     result = build(many)
     assert parsed == ["2016-09-05.md"]  # parsed once, for its listing and its page
-    assert result.written == ["2016/test-weekly-05-september-2016.html", "sitemap.xml"]
+    assert result.written == ["2016/test-weekly-05-september-2016.html", "search.json", "sitemap.xml"]
     assert result.rendered == [
         "2016/test-weekly-05-september-2016.html",
         "archive/2016.html",
         "archive/page-3.html",
+        "search.json",
         "sitemap.xml",
     ]
 
@@ -377,6 +381,7 @@ def test_a_rebuild_after_one_edit_parses_that_file_and_renders_only_its_pages(ma
         "archive/index.html",
         "archive/rss.xml",
         "index.html",
+        "search.json",
         "sitemap.xml",
     ]
     assert result.rendered == result.written == shown
@@ -516,7 +521,8 @@ def test_the_sitemap_lists_every_page_by_its_address_and_robots_txt_points_to_it
     root = ElementTree.fromstring((site / "sitemap.xml").read_bytes())
     assert root.tag == f"{SITEMAP}urlset"
     urls = {u.findtext(f"{SITEMAP}loc"): u.findtext(f"{SITEMAP}lastmod") for u in root.iter(f"{SITEMAP}url")}
-    pages = [p for p in snapshot(site) if p.endswith(".html") and p != "404.html"]
+    # Every page but the 404 and the search page (both noindex).
+    pages = [p for p in snapshot(site) if p.endswith(".html") and p not in ("404.html", "search.html")]
     assert set(urls) == {page_url(p) for p in pages}
     assert len(urls) == len(pages) < 50_000  # one sitemap file holds 50,000 addresses
     # A post's lastmod is when its content last changed: its entry's updated time.
@@ -769,7 +775,7 @@ def test_no_favicon_and_no_signup_form_unless_configured(room):
     site = room.root / "site"
     for path in html_pages(site):
         text = (site / path).read_text(encoding="utf-8")
-        assert 'rel="icon"' not in text and "<form" not in text, path
+        assert 'rel="icon"' not in text and 'class="signup"' not in text, path
 
 
 @pytest.mark.parametrize(
@@ -841,12 +847,13 @@ def test_every_page_but_the_404_has_open_graph_twitter_and_structured_data_for_i
         assert meta["og:site_name"] == "Social Credit Weekly News Summary"
         assert meta["og:title"] and meta["og:description"] == meta["description"] != "", path
         assert meta["twitter:card"] == "summary" and meta["twitter:title"] == meta["og:title"]
-        [(kind, text)] = meta["scripts"]  # type: ignore[misc]
+        # Structured data first; the search page's own script after it.
+        (kind, text), *others = meta["scripts"]  # type: ignore[misc]
+        assert [k for k, _ in others] == ([""] if path == "search.html" else []), path
         data = json.loads(text)
         assert kind == "application/ld+json" and data["url" if "url" in data else "mainEntityOfPage"] == page_url(path)
-        assert data["@type"] == (
-            "BlogPosting" if path.startswith("2017/") or path.startswith("2016/") else "CollectionPage"
-        )
+        kinds = {"search.html": "SearchResultsPage", "2017": "BlogPosting", "2016": "BlogPosting"}
+        assert data["@type"] == kinds.get(path.split("/")[0], "CollectionPage"), path
 
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -974,6 +981,7 @@ def test_a_tag_dropped_from_its_last_issue_loses_its_page_and_others_are_rendere
         "tags/index.html",
         f"archive/{days[0].year}.html",
         "archive/page-3.html",
+        "search.json",
         "sitemap.xml",
     }, result.rendered
     assert not any(p.startswith(("2017/", "2016/")) and days[5].isoformat() in p for p in result.rendered)
@@ -996,3 +1004,33 @@ def test_tags_reach_both_feeds_and_the_markdown_post(room):
         assert "tags" not in older, name
     markdown = Renderer(room).post_markdown(load_issue(room.issue_path(date(2017, 7, 3))))
     assert 'tags: ["Hebei", "信用"]\n' in markdown
+
+
+# Search -------------------------------------------------------------------------
+
+
+def test_the_search_index_holds_every_issue_on_the_site_as_text_chinese_included(room):
+    import json
+
+    tag(room, date(2017, 7, 3), "Hebei", "信用")
+    build(room)
+    site = room.root / "site"
+    rows = json.loads((site / "search.json").read_text(encoding="utf-8"))
+    assert [row["t"] for row in rows] == [
+        "Social Credit Weekly News Summary – 3rd July 2017",
+        "Social Credit Weekly News Summary – 26th June 2017",
+    ]  # newest first, the draft left out
+    newest = rows[0]
+    assert newest["u"] == POST_0703 and (site / newest["u"]).is_file()
+    assert newest["d"] == "3rd July 2017" and newest["g"] == ["Hebei", "信用"]
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    assert newest["x"] == archive_entry(issue, room.config.newsroom).excerpt
+    # The intro, the headlines and the annotations, as text: no Markdown, no tags, no links.
+    assert "河北省社会信用信息条例" in newest["b"] and "宿迁市" in newest["b"]
+    assert all(d.headline in newest["b"] for d in issue.developments)
+    assert "](" not in newest["b"] and "<" not in newest["b"] and "**" not in newest["b"]
+    assert "上海市社会信用条例" in rows[1]["b"] and "宿迁市" not in rows[1]["b"]
+    # The search page: found from every page's navigation, never listed in the sitemap.
+    assert "search.html" not in (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert ("a", "", "../search.html") in links_of(site / POST_0703)
+    assert '<meta name="robots" content="noindex">' in (site / "search.html").read_text(encoding="utf-8")

@@ -91,3 +91,62 @@ def test_a_reader_signs_up_confirms_and_unsubscribes_in_the_browser(browser, new
             click_and_wait(browser, "button[type=submit]")
             assert browser.evaluate("document.querySelector('h1').textContent") == "You are unsubscribed"
             assert state(newsroom_dir, "browser.reader@readers.example") == "unsubscribed"
+
+
+def test_the_static_sites_form_signs_up_with_the_service(browser, newsroom_dir: Path, monkeypatch) -> None:
+    """The blog's own form (newsroom.signup_url pointing at the service's /subscribe),
+    filled on a page of the built static site, served from another origin."""
+    import functools
+    import threading
+    from datetime import date
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    import tomlkit
+
+    from newsdesk.issue import load_issue
+    from newsdesk.newsroom import Newsroom
+    from newsdesk.output.site import SiteBuilder, site_issues
+
+    monkeypatch.setenv("NEWSDESK_SECRET", SECRET)
+    port = free_port()
+    configure_web(newsroom_dir, port)
+    config = newsroom_dir / "sources.toml"
+    document = tomlkit.parse(config.read_text(encoding="utf-8"))
+    document["newsroom"]["signup_url"] = f"http://127.0.0.1:{port}/subscribe"  # type: ignore[index]
+    config.write_text(tomlkit.dumps(document), encoding="utf-8")
+    site = newsroom_dir / "site"
+    site.mkdir()
+    room = Newsroom.open(newsroom_dir)
+    SiteBuilder(room, site).build(site_issues(room, load_issue(room.issue_path(date(2017, 7, 3)))))
+
+    class Quiet(SimpleHTTPRequestHandler):
+        def log_message(self, *args: object) -> None:
+            pass
+
+    pages = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(Quiet, directory=str(site)))
+    threading.Thread(target=pages.serve_forever, daemon=True).start()
+    try:
+        with SmtpServer() as smtp:
+            configure_smtp(newsroom_dir, smtp.port)
+            with RunningService(newsroom_dir, port):
+                browser.open(f"http://127.0.0.1:{pages.server_address[1]}/index.html", width=1280)
+                browser.evaluate(
+                    """(() => {
+                      document.getElementById("signup-email").value = "blog.reader@readers.example";
+                      document.getElementById("signup-name").value = "Blog Reader";
+                    })()"""
+                )
+                click_and_wait(browser, "aside.signup button[type=submit]")
+                assert browser.evaluate("document.querySelector('h1').textContent") == "Check your inbox"
+                deadline = time.monotonic() + 30
+                while not smtp.recorder.messages and time.monotonic() < deadline:
+                    time.sleep(0.05)
+                [message] = smtp.recorder.messages
+                assert message.recipient == "blog.reader@readers.example"
+                assert state(newsroom_dir, "blog.reader@readers.example") == "pending"
+                browser.open(confirmation_link(message), width=1280)
+                click_and_wait(browser, "button[type=submit]")
+                assert state(newsroom_dir, "blog.reader@readers.example") == "subscribed"
+    finally:
+        pages.shutdown()
+        pages.server_close()

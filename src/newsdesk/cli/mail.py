@@ -408,18 +408,21 @@ def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) 
     except InvalidInput:
         known = None
     factory = MessageFactory(room, loaded)
-    if room.config.web.public_url:
+    if room.config.web.public_url or room.config.newsroom.bounce_address:
         from newsdesk.mail.roster import Roster
-        from newsdesk.mail.tokens import signed_links
+        from newsdesk.mail.tokens import bounce_addresses, signed_links
 
         with room.store() as store:
             factory.links = signed_links(room.config, Roster(store))
+            factory.return_path = bounce_addresses(room.config, Roster(store))
             outgoing = factory.build(known or Subscriber(email=address), test=True)
+            sender = factory.envelope_sender(address)
     else:
         outgoing = factory.build(known or Subscriber(email=address), test=True)
+        sender = factory.envelope_sender(address)
     with SmtpTransport(target, target.password()) as transport:
         try:
-            transport.send(factory.sender, address, outgoing.data)
+            transport.send(sender, address, outgoing.data)
         except (Permanent, Transient) as refusal:
             from newsdesk.errors import NewsdeskError
 
@@ -444,7 +447,7 @@ def _send_all(
     from newsdesk.mail.roster import Roster
     from newsdesk.mail.send import Policy, SendJob
     from newsdesk.mail.smtp import SmtpTransport
-    from newsdesk.mail.tokens import signed_links
+    from newsdesk.mail.tokens import bounce_addresses, signed_links
 
     policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force)
     with room.exclusive("send"), room.store() as store:
@@ -455,6 +458,7 @@ def _send_all(
         roster = Roster(store)
         job = SendJob(room, loaded, listing, policy, roster=roster)
         job.factory.links = signed_links(room.config, roster)
+        job.factory.return_path = bounce_addresses(room.config, roster)
         plan = job.plan(ledger)
         if plan.complete and not plan.to_send:
             again = "" if retry_failed else "; --retry-failed tries again the recipients the server refused"

@@ -137,7 +137,7 @@ def parse(document: bytes, text: str, base: str) -> dict[str, Any] | None:
         if parsed.version != "atom10" and (first := document.find(b"<item")) != -1:
             if _PREFIXED_IN_ITEM.search(document, first):
                 return None
-        if parsed is not None and parsed.version == "atom10" and _UNTYPED.search(document):
+        if parsed.version == "atom10" and _UNTYPED.search(document):
             parsed = _parse(_UNTYPED.sub(rb'<\1 type="text"\2>', document))
         return _shaped(parsed, base) if parsed is not None else None
     except Declined:

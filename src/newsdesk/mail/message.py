@@ -31,6 +31,7 @@ from newsdesk.errors import InvalidInput
 from newsdesk.issue import Issue
 from newsdesk.mail import headers
 from newsdesk.mail.ledger import Version
+from newsdesk.mail.signing import load_signer
 from newsdesk.mail.subscribers import Subscriber, address_problem
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import unsubscribe_template
@@ -80,7 +81,7 @@ class MessageFactory:
         where = newsroom.config.path or "sources.toml"
         if problem := address_problem(settings.sender_email):
             raise InvalidInput(f"{where}: newsroom.sender_email: {problem}")
-        for key in ("reply_to", "unsubscribe_mailto"):
+        for key in ("reply_to", "unsubscribe_mailto", "bounce_address"):
             value = getattr(settings, key)
             if value and (problem := address_problem(value)):
                 raise InvalidInput(f"{where}: newsroom.{key}: {problem}")
@@ -108,6 +109,10 @@ class MessageFactory:
         # The signed links of the web service (newsdesk.mail.tokens.UnsubscribeLinks), set
         # by the sender when [web] public_url is: address -> that subscriber's link.
         self.links: Callable[[str], str] | None = None
+        # Each subscriber's envelope sender (newsdesk.mail.tokens.BounceAddresses: VERP),
+        # set by the sender when newsroom.bounce_address is.
+        self.return_path: Callable[[str], str] | None = None
+        self.signer = load_signer(newsroom.config.dkim, newsroom.root, self.domain, str(where))
         self._shared = self._shared_headers(issue.title)
         self._shared_test = self._shared_headers(f"[test] {issue.title}")
 
@@ -197,7 +202,16 @@ class MessageFactory:
                 quoted_printable(content),
             ]
         body.append(f"--{boundary}--\r\n".encode())
-        return Outgoing(address, ident, b"".join(head) + CRLF + b"".join(body))
+        data = b"".join(head) + CRLF + b"".join(body)
+        if self.signer is not None:
+            data = self.signer.sign(data)
+        return Outgoing(address, ident, data)
+
+    def envelope_sender(self, address: str) -> str:
+        """MAIL FROM (the Return-Path): where a bounce of ``address``'s copy goes."""
+        if self.return_path is not None:
+            return self.return_path(address)
+        return self.settings.bounce_address or self.sender
 
 
 def parse(data: bytes) -> EmailMessage:

@@ -529,7 +529,7 @@ class SendJob:
         is reconnected and the message retried at once, with the backoff.
         """
         outgoing = self.factory.build(entry.subscriber())
-        sender = self.factory.sender
+        sender = self.factory.envelope_sender(entry.address)
         attempt = 0
         while True:
             attempt += 1

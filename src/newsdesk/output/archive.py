@@ -13,7 +13,8 @@ from zoneinfo import ZoneInfo
 from newsdesk.config import NewsroomSettings
 from newsdesk.dates import publication_instant
 from newsdesk.issue import Issue
-from newsdesk.output.markdown import markdown_text, slugify
+from newsdesk.output.markdown import markdown_html, markdown_text, slugify
+from newsdesk.text import html_to_text
 
 EXCERPT_LIMIT = 480
 FEED_SIZE = 20  # issues in the newsletter's Atom feed, newest first
@@ -75,6 +76,14 @@ def excerpt(issue: Issue) -> str:
     if len(text) > EXCERPT_LIMIT:
         text = text[: EXCERPT_LIMIT - 1].rsplit(" ", 1)[0] + "…"
     return text.strip()
+
+
+def search_text(issue: Issue) -> str:
+    """What search finds an issue by besides its title and excerpt: the intro, the
+    headlines and the annotations as plain text, one paragraph a line."""
+    parts = [issue.intro, *(f"{d.headline}\n\n{d.annotation}" for d in issue.developments)]
+    text = "\n".join(html_to_text(markdown_html(part), links=False) for part in parts if part.strip())
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
 
 
 # Memoized: a site of 500 issues makes 500 entries at every build.

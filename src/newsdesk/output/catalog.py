@@ -25,7 +25,7 @@ from typing import Any
 
 from newsdesk.issue import Issue, load_issue
 from newsdesk.newsroom import Newsroom
-from newsdesk.output.archive import excerpt
+from newsdesk.output.archive import excerpt, search_text
 
 # A file modified this recently is parsed again at every build rather than indexed: more
 # than the coarsest clock tick of a filesystem's times (FAT's 2 s).
@@ -45,6 +45,7 @@ class Listing:
     post_url: str | None
     key: str  # issue_key() of the issue
     tags: tuple[str, ...] = ()
+    text: str = ""  # archive.search_text(), for the site's search index
     issue: Issue | None = field(default=None, compare=False, repr=False)  # when already parsed
 
     def load(self) -> Issue:
@@ -73,6 +74,7 @@ def listing(issue: Issue) -> Listing:
         post_url=issue.post_url,
         key=issue_key(issue),
         tags=tuple(issue.tags),
+        text=search_text(issue),
         issue=issue,
     )
 
@@ -106,6 +108,7 @@ def _to_row(item: Listing) -> str:
             "post_url": item.post_url,
             "key": item.key,
             "tags": list(item.tags),
+            "text": item.text,
         },
         ensure_ascii=False,
     )
@@ -125,6 +128,7 @@ def _from_row(path: Path, row: str) -> Listing | None:
             post_url=data["post_url"],
             key=data["key"],
             tags=tuple(str(tag) for tag in data["tags"]),
+            text=str(data["text"]),
         )
     except (ValueError, KeyError, TypeError):
         return None  # a row this code cannot read: the file is parsed again

@@ -10,6 +10,7 @@
     archive/rss.xml            the same as RSS 2.0
     tags/index.html            every tag the issues carry, with how many issues each
     tags/<tag>.html            the issues of one tag, newest first (archive.tag_path)
+    search.html, search.json   search across every issue in the browser: the page and its index
     sitemap.xml, robots.txt    every page's address, for search engines
     404.html                   what hosts serve for a missing address
     .newsdesk-site.json        the files newsdesk wrote, so stale ones can be removed
@@ -37,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from newsdesk.dates import long_date
 from newsdesk.errors import InvalidInput
 from newsdesk.files import write_atomic
 from newsdesk.issue import Issue, tag_slug
@@ -48,6 +50,8 @@ from newsdesk.output.revisions import Revisions, content_digest
 
 PAGE_SIZE = 20  # issues on each archive page
 TAGS_INDEX = "tags/index.html"
+SEARCH_PAGE = "search.html"
+SEARCH_INDEX = "search.json"
 MANIFEST = ".newsdesk-site.json"
 ON_SITE = ("ready", "sent", "published")  # drafts stay off the site
 
@@ -261,6 +265,14 @@ class SiteBuilder:
             )
         )
         files.extend(self._feeds(listings[:FEED_SIZE], entries[:FEED_SIZE], digests[:FEED_SIZE], bodies))
+        files.append(
+            _File(
+                SEARCH_INDEX,
+                source(_key("search", [item.key for item in listings])),
+                functools.partial(_search_index, listings, entries),
+            )
+        )
+        files.append(_File(SEARCH_PAGE, source(_key("search-page", root)), self.search_page))
         return files
 
     def address(self, path: str) -> str:
@@ -324,6 +336,16 @@ class SiteBuilder:
             **self._links(TAGS_INDEX),
         )
 
+    def search_page(self) -> str:
+        return self.renderer.template(
+            "search.html",
+            newsroom=self.settings,
+            blog_url=blog_root(self.settings),
+            canonical_url=self.address(SEARCH_PAGE),
+            index_url=link(SEARCH_INDEX, SEARCH_PAGE),
+            **self._links(SEARCH_PAGE),
+        )
+
     def post_page(self, issue: Issue, path: str, **extra: Any) -> str:
         context = self.renderer.context(issue, **extra)
         context.update(self._links(path))
@@ -343,6 +365,7 @@ class SiteBuilder:
             stylesheet_url=f"{base}/style.css",
             favicon_href=self._favicon(lambda path: f"{base}/{path}"),
             tags_url=f"{base}/{TAGS_INDEX}" if self.nav["tags"] else "",
+            search_url=f"{base}/{SEARCH_PAGE}",
         )
 
     def archive_page(
@@ -387,6 +410,7 @@ class SiteBuilder:
             "stylesheet_url": relative("style.css", page),
             "favicon_href": self._favicon(lambda path: relative(path, page)),
             "tags_url": link(TAGS_INDEX, page) if self.nav["tags"] else "",
+            "search_url": link(SEARCH_PAGE, page),
         }
 
     def _favicon(self, link: Callable[[str], str]) -> str:
@@ -461,6 +485,17 @@ class SiteBuilder:
             return set()
         # Never follow a tampered list out of the site folder.
         return {p for p in listed if isinstance(p, str) and ".." not in p.split("/") and not p.startswith("/")}
+
+
+def _search_index(listings: list[Listing], entries: list[ArchiveEntry]) -> str:
+    """search.json: every issue on the site, newest first, with what search finds it by.
+    Keys are short (the file holds every issue): t title, u the page (from the site's
+    root), d the date as shown, x the excerpt, g the tags, b the text."""
+    rows = [
+        {"t": e.title, "u": e.path, "d": long_date(e.date), "x": e.excerpt, "g": list(e.tags), "b": item.text}
+        for item, e in zip(listings, entries, strict=True)
+    ]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def tag_path(slug: str) -> str:

@@ -156,6 +156,6 @@ class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving,
             folder.mkdir(parents=True, exist_ok=True)
             path = self.save_screenshot(name, str(folder))
         except OSError as error:
-            self.notify(f"Cannot save the screenshot in {folder}: {error.strerror}", severity="error")
+            self.toast(f"Cannot save the screenshot in {folder}: {error.strerror}", severity="error")
             return
-        self.notify(f"Saved the screenshot to {path}", title="Screenshot", timeout=10)
+        self.toast(f"Saved the screenshot to {path}", title="Screenshot", timeout=10)

@@ -4,11 +4,13 @@ pane, saving, the preview and render, fetching, articles); app.py puts them toge
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.text import Text
 from textual.app import App
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.timer import Timer
 from textual.widget import Widget
@@ -61,6 +63,8 @@ class DeskBase(App[None]):
         self._pick_labels: list[Text] | None = None
         self._shown_missing: Text | None = None
         self._shown_status: str | None = None
+        self._note = ""  # the status line's passing note (note())
+        self._toasts: dict[tuple[str, str], float] = {}  # (title, message): until when it shows
         # Fetching (fetching.py).
         self.fetching: str | None = None
         self.last_report: FetchReport | None = None
@@ -114,12 +118,30 @@ class DeskBase(App[None]):
         if self.fetching:
             parts.append(self.fetching)
         line = " · ".join(parts)
+        if self._note:
+            line += f"  │ {self._note}"
         if line == self._shown_status:
             return
         self._shown_status = line
         status = self.status_line
         status.update(line, layout=False)  # one line, always
         status.set_class(self.save_state.startswith("NOT"), "-error")
+
+    def note(self, text: str) -> None:
+        """A passing note (picked, filtered, undone, reloaded…) at the end of the status line:
+        the next note replaces it, where toasts would pile up."""
+        self._note = text
+        self.refresh_status()
+
+    def toast(self, message: str, *, title: str = "", severity: SeverityLevel = "warning", timeout: float = 8) -> None:
+        """A toast, for what needs the editor's eye (a failure, a result to read); the same one
+        again while it still shows (an autosave failing at every key) is not shown twice."""
+        now = time.monotonic()
+        if self._toasts.get((title, message), 0.0) > now:
+            return
+        self._toasts = {key: until for key, until in self._toasts.items() if until > now}
+        self._toasts[(title, message)] = now + timeout
+        self.notify(message, title=title, severity=severity, timeout=timeout)
 
     if TYPE_CHECKING:
         # What the job modules give one another (DeskApp has them all).

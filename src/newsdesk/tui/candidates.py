@@ -68,7 +68,7 @@ class Candidates(DeskBase):
 
     @on(LoadFailed)
     def load_failed(self, message: LoadFailed) -> None:
-        self.notify(message.error, title="Cannot load candidates", severity="error", timeout=10)
+        self.toast(message.error, title="Cannot load candidates", severity="error", timeout=10)
 
     def apply_filter(self, *, keep: bool = True) -> None:
         """List the stories that match the filters; the cursor stays on its item if ``keep``."""
@@ -97,6 +97,9 @@ class Candidates(DeskBase):
         listing = self.main.query_one(CandidateList)
         shown = len(listing.items) if shown is None else shown
         scope = "all stored items" if self.whole_store else f"week of {self.session.week_label}"
+        # The filters first: a long source name is never cut off the end of the line.
+        filters = [f"source: {self.source_filter}"] if self.source_filter else []
+        filters += [f"tag: {self.tag_filter}"] if self.tag_filter else []
         parts = [f"{shown} of {len(self.all_stories)} candidates" if self.loaded else "loading…"]
         if self.loaded and not self.ranked:
             parts.append("ranking…")
@@ -104,11 +107,7 @@ class Candidates(DeskBase):
             parts[0] += f" ({len(self.all_items)} items)" if len(self.all_items) != len(self.all_stories) else ""
             parts.append(f"by {self.sort}")
         parts.append(scope)
-        if self.source_filter:
-            parts.append(f"source: {self.source_filter}")
-        if self.tag_filter:
-            parts.append(f"tag: {self.tag_filter}")
-        self.main.query_one("#list-status", Static).update(" · ".join(parts))
+        self.main.query_one("#list-status", Static).update(" · ".join([*filters, *parts]))
 
     @on(Input.Changed, "#filter")
     def filter_changed(self) -> None:
@@ -149,20 +148,18 @@ class Candidates(DeskBase):
     def action_cycle_source(self) -> None:
         names = [None, *(s.name for s in self.room.config.sources)]
         self.source_filter = names[(names.index(self.source_filter) + 1) % len(names)]
-        self.notify(f"Source: {self.source_filter or 'all'}")
+        self.note(f"Source: {self.source_filter or 'all'}")
         self.apply_filter()
 
     def action_cycle_tag(self) -> None:
         tags = [None, *sorted(self.session.tags())]
         self.tag_filter = tags[(tags.index(self.tag_filter) + 1) % len(tags)]
-        self.notify(f"Tag: {self.tag_filter or 'all'}")
+        self.note(f"Tag: {self.tag_filter or 'all'}")
         self.apply_filter()
 
     def action_toggle_week(self) -> None:
         self.whole_store = not self.whole_store
-        self.notify(
-            "Showing all stored items" if self.whole_store else f"Showing the week of {self.session.week_label}"
-        )
+        self.note("Showing all stored items" if self.whole_store else f"Showing the week of {self.session.week_label}")
         self.refresh_list_status()
         self.load_items()
 
@@ -172,7 +169,7 @@ class Candidates(DeskBase):
         if self.ranked:
             self.all_stories.sort(key=lambda entry: key(entry.story))
             self._flat = None
-        self.notify(
+        self.note(
             "Sorted by score: the preview shows the matched terms"
             if self.sort == "score"
             else "Sorted by date, newest first"
@@ -184,7 +181,7 @@ class Candidates(DeskBase):
     def action_open_link(self) -> None:
         item = self.main.query_one(CandidateList).current
         if item is None or not item.url:
-            self.notify("This item has no link.", severity="warning")
+            self.toast("This item has no link.", severity="warning")
             return
         self.open_in_browser(item.url)
 
@@ -200,11 +197,11 @@ class Candidates(DeskBase):
 
     def open_in(self, browser: webbrowser.BaseBrowser | None, url: str) -> None:
         if browser is None:
-            self.notify(f"No browser found here. The link: {url}", severity="warning", timeout=15)
+            self.toast(f"No browser found here. The link: {url}", severity="warning", timeout=15)
             return
         if isinstance(browser, webbrowser.GenericBrowser) and not isinstance(browser, webbrowser.BackgroundBrowser):
             with self.suspend():  # a terminal browser needs the terminal
                 browser.open(url)
         else:
             self.open_url(url)
-        self.notify(f"Opened {url}")
+        self.note(f"Opened {url}")

@@ -9,6 +9,8 @@ work (the segmenter's first load, file writes, fetching a page) runs in thread w
 
 from __future__ import annotations
 
+from functools import partial
+
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
@@ -128,7 +130,7 @@ class ChineseSources(DeskBase):
     @on(GlossaryLoaded)
     def glossary_loaded(self, message: GlossaryLoaded) -> None:
         if message.glossary is None:
-            self.notify(message.error, title="Glossary not read", severity="error", timeout=10)
+            self.toast(message.error, title="Glossary not read", severity="error", timeout=10)
             return
         self.glossary = message.glossary
         self.refresh_glossary()
@@ -176,11 +178,11 @@ class ChineseSources(DeskBase):
             return
         index = self.session.pick_of(listing.story_items(listing.cursor))
         if index is None:
-            self.notify("Pick the story first (space), then press P.", severity="warning")
+            self.toast("Pick the story first (space), then press P.", severity="warning")
             return
         title = headline_from_title(listing.current.title, listing.current.source)
         if not chinese.has_han(title):
-            self.notify("The title has no Chinese to romanize.", severity="warning")
+            self.note("The title has no Chinese to romanize.")
             return
         self.romanize_into(index, title, at_end=True)
 
@@ -199,7 +201,7 @@ class ChineseSources(DeskBase):
             return
         title = self._pick_title(index)
         if not chinese.has_han(title):
-            self.notify("Select the Chinese to romanize (the title has none).", severity="warning")
+            self.note("Select the Chinese to romanize (the title has none).")
             return
         self.romanize_into(index, title)
 
@@ -224,7 +226,7 @@ class ChineseSources(DeskBase):
             area.insert(gap + romanized, end)
         else:
             area.insert(romanized)
-        self.notify(f"Inserted: {romanized}")
+        self.note(f"Inserted: {romanized}")
 
     # Adding a term -----------------------------------------------------------
 
@@ -245,9 +247,9 @@ class ChineseSources(DeskBase):
         try:
             term = add_term(self.room.root, zh, en, replace=True)
         except NewsdeskError as error:
-            self.call_from_thread(self.notify, error.message, title="Not added", severity="error")
+            self.call_from_thread(partial(self.toast, error.message, title="Not added", severity="error"))
             return
-        self.call_from_thread(self.notify, f"Glossary: {term.zh} = {term.en}")
+        self.call_from_thread(self.note, f"Glossary: {term.zh} = {term.en}")
         self.post_message(GlossaryLoaded(load_glossary(self.room.root)))
 
     # The pick's page kept with the issue -------------------------------------
@@ -266,9 +268,9 @@ class ChineseSources(DeskBase):
         try:
             saved = save_source(self.session.issue, url, self.room.config.fetch, item_id=item_id)
         except (NewsdeskError, OSError) as error:
-            self.call_from_thread(self.notify, f"Page not saved: {error}", severity="warning")
+            self.call_from_thread(self.toast, f"Page not saved: {error}")
             return
         if saved.saved:
-            self.call_from_thread(self.notify, f"Saved its page: sources/{saved.html}")
+            self.call_from_thread(self.note, f"Saved its page: sources/{saved.html}")
         else:
-            self.call_from_thread(self.notify, f"Page not saved: {saved.problem}", severity="warning")
+            self.call_from_thread(self.toast, f"Page not saved: {saved.problem}")

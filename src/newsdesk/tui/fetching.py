@@ -15,11 +15,11 @@ from newsdesk.tui.screens import ReportScreen
 class Fetching(DeskBase):
     def action_fetch(self) -> None:
         if self.fetching is not None:
-            self.notify("A fetch is already running.")
+            self.note("A fetch is already running.")
             return
         total = len(self.room.config.enabled_sources)
         if not total:
-            self.notify("sources.toml has no enabled sources.", severity="warning")
+            self.toast("sources.toml has no enabled sources.", severity="warning")
             return
         self.fetching = f"fetching 0/{total}"
         self.refresh_status()
@@ -59,7 +59,9 @@ class Fetching(DeskBase):
         note = f"{new} new items from {len(report.results) - failed} sources"
         if failed:
             note += f"; {failed} failed (press r for the report)"
-        self.notify(note, title="Fetch finished", severity="warning" if failed else "information")
+        self.note(f"Fetched: {note}")
+        if failed:
+            self.toast(note, title="Fetch finished", severity="warning")
         self.refresh_status()
         self.load_items()
 
@@ -67,7 +69,7 @@ class Fetching(DeskBase):
     def fetch_failed(self, message: FetchFailed) -> None:
         self.fetching = None
         self.last_fetch_error = message.error
-        self.notify(message.error, title="Fetch failed", severity="error", timeout=10)
+        self.toast(message.error, title="Fetch failed", severity="error", timeout=10)
         self.refresh_status()
 
     def action_report(self) -> None:

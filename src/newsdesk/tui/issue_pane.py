@@ -9,7 +9,7 @@ from textual.widgets import ContentSwitcher, Input, OptionList, Static, TextArea
 from textual.widgets.option_list import Option
 
 from newsdesk.curation.session import DeskSession
-from newsdesk.issue import Development
+from newsdesk.issue import Development, tags_from_text
 from newsdesk.tui import keys
 from newsdesk.tui.base import INTRO, DeskBase
 from newsdesk.tui.candidate_list import CandidateList
@@ -106,6 +106,10 @@ class IssuePane(DeskBase):
             if intro.text != self.session.issue.intro:
                 with self.prevent(TextArea.Changed):
                     intro.load_text(self.session.issue.intro)
+            tags = self.main.query_one("#tags", UndoableInput)
+            if tags_from_text(tags.value) != self.session.issue.tags:
+                with self.prevent(Input.Changed):
+                    tags.load(", ".join(self.session.issue.tags))
             return
         switcher.current = "pick-editor"
         development = developments[index]
@@ -135,6 +139,7 @@ class IssuePane(DeskBase):
             return
         if shown is INTRO:
             self.session.set_intro(self.main.query_one("#intro", TextArea).text)
+            self.session.set_tags(self.main.query_one("#tags", Input).value)
             return
         index = next((i for i, d in enumerate(self.session.issue.developments) if d is shown), None)
         if index is None:
@@ -150,6 +155,11 @@ class IssuePane(DeskBase):
     @on(TextArea.Changed, "#intro")
     def intro_changed(self, event: TextArea.Changed) -> None:
         self.session.set_intro(event.text_area.text)
+        self.after_change(refresh_list=False)
+
+    @on(Input.Changed, "#tags")
+    def tags_changed(self, event: Input.Changed) -> None:
+        self.session.set_tags(event.input.value)
         self.after_change(refresh_list=False)
 
     # Each handler reads its field as it is now, not the value its message carried: the

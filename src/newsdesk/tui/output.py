@@ -52,7 +52,7 @@ class Output(DeskBase):
         self.sync_editor()
         if self.session.dirty:
             self.autosave()
-        self.notify("Rendering…")
+        self.note("Rendering…")
         self.render_worker(copy.deepcopy(self.session.issue))
 
     @work(thread=True, exclusive=True, group="render", exit_on_error=False)
@@ -72,13 +72,10 @@ class Output(DeskBase):
             where = rendered.out_dir.relative_to(self.room.root)
         except ValueError:
             where = rendered.out_dir
-        note = f"Wrote {len(rendered.files)} files to {where}/: " + ", ".join(
-            str(p.relative_to(rendered.out_dir)) for p in rendered.files
-        )
+        self.note(f"Rendered: {len(rendered.files)} files in {where}/")
         if rendered.warnings:
-            note += "\nWarnings: " + "; ".join(rendered.warnings)
-        self.notify(note, title="Rendered", severity="warning" if rendered.warnings else "information", timeout=12)
+            self.toast("; ".join(rendered.warnings), title=f"Rendered to {where}/, with warnings", timeout=12)
 
     @on(RenderFailed)
     def render_failed(self, message: RenderFailed) -> None:
-        self.notify(message.error, title="Render failed", severity="error", timeout=12)
+        self.toast(message.error, title="Render failed", severity="error", timeout=12)

@@ -25,7 +25,7 @@ class Picking(DeskBase):
         index = self.session.pick_of(items)
         if index is not None:
             removed = self.session.unpick(index)
-            self.notify(f"Unpicked: {removed.headline}")
+            self.note(f"Unpicked: {removed.headline}")
             self.after_change()
         else:
             self.pick(items[0], also=items[1:])
@@ -56,7 +56,7 @@ class Picking(DeskBase):
             self.session.pick(item, also=also)
             self.keep_source(item)
             more = f" ({len(also)} other source{'s' if len(also) != 1 else ''} listed too)" if also else ""
-            self.notify(f"Picked: {item.title}{more}")
+            self.note(f"Picked: {item.title}{more}")
             self.after_change()
             done(len(self.session.issue.developments) - 1)
             return
@@ -66,7 +66,7 @@ class Picking(DeskBase):
                 return
             self.session.pick(item, replace=choice, also=also)
             self.keep_source(item)
-            self.notify(f"Replaced pick {choice + 1} with: {item.title}")
+            self.note(f"Replaced pick {choice + 1} with: {item.title}")
             self.after_change()
             done(choice)
 
@@ -77,7 +77,7 @@ class Picking(DeskBase):
             return
         self.sync_editor()
         removed = self.session.unpick(self.editing)
-        self.notify(f"Unpicked: {removed.headline}")
+        self.note(f"Unpicked: {removed.headline}")
         self.editing = None
         self.after_change()
         self.show_editor(None)
@@ -102,9 +102,9 @@ class Picking(DeskBase):
         before = list(self.session.issue.developments)
         what = step()
         if what is None:
-            self.notify(nothing)
+            self.note(nothing)
             return
-        self.notify(f"{done}: {what}")
+        self.note(f"{done}: {what}")
         self.after_change()
         # The editor stays on its pick if it is still there, else shows a pick brought back.
         picks = self.session.issue.developments

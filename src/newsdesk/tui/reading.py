@@ -16,7 +16,7 @@ class Reading(DeskBase):
     def action_article(self) -> None:
         item = self.main.query_one(CandidateList).current
         if item is None or not item.url:
-            self.notify("This item has no link to fetch.", severity="warning")
+            self.toast("This item has no link to fetch.", severity="warning")
             return
         self.fetch_article(item.url)
 
@@ -44,7 +44,7 @@ class Reading(DeskBase):
         if message.fill is not None:
             self.fill_annotation(message.fill, message.article)
         elif not message.article.ok:
-            self.notify(message.article.message, title="No article", severity="warning")
+            self.toast(message.article.message, title="No article", severity="warning")
 
     def action_lead_annotation(self) -> None:
         """Start the empty annotation of a pick with its article's lead paragraph."""
@@ -54,27 +54,27 @@ class Reading(DeskBase):
             listing = self.main.query_one(CandidateList)
             index = self.session.pick_of(listing.story_items(listing.cursor)) if listing.current else None
         if index is None or index >= len(self.session.issue.developments):
-            self.notify("Pick the story first (space), then press A.", severity="warning")
+            self.toast("Pick the story first (space), then press A.", severity="warning")
             return
         development = self.session.issue.developments[index]
         if development.annotation.strip():
-            self.notify(f"Pick {index + 1} already has an annotation; it was left as it is.", severity="warning")
+            self.toast(f"Pick {index + 1} already has an annotation; it was left as it is.", severity="warning")
             return
         if not development.read_more:
-            self.notify(f"Pick {index + 1} has no read-more link to fetch.", severity="warning")
+            self.toast(f"Pick {index + 1} has no read-more link to fetch.", severity="warning")
             return
-        self.notify(f"Fetching the article for pick {index + 1}…")
+        self.note(f"Fetching the article for pick {index + 1}…")
         self.fetch_article(development.read_more, fill=index)
 
     def fill_annotation(self, index: int, article: Article) -> None:
         if not article.ok:
-            self.notify(f"No lead paragraph for pick {index + 1}: {article.message}", severity="warning")
+            self.toast(f"No lead paragraph for pick {index + 1}: {article.message}", severity="warning")
             return
         if index >= len(self.session.issue.developments):
             return
         self.sync_editor()  # an annotation typed meanwhile is not empty
         if self.session.set_annotation_if_empty(index, article.lead):
-            self.notify(f"Pick {index + 1}'s annotation now starts with the article's lead paragraph: make it yours.")
+            self.note(f"Pick {index + 1}'s annotation now starts with the article's lead paragraph: make it yours.")
             development = self.session.issue.developments[index]
             if development is self._shown:
                 # An edit of the field, not a reload: ctrl+z takes the paragraph back out.
@@ -82,4 +82,4 @@ class Reading(DeskBase):
                 annotation.replace(development.annotation, annotation.document.start, annotation.document.end)
             self.after_change(refresh_list=False)
         else:
-            self.notify(f"Pick {index + 1} already has an annotation; it was left as it is.", severity="warning")
+            self.toast(f"Pick {index + 1} already has an annotation; it was left as it is.", severity="warning")

@@ -59,7 +59,7 @@ class Saving(DeskBase):
         except (OSError, NewsdeskError) as error:
             self.save_state = "NOT SAVED"
             reason = error.strerror if isinstance(error, OSError) else error.message
-            self.notify(f"Cannot save {self.display_path}: {reason}", severity="error", timeout=10)
+            self.toast(f"Cannot save {self.display_path}: {reason}", severity="error", timeout=10)
             self.refresh_status()
             return False
         self._unsaved_since = None
@@ -75,7 +75,7 @@ class Saving(DeskBase):
         if not self.session.path.exists():
             self.session.dirty = True
             if self.autosave(force=True):
-                self.notify(f"{self.display_path} was deleted outside the desk: written again.", severity="warning")
+                self.toast(f"{self.display_path} was deleted outside the desk: written again.", severity="warning")
             return
         if self.session.dirty:
             self.ask_about_conflict()
@@ -86,10 +86,10 @@ class Saving(DeskBase):
         try:
             self.session.reload()
         except NewsdeskError as error:
-            self.notify(error.message, title="Cannot reload the issue file", severity="error", timeout=10)
+            self.toast(error.message, title="Cannot reload the issue file", severity="error", timeout=10)
             return
         self._shown = None  # the fields hold the old file's text: never synced into the new one
-        self.notify(note)
+        self.note(note)
         self.after_change(refresh_list=True)
         self._unsaved_since = None
         self.save_state = "saved"
@@ -113,7 +113,7 @@ class Saving(DeskBase):
             elif choice == "later":
                 self.conflict_deferred = True
             elif choice == "overwrite" and self.autosave(force=True):
-                self.notify("Saved the desk's version over the file.")
+                self.note("Saved the desk's version over the file.")
 
         self.push_screen(ConflictScreen(self.display_path), decided)
 
