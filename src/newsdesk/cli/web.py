@@ -22,7 +22,14 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     from newsdesk.web.server import serve as run
 
     room = open_newsroom(ctx)
-    run(room, host or room.config.web.host, port or room.config.web.port)
+    host, port = host or room.config.web.host, port or room.config.web.port
+    if not room.config.web.public_url:
+        click.echo(
+            f"warning: [web] public_url is not set: the confirmation links point at http://{host}:{port} "
+            "and the emails keep newsroom.unsubscribe_url",
+            err=True,
+        )
+    run(room, host, port)
 
 
 @click.command()
