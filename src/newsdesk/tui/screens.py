@@ -34,7 +34,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(Text("newsdesk keys", style="bold"))
-            sections = [(title, [(key.label, key.help) for key in rows]) for title, rows in keys.sections()]
+            # The help as the README has it, without its Markdown code marks.
+            sections = [
+                (title, [(key.label, key.help.replace("`", "")) for key in rows]) for title, rows in keys.sections()
+            ]
             for title, rows in [*sections, ("Stories", LEGEND)]:
                 table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True)
                 table.add_column(width=18, style="bold")
