@@ -160,7 +160,7 @@ def _developments(count: int) -> str:
 
 def _fail(path: Path | str, line: int | None, problem: str) -> IssueFileError:
     at = f"{path}:{line}" if line else str(path)
-    return IssueFileError(f"{at}: {problem}")
+    return IssueFileError(f"{at}: {problem}", line=line, problem=problem)
 
 
 # Markdown's line endings only (\n, \r\n, \r): str.splitlines() also breaks at form

@@ -998,12 +998,17 @@ def test_tags_reach_both_feeds_and_the_markdown_post(room):
     build(room)
     for name in ("feed.xml", "rss.xml"):
         feed = feedparser.parse((room.root / "site" / "archive" / name).read_bytes())
+        assert feed.bozo == 0, (name, feed.get("bozo_exception"))
         entry = next(e for e in feed.entries if "2017-07-03" in e.id)
         assert [t.term for t in entry.tags] == ["Hebei", "信用"], name
         older = next(e for e in feed.entries if "2017-06-26" in e.id)
         assert "tags" not in older, name
-    markdown = Renderer(room).post_markdown(load_issue(room.issue_path(date(2017, 7, 3))))
-    assert 'tags: ["Hebei", "信用"]\n' in markdown
+    renderer = Renderer(room)
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    assert 'tags: ["Hebei", "信用"]\n' in renderer.post_markdown(issue)
+    # `newsdesk render`'s post names them without links: its blog may have no tag pages.
+    page = renderer.post_page(issue, entry=archive_entry(issue, room.config.newsroom))
+    assert '<p class="tags meta">Tags: Hebei, 信用</p>' in page and 'rel="tag"' not in page
 
 
 # Search -------------------------------------------------------------------------
@@ -1034,3 +1039,21 @@ def test_the_search_index_holds_every_issue_on_the_site_as_text_chinese_included
     assert "search.html" not in (site / "sitemap.xml").read_text(encoding="utf-8")
     assert ("a", "", "../search.html") in links_of(site / POST_0703)
     assert '<meta name="robots" content="noindex">' in (site / "search.html").read_text(encoding="utf-8")
+
+
+def test_a_tag_with_markup_is_text_everywhere_and_its_page_stays_in_the_site(room):
+    import json
+
+    hostile = '<script>alert("x")</script> & ../../etc'
+    tag(room, date(2017, 7, 3), hostile)
+    build(room)
+    site = room.root / "site"
+    assert (site / "tags" / "script-alert-x-script-etc.html").is_file()
+    for path in (POST_0703, "tags/index.html", "tags/script-alert-x-script-etc.html"):
+        text = (site / path).read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; ../../etc" in text
+    rows = json.loads((site / "search.json").read_text(encoding="utf-8"))
+    assert rows[0]["g"] == [hostile]
+    for name in ("feed.xml", "rss.xml"):
+        feed = feedparser.parse((site / "archive" / name).read_bytes())
+        assert feed.bozo == 0 and feed.entries[0].tags[0].term == hostile, name

@@ -26,6 +26,7 @@ from newsdesk.output.render import Renderer
 if TYPE_CHECKING:
     from textual.worker import Worker
 
+    from newsdesk.items import Item
     from newsdesk.tui.candidate_list import CandidateList
 
 INTRO = "intro"  # the editor's target when it shows the intro
@@ -158,3 +159,4 @@ class DeskBase(App[None]):
         def schedule_save(self) -> None: ...  # saving.py
         def autosave(self, *, force: bool = False) -> bool: ...  # saving.py
         def schedule_preview(self) -> None: ...  # output.py
+        def keep_source(self, item: Item) -> None: ...  # chinese_desk.py

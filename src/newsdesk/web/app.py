@@ -20,15 +20,19 @@ Routes:
 Every change is one store transaction, so a crash mid-request leaves the old state or
 the new one. Bad input (a malformed address, an over-long name, a body that is not UTF-8,
 an oversized body) gets a plain page and the right status; nothing is stored half-way.
-The blocking work (the store, SMTP) runs in Starlette's thread pool.
+The blocking work runs in threads: the store's in Starlette's pool, the confirmation
+emails' SMTP sessions in a few threads of their own, so that a slow mail server never
+holds up an unsubscribe.
 """
 
 from __future__ import annotations
 
+import asyncio
 import secrets
 import time
 from collections import deque
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -57,6 +61,7 @@ MAX_BODY = 4096  # bytes of a form: an address, a name and a honeypot fit many t
 MAX_NAME = 100
 RESEND_AFTER = timedelta(hours=1)
 RATE_WINDOW = 3600.0
+MAIL_THREADS = 8  # confirmation emails sent at once, each over an SMTP session of its own
 ONE_CLICK = ("List-Unsubscribe", "One-Click")
 
 
@@ -83,6 +88,7 @@ class Service:
         self.list_name = self.room.config.newsroom.name
         self.public_url = (self.web.public_url or f"http://{self.web.host}:{self.web.port}").rstrip("/")
         self.recent: dict[str, deque[float]] = {}  # client address -> times of its sign-ups
+        self.mail_pool: ThreadPoolExecutor | None = None
 
     @property
     def roster(self) -> Roster:
@@ -262,7 +268,8 @@ def create_app(service: Service) -> Starlette:
         if service.over_limit(client):
             raise BadRequest(429, "Too many sign-ups", "Too many sign-ups from your address; try again in an hour.")
         if not fields.get("website"):  # the honeypot: robots get the same page, and nothing happens
-            await run_in_threadpool(service.sign_up, address, name)
+            # Its own few threads: SMTP sessions never hold up the quick store work of the others.
+            await asyncio.get_running_loop().run_in_executor(service.mail_pool, service.sign_up, address, name)
         return service.html(
             page(
                 "Check your inbox",
@@ -358,9 +365,11 @@ def create_app(service: Service) -> Starlette:
     @asynccontextmanager
     async def lifespan(app: Starlette):
         service.store = service.room.store()
+        service.mail_pool = ThreadPoolExecutor(max_workers=MAIL_THREADS, thread_name_prefix="confirmations")
         try:
             yield
         finally:
+            service.mail_pool.shutdown(wait=True)
             service.store.close()
             service.store = None
 
