@@ -217,6 +217,27 @@ class RomanizationSettings:
     )
 
 
+@dataclass(frozen=True)
+class TranslationSettings:
+    """``[translation]``: an optional English draft of a Chinese title and lead paragraph,
+    from a translation engine of the editor's own. Nothing is downloaded; without `url` the
+    feature is absent."""
+
+    url: str = doc(
+        "An OpenAI-compatible API's base address (a llama.cpp server, Ollama or vLLM), e.g. "
+        "`http://127.0.0.1:8080/v1`; its `/chat/completions` is asked. Empty: no drafts.",
+        "",
+    )
+    model: str = doc("The model name the server is asked for (llama.cpp's server takes any).", "")
+    api_key_env: str = doc("The environment variable holding an API key, if the server wants one.", "")
+    timeout: float = doc("Seconds the engine may take for one draft; past that the desk says so.", 60.0)
+    max_characters: int = doc("Of the lead paragraph, the most sent with the title.", 1500)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
 SMTP_SECURITY = ("starttls", "tls", "none")
 
 
@@ -303,6 +324,7 @@ class Config:
     blogs: tuple[Blog, ...] = ()
     topics: tuple[Topic, ...] = ()
     romanization: RomanizationSettings = field(default_factory=RomanizationSettings)
+    translation: TranslationSettings = field(default_factory=TranslationSettings)
     web: WebSettings = field(default_factory=WebSettings)
     dkim: DkimSettings = field(default_factory=DkimSettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
@@ -326,6 +348,7 @@ _TABLES: dict[str, type] = {
     "fetch": FetchSettings,
     "smtp": SmtpSettings,
     "romanization": RomanizationSettings,
+    "translation": TranslationSettings,
     "web": WebSettings,
     "dkim": DkimSettings,
     "bounces": BounceSettings,
@@ -488,6 +511,7 @@ def parse_config(text: str, path: Path) -> Config:
 
     _check_smtp(sections["smtp"], failer("smtp"))
     _check_romanization(sections["romanization"], failer("romanization"))
+    _check_translation(sections["translation"], failer("translation"))
     _check_web(sections["web"], failer("web"))
     _check_dkim(sections["dkim"], failer("dkim"))
     _check_bounces(sections["bounces"], failer("bounces"))
@@ -510,6 +534,7 @@ def parse_config(text: str, path: Path) -> Config:
         blogs=blogs,
         topics=topics,
         romanization=sections["romanization"],
+        translation=sections["translation"],
         web=sections["web"],
         dkim=sections["dkim"],
         bounces=sections["bounces"],
@@ -601,6 +626,17 @@ def _check_bounces(bounces: BounceSettings, fail: Any) -> None:
         fail("soft_limit", "bounces.soft_limit must be at least 1")
     if bounces.timeout <= 0:
         fail("timeout", "bounces.timeout must be greater than 0")
+
+
+def _check_translation(settings: TranslationSettings, fail: Any) -> None:
+    if settings.url and not re.match(r"^https?://[^/\s]+", settings.url):
+        fail("url", f"translation.url must be the engine's http(s) address, not {settings.url!r}")
+    if settings.timeout <= 0:
+        fail("timeout", "translation.timeout must be greater than 0")
+    if settings.max_characters < 1:
+        fail("max_characters", "translation.max_characters must be at least 1")
+    if settings.api_key_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", settings.api_key_env):
+        fail("api_key_env", f"translation.api_key_env must name an environment variable, not {settings.api_key_env!r}")
 
 
 def _check_romanization(settings: RomanizationSettings, fail: Any) -> None:
