@@ -8,6 +8,7 @@ naming the file, the line and key, and the problem.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import re
 import tomllib
@@ -398,6 +399,8 @@ def _build(cls: type, data: dict[str, Any], where: str, fail: Any) -> Any:
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in names:
+            if close := difflib.get_close_matches(key, names, n=1):
+                fail(key, f"unknown key {key!r} in {where}: did you mean {close[0]!r}?")
             known = ", ".join(sorted(names))
             fail(key, f"unknown key {key!r} in {where} (known keys: {known})")
         try:

@@ -111,6 +111,7 @@ class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving,
         self.refresh_issue_views()
         self.show_editor(None)
         self.start_watching()
+        self.start_watching_fetches()
         self.load_items()
 
     def action_show_tab(self, tab: str) -> None:

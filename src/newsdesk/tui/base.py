@@ -69,6 +69,10 @@ class DeskBase(App[None]):
         self.fetching: str | None = None
         self.last_report: FetchReport | None = None
         self.last_fetch_error: str | None = None
+        self.known_fetch: object = None  # the last fetch the desk knows of (its record's "finished")
+        self.new_items_waiting = False  # a fetch elsewhere brought items the list does not show
+        self._fetch_seen = False  # the store's record has been read once
+        self._store_signature: tuple[tuple[int, int], ...] = ()
         # Saving (saving.py).
         self.save_state = "saved"
         self.conflict_open = False
