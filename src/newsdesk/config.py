@@ -8,6 +8,7 @@ naming the file, the line and key, and the problem.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
 import ipaddress
 import re
@@ -254,6 +255,27 @@ class RomanizationSettings:
     )
 
 
+@dataclass(frozen=True)
+class TranslationSettings:
+    """``[translation]``: an optional English draft of a Chinese title and lead paragraph,
+    from a translation engine of the editor's own. Nothing is downloaded; without `url` the
+    feature is absent."""
+
+    url: str = doc(
+        "An OpenAI-compatible API's base address (a llama.cpp server, Ollama or vLLM), e.g. "
+        "`http://127.0.0.1:8080/v1`; its `/chat/completions` is asked. Empty: no drafts.",
+        "",
+    )
+    model: str = doc("The model name the server is asked for (llama.cpp's server takes any).", "")
+    api_key_env: str = doc("The environment variable holding an API key, if the server wants one.", "")
+    timeout: float = doc("Seconds the engine may take for one draft; past that the desk says so.", 60.0)
+    max_characters: int = doc("Of the lead paragraph, the most sent with the title.", 1500)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
 SMTP_SECURITY = ("starttls", "tls", "none")
 
 
@@ -340,6 +362,7 @@ class Config:
     blogs: tuple[Blog, ...] = ()
     topics: tuple[Topic, ...] = ()
     romanization: RomanizationSettings = field(default_factory=RomanizationSettings)
+    translation: TranslationSettings = field(default_factory=TranslationSettings)
     web: WebSettings = field(default_factory=WebSettings)
     dkim: DkimSettings = field(default_factory=DkimSettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
@@ -364,6 +387,7 @@ _TABLES: dict[str, type] = {
     "fetch": FetchSettings,
     "smtp": SmtpSettings,
     "romanization": RomanizationSettings,
+    "translation": TranslationSettings,
     "web": WebSettings,
     "dkim": DkimSettings,
     "bounces": BounceSettings,
@@ -437,6 +461,8 @@ def _build(cls: type, data: dict[str, Any], where: str, fail: Any) -> Any:
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in names:
+            if close := difflib.get_close_matches(key, names, n=1):
+                fail(key, f"unknown key {key!r} in {where}: did you mean {close[0]!r}?")
             known = ", ".join(sorted(names))
             fail(key, f"unknown key {key!r} in {where} (known keys: {known})")
         try:
@@ -527,6 +553,7 @@ def parse_config(text: str, path: Path) -> Config:
 
     _check_smtp(sections["smtp"], failer("smtp"))
     _check_romanization(sections["romanization"], failer("romanization"))
+    _check_translation(sections["translation"], failer("translation"))
     _check_web(sections["web"], failer("web"))
     _check_dkim(sections["dkim"], failer("dkim"))
     _check_bounces(sections["bounces"], failer("bounces"))
@@ -550,6 +577,7 @@ def parse_config(text: str, path: Path) -> Config:
         blogs=blogs,
         topics=topics,
         romanization=sections["romanization"],
+        translation=sections["translation"],
         web=sections["web"],
         dkim=sections["dkim"],
         bounces=sections["bounces"],
@@ -661,6 +689,17 @@ def _check_doctor(doctor: DoctorSettings, fail: Any) -> None:
             fail("sending_ips", f"doctor.sending_ips: {address!r} is not an IP address")
     if doctor.timeout <= 0:
         fail("timeout", "doctor.timeout must be greater than 0")
+
+
+def _check_translation(settings: TranslationSettings, fail: Any) -> None:
+    if settings.url and not re.match(r"^https?://[^/\s]+", settings.url):
+        fail("url", f"translation.url must be the engine's http(s) address, not {settings.url!r}")
+    if settings.timeout <= 0:
+        fail("timeout", "translation.timeout must be greater than 0")
+    if settings.max_characters < 1:
+        fail("max_characters", "translation.max_characters must be at least 1")
+    if settings.api_key_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", settings.api_key_env):
+        fail("api_key_env", f"translation.api_key_env must name an environment variable, not {settings.api_key_env!r}")
 
 
 def _check_romanization(settings: RomanizationSettings, fail: Any) -> None:

@@ -288,3 +288,19 @@ def test_the_checks_look_for_the_services_link_and_the_secret(newsroom_dir: Path
         assert not any("unsubscribe" in line or "SECRET" in line for line in findings())
     finally:
         links.stop()
+
+
+def test_behind_a_proxy_the_limit_counts_each_forwarded_client(room: Path, smtp: SmtpServer, clock: Clock) -> None:
+    port = free_port()
+    configure_web(room, port, signups_per_hour=2, trusted_proxy=True)
+    with RunningService(room, port, clock) as running:
+
+        def sign_up(n: int, client: str) -> int:
+            return httpx.post(
+                running.url("/subscribe"),
+                data={"email": f"p{n}@readers.example"},
+                headers={"X-Forwarded-For": client},
+            ).status_code
+
+        assert [sign_up(n, "198.51.100.1") for n in range(3)] == [200, 200, 429]
+        assert [sign_up(n, "198.51.100.2") for n in range(3, 5)] == [200, 200]  # another reader

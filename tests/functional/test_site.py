@@ -1003,8 +1003,12 @@ def test_tags_reach_both_feeds_and_the_markdown_post(room):
         assert [t.term for t in entry.tags] == ["Hebei", "信用"], name
         older = next(e for e in feed.entries if "2017-06-26" in e.id)
         assert "tags" not in older, name
-    markdown = Renderer(room).post_markdown(load_issue(room.issue_path(date(2017, 7, 3))))
-    assert 'tags: ["Hebei", "信用"]\n' in markdown
+    renderer = Renderer(room)
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    assert 'tags: ["Hebei", "信用"]\n' in renderer.post_markdown(issue)
+    # `newsdesk render`'s post names them without links: its blog may have no tag pages.
+    page = renderer.post_page(issue, entry=archive_entry(issue, room.config.newsroom))
+    assert '<p class="tags meta">Tags: Hebei, 信用</p>' in page and 'rel="tag"' not in page
 
 
 # Search -------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -47,4 +48,20 @@ for _command in (
 
 
 def main() -> None:
-    cli(prog_name="newsdesk")
+    # Click's own usage errors take three lines (usage, a hint, the error); every other
+    # error of newsdesk's is one line naming what is wrong, so these are too.
+    try:
+        result = cli.main(prog_name="newsdesk", standalone_mode=False)
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "newsdesk"
+        message = error.format_message().rstrip(".")
+        click.echo(f"{command}: {message[:1].lower()}{message[1:]} (see {command} --help)", err=True)
+        sys.exit(error.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    if isinstance(result, int):
+        sys.exit(result)

@@ -20,9 +20,18 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
     variable (the confirmation emails). Stops on Ctrl+C or SIGTERM.
     """
     from newsdesk.web.server import serve as run
+    from newsdesk.web.server import service_for
 
     room = open_newsroom(ctx)
-    run(room, host or room.config.web.host, port or room.config.web.port)
+    service = service_for(room)  # a missing secret or password stops it here, in one line
+    host, port = host or room.config.web.host, port or room.config.web.port
+    if not room.config.web.public_url:
+        click.echo(
+            f"warning: [web] public_url is not set: the confirmation links point at http://{host}:{port} "
+            "and the emails keep newsroom.unsubscribe_url",
+            err=True,
+        )
+    run(service, host, port)
 
 
 @click.command()
@@ -39,12 +48,15 @@ def bounces(ctx: click.Context, as_json: bool) -> None:
 
     from newsdesk.mail.bounces import imap_password, read_bounces
     from newsdesk.mail.roster import Roster
+    from newsdesk.mail.tokens import signer_for
 
     room = open_newsroom(ctx)
     settings = room.config.bounces
     password = imap_password(settings)
+    # With VERP envelope senders (newsroom.bounce_address) the reports name their subscriber.
+    signer = signer_for(room.config) if room.config.newsroom.bounce_address else None
     with room.store() as store:
-        report = read_bounces(Roster(store), settings, password)
+        report = read_bounces(Roster(store), settings, password, signer)
     if as_json:
         counts = {
             "messages": report.messages,

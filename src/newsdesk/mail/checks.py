@@ -86,6 +86,20 @@ def check_content(issue: Issue, expected: int, report: CheckReport) -> None:
 def check_sender(settings: NewsroomSettings, report: CheckReport) -> None:
     if problem := address_problem(settings.sender_email):
         report.error(f"newsroom.sender_email: {problem}")
+    # Left from the sample or a template: mail and pages there reach nobody. One line for
+    # them all, as a sample newsroom has every one of them.
+    reserved: dict[str, list[str]] = {}
+    for key in ("sender_email", "reply_to", "unsubscribe_mailto"):
+        if (address := getattr(settings, key)) and (host := placeholder_host("https://" + address.rpartition("@")[2])):
+            reserved.setdefault(host, []).append(key)
+    for key in ("blog_url", "unsubscribe_url", "manage_url", "logo_url", "signup_url"):
+        if (url := getattr(settings, key) or "") and (host := placeholder_host(url)):
+            reserved.setdefault(host, []).append(key)
+    for host, keys in reserved.items():
+        report.warning(
+            f"newsroom.{', '.join(keys)} at {host}, a name reserved for examples and tests: "
+            "mail and readers sent there reach nobody"
+        )
     if not settings.postal_address.strip():
         report.warning(
             "newsroom.postal_address is not set: the email's footer gives no postal address "

@@ -473,11 +473,17 @@ class Renderer:
             raise TemplateProblem(f"email.mjml: the MJML does not compile: {error}") from None
         return inline_theme(compiled, self.template("email.css", **context))
 
-    def email_text(self, issue: Issue, *, flowed: bool = False, **extra: Any) -> str:
+    def email_text(
+        self, issue: Issue, *, flowed: bool = False, base: dict[str, Any] | None = None, **extra: Any
+    ) -> str:
         """The plaintext part; with ``flowed``, as format=flowed (RFC 3676, DelSp=yes) has
         it: soft line breaks end in a space, and lines that start with a space, ">" or
-        "From " are space-stuffed."""
-        text = self.template("email.txt", **self.context(issue, flowed=flowed, **extra))
+        "From " are space-stuffed. ``base`` is ``context(issue)`` made once for many copies
+        (``extra`` then gives every reader's value: recipient, names and links)."""
+        context = (
+            {**base, "flowed": flowed, **extra} if base is not None else self.context(issue, flowed=flowed, **extra)
+        )
+        text = self.template("email.txt", **context)
         return space_stuffed(text) if flowed else text
 
     def post_body(self, issue: Issue) -> str:

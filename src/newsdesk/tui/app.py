@@ -31,6 +31,7 @@ from textual.widgets import (
 from newsdesk.tui import keys
 from newsdesk.tui.candidate_list import CandidateList
 from newsdesk.tui.candidates import Candidates, CandidatesPane
+from newsdesk.tui.chinese_desk import ChineseSources
 from newsdesk.tui.fetching import Fetching
 from newsdesk.tui.fields import EditorArea, UndoableInput
 from newsdesk.tui.issue_pane import IssuePane, PicksList
@@ -46,7 +47,7 @@ __all__ = ["DeskApp", "PicksList"]
 SCREENSHOT_DIR = "build/screenshots"  # in the newsroom
 
 
-class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving):
+class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving, ChineseSources):
     """newsdesk's desk."""
 
     TITLE = "newsdesk"
@@ -110,6 +111,7 @@ class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving)
         self.refresh_issue_views()
         self.show_editor(None)
         self.start_watching()
+        self.start_watching_fetches()
         self.load_items()
 
     def action_show_tab(self, tab: str) -> None:

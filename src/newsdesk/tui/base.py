@@ -26,6 +26,7 @@ from newsdesk.output.render import Renderer
 if TYPE_CHECKING:
     from textual.worker import Worker
 
+    from newsdesk.items import Item
     from newsdesk.tui.candidate_list import CandidateList
 
 INTRO = "intro"  # the editor's target when it shows the intro
@@ -68,6 +69,10 @@ class DeskBase(App[None]):
         self.fetching: str | None = None
         self.last_report: FetchReport | None = None
         self.last_fetch_error: str | None = None
+        self.known_fetch: object = None  # the last fetch the desk knows of (its record's "finished")
+        self.new_items_waiting = False  # a fetch elsewhere brought items the list does not show
+        self._fetch_seen = False  # the store's record has been read once
+        self._store_signature: tuple[tuple[int, int], ...] = ()
         # Saving (saving.py).
         self.save_state = "saved"
         self.conflict_open = False
@@ -158,3 +163,4 @@ class DeskBase(App[None]):
         def schedule_save(self) -> None: ...  # saving.py
         def autosave(self, *, force: bool = False) -> bool: ...  # saving.py
         def schedule_preview(self) -> None: ...  # output.py
+        def keep_source(self, item: Item) -> None: ...  # chinese_desk.py

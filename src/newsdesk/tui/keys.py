@@ -49,7 +49,8 @@ KEYS: tuple[Key, ...] = (
     Key("e", "show_tab('issue')", "Issue", "Issue: the intro, picks and annotations", footer=True, id="issue"),
     Key("v", "show_tab('preview')", "Preview", "Preview: the issue as subscribers read it", id="preview"),
     Key("f", "fetch", "Fetch", "Fetch every source now, in the background", footer=True, id="fetch"),
-    Key("r", "report", "Fetch report", "The last fetch's report, source by source", id="report"),
+    Key("r", "report", "Fetch report", "The last fetch's report, source by source (this desk's or `newsdesk fetch`'s)", id="report"),
+    Key("n", "load_new", "New items", "List the new items a `newsdesk fetch` in another terminal brought", id="new-items"),
     Key("R", "render", "Render", "Render every output (email, post, archive) to build/", footer=True, id="render"),
     Key("question_mark,f1", "help", "Help", "This help: every key", footer=True, id="help"),
     Key("ctrl+p", None, "Command palette", "Command palette: every action by name", palette=False),
@@ -57,6 +58,8 @@ KEYS: tuple[Key, ...] = (
     Key("U,ctrl+y", "redo_picks", "Redo", "Redo what undo took back", id="redo"),
     Key("escape", "leave_field", "Leave field", "Leave a text field (in the filter: drop the filter)", palette=False),
     Key("", "save", "Save", "Save the issue now (it also saves by itself)"),
+    Key("ctrl+r", "romanize", "Romanize", "In the annotation: the selected Chinese as 汉字 Pinyin (nothing selected: the pick's title)", id="romanize"),
+    Key("T,ctrl+t", "add_term", "Add to glossary", "Add a term and its English to glossary.toml (the selected Chinese filled in)", id="add-term"),
     Key("q", "quit_desk", "Save and quit", "Save and quit", footer=True, id="quit", short="Quit"),
     # The candidate list.
     Key("up,k", None, "Up", "Move up; the preview shows the story and why it scored", "list", palette=False),
@@ -73,6 +76,8 @@ KEYS: tuple[Key, ...] = (
     Key("S", "toggle_sort", "Sort by score or date", "Sort by score or by date (the preview says why a story scored)", "candidates", id="sort"),
     Key("a", "article", "Read the article", "Fetch the full article and read it in the preview", "candidates", id="article"),
     Key("A", "lead_annotation", "Lead as annotation", "Start the pick's empty annotation with the article's lead paragraph", "candidates", id="lead"),
+    Key("D", "draft_translation", "Draft translation", "A machine-translated English draft of the story's title and lead (the engine in sources.toml)", "candidates", id="draft"),
+    Key("P", "romanize_title", "Pinyin into annotation", "The story's title as 汉字 Pinyin at the end of its pick's annotation", "candidates", id="romanize-title"),
     # The issue pane's list of picks.
     Key("up,down", None, "Choose", "Choose the intro or a pick", "picks", palette=False),
     Key("enter", None, "Edit", "Edit it (tab goes on to the next field)", "picks", palette=False),

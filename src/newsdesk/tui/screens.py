@@ -34,7 +34,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(Text("newsdesk keys", style="bold"))
-            sections = [(title, [(key.label, key.help) for key in rows]) for title, rows in keys.sections()]
+            # The help as the README has it, without its Markdown code marks.
+            sections = [
+                (title, [(key.label, key.help.replace("`", "")) for key in rows]) for title, rows in keys.sections()
+            ]
             for title, rows in [*sections, ("Stories", LEGEND)]:
                 table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True)
                 table.add_column(width=18, style="bold")
@@ -152,14 +155,15 @@ class ReportScreen(ModalScreen[None]):
     ReportScreen > VerticalScroll { width: 90%; max-height: 80%; border: thick $accent; background: $panel; padding: 0 1; }
     """
 
-    def __init__(self, report: FetchReport | None, error: str | None = None) -> None:
+    def __init__(self, report: FetchReport | None, error: str | None = None, *, when: str = "") -> None:
         super().__init__()
         self.report = report
         self.error = error
+        self.when = when  # when the run ended, as the editor reads the time
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text("Fetch report", style="bold"))
+            yield Static(Text("Fetch report" + (f", finished {self.when}" if self.when else ""), style="bold"))
             if self.error:
                 yield Static(Text(self.error, style="bold red"))
             if self.report is None:

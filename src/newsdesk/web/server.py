@@ -33,6 +33,7 @@ def uvicorn_config(service: Service, host: str, port: int, *, access_log: bool =
     )
 
 
-def serve(room: Newsroom, host: str, port: int) -> None:
-    service = service_for(room)
+def serve(service: Service, host: str, port: int) -> None:
+    if not service.room.config.web.public_url:  # trying it locally: the links point where it listens
+        service.public_url = f"http://{host}:{port}"
     uvicorn.Server(uvicorn_config(service, host, port)).run()
