@@ -74,6 +74,7 @@ class Dnsmasq:
         self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
         resolver = self.resolver()
+        resolver.lifetime = 0.2  # ask again soon while it is starting
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"dnsmasq exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
