@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import ipaddress
 import re
 import tomllib
 import types
@@ -195,6 +196,42 @@ class BounceSettings:
     timeout: float = doc("Seconds to wait for the IMAP server at each step.", 30.0)
 
 
+@dataclass(frozen=True)
+class DoctorSettings:
+    """``[doctor]``: how `newsdesk doctor` looks the newsroom's mail up in DNS and where mail
+    leaves from."""
+
+    nameserver: str = doc(
+        'The DNS server to ask, as "IP" or "IP:PORT" ("[IPv6]:PORT"); empty: the system\'s resolver.', ""
+    )
+    sending_ips: tuple[str, ...] = doc(
+        "The addresses mail leaves from, which SPF must authorise (a relay's outgoing addresses); "
+        "empty: the addresses of [smtp] host.",
+        (),
+    )
+    timeout: float = doc("Seconds to wait for each DNS, SMTP or HTTP answer.", 5.0)
+
+    @property
+    def server(self) -> tuple[str, int] | None:
+        """The nameserver as (address, port), or None for the system's resolver."""
+        if not self.nameserver:
+            return None
+        return split_host_port(self.nameserver, 53)
+
+
+def split_host_port(text: str, default_port: int) -> tuple[str, int]:
+    """ "IP", "IP:PORT", "[IPv6]" or "[IPv6]:PORT" as (ip, port); ValueError otherwise."""
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?|([0-9.]+)(?::(\d+))?|([0-9A-Fa-f:]+)", text.strip())
+    if not match:
+        raise ValueError(text)
+    host = match.group(1) or match.group(3) or match.group(5)
+    port = int(match.group(2) or match.group(4) or default_port)
+    ipaddress.ip_address(host)
+    if not 0 < port < 65536:
+        raise ValueError(text)
+    return host, port
+
+
 TONES = ("none", "marks", "numbers")
 CAPITALIZE = ("first", "words", "none")
 
@@ -329,6 +366,7 @@ class Config:
     web: WebSettings = field(default_factory=WebSettings)
     dkim: DkimSettings = field(default_factory=DkimSettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
+    doctor: DoctorSettings = field(default_factory=DoctorSettings)
     path: Path | None = None
 
     @property
@@ -353,6 +391,7 @@ _TABLES: dict[str, type] = {
     "web": WebSettings,
     "dkim": DkimSettings,
     "bounces": BounceSettings,
+    "doctor": DoctorSettings,
 }
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
@@ -518,6 +557,7 @@ def parse_config(text: str, path: Path) -> Config:
     _check_web(sections["web"], failer("web"))
     _check_dkim(sections["dkim"], failer("dkim"))
     _check_bounces(sections["bounces"], failer("bounces"))
+    _check_doctor(sections["doctor"], failer("doctor"))
 
     sources: list[Source] = []
     for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
@@ -541,6 +581,7 @@ def parse_config(text: str, path: Path) -> Config:
         web=sections["web"],
         dkim=sections["dkim"],
         bounces=sections["bounces"],
+        doctor=sections["doctor"],
         path=path,
     )
 
@@ -629,6 +670,25 @@ def _check_bounces(bounces: BounceSettings, fail: Any) -> None:
         fail("soft_limit", "bounces.soft_limit must be at least 1")
     if bounces.timeout <= 0:
         fail("timeout", "bounces.timeout must be greater than 0")
+
+
+def _check_doctor(doctor: DoctorSettings, fail: Any) -> None:
+    if doctor.nameserver:
+        try:
+            split_host_port(doctor.nameserver, 53)
+        except ValueError:
+            fail(
+                "nameserver",
+                f'doctor.nameserver must be an IP address with an optional port like "127.0.0.1:5353", '
+                f"not {doctor.nameserver!r}",
+            )
+    for address in doctor.sending_ips:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            fail("sending_ips", f"doctor.sending_ips: {address!r} is not an IP address")
+    if doctor.timeout <= 0:
+        fail("timeout", "doctor.timeout must be greater than 0")
 
 
 def _check_translation(settings: TranslationSettings, fail: Any) -> None:
