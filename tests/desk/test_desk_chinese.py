@@ -121,3 +121,47 @@ async def test_a_pick_keeps_its_page(fetched: Path):
             assert server.requests["/courts/defaulters.html"] == 2  # added, then saved when picked
     finally:
         server.stop()
+
+
+@pytest.mark.slow
+async def test_a_draft_translation_in_a_worker(fetched: Path):
+    from chat_server import ChatServer
+
+    title = "最高法：失信被执行人名单将与更多部门共享"
+    engine = ChatServer(delay=0.3).start()
+    try:
+        app = desk(fetched)  # no [translation]: the key says the feature is off
+        async with app.run_test(size=(120, 40)) as pilot:
+            listing = await loaded(pilot)
+            to_item(app, listing, title)
+            await pilot.press("D")
+            await settled(pilot)
+            assert "Draft translations are off" in str(app.query_one("#status").render())
+            assert engine.requests == []
+        config = fetched / "sources.toml"
+        config.write_text(
+            config.read_text(encoding="utf-8") + f'\n[translation]\nurl = "{engine.base}"\ntimeout = 2\n',
+            encoding="utf-8",
+        )
+        app = desk(fetched)
+        async with app.run_test(size=(120, 40)) as pilot:
+            listing = await loaded(pilot)
+            first = to_item(app, listing, title)
+            await pilot.press("D")
+            await pilot.pause()
+            assert "asking the engine" in pane_text(app)
+            await pilot.press("down")  # the desk goes on while the engine works
+            assert listing.cursor == first + 1
+            await settled(pilot)
+            listing.cursor = first
+            await pilot.pause()
+            text = pane_text(app)
+            assert "Machine translation (tiny-test-model), a draft to check" in text
+            assert "Supreme People's Court: judgment defaulters list to be shared with more departments" in text
+            engine.delay = 3  # slower than the timeout: a message, and the desk goes on
+            to_item(app, listing, "芜湖法院向联合惩戒成员单位推送失信被执行人名单")
+            await pilot.press("D")
+            await settled(pilot)
+            assert "No draft translation:" in pane_text(app) and "timed out" in pane_text(app)
+    finally:
+        engine.stop()
