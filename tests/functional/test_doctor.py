@@ -334,3 +334,28 @@ def test_an_spf_record_that_lets_anyone_send_is_a_warning(room: Path, run) -> No
         checks = {c["name"]: c for c in json.loads(run("doctor", "--json").output)}
     assert checks["SPF"]["status"] == "warn"
     assert "every other host too (+all)" in checks["SPF"]["detail"]
+
+
+def test_dmarc_is_found_up_the_tree_and_alignment_is_checked(room: Path, run) -> None:
+    # From a subdomain: the record of the registered domain applies (the DMARC tree walk).
+    configure(
+        room,
+        newsroom={"sender_email": f"weekly@news.{DOMAIN}", "bounce_address": "bounces@esp.example"},
+        dkim={"domain": "esp.example"},
+    )
+
+    def dmarc() -> dict[str, str]:
+        return {c["name"]: c for c in json.loads(run("doctor", "--json").output)}["DMARC"]
+
+    records = [txt(f"_dmarc.{DOMAIN}", "v=DMARC1; p=quarantine; aspf=s"), txt("_dmarc.esp.example", "v=DMARC1; p=none")]
+    with Dnsmasq([DOMAIN, "esp.example"], records) as zone:
+        configure(room, doctor={"nameserver": zone.nameserver})
+        check = dmarc()
+        assert check["status"] == "fail"
+        assert f"p=quarantine at _dmarc.{DOMAIN}, but From's news.{DOMAIN} aligns with neither" in check["detail"]
+        configure(room, dkim={"domain": DOMAIN})  # relaxed: the same registered domain
+        check = dmarc()
+        assert check["status"] == "ok" and f"DKIM d={DOMAIN}" in check["detail"]
+        configure(room, newsroom={"bounce_address": f"bounces@news.{DOMAIN}"}, dkim={"domain": "esp.example"})
+        check = dmarc()  # strict SPF alignment: the envelope's domain is the From's own
+        assert check["status"] == "ok" and f"the envelope's news.{DOMAIN}" in check["detail"]
