@@ -84,6 +84,7 @@ class Dnsmasq:
                 break  # an answer: it is listening
             except (dns.exception.DNSException, OSError):
                 if time.monotonic() > deadline:
+                    self.__exit__()  # never left running
                     raise RuntimeError("dnsmasq did not answer") from None
                 time.sleep(0.05)
             else:
