@@ -16,6 +16,8 @@ from mail_newsroom import subscriber_rows, write_subscribers
 from smtp_server import free_port
 
 from newsdesk.mail.roster import Roster
+from newsdesk.mail.tokens import Signer, list_id_of
+from newsdesk.newsroom import Newsroom
 from newsdesk.store import Store
 
 pytestmark = pytest.mark.slow
@@ -151,3 +153,39 @@ def test_no_password_is_invalid_input(room: Path, run, monkeypatch) -> None:
     result = run("bounces")
     assert result.exit_code == 2
     assert "$NEWSDESK_IMAP_PASSWORD is empty" in result.output
+
+
+def test_a_bounce_to_a_verp_address_names_the_subscriber_even_from_a_forward(
+    room: Path, imap_folder: Folder, run, monkeypatch
+) -> None:
+    secret = "verp-secret-0123456789abcdef"
+    monkeypatch.setenv("NEWSDESK_SECRET", secret)
+    config = room / "sources.toml"
+    document = tomlkit.parse(config.read_text(encoding="utf-8"))
+    document["newsroom"]["bounce_address"] = "bounces@socialcredit.example"  # type: ignore[index]
+    config.write_text(tomlkit.dumps(document), encoding="utf-8")
+    configure_bounces(room, mailbox=imap_folder.name)
+    newsroom = Newsroom.open(room)
+    signer = Signer(secret.encode(), list_id_of(newsroom.config.newsroom))
+    with newsroom.store() as store:
+        reader = Roster(store).get("reader00003@readers.example")
+    template = sample("hard_bounce_forwarded.eml")
+    forged = Signer(b"another-secret-0123456789", list_id_of(newsroom.config.newsroom)).bounce_token(reader.id)
+    imap_folder.append(
+        template.replace(b"VERP_TOKEN", signer.bounce_token(reader.id).encode()),
+        template.replace(b"VERP_TOKEN", forged.encode()),
+    )
+
+    result = run("bounces")
+    assert result.exit_code == 0, result.output
+    assert (
+        "2 new messages: 1 hard bounces, 0 soft, 0 complaints, 0 not reports, "
+        "1 about addresses not in the list; 1 suppressed"
+    ) in result.output
+    state, reason, _ = states(room)["reader00003@readers.example"]
+    assert state == "bounced"
+    assert (
+        reason
+        == "hard bounce: 5.1.1 (smtp; 550 5.1.1 No such user) from forwarder.example, for old.reader@forwarded.example"
+    )
+    # The forged token named nobody: its report was about an address the list does not hold.

@@ -275,7 +275,8 @@ def test_the_checks_look_for_the_services_link_and_the_secret(newsroom_dir: Path
 
         def findings() -> list[str]:
             room = Newsroom.open(newsroom_dir)
-            return [f.line() for f in check_issue(room, load_issue(path), links=False).findings]
+            found = [f.line() for f in check_issue(room, load_issue(path), links=False).findings]
+            return [line for line in found if "a name reserved for examples" not in line]  # the sample's domain
 
         monkeypatch.delenv("NEWSDESK_SECRET", raising=False)
         found = findings()

@@ -366,6 +366,12 @@ def _warn_about_the_date(room: Newsroom, loaded: Issue, today: date | None = Non
     help="What to do with a message an interrupted send left in doubt.",
 )
 @click.option("--retry-failed", is_flag=True, help="Try again the recipients an earlier run's server refused (5xx).")
+@click.option(
+    "--at",
+    "at",
+    metavar="TIME",
+    help='Do not send now: schedule the send for TIME ("2017-07-03 07:00", the newsroom\'s timezone).',
+)
 @click.pass_context
 @editor_errors
 def send(
@@ -378,6 +384,7 @@ def send(
     smtp_url: str | None,
     in_doubt: str,
     retry_failed: bool,
+    at: str | None,
 ) -> None:
     """Send ISSUE to every subscriber, exactly once each, after the pre-send checks.
 
@@ -387,6 +394,11 @@ def send(
 
     room = open_newsroom(ctx)
     loaded = _load_issue(room, issue)
+    if at is not None:
+        if dry_run or test_address or smtp_url or retry_failed:
+            raise InvalidInput("--at schedules the send itself: leave out --dry-run, --test, --smtp and --retry-failed")
+        _schedule_send(room, loaded, at, force=force, in_doubt=in_doubt)
+        return
     target = smtp_target(room.config.smtp, smtp_url)
     if test_address:
         _send_test(room, loaded, target, test_address)
@@ -529,7 +541,150 @@ def _send_all(
         sys.exit(EXIT_FAILED)
 
 
-COMMANDS = (check, send, subscribers)
+def _schedule_send(room: Newsroom, loaded: Issue, at: str, *, force: bool, in_doubt: str) -> None:
+    from datetime import UTC, datetime
+
+    from newsdesk.mail.schedule import Schedule, ScheduledSend, parse_at
+
+    settings = room.config.newsroom
+    when = parse_at(at, settings.zone, settings.timezone)
+    now = datetime.now(UTC)
+    if when <= now:
+        raise InvalidInput(f"--at {at!r}: that time has passed ({_local(when, room)}); send it now without --at")
+    checks = _run_checks(room, loaded)
+    if checks.errors and not force:
+        raise Refused(
+            f"{loaded.name}: the pre-send checks found {checks.summary()}; fix them, or schedule it anyway with --force"
+        )
+    _warn_about_the_date(room, loaded, today=when.astimezone(settings.zone).date())
+    with room.store() as store:
+        schedule = Schedule(store)
+        before = schedule.get(loaded.name)
+        schedule.add(
+            ScheduledSend(
+                loaded.name, when.isoformat(), now.isoformat(timespec="seconds"), force=force, in_doubt=in_doubt
+            )
+        )
+    moved = f" (was {_local(before.when, room)})" if before else ""
+    click.echo(
+        f"{loaded.name} is scheduled for {_local(when, room)}{moved}; `newsdesk schedule run` (from cron or a "
+        f"systemd timer) sends it when due, `newsdesk schedule cancel {loaded.name}` cancels it"
+    )
+
+
+def _local(moment: Any, room: Newsroom) -> str:
+    settings = room.config.newsroom
+    return f"{moment.astimezone(settings.zone):%Y-%m-%d %H:%M} {settings.timezone}"
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+@editor_errors
+def schedule(ctx: click.Context) -> None:
+    """List the scheduled sends (`newsdesk send ISSUE --at TIME` adds one)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from datetime import UTC, datetime
+
+    from newsdesk.mail.schedule import Schedule
+
+    room = open_newsroom(ctx)
+    with room.store() as store:
+        entries = Schedule(store).all()
+    if not entries:
+        click.echo("no scheduled sends")
+        return
+    now = datetime.now(UTC)
+    for entry in entries:
+        state = {"waiting": "waiting", "due": "due now", "late": "late: waits for a human"}[entry.state(now)]
+        flags = " (--force)" if entry.force else ""
+        click.echo(f"{entry.issue}: {_local(entry.when, room)}, {state}{flags}")
+
+
+@schedule.command("cancel")
+@click.argument("issue")
+@click.pass_context
+@editor_errors
+def cancel_schedule(ctx: click.Context, issue: str) -> None:
+    """Cancel ISSUE's scheduled send."""
+    from newsdesk.mail.schedule import Schedule
+
+    room = open_newsroom(ctx)
+    loaded = _load_issue(room, issue)
+    with room.store() as store:
+        if not Schedule(store).cancel(loaded.name):
+            raise InvalidInput(f"{loaded.name}: no scheduled send to cancel")
+    click.echo(f"{loaded.name}: the scheduled send is cancelled")
+
+
+@schedule.command("run")
+@click.pass_context
+@editor_errors
+def run_schedule(ctx: click.Context) -> None:
+    """Start the scheduled sends that are due (run it every few minutes from cron or a timer).
+
+    A send more than three hours past its time is not started unattended: at a terminal it
+    asks; otherwise it says so and waits for a human (exit 3). A send under way is carried on.
+    """
+    from datetime import UTC, datetime
+
+    from newsdesk.errors import NewsdeskError
+    from newsdesk.mail.ledger import Ledger
+    from newsdesk.mail.schedule import Schedule
+    from newsdesk.mail.smtp import smtp_target
+
+    room = open_newsroom(ctx)
+    with room.store() as store:
+        entries = Schedule(store).all()
+    now = datetime.now(UTC)
+    worst = 0
+    for entry in entries:
+        state = entry.state(now)
+        if state == "waiting":
+            continue
+        with room.store() as store:
+            started = Ledger(store, entry.issue).tally().total > 0
+        if state == "late" and not started:
+            hours = (now - entry.when).total_seconds() / 3600
+            late = f"{entry.issue} was due at {_local(entry.when, room)}, {hours:.1f} hours ago"
+            if not (_interactive() and click.confirm(f"{late}. Send it now?", default=False, err=True)):
+                click.echo(
+                    f"{late}: not sent unattended; send it with `newsdesk send {entry.issue}`, "
+                    f"or `newsdesk schedule cancel {entry.issue}`",
+                    err=True,
+                )
+                worst = max(worst, 3)
+                continue
+        click.echo(f"{entry.issue}: scheduled for {_local(entry.when, room)}; sending")
+        try:
+            loaded = _load_issue(room, entry.issue)
+            target = smtp_target(room.config.smtp)
+            _send_all(
+                room,
+                loaded,
+                target,
+                target.password(),
+                dry_run=False,
+                yes=True,
+                force=entry.force,
+                in_doubt=entry.in_doubt,
+                retry_failed=False,
+            )
+            code = 0
+        except NewsdeskError as error:
+            click.echo(f"newsdesk: error: {error}", err=True)
+            code = error.exit_code
+        except SystemExit as stop:  # a send that did not finish (it is carried on next time)
+            code = stop.code if isinstance(stop.code, int) else 1
+        with room.store() as store:
+            if Ledger(store, entry.issue).completed_at():
+                Schedule(store).cancel(entry.issue)
+        worst = max(worst, code)
+    if worst:
+        sys.exit(worst)
+
+
+COMMANDS = (check, send, subscribers, schedule)
 
 
 def _unsent(ledger: Ledger, subscriber: Subscriber) -> bool:

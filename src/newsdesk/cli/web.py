@@ -48,12 +48,15 @@ def bounces(ctx: click.Context, as_json: bool) -> None:
 
     from newsdesk.mail.bounces import imap_password, read_bounces
     from newsdesk.mail.roster import Roster
+    from newsdesk.mail.tokens import signer_for
 
     room = open_newsroom(ctx)
     settings = room.config.bounces
     password = imap_password(settings)
+    # With VERP envelope senders (newsroom.bounce_address) the reports name their subscriber.
+    signer = signer_for(room.config) if room.config.newsroom.bounce_address else None
     with room.store() as store:
-        report = read_bounces(Roster(store), settings, password)
+        report = read_bounces(Roster(store), settings, password, signer)
     if as_json:
         counts = {
             "messages": report.messages,

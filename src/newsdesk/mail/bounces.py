@@ -27,7 +27,7 @@ import os
 import re
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser, HeaderParser
@@ -37,6 +37,7 @@ from newsdesk.config import BounceSettings
 from newsdesk.errors import InvalidInput, NewsdeskError
 from newsdesk.mail.roster import Roster
 from newsdesk.mail.subscribers import address_problem
+from newsdesk.mail.tokens import Signer, TokenError, bounce_token_of
 
 _STATUS = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
 _MAX_MESSAGE = 10_000_000
@@ -54,6 +55,10 @@ class Finding:
     kind: str  # hard | soft | complaint
     address: str
     reason: str
+    # The VERP token of the envelope sender the report came back to (bounces+TOKEN@…),
+    # when the report has one failed recipient: it names the subscriber even when the
+    # address that failed is not the one mailed (a forward), once its signature is checked.
+    verp: str | None = None
 
 
 @dataclass
@@ -130,6 +135,19 @@ def parse_report(data: bytes) -> list[Finding] | None:
     return None
 
 
+_ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "To")
+
+
+def _verp_token(message: EmailMessage) -> str | None:
+    """The token of the VERP address the report was delivered to, if any."""
+    for name in _ENVELOPE_HEADERS:
+        for value in message.get_all(name, []):
+            for _, address in getaddresses([str(value)]):
+                if address and (token := bounce_token_of(address)):
+                    return token
+    return None
+
+
 def _delivery_status(message: EmailMessage) -> list[Finding] | None:
     part = next((p for p in message.walk() if p.get_content_type() == "message/delivery-status"), None)
     if part is None:
@@ -149,6 +167,8 @@ def _delivery_status(message: EmailMessage) -> list[Finding] | None:
         kind = "hard" if status.group(1) == "5" else "soft"
         reason = f"{kind} bounce: {code}" + (f" ({diagnostic})" if diagnostic else "") + where
         findings.append(Finding(kind, address, reason))
+    if len(findings) == 1 and (token := _verp_token(message)):
+        findings = [replace(findings[0], verp=token)]
     return findings
 
 
@@ -171,9 +191,24 @@ def _feedback(message: EmailMessage) -> list[Finding] | None:
     return [Finding("complaint", address, f"complaint (ARF {feedback}){where}")]
 
 
-def apply(roster: Roster, findings: list[Finding], soft_limit: int, report: RunReport) -> None:
+def _by_verp(roster: Roster, signer: Signer | None, finding: Finding) -> Finding:
+    """The finding about the subscriber its VERP token names (a token not signed by us is ignored)."""
+    if signer is None or finding.verp is None:
+        return finding
+    try:
+        member = roster.by_id(signer.read_bounce(finding.verp))
+    except TokenError:
+        return finding
+    if member is None or member.key == finding.address.lower():
+        return finding
+    return replace(finding, address=member.address, reason=f"{finding.reason}, for {finding.address}")
+
+
+def apply(
+    roster: Roster, findings: list[Finding], soft_limit: int, report: RunReport, signer: Signer | None = None
+) -> None:
     """Record one message's findings in the list."""
-    for finding in findings:
+    for finding in (_by_verp(roster, signer, found) for found in findings):
         before = roster.get(finding.address)
         if before is None:
             report.unknown += 1
@@ -277,8 +312,9 @@ def imap_password(settings: BounceSettings) -> str:
     return password
 
 
-def read_bounces(roster: Roster, settings: BounceSettings, password: str) -> RunReport:
-    """Read the mailbox's new messages and record what they report."""
+def read_bounces(roster: Roster, settings: BounceSettings, password: str, signer: Signer | None = None) -> RunReport:
+    """Read the mailbox's new messages and record what they report; with ``signer``, a
+    report that came back to a VERP address names its subscriber by the address's token."""
     report = RunReport()
     mailbox = Mailbox(settings, password)
     try:
@@ -288,7 +324,7 @@ def read_bounces(roster: Roster, settings: BounceSettings, password: str) -> Run
             if findings is None:
                 report.not_reports += 1
             else:
-                apply(roster, findings, settings.soft_limit, report)
+                apply(roster, findings, settings.soft_limit, report, signer)
             mailbox.done(uid)
     finally:
         mailbox.close()
