@@ -51,8 +51,9 @@ async def test_check_is_kept_and_shown_and_a_change_makes_it_stale(fetched, monk
         state = app.selected_issue
         assert state.name == "2017-07-03" and state.check is not None and state.check.errors == 3
         shown = str(app.query_one("#issue-state").render())
-        assert "Checked: 3 errors, 1 warning (" in shown and "reserved for examples" in shown
-        assert "2017-07-03: 3 errors, 1 warning" in str(app.query_one("#status").render())
+        assert f"Checked: {state.check.summary()} (" in shown and "reserved for examples" in shown
+        assert f"2017-07-03: {state.check.summary()}" in str(app.query_one("#status").render())
+        assert state.check.summary().startswith("3 errors")
         path = fetched / "issues" / "2017-07-03.md"
         path.write_text(path.read_text(encoding="utf-8").replace("Welcome", "Hello"), encoding="utf-8")
         app.refresh_issues()
