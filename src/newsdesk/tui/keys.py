@@ -77,6 +77,7 @@ KEYS: tuple[Key, ...] = (
     Key("a", "article", "Read the article", "Fetch the full article and read it in the preview", "candidates", id="article"),
     Key("A", "lead_annotation", "Lead as annotation", "Start the pick's empty annotation with the article's lead paragraph", "candidates", id="lead"),
     Key("D", "draft_translation", "Draft translation", "A machine-translated English draft of the story's title and lead (the engine in sources.toml)", "candidates", id="draft"),
+    Key("plus", "add_page", "Add a page", "Add a page from outside the feeds as a candidate (its title, date and text read from it)", "candidates", id="add-page"),
     Key("P", "romanize_title", "Pinyin into annotation", "The story's title as 汉字 Pinyin at the end of its pick's annotation", "candidates", id="romanize-title"),
     # The issue pane's list of picks.
     Key("up,down", None, "Choose", "Choose the intro or a pick", "picks", palette=False),
