@@ -539,11 +539,24 @@ def parse_config(text: str, path: Path) -> Config:
 
     if settings.signup_url and not re.match(r"^https?://[^/\s]+\S*$", settings.signup_url):
         fail("signup_url", f"newsroom.signup_url must be an http(s) address, not {settings.signup_url!r}")
+    if settings.favicon_url.startswith("//"):
+        fail(
+            "favicon_url",
+            f"newsroom.favicon_url {settings.favicon_url!r} is protocol-relative (another site's address): "
+            "write it as https://… or as a path in the site like favicon.png",
+        )
     if settings.favicon_url and not _is_favicon(settings.favicon_url):
         fail(
             "favicon_url",
             f"newsroom.favicon_url must be an http(s) address or a path in the site, not {settings.favicon_url!r}",
         )
+    for key in ("favicon_url", "signup_url", "logo_url"):
+        if _has_credentials(getattr(settings, key)):
+            fail(
+                key,
+                f"newsroom.{key} holds a user name or password (before '@'), which every page and email "
+                "would show: give the address without it",
+            )
 
     fetch: FetchSettings = sections["fetch"]
     for f in dataclasses.fields(FetchSettings):
@@ -584,6 +597,13 @@ def parse_config(text: str, path: Path) -> Config:
         doctor=sections["doctor"],
         path=path,
     )
+
+
+def _has_credentials(value: str) -> bool:
+    """An http(s) URL with a user (and maybe a password) before its host."""
+    if not re.match(r"^https?://", value, re.IGNORECASE):
+        return False
+    return "@" in value.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
 
 
 def _is_favicon(value: str) -> bool:

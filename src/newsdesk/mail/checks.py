@@ -29,6 +29,7 @@ from newsdesk.mail.tokens import secret_from_env, unsubscribe_url
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import unsubscribe_template
 from newsdesk.output.render import GMAIL_CLIP_BYTES, Renderer, unsubscribe_link
+from newsdesk.output.site import blog_warnings, site_folder
 from newsdesk.urls import canonical_url, is_http_url, placeholder_host
 
 # The address the check renders the email for: any address shows how links are built.
@@ -108,6 +109,13 @@ def check_sender(settings: NewsroomSettings, report: CheckReport, *, signed_link
             "newsroom.postal_address is not set: the email's footer gives no postal address "
             "(CAN-SPAM requires one in commercial email)"
         )
+
+
+def check_blog(newsroom: Newsroom, report: CheckReport) -> None:
+    """The blog's addresses: the icon in each static site's folder, a sign-up form over https."""
+    sites = [site_folder(newsroom, blog) for blog in newsroom.config.blog_targets if blog.kind == "static"]
+    for warning in blog_warnings(newsroom.config.newsroom, sites):
+        report.warning(warning)
 
 
 def check_dates(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
@@ -393,6 +401,7 @@ def check_issue(newsroom: Newsroom, issue: Issue, *, links: bool = True) -> Chec
     report = CheckReport()
     check_content(issue, newsroom.config.newsroom.developments, report)
     check_sender(newsroom.config.newsroom, report, signed_links=bool(newsroom.config.web.public_url))
+    check_blog(newsroom, report)
     check_repeats(issue, newsroom, report)
     check_dates(issue, newsroom, report)
     check_glossary(issue, load_glossary(newsroom.root), report)

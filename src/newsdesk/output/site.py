@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from newsdesk.config import Blog, NewsroomSettings
 from newsdesk.dates import long_date
 from newsdesk.errors import InvalidInput
 from newsdesk.files import write_atomic
@@ -88,6 +89,31 @@ def site_issues(newsroom: Newsroom, publishing: Issue | None = None) -> list[Lis
     if publishing is not None:
         found[publishing.name] = listing(publishing)
     return sorted(found.values(), key=lambda i: i.date, reverse=True)
+
+
+def site_folder(newsroom: Newsroom, blog: Blog) -> Path:
+    """The folder of a static target, from the newsroom when relative."""
+    folder = Path(blog.path).expanduser()
+    return folder if folder.is_absolute() else newsroom.root / folder
+
+
+def blog_warnings(settings: NewsroomSettings, sites: Iterable[Path]) -> list[str]:
+    """What is likely wrong with the blog's addresses, one line each: an icon named by its
+    path that is not in a site folder, a sign-up form sent in the clear from an https blog."""
+    found = []
+    icon = favicon_path(settings)
+    for folder in sites:
+        if icon is not None and not (folder / icon).is_file():
+            found.append(
+                f"newsroom.favicon_url: {icon} is not in the site folder {folder}: "
+                "put the file there, or every page links to a missing icon"
+            )
+    if settings.signup_url.lower().startswith("http://") and settings.blog_url.lower().startswith("https://"):
+        found.append(
+            f"newsroom.signup_url {settings.signup_url!r} is http on an https blog: readers' addresses "
+            "would be sent unencrypted, and browsers warn on the form; use https"
+        )
+    return found
 
 
 def check_paths(issues: Sequence[Issue | Listing], entries: list[ArchiveEntry]) -> None:
