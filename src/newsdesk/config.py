@@ -10,6 +10,7 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import functools
+import ipaddress
 import re
 import tomllib
 import types
@@ -195,6 +196,42 @@ class BounceSettings:
     timeout: float = doc("Seconds to wait for the IMAP server at each step.", 30.0)
 
 
+@dataclass(frozen=True)
+class DoctorSettings:
+    """``[doctor]``: how `newsdesk doctor` looks the newsroom's mail up in DNS and where mail
+    leaves from."""
+
+    nameserver: str = doc(
+        'The DNS server to ask, as "IP" or "IP:PORT" ("[IPv6]:PORT"); empty: the system\'s resolver.', ""
+    )
+    sending_ips: tuple[str, ...] = doc(
+        "The addresses mail leaves from, which SPF must authorise (a relay's outgoing addresses); "
+        "empty: the addresses of [smtp] host.",
+        (),
+    )
+    timeout: float = doc("Seconds to wait for each DNS, SMTP or HTTP answer.", 5.0)
+
+    @property
+    def server(self) -> tuple[str, int] | None:
+        """The nameserver as (address, port), or None for the system's resolver."""
+        if not self.nameserver:
+            return None
+        return split_host_port(self.nameserver, 53)
+
+
+def split_host_port(text: str, default_port: int) -> tuple[str, int]:
+    """ "IP", "IP:PORT", "[IPv6]" or "[IPv6]:PORT" as (ip, port); ValueError otherwise."""
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?|([0-9.]+)(?::(\d+))?|([0-9A-Fa-f:]+)", text.strip())
+    if not match:
+        raise ValueError(text)
+    host = match.group(1) or match.group(3) or match.group(5)
+    port = int(match.group(2) or match.group(4) or default_port)
+    ipaddress.ip_address(host)
+    if not 0 < port < 65536:
+        raise ValueError(text)
+    return host, port
+
+
 TONES = ("none", "marks", "numbers")
 CAPITALIZE = ("first", "words", "none")
 
@@ -216,6 +253,27 @@ class RomanizationSettings:
         "How a term and its romanization are written together: `{hanzi}` is the Chinese, `{pinyin}` the romanization.",
         "{hanzi} {pinyin}",
     )
+
+
+@dataclass(frozen=True)
+class TranslationSettings:
+    """``[translation]``: an optional English draft of a Chinese title and lead paragraph,
+    from a translation engine of the editor's own. Nothing is downloaded; without `url` the
+    feature is absent."""
+
+    url: str = doc(
+        "An OpenAI-compatible API's base address (a llama.cpp server, Ollama or vLLM), e.g. "
+        "`http://127.0.0.1:8080/v1`; its `/chat/completions` is asked. Empty: no drafts.",
+        "",
+    )
+    model: str = doc("The model name the server is asked for (llama.cpp's server takes any).", "")
+    api_key_env: str = doc("The environment variable holding an API key, if the server wants one.", "")
+    timeout: float = doc("Seconds the engine may take for one draft; past that the desk says so.", 60.0)
+    max_characters: int = doc("Of the lead paragraph, the most sent with the title.", 1500)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")
@@ -304,9 +362,11 @@ class Config:
     blogs: tuple[Blog, ...] = ()
     topics: tuple[Topic, ...] = ()
     romanization: RomanizationSettings = field(default_factory=RomanizationSettings)
+    translation: TranslationSettings = field(default_factory=TranslationSettings)
     web: WebSettings = field(default_factory=WebSettings)
     dkim: DkimSettings = field(default_factory=DkimSettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
+    doctor: DoctorSettings = field(default_factory=DoctorSettings)
     path: Path | None = None
 
     @property
@@ -327,9 +387,11 @@ _TABLES: dict[str, type] = {
     "fetch": FetchSettings,
     "smtp": SmtpSettings,
     "romanization": RomanizationSettings,
+    "translation": TranslationSettings,
     "web": WebSettings,
     "dkim": DkimSettings,
     "bounces": BounceSettings,
+    "doctor": DoctorSettings,
 }
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
@@ -477,11 +539,24 @@ def parse_config(text: str, path: Path) -> Config:
 
     if settings.signup_url and not re.match(r"^https?://[^/\s]+\S*$", settings.signup_url):
         fail("signup_url", f"newsroom.signup_url must be an http(s) address, not {settings.signup_url!r}")
+    if settings.favicon_url.startswith("//"):
+        fail(
+            "favicon_url",
+            f"newsroom.favicon_url {settings.favicon_url!r} is protocol-relative (another site's address): "
+            "write it as https://… or as a path in the site like favicon.png",
+        )
     if settings.favicon_url and not _is_favicon(settings.favicon_url):
         fail(
             "favicon_url",
             f"newsroom.favicon_url must be an http(s) address or a path in the site, not {settings.favicon_url!r}",
         )
+    for key in ("favicon_url", "signup_url", "logo_url"):
+        if _has_credentials(getattr(settings, key)):
+            fail(
+                key,
+                f"newsroom.{key} holds a user name or password (before '@'), which every page and email "
+                "would show: give the address without it",
+            )
 
     fetch: FetchSettings = sections["fetch"]
     for f in dataclasses.fields(FetchSettings):
@@ -491,9 +566,11 @@ def parse_config(text: str, path: Path) -> Config:
 
     _check_smtp(sections["smtp"], failer("smtp"))
     _check_romanization(sections["romanization"], failer("romanization"))
+    _check_translation(sections["translation"], failer("translation"))
     _check_web(sections["web"], failer("web"))
     _check_dkim(sections["dkim"], failer("dkim"))
     _check_bounces(sections["bounces"], failer("bounces"))
+    _check_doctor(sections["doctor"], failer("doctor"))
 
     sources: list[Source] = []
     for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
@@ -513,11 +590,20 @@ def parse_config(text: str, path: Path) -> Config:
         blogs=blogs,
         topics=topics,
         romanization=sections["romanization"],
+        translation=sections["translation"],
         web=sections["web"],
         dkim=sections["dkim"],
         bounces=sections["bounces"],
+        doctor=sections["doctor"],
         path=path,
     )
+
+
+def _has_credentials(value: str) -> bool:
+    """An http(s) URL with a user (and maybe a password) before its host."""
+    if not re.match(r"^https?://", value, re.IGNORECASE):
+        return False
+    return "@" in value.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
 
 
 def _is_favicon(value: str) -> bool:
@@ -604,6 +690,36 @@ def _check_bounces(bounces: BounceSettings, fail: Any) -> None:
         fail("soft_limit", "bounces.soft_limit must be at least 1")
     if bounces.timeout <= 0:
         fail("timeout", "bounces.timeout must be greater than 0")
+
+
+def _check_doctor(doctor: DoctorSettings, fail: Any) -> None:
+    if doctor.nameserver:
+        try:
+            split_host_port(doctor.nameserver, 53)
+        except ValueError:
+            fail(
+                "nameserver",
+                f'doctor.nameserver must be an IP address with an optional port like "127.0.0.1:5353", '
+                f"not {doctor.nameserver!r}",
+            )
+    for address in doctor.sending_ips:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            fail("sending_ips", f"doctor.sending_ips: {address!r} is not an IP address")
+    if doctor.timeout <= 0:
+        fail("timeout", "doctor.timeout must be greater than 0")
+
+
+def _check_translation(settings: TranslationSettings, fail: Any) -> None:
+    if settings.url and not re.match(r"^https?://[^/\s]+", settings.url):
+        fail("url", f"translation.url must be the engine's http(s) address, not {settings.url!r}")
+    if settings.timeout <= 0:
+        fail("timeout", "translation.timeout must be greater than 0")
+    if settings.max_characters < 1:
+        fail("max_characters", "translation.max_characters must be at least 1")
+    if settings.api_key_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", settings.api_key_env):
+        fail("api_key_env", f"translation.api_key_env must name an environment variable, not {settings.api_key_env!r}")
 
 
 def _check_romanization(settings: RomanizationSettings, fail: Any) -> None:

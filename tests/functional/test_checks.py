@@ -27,11 +27,14 @@ def links():
 
 
 @pytest.fixture
-def ready(fetched: Path, links: LinkServer) -> Path:
-    """The fetched sample newsroom with a complete issue whose links all work."""
+def ready(fetched: Path, links: LinkServer, monkeypatch) -> Path:
+    """The fetched sample newsroom with a complete issue whose links all work, set up as a
+    real list is: its own domain (not the sample's reserved one), signed unsubscribe links."""
     write_ready_issue(fetched, links.url)
-    config = fetched / "sources.toml"  # a real newsroom's own domain, not the sample's reserved one
-    config.write_text(config.read_text(encoding="utf-8").replace("socialcredit.example", "weekly.news"), "utf-8")
+    config = fetched / "sources.toml"
+    text = config.read_text(encoding="utf-8").replace("socialcredit.example", "weekly.news")
+    config.write_text(text + '\n[web]\npublic_url = "https://weekly.news/list"\n', "utf-8")
+    monkeypatch.setenv("NEWSDESK_SECRET", "a secret of the tests, long enough to sign with")
     return fetched
 
 
@@ -68,7 +71,8 @@ def test_missing_content_is_an_error(newsroom_dir: Path, run) -> None:
     assert (
         "warning: newsroom.sender_email, reply_to, unsubscribe_mailto, blog_url, unsubscribe_url at " in result.output
     )
-    assert result.output.strip().endswith("2017-07-10: 1 error, 1 warning")
+    assert "warning: newsroom.unsubscribe_url carries the reader's address in the clear" in result.output
+    assert result.output.strip().endswith("2017-07-10: 1 error, 2 warnings")
 
 
 def test_incomplete_developments_are_errors(ready: Path, links: LinkServer) -> None:
@@ -146,6 +150,7 @@ def test_parts_with_different_links_and_no_unsubscribe_link_are_errors(ready: Pa
 def test_an_unsubscribe_page_without_the_address_is_a_warning(ready: Path) -> None:
     config = ready / "sources.toml"
     text = config.read_text(encoding="utf-8")
+    text = text.partition("\n[web]\n")[0] + "\n"  # the newsroom's own unsubscribe page, not the service
     text = text.replace(
         'unsubscribe_url = "https://weekly.news/unsubscribe?email={email}"',
         'unsubscribe_url = "http://weekly.news/leave"',
@@ -160,6 +165,7 @@ def test_an_unsubscribe_page_without_the_address_is_a_warning(ready: Path) -> No
 def test_no_unsubscribe_page_and_no_blog_is_an_error(ready: Path) -> None:
     config = ready / "sources.toml"
     text = config.read_text(encoding="utf-8")
+    text = text.partition("\n[web]\n")[0] + "\n"  # the newsroom's own unsubscribe page, not the service
     text = text.replace('unsubscribe_url = "https://weekly.news/unsubscribe?email={email}"\n', "")
     text = text.replace('blog_url = "https://weekly.news"\n', "")
     config.write_text(text, encoding="utf-8")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from newsdesk import __version__
-from newsdesk.cli import chinese, issues, mail, newsroom, publish, saving, sources, web
+from newsdesk.cli import chinese, doctor, issues, mail, newsroom, publish, saving, sources, web
 from newsdesk.cli._common import CONTEXT
 
 
@@ -42,6 +42,7 @@ for _command in (
     *chinese.COMMANDS,
     *saving.COMMANDS,
     *web.COMMANDS,
+    *doctor.COMMANDS,
 ):
     cli.add_command(_command)
 

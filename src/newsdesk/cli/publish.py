@@ -33,6 +33,8 @@ def publish(ctx: click.Context, issue: str, target: str | None) -> None:
         click.echo(f"{mark} {result.label}: {result.summary}", err=not result.ok)
 
     report = Publisher(room).publish(path, targets, on_result=show)
+    for warning in report.warnings:
+        click.echo(f"warning: {warning}", err=True)
     if report.failed:
         names = ", ".join(r.blog.name for r in report.failed)
         done = len(report.results) - len(report.failed)

@@ -22,7 +22,7 @@ from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import archive_entry, blog_root, issue_slug, post_path
 from newsdesk.output.catalog import Listing, listing
 from newsdesk.output.render import Renderer
-from newsdesk.output.site import SiteBuilder, check_paths, site_issues
+from newsdesk.output.site import SiteBuilder, blog_warnings, check_paths, site_folder, site_issues
 
 
 @dataclass
@@ -44,6 +44,7 @@ class TargetResult:
 class PublishReport:
     issue: Issue
     results: list[TargetResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # likely mistakes, one line each
 
     @property
     def failed(self) -> list[TargetResult]:
@@ -113,6 +114,8 @@ class Publisher:
                 report.results.append(result)
                 if on_result:
                     on_result(result)
+            built = [site_folder(self.newsroom, r.blog) for r in report.results if r.ok and r.blog.kind == "static"]
+            report.warnings = blog_warnings(self.settings, built)
             if any(r.ok and r.public for r in report.results) and issue.status != "published":
                 issue.status = "published"
                 _record(issue, "its status (published)")
@@ -124,8 +127,7 @@ class Publisher:
         """Build the site; ``on_site`` lists ``issue`` itself, listed again here as it now
         is in memory, so that what WordPress recorded earlier in this run (the post URL)
         shows on the site too."""
-        folder = Path(blog.path).expanduser()
-        root = folder if folder.is_absolute() else self.newsroom.root / folder
+        root = site_folder(self.newsroom, blog)
         url = f"{blog_root(self.settings)}/{post_path(issue)}" if self.settings.blog_url else None
         recorded = issue.post_url
         if url and blog == self.primary:

@@ -21,10 +21,12 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
 
 from newsdesk import chinese
+from newsdesk.curation.articles import lead_paragraph
 from newsdesk.curation.headlines import headline_from_title
 from newsdesk.errors import NewsdeskError
 from newsdesk.glossary import Glossary, Term, add_term, load_glossary
 from newsdesk.items import Item
+from newsdesk.translate import Draft, TranslationProblem, draft_translation
 from newsdesk.tui.base import DeskBase
 from newsdesk.tui.candidate_list import CandidateList
 from newsdesk.tui.messages import ArticleLoaded, StoriesRanked
@@ -38,17 +40,28 @@ class GlossaryLoaded(Message):
         self.error = error
 
 
+class DraftDone(Message):
+    def __init__(self, item_id: str, draft: Draft | None, problem: str = "") -> None:
+        super().__init__()
+        self.item_id = item_id
+        self.draft = draft
+        self.problem = problem
+
+
+TRANSLATING = "translating…"
+
+
 class GlossaryPane(Static):
-    """The glossary's terms found in the selected item (title, summary, article): hidden
-    when there are none."""
+    """The glossary's terms found in the selected item (title, summary, article), and its
+    draft translation when one was asked for: hidden when there is neither."""
 
     DEFAULT_CSS = """
-    GlossaryPane { height: auto; max-height: 12; display: none; border-bottom: solid $primary-background; }
+    GlossaryPane { height: auto; max-height: 16; display: none; border-bottom: solid $primary-background; }
     GlossaryPane.-found { display: block; }
     """
 
-    def show_terms(self, terms: list[Term]) -> None:
-        self.set_class(bool(terms), "-found")
+    def show_terms(self, terms: list[Term], draft: Draft | str | None = None) -> None:
+        self.set_class(bool(terms) or draft is not None, "-found")
         text = Text()
         if terms:
             text.append(f"Glossary · {len(terms)} term{'s' * (len(terms) != 1)}\n", style="bold")
@@ -58,7 +71,48 @@ class GlossaryPane(Static):
             if term.also:
                 text.append(f"  (not: {', '.join(term.also)})", style="dim")
             text.append("\n")
+        if isinstance(draft, Draft):
+            text.append(f"{draft.label}\n", style="bold yellow")
+            text.append(draft.title + "\n", style="italic")
+            if draft.text:
+                text.append(draft.text + "\n", style="italic")
+        elif draft == TRANSLATING:
+            text.append("Draft translation: asking the engine…\n", style="dim italic")
+        elif draft:
+            text.append(f"No draft translation: {draft}\n", style="yellow")
         self.update(text)
+
+
+class PageScreen(ModalScreen[str | None]):
+    """A page found outside the feeds, to make a candidate of: its address."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    PageScreen { align: center middle; }
+    PageScreen > Vertical { width: 80; height: auto; border: thick $accent; background: $panel; padding: 1; }
+    PageScreen #page-problem { color: $warning; height: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Add a page as a candidate: its title, date and text are read from it")
+            yield Input(placeholder="https://…", id="page-url")
+            yield Static(id="page-problem")
+            yield Static(Text("enter adds it · escape cancels", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#page-url", Input).focus()
+
+    @on(Input.Submitted, "#page-url")
+    def submit(self) -> None:
+        url = self.query_one("#page-url", Input).value.strip()
+        if not is_http_url(url):
+            self.query_one("#page-problem", Static).update("The address must be an http(s) URL.")
+            return
+        self.dismiss(url)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
 
 
 class TermScreen(ModalScreen[tuple[str, str] | None]):
@@ -113,8 +167,11 @@ class ChineseSources(DeskBase):
     keys are keys.py's."""
 
     glossary = Glossary()
+    # Draft translations by item id: a Draft, TRANSLATING, or why there is none.
+    drafts: dict[str, Draft | str] = {}
 
     def on_mount(self) -> None:
+        self.drafts = {}
         self.main.query_one("#item-preview").mount(GlossaryPane(id="item-glossary"), before=0)
         self.load_glossary()
 
@@ -156,12 +213,12 @@ class ChineseSources(DeskBase):
         if item is None:
             item = self.main.query_one(CandidateList).current
         pane = self.main.query_one(GlossaryPane)
-        if item is None or not len(self.glossary):
+        if item is None or (not len(self.glossary) and item.id not in self.drafts):
             pane.show_terms([])
             return
         article = self.articles.get(item.url) if item.url else None
         texts = [item.title, item.summary_text, article.text if article is not None and article.ok else ""]
-        pane.show_terms(self.glossary.find(*texts))
+        pane.show_terms(self.glossary.find(*texts), self.drafts.get(item.id))
 
     # Romanized terms into the annotation -------------------------------------
 
@@ -228,6 +285,46 @@ class ChineseSources(DeskBase):
             area.insert(romanized)
         self.note(f"Inserted: {romanized}")
 
+    # Draft translation -------------------------------------------------------
+
+    def action_draft_translation(self) -> None:
+        """An English draft of the selected item's title and lead, from the configured engine."""
+        item = self.main.query_one(CandidateList).current
+        if item is None:
+            return
+        settings = self.room.config.translation
+        if not settings.enabled:
+            self.note("Draft translations are off: no [translation] engine in sources.toml.")
+            return
+        if isinstance(self.drafts.get(item.id), Draft) or self.drafts.get(item.id) == TRANSLATING:
+            return
+        article = self.articles.get(item.url) if item.url else None
+        lead = article.lead if article is not None and article.ok else lead_paragraph(item.summary_text, item.title)
+        self.drafts[item.id] = TRANSLATING
+        self.refresh_glossary()
+        self.translate_worker(item.id, item.title, lead)
+
+    @work(thread=True, group="translate", exit_on_error=False)
+    def translate_worker(self, item_id: str, title: str, lead: str) -> None:
+        try:
+            draft = draft_translation(self.room.config.translation, title, lead)
+        except TranslationProblem as problem:
+            self.post_message(DraftDone(item_id, None, problem.message))
+            return
+        except Exception as error:  # the desk survives any engine
+            self.post_message(DraftDone(item_id, None, f"{type(error).__name__}: {error}"))
+            return
+        self.post_message(DraftDone(item_id, draft))
+
+    @on(DraftDone)
+    def draft_done(self, message: DraftDone) -> None:
+        if message.draft is None:
+            self.drafts[message.item_id] = message.problem
+            self.toast(message.problem, title="No draft translation")
+        else:
+            self.drafts[message.item_id] = message.draft
+        self.refresh_glossary()
+
     # Adding a term -----------------------------------------------------------
 
     def action_add_term(self) -> None:
@@ -251,6 +348,32 @@ class ChineseSources(DeskBase):
             return
         self.call_from_thread(self.note, f"Glossary: {term.zh} = {term.en}")
         self.post_message(GlossaryLoaded(load_glossary(self.room.root)))
+
+    # A page from outside the feeds --------------------------------------------
+
+    def action_add_page(self) -> None:
+        def chosen(url: str | None) -> None:
+            if url is not None:
+                self.note(f"Reading {url}…")
+                self.add_page_worker(url)
+
+        self.push_screen(PageScreen(), chosen)
+
+    @work(thread=True, group="add-page", exit_on_error=False)
+    def add_page_worker(self, url: str) -> None:
+        from newsdesk.curation.added import add_page
+
+        try:
+            added = add_page(self.room, url)
+        except NewsdeskError as error:
+            self.call_from_thread(partial(self.toast, error.message, title="Page not added"))
+            return
+        item = added.item
+        when = (
+            item.published.astimezone(self.room.config.newsroom.zone).date().isoformat() if item.published else "today"
+        )
+        self.call_from_thread(self.note, f"Added: {item.title} ({item.source}, {when})")
+        self.call_from_thread(self.load_items)
 
     # The pick's page kept with the issue -------------------------------------
 
