@@ -47,6 +47,11 @@ class NewsroomSettings:
     reply_to: str = doc("The Reply-To address of the email (defaults to sender_email).", "")
     blog_url: str = doc("The blog's public URL; archive links and the Atom feed point here.", "")
     developments: int = doc("How many developments each issue carries.", 3)
+    sample: bool = doc(
+        "A sample newsroom whose outlets are fictional: read-more links at names reserved for examples "
+        "(.example, .test) are check warnings, not errors, so the sample can be sent and published.",
+        False,
+    )
     week_start: str = doc("The first day of the week an issue covers.", "monday")
     publication_day: str = doc("The weekday issues are published on.", "monday")
     timezone: str = doc("The newsroom's timezone (IANA name); weeks are counted in it.", "UTC")

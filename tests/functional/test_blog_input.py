@@ -166,3 +166,32 @@ def test_check_and_publish_warn_of_an_http_signup_form_on_an_https_blog(run, new
     assert warning in run("publish", "2017-07-03").output.splitlines()
     configure(newsroom_dir, signup_url="https://subscribe.socialcredit.example/join")
     assert "is http on an https blog" not in run("check", "2017-07-03", "--offline").output
+
+
+def test_archive_tag_and_post_pages_word_their_read_more_links_alike(newsroom_dir):
+    import re
+
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(newsroom_dir / "issues" / ISSUE)
+    issue.tags = ["Hebei"]
+    save_issue(issue)
+    site = newsroom_dir / "site"
+    SiteBuilder(room, site).build(site_issues(room))
+    pages = ["index.html", "archive/index.html", "archive/2017.html", "tags/hebei.html"]
+    pages.append("2017/social-credit-weekly-news-summary-3rd-july-2017.html")
+    for page in pages:
+        text = (site / page).read_text(encoding="utf-8")
+        links = re.findall(r'class="read-more"[^>]*>(?:<a [^>]*>)?([^<]*)</a>', text)
+        assert links and set(links) == {"Read more here"}, (page, links)
+
+
+def test_a_blog_under_a_path_gets_its_sitemap_but_no_robots_txt_crawlers_would_never_read(newsroom_dir):
+    room = configure(newsroom_dir, blog_url="https://socialcredit.example/weekly")
+    site = newsroom_dir / "site"
+    SiteBuilder(room, site).build(site_issues(room))
+    assert not (site / "robots.txt").exists()
+    assert "https://socialcredit.example/weekly/archive/" in (site / "sitemap.xml").read_text(encoding="utf-8")
+    # Moved to the host's root: robots.txt is written, naming the sitemap.
+    room = configure(newsroom_dir, blog_url="https://socialcredit.example")
+    SiteBuilder(room, site).build(site_issues(room))
+    assert "Sitemap: https://socialcredit.example/sitemap.xml" in (site / "robots.txt").read_text(encoding="utf-8")

@@ -351,10 +351,17 @@ async def probe_links(
     return {result.url: result for result in results}
 
 
-def check_placeholder_links(issue: Issue, report: CheckReport) -> None:
-    """Links to example and test domains: left from a template or a sample, never real."""
+def check_placeholder_links(issue: Issue, report: CheckReport, *, sample: bool = False) -> None:
+    """Links to example and test domains: left from a template or a sample, never real. In a
+    newsroom that says it is a sample ([newsroom] sample), they are its fictional outlets."""
     for number, development in enumerate(issue.developments, start=1):
         if is_http_url(development.read_more) and (host := placeholder_host(development.read_more)):
+            if sample:
+                report.warning(
+                    f"development {number}: read-more link points at {host}, a fictional outlet of "
+                    "this sample newsroom ([newsroom] sample = true): no reader can open it"
+                )
+                continue
             report.error(
                 f"development {number}: read-more link points at {host}, a name reserved for "
                 "examples and tests that no reader can open: link the source itself"
@@ -406,7 +413,7 @@ def check_issue(newsroom: Newsroom, issue: Issue, *, links: bool = True) -> Chec
     check_dates(issue, newsroom, report)
     check_glossary(issue, load_glossary(newsroom.root), report)
     check_email(issue, newsroom, report)
-    check_placeholder_links(issue, report)
+    check_placeholder_links(issue, report, sample=newsroom.config.newsroom.sample)
     if links:
         check_links(issue, newsroom, report)
     return report

@@ -11,7 +11,8 @@
     tags/index.html            every tag the issues carry, with how many issues each
     tags/<tag>.html            the issues of one tag, newest first (archive.tag_path)
     search.html, search.json   search across every issue in the browser: the page and its index
-    sitemap.xml, robots.txt    every page's address, for search engines
+    sitemap.xml, robots.txt    every page's address, for search engines (robots.txt only for a
+                               blog at its host's root: crawlers read no other)
     404.html                   what hosts serve for a missing address
     .newsdesk-site.json        the files newsdesk wrote, so stale ones can be removed
 
@@ -190,13 +191,18 @@ class SiteBuilder:
         }
         files = [
             _File("style.css", source("style.css"), functools.partial(self.renderer.template, "style.css")),
-            _File(
-                "robots.txt",
-                source(_key("robots", root)),
-                functools.partial(self.renderer.template, "robots.txt", sitemap_url=f"{root}/sitemap.xml"),
-            ),
             _File("404.html", source(_key("404", root)), self._not_found),
         ]
+        if not urlsplit(root).path.strip("/"):
+            # Crawlers read only the host's /robots.txt: a blog under a path gets none (the
+            # host's own robots.txt names the sitemap, as the README says).
+            files.append(
+                _File(
+                    "robots.txt",
+                    source(_key("robots", root)),
+                    functools.partial(self.renderer.template, "robots.txt", sitemap_url=f"{root}/sitemap.xml"),
+                )
+            )
         for n, (item, entry) in enumerate(zip(listings, entries, strict=True)):
             # Newest first: the next issue is the one before in the list.
             newer = entries[n - 1] if n > 0 else None
