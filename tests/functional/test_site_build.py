@@ -59,3 +59,37 @@ def test_site_build_stops_at_a_broken_issue_file_before_writing(run, newsroom_di
     assert result.exit_code == 2
     assert len(result.output.strip().splitlines()) == 1 and f"{broken}:6:" in result.output
     assert not (newsroom_dir / "site").exists()
+
+
+def test_after_blog_url_changes_every_address_of_an_older_issue_follows_it(run, newsroom_dir):
+    import json
+    import re
+
+    import feedparser
+    import tomlkit
+
+    assert run("publish", "2017-07-03").exit_code == 0
+    assert load_issue(newsroom_dir / "issues" / "2017-07-03.md").post_url == f"https://socialcredit.example/{POST}"
+    config = newsroom_dir / "sources.toml"
+    document = tomlkit.parse(config.read_text(encoding="utf-8"))
+    document["newsroom"]["blog_url"] = "https://weekly.example.net/summary"  # type: ignore[index]
+    config.write_text(tomlkit.dumps(document), encoding="utf-8")
+    assert run("site", "build").exit_code == 0
+    site = newsroom_dir / "site"
+    url = f"https://weekly.example.net/summary/{POST}"
+    page = (site / POST).read_text(encoding="utf-8")
+    assert "socialcredit.example" not in page
+    assert f'<link rel="canonical" href="{url}">' in page
+    assert f'<meta property="og:url" content="{url}">' in page
+    data = json.loads(re.search(r'<script type="application/ld\+json">(.*?)</script>', page, re.DOTALL).group(1))
+    assert data["url"] == data["mainEntityOfPage"] == url
+    for name in ("feed.xml", "rss.xml"):
+        feed = feedparser.parse((site / "archive" / name).read_bytes())
+        assert url in [entry.link for entry in feed.entries], name
+    assert f"<loc>{url}</loc>" in (site / "sitemap.xml").read_text(encoding="utf-8")
+    # The email's "view in browser" link agrees.
+    from newsdesk.newsroom import Newsroom
+    from newsdesk.output.render import Renderer
+
+    issue = load_issue(newsroom_dir / "issues" / "2017-07-03.md")
+    assert f"View in your browser: {url}" in Renderer(Newsroom.open(newsroom_dir)).email_text(issue).replace("\n", " ")
