@@ -47,6 +47,11 @@ class NewsroomSettings:
     reply_to: str = doc("The Reply-To address of the email (defaults to sender_email).", "")
     blog_url: str = doc("The blog's public URL; archive links and the Atom feed point here.", "")
     developments: int = doc("How many developments each issue carries.", 3)
+    sample: bool = doc(
+        "A sample newsroom whose outlets are fictional: read-more links at names reserved for examples "
+        "(.example, .test) are check warnings, not errors, so the sample can be sent and published.",
+        False,
+    )
     week_start: str = doc("The first day of the week an issue covers.", "monday")
     publication_day: str = doc("The weekday issues are published on.", "monday")
     timezone: str = doc("The newsroom's timezone (IANA name); weeks are counted in it.", "UTC")
@@ -562,11 +567,24 @@ def parse_config(text: str, path: Path) -> Config:
 
     if settings.signup_url and not re.match(r"^https?://[^/\s]+\S*$", settings.signup_url):
         fail("signup_url", f"newsroom.signup_url must be an http(s) address, not {settings.signup_url!r}")
+    if settings.favicon_url.startswith("//"):
+        fail(
+            "favicon_url",
+            f"newsroom.favicon_url {settings.favicon_url!r} is protocol-relative (another site's address): "
+            "write it as https://… or as a path in the site like favicon.png",
+        )
     if settings.favicon_url and not _is_favicon(settings.favicon_url):
         fail(
             "favicon_url",
             f"newsroom.favicon_url must be an http(s) address or a path in the site, not {settings.favicon_url!r}",
         )
+    for key in ("favicon_url", "signup_url", "logo_url"):
+        if _has_credentials(getattr(settings, key)):
+            fail(
+                key,
+                f"newsroom.{key} holds a user name or password (before '@'), which every page and email "
+                "would show: give the address without it",
+            )
 
     fetch: FetchSettings = sections["fetch"]
     for f in dataclasses.fields(FetchSettings):
@@ -609,6 +627,13 @@ def parse_config(text: str, path: Path) -> Config:
         delivery=sections["delivery"],
         path=path,
     )
+
+
+def _has_credentials(value: str) -> bool:
+    """An http(s) URL with a user (and maybe a password) before its host."""
+    if not re.match(r"^https?://", value, re.IGNORECASE):
+        return False
+    return "@" in value.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
 
 
 def _is_favicon(value: str) -> bool:

@@ -98,3 +98,100 @@ def test_tags_the_file_accepts_come_back_unchanged_through_the_desks_field(tmp_p
         f"tags = [{', '.join(repr(t).replace(chr(39), chr(34)) for t in tags)}]\n+++\n"
     )
     assert tags_from_text(", ".join(issue.tags)) == issue.tags == tags
+
+
+def configure(folder: Path, **settings: str) -> Newsroom:
+    """The newsroom with these [newsroom] settings written into its sources.toml."""
+    import tomlkit
+
+    path = folder / "sources.toml"
+    document = tomlkit.parse(path.read_text(encoding="utf-8"))
+    for key, value in settings.items():
+        document["newsroom"][key] = value  # type: ignore[index]
+    path.write_text(tomlkit.dumps(document), encoding="utf-8")
+    return Newsroom.open(folder)
+
+
+def test_a_protocol_relative_favicon_is_refused_not_turned_into_a_path(newsroom_dir):
+    from newsdesk.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        configure(newsroom_dir, favicon_url="//evil.example/f.png")
+    message = str(caught.value)
+    assert "\n" not in message and "sources.toml:" in message
+    assert "newsroom.favicon_url '//evil.example/f.png' is protocol-relative" in message
+
+
+@pytest.mark.parametrize("key", ["favicon_url", "signup_url", "logo_url"])
+@pytest.mark.parametrize("url", ["https://editor:s3cret@cdn.example/x.png", "http://editor@cdn.example/x.png"])
+def test_an_address_with_a_user_or_password_is_refused_in_one_line(newsroom_dir, key, url):
+    from newsdesk.errors import ConfigError
+
+    with pytest.raises(ConfigError) as caught:
+        configure(newsroom_dir, **{key: url})
+    message = str(caught.value)
+    assert "\n" not in message and "sources.toml:" in message and "s3cret" not in message
+    assert f"newsroom.{key} holds a user name or password" in message
+
+
+def test_an_at_sign_after_the_host_is_no_credential(newsroom_dir):
+    room = configure(newsroom_dir, signup_url="https://subscribe.example/join?ref=@weekly")
+    assert room.config.newsroom.signup_url.endswith("@weekly")
+
+
+def test_check_and_publish_warn_of_a_favicon_path_missing_from_the_site(run, newsroom_dir):
+    configure(newsroom_dir, favicon_url="icons/favicon.png")
+    warning = (
+        f"warning: newsroom.favicon_url: icons/favicon.png is not in the site folder {newsroom_dir / 'site'}: "
+        "put the file there, or every page links to a missing icon"
+    )
+    published = run("publish", "2017-07-03")
+    assert published.exit_code == 0, published.output
+    assert warning in published.output.splitlines()
+    checked = run("check", "2017-07-03", "--offline")
+    assert warning in checked.output.splitlines()
+    (newsroom_dir / "site" / "icons").mkdir()
+    (newsroom_dir / "site" / "icons" / "favicon.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    assert "favicon" not in run("publish", "2017-07-03").output
+    assert "favicon" not in run("check", "2017-07-03", "--offline").output
+
+
+def test_check_and_publish_warn_of_an_http_signup_form_on_an_https_blog(run, newsroom_dir):
+    configure(newsroom_dir, signup_url="http://subscribe.socialcredit.example/join")
+    warning = (
+        "warning: newsroom.signup_url 'http://subscribe.socialcredit.example/join' is http on an https blog: "
+        "readers' addresses would be sent unencrypted, and browsers warn on the form; use https"
+    )
+    assert warning in run("check", "2017-07-03", "--offline").output.splitlines()
+    assert warning in run("publish", "2017-07-03").output.splitlines()
+    configure(newsroom_dir, signup_url="https://subscribe.socialcredit.example/join")
+    assert "is http on an https blog" not in run("check", "2017-07-03", "--offline").output
+
+
+def test_archive_tag_and_post_pages_word_their_read_more_links_alike(newsroom_dir):
+    import re
+
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(newsroom_dir / "issues" / ISSUE)
+    issue.tags = ["Hebei"]
+    save_issue(issue)
+    site = newsroom_dir / "site"
+    SiteBuilder(room, site).build(site_issues(room))
+    pages = ["index.html", "archive/index.html", "archive/2017.html", "tags/hebei.html"]
+    pages.append("2017/social-credit-weekly-news-summary-3rd-july-2017.html")
+    for page in pages:
+        text = (site / page).read_text(encoding="utf-8")
+        links = re.findall(r'class="read-more"[^>]*>(?:<a [^>]*>)?([^<]*)</a>', text)
+        assert links and set(links) == {"Read more here"}, (page, links)
+
+
+def test_a_blog_under_a_path_gets_its_sitemap_but_no_robots_txt_crawlers_would_never_read(newsroom_dir):
+    room = configure(newsroom_dir, blog_url="https://socialcredit.example/weekly")
+    site = newsroom_dir / "site"
+    SiteBuilder(room, site).build(site_issues(room))
+    assert not (site / "robots.txt").exists()
+    assert "https://socialcredit.example/weekly/archive/" in (site / "sitemap.xml").read_text(encoding="utf-8")
+    # Moved to the host's root: robots.txt is written, naming the sitemap.
+    room = configure(newsroom_dir, blog_url="https://socialcredit.example")
+    SiteBuilder(room, site).build(site_issues(room))
+    assert "Sitemap: https://socialcredit.example/sitemap.xml" in (site / "robots.txt").read_text(encoding="utf-8")

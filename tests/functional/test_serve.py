@@ -305,3 +305,50 @@ def test_behind_a_proxy_the_limit_counts_each_forwarded_client(room: Path, smtp:
 
         assert [sign_up(n, "198.51.100.1") for n in range(3)] == [200, 200, 429]
         assert [sign_up(n, "198.51.100.2") for n in range(3, 5)] == [200, 200]  # another reader
+
+
+def test_a_reader_unsubscribed_in_the_file_who_confirms_a_new_sign_up_stays_subscribed(
+    room: Path, smtp: SmtpServer, service, run
+) -> None:
+    # The sample file: m.schmidt@uni.example,Marta Schmidt,unsubscribed,2017-02-14
+    assert run("subscribers").exit_code == 0
+    assert member(room, "m.schmidt@uni.example").state == "unsubscribed"
+
+    assert httpx.post(service.url("/subscribe"), data={"email": "m.schmidt@uni.example"}).status_code == 200
+    confirmed = httpx.post(confirmation_link(smtp.recorder.messages[0]))
+    assert "You are subscribed" in confirmed.text
+
+    # Her confirmation (2027-01-15) is newer than the file's line (2017-02-14): it wins.
+    result = run("subscribers")
+    assert result.exit_code == 0, result.output
+    assert "list: 0 pending, 5 subscribed, 0 unsubscribed" in result.output
+    assert member(room, "m.schmidt@uni.example").state == "subscribed"
+
+    links = LinkServer().start()
+    try:
+        write_ready_issue(room, links.url)
+        sent = run("send", ISSUE, "--yes")
+    finally:
+        links.stop()
+    assert sent.exit_code == 0, sent.output
+    assert "m.schmidt@uni.example" in smtp.recorder.by_recipient()
+
+
+def test_an_undated_unsubscribe_line_written_after_a_confirmation_applies(
+    room: Path, smtp: SmtpServer, service, run
+) -> None:
+    import os
+
+    listing = room / "subscribers.csv"
+    listing.write_text("email,name,status\nm.schmidt@uni.example,Marta,unsubscribed\n", encoding="utf-8")
+    os.utime(listing, (1_700_000_000, 1_700_000_000))  # written in 2023
+    assert run("subscribers").exit_code == 0
+    httpx.post(service.url("/subscribe"), data={"email": "m.schmidt@uni.example"})
+    assert "You are subscribed" in httpx.post(confirmation_link(smtp.recorder.messages[0])).text  # in 2027
+
+    assert run("subscribers").exit_code == 0
+    assert member(room, "m.schmidt@uni.example").state == "subscribed"  # the file's line is older
+
+    os.utime(listing, (1_900_000_000, 1_900_000_000))  # the editor wrote the file again, after it
+    assert run("subscribers").exit_code == 0
+    assert member(room, "m.schmidt@uni.example").state == "unsubscribed"

@@ -86,6 +86,16 @@ def _run_checks(room: Newsroom, loaded: Issue, *, links: bool = True, err: bool 
     return report
 
 
+def _keep_check(room: Newsroom, loaded: Issue, report: CheckReport) -> None:
+    """The desk's Issues tab shows the last check of each issue (while its file is unchanged)."""
+    from newsdesk.output.state import save_check
+
+    if loaded.path is not None:
+        with room.store() as store:
+            lines = [finding.line() for finding in report.findings]
+            save_check(store, loaded.path, lines, len(report.errors), len(report.warnings))
+
+
 @click.command()
 @click.argument("issue")
 @click.option("--offline", is_flag=True, help="Skip the requests that check the read-more links.")
@@ -100,6 +110,7 @@ def check(ctx: click.Context, issue: str, offline: bool) -> None:
     loaded = _load_issue(room, issue)
     report = _run_checks(room, loaded, links=not offline, err=False)
     click.echo(f"{loaded.name}: {report.summary()}")
+    _keep_check(room, loaded, report)
     if report.errors:
         sys.exit(EXIT_FAILED)
 
@@ -409,41 +420,13 @@ def send(
 
 
 def _send_test(room: Newsroom, loaded: Issue, delivery: Delivery, address: str) -> None:
-    from newsdesk.mail.message import MessageFactory
-    from newsdesk.mail.smtp import Permanent, Transient
-    from newsdesk.mail.subscribers import Subscriber, address_problem, load_subscribers, subscribers_path
+    from newsdesk.mail.subscribers import address_problem
+    from newsdesk.mail.test_copy import send_test_copy
 
     if problem := address_problem(address):
         raise InvalidInput(f"--test: {problem}")
     _run_checks(room, loaded)  # shown, never blocking: a test copy is how an editor looks
-    try:
-        listing = load_subscribers(subscribers_path(room.root, room.config.newsroom.subscribers))
-        known = listing.find(address)
-    except InvalidInput:
-        known = None
-    factory = MessageFactory(room, loaded)
-    if room.config.web.public_url or room.config.newsroom.bounce_address:
-        from newsdesk.mail.roster import Roster
-        from newsdesk.mail.tokens import bounce_addresses, signed_links
-
-        with room.store() as store:
-            factory.links = signed_links(room.config, Roster(store))
-            factory.return_path = bounce_addresses(room.config, Roster(store))
-            outgoing = factory.build(known or Subscriber(email=address), test=True)
-            sender = factory.envelope_sender(address)
-    else:
-        outgoing = factory.build(known or Subscriber(email=address), test=True)
-        sender = factory.envelope_sender(address)
-    transport = delivery.open()
-    try:
-        transport.send(sender, address, outgoing.data)
-    except (Permanent, Transient) as refusal:
-        from newsdesk.errors import NewsdeskError
-
-        raise NewsdeskError(f"the test copy to {address} was not sent: {refusal.reply}") from None
-    finally:
-        transport.close()
-    click.echo(f"sent a test copy of {loaded.name} to {address} via {delivery.describe()}")
+    click.echo(send_test_copy(room, loaded, delivery, address))
 
 
 def _send_all(

@@ -11,7 +11,8 @@
     tags/index.html            every tag the issues carry, with how many issues each
     tags/<tag>.html            the issues of one tag, newest first (archive.tag_path)
     search.html, search.json   search across every issue in the browser: the page and its index
-    sitemap.xml, robots.txt    every page's address, for search engines
+    sitemap.xml, robots.txt    every page's address, for search engines (robots.txt only for a
+                               blog at its host's root: crawlers read no other)
     404.html                   what hosts serve for a missing address
     .newsdesk-site.json        the files newsdesk wrote, so stale ones can be removed
 
@@ -38,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from newsdesk.config import Blog, NewsroomSettings
 from newsdesk.dates import long_date
 from newsdesk.errors import InvalidInput
 from newsdesk.files import write_atomic
@@ -88,6 +90,31 @@ def site_issues(newsroom: Newsroom, publishing: Issue | None = None) -> list[Lis
     if publishing is not None:
         found[publishing.name] = listing(publishing)
     return sorted(found.values(), key=lambda i: i.date, reverse=True)
+
+
+def site_folder(newsroom: Newsroom, blog: Blog) -> Path:
+    """The folder of a static target, from the newsroom when relative."""
+    folder = Path(blog.path).expanduser()
+    return folder if folder.is_absolute() else newsroom.root / folder
+
+
+def blog_warnings(settings: NewsroomSettings, sites: Iterable[Path]) -> list[str]:
+    """What is likely wrong with the blog's addresses, one line each: an icon named by its
+    path that is not in a site folder, a sign-up form sent in the clear from an https blog."""
+    found = []
+    icon = favicon_path(settings)
+    for folder in sites:
+        if icon is not None and not (folder / icon).is_file():
+            found.append(
+                f"newsroom.favicon_url: {icon} is not in the site folder {folder}: "
+                "put the file there, or every page links to a missing icon"
+            )
+    if settings.signup_url.lower().startswith("http://") and settings.blog_url.lower().startswith("https://"):
+        found.append(
+            f"newsroom.signup_url {settings.signup_url!r} is http on an https blog: readers' addresses "
+            "would be sent unencrypted, and browsers warn on the form; use https"
+        )
+    return found
 
 
 def check_paths(issues: Sequence[Issue | Listing], entries: list[ArchiveEntry]) -> None:
@@ -164,13 +191,18 @@ class SiteBuilder:
         }
         files = [
             _File("style.css", source("style.css"), functools.partial(self.renderer.template, "style.css")),
-            _File(
-                "robots.txt",
-                source(_key("robots", root)),
-                functools.partial(self.renderer.template, "robots.txt", sitemap_url=f"{root}/sitemap.xml"),
-            ),
             _File("404.html", source(_key("404", root)), self._not_found),
         ]
+        if not urlsplit(root).path.strip("/"):
+            # Crawlers read only the host's /robots.txt: a blog under a path gets none (the
+            # host's own robots.txt names the sitemap, as the README says).
+            files.append(
+                _File(
+                    "robots.txt",
+                    source(_key("robots", root)),
+                    functools.partial(self.renderer.template, "robots.txt", sitemap_url=f"{root}/sitemap.xml"),
+                )
+            )
         for n, (item, entry) in enumerate(zip(listings, entries, strict=True)):
             # Newest first: the next issue is the one before in the list.
             newer = entries[n - 1] if n > 0 else None
