@@ -130,15 +130,21 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
     from newsdesk.mail.roster import Roster
 
     room = open_newsroom(ctx)
+    path = _list_path(room)
     with room.store() as store:
-        listing = _the_list(room, store, quiet=as_json)
-        states = Roster(store).counts()
+        roster = Roster(store)
+        # No file (a new newsroom, or a list kept only in the store): the list alone, maybe empty.
+        in_file = _load_subscribers(room, quiet=as_json) if path.exists() else None
+        listing = roster.sync_file(in_file) if in_file is not None else roster.recipients(path)
+        states = roster.counts()
     counts: dict[str, Any] = {
-        "file": str(listing.path),
-        "subscribed": len(listing.subscribed),
-        "unsubscribed": len(listing.unsubscribed),
-        "invalid": listing.invalid,
-        "duplicates": listing.duplicates,
+        "file": str(path),
+        # The file's own lines; the list's counts by state are "states".
+        "subscribed": len(in_file.subscribed) if in_file else 0,
+        "unsubscribed": len(in_file.unsubscribed) if in_file else 0,
+        "invalid": in_file.invalid if in_file else 0,
+        "duplicates": in_file.duplicates if in_file else 0,
+        "recipients": len(listing.subscribed),
         "states": states,
     }
     if issue:
@@ -170,8 +176,10 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
         return
-    if listing.path.exists():
-        click.echo(f"{listing.path.name}: {listing.summary()}")
+    if in_file is not None:
+        click.echo(f"{path.name}: {in_file.summary()}")
+    else:
+        click.echo(f"{path.name}: no such file (the list in the store alone)")
     click.echo("list: " + ", ".join(f"{count} {state}" for state, count in states.items()))
     if ledger_counts := counts.get("ledger"):
         state = f"completed {ledger_counts['completed_at']}" if ledger_counts["completed_at"] else "not completed"
