@@ -148,3 +148,20 @@ def test_an_unsubscribe_during_a_send_is_final_for_the_messages_not_yet_sent(new
     received = recorder.by_recipient()
     assert leaving not in received
     assert sorted(received) == sorted(email for email, _ in rows if email != leaving)
+
+
+def test_a_new_newsroom_has_an_empty_list_not_an_error(tmp_path: Path, run) -> None:
+    room = tmp_path / "fresh"
+    assert run("init", str(room)).exit_code == 0
+    from click.testing import CliRunner
+
+    from newsdesk.cli import cli
+
+    result = CliRunner().invoke(cli, ["--newsroom", str(room), "subscribers"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "subscribers.csv: no such file (the list in the store alone)",
+        "list: 0 pending, 0 subscribed, 0 unsubscribed, 0 bounced, 0 complained",
+    ]
+    as_json = CliRunner().invoke(cli, ["--newsroom", str(room), "subscribers", "--json"], catch_exceptions=False)
+    assert as_json.exit_code == 0 and '"pending": 0' in as_json.output
