@@ -352,3 +352,19 @@ def test_an_undated_unsubscribe_line_written_after_a_confirmation_applies(
     os.utime(listing, (1_900_000_000, 1_900_000_000))  # the editor wrote the file again, after it
     assert run("subscribers").exit_code == 0
     assert member(room, "m.schmidt@uni.example").state == "unsubscribed"
+
+
+def test_the_files_line_counts_the_files_lines_and_the_list_line_the_list(
+    room: Path, smtp: SmtpServer, service, run
+) -> None:
+    httpx.post(service.url("/subscribe"), data={"email": "web.reader@readers.example"})
+    httpx.post(confirmation_link(smtp.recorder.messages[0]))
+    result = run("subscribers")
+    assert result.exit_code == 0, result.output
+    # The sample file's lines, whoever else the list holds; then the list, by state.
+    assert "subscribers.csv: 4 subscribed, 1 unsubscribed, 1 invalid line skipped, 1 duplicate collapsed" in (
+        result.output
+    )
+    assert "list: 0 pending, 5 subscribed, 1 unsubscribed, 0 bounced, 0 complained" in result.output
+    as_json = run("subscribers", "--json")
+    assert '"subscribed": 4' in as_json.output and '"recipients": 5' in as_json.output

@@ -33,8 +33,9 @@ from newsdesk.errors import Refused
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.mail.ledger import Entry, Ledger
 from newsdesk.mail.message import MessageFactory, what_changed
+from newsdesk.mail.providers import Transport
 from newsdesk.mail.roster import Roster
-from newsdesk.mail.smtp import Permanent, SmtpFatal, SmtpTransport, Transient
+from newsdesk.mail.smtp import Permanent, SmtpFatal, Transient
 from newsdesk.mail.subscribers import SubscriberList
 from newsdesk.newsroom import Newsroom
 
@@ -342,12 +343,12 @@ class SendJob:
     def run(
         self,
         ledger: Ledger,
-        transport: SmtpTransport,
+        transport: Transport,
         on_progress: Callable[[Progress], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         *,
         clock: Callable[[], float] = time.monotonic,
-        open_transport: Callable[[], SmtpTransport] | None = None,
+        open_transport: Callable[[], Transport] | None = None,
     ) -> SendReport:
         """Send what is left. ``transport`` is the first connection; with ``connections``
         above 1, ``open_transport`` makes each of the others."""
@@ -454,7 +455,7 @@ class SendJob:
 
     def _work(
         self,
-        transport: SmtpTransport,
+        transport: Transport,
         ledger: Ledger,
         queue: _Queue,
         limiter: RateLimiter,
@@ -546,7 +547,7 @@ class SendJob:
         self,
         entry: Entry,
         ledger: Ledger,
-        transport: SmtpTransport,
+        transport: Transport,
         report: SendReport,
         sleep: Callable[[float], None],
         queue: _Queue,
@@ -617,7 +618,7 @@ class SendJob:
                 report.sent += 1
             return "sent"
 
-    def _reconnect(self, transport: SmtpTransport, sleep: Callable[[float], None]) -> None:
+    def _reconnect(self, transport: Transport, sleep: Callable[[float], None]) -> None:
         """A new session, trying as often as a message would be retried before giving up."""
         for attempt in range(1, self.policy.retries + 2):
             try:

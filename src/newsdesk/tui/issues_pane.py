@@ -200,10 +200,10 @@ class IssuesPane(DeskBase):
         if not address:
             self.toast("Set reply_to or sender_email in sources.toml: the test copy goes there.")
             return
-        from newsdesk.mail.smtp import smtp_target
+        from newsdesk.mail.providers import delivery_for
 
         try:
-            server = smtp_target(self.room.config.smtp).describe()
+            server = delivery_for(self.room.config, credentials=False).describe()
         except NewsdeskError as error:
             self.toast(error.message, title="No test copy", severity="error")
             return
@@ -218,11 +218,11 @@ class IssuesPane(DeskBase):
     @work(thread=True, exclusive=True, group="issue-job", exit_on_error=False)
     def test_send_worker(self, path: Path, address: str) -> None:
         from newsdesk.issue import load_issue
-        from newsdesk.mail.smtp import smtp_target
+        from newsdesk.mail.providers import delivery_for
         from newsdesk.mail.test_copy import send_test_copy
 
         try:
-            line = send_test_copy(self.room, load_issue(path), smtp_target(self.room.config.smtp), address)
+            line = send_test_copy(self.room, load_issue(path), delivery_for(self.room.config), address)
         except NewsdeskError as error:
             self.post_message(JobDone("Test copy not sent", [error.message], ok=False, path=path))
             return

@@ -28,6 +28,7 @@ holds up an unsubscribe.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections import deque
@@ -63,6 +64,7 @@ RESEND_AFTER = timedelta(hours=1)
 RATE_WINDOW = 3600.0
 MAIL_THREADS = 8  # confirmation emails sent at once, each over an SMTP session of its own
 ONE_CLICK = ("List-Unsubscribe", "One-Click")
+log = logging.getLogger("uvicorn.error")  # uvicorn's log of the service (not the access lines)
 
 
 class BadRequest(Exception):
@@ -165,6 +167,12 @@ class Service:
             reply = problem.reply if isinstance(problem, (Permanent, Transient)) else problem.message
             if isinstance(problem, Permanent):
                 raise BadRequest(400, "That address refuses mail", f"The mail server said: {reply}") from None
+            # The editor reads why in the service's log (the address is left out: personal data).
+            log.warning(
+                "a confirmation email could not be sent via %s: %s",
+                smtp_target(self.room.config.smtp).describe(),
+                reply,
+            )
             raise BadRequest(
                 503, "Please try again later", "The confirmation email could not be sent just now."
             ) from None
