@@ -165,3 +165,23 @@ def test_a_new_newsroom_has_an_empty_list_not_an_error(tmp_path: Path, run) -> N
     ]
     as_json = CliRunner().invoke(cli, ["--newsroom", str(room), "subscribers", "--json"], catch_exceptions=False)
     assert as_json.exit_code == 0 and '"pending": 0' in as_json.output
+
+
+def test_an_import_with_bad_lines_imports_nothing_and_lists_them(newsroom_dir: Path, tmp_path: Path, run) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text(
+        "email,name,status\ngood@readers.example,Good,\nnot-an-address,Bad,\nodd@readers.example,Odd,maybe\n",
+        encoding="utf-8",
+    )
+    result = run("subscribers", "import", str(bad))
+    assert result.exit_code == 2, result.output
+    assert result.output.splitlines() == [
+        "error: bad.csv:3: 'not-an-address' is not an email address",
+        "error: bad.csv:4: status must be subscribed or unsubscribed, not 'maybe'",
+        f"newsdesk: error: {bad}: 2 bad lines; nothing imported (fix them and import again)",
+    ]
+    with store_of(newsroom_dir) as store:
+        assert Roster(store).get("good@readers.example") is None
+    one = tmp_path / "one.csv"
+    one.write_text("email\ngood@readers.example\nbad\n", encoding="utf-8")
+    assert f"{one}: 1 bad line; nothing imported" in run("subscribers", "import", str(one)).output
