@@ -80,3 +80,41 @@ def test_an_unknown_host_name_is_one_line_and_exit_1(room: Path) -> None:
     assert result.returncode == 1, result.stderr
     [line] = result.stderr.strip().splitlines()
     assert line.startswith("newsdesk: error: cannot listen on no-such-host.invalid:18080: ")
+
+
+def test_a_sign_up_while_the_smtp_server_is_down_is_logged_with_why(newsroom_dir: Path, tmp_path: Path) -> None:
+    import time
+
+    import httpx
+
+    closed = free_port()  # nobody listens there: the SMTP server is down
+    configure_smtp(newsroom_dir, closed)
+    port = free_port()
+    configure_web(newsroom_dir, port)
+    log = tmp_path / "serve.log"
+    with open(log, "wb") as handle:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "newsdesk", "--newsroom", str(newsroom_dir), "serve"],
+            env={**os.environ, "NEWSDESK_SECRET": SECRET},
+            stdout=handle,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while True:
+                try:
+                    httpx.get(f"http://127.0.0.1:{port}/healthz")
+                    break
+                except httpx.HTTPError:
+                    assert time.monotonic() < deadline and process.poll() is None, log.read_text()
+                    time.sleep(0.05)
+            answer = httpx.post(f"http://127.0.0.1:{port}/subscribe", data={"email": "x@readers.example"})
+            assert answer.status_code == 503
+        finally:
+            process.terminate()
+            process.wait(30)
+    lines = log.read_text(encoding="utf-8").splitlines()
+    why = [line for line in lines if "confirmation email" in line]
+    assert len(why) == 1, lines
+    assert f"127.0.0.1:{closed}" in why[0] and "onnection refused" in why[0], why
+    assert "x@readers.example" not in why[0]  # no personal data in the log

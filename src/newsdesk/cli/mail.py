@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from newsdesk.cli._common import editor_errors, open_newsroom
-from newsdesk.errors import EXIT_FAILED, InvalidInput, Refused
+from newsdesk.errors import EXIT_FAILED, InvalidInput, NewsdeskError, Refused
 
 if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
     from newsdesk.issue import Issue
@@ -207,18 +207,29 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
 def import_subscribers(ctx: click.Context, file: Path) -> None:
     """Bring FILE (a subscribers file or an export) into the list, every line at once or none.
 
-    Bad lines are reported and skipped, as a send does. An address that left the list
-    (unsubscribed, bounced, complained) stays suppressed whatever FILE says.
+    A bad line (not an address, an unknown status) imports nothing: the bad lines are
+    listed and the exit is 2. An address that left the list (unsubscribed, bounced,
+    complained) stays suppressed whatever FILE says.
     """
     from newsdesk.mail.roster import Roster
     from newsdesk.mail.subscribers import load_subscribers
 
     room = open_newsroom(ctx)
     listing = load_subscribers(file)
-    for warning in listing.warnings[:SHOWN_WARNINGS]:
-        click.echo(f"warning: {warning}", err=True)
-    if len(listing.warnings) > SHOWN_WARNINGS:
-        click.echo(f"warning: … and {len(listing.warnings) - SHOWN_WARNINGS} more in {file.name}", err=True)
+    skipped = ("; line skipped", "; lines skipped")
+    shown = [
+        f"error: {warning.removesuffix(skipped[0]).removesuffix(skipped[1])}"
+        if warning.endswith(skipped)
+        else f"warning: {warning}"
+        for warning in listing.warnings
+    ]
+    for line in shown[:SHOWN_WARNINGS]:
+        click.echo(line, err=True)
+    if len(shown) > SHOWN_WARNINGS:
+        click.echo(f"warning: … and {len(shown) - SHOWN_WARNINGS} more in {file.name}", err=True)
+    if listing.invalid:
+        lines = "line" if listing.invalid == 1 else "lines"
+        raise InvalidInput(f"{file}: {listing.invalid} bad {lines}; nothing imported (fix them and import again)")
     with room.store() as store:
         report = Roster(store).import_list(listing)
     for address in report.kept[:SHOWN_WARNINGS]:
@@ -235,11 +246,16 @@ def export_subscribers(ctx: click.Context, file: Path) -> None:
     from newsdesk.mail.roster import Roster
 
     room = open_newsroom(ctx)
+    if not file.parent.is_dir():
+        raise InvalidInput(f"{file}: no folder {file.parent}")
     with room.store() as store:
         path = _list_path(room)
         if path.exists():
             _the_list(room, store)
-        count = Roster(store).export(file)
+        try:
+            count = Roster(store).export(file)
+        except OSError as error:  # named by the path given, not by the temp file beside it
+            raise NewsdeskError(f"{file}: cannot write: {error.strerror or error}") from None
     click.echo(f"{file}: {count} addresses written")
 
 

@@ -29,24 +29,29 @@ class IssuesList(OptionList):
 
 class IssuesPane(DeskBase):
     issue_rows: list[IssueState]
+    scheduled: dict  # issue name -> newsdesk.mail.schedule.ScheduledSend
 
     def refresh_issues(self) -> None:
         self.issues_worker()
 
     @work(thread=True, exclusive=True, group="issues", exit_on_error=False)
     def issues_worker(self) -> None:
+        from newsdesk.mail.schedule import Schedule
         from newsdesk.output.state import issue_states
 
         try:
             states = issue_states(self.room)
+            with self.room.store() as store:
+                scheduled = {entry.issue: entry for entry in Schedule(store).all()}
         except NewsdeskError as error:
             self.post_message(JobDone("Issues", [error.message], ok=False))
             return
-        self.post_message(IssuesListed(states))
+        self.post_message(IssuesListed(states, scheduled))
 
     @on(IssuesListed)
     def issues_listed(self, message: IssuesListed) -> None:
         self.issue_rows = message.states
+        self.scheduled = message.scheduled
         listing = self.main.query_one(IssuesList)
         highlighted = listing.highlighted
         listing.set_options([Option(self.issue_line(state), id=str(state.path)) for state in self.issue_rows])
@@ -60,6 +65,8 @@ class IssuesPane(DeskBase):
         line.append(f"{state.name}  ")
         # The date and the state, one line each: the title is beside, in the issue's details.
         line.append(state.label(), style="red" if state.problem else STATE_STYLES.get(state.status, ""))
+        if state.name in getattr(self, "scheduled", {}):
+            line.append(", scheduled", style="magenta")
         return line
 
     @property
@@ -97,6 +104,14 @@ class IssuesPane(DeskBase):
                     text.append(f"  {line}\n", style="red" if line.startswith("error") else "yellow")
             else:
                 text.append("Not checked since its last change (C checks it)\n", style="dim")
+            if (entry := getattr(self, "scheduled", {}).get(state.name)) is not None:
+                settings = self.room.config.newsroom
+                when = entry.when.astimezone(settings.zone)
+                text.append(
+                    f"Scheduled to send: {when:%a %d %b %Y, %H:%M} {settings.timezone} "
+                    f"(`newsdesk schedule cancel {state.name}` cancels it)\n",
+                    style="magenta",
+                )
             if state.post_url:
                 text.append(f"Published: {state.post_url}\n")
             if state.path == self.session.path:
