@@ -195,3 +195,15 @@ def test_a_blog_under_a_path_gets_its_sitemap_but_no_robots_txt_crawlers_would_n
     room = configure(newsroom_dir, blog_url="https://socialcredit.example")
     SiteBuilder(room, site).build(site_issues(room))
     assert "Sitemap: https://socialcredit.example/sitemap.xml" in (site / "robots.txt").read_text(encoding="utf-8")
+
+
+def test_a_headline_pasted_into_the_desk_with_a_control_character_still_saves(newsroom_dir):
+    from newsdesk.curation.session import DeskSession
+
+    path = newsroom_dir / "issues" / ISSUE
+    session = DeskSession(Newsroom.open(newsroom_dir), path)
+    session.set_field(0, "headline", "Hebei\x07 hearing\x1b[31m")
+    session.set_tags("Hebei\x0b, courts")
+    assert session.save()
+    issue = load_issue(path)
+    assert issue.developments[0].headline == "Hebei hearing [31m" and issue.tags == ["Hebei", "courts"]

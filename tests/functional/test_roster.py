@@ -185,3 +185,16 @@ def test_an_import_with_bad_lines_imports_nothing_and_lists_them(newsroom_dir: P
     one = tmp_path / "one.csv"
     one.write_text("email\ngood@readers.example\nbad\n", encoding="utf-8")
     assert f"{one}: 1 bad line; nothing imported" in run("subscribers", "import", str(one)).output
+
+
+def test_an_export_to_a_folder_that_is_not_there_or_not_writable_is_one_line(tmp_path: Path, run) -> None:
+    missing = tmp_path / "no-such-folder" / "x.csv"
+    result = run("subscribers", "export", str(missing))
+    assert result.exit_code == 2
+    assert result.output.strip() == f"newsdesk: error: {missing}: no folder {missing.parent}"
+    assert not missing.parent.exists()
+
+    result = run("subscribers", "export", "/proc/x.csv")
+    assert result.exit_code == 1
+    line = result.output.strip().splitlines()[-1]  # after the sample file's warnings
+    assert line.startswith("newsdesk: error: /proc/x.csv: cannot write: ") and ".tmp" not in result.output

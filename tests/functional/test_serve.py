@@ -143,6 +143,10 @@ def test_the_honeypot_and_the_per_ip_limit_keep_robots_off(room: Path, smtp: Smt
         (b"email=ok%40readers.example&name=%FF", 400, "could not be read"),
         (b"email=ok%40readers.example&name=" + b"n" * 5000, 413, "more than a sign-up needs"),
         (b"email=ok%40readers.example&name=a%07b", 400, "control character"),
+        (b"email=ok%40readers.example&name=Bob%0D%0ABcc%3A+evil%40x.example", 400, "control character"),
+        (b"email=ok%40readers.example&name=Bob%0ABcc", 400, "control character"),
+        (b"email=ok%40readers.example&name=Bob%09Tab", 400, "control character"),
+        (b"email=ok%40readers.example&name=Bob%E2%80%A8Bcc", 400, "control character"),
         (b"", 400, "No email address"),
     ],
 )

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from newsdesk.cli._common import editor_errors, open_newsroom
-from newsdesk.errors import EXIT_FAILED, InvalidInput, Refused
+from newsdesk.errors import EXIT_FAILED, InvalidInput, NewsdeskError, Refused
 
 if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
     from newsdesk.issue import Issue
@@ -248,11 +248,16 @@ def export_subscribers(ctx: click.Context, file: Path) -> None:
     from newsdesk.mail.roster import Roster
 
     room = open_newsroom(ctx)
+    if not file.parent.is_dir():
+        raise InvalidInput(f"{file}: no folder {file.parent}")
     with room.store() as store:
         path = _list_path(room)
         if path.exists():
             _the_list(room, store)
-        count = Roster(store).export(file)
+        try:
+            count = Roster(store).export(file)
+        except OSError as error:  # named by the path given, not by the temp file beside it
+            raise NewsdeskError(f"{file}: cannot write: {error.strerror or error}") from None
     click.echo(f"{file}: {count} addresses written")
 
 

@@ -265,13 +265,15 @@ def create_app(service: Service) -> Starlette:
     async def subscribe(request: Request) -> Response:
         fields = _form(await _body(request))
         address = fields.get("email", "").strip()
-        name = " ".join(fields.get("name", "").split())
+        raw_name = fields.get("name", "")
         if problem := address_problem(address):
             raise BadRequest(400, "That address does not look right", f"{problem[0].upper()}{problem[1:]}.")
+        # Looked for before the spaces are tidied: a CR, LF or TAB is refused, not made a space.
+        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" for c in raw_name):
+            raise BadRequest(400, "That name cannot be used", "The name has a control character.")
+        name = " ".join(raw_name.split())
         if len(name) > MAX_NAME:
             raise BadRequest(400, "That name is too long", f"A name may have at most {MAX_NAME} characters.")
-        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
-            raise BadRequest(400, "That name cannot be used", "The name has a control character.")
         client = request.client.host if request.client else "unknown"
         if service.over_limit(client):
             raise BadRequest(429, "Too many sign-ups", "Too many sign-ups from your address; try again in an hour.")
