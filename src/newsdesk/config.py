@@ -308,24 +308,26 @@ class SmtpSettings:
     connections: int = doc("SMTP connections (sessions) at once.", 1)
 
 
-DELIVERY_PROVIDERS = ("smtp", "ses")
+DELIVERY_PROVIDERS = ("smtp", "ses", "postmark")
 
 
 @dataclass(frozen=True)
 class DeliverySettings:
-    """``[delivery]``: who delivers the email: the SMTP server of ``[smtp]`` or Amazon SES (its API v2,
-    the same signed MIME message). Credentials come only from the environment: boto3's usual chain
-    for SES (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance role). ``[smtp]``
-    rate, retries, backoff, defer and connections pace every provider."""
+    """``[delivery]``: who delivers the email: the SMTP server of ``[smtp]``, Amazon SES (its API v2,
+    the same signed MIME message) or Postmark (its HTTP API). Credentials come only from the
+    environment: boto3's usual chain for SES (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE,
+    an instance role), POSTMARK_SERVER_TOKEN for Postmark. ``[smtp]`` rate, retries, backoff, defer
+    and connections pace every provider."""
 
-    provider: str = doc('"smtp" (the default) or "ses".', "smtp")
+    provider: str = doc('"smtp" (the default), "ses" or "postmark".', "smtp")
     region: str = doc("SES: the AWS region (e.g. eu-west-1); empty: boto3's (AWS_REGION, AWS_DEFAULT_REGION).", "")
     endpoint_url: str = doc(
         "The provider's API address, to reach an SES-compatible service or a test server; "
-        "empty: the provider's own (SES's regional endpoint).",
+        "empty: the provider's own (SES's regional endpoint, https://api.postmarkapp.com).",
         "",
     )
     configuration_set: str = doc("SES: the configuration set each message names (its events go to SNS).", "")
+    message_stream: str = doc("Postmark: the message stream (a newsletter belongs in a broadcast stream).", "broadcast")
     timeout: float = doc("Seconds to wait for the provider's API at each step.", 30.0)
 
 
@@ -761,6 +763,8 @@ def _check_delivery(delivery: DeliverySettings, fail: Any) -> None:
         fail("region", f"delivery.region must be an AWS region like eu-west-1, not {delivery.region!r}")
     if delivery.timeout <= 0:
         fail("timeout", "delivery.timeout must be greater than 0")
+    if not delivery.message_stream.strip():
+        fail("message_stream", "delivery.message_stream must name a Postmark message stream")
 
 
 def _check_translation(settings: TranslationSettings, fail: Any) -> None:
