@@ -57,6 +57,7 @@ from newsdesk.mail.tokens import Signer, TokenError, confirm_url
 from newsdesk.newsroom import Newsroom
 from newsdesk.store import Store
 from newsdesk.web.pages import button_page, page, signup_form
+from newsdesk.web.webhooks import webhook_routes
 
 MAX_BODY = 4096  # bytes of a form: an address, a name and a honeypot fit many times over
 MAX_NAME = 100
@@ -393,6 +394,7 @@ def create_app(service: Service) -> Starlette:
         Route("/unsubscribe/{token}", guarded(unsubscribe_page), methods=["GET"]),
         Route("/unsubscribe/{token}", guarded(unsubscribe), methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
+        *webhook_routes(service),  # the providers' bounce and complaint webhooks, when configured
     ]
     return Starlette(
         routes=routes,
