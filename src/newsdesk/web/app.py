@@ -6,8 +6,10 @@ Routes:
   ``name`` and ``website`` (a honeypot) as a form, from this page or any blog's own form.
   A new address is stored ``pending`` and sent a confirmation email with a signed link;
   the address is subscribed only when that link is followed and its button pressed.
-  One address gets at most one confirmation an hour; one client address at most
-  ``[web] signups_per_hour`` sign-ups (429 past that). A filled-in honeypot gets the same
+  One address gets at most one confirmation an hour (a sign-up again within the hour is
+  told so, and when to try for a new one); one client address at most
+  ``[web] signups_per_hour`` sign-ups (429 with Retry-After past that; a honeypot's post
+  and one the mail server failed are not counted). A filled-in honeypot gets the same
   answer as a person and changes nothing.
 * ``GET /confirm/TOKEN`` shows a page with one button; ``POST /confirm/TOKEN`` subscribes.
   A replayed link (already used, or replaced by a newer one) gets 410, an expired one 410,
@@ -29,6 +31,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import math
 import secrets
 import time
 from collections import deque
@@ -71,9 +74,10 @@ log = logging.getLogger("uvicorn.error")  # uvicorn's log of the service (not th
 class BadRequest(Exception):
     """A request we answer with a plain page: its status and the sentence to show."""
 
-    def __init__(self, status: int, title: str, text: str) -> None:
+    def __init__(self, status: int, title: str, text: str, headers: dict[str, str] | None = None) -> None:
         super().__init__(text)
         self.status, self.title, self.text = status, title, text
+        self.headers = headers or {}
 
 
 @dataclass
@@ -103,19 +107,32 @@ class Service:
 
     # Limits --------------------------------------------------------------
 
-    def over_limit(self, client: str) -> bool:
-        """Count one sign-up from ``client``; True when it is one too many this hour."""
+    def count_sign_up(self, client: str) -> float:
+        """Count one sign-up from ``client`` and return its time (to take it back with
+        ``uncount``); BadRequest 429, with Retry-After, when it is one too many this hour."""
         now = self.clock()
         times = self.recent.setdefault(client, deque())
         while times and now - times[0] > RATE_WINDOW:
             times.popleft()
         if len(times) >= self.web.signups_per_hour:
-            return True
+            wait = max(1, math.ceil(times[0] + RATE_WINDOW - now))
+            raise BadRequest(
+                429,
+                "Too many sign-ups",
+                f"Too many sign-ups from your address; try again in {_duration(wait)}.",
+                {"Retry-After": str(wait)},
+            )
         times.append(now)
         if len(self.recent) > 10_000:  # forget the quiet ones, so memory stays bounded
             for key in [key for key, kept in self.recent.items() if not kept or now - kept[-1] > RATE_WINDOW]:
                 del self.recent[key]
-        return False
+        return now
+
+    def uncount(self, client: str, moment: float) -> None:
+        """Take back a counted sign-up that was not one (a honeypot's, one the mail server failed)."""
+        times = self.recent.get(client)
+        if times is not None and moment in times:
+            times.remove(moment)
 
     # Pages ---------------------------------------------------------------
 
@@ -123,7 +140,9 @@ class Service:
         return HTMLResponse(body, status_code=status, headers={"Cache-Control": "no-store"})
 
     def error(self, problem: BadRequest) -> HTMLResponse:
-        return self.html(page(problem.title, problem.text, list_name=self.list_name), problem.status)
+        response = self.html(page(problem.title, problem.text, list_name=self.list_name), problem.status)
+        response.headers.update(problem.headers)
+        return response
 
     # Confirmation emails -------------------------------------------------
 
@@ -155,11 +174,15 @@ class Service:
 
     # Actions (blocking: run in the thread pool) ----------------------------
 
-    def sign_up(self, address: str, name: str) -> None:
+    def sign_up(self, address: str, name: str) -> datetime | None:
+        """Record a sign-up and send its confirmation; returns, when one went less than an
+        hour ago (and none is sent now), when the next may go."""
         nonce = secrets.token_urlsafe(12)
         signup = lists.sign_up(self.roster, address, name, nonce, self.now(), RESEND_AFTER)
+        if signup.recent is not None:
+            return datetime.fromisoformat(signup.recent) + RESEND_AFTER
         if signup.nonce is None:
-            return
+            return None
         token = self.signer.confirm_token(signup.member_id, signup.nonce, int(self.clock()))
         try:
             self.send_confirmation(address, name, confirm_url(self.public_url, token))
@@ -177,6 +200,7 @@ class Service:
             raise BadRequest(
                 503, "Please try again later", "The confirmation email could not be sent just now."
             ) from None
+        return None
 
     def read_confirmation(self, token: str) -> lists.Member:
         try:
@@ -216,6 +240,14 @@ class Service:
         if member is None:
             return None
         return self.roster.unsubscribe(member.id, reason, self.now())
+
+
+def _duration(seconds: int) -> str:
+    """A wait in words: ``12 minutes``, ``1 hour``."""
+    if seconds >= 3600 - 30:
+        return "an hour"
+    minutes = max(1, round(seconds / 60))
+    return f"{minutes} minute" + ("" if minutes == 1 else "s")
 
 
 def _form(body: bytes) -> dict[str, str]:
@@ -276,16 +308,31 @@ def create_app(service: Service) -> Starlette:
         if len(name) > MAX_NAME:
             raise BadRequest(400, "That name is too long", f"A name may have at most {MAX_NAME} characters.")
         client = request.client.host if request.client else "unknown"
-        if service.over_limit(client):
-            raise BadRequest(429, "Too many sign-ups", "Too many sign-ups from your address; try again in an hour.")
-        if not fields.get("website"):  # the honeypot: robots get the same page, and nothing happens
-            # Its own few threads: SMTP sessions never hold up the quick store work of the others.
-            await asyncio.get_running_loop().run_in_executor(service.mail_pool, service.sign_up, address, name)
-        return service.html(
+        on_its_way = service.html(
             page(
                 "Check your inbox",
                 f"If {address} can receive {service.list_name}, a message with a confirmation link is on its way. "
                 "Follow it to subscribe.",
+                list_name=service.list_name,
+            )
+        )
+        if fields.get("website"):  # the honeypot: robots get the same page, and nothing happens (or counts)
+            return on_its_way
+        counted = service.count_sign_up(client)
+        try:
+            # Its own few threads: SMTP sessions never hold up the quick store work of the others.
+            later = await asyncio.get_running_loop().run_in_executor(service.mail_pool, service.sign_up, address, name)
+        except BadRequest as failure:
+            if failure.status == 503:  # the mail server's failure, not the reader's: not counted
+                service.uncount(client, counted)
+            raise
+        if later is None:
+            return on_its_way
+        return service.html(
+            page(
+                "Check your inbox",
+                f"A confirmation link was sent to {address} less than an hour ago: check your inbox (and the "
+                f"spam folder), or try again after {later:%H:%M} UTC for a new one.",
                 list_name=service.list_name,
             )
         )
