@@ -153,3 +153,28 @@ def test_no_token_and_an_unknown_sender(room: Path, postmark: PostmarkServer, ru
 def test_flowed_text_is_joined_back() -> None:
     assert unflow("one two \r\nthree\r\n\r\n >From here", delsp=False) == "one two three\n\n>From here"
     assert unflow("中文 \r\n句子\r\n-- \r\nsig", delsp=True) == "中文句子\n-- \nsig"
+
+
+def test_serve_sends_its_confirmations_through_postmark_s_transactional_stream(
+    room: Path, postmark: PostmarkServer, monkeypatch
+) -> None:
+    import httpx
+    from web_service import SECRET, RunningService, configure_web, web_port
+
+    monkeypatch.setenv("NEWSDESK_SECRET", SECRET)
+    postmark.streams.add("outbound")
+    port = web_port()
+    configure_web(room, port)
+    with RunningService(room, port) as service:
+        answer = httpx.post(service.url("/subscribe"), data={"email": "new@readers.example", "name": "New Reader"})
+        assert answer.status_code == 200, answer.text
+        (email,) = postmark.received
+        assert email["To"] == "new@readers.example" and email["MessageStream"] == "outbound"
+        assert email["Subject"].startswith("Confirm your subscription")
+        link = next(word for word in email["TextBody"].split() if "/confirm/" in word)
+        assert httpx.post(link).status_code == 200
+    from newsdesk.mail.roster import Roster
+    from newsdesk.store import Store
+
+    with Store(room / ".newsdesk" / "store.sqlite3") as store:
+        assert Roster(store).get("new@readers.example").state == "subscribed"

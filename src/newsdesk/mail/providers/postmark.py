@@ -139,9 +139,9 @@ def postmark_email(data: bytes, stream: str) -> dict[str, Any]:
 class PostmarkTransport:
     """One HTTP client (kept-alive connections) to Postmark's API, made on connect."""
 
-    def __init__(self, settings: DeliverySettings, token: str) -> None:
+    def __init__(self, settings: DeliverySettings, token: str, stream: str | None = None) -> None:
         self.url = postmark_url(settings)
-        self.stream = settings.message_stream
+        self.stream = stream or settings.message_stream
         self.token = token
         self.http = Http("newsdesk/0.1 (+newsletter)", settings.timeout, settings.timeout)
         self.client: httpx.Client | None = None
