@@ -28,7 +28,9 @@ async def test_pick_three_and_they_are_saved(fetched):
     app = desk(fetched)
     async with app.run_test(size=(120, 40)) as pilot:
         listing = await loaded(pilot)
-        assert len(listing.items) == 10  # the week's 21 items are 10 stories (reports in both languages, and commentary, joined)
+        assert (
+            len(listing.items) == 10
+        )  # the week's 21 items are 10 stories (reports in both languages, and commentary, joined)
         assert sum(len(row.story.cluster) for row in listing.rows) == 21
         chosen = listing.items[:3]
         await pilot.press("space", "down", "p", "down", "space")

@@ -351,3 +351,60 @@ def test_the_labelled_sets_meet_the_quality_targets():
     precision, recall, items, pairs = quality(path=DATA)
     assert items >= 300 and pairs >= 200
     assert precision >= 0.90 and recall >= 0.90
+
+
+def test_traditional_and_simplified_reports_are_one_story():
+    # 萬 is 万, 執行 is 执行, 廈門 is 厦门: folded to one script before anything is compared.
+    simplified = item(
+        "人民法院报",
+        "厦门中院公布第七批失信被执行人名单 共1203名",
+        "厦门市中级人民法院集中公布第七批失信被执行人名单，共计1203名，其中企业317家。",
+    )
+    traditional = item(
+        "聯合新聞網",
+        "廈門法院公布1203名失信者 機場大螢幕輪播",
+        "廈門市中級人民法院公布第七批失信被執行人名單，共1203人（家），其中企業317家。",
+        day=0.3,
+    )
+    assert clusters_of(simplified, traditional) == [{simplified.title, traditional.title}]
+    assert numbers_in("217.4萬") == numbers_in("217.4万") == {"2174000"}
+    assert numbers_in("11億") == numbers_in("1.1 bln") == numbers_in("11亿") == {"1100000000"}
+
+
+def test_an_english_and_a_chinese_report_join_by_their_words_and_say_why():
+    english = item(
+        "ECNS Wire",
+        "Xiamen court names debt dodgers on airport screens",
+        "A court in Xiamen has published its seventh batch of dishonest judgment debtors and will display "
+        "the names on screens at the airport.",
+    )
+    chinese = item(
+        "信用厦门",
+        "市中院第七批失信被执行人名单发布",
+        "厦门市中级人民法院发布第七批失信被执行人名单，名单将在机场大屏幕滚动播放。",
+        day=0.2,
+    )
+    fuzhou = item(
+        "信用福州",
+        "我市法院集中公布一批失信被执行人名单",
+        "福州市中级人民法院公布第七批失信被执行人名单，名单将在机场大屏幕滚动播放。",
+        day=0.2,
+    )
+    [story] = [c for c in cluster_items([*BACKGROUND, english, chinese, fuzhou]) if english in c.items]
+    assert set(story.items) == {english, chinese}  # Fuzhou's portal is another city's list
+    why = story.reasons[story.items[1].id]
+    assert "Xiamen = 厦门" in why or "厦门 = Xiamen" in why
+
+
+def test_the_cached_article_text_counts_too():
+    english = item("Wire", "A new list of names", "Officials published a list.")
+    chinese = item("新华网", "名单公布", "有关部门公布了一份名单。", day=0.1)
+    assert len(clusters_of(english, chinese)) == 2
+    article = "厦门市中级人民法院公布第七批失信被执行人名单1203名，名单将在机场滚动播放。" * 3
+    texts = {
+        english.canonical_url: "Xiamen's court listed 1,203 judgment debtors at the airport. " * 3,
+        chinese.canonical_url: article,
+    }
+    index = ClusterIndex()
+    index.add([*BACKGROUND, english, chinese], texts)
+    assert index.same_story(english.id, chinese.id)

@@ -126,6 +126,7 @@ _CHINESE_STOPWORDS = frozenset(
     通过 对于 关于 根据 按照 为了 可以 以上 以下 之一 这一 此次 该市 我市 本市 同时 此外 还是 并且""".split()
 )
 _GLOSS_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\b[\w·]+\|[\w·]+")
+_NUMERAL = re.compile("[第一二三四五六七八九十百千万亿两〇零]")
 _PLACE_SUFFIX = re.compile(f"([{_CJK}]{{2,}})[市省县区]$")
 
 
@@ -376,11 +377,13 @@ class _Reader:
 def _bridges(word: str) -> tuple[tuple[str, float], ...]:
     """A Chinese word's bridge terms: its pinyin when it is a name (or a word the
     dictionary lacks, most often a name), else its English glosses sharing one count."""
-    entry = lookup(word)
+    bare = _PLACE_SUFFIX.match(word)  # 厦门市: as 厦门 is written in English, Xiamen
+    entry = lookup(bare.group(1)) if bare else None
+    if entry is None or not entry.name:
+        entry = lookup(word)
     if entry is None:
-        bare = _PLACE_SUFFIX.match(word)  # 厦门市: 厦门
-        entry = lookup(bare.group(1)) if bare else None
-    if entry is None:
+        if _NUMERAL.search(word):
+            return ()  # 第七批: an ordinal, a count, never a name
         return (("w:" + _pinyin(word), 1.0),)
     if entry.name:  # a name: its pinyin, not the dictionary's note on it
         return (("w:" + entry.name, 1.0),)
@@ -516,16 +519,20 @@ class ClusterIndex:
         return item_id in self._position
 
     def add(self, items: Iterable[Item], articles: Mapping[str, str] | None = None) -> None:
-        """Index new items (with the text of their cached articles, by URL, when given). A
+        """Index new items (with the text of their cached articles, by canonical URL, when
+        given). A
         known item that changed takes its new version's place, and its new fingerprint
         if what the comparison reads changed."""
         articles = articles or {}
         for item in items:
-            text = articles.get(item.url or "", "") or self._texts.get(item.id, "")
+            known = self._texts.get(item.id, "")
+            text = articles.get(item.canonical_url or item.url or "", "") or known
             at = self._position.get(item.id)
             if at is not None:
-                if not _changed(self._items[at], item) and text == self._texts.get(item.id, ""):
+                if not _changed(self._items[at], item) and text == known:
                     continue
+                if text:
+                    self._texts[item.id] = text
                 mark = Fingerprint.of(item, text, self.glossary)
                 self._items[at] = item
                 if mark != self._prints[at]:
