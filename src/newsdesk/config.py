@@ -8,7 +8,9 @@ naming the file, the line and key, and the problem.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
+import ipaddress
 import re
 import tomllib
 import types
@@ -67,8 +69,18 @@ class NewsroomSettings:
         "each darkened or lightened as far as it takes to stay readable (4.5:1) in light and dark mode.",
         "#9b1c1c",
     )
+    first_issue_number: int = doc(
+        "The number of the first issue in issues/ (the email's masthead numbers each issue from it), "
+        "for a newsletter that went out before newsdesk.",
+        1,
+    )
     logo_url: str = doc(
         "An http(s) URL of the newsletter's logo, shown before its name in the email's masthead (alt text: the name).",
+        "",
+    )
+    manage_url: str = doc(
+        "The page where a subscriber changes their address or settings, linked in the email's footer beside "
+        "Unsubscribe; `{email}` is replaced by the subscriber's address. None: no such link.",
         "",
     )
     unsubscribe_url: str = doc("Unsubscribe page; `{email}` is replaced by the subscriber's address.", "")
@@ -86,6 +98,12 @@ class NewsroomSettings:
         "The subscribers file (CSV: email,name,status,date), relative to the newsroom.", "subscribers.csv"
     )
     list_id: str = doc("The List-Id header's id, like `weekly.example.org` (default: from sender_email).", "")
+    bounce_address: str = doc(
+        "The envelope sender (Return-Path) that bounces go to, e.g. `bounces@news.example.org`: each "
+        "message's is `bounces+TOKEN@…` (VERP), the token signed with $NEWSDESK_SECRET and naming the "
+        "subscriber. Empty: the sender's address.",
+        "",
+    )
     unsubscribe_mailto: str = doc("An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.", "")
     clean_links: bool = doc(
         "Take tracking parameters (utm_*, fbclid, gclid, mc_eid and the like) out of an item's "
@@ -127,6 +145,93 @@ class FetchSettings:
     user_agent: str = doc("The User-Agent header sent to feeds.", "newsdesk/0.1 (+feed reader)")
 
 
+@dataclass(frozen=True)
+class WebSettings:
+    """``[web]``: `newsdesk serve`, the newsroom's small web service (sign-up, confirmation,
+    unsubscribe). Its signing secret comes only from the environment (NEWSDESK_SECRET)."""
+
+    public_url: str = doc(
+        "The service's public address (https://news.example.org): the emails' unsubscribe links and the "
+        "confirmation links point here. Unset, the emails keep `unsubscribe_url`.",
+        "",
+    )
+    host: str = doc("The address `newsdesk serve` listens on (behind a web server: loopback).", "127.0.0.1")
+    port: int = doc("The port `newsdesk serve` listens on.", 8080)
+    confirm_hours: float = doc("Hours a confirmation link stays valid.", 48.0)
+    signups_per_hour: int = doc("Sign-ups one IP address may post per hour; more get 429.", 10)
+    trusted_proxy: bool = doc(
+        "Take the client's address from X-Forwarded-For (set it when nginx or Caddy is in front).", False
+    )
+
+
+@dataclass(frozen=True)
+class DkimSettings:
+    """``[dkim]``: the DKIM signatures every message carries (RSA and Ed25519 together, as
+    RFC 8463 advises, when both keys are given). Each key's public half is published as a TXT
+    record at ``<selector>._domainkey.<domain>``."""
+
+    domain: str = doc("The signing domain (d=); empty: the domain of sender_email, which DMARC aligns with.", "")
+    rsa_selector: str = doc("The selector of the RSA key (s=), e.g. `news2026`.", "")
+    rsa_key: str = doc("The RSA private key (PEM), relative to the newsroom; keep it out of git.", "")
+    ed25519_selector: str = doc("The selector of the Ed25519 key, e.g. `news2026ed`.", "")
+    ed25519_key: str = doc("The Ed25519 private key (base64 of its 32-byte seed, as dknewkey writes it).", "")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.rsa_key or self.ed25519_key)
+
+
+@dataclass(frozen=True)
+class BounceSettings:
+    """``[bounces]``: the mailbox `newsdesk bounces` reads over IMAP (delivery status
+    notifications and feedback-loop reports); the password only from the environment."""
+
+    host: str = doc("The IMAP server's host name.", "localhost")
+    port: int = doc("Its port: 993 for tls, 143 for starttls or none.", 993)
+    security: str = doc('"tls" (port 993), "starttls" or "none" (a local test server).', "tls")
+    user: str = doc("The mailbox's login name.", "")
+    password_env: str = doc("The environment variable that holds the IMAP password.", "NEWSDESK_IMAP_PASSWORD")
+    mailbox: str = doc("The folder bounces and complaints arrive in.", "INBOX")
+    soft_limit: int = doc("Soft bounces (4.x.x) after which an address is suppressed as bounced.", 3)
+    timeout: float = doc("Seconds to wait for the IMAP server at each step.", 30.0)
+
+
+@dataclass(frozen=True)
+class DoctorSettings:
+    """``[doctor]``: how `newsdesk doctor` looks the newsroom's mail up in DNS and where mail
+    leaves from."""
+
+    nameserver: str = doc(
+        'The DNS server to ask, as "IP" or "IP:PORT" ("[IPv6]:PORT"); empty: the system\'s resolver.', ""
+    )
+    sending_ips: tuple[str, ...] = doc(
+        "The addresses mail leaves from, which SPF must authorise (a relay's outgoing addresses); "
+        "empty: the addresses of [smtp] host.",
+        (),
+    )
+    timeout: float = doc("Seconds to wait for each DNS, SMTP or HTTP answer.", 5.0)
+
+    @property
+    def server(self) -> tuple[str, int] | None:
+        """The nameserver as (address, port), or None for the system's resolver."""
+        if not self.nameserver:
+            return None
+        return split_host_port(self.nameserver, 53)
+
+
+def split_host_port(text: str, default_port: int) -> tuple[str, int]:
+    """ "IP", "IP:PORT", "[IPv6]" or "[IPv6]:PORT" as (ip, port); ValueError otherwise."""
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?|([0-9.]+)(?::(\d+))?|([0-9A-Fa-f:]+)", text.strip())
+    if not match:
+        raise ValueError(text)
+    host = match.group(1) or match.group(3) or match.group(5)
+    port = int(match.group(2) or match.group(4) or default_port)
+    ipaddress.ip_address(host)
+    if not 0 < port < 65536:
+        raise ValueError(text)
+    return host, port
+
+
 TONES = ("none", "marks", "numbers")
 CAPITALIZE = ("first", "words", "none")
 
@@ -150,6 +255,27 @@ class RomanizationSettings:
     )
 
 
+@dataclass(frozen=True)
+class TranslationSettings:
+    """``[translation]``: an optional English draft of a Chinese title and lead paragraph,
+    from a translation engine of the editor's own. Nothing is downloaded; without `url` the
+    feature is absent."""
+
+    url: str = doc(
+        "An OpenAI-compatible API's base address (a llama.cpp server, Ollama or vLLM), e.g. "
+        "`http://127.0.0.1:8080/v1`; its `/chat/completions` is asked. Empty: no drafts.",
+        "",
+    )
+    model: str = doc("The model name the server is asked for (llama.cpp's server takes any).", "")
+    api_key_env: str = doc("The environment variable holding an API key, if the server wants one.", "")
+    timeout: float = doc("Seconds the engine may take for one draft; past that the desk says so.", 60.0)
+    max_characters: int = doc("Of the lead paragraph, the most sent with the title.", 1500)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
+
+
 SMTP_SECURITY = ("starttls", "tls", "none")
 
 
@@ -168,7 +294,13 @@ class SmtpSettings:
     rate: float = doc("Messages per second at most; 0 for no limit.", 10.0)
     timeout: float = doc("Seconds to wait for the server at each step.", 30.0)
     retries: int = doc("Retries per recipient after a transient failure (4xx, dropped connection).", 4)
-    backoff: float = doc("Seconds before the first retry; doubled for each one after.", 2.0)
+    backoff: float = doc("Seconds before the first retry after a dropped connection; doubled for each one after.", 2.0)
+    defer: float = doc(
+        "Seconds before a recipient the server deferred (4xx, greylisting) is tried again, while the "
+        "others are sent; doubled for each deferral after.",
+        60.0,
+    )
+    connections: int = doc("SMTP connections (sessions) at once.", 1)
 
 
 @dataclass(frozen=True)
@@ -230,6 +362,11 @@ class Config:
     blogs: tuple[Blog, ...] = ()
     topics: tuple[Topic, ...] = ()
     romanization: RomanizationSettings = field(default_factory=RomanizationSettings)
+    translation: TranslationSettings = field(default_factory=TranslationSettings)
+    web: WebSettings = field(default_factory=WebSettings)
+    dkim: DkimSettings = field(default_factory=DkimSettings)
+    bounces: BounceSettings = field(default_factory=BounceSettings)
+    doctor: DoctorSettings = field(default_factory=DoctorSettings)
     path: Path | None = None
 
     @property
@@ -250,6 +387,11 @@ _TABLES: dict[str, type] = {
     "fetch": FetchSettings,
     "smtp": SmtpSettings,
     "romanization": RomanizationSettings,
+    "translation": TranslationSettings,
+    "web": WebSettings,
+    "dkim": DkimSettings,
+    "bounces": BounceSettings,
+    "doctor": DoctorSettings,
 }
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
@@ -319,6 +461,8 @@ def _build(cls: type, data: dict[str, Any], where: str, fail: Any) -> Any:
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in names:
+            if close := difflib.get_close_matches(key, names, n=1):
+                fail(key, f"unknown key {key!r} in {where}: did you mean {close[0]!r}?")
             known = ", ".join(sorted(names))
             fail(key, f"unknown key {key!r} in {where} (known keys: {known})")
         try:
@@ -380,6 +524,10 @@ def parse_config(text: str, path: Path) -> Config:
         fail("theme", f"newsroom.theme must be one of {', '.join(EMAIL_THEMES)}, not {settings.theme!r}")
     if not HEX_COLOUR.fullmatch(settings.brand_colour):
         fail("brand_colour", f"newsroom.brand_colour must be a colour like '#9b1c1c', not {settings.brand_colour!r}")
+    if settings.first_issue_number < 0:
+        fail("first_issue_number", "newsroom.first_issue_number must not be negative")
+    if settings.manage_url and not is_http_url(settings.manage_url.replace("{email}", "x")):
+        fail("manage_url", f"newsroom.manage_url must be an http(s) URL, not {settings.manage_url!r}")
     if settings.logo_url and not is_http_url(settings.logo_url):
         fail("logo_url", f"newsroom.logo_url must be an http(s) URL, not {settings.logo_url!r}")
     for name in settings.tracking_params:
@@ -405,6 +553,11 @@ def parse_config(text: str, path: Path) -> Config:
 
     _check_smtp(sections["smtp"], failer("smtp"))
     _check_romanization(sections["romanization"], failer("romanization"))
+    _check_translation(sections["translation"], failer("translation"))
+    _check_web(sections["web"], failer("web"))
+    _check_dkim(sections["dkim"], failer("dkim"))
+    _check_bounces(sections["bounces"], failer("bounces"))
+    _check_doctor(sections["doctor"], failer("doctor"))
 
     sources: list[Source] = []
     for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
@@ -424,6 +577,11 @@ def parse_config(text: str, path: Path) -> Config:
         blogs=blogs,
         topics=topics,
         romanization=sections["romanization"],
+        translation=sections["translation"],
+        web=sections["web"],
+        dkim=sections["dkim"],
+        bounces=sections["bounces"],
+        doctor=sections["doctor"],
         path=path,
     )
 
@@ -471,11 +629,77 @@ def _check_smtp(smtp: SmtpSettings, fail: Any) -> None:
         fail("port", f"smtp.port must be between 1 and 65535, not {smtp.port}")
     if smtp.timeout <= 0:
         fail("timeout", "smtp.timeout must be greater than 0")
-    for key in ("rate", "retries", "backoff"):
+    for key in ("rate", "retries", "backoff", "defer"):
         if getattr(smtp, key) < 0:
             fail(key, f"smtp.{key} must not be negative")
+    if not 1 <= smtp.connections <= 64:
+        fail("connections", f"smtp.connections must be between 1 and 64, not {smtp.connections}")
     if smtp.user and not smtp.password_env.strip():
         fail("password_env", "smtp.password_env must name an environment variable when smtp.user is set")
+
+
+def _check_web(web: WebSettings, fail: Any) -> None:
+    if web.public_url and not re.match(r"^https?://[^/\s]+\S*$", web.public_url):
+        fail("public_url", f"web.public_url must be an http(s) address, not {web.public_url!r}")
+    if not 0 < web.port < 65536:
+        fail("port", f"web.port must be between 1 and 65535, not {web.port}")
+    if web.confirm_hours <= 0:
+        fail("confirm_hours", "web.confirm_hours must be greater than 0")
+    if web.signups_per_hour < 1:
+        fail("signups_per_hour", "web.signups_per_hour must be at least 1")
+
+
+def _check_dkim(dkim: DkimSettings, fail: Any) -> None:
+    for kind in ("rsa", "ed25519"):
+        selector, key = getattr(dkim, f"{kind}_selector"), getattr(dkim, f"{kind}_key")
+        if bool(selector) != bool(key):
+            missing, given = (f"{kind}_key", f"{kind}_selector") if selector else (f"{kind}_selector", f"{kind}_key")
+            fail(given, f"dkim.{missing} must be set with dkim.{given}")
+        if selector and not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)*$", selector):
+            fail(f"{kind}_selector", f"dkim.{kind}_selector must be a DNS label like news2026, not {selector!r}")
+    if dkim.domain and not re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", dkim.domain):
+        fail("domain", f"dkim.domain must be a domain like news.example.org, not {dkim.domain!r}")
+
+
+def _check_bounces(bounces: BounceSettings, fail: Any) -> None:
+    if bounces.security not in SMTP_SECURITY:
+        fail("security", f"bounces.security must be one of {', '.join(SMTP_SECURITY)}, not {bounces.security!r}")
+    if not 0 < bounces.port < 65536:
+        fail("port", f"bounces.port must be between 1 and 65535, not {bounces.port}")
+    if bounces.soft_limit < 1:
+        fail("soft_limit", "bounces.soft_limit must be at least 1")
+    if bounces.timeout <= 0:
+        fail("timeout", "bounces.timeout must be greater than 0")
+
+
+def _check_doctor(doctor: DoctorSettings, fail: Any) -> None:
+    if doctor.nameserver:
+        try:
+            split_host_port(doctor.nameserver, 53)
+        except ValueError:
+            fail(
+                "nameserver",
+                f'doctor.nameserver must be an IP address with an optional port like "127.0.0.1:5353", '
+                f"not {doctor.nameserver!r}",
+            )
+    for address in doctor.sending_ips:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            fail("sending_ips", f"doctor.sending_ips: {address!r} is not an IP address")
+    if doctor.timeout <= 0:
+        fail("timeout", "doctor.timeout must be greater than 0")
+
+
+def _check_translation(settings: TranslationSettings, fail: Any) -> None:
+    if settings.url and not re.match(r"^https?://[^/\s]+", settings.url):
+        fail("url", f"translation.url must be the engine's http(s) address, not {settings.url!r}")
+    if settings.timeout <= 0:
+        fail("timeout", "translation.timeout must be greater than 0")
+    if settings.max_characters < 1:
+        fail("max_characters", "translation.max_characters must be at least 1")
+    if settings.api_key_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", settings.api_key_env):
+        fail("api_key_env", f"translation.api_key_env must name an environment variable, not {settings.api_key_env!r}")
 
 
 def _check_romanization(settings: RomanizationSettings, fail: Any) -> None:

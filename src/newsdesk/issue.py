@@ -8,6 +8,7 @@ unchanged: the parts the editor did not change are written back exactly as they 
     week_start = 2017-06-26
     week_end = 2017-07-02
     status = "draft"
+    tags = ["Hebei", "blacklists"]
     +++
 
     The intro paragraph.
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
 from datetime import date as Date  # for fields named date, which hide the type
@@ -55,10 +57,11 @@ _FRONT_KEYS: dict[str, type] = {
     "week_start": date,
     "week_end": date,
     "status": str,
+    "tags": list,
     "post_url": str,
     "wordpress_id": int,
 }
-_DEFAULTS = {"status": "draft"}
+_DEFAULTS: dict[str, Any] = {"status": "draft", "tags": []}
 _REQUIRED = ("title", "date", "week_start", "week_end")
 
 
@@ -102,6 +105,7 @@ class Issue:
     status: str = "draft"
     intro: str = ""
     developments: list[Development] = field(default_factory=list)
+    tags: list[str] = field(default_factory=list)  # the blog's tags for this issue
     path: Path | None = field(default=None, compare=False)
     post_url: str | None = None
     wordpress_id: int | None = None
@@ -124,6 +128,7 @@ class Issue:
             "week_start": self.week_start,
             "week_end": self.week_end,
             "status": self.status,
+            "tags": list(self.tags),
         }
         if self.post_url is not None:
             values["post_url"] = self.post_url
@@ -155,7 +160,7 @@ def _developments(count: int) -> str:
 
 def _fail(path: Path | str, line: int | None, problem: str) -> IssueFileError:
     at = f"{path}:{line}" if line else str(path)
-    return IssueFileError(f"{at}: {problem}")
+    return IssueFileError(f"{at}: {problem}", line=line, problem=problem)
 
 
 # Markdown's line endings only (\n, \r\n, \r): str.splitlines() also breaks at form
@@ -207,6 +212,7 @@ def parse_issue(text: str, path: Path | str = "<issue>") -> Issue:
         status=values.get("status", "draft"),
         intro=intro,
         developments=developments,
+        tags=list(values.get("tags", [])),  # a copy: what was read stays as read
         path=Path(path) if not isinstance(path, Path) else path,
         post_url=values.get("post_url"),
         wordpress_id=values.get("wordpress_id"),
@@ -237,6 +243,9 @@ def _check_front(values: dict[str, Any], front_text: str, path: Path | str) -> d
             continue
         if kind is str and isinstance(value, str):
             continue
+        if kind is list:
+            values[key] = _check_tags(value, path, line_of(key))
+            continue
         wanted = {date: "a date like 2017-07-03", int: "a whole number", str: "a quoted string"}[kind]
         raise _fail(path, line_of(key), f"{key} must be {wanted}, not {value!r}")
     for key in _REQUIRED:
@@ -247,6 +256,39 @@ def _check_front(values: dict[str, Any], front_text: str, path: Path | str) -> d
     if values["week_start"] > values["week_end"]:
         raise _fail(path, line_of("week_end"), "week_end is before week_start")
     return values
+
+
+def tag_slug(tag: str) -> str:
+    """A tag's name in the blog's addresses: its words (letters and digits of any script)
+    joined by '-', in lower case: 'Social Credit' -> 'social-credit', '信用 体系' -> '信用-体系'."""
+    return "-".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", tag).casefold()))
+
+
+def tags_from_text(text: str) -> list[str]:
+    """Tags typed on one line, separated by commas (",", "，" or "、"): the ones with a
+    letter or digit, each once as the blog tells them apart (the first spelling kept)."""
+    tags: dict[str, str] = {}
+    for part in re.split(r"[,，、]", text):
+        name = " ".join(part.split())
+        if tag_slug(name):
+            tags.setdefault(tag_slug(name), name)
+    return list(tags.values())
+
+
+def _check_tags(value: Any, path: Path | str, line: int | None) -> list[str]:
+    """A list of tag names, each with a letter or digit, none twice (as the blog's tag
+    pages tell them apart: 'China' and 'china' are one tag)."""
+    if not isinstance(value, list) or not all(isinstance(tag, str) for tag in value):
+        raise _fail(path, line, f'tags must be a list of quoted names like ["Hebei", "courts"], not {value!r}')
+    seen: dict[str, str] = {}
+    for tag in value:
+        slug = tag_slug(tag)
+        if not slug:
+            raise _fail(path, line, f"tag {tag!r} has no letter or digit in it")
+        if slug in seen:
+            raise _fail(path, line, f"tags {seen[slug]!r} and {tag!r} are the same tag")
+        seen[slug] = tag
+    return [" ".join(tag.split()) for tag in value]
 
 
 def _shown(line: str, limit: int = 72) -> str:
@@ -378,6 +420,8 @@ def _front_matter(issue: Issue) -> str:
     if issue._front_text is None:
         document = tomlkit.document()
         for key, value in values.items():
+            if key in _DEFAULTS and not value and not _DEFAULTS[key]:
+                continue  # no tags: nothing to say
             document[key] = value
         return tomlkit.dumps(document)
     read = issue._front_read or {}

@@ -65,6 +65,13 @@ def _adopt_legacy_store(db: sqlite3.Connection, path: Path) -> None:
         db.execute("ALTER TABLE items DROP COLUMN summary_html")
 
 
+def _add_ledger_versions(db: sqlite3.Connection, path: Path) -> None:
+    """Which version of an issue's message each recipient was sent (newsdesk.mail.ledger): an
+    issue edited after some readers had it, and sent on with --force, is version 2."""
+    if "version" not in _columns(db, "send_ledger"):
+        db.execute("ALTER TABLE send_ledger ADD COLUMN version INTEGER NOT NULL DEFAULT 1")
+
+
 MIGRATIONS: tuple[Migration, ...] = (
     Migration(
         1,
@@ -196,6 +203,26 @@ MIGRATIONS: tuple[Migration, ...] = (
         );
         CREATE INDEX IF NOT EXISTS subscribers_by_state ON subscribers (state);
         """,
+    ),
+    Migration(
+        4,
+        """
+        -- Each version's message as every reader's copy shares it (rendered for a placeholder
+        -- reader): its digest, and enough of it (the shared headers, the plaintext, a digest of
+        -- the HTML) to say what changed from one version to the next.
+        CREATE TABLE IF NOT EXISTS send_versions (
+            issue TEXT NOT NULL,
+            version INTEGER NOT NULL,
+            digest TEXT NOT NULL,
+            subject TEXT NOT NULL,
+            headers TEXT NOT NULL,
+            plaintext TEXT NOT NULL,
+            html_digest TEXT NOT NULL,
+            made_at TEXT NOT NULL,
+            PRIMARY KEY (issue, version)
+        );
+        """,
+        before=_add_ledger_versions,
     ),
 )
 

@@ -279,10 +279,14 @@ def mostly_chinese(text: str) -> bool:
     return wide > 0 and wide >= len(_LATIN_LETTERS.findall(text))
 
 
-def _wrap_wide(line: str, width: int) -> list[str]:
+def _wrap_wide(line: str, width: int) -> list[tuple[str, bool]]:
     """Wrap by display columns: CJK characters take two and may break anywhere, except
-    inside a short Chinese term set off by spaces in English text."""
-    lines, current = [], ""
+    inside a short Chinese term set off by spaces in English text.
+
+    Each line comes with whether a space followed it in ``line`` (False for a break between
+    two Chinese characters, and for the last line)."""
+    lines: list[tuple[str, bool]] = []
+    current = ""
     tokens: list[str] = []
     for token in _TOKENS.findall(line):
         if len(token) > 1 and _HAS_WIDE.search(token) and cell_len(token) > width // 2:
@@ -296,22 +300,27 @@ def _wrap_wide(line: str, width: int) -> list[str]:
             continue
         if current and cell_len(current + token) > width and token not in _NO_LINE_START:
             kept = current.rstrip()
+            spaced = len(kept) < len(current)
             carried = ""
             while kept and kept[-1] in _NO_LINE_END:  # an opening bracket goes with what it opens
                 kept, carried = kept[:-1], kept[-1] + carried
+            if carried:
+                spaced = kept != kept.rstrip()
             if kept:
-                lines.append(kept.rstrip())
+                lines.append((kept.rstrip(), spaced))
             current = carried
         current += token
     if current.strip():
-        lines.append(current.rstrip())
+        lines.append((current.rstrip(), False))
     return lines
 
 
-def _wrap_line(line: str, width: int) -> list[str]:
+def _wrap_line(line: str, width: int) -> list[tuple[str, bool]]:
     if _HAS_WIDE.search(line):
         return _wrap_wide(line, width)
-    return textwrap.wrap(line, width=width, break_long_words=False, break_on_hyphens=False) or [""]
+    # textwrap breaks only at spaces here (never inside a word or at a hyphen).
+    parts = textwrap.wrap(line, width=width, break_long_words=False, break_on_hyphens=False) or [""]
+    return [(part, n < len(parts) - 1) for n, part in enumerate(parts)]
 
 
 def display_width(text: str) -> int:
@@ -319,12 +328,18 @@ def display_width(text: str) -> int:
     return max((cell_len(line) for line in text.split("\n")), default=0)
 
 
-def wrap(text: str, width: int = 72, prefix: str = "") -> str:
+def wrap(text: str, width: int = 72, prefix: str = "", flowed: bool = False) -> str:
     """Wrap each paragraph of plain text at ``width`` columns, never splitting URLs.
 
     Columns are display columns: a Chinese character counts two. ``prefix`` ("1. ") starts
     the first line and every other line is indented by its width, a hanging indent; a
     list item's lines ("- ") hang the same way.
+
+    With ``flowed``, each line broken here ends in a space, a soft line break of
+    format=flowed with DelSp=yes (RFC 3676), which a client deletes as it joins the lines
+    again to fit its own width: after the space the text had there (two then), or alone
+    where the break fell between two Chinese characters. Lines that hang under a prefix or
+    a bullet stay as they are: joined again, their indent would be spaces in the text.
     """
     indent = " " * cell_len(prefix)
     if prefix:
@@ -340,7 +355,10 @@ def wrap(text: str, width: int = 72, prefix: str = "") -> str:
             inner = width - len(indent) - len(bullet)
             wrapped = _wrap_line(line[len(bullet) :], inner)
             hang = " " * len(bullet)
-            lines.extend(indent + (bullet if n == 0 else hang) + part for n, part in enumerate(wrapped))
+            soft = flowed and not indent and not bullet
+            for n, (part, spaced) in enumerate(wrapped):
+                end = (" " if spaced else "") + " " if soft and n < len(wrapped) - 1 else ""
+                lines.append(indent + (bullet if n == 0 else hang) + part + end)
         out.append("\n".join(lines))
     result = "\n\n".join(out)
     return prefix + result[len(indent) :] if prefix else result

@@ -201,3 +201,16 @@ def is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+# RFC 2606 and 6761: names reserved for examples and tests, which no reader can open
+# (example.com and its siblings answer, but only with IANA's page about examples).
+_RESERVED = ("example", "invalid", "test", "localhost", "example.com", "example.net", "example.org")
+
+
+def placeholder_host(url: str) -> str | None:
+    """The host of a link to a reserved example or test domain, else None."""
+    host = (urlsplit(url).hostname or "").rstrip(".").lower()
+    if host in _RESERVED or host.endswith(tuple(f".{name}" for name in _RESERVED)):  # or under one
+        return host
+    return None

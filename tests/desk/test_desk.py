@@ -442,3 +442,57 @@ def test_kill_9_while_editing_loses_at_most_the_last_seconds(fetched, tmp_path):
     issue = load_issue(fetched / DRAFT)
     assert len(issue.developments) == 2
     assert not [p for p in (fetched / "issues").iterdir() if p.name.startswith(".")]
+
+
+async def test_the_issues_tags_are_edited_under_the_intro_and_saved(fetched):
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("e", "enter")  # the Issue tab, the intro
+        assert app.focused.id == "intro"
+        await pilot.press("tab")  # the tags, under the intro
+        assert isinstance(app.focused, Input) and app.focused.id == "tags"
+        await pilot.press(*"Hebei, xinyong, hebei, , courts")
+        await pilot.pause()
+        app.focused.insert_text_at_cursor("，信用")  # a Chinese comma, as an IME types it
+        await pilot.press("escape", "q")
+    assert load_issue(fetched / DRAFT).tags == ["Hebei", "xinyong", "courts", "信用"]
+    again = desk(fetched)
+    async with again.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("e")
+        await pilot.pause()
+        assert again.query_one("#tags", Input).value == "Hebei, xinyong, courts, 信用"
+
+
+async def test_notes_take_turns_in_the_status_line_and_toasts_never_repeat(fetched, monkeypatch):
+    def no_browser(using=None):
+        raise webbrowser.Error("could not locate runnable browser")
+
+    monkeypatch.setattr(webbrowser, "get", no_browser)
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        listing = await loaded(pilot)
+        first, second = listing.items[0], listing.items[1]
+        await pilot.press("space", "down", "space")
+        assert not app._notifications  # two picks: two notes, no toast
+        status = str(app.query_one("#status").render())
+        assert f"│ Picked: {second.title}"[:60] in status and first.title not in status
+        for _ in range(3):
+            await pilot.press("o")
+            await app.workers.wait_for_complete()
+            await pilot.pause()
+        assert len(app._notifications) == 1  # the same warning three times: one toast
+
+
+async def test_the_palette_screenshot_is_saved_in_the_newsroom(fetched):
+    app = desk(fetched)
+    async with app.run_test(size=(100, 30)) as pilot:
+        await loaded(pilot)
+        commands = {command.title: command for command in app.get_system_commands(app.screen)}
+        assert "build/screenshots/" in commands["Screenshot"].help
+        app.save_desk_screenshot()
+        await pilot.pause()
+        shots = list((fetched / "build" / "screenshots").glob("desk-*.svg"))
+        assert len(shots) == 1 and "<svg" in shots[0].read_text(encoding="utf-8")
+        assert [n.message for n in app._notifications] == [f"Saved the screenshot to {shots[0]}"]

@@ -105,7 +105,7 @@ async def test_pick_unpick_and_moves_are_undone_and_redone(fetched):
         await pilot.press("u", "u")
         assert app.session.issue.item_ids() == []
         await pilot.press("u")  # nothing more: said, and nothing changes
-        assert any(n.message.startswith("Nothing to undo") for n in app._notifications)
+        assert "│ Nothing to undo" in str(app.query_one("#status").render())
         await pilot.press("U", "U")
         assert app.session.issue.item_ids() == [ids[0], ids[1]]
         await pilot.press("c")

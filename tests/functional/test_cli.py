@@ -5,6 +5,8 @@ import subprocess
 import sys
 from datetime import date
 
+import pytest
+
 from newsdesk.issue import load_issue, save_issue
 
 
@@ -206,6 +208,19 @@ def test_python_dash_m_and_errors_without_traceback(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "sources.toml: invalid TOML" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["check"], "newsdesk check: missing argument 'ISSUE' (see newsdesk check --help)\n"),
+        (["--bogus"], "newsdesk: no such option '--bogus' (see newsdesk --help)\n"),
+        (["chek"], "newsdesk: no such command 'chek'. Did you mean 'check'? (see newsdesk --help)\n"),
+    ],
+)
+def test_a_usage_error_is_one_line(args, expected, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "newsdesk", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", expected)
 
 
 def test_missing_issue_file_is_one_line(run):

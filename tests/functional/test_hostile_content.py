@@ -98,6 +98,14 @@ def test_latin1_feed_without_declaration():
     assert "encoding no encoding declared, read as cp1252" in parsed.notes
 
 
+@pytest.mark.parametrize("codec", ["utf-32-be", "utf-32-le", "cp037", "cp500"])
+def test_utf32_and_ebcdic_without_a_bom_are_read(codec):
+    """Issue 26: the first characters tell these encodings (XML 1.0, appendix F)."""
+    text = good_feed("label").decode("utf-8").replace('encoding="utf-8"', f'encoding="{codec}"', 1)
+    parsed = parse(text.encode(codec), "application/xml")
+    assert titles(parsed) == ["label story 1", "label story 2"]
+
+
 def test_unknown_charset_label_is_ignored():
     parsed = parse(good_feed("label"), "application/rss+xml; charset=klingon")
     assert len(parsed.items) == 2 and not parsed.notes
@@ -144,6 +152,19 @@ def test_quadratic_blowup_does_not_expand():
     base = text_out(1_000, 2_000)
     assert text_out(200_000, 2_000) == base  # an entity 200 times as large
     assert text_out(1_000, 4_000) == base + 2_000 * len("&big;")  # twice the references
+
+
+def test_a_doctype_mentioned_in_a_comment_is_not_one():
+    """Issue 26: the comment before the root spoke of "<!DOCTYPE", and the defusing cut the
+    document there ("unclosed token")."""
+    body = good_feed("comment").replace(b"?>\n", b"?>\n<!-- <!DOCTYPE isn't used -->\n", 1)
+    assert len(parse(body).items) == 2
+
+
+def test_a_doctype_after_a_comment_is_still_defused():
+    body = billion_laughs(10).replace(b"<!DOCTYPE", b"<!-- a note -->\n<!DOCTYPE", 1)
+    parsed = parse(body)
+    assert len(parsed.items) == 2 and text_bytes(parsed) < 100
 
 
 def test_unterminated_internal_subset_is_not_a_feed():

@@ -17,7 +17,7 @@ def test_publish_builds_the_default_site_and_records_the_post(run, newsroom_dir)
     result = run("publish", "2017-07-03")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        f"✓ site (static): wrote 11 files, 0 unchanged in {newsroom_dir / 'site'}/; {URL}",
+        f"✓ site (static): wrote 13 files, 0 unchanged in {newsroom_dir / 'site'}/; {URL}",
         f"2017-07-03 is published: {URL}",
     ]
     published = load_issue(issue_path)
@@ -26,7 +26,7 @@ def test_publish_builds_the_default_site_and_records_the_post(run, newsroom_dir)
     # Once more: nothing to write, nothing in the issue file changes.
     before = issue_path.read_bytes()
     again = run("publish", "2017-07-03")
-    assert again.exit_code == 0 and "wrote 0 files, 11 unchanged" in again.output
+    assert again.exit_code == 0 and "wrote 0 files, 13 unchanged" in again.output
     assert issue_path.read_bytes() == before
 
 

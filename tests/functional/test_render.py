@@ -445,11 +445,17 @@ def test_the_masthead_is_a_brand_line_and_the_name_is_not_repeated(newsroom_dir)
     room = Newsroom.open(newsroom_dir)
     renderer = Renderer(room)
     html = renderer.email_html(load_issue(room.issues_dir / "2017-07-03.md"))
+    assert "Manage your subscription" not in html  # no manage_url, no such link
     # The title only repeats the name and the date: the brand line says both, once.
     assert masthead(html) == "Social Credit Weekly News Summary Issue 2 · 3rd July 2017"
     assert re.search(r"<h1 [^>]*>Social Credit Weekly News Summary</h1>", html)
     first = load_issue(room.issues_dir / "2017-06-26.md")
     assert "Issue 1 · 26th June 2017" in masthead(renderer.email_html(first))
+    # A newsletter older than its newsroom counts on from where it was.
+    later = set_newsroom_keys(newsroom_dir, "first_issue_number = 41")
+    assert "Issue 42 · 3rd July 2017" in masthead(
+        Renderer(later).email_html(load_issue(later.issues_dir / "2017-07-03.md"))
+    )
     # A title of its own is the headline, under the brand line.
     issue = load_issue(room.issues_dir / "2017-07-03.md")
     issue.title = "Two provinces race to write credit laws"
@@ -488,3 +494,32 @@ def test_the_brand_colour_is_the_one_setting_links_and_headings_follow(newsroom_
         assert "font-family:-apple-system" in heading.group(1) and "Georgia" not in html
     else:
         assert "font-family:Georgia" in heading.group(1)
+
+
+def test_the_footer_links_the_subscribers_own_settings_page(newsroom_dir):
+    room = set_newsroom_keys(newsroom_dir, 'manage_url = "https://socialcredit.example/settings?email={email}"')
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    renderer = Renderer(room)
+    own = "https://socialcredit.example/settings?email=reader@example.org"
+    html = renderer.email_html(issue, recipient="reader@example.org")
+    assert f'<a href="{own}"' in html and "Manage your subscription</a>" in html
+    assert re.search(
+        rf"^Manage your subscription:\s+{re.escape(own)}$",
+        renderer.email_text(issue, recipient="reader@example.org"),
+        re.M,
+    )
+
+
+def test_a_term_and_its_romanization_stay_on_one_line(newsroom_dir):
+    room = Newsroom.open(newsroom_dir)
+    issue = load_issue(room.issues_dir / "2017-07-03.md")
+    issue.developments[1].annotation = (
+        "Government integrity (政务诚信 Zhengwu chengxin) comes first; 失信被执行人 Shixin beizhixingren "
+        "is too long for that, and 宿迁市 is no romanization of itself when English follows it."
+    )
+    html = Renderer(room).email_html(issue)
+    together = '<span style="white-space:nowrap"><span lang="zh">{}</span> {}</span>'
+    assert together.format("政务诚信", "Zhengwu chengxin") in html
+    # Together past a phone's line (30 columns): the term alone is kept whole.
+    assert '<span lang="zh" style="white-space:nowrap">失信被执行人</span> Shixin beizhixingren' in html
+    assert '<span lang="zh" style="white-space:nowrap">宿迁市</span> is no' in html

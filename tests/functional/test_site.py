@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from datetime import date, timedelta
 from html.parser import HTMLParser
 from pathlib import Path
@@ -104,6 +105,8 @@ def test_the_sample_site_has_every_page_and_no_drafts(room):
             "sitemap.xml",
             "robots.txt",
             "404.html",
+            "search.html",
+            "search.json",
         ]
     )
     assert (site / MANIFEST).is_file()
@@ -296,7 +299,7 @@ def test_an_edit_rewrites_only_the_files_it_changes(many):
     old = load_issue(many.issue_path(date(2016, 9, 5)))
     old.developments[1].annotation = "A corrected annotation."
     save_issue(old)
-    assert build(many).written == ["2016/test-weekly-05-september-2016.html", "sitemap.xml"]
+    assert build(many).written == ["2016/test-weekly-05-september-2016.html", "search.json", "sitemap.xml"]
 
     # A headline of a recent issue: its page, the archive pages listing it, its year, the feed.
     before = snapshot(site)
@@ -315,6 +318,7 @@ def test_an_edit_rewrites_only_the_files_it_changes(many):
             "archive/2017.html",
             "archive/feed.xml",
             "archive/rss.xml",
+            "search.json",
             "sitemap.xml",
         ]
     )
@@ -354,11 +358,12 @@ def test_a_rebuild_after_one_edit_parses_that_file_and_renders_only_its_pages(ma
     parsed.clear()
     result = build(many)
     assert parsed == ["2016-09-05.md"]  # parsed once, for its listing and its page
-    assert result.written == ["2016/test-weekly-05-september-2016.html", "sitemap.xml"]
+    assert result.written == ["2016/test-weekly-05-september-2016.html", "search.json", "sitemap.xml"]
     assert result.rendered == [
         "2016/test-weekly-05-september-2016.html",
         "archive/2016.html",
         "archive/page-3.html",
+        "search.json",
         "sitemap.xml",
     ]
 
@@ -376,6 +381,7 @@ def test_a_rebuild_after_one_edit_parses_that_file_and_renders_only_its_pages(ma
         "archive/index.html",
         "archive/rss.xml",
         "index.html",
+        "search.json",
         "sitemap.xml",
     ]
     assert result.rendered == result.written == shown
@@ -515,7 +521,8 @@ def test_the_sitemap_lists_every_page_by_its_address_and_robots_txt_points_to_it
     root = ElementTree.fromstring((site / "sitemap.xml").read_bytes())
     assert root.tag == f"{SITEMAP}urlset"
     urls = {u.findtext(f"{SITEMAP}loc"): u.findtext(f"{SITEMAP}lastmod") for u in root.iter(f"{SITEMAP}url")}
-    pages = [p for p in snapshot(site) if p.endswith(".html") and p != "404.html"]
+    # Every page but the 404 and the search page (both noindex).
+    pages = [p for p in snapshot(site) if p.endswith(".html") and p not in ("404.html", "search.html")]
     assert set(urls) == {page_url(p) for p in pages}
     assert len(urls) == len(pages) < 50_000  # one sitemap file holds 50,000 addresses
     # A post's lastmod is when its content last changed: its entry's updated time.
@@ -768,7 +775,7 @@ def test_no_favicon_and_no_signup_form_unless_configured(room):
     site = room.root / "site"
     for path in html_pages(site):
         text = (site / path).read_text(encoding="utf-8")
-        assert 'rel="icon"' not in text and "<form" not in text, path
+        assert 'rel="icon"' not in text and 'class="signup"' not in text, path
 
 
 @pytest.mark.parametrize(
@@ -840,12 +847,13 @@ def test_every_page_but_the_404_has_open_graph_twitter_and_structured_data_for_i
         assert meta["og:site_name"] == "Social Credit Weekly News Summary"
         assert meta["og:title"] and meta["og:description"] == meta["description"] != "", path
         assert meta["twitter:card"] == "summary" and meta["twitter:title"] == meta["og:title"]
-        [(kind, text)] = meta["scripts"]  # type: ignore[misc]
+        # Structured data first; the search page's own script after it.
+        (kind, text), *others = meta["scripts"]  # type: ignore[misc]
+        assert [k for k, _ in others] == ([""] if path == "search.html" else []), path
         data = json.loads(text)
         assert kind == "application/ld+json" and data["url" if "url" in data else "mainEntityOfPage"] == page_url(path)
-        assert data["@type"] == (
-            "BlogPosting" if path.startswith("2017/") or path.startswith("2016/") else "CollectionPage"
-        )
+        kinds = {"search.html": "SearchResultsPage", "2017": "BlogPosting", "2016": "BlogPosting"}
+        assert data["@type"] == kinds.get(path.split("/")[0], "CollectionPage"), path
 
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -885,3 +893,167 @@ def test_the_atom_feed_follows_the_rules_the_w3c_validator_checks(many):
         updated.append(entry.findtext(f"{ATOM}updated"))
     # The feed's updated is its newest entry's.
     assert feed.findtext(f"{ATOM}updated") == max(updated)
+
+
+# Tags -------------------------------------------------------------------------
+
+
+def tag(room: Newsroom, day: date, *tags: str) -> None:
+    issue = load_issue(room.issue_path(day))
+    issue.tags = list(tags)
+    save_issue(issue)
+
+
+def test_each_tag_has_a_page_listing_its_issues_and_posts_link_to_them(room):
+    from urllib.parse import quote, unquote
+
+    tag(room, date(2017, 7, 3), "Hebei", "Social credit", "信用 体系")
+    tag(room, date(2017, 6, 26), "social credit", "Courts")
+    build(room)
+    site = room.root / "site"
+    # One page per tag (the newest issue's spelling names it), and an index of them.
+    assert sorted(p for p in snapshot(site) if p.startswith("tags/")) == [
+        "tags/courts.html",
+        "tags/hebei.html",
+        "tags/index.html",
+        "tags/social-credit.html",
+        "tags/信用-体系.html",
+    ]
+    page = (site / "tags" / "social-credit.html").read_text(encoding="utf-8")
+    assert "<h1>Issues tagged Social credit</h1>" in page
+    assert page.index("3rd July 2017") < page.index("26th June 2017")
+    hebei = (site / "tags" / "hebei.html").read_text(encoding="utf-8")
+    assert "3rd July 2017" in hebei and "26th June 2017" not in hebei
+    index = (site / "tags" / "index.html").read_text(encoding="utf-8")
+    assert [(name, href) for name, href in re.findall(r'<li><a href="([^"]+)">([^<]+)</a>', index)] == [
+        ("courts.html", "Courts"),
+        ("hebei.html", "Hebei"),
+        ("social-credit.html", "Social credit"),
+        (quote("信用-体系.html"), "信用 体系"),
+    ]
+    assert (
+        'Courts</a> <span class="meta">(1)</span>' in index
+        and 'Social credit</a> <span class="meta">(2)</span>' in index
+    )
+    # The post names its tags, each linked to its page (percent-encoded where it must be).
+    links = {url: rel for tag_, rel, url in links_of(site / POST_0703) if rel == "tag"}
+    assert {unquote(posixpath_join(POST_0703, url)) for url in links} == {
+        "tags/hebei.html",
+        "tags/social-credit.html",
+        "tags/信用-体系.html",
+    }
+    meta = meta_of(site / POST_0703)
+    assert meta["article:tag"]  # (the last one: meta_of keeps one per property)
+    # Every page of the site links the tag index from its navigation.
+    for path in html_pages(site):
+        navigation = {posixpath_join(path, url) for t, _, url in links_of(site / path) if t == "a"}
+        assert "tags/index.html" in navigation or (
+            path == "404.html" and "/tags/index.html" in {url for _, _, url in links_of(site / path)}
+        ), path
+    # The sitemap and the canonical links give the addresses percent-encoded.
+    sitemap = (site / "sitemap.xml").read_text(encoding="utf-8")
+    encoded = "https://socialcredit.example/tags/" + quote("信用-体系.html")
+    assert f"<loc>{encoded}</loc>" in sitemap and "<loc>https://socialcredit.example/tags/</loc>" in sitemap
+    assert [url for _, rel, url in links_of(site / "tags" / "信用-体系.html") if rel == "canonical"] == [encoded]
+
+
+def test_without_tags_there_are_no_tag_pages_and_no_tag_links(room):
+    build(room)
+    site = room.root / "site"
+    assert not (site / "tags").exists()
+    assert all(">Tags</a>" not in (site / p).read_text(encoding="utf-8") for p in html_pages(site))
+
+
+def test_a_tag_dropped_from_its_last_issue_loses_its_page_and_others_are_rendered_only_where_shown(many):
+    site = many.root / "site"
+    days = sorted(item.date for item in site_issues(many))
+    tag(many, days[0], "Hebei")
+    tag(many, days[-1], "Courts")
+    build(many)
+    assert (site / "tags" / "hebei.html").is_file()
+    tag(many, days[0])
+    result = build(many)
+    assert "tags/hebei.html" in result.removed and (site / "tags" / "courts.html").is_file()
+    # The issue's own page and the pages listing it change; far-off posts are not rendered.
+    assert set(result.rendered) <= {
+        post_path(load_issue(many.issue_path(days[0]))),
+        post_path(load_issue(many.issue_path(days[1]))),
+        "tags/index.html",
+        f"archive/{days[0].year}.html",
+        "archive/page-3.html",
+        "search.json",
+        "sitemap.xml",
+    }, result.rendered
+    assert not any(p.startswith(("2017/", "2016/")) and days[5].isoformat() in p for p in result.rendered)
+    # And a build from nothing gives the same bytes.
+    fresh = many.root / "fresh"
+    build(many, fresh)
+    assert {k: v for k, v in snapshot(fresh).items() if k != MANIFEST} == {
+        k: v for k, v in snapshot(site).items() if k != MANIFEST
+    }
+
+
+def test_tags_reach_both_feeds_and_the_markdown_post(room):
+    tag(room, date(2017, 7, 3), "Hebei", "信用")
+    build(room)
+    for name in ("feed.xml", "rss.xml"):
+        feed = feedparser.parse((room.root / "site" / "archive" / name).read_bytes())
+        assert feed.bozo == 0, (name, feed.get("bozo_exception"))
+        entry = next(e for e in feed.entries if "2017-07-03" in e.id)
+        assert [t.term for t in entry.tags] == ["Hebei", "信用"], name
+        older = next(e for e in feed.entries if "2017-06-26" in e.id)
+        assert "tags" not in older, name
+    renderer = Renderer(room)
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    assert 'tags: ["Hebei", "信用"]\n' in renderer.post_markdown(issue)
+    # `newsdesk render`'s post names them without links: its blog may have no tag pages.
+    page = renderer.post_page(issue, entry=archive_entry(issue, room.config.newsroom))
+    assert '<p class="tags meta">Tags: Hebei, 信用</p>' in page and 'rel="tag"' not in page
+
+
+# Search -------------------------------------------------------------------------
+
+
+def test_the_search_index_holds_every_issue_on_the_site_as_text_chinese_included(room):
+    import json
+
+    tag(room, date(2017, 7, 3), "Hebei", "信用")
+    build(room)
+    site = room.root / "site"
+    rows = json.loads((site / "search.json").read_text(encoding="utf-8"))
+    assert [row["t"] for row in rows] == [
+        "Social Credit Weekly News Summary – 3rd July 2017",
+        "Social Credit Weekly News Summary – 26th June 2017",
+    ]  # newest first, the draft left out
+    newest = rows[0]
+    assert newest["u"] == POST_0703 and (site / newest["u"]).is_file()
+    assert newest["d"] == "3rd July 2017" and newest["g"] == ["Hebei", "信用"]
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    assert newest["x"] == archive_entry(issue, room.config.newsroom).excerpt
+    # The intro, the headlines and the annotations, as text: no Markdown, no tags, no links.
+    assert "河北省社会信用信息条例" in newest["b"] and "宿迁市" in newest["b"]
+    assert all(d.headline in newest["b"] for d in issue.developments)
+    assert "](" not in newest["b"] and "<" not in newest["b"] and "**" not in newest["b"]
+    assert "上海市社会信用条例" in rows[1]["b"] and "宿迁市" not in rows[1]["b"]
+    # The search page: found from every page's navigation, never listed in the sitemap.
+    assert "search.html" not in (site / "sitemap.xml").read_text(encoding="utf-8")
+    assert ("a", "", "../search.html") in links_of(site / POST_0703)
+    assert '<meta name="robots" content="noindex">' in (site / "search.html").read_text(encoding="utf-8")
+
+
+def test_a_tag_with_markup_is_text_everywhere_and_its_page_stays_in_the_site(room):
+    import json
+
+    hostile = '<script>alert("x")</script> & ../../etc'
+    tag(room, date(2017, 7, 3), hostile)
+    build(room)
+    site = room.root / "site"
+    assert (site / "tags" / "script-alert-x-script-etc.html").is_file()
+    for path in (POST_0703, "tags/index.html", "tags/script-alert-x-script-etc.html"):
+        text = (site / path).read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; ../../etc" in text
+    rows = json.loads((site / "search.json").read_text(encoding="utf-8"))
+    assert rows[0]["g"] == [hostile]
+    for name in ("feed.xml", "rss.xml"):
+        feed = feedparser.parse((site / "archive" / name).read_bytes())
+        assert feed.bozo == 0 and feed.entries[0].tags[0].term == hostile, name

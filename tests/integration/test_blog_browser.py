@@ -1,6 +1,7 @@
 """The blog's reader-facing parts in a real headless chromium (over the DevTools protocol, so
-at any viewport width): the sign-up form, posted to a sign-up address on loopback, at a
-phone's and a desktop's width with no sideways scrolling.
+at any viewport width): every kind of page at a phone's and a desktop's width with no
+sideways scrolling, the sign-up form posted to a sign-up address on loopback and to the real
+subscriber service, the search page over its index, the tag pages.
 
 Chromium comes from scripts/ci/chromium.sh. Without it these tests are skipped, except under
 CI, where a missing browser is a failure.
@@ -21,14 +22,25 @@ import pytest
 import tomlkit
 from devtools import Browser, find_chromium
 
-from newsdesk.issue import load_issue
+from newsdesk.issue import load_issue, save_issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.site import SiteBuilder, site_issues
 
 pytestmark = pytest.mark.slow
 
 POST = "2017/social-credit-weekly-news-summary-3rd-july-2017.html"
-PAGES = ["index.html", POST, "archive/index.html", "archive/2017.html", "missing.html"]
+# Every kind of page: home, post, archive, year, tags, a tag (named in Chinese), search, 404.
+PAGES = [
+    "index.html",
+    POST,
+    "archive/index.html",
+    "archive/2017.html",
+    "tags/index.html",
+    "tags/social-credit-system.html",
+    "tags/%E4%BF%A1%E7%94%A8%E4%BD%93%E7%B3%BB.html",
+    "search.html",
+    "missing.html",
+]
 
 
 class Handler(SimpleHTTPRequestHandler):
@@ -81,7 +93,14 @@ def served(tmp_path_factory):
     document["newsroom"]["signup_url"] = f"{base}/signup"  # type: ignore[index]
     config.write_text(tomlkit.dumps(document), encoding="utf-8")
     room = Newsroom.open(folder)
-    SiteBuilder(room, site).build(site_issues(room, load_issue(room.issue_path(date(2017, 7, 3)))))
+    for day, tags in (
+        (date(2017, 7, 3), ["Social credit system", "信用体系", "Hebei"]),
+        (date(2017, 6, 26), ["信用体系"]),
+    ):
+        issue = load_issue(room.issue_path(day))
+        issue.tags = tags
+        save_issue(issue)
+    SiteBuilder(room, site).build(site_issues(room))
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
     yield base, posts
@@ -143,3 +162,147 @@ def test_the_form_posts_email_name_and_an_empty_honeypot_to_the_signup_address(b
     assert kind == "application/x-www-form-urlencoded"
     assert form == {"email": ["reader@example.org"], "name": ["Lǐ Míng 李明"], "website": [""]}
     assert browser.evaluate("document.body.textContent") == "Check your inbox."
+
+
+def test_the_blogs_form_signs_a_reader_up_with_the_real_subscriber_service(browser, tmp_path, monkeypatch):
+    """The static site's form, filled in chromium, posted to `newsdesk serve` (uvicorn on
+    loopback): the service sends the confirmation email to a real SMTP server."""
+    from conftest import copy_sample_newsroom
+    from mail_newsroom import configure_smtp
+    from smtp_server import SmtpServer, free_port
+    from web_service import SECRET, RunningService, configure_web
+
+    folder = copy_sample_newsroom(tmp_path / "newsroom")
+    monkeypatch.setenv("NEWSDESK_SECRET", SECRET)
+    with SmtpServer() as smtp:
+        configure_smtp(folder, smtp.port)
+        port = free_port()
+        configure_web(folder, port)
+        config = folder / "sources.toml"
+        document = tomlkit.parse(config.read_text(encoding="utf-8"))
+        document["newsroom"]["signup_url"] = f"http://127.0.0.1:{port}/subscribe"  # type: ignore[index]
+        config.write_text(tomlkit.dumps(document), encoding="utf-8")
+        room = Newsroom.open(folder)
+        site = folder / "site"
+        SiteBuilder(room, site).build(site_issues(room))
+        handler = type("Recording", (Handler,), {"posts": []})
+        static = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+        threading.Thread(target=static.serve_forever, daemon=True).start()
+        try:
+            with RunningService(folder, port):
+                browser.open(f"http://127.0.0.1:{static.server_address[1]}/{POST}", width=375)
+                browser.evaluate(
+                    """(() => {
+                      document.getElementById("signup-email").value = "blog.reader@readers.example";
+                      document.getElementById("signup-name").value = "李明";
+                      document.querySelector("aside.signup button[type=submit]").click();
+                    })()"""
+                )
+                browser.wait_for("Page.loadEventFired")
+                assert "Check your inbox" in browser.evaluate("document.body.textContent")
+                deadline = time.monotonic() + 30
+                while not smtp.recorder.messages and time.monotonic() < deadline:
+                    time.sleep(0.05)
+        finally:
+            static.shutdown()
+            static.server_close()
+        [message] = smtp.recorder.messages
+        assert message.recipient == "blog.reader@readers.example"
+        assert message.parsed()["Subject"].startswith("Confirm your subscription")
+
+
+# Search: the page fetches search.json and lists what matches, as text --------------------
+
+RESULTS = """new Promise((done) => {
+  const ready = () => !document.getElementById("search-status").textContent.startsWith("Loading");
+  const report = () => done({
+    status: document.getElementById("search-status").textContent,
+    titles: [...document.querySelectorAll("#search-results h2 a")].map((a) => a.textContent),
+    hrefs: [...document.querySelectorAll("#search-results h2 a")].map((a) => a.href),
+    snippets: [...document.querySelectorAll("#search-results li > p:last-child")].map((p) => p.textContent),
+    images: document.querySelectorAll("#search-results img").length,
+    scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth,
+    input: document.getElementById("search-query").getBoundingClientRect().toJSON(),
+  });
+  const wait = () => (ready() ? report() : setTimeout(wait, 20));
+  wait();
+})"""
+
+JULY = "Social Credit Weekly News Summary – 3rd July 2017"
+JUNE = "Social Credit Weekly News Summary – 26th June 2017"
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+@pytest.mark.parametrize(
+    ("query", "titles"),
+    [
+        ("宿迁", [JULY]),  # Chinese, found inside a longer run of characters
+        ("社会信用", [JULY, JUNE]),
+        ("DEFAULTER Shanghai", [JUNE]),  # every word, in any case
+        ("integrity", [JULY, JUNE]),
+        ("nowhere-to-be-found", []),
+    ],
+)
+def test_search_finds_issues_by_their_words_at_a_phone_and_a_desktop_width(browser, served, query, titles, width):
+    from urllib.parse import quote
+
+    base, _ = served
+    browser.open(f"{base}/search.html?q={quote(query)}", width=width)
+    found = browser.evaluate(RESULTS)
+    assert found["titles"] == titles, found
+    assert found["status"] == ("1 issue found" if len(titles) == 1 else f"{len(titles)} issues found")
+    assert all(href.startswith(f"{base}/2017/") for href in found["hrefs"])
+    assert found["scrollWidth"] <= found["clientWidth"] == width, found
+    assert 0 <= found["input"]["left"] and found["input"]["right"] <= width and found["input"]["height"] >= 44
+
+
+def test_typing_in_the_search_box_updates_the_results_and_the_address(browser, served):
+    base, _ = served
+    browser.open(f"{base}/index.html", width=375)
+    search = browser.evaluate('document.querySelector(".site-nav a[href=\\"search.html\\"]").href')
+    browser.open(search, width=375)
+    assert browser.evaluate(RESULTS)["titles"] == []
+    browser.page("Runtime.evaluate", expression='document.getElementById("search-query").focus()')
+    browser.page("Input.insertText", text="河北")
+    found = browser.evaluate(RESULTS)
+    assert found["titles"] == [JULY] and "河北" in found["snippets"][0]
+    assert browser.evaluate("location.search") == "?q=%E6%B2%B3%E5%8C%97"
+
+
+def test_a_title_with_markup_is_found_and_shown_as_text(browser, tmp_path):
+    from conftest import copy_sample_newsroom
+
+    folder = copy_sample_newsroom(tmp_path / "newsroom")
+    room = Newsroom.open(folder)
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    issue.title = 'Code <img src=x onerror="document.title=1"> sample'
+    save_issue(issue)
+    site = folder / "site"
+    SiteBuilder(room, site).build(site_issues(room))
+    handler = type("Recording", (Handler,), {"posts": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        browser.open(f"http://127.0.0.1:{server.server_address[1]}/search.html?q=onerror", width=1280)
+        found = browser.evaluate(RESULTS)
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert found["titles"] == [issue.title] and found["images"] == 0
+    assert browser.evaluate("document.title") == "Social Credit Weekly News Summary – Search"
+
+
+@pytest.mark.parametrize("width", [375, 1280])
+def test_a_tag_page_lists_its_issues_and_is_reached_from_the_post(browser, served, width):
+    base, _ = served
+    browser.open(f"{base}/{POST}", width=width)
+    tags = browser.evaluate('[...document.querySelectorAll("a[rel=tag]")].map((a) => [a.textContent, a.href])')
+    assert [name for name, _ in tags] == ["Social credit system", "信用体系", "Hebei"]
+    browser.open(tags[1][1], width=width)
+    page = browser.evaluate(
+        """({h1: document.querySelector("h1").textContent,
+            issues: [...document.querySelectorAll(".archive-list h2 a")].map((a) => a.textContent),
+            scrollWidth: document.documentElement.scrollWidth, clientWidth: document.documentElement.clientWidth})"""
+    )
+    assert page["h1"] == "Issues tagged 信用体系" and page["issues"] == [JULY, JUNE]
+    assert page["scrollWidth"] <= page["clientWidth"] == width

@@ -161,3 +161,25 @@ def test_typing_at_five_ms_a_key_in_a_real_terminal_is_saved_exactly(fetched, te
     terminal.key("q")
     wait_for(lambda: not terminal.running(), "quitting", terminal.screen)
     check_saved(path, original, values)
+
+
+@pytest.mark.slow
+def test_a_broken_issue_file_opens_a_screen_and_editor_fixes_it(fetched, terminal, tmp_path):
+    path = fetched / "issues" / "2017-07-10.md"
+    good = path.read_text(encoding="utf-8")
+    lines = good.splitlines(keepends=True)
+    path.write_text("".join([*lines[:2], "colour = 'red'\n", *lines[2:]]), encoding="utf-8")
+    fixer = tmp_path / "fix.py"  # the "editor": puts the good text back
+    fixer.write_text(
+        f"import sys, pathlib\npathlib.Path(sys.argv[-1]).write_text({good!r}, encoding='utf-8')\n", encoding="utf-8"
+    )
+    editor = f"{shlex.quote(sys.executable)} {shlex.quote(str(fixer))}"
+    argv = ["env", f"EDITOR={editor}", sys.executable, "-m", "newsdesk", "--newsroom", str(fetched), "edit"]
+    terminal.start([*argv, "2017-07-10"], 120, 40)
+    wait_for(lambda: "unknown front matter key 'colour'" in terminal.screen(), "the broken line", terminal.screen)
+    assert ":3: unknown front matter key" in terminal.screen()
+    terminal.key("e")  # the editor runs, the file reads again, the desk opens
+    wait_for(lambda: "by score" in terminal.screen(), "the desk", terminal.screen)
+    terminal.key("q")
+    wait_for(lambda: not terminal.running(), "quitting", terminal.screen)
+    assert path.read_text(encoding="utf-8") == good

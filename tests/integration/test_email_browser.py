@@ -1,8 +1,9 @@
 """The email in a real headless browser (Debian's chromium, over the DevTools protocol):
-every piece of text readable, at WCAG AA's 4.5:1, in light mode, in dark mode
-(prefers-color-scheme: dark, as Apple Mail and iOS Mail apply it) and under partial
+every piece of text readable, at WCAG AA's 4.5:1, for each theme, in light mode, in dark
+mode (prefers-color-scheme: dark, as Apple Mail and iOS Mail apply it), under partial
 inversion (a client that lightens dark text on its own and keeps the email's backgrounds,
-marking what it changed with data-ogsc, as Outlook.com does).
+marking what it changed with data-ogsc, as Outlook.com does) and under full inversion (the
+Gmail app's, which marks nothing).
 
 Chromium comes from scripts/ci/chromium.sh. Without it these tests are skipped, except under
 CI, where a missing browser is a failure.
@@ -100,6 +101,35 @@ PARTIAL_INVERSION = r"""
 """
 
 
+# A client that darkens everything on its own and marks nothing (the Gmail app's full
+# inversion): every light background and every dark text colour has its HSL lightness
+# mirrored, whatever the email's own rules say.
+FULL_INVERSION = r"""
+(() => {
+  const parse = (value) => value.match(/[\d.]+/g).map(Number);
+  const hsl = ([r, g, b]) => {
+    r /= 255; g /= 255; b /= 255;
+    const max = Math.max(r, g, b), min = Math.min(r, g, b), l = (max + min) / 2;
+    if (max === min) return [0, 0, l];
+    const d = max - min, s = l > 0.5 ? d / (2 - max - min) : d / (max + min);
+    const h = max === r ? (g - b) / d + (g < b ? 6 : 0) : max === g ? (b - r) / d + 2 : (r - g) / d + 4;
+    return [h * 60, s, l];
+  };
+  const mirrored = ([h, s, l]) => "hsl(" + h + ", " + s * 100 + "%, " + (1 - l) * 100 + "%)";
+  const changes = [];
+  for (const el of document.querySelectorAll("html, body, body *")) {
+    const style = getComputedStyle(el), colour = hsl(parse(style.color));
+    const background = parse(style.backgroundColor);
+    if (colour[2] < 0.5) changes.push([el, "color", mirrored(colour)]);
+    if ((background.length < 4 || background[3] > 0) && hsl(background)[2] >= 0.5)
+      changes.push([el, "background-color", mirrored(hsl(background))]);
+  }
+  for (const [el, property, value] of changes) el.style.setProperty(property, value, "important");
+  return changes.length;
+})()
+"""
+
+
 @pytest.fixture(scope="module")
 def browser():
     found = find_chromium()
@@ -130,7 +160,10 @@ def email_file(tmp_path_factory, theme_name) -> Path:
     config = root / "sources.toml"
     config.write_text(
         config.read_text(encoding="utf-8").replace(
-            "[newsroom]\n", f'[newsroom]\ntheme = "{theme_name}"\nbrand_colour = "{THEMES[theme_name]}"\n', 1
+            "[newsroom]\n",
+            f'[newsroom]\ntheme = "{theme_name}"\nbrand_colour = "{THEMES[theme_name]}"\n'
+            'manage_url = "https://socialcredit.example/settings?email={email}"\n',
+            1,
         ),
         encoding="utf-8",
     )
@@ -150,11 +183,13 @@ def measured(browser: Browser, email_file: Path, mode: str, width: int) -> list[
     browser.open(email_file.as_uri(), width=width, dark=mode == "dark")
     if mode == "partial inversion":
         assert browser.evaluate(PARTIAL_INVERSION) > 0
+    if mode == "full inversion":
+        assert browser.evaluate(FULL_INVERSION) > 0
     return browser.evaluate(CONTRAST)
 
 
-@pytest.mark.parametrize("width", [320, 600])
-@pytest.mark.parametrize("mode", ["light", "dark", "partial inversion"])
+@pytest.mark.parametrize("width", [320, 420, 600, 1200])
+@pytest.mark.parametrize("mode", ["light", "dark", "partial inversion", "full inversion"])
 def test_every_text_element_reaches_4_5_to_1(browser, email_file, mode, width):
     elements = measured(browser, email_file, mode, width)
     texts = " ".join(e["text"] for e in elements)
@@ -213,7 +248,7 @@ def test_tap_targets_measure_and_gutters(browser, email_file, width):
     layout = browser.evaluate(LAYOUT)
     names = [t["text"] for t in layout["targets"]]
     assert len([n for n in names if n.startswith("Read more at ")]) == 3
-    assert {"View in your browser", "Past issues", "Unsubscribe"} <= set(names)
+    assert {"View in your browser", "Past issues", "Manage your subscription", "Unsubscribe"} <= set(names)
     assert [t for t in layout["targets"] if t["height"] < 44] == []
     if width >= 600:
         assert 55 <= layout["perLine"] <= 75, layout["perLine"]  # a comfortable measure
@@ -261,3 +296,31 @@ LIGHT_BACKGROUNDS = r"""
 def test_dark_mode_leaves_no_light_box(browser, email_file, width):
     browser.open(email_file.as_uri(), width=width, dark=True)
     assert browser.evaluate(LIGHT_BACKGROUNDS) == []
+
+
+# The vertical rhythm: the margins of the text's blocks, and the gaps a reader sees between
+# a headline and its text, between paragraphs, and between a divider and the next headline.
+RHYTHM = r"""
+(() => {
+  const blocks = document.querySelectorAll("td.nd-text p, td.nd-text h1, td.nd-text h2, td.nd-text li, "
+                                           + "td.nd-text ul, td.nd-text blockquote, td.nd-footer p, td.nd-brand p");
+  const margins = [].map.call(blocks, (el) => [parseFloat(getComputedStyle(el).marginTop),
+                                              parseFloat(getComputedStyle(el).marginBottom)]).flat();
+  const gap = (a, b) => b.getBoundingClientRect().top - a.getBoundingClientRect().bottom;
+  const h2 = document.querySelector("td.nd-text h2"), text = h2.nextElementSibling;
+  const paragraphs = [].filter.call(document.querySelectorAll("td.nd-text p + p"),
+                                    (p) => !p.querySelector(".nd-button") && !p.previousElementSibling.querySelector(".nd-button"));
+  const rule = h2.closest("tr").previousElementSibling.querySelector("td.nd-rule p");
+  return {margins: margins, headingToText: gap(h2, text), ruleToHeading: gap(rule, h2),
+          betweenParagraphs: paragraphs.map((p) => gap(p.previousElementSibling, p))};
+})()
+"""
+
+
+@pytest.mark.parametrize("width", [320, 1200])
+def test_spacing_keeps_an_8_px_rhythm(browser, email_file, width):
+    browser.open(email_file.as_uri(), width=width)
+    rhythm = browser.evaluate(RHYTHM)
+    assert [m for m in rhythm["margins"] if m % 8] == []
+    assert rhythm["headingToText"] == 8 and rhythm["ruleToHeading"] == 24
+    assert rhythm["betweenParagraphs"] and set(rhythm["betweenParagraphs"]) == {16}

@@ -17,6 +17,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import httpx
+import lxml.html
 import pytest
 
 from newsdesk.issue import load_issue, save_issue
@@ -543,3 +544,27 @@ def test_error_messages_are_one_line_of_text_whatever_the_body_holds():
         "this website. Learn more about troubleshooting WordPress.",
         "blog: WordPress rejected the post (400 rest_invalid_param): Invalid parameter(s): title (Not <allowed>)",
     ]
+
+
+@pytest.mark.slow
+def test_the_post_gets_the_issues_own_tags_besides_the_blogs(wp_room, run, api):
+    issue = load_issue(wp_room.issue_path(ISSUE))
+    token = issue.title[-9:-1]
+    issue.tags = [f"Hebei {token}", "Social Credit", f"信用 {token}", f"<b>bold</b> & [gallery] {token}"]
+    save_issue(issue)
+    done = run("publish", "2017-06-26", "--target", "blog")
+    assert done.exit_code == 0, done.output
+    post = api("GET", f"/wp/v2/posts/{load_issue(wp_room.issue_path(ISSUE)).wordpress_id}", context="edit")
+    names = sorted(plain(api("GET", f"/wp/v2/tags/{i}")["name"]) for i in post["tags"])
+    # The blog's fixed tags, then the issue's; "Social Credit" is the blog's "social credit".
+    assert names == sorted(
+        ["social credit", f"China {token}", f"Hebei {token}", f"信用 {token}", f"<b>bold</b> & [gallery] {token}"]
+    )
+    # The post's page lists its tags, each name as text: no tag made of the name's markup.
+    page = httpx.get(post["link"], timeout=30)
+    assert page.status_code == 200
+    shown = [
+        a.text_content()
+        for a in lxml.html.fromstring(page.text).xpath('//*[contains(@class, "taxonomy-post_tag")]//a[@rel="tag"]')
+    ]
+    assert sorted(plain(name) for name in shown) == names

@@ -89,6 +89,7 @@ def configure_smtp(root: Path, port: int, **values: object) -> None:
         "security": "none",
         "rate": 0,
         "backoff": 0.01,
+        "defer": 0.01,
         "retries": 3,
         "timeout": 5,
     }

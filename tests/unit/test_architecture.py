@@ -21,6 +21,7 @@ LAYERS: list[set[str]] = [
     {"curation"},
     {"output"},
     {"mail", "publish"},
+    {"web"},  # the subscriber service, over the list (mail)
     {"tui"},
     {"cli"},  # the `edit` command opens the desk
 ]

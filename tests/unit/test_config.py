@@ -127,3 +127,10 @@ def test_the_emails_theme_brand_colour_and_logo_are_checked():
     assert problem('[newsroom]\nbrand_colour = "red"\n').startswith("sources.toml:2: newsroom.brand_colour must be")
     assert "#fff" in problem('[newsroom]\nbrand_colour = "#fff"\n')
     assert "http(s)" in problem('[newsroom]\nlogo_url = "javascript:alert(1)"\n')
+    assert "manage_url" in problem('[newsroom]\nmanage_url = "settings?email={email}"\n')
+    assert parse('[newsroom]\nmanage_url = "https://x.example/s?e={email}"\n').newsroom.manage_url
+
+
+def test_a_misspelt_key_is_answered_with_the_key_meant():
+    message = problem('[newsroom]\nbrand_color = "#1a7f37"\n')
+    assert message == "sources.toml:2: unknown key 'brand_color' in newsroom: did you mean 'brand_colour'?"

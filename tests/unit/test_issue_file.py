@@ -255,3 +255,55 @@ def test_an_unheaded_section_says_which_headline_is_missing():
         IssueFileError, match=r"^issues/x\.md:18: a development has two item comments \(the first on line 12\)"
     ):
         parse_issue(text, "issues/x.md")
+
+
+TAGGED = """+++
+title = "Weekly – 3rd July 2017"
+date = 2017-07-03
+week_start = 2017-06-26
+week_end = 2017-07-02
+status = "ready"
+tags = ["Hebei",   "social credit", "信用"]  # the blog's tags
++++
+
+Intro.
+"""
+
+
+def test_tags_are_read_from_the_front_matter_and_kept_byte_for_byte(tmp_path):
+    issue = parse_issue(TAGGED, tmp_path / "2017-07-03.md")
+    assert issue.tags == ["Hebei", "social credit", "信用"]
+    assert dump_issue(issue) == TAGGED  # unchanged: the editor's spacing and comment stay
+    issue.tags.append("courts")
+    text = dump_issue(issue)
+    assert 'tags = ["Hebei", "social credit", "信用", "courts"]  # the blog\'s tags' in text
+    assert parse_issue(text).tags == ["Hebei", "social credit", "信用", "courts"]
+
+
+def test_an_issue_without_tags_says_nothing_of_them_until_it_has_some(tmp_path):
+    text = TAGGED.replace('tags = ["Hebei",   "social credit", "信用"]  # the blog\'s tags\n', "")
+    issue = parse_issue(text)
+    assert issue.tags == [] and "tags" not in dump_issue(issue)
+    issue.tags = ["Hebei"]
+    assert 'tags = ["Hebei"]\n+++' in dump_issue(issue)
+    issue.tags = []
+    assert dump_issue(issue) == text
+    new = Issue(title="T", date=date(2017, 7, 3), week_start=date(2017, 6, 26), week_end=date(2017, 7, 2))
+    assert "tags" not in dump_issue(new)
+
+
+@pytest.mark.parametrize(
+    ("value", "problem"),
+    [
+        ('"Hebei"', 'tags must be a list of quoted names like ["Hebei", "courts"], not \'Hebei\''),
+        ('["Hebei", 3]', "tags must be a list of quoted names"),
+        ('["Hebei", "  "]', "tag '  ' has no letter or digit in it"),
+        ('["China", "china"]', "tags 'China' and 'china' are the same tag"),
+        ('["social credit", "Social-Credit"]', "tags 'social credit' and 'Social-Credit' are the same tag"),
+    ],
+)
+def test_bad_tags_are_one_line_naming_the_line(value, problem):
+    text = TAGGED.replace('["Hebei",   "social credit", "信用"]', value)
+    with pytest.raises(IssueFileError) as caught:
+        parse_issue(text, "issues/2017-07-03.md")
+    assert str(caught.value).startswith("issues/2017-07-03.md:7: ") and problem in str(caught.value)

@@ -21,6 +21,7 @@ FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "stores"
 TABLES = {
     *("items", "feeds", "meta", "send_ledger", "send_runs", "articles", "feed_entries", "issue_files", "site_files"),
     "subscribers",
+    "send_versions",
 }
 INDEXES = {"items_by_time", "items_by_canonical_url", "send_ledger_by_state", "subscribers_by_state"}
 

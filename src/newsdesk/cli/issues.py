@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
 from newsdesk.cli._common import date_option, editor_errors, open_newsroom, relative
-from newsdesk.errors import EXIT_INVALID, NewsdeskError
+from newsdesk.errors import EXIT_INVALID, IssueFileError, NewsdeskError
+
+if TYPE_CHECKING:
+    from newsdesk.issue import Issue
+    from newsdesk.items import Item
+    from newsdesk.newsroom import Newsroom
 
 
 @click.command()
@@ -29,7 +36,16 @@ def edit(ctx: click.Context, issue: str | None) -> None:
                 f"{path}: no such issue file (create it with `newsdesk new --date`)", exit_code=EXIT_INVALID
             )
         create_issue(room, date.fromisoformat(path.stem))
-    load_issue(path)  # a broken file is reported here, before the screen takes over
+    try:
+        load_issue(path)
+    except IssueFileError as error:
+        if not (sys.stdin.isatty() and sys.stdout.isatty()):
+            raise  # no one to show it to: the one-line error, exit code 2
+        # On a terminal the desk shows the broken line and waits for the fix ($EDITOR, reload).
+        from newsdesk.tui.broken import BrokenIssueApp
+
+        if not BrokenIssueApp(path, error).run():
+            load_issue(path)  # still broken: the one-line error, exit code 2
     from newsdesk.tui.app import DeskApp
 
     DeskApp(room, path).run()
@@ -128,7 +144,24 @@ def pick_command(ctx: click.Context, issue: str, item_ids: tuple[str, ...]) -> N
         click.echo(f"picked {item.id}: {item.title}" + (f" (also reported by {', '.join(others)})" if others else ""))
     for item in result.already:
         click.echo(f"already picked {item.id}: {item.title}")
+    save_picked(room, loaded, result.added)
     click.echo(f"{len(loaded.developments)}/{room.config.newsroom.developments} picked in {path}")
+
+
+def save_picked(room: Newsroom, issue: Issue, items: list[Item]) -> None:
+    """Keep each new pick's page with the issue (issues/<date>/sources/): one line each."""
+    from newsdesk.curation.saved import save_source, sources_dir
+    from newsdesk.urls import is_http_url, placeholder_host
+
+    for item in items:
+        development = next((d for d in issue.developments if d.item_id == item.id), None)
+        if development is None or not is_http_url(development.read_more) or placeholder_host(development.read_more):
+            continue  # the samples' example links: nothing to fetch
+        saved = save_source(issue, development.read_more, room.config.fetch, item_id=item.id)
+        if saved.saved:
+            click.echo(f"saved its page: {relative(sources_dir(issue) / saved.html)}")
+        else:
+            click.echo(f"page not saved ({saved.problem}); try `newsdesk save-sources {issue.name}` later")
 
 
 @click.command("unpick")

@@ -11,6 +11,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
+from collections.abc import Callable
+from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -30,6 +33,8 @@ if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
     from newsdesk.store import Store
 
 CONFIRM_ABOVE = 10  # a real send to more recipients than this asks first
+LINE_SECONDS = 10.0  # without a terminal, a progress line at least this often
+DATE_SLACK_DAYS = 7  # an issue dated further than this from today is warned about
 SHOWN_WARNINGS = 20
 
 
@@ -133,6 +138,9 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
             ledger = Ledger(store, loaded.name)
             tally = ledger.tally()
             failures = ledger.failures()
+            doubtful = ledger.in_doubt()
+            versions = ledger.versions()
+            by_version = ledger.sent_by_version()
             completed = ledger.completed_at()
         counts["ledger"] = {
             "issue": loaded.name,
@@ -142,6 +150,11 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
             "failed": tally.failed,
             "completed_at": completed,
             "failures": [{"address": f.address, "reply": f.reply} for f in failures],
+            "in_doubt": [{"address": d.address, "state": d.state} for d in doubtful],
+            "versions": [
+                {"version": v.version, "subject": v.subject, "made_at": v.made_at, "sent": by_version.get(v.version, 0)}
+                for v in versions
+            ],
         }
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
@@ -157,6 +170,15 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
         )
         for failure in ledger_counts["failures"]:
             click.echo(f"failed: {failure['address']}: {failure['reply']}")
+        if len(ledger_counts["versions"]) > 1:
+            for v in ledger_counts["versions"]:
+                click.echo(f"version {v['version']} ({v['made_at'][:16]}, “{v['subject']}”): {v['sent']} sent")
+        for doubt in ledger_counts["in_doubt"]:
+            meaning = {
+                "sent": "sent again, may have two copies",
+                "failed": "not sent again, may have none",
+            }.get(doubt["state"], "not yet sent again")
+            click.echo(f"in doubt: {doubt['address']}: {meaning}")
 
 
 @subscribers.command("import")
@@ -227,11 +249,29 @@ def _list_path(room: Newsroom) -> Path:
 
 
 class SendProgress:
-    """A progress bar on stderr when it is a terminal; nothing otherwise."""
+    """A progress bar on stderr when it is a terminal; otherwise a plain line every 10% and
+    at least every 10 seconds (for logs and cron mail)."""
 
-    def __init__(self, total: int, *, enabled: bool) -> None:
+    def __init__(
+        self,
+        total: int,
+        *,
+        terminal: bool,
+        clock: Callable[[], float] = time.monotonic,
+        every: float = LINE_SECONDS,
+        echo: Callable[[str], None] | None = None,
+    ) -> None:
         self.progress = None
-        if enabled and total:
+        self.total = total
+        self.clock = clock
+        self.every = every
+        self.echo = echo or (lambda line: click.echo(line, err=True))
+        self.started = self.said_at = clock()
+        self.said_tenth = 0
+        self.failed = 0
+        self.deferred = 0
+        self.lines = not terminal and total > 0
+        if terminal and total:
             from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
@@ -247,9 +287,26 @@ class SendProgress:
             self.task = self.progress.add_task("", total=total)
 
     def __call__(self, event: Progress) -> None:
+        if event.outcome == "failed":
+            self.failed += 1
+        elif event.outcome == "deferred":
+            self.deferred += 1
         if self.progress is not None:
-            note = f"retrying {event.address}" if event.outcome == "retry" else event.address
-            self.progress.update(self.task, completed=event.done, description=note)
+            note = {"retry": f"retrying {event.address}", "waiting": "waiting for deferred recipients"}
+            self.progress.update(self.task, completed=event.done, description=note.get(event.outcome, event.address))
+        elif self.lines:
+            now = self.clock()
+            tenth = event.done * 10 // self.total
+            if tenth > self.said_tenth or now - self.said_at >= self.every:
+                self.said_tenth = max(self.said_tenth, tenth)
+                self.said_at = now
+                seconds = now - self.started
+                rate = f", {event.done / seconds:.0f}/s" if seconds > 0 else ""
+                waiting = ", waiting for deferred recipients" if event.outcome == "waiting" else ""
+                self.echo(
+                    f"sending: {event.done}/{self.total} ({event.done * 100 // self.total}%){rate}, "
+                    f"{self.failed} failed, {self.deferred} deferred{waiting}"
+                )
 
     def __enter__(self) -> SendProgress:
         if self.progress is not None:
@@ -259,6 +316,24 @@ class SendProgress:
     def __exit__(self, *exc: object) -> None:
         if self.progress is not None:
             self.progress.stop()
+
+
+def _warn_about_the_date(room: Newsroom, loaded: Issue, today: date | None = None) -> str | None:
+    """A warning when the issue is dated far from today (an old issue sent by mistake, or a
+    machine whose clock is wrong)."""
+    from datetime import datetime
+
+    today = today or datetime.now(room.config.newsroom.zone).date()
+    days = (loaded.date - today).days
+    if abs(days) <= DATE_SLACK_DAYS:
+        return None
+    when = f"{-days} days before" if days < 0 else f"{days} days after"
+    line = (
+        f"warning: {loaded.name} is dated {when} today ({today.isoformat()}, {room.config.newsroom.timezone}): "
+        "is it the issue you mean to send, and is this machine's clock right?"
+    )
+    click.echo(line, err=True)
+    return line
 
 
 @click.command()
@@ -280,6 +355,12 @@ class SendProgress:
     help="What to do with a message an interrupted send left in doubt.",
 )
 @click.option("--retry-failed", is_flag=True, help="Try again the recipients an earlier run's server refused (5xx).")
+@click.option(
+    "--at",
+    "at",
+    metavar="TIME",
+    help='Do not send now: schedule the send for TIME ("2017-07-03 07:00", the newsroom\'s timezone).',
+)
 @click.pass_context
 @editor_errors
 def send(
@@ -292,6 +373,7 @@ def send(
     smtp_url: str | None,
     in_doubt: str,
     retry_failed: bool,
+    at: str | None,
 ) -> None:
     """Send ISSUE to every subscriber, exactly once each, after the pre-send checks.
 
@@ -301,6 +383,11 @@ def send(
 
     room = open_newsroom(ctx)
     loaded = _load_issue(room, issue)
+    if at is not None:
+        if dry_run or test_address or smtp_url or retry_failed:
+            raise InvalidInput("--at schedules the send itself: leave out --dry-run, --test, --smtp and --retry-failed")
+        _schedule_send(room, loaded, at, force=force, in_doubt=in_doubt)
+        return
     target = smtp_target(room.config.smtp, smtp_url)
     if test_address:
         _send_test(room, loaded, target, test_address)
@@ -333,10 +420,21 @@ def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) 
     except InvalidInput:
         known = None
     factory = MessageFactory(room, loaded)
-    outgoing = factory.build(known or Subscriber(email=address), test=True)
+    if room.config.web.public_url or room.config.newsroom.bounce_address:
+        from newsdesk.mail.roster import Roster
+        from newsdesk.mail.tokens import bounce_addresses, signed_links
+
+        with room.store() as store:
+            factory.links = signed_links(room.config, Roster(store))
+            factory.return_path = bounce_addresses(room.config, Roster(store))
+            outgoing = factory.build(known or Subscriber(email=address), test=True)
+            sender = factory.envelope_sender(address)
+    else:
+        outgoing = factory.build(known or Subscriber(email=address), test=True)
+        sender = factory.envelope_sender(address)
     with SmtpTransport(target, target.password()) as transport:
         try:
-            transport.send(factory.sender, address, outgoing.data)
+            transport.send(sender, address, outgoing.data)
         except (Permanent, Transient) as refusal:
             from newsdesk.errors import NewsdeskError
 
@@ -361,32 +459,70 @@ def _send_all(
     from newsdesk.mail.roster import Roster
     from newsdesk.mail.send import Policy, SendJob
     from newsdesk.mail.smtp import SmtpTransport
+    from newsdesk.mail.tokens import bounce_addresses, signed_links
 
-    policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed)
+    policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force)
     with room.exclusive("send"), room.store() as store:
         listing = _the_list(room, store)
         if not listing.subscribed:
             raise InvalidInput(f"{listing.path}: no subscribed addresses; nothing to send")
         ledger = Ledger(store, loaded.name)
-        job = SendJob(room, loaded, listing, policy, roster=Roster(store))
+        roster = Roster(store)
+        job = SendJob(room, loaded, listing, policy, roster=roster)
+        job.factory.links = signed_links(room.config, roster)
+        job.factory.return_path = bounce_addresses(room.config, roster)
         plan = job.plan(ledger)
-        if plan.complete:
+        if plan.complete and not plan.to_send:
+            again = "" if retry_failed else "; --retry-failed tries again the recipients the server refused"
+            refused = f", {plan.refused_before} refused" if plan.refused_before else ""
             click.echo(
-                f"{loaded.name} was already sent to {plan.already_sent} subscribers "
-                f"(completed {plan.completed_at}); nothing to send"
+                f"{loaded.name} was already sent to {plan.already_sent} subscribers{refused} "
+                f"(completed {plan.completed_at}); nothing to send{again if plan.refused_before else ''}"
             )
             return
-        if loaded.status in ("sent", "published") and plan.already_sent == 0 and not (force or dry_run):
+        if loaded.status in ("sent", "published") and plan.recorded == 0 and not (force or dry_run):
             # The ledger is the guard against a second send, and it lives in .newsdesk/:
             # a fresh clone has none. The issue file says it went out: believe it.
             raise Refused(
                 f"{loaded.name}: the issue file says it was {loaded.status}, but this newsroom's "
                 "ledger has no record of sending it; send again anyway with --force"
             )
+        if plan.changed:
+            have = plan.already_sent + plan.in_doubt
+            head = (
+                f"{loaded.name}: the message differs from version {plan.version}, which {have} "
+                f"subscribers already have:"
+            )
+            if force or dry_run:
+                click.echo(f"warning: {head}", err=True)
+                for line in plan.changed:
+                    click.echo(f"warning: {line}", err=True)
+                if force and not dry_run:
+                    click.echo(
+                        f"warning: sending version {plan.version + 1} to the rest (with Message-IDs of its own)",
+                        err=True,
+                    )
+            else:
+                click.echo(head, err=True)
+                for line in plan.changed:
+                    click.echo(line, err=True)
+                raise Refused(
+                    f"{loaded.name}: not sent: the message changed since {have} subscribers got it; undo the "
+                    f"change to send them all the same message, or send the new version to the rest with --force"
+                )
         checks = _run_checks(room, loaded)
+        _warn_about_the_date(room, loaded)
         if checks.errors and not (force or dry_run):
+            who = ""
+            if plan.already_sent:
+                who = (
+                    f"; {plan.already_sent} of {plan.subscribed} subscribers already have this issue from an "
+                    f"earlier run (`newsdesk subscribers --issue {loaded.name}` lists them), so fix what the checks "
+                    "found or send the rest anyway with --force"
+                )
             raise Refused(
-                f"{loaded.name}: the pre-send checks found {checks.summary()}; fix them, or send anyway with --force"
+                f"{loaded.name}: the pre-send checks found {checks.summary()}"
+                + (who or "; fix them, or send anyway with --force")
             )
         doubt = f", {plan.in_doubt} in doubt ({in_doubt})" if plan.in_doubt else ""
         click.echo(
@@ -410,15 +546,160 @@ def _send_all(
             if not click.confirm(question, default=False, err=True):
                 raise Refused("not sent: the send was not confirmed")
         transport = SmtpTransport(target, password)
-        with SendProgress(plan.to_send, enabled=sys.stderr.isatty()) as progress:
-            report = job.run(ledger, transport, on_progress=progress)
+        with SendProgress(plan.to_send, terminal=sys.stderr.isatty()) as progress:
+            report = job.run(
+                ledger, transport, on_progress=progress, open_transport=lambda: SmtpTransport(target, password)
+            )
     for line in report.lines():
         click.echo(line)
     if not report.ok:
         sys.exit(EXIT_FAILED)
 
 
-COMMANDS = (check, send, subscribers)
+def _schedule_send(room: Newsroom, loaded: Issue, at: str, *, force: bool, in_doubt: str) -> None:
+    from datetime import UTC, datetime
+
+    from newsdesk.mail.schedule import Schedule, ScheduledSend, parse_at
+
+    settings = room.config.newsroom
+    when = parse_at(at, settings.zone, settings.timezone)
+    now = datetime.now(UTC)
+    if when <= now:
+        raise InvalidInput(f"--at {at!r}: that time has passed ({_local(when, room)}); send it now without --at")
+    checks = _run_checks(room, loaded)
+    if checks.errors and not force:
+        raise Refused(
+            f"{loaded.name}: the pre-send checks found {checks.summary()}; fix them, or schedule it anyway with --force"
+        )
+    _warn_about_the_date(room, loaded, today=when.astimezone(settings.zone).date())
+    with room.store() as store:
+        schedule = Schedule(store)
+        before = schedule.get(loaded.name)
+        schedule.add(
+            ScheduledSend(
+                loaded.name, when.isoformat(), now.isoformat(timespec="seconds"), force=force, in_doubt=in_doubt
+            )
+        )
+    moved = f" (was {_local(before.when, room)})" if before else ""
+    click.echo(
+        f"{loaded.name} is scheduled for {_local(when, room)}{moved}; `newsdesk schedule run` (from cron or a "
+        f"systemd timer) sends it when due, `newsdesk schedule cancel {loaded.name}` cancels it"
+    )
+
+
+def _local(moment: Any, room: Newsroom) -> str:
+    settings = room.config.newsroom
+    return f"{moment.astimezone(settings.zone):%Y-%m-%d %H:%M} {settings.timezone}"
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+@editor_errors
+def schedule(ctx: click.Context) -> None:
+    """List the scheduled sends (`newsdesk send ISSUE --at TIME` adds one)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from datetime import UTC, datetime
+
+    from newsdesk.mail.schedule import Schedule
+
+    room = open_newsroom(ctx)
+    with room.store() as store:
+        entries = Schedule(store).all()
+    if not entries:
+        click.echo("no scheduled sends")
+        return
+    now = datetime.now(UTC)
+    for entry in entries:
+        state = {"waiting": "waiting", "due": "due now", "late": "late: waits for a human"}[entry.state(now)]
+        flags = " (--force)" if entry.force else ""
+        click.echo(f"{entry.issue}: {_local(entry.when, room)}, {state}{flags}")
+
+
+@schedule.command("cancel")
+@click.argument("issue")
+@click.pass_context
+@editor_errors
+def cancel_schedule(ctx: click.Context, issue: str) -> None:
+    """Cancel ISSUE's scheduled send."""
+    from newsdesk.mail.schedule import Schedule
+
+    room = open_newsroom(ctx)
+    loaded = _load_issue(room, issue)
+    with room.store() as store:
+        if not Schedule(store).cancel(loaded.name):
+            raise InvalidInput(f"{loaded.name}: no scheduled send to cancel")
+    click.echo(f"{loaded.name}: the scheduled send is cancelled")
+
+
+@schedule.command("run")
+@click.pass_context
+@editor_errors
+def run_schedule(ctx: click.Context) -> None:
+    """Start the scheduled sends that are due (run it every few minutes from cron or a timer).
+
+    A send more than three hours past its time is not started unattended: at a terminal it
+    asks; otherwise it says so and waits for a human (exit 3). A send under way is carried on.
+    """
+    from datetime import UTC, datetime
+
+    from newsdesk.errors import NewsdeskError
+    from newsdesk.mail.ledger import Ledger
+    from newsdesk.mail.schedule import Schedule
+    from newsdesk.mail.smtp import smtp_target
+
+    room = open_newsroom(ctx)
+    with room.store() as store:
+        entries = Schedule(store).all()
+    now = datetime.now(UTC)
+    worst = 0
+    for entry in entries:
+        state = entry.state(now)
+        if state == "waiting":
+            continue
+        with room.store() as store:
+            started = Ledger(store, entry.issue).tally().total > 0
+        if state == "late" and not started:
+            hours = (now - entry.when).total_seconds() / 3600
+            late = f"{entry.issue} was due at {_local(entry.when, room)}, {hours:.1f} hours ago"
+            if not (_interactive() and click.confirm(f"{late}. Send it now?", default=False, err=True)):
+                click.echo(
+                    f"{late}: not sent unattended; send it with `newsdesk send {entry.issue}`, "
+                    f"or `newsdesk schedule cancel {entry.issue}`",
+                    err=True,
+                )
+                worst = max(worst, 3)
+                continue
+        click.echo(f"{entry.issue}: scheduled for {_local(entry.when, room)}; sending")
+        try:
+            loaded = _load_issue(room, entry.issue)
+            target = smtp_target(room.config.smtp)
+            _send_all(
+                room,
+                loaded,
+                target,
+                target.password(),
+                dry_run=False,
+                yes=True,
+                force=entry.force,
+                in_doubt=entry.in_doubt,
+                retry_failed=False,
+            )
+            code = 0
+        except NewsdeskError as error:
+            click.echo(f"newsdesk: error: {error}", err=True)
+            code = error.exit_code
+        except SystemExit as stop:  # a send that did not finish (it is carried on next time)
+            code = stop.code if isinstance(stop.code, int) else 1
+        with room.store() as store:
+            if Ledger(store, entry.issue).completed_at():
+                Schedule(store).cancel(entry.issue)
+        worst = max(worst, code)
+    if worst:
+        sys.exit(worst)
+
+
+COMMANDS = (check, send, subscribers, schedule)
 
 
 def _unsent(ledger: Ledger, subscriber: Subscriber) -> bool:

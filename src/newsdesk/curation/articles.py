@@ -99,18 +99,37 @@ def download(url: str, settings: FetchSettings, *, max_bytes: int = MAX_ARTICLE_
         raise PageProblem(f"cannot fetch: {http.reason(error)}") from None
 
 
-def extract(data: bytes, url: str) -> tuple[str, str]:
-    """(title, main text) of an HTML page; raises PageProblem when it holds no article."""
+@dataclass(frozen=True)
+class Page:
+    """What trafilatura reads in an article page."""
+
+    title: str
+    text: str
+    date: str = ""  # the publication date the page gives (YYYY-MM-DD), or ""
+
+
+def extract_page(data: bytes, url: str) -> Page:
+    """The article in an HTML page, with its date; raises PageProblem when
+    it holds no article."""
     import trafilatura  # imported here: it is slow to import and only this needs it
 
     document = trafilatura.bare_extraction(
         data, url=url, with_metadata=True, include_comments=False, include_tables=False
     )
     text = (getattr(document, "text", None) or "").strip()
-    title = (getattr(document, "title", None) or "").strip()
     if cells(text) < MIN_ARTICLE_CELLS:
         raise PageProblem("not an article: the page has too little text of its own", "not_article")
-    return title, text
+    return Page(
+        title=(getattr(document, "title", None) or "").strip(),
+        text=text,
+        date=(getattr(document, "date", None) or "").strip(),
+    )
+
+
+def extract(data: bytes, url: str) -> tuple[str, str]:
+    """(title, main text) of an HTML page; raises PageProblem when it holds no article."""
+    page = extract_page(data, url)
+    return page.title, page.text
 
 
 class ArticleCache:

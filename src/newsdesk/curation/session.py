@@ -20,7 +20,7 @@ from newsdesk.curation.clusters import Cluster, ClusterIndex
 from newsdesk.curation.editing import development_from, picked_ids
 from newsdesk.curation.ranking import RankedStory, Score, Scorer, shortlist
 from newsdesk.dates import Week, date_range
-from newsdesk.issue import Development, Issue, load_issue, save_issue
+from newsdesk.issue import Development, Issue, load_issue, save_issue, tags_from_text
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
 from newsdesk.urls import is_http_url
@@ -275,6 +275,13 @@ class DeskSession:
     def set_intro(self, text: str) -> None:
         if text != self.issue.intro:
             self.issue.intro = text
+            self.dirty = True
+
+    def set_tags(self, text: str) -> None:
+        """The issue's tags, as typed in the desk: comma-separated."""
+        tags = tags_from_text(text)
+        if tags != self.issue.tags:
+            self.issue.tags = tags
             self.dirty = True
 
     def set_field(self, index: int, name: str, value: str) -> None:

@@ -111,11 +111,31 @@ def _single_byte(codec: str) -> bool:
     return codec.startswith(("cp12", "iso8859", "latin", "mac"))
 
 
+_EBCDIC_DECLARATION = "<?xm".encode("cp037")  # the same in every EBCDIC code page
+
+
+def _decode_ebcdic(body: bytes) -> FeedText:
+    """A document in an EBCDIC code page: the one its declaration names, if that is one."""
+    head = body[:300].decode("cp037").encode("ascii", "replace")
+    name = _codec(match.group(1).decode("ascii")) if (match := _XML_DECLARATION.match(head)) else None
+    if not name or body[:4].decode(name, "replace") != "<?xm":
+        name = "cp037"
+    return FeedText(body.decode(name, "replace"), name)
+
+
 def decode_feed(body: bytes, content_type: str | None = None) -> FeedText:
     """Decode feed bytes; the note says when the declared encoding was wrong or missing."""
     for bom, name in _BOMS:
         if body.startswith(bom):
             return FeedText(body[len(bom) :].decode(name, "replace"), name)
+    # Without a BOM, the first character, "<", tells UTF-32 and UTF-16 and their byte order
+    # (XML 1.0, appendix F); UTF-32 first, as its little-endian "<" starts like UTF-16's.
+    if body[:4] == b"\x00\x00\x00<":
+        return FeedText(body.decode("utf-32-be", "replace"), "utf-32-be")
+    if body[:4] == b"<\x00\x00\x00":
+        return FeedText(body.decode("utf-32-le", "replace"), "utf-32-le")
+    if body[:4] == _EBCDIC_DECLARATION:
+        return _decode_ebcdic(body)
     if body[:2] == b"<\x00":
         return FeedText(body.decode("utf-16-le", "replace"), "utf-16-le")
     if body[:2] == b"\x00<":
@@ -174,9 +194,6 @@ def as_utf8_document(text: str, utf8_body: bytes | None = None) -> bytes:
     return (_UTF8_DECLARATION + text.lstrip()).encode("utf-8", "replace")
 
 
-_ROOT = re.compile(r"<[A-Za-z_:]")
-
-
 def _skip_quoted_or_comment(text: str, i: int) -> int:
     """Index after the quoted string or comment starting at ``i``, or -1 if it never ends."""
     if text.startswith("<!--", i):
@@ -186,15 +203,35 @@ def _skip_quoted_or_comment(text: str, i: int) -> int:
     return -1 if end == -1 else end + 1
 
 
+_ROOT = re.compile(r"<[A-Za-z_:]")
+
+
+def _doctype_start(text: str) -> int:
+    """Where the DOCTYPE before the root element starts, or -1. A comment before it may
+    mention "<!DOCTYPE": that is not one."""
+    i = 0
+    while (start := text.find("<!DOCTYPE", i)) != -1:
+        root = _ROOT.search(text, i, start)
+        comment = text.find("<!--", i, start)
+        if root is not None and (comment == -1 or root.start() < comment):
+            return -1
+        if comment == -1:
+            return start
+        end = text.find("-->", comment + 4)
+        if end == -1:  # a comment that never ends: defused all the same
+            return start
+        i = end + 3
+    return -1
+
+
 def without_internal_subset(text: str) -> str:
     """The document with its DOCTYPE's internal subset ``[ ... ]`` removed.
 
     A DOCTYPE whose subset never ends swallows the document, so the document is cut
     there: what is left has no entity declarations to expand.
     """
-    start = text.find("<!DOCTYPE")
-    root = _ROOT.search(text)
-    if start == -1 or (root is not None and root.start() < start):
+    start = _doctype_start(text)
+    if start == -1:
         return text
     i, n = start + len("<!DOCTYPE"), len(text)
     while i < n:

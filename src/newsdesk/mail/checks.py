@@ -12,21 +12,24 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
-from urllib.parse import urlsplit
+from typing import Any
 
 import httpx
 
 from newsdesk.config import FetchSettings, NewsroomSettings
 from newsdesk.curation.ranking import featured_before
+from newsdesk.curation.saved import SavedSource, load_saved, sources_dir, verify
 from newsdesk.dates import date_range
+from newsdesk.errors import InvalidInput
 from newsdesk.glossary import Glossary, load_glossary, renderings_used
 from newsdesk.http import ERRORS, Http
 from newsdesk.issue import Issue
 from newsdesk.mail.subscribers import address_problem
+from newsdesk.mail.tokens import secret_from_env, unsubscribe_url
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import unsubscribe_template
 from newsdesk.output.render import GMAIL_CLIP_BYTES, Renderer, unsubscribe_link
-from newsdesk.urls import canonical_url, is_http_url
+from newsdesk.urls import canonical_url, is_http_url, placeholder_host
 
 # The address the check renders the email for: any address shows how links are built.
 SAMPLE_RECIPIENT = "subscriber@example.org"
@@ -80,9 +83,26 @@ def check_content(issue: Issue, expected: int, report: CheckReport) -> None:
         report.error(problem)
 
 
-def check_sender(settings: NewsroomSettings, report: CheckReport) -> None:
+def check_sender(settings: NewsroomSettings, report: CheckReport, *, signed_links: bool = False) -> None:
     if problem := address_problem(settings.sender_email):
         report.error(f"newsroom.sender_email: {problem}")
+    # Left from the sample or a template: mail and pages there reach nobody. One line for
+    # them all, as a sample newsroom has every one of them.
+    reserved: dict[str, list[str]] = {}
+    for key in ("sender_email", "reply_to", "unsubscribe_mailto"):
+        if (address := getattr(settings, key)) and (host := placeholder_host("https://" + address.rpartition("@")[2])):
+            reserved.setdefault(host, []).append(key)
+    pages: tuple[str, ...] = ("blog_url", "manage_url", "logo_url", "signup_url")
+    if not signed_links:  # [web] public_url: the service's signed links replace the page
+        pages = (*pages[:1], "unsubscribe_url", *pages[1:])
+    for key in pages:
+        if (url := getattr(settings, key) or "") and (host := placeholder_host(url)):
+            reserved.setdefault(host, []).append(key)
+    for host, keys in reserved.items():
+        report.warning(
+            f"newsroom.{', '.join(keys)} at {host}, a name reserved for examples and tests: "
+            "mail and readers sent there reach nobody"
+        )
     if not settings.postal_address.strip():
         report.warning(
             "newsroom.postal_address is not set: the email's footer gives no postal address "
@@ -203,7 +223,11 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     """Size under Gmail's clip, the same links in both parts, the unsubscribe link in both."""
     settings = newsroom.config.newsroom
     renderer = Renderer(newsroom)
-    context = {"recipient": SAMPLE_RECIPIENT, "recipient_name": "Sample Subscriber"}
+    context: dict[str, Any] = {"recipient": SAMPLE_RECIPIENT, "recipient_name": "Sample Subscriber"}
+    web = newsroom.config.web
+    if web.public_url:
+        # The web service's signed link, with a sample token (the real ones are signed per reader).
+        context["unsubscribe_url"] = unsubscribe_url(web.public_url, "sample-token")
     text = renderer.email_text(issue, **context)
     html = renderer.email_html(issue, **context)
 
@@ -220,6 +244,19 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     for link in sorted(set(in_text) - set(in_html)):
         report.error(f"the plaintext part links to {link} but the HTML part does not")
 
+    if web.public_url:
+        expected = context["unsubscribe_url"]
+        if expected not in in_text:
+            report.error("the plaintext part has no unsubscribe link (templates/email.txt: {{ unsubscribe_url }})")
+        if expected not in in_html:
+            report.error("the HTML part has no unsubscribe link (templates/email.mjml: {{ unsubscribe_url }})")
+        if not expected.startswith("https://"):
+            report.warning("web.public_url is not https, so mail clients will not offer one-click unsubscribe")
+        try:
+            secret_from_env()
+        except InvalidInput as problem:
+            report.error(problem.message)
+        return
     template = unsubscribe_template(settings)
     expected = unsubscribe_link(template, SAMPLE_RECIPIENT)
     if not is_http_url(expected):
@@ -237,6 +274,11 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
             report.warning(f"newsroom.unsubscribe_url is not set; the unsubscribe link goes to {expected}")
         elif "{email}" not in template and not settings.unsubscribe_mailto:
             report.warning("newsroom.unsubscribe_url has no {email}, so one-click unsubscribe cannot tell who asked")
+        elif "{email}" in template:
+            report.warning(
+                "newsroom.unsubscribe_url carries the reader's address in the clear, so anyone who knows an "
+                "address can unsubscribe it: run `newsdesk serve` and set [web] public_url for signed links"
+            )
         if not expected.startswith("https://"):
             report.warning("the unsubscribe link is not https, so mail clients will not offer one-click unsubscribe")
 
@@ -267,19 +309,6 @@ class LinkResult:
             return self.problem
         moved = f" (redirected to {self.final_url})" if self.final_url and self.final_url != self.url else ""
         return f"HTTP {self.status}{moved}"
-
-
-# RFC 2606 and 6761: names reserved for examples and tests, which no reader can open
-# (example.com and its siblings answer, but only with IANA's page about examples).
-_RESERVED = ("example", "invalid", "test", "localhost", "example.com", "example.net", "example.org")
-
-
-def placeholder_host(url: str) -> str | None:
-    """The host of a link to a reserved example or test domain, else None."""
-    host = (urlsplit(url).hostname or "").rstrip(".").lower()
-    if host in _RESERVED or host.endswith(tuple(f".{name}" for name in _RESERVED)):  # or under one
-        return host
-    return None
 
 
 async def _probe(http: Http, client: httpx.AsyncClient, url: str) -> LinkResult:
@@ -333,19 +362,37 @@ def check_links(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
     if not links:
         return
     results = asyncio.run(probe_links(links.values(), newsroom.config.fetch))
+    saved = load_saved(issue) if issue.path is not None else {}
     for number, url in links.items():
         result = results[url]
         if result.dead:
-            report.error(f"development {number}: read-more link is dead: {url}: {result.describe()}")
+            note = _copy_note(issue, saved.get(canonical_url(url)), newsroom)
+            report.error(f"development {number}: read-more link is dead: {url}: {result.describe()}{note}")
         elif result.doubtful:
             report.warning(f"development {number}: read-more link may be down: {url}: {result.describe()}")
+
+
+def _copy_note(issue: Issue, source: SavedSource | None, newsroom: Newsroom) -> str:
+    """Where the page of a dead link can still be read: an archive's copy, the saved one."""
+    notes = []
+    if source is not None and source.archived:
+        notes.append(f"archived copy: {source.archived} (the post links it)")
+    if source is not None and source.saved:
+        copy = sources_dir(issue) / source.html
+        shown = copy.relative_to(newsroom.root) if copy.is_relative_to(newsroom.root) else copy
+        problem = verify(issue, source)
+        state = f"; {problem}" if problem else f", sha256 {source.html_sha256[:12]}…"
+        notes.append(f"saved copy: {shown} (saved {source.saved_at[:10]}{state})")
+    if not notes:
+        notes.append(f"no saved copy (`newsdesk save-sources {issue.name} --wayback URL` records an archive's copy)")
+    return "; " + "; ".join(notes)
 
 
 def check_issue(newsroom: Newsroom, issue: Issue, *, links: bool = True) -> CheckReport:
     """Every pre-send check of ``issue``; ``links=False`` skips the network."""
     report = CheckReport()
     check_content(issue, newsroom.config.newsroom.developments, report)
-    check_sender(newsroom.config.newsroom, report)
+    check_sender(newsroom.config.newsroom, report, signed_links=bool(newsroom.config.web.public_url))
     check_repeats(issue, newsroom, report)
     check_dates(issue, newsroom, report)
     check_glossary(issue, load_glossary(newsroom.root), report)

@@ -44,6 +44,7 @@ class Entry:
     permanent: bool
     in_doubt: bool
     reply: str | None
+    updated_at: str = ""
 
     @property
     def key(self) -> str:
@@ -65,7 +66,20 @@ class Tally:
         return self.pending + self.in_flight + self.sent + self.failed
 
 
-_ENTRY_COLUMNS = "address, name, message_id, state, attempts, permanent, in_doubt, reply"
+@dataclass(frozen=True)
+class Version:
+    """One version of an issue's message, as every copy shares it."""
+
+    version: int
+    digest: str
+    subject: str
+    headers: str
+    plaintext: str
+    html_digest: str
+    made_at: str = ""
+
+
+_ENTRY_COLUMNS = "address, name, message_id, state, attempts, permanent, in_doubt, reply, updated_at"
 
 
 class Ledger:
@@ -115,12 +129,63 @@ class Ledger:
                 yield Entry(*row[1:])
             last = rows[-1][0]
 
+    def versions(self) -> list[Version]:
+        with self.store.reading() as db:
+            rows = db.execute(
+                "SELECT version, digest, subject, headers, plaintext, html_digest, made_at "
+                "FROM send_versions WHERE issue = ? ORDER BY version",
+                (self.issue,),
+            ).fetchall()
+        return [Version(*row) for row in rows]
+
+    def sent_by_version(self) -> dict[int, int]:
+        with self.store.reading() as db:
+            rows = db.execute(
+                "SELECT version, count(*) FROM send_ledger WHERE issue = ? AND state = 'sent' GROUP BY version",
+                (self.issue,),
+            ).fetchall()
+        return dict(rows)
+
     def failures(self) -> list[Entry]:
         return list(self.entries(["failed"]))
 
+    def in_doubt(self) -> list[Entry]:
+        """Rows that were once in doubt: a reader who may have two copies (or, skipped, none)."""
+        with self.store.reading() as db:
+            rows = db.execute(
+                f"SELECT {_ENTRY_COLUMNS} FROM send_ledger WHERE issue = ? AND in_doubt = 1 ORDER BY seq",
+                (self.issue,),
+            ).fetchall()
+        return [Entry(*row) for row in rows]
+
     # Writing: each method is one committed transaction -----------------
 
-    def begin(self, subscribers: Iterable[Subscriber], message_id_of) -> int:
+    def record_version(self, content: Version, *, replace: bool = False) -> int:
+        """Record ``content`` as the next version (or, ``replace``, in place of the latest,
+        which nobody has yet); returns its number."""
+        with self.store.transaction() as db:
+            latest = db.execute(
+                "SELECT coalesce(max(version), 0) FROM send_versions WHERE issue = ?", (self.issue,)
+            ).fetchone()[0]
+            number = latest if replace and latest else latest + 1
+            db.execute(
+                "INSERT OR REPLACE INTO send_versions "
+                "(issue, version, digest, subject, headers, plaintext, html_digest, made_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    self.issue,
+                    number,
+                    content.digest,
+                    content.subject,
+                    content.headers,
+                    content.plaintext,
+                    content.html_digest,
+                    _now(),
+                ),
+            )
+            return number
+
+    def begin(self, subscribers: Iterable[Subscriber], message_id_of, version: int = 1) -> int:
         """Add the subscribers not yet in the ledger as pending; returns how many were added."""
         now = _now()
         with self.store.transaction() as db:
@@ -131,17 +196,26 @@ class Ledger:
             before = db.total_changes
             db.executemany(
                 "INSERT OR IGNORE INTO send_ledger "
-                "(issue, address_key, address, name, message_id, seq, state, updated_at) "
-                "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?)",
+                "(issue, address_key, address, name, message_id, seq, state, updated_at, version) "
+                "VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?)",
                 (
-                    (self.issue, s.key, s.email, s.name, message_id_of(s.email), start + n, now)
+                    (self.issue, s.key, s.email, s.name, message_id_of(s.email), start + n, now, version)
                     for n, s in enumerate(subscribers, start=1)
                 ),
             )
             return db.total_changes - before
 
-    def mark_in_flight(self, address: str) -> None:
-        self._set(address, "state = 'in_flight', attempts = attempts + 1")
+    def mark_in_flight(self, address: str, message_id: str | None = None, version: int | None = None) -> None:
+        """In flight, with the Message-ID and version of the copy going out."""
+        if message_id is None or version is None:
+            self._set(address, "state = 'in_flight', attempts = attempts + 1")
+        else:
+            self._set(
+                address,
+                "state = 'in_flight', attempts = attempts + 1, message_id = ?, version = ?",
+                message_id,
+                version,
+            )
 
     def mark_sent(self, address: str, reply: str) -> None:
         self._set(address, "state = 'sent', reply = ?, sent_at = ?", reply, _now())
@@ -171,9 +245,9 @@ class Ledger:
         condition = "" if permanent_too else " AND permanent = 0"
         with self.store.transaction() as db:
             cursor = db.execute(
-                "UPDATE send_ledger SET state = 'pending', permanent = 0, updated_at = ? "
-                f"WHERE issue = ? AND state = 'failed'{condition}",
-                (_now(), self.issue),
+                # updated_at stays the time of the last try: a deferred row's turn counts from it.
+                f"UPDATE send_ledger SET state = 'pending', permanent = 0 WHERE issue = ? AND state = 'failed'{condition}",
+                (self.issue,),
             )
             return cursor.rowcount
 

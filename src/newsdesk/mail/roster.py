@@ -21,7 +21,7 @@ import csv
 import io
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from newsdesk.files import write_atomic
@@ -370,3 +370,71 @@ def erase_from_file(path: Path, address: str) -> int:
     if dropped:
         write_atomic(path, b"".join(kept))
     return dropped
+
+
+@dataclass(frozen=True)
+class SignUp:
+    """What a sign-up did: ``nonce`` is the confirmation link's, or None when no email is
+    to go out (already subscribed, or a confirmation went less than an hour ago)."""
+
+    member_id: int
+    nonce: str | None
+    created: bool
+    previous: tuple[str | None, str | None] = (None, None)  # nonce and time before, to undo
+
+
+def sign_up(roster: Roster, address: str, name: str, nonce: str, now: datetime, resend_after: timedelta) -> SignUp:
+    """Record a sign-up: a new address is ``pending``; any address not subscribed gets a
+    fresh confirmation nonce unless one was sent within ``resend_after``. The state of an
+    address that left is not touched: only the confirmation subscribes it again."""
+    stamp = now_text(now)
+    key = address.lower()
+    with roster.store.transaction() as db:
+        row = db.execute(
+            "SELECT id, state, confirm_nonce, confirm_sent_at FROM subscribers WHERE address_key = ?", (key,)
+        ).fetchone()
+        if row is None:
+            cursor = db.execute(
+                "INSERT INTO subscribers (address_key, address, name, state, source, since, changed_at, reason, "
+                "confirm_nonce, confirm_sent_at) VALUES (?, ?, ?, 'pending', 'web', ?, ?, ?, ?, ?)",
+                (key, address, name, now.date().isoformat(), stamp, "signed up", nonce, stamp),
+            )
+            assert cursor.lastrowid is not None
+            return SignUp(cursor.lastrowid, nonce, created=True)
+        member_id, state, old_nonce, sent_at = row
+        if state == "subscribed":
+            return SignUp(member_id, None, created=False)
+        if sent_at and now - datetime.fromisoformat(sent_at) < resend_after:
+            return SignUp(member_id, None, created=False)
+        db.execute(
+            "UPDATE subscribers SET confirm_nonce = ?, confirm_sent_at = ?, name = CASE WHEN state = 'pending' "
+            "THEN ? ELSE name END WHERE id = ?",
+            (nonce, stamp, name, member_id),
+        )
+        return SignUp(member_id, nonce, created=False, previous=(old_nonce, sent_at))
+
+
+def undo_sign_up(roster: Roster, signup: SignUp) -> None:
+    """The confirmation email could not be sent: leave the list as it was before."""
+    with roster.store.transaction() as db:
+        if signup.created:
+            db.execute("DELETE FROM subscribers WHERE id = ? AND state = 'pending'", (signup.member_id,))
+        else:
+            db.execute(
+                "UPDATE subscribers SET confirm_nonce = ?, confirm_sent_at = ? WHERE id = ? AND confirm_nonce = ?",
+                (*signup.previous, signup.member_id, signup.nonce),
+            )
+
+
+def confirm(roster: Roster, member_id: int, nonce: str, now: datetime) -> str:
+    """Follow a confirmation link: ``confirmed``, or ``used`` (replayed, replaced by a newer
+    link, or the person was forgotten since)."""
+    stamp = now_text(now)
+    with roster.store.transaction() as db:
+        updated = db.execute(
+            "UPDATE subscribers SET state = 'subscribed', confirmed_at = ?, changed_at = ?, "
+            "reason = 'confirmed sign-up', soft_bounces = 0, confirm_nonce = NULL "
+            "WHERE id = ? AND confirm_nonce = ?",
+            (stamp, stamp, member_id, nonce),
+        ).rowcount
+    return "confirmed" if updated else "used"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Protocol
@@ -12,7 +13,8 @@ from zoneinfo import ZoneInfo
 from newsdesk.config import NewsroomSettings
 from newsdesk.dates import publication_instant
 from newsdesk.issue import Issue
-from newsdesk.output.markdown import markdown_text, slugify
+from newsdesk.output.markdown import markdown_html, markdown_text, slugify
+from newsdesk.text import html_to_text
 
 EXCERPT_LIMIT = 480
 FEED_SIZE = 20  # issues in the newsletter's Atom feed, newest first
@@ -28,6 +30,7 @@ class ArchiveEntry:
     entry_id: str  # the Atom entry id, stable for the life of the issue
     published: datetime  # when the issue appears: on its day in the newsroom's timezone
     updated: datetime  # when its content last changed (revisions.Revisions), else published
+    tags: tuple[str, ...] = ()  # the issue's own tags, as its front matter lists them
 
 
 def post_path(issue: Issue | Listed) -> str:
@@ -75,6 +78,14 @@ def excerpt(issue: Issue) -> str:
     return text.strip()
 
 
+def search_text(issue: Issue) -> str:
+    """What search finds an issue by besides its title and excerpt: the intro, the
+    headlines and the annotations as plain text, one paragraph a line."""
+    parts = [issue.intro, *(f"{d.headline}\n\n{d.annotation}" for d in issue.developments)]
+    text = "\n".join(html_to_text(markdown_html(part), links=False) for part in parts if part.strip())
+    return "\n".join(" ".join(line.split()) for line in text.splitlines() if line.strip())
+
+
 # Memoized: a site of 500 issues makes 500 entries at every build.
 @functools.lru_cache(maxsize=64)
 def _host(root: str) -> str:
@@ -99,6 +110,8 @@ class Listed(Protocol):
     def post_url(self) -> str | None: ...
     @property
     def excerpt(self) -> str: ...
+    @property
+    def tags(self) -> Sequence[str]: ...
 
 
 def archive_entry(issue: Issue | Listed, settings: NewsroomSettings) -> ArchiveEntry:
@@ -116,4 +129,5 @@ def archive_entry(issue: Issue | Listed, settings: NewsroomSettings) -> ArchiveE
         entry_id=f"tag:{host},{issue.date.isoformat()}:issue",
         published=published,
         updated=published,
+        tags=tuple(issue.tags),
     )

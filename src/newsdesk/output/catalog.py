@@ -25,7 +25,7 @@ from typing import Any
 
 from newsdesk.issue import Issue, load_issue
 from newsdesk.newsroom import Newsroom
-from newsdesk.output.archive import excerpt
+from newsdesk.output.archive import excerpt, search_text
 
 # A file modified this recently is parsed again at every build rather than indexed: more
 # than the coarsest clock tick of a filesystem's times (FAT's 2 s).
@@ -44,6 +44,8 @@ class Listing:
     excerpt: str
     post_url: str | None
     key: str  # issue_key() of the issue
+    tags: tuple[str, ...] = ()
+    text: str = ""  # archive.search_text(), for the site's search index
     issue: Issue | None = field(default=None, compare=False, repr=False)  # when already parsed
 
     def load(self) -> Issue:
@@ -71,6 +73,8 @@ def listing(issue: Issue) -> Listing:
         excerpt=excerpt(issue),
         post_url=issue.post_url,
         key=issue_key(issue),
+        tags=tuple(issue.tags),
+        text=search_text(issue),
         issue=issue,
     )
 
@@ -103,6 +107,8 @@ def _to_row(item: Listing) -> str:
             "excerpt": item.excerpt,
             "post_url": item.post_url,
             "key": item.key,
+            "tags": list(item.tags),
+            "text": item.text,
         },
         ensure_ascii=False,
     )
@@ -121,6 +127,8 @@ def _from_row(path: Path, row: str) -> Listing | None:
             excerpt=data["excerpt"],
             post_url=data["post_url"],
             key=data["key"],
+            tags=tuple(str(tag) for tag in data["tags"]),
+            text=str(data["text"]),
         )
     except (ValueError, KeyError, TypeError):
         return None  # a row this code cannot read: the file is parsed again

@@ -10,6 +10,7 @@ from html.parser import HTMLParser
 from markdown_it import MarkdownIt
 from markdown_it.rules_core import StateCore
 
+from newsdesk.config import RomanizationSettings
 from newsdesk.text import WIDE_CHARACTERS, html_to_text, sanitize_html
 
 QUOTES = "“”‘’"  # English double and single; Chinese 「」 and “” are never made from these
@@ -105,19 +106,63 @@ _CHINESE_RUN = re.compile(f"[{WIDE_CHARACTERS}](?:[{WIDE_CHARACTERS}\\d.,:;%-]*[
 SHORT_TERM = 12
 
 
-def _span(match: re.Match[str]) -> str:
+# A term and its romanization ("政务诚信 Zhengwu chengxin") stay on one line when together
+# they take no more than this many columns (a Chinese character counts two): a phone's line.
+TERM_AND_ROMANIZATION = 30
+
+
+def _mark_runs(text: str, romanization: RomanizationSettings | None) -> str:
+    """Escaped ``text`` with each Chinese run in <span lang="zh">: a short term kept on one
+    line, with its romanization after it when that follows (as ``[romanization]`` writes it)."""
+    out: list[str] = []
+    position = 0
+    for match in _CHINESE_RUN.finditer(text):
+        if match.start() < position:
+            continue
+        run = match.group(0)
+        out.append(text[position : match.start()])
+        position = match.end()
+        if len(run) > SHORT_TERM:
+            out.append(f'<span lang="zh">{run}</span>')
+            continue
+        tail = _romanization_after(text, match, romanization)
+        if tail and 2 * len(run) + len(tail) <= TERM_AND_ROMANIZATION:
+            out.append(f'<span style="white-space:nowrap"><span lang="zh">{run}</span>{tail}</span>')
+            position += len(tail)
+        else:
+            out.append(f'<span lang="zh" style="white-space:nowrap">{run}</span>')
+    out.append(text[position:])
+    return "".join(out)
+
+
+def _romanization_after(text: str, match: re.Match[str], romanization: RomanizationSettings | None) -> str:
+    """The romanization of the run ``match`` found, as the text has it right after the run
+    ("Zhengwu chengxin" after 政务诚信, its space included), or ""."""
+    after = text[match.end() : match.end() + 2]
+    if romanization is None or len(after) < 2 or not after[0].isspace() or not after[1].isalpha():
+        return ""  # only then is the pinyin worked out (it loads jieba's dictionary)
+    from newsdesk import chinese
+
     run = match.group(0)
-    keep = ' style="white-space:nowrap"' if len(run) <= SHORT_TERM else ""
-    return f'<span lang="zh"{keep}>{run}</span>'
+    written = romanization.format.format(hanzi=run, pinyin=chinese.romanize(run, romanization))
+    if not written.startswith(run):
+        return ""
+    tail = html.escape(written[len(run) :], quote=False)
+    found = text[match.end() : match.end() + len(tail)]
+    following = text[match.end() + len(tail) : match.end() + len(tail) + 1]
+    if found.casefold() != tail.casefold() or (following and following.isalnum()):
+        return ""
+    return found
 
 
 class _LanguageMarker(HTMLParser):
     """Copies HTML as it is, with each run of Chinese in its text wrapped in
     <span lang="zh">; tags, attributes and references pass through untouched."""
 
-    def __init__(self) -> None:
+    def __init__(self, romanization: RomanizationSettings | None = None) -> None:
         super().__init__(convert_charrefs=False)
         self.out: list[str] = []
+        self.romanization = romanization
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
         self.out.append(self.get_starttag_text() or "")
@@ -128,7 +173,7 @@ class _LanguageMarker(HTMLParser):
         self.out.append(f"</{tag}>")
 
     def handle_data(self, data: str) -> None:
-        self.out.append(_CHINESE_RUN.sub(_span, html.escape(data, quote=False)))
+        self.out.append(_mark_runs(html.escape(data, quote=False), self.romanization))
 
     def handle_entityref(self, name: str) -> None:
         self.out.append(f"&{name};")
@@ -140,12 +185,13 @@ class _LanguageMarker(HTMLParser):
         self.out.append(f"<!--{data}-->")
 
 
-def mark_chinese(fragment: str) -> str:
+def mark_chinese(fragment: str, romanization: RomanizationSettings | None = None) -> str:
     """Safe HTML with its Chinese runs marked ``lang="zh"``, so that mail clients pick a
-    Chinese font and Chinese line breaking for them in an email in another language."""
+    Chinese font and Chinese line breaking for them in an email in another language. With
+    ``romanization``, a short term followed by its pinyin is kept on one line with it."""
     if not fragment or not _CHINESE_RUN.search(fragment):
         return fragment
-    marker = _LanguageMarker()
+    marker = _LanguageMarker(romanization)
     marker.feed(fragment)
     marker.close()
     return "".join(marker.out)

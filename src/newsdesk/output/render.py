@@ -46,7 +46,7 @@ from newsdesk.output.revisions import Revision, Revisions, content_digest
 from newsdesk.output.theme import make_theme
 from newsdesk.schema import StoreError
 from newsdesk.text import display_width, mostly_chinese, wrap
-from newsdesk.urls import is_http_url
+from newsdesk.urls import canonical_url, is_http_url
 
 GMAIL_CLIP_BYTES = 102 * 1024
 PREHEADER_LIMIT = 150  # characters: more than any inbox shows after the subject
@@ -145,6 +145,17 @@ def title_says_more(title: str, name: str, day: date) -> bool:
     return bool(_NOT_A_TITLE.sub("", rest))
 
 
+def space_stuffed(text: str) -> str:
+    """Text for format=flowed: a space before each line that starts with a space, ">" or
+    "From " (RFC 3676, 4.4), so none is read as quoted or loses its first space."""
+    lines = []
+    for line in text.split("\n"):
+        if line.startswith((" ", ">", "From ")):
+            line = " " + line
+        lines.append(line)
+    return "\n".join(lines)
+
+
 class _Posts(Sequence[tuple[ArchiveEntry, str]]):
     """(entry, post body) pairs, each body rendered the first time a template asks for it.
 
@@ -185,13 +196,13 @@ def linkable(issue: Issue) -> Issue:
     return safe
 
 
-def lang_runs(value: str, language: str) -> Markup:
+def lang_runs(value: str, language: str, romanization: RomanizationSettings | None = None) -> Markup:
     """Text (escaped) or safe HTML with its Chinese runs marked lang="zh", unless the whole
-    email is in Chinese already."""
+    email is in Chinese already; a short term and the romanization after it kept together."""
     safe = value if isinstance(value, Markup) else escape(value)
     if language.lower().startswith("zh"):
         return Markup(safe)
-    return Markup(mark_chinese(str(safe)))
+    return Markup(mark_chinese(str(safe), romanization))
 
 
 def source_host(url: str) -> str:
@@ -226,6 +237,17 @@ def json_ld(value: Any) -> Markup:
     return Markup(text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
 
 
+def archived_copies(issue: Issue) -> list[str]:
+    """Each development's archived copy (an address the editor gave, saved with the issue's
+    sources), or "": what the post's "archived copy" links point at."""
+    if issue.path is None or not (issue.path.parent / issue.name / "sources").is_dir():
+        return [""] * len(issue.developments)
+    from newsdesk.curation.saved import load_saved
+
+    saved = load_saved(issue)
+    return [source.archived if (source := saved.get(canonical_url(d.read_more))) else "" for d in issue.developments]
+
+
 def make_environment(
     templates_dir: Path | None,
     zone: tzinfo = UTC,
@@ -256,7 +278,7 @@ def make_environment(
         long_date=long_date,
         wrap=wrap,
         display_width=display_width,
-        lang_runs=lang_runs,
+        lang_runs=lambda value, language: lang_runs(value, language, romanization or chinese.DEFAULT),
         yaml=yaml_string,
         markdown_safe=markdown_source_safe,
         isodate=lambda d: d.isoformat(),
@@ -381,7 +403,8 @@ class Renderer:
         return self._source_names
 
     def issue_number(self, issue: Issue) -> int | None:
-        """The issue's number: 1 + the issues before it that went out (drafts do not count).
+        """The issue's number: ``first_issue_number`` + the issues before it that went out
+        (drafts do not count).
 
         None when issues/ cannot be listed (a broken issue file, an unreadable store): the
         masthead then gives the date alone, and ``render`` and ``check`` report the file.
@@ -389,7 +412,7 @@ class Renderer:
         if issue.date not in self._numbers:
             try:
                 earlier = [i for i in catalog(self.newsroom) if i.date < issue.date and i.status != "draft"]
-                self._numbers[issue.date] = len(earlier) + 1
+                self._numbers[issue.date] = self.settings.first_issue_number + len(earlier)
             except (IssueFileError, StoreError, OSError):
                 self._numbers[issue.date] = None
         return self._numbers[issue.date]
@@ -409,6 +432,7 @@ class Renderer:
         entry = archive_entry(issue, self.settings)
         home = self.settings.blog_url.rstrip("/")
         unsubscribe = unsubscribe_link(unsubscribe_template(self.settings), extra.get("recipient"))
+        manage = unsubscribe_link(self.settings.manage_url, extra.get("recipient")) if self.settings.manage_url else ""
         return {
             "newsroom": self.settings,
             "issue": issue,
@@ -418,10 +442,12 @@ class Renderer:
             "blog_url": root,
             "archive_url": f"{root}/archive/",
             "unsubscribe_url": unsubscribe,
+            "manage_url": manage,
             "theme": self.theme,
             "preheader": preheader(issue, self.settings),
             "title_says_more": title_says_more(issue.title, self.settings.name, issue.date),
             "read_more_labels": self.read_more_labels(issue),
+            "archived_copies": archived_copies(issue),
             # The list's home and the issue's page there, when there is a blog to point at.
             "home_url": home,
             "home_name": source_host(home) if home else "",
@@ -429,6 +455,7 @@ class Renderer:
             "favicon_href": favicon_address(self.settings),
             "recipient": None,
             "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
+            "flowed": False,  # the plaintext part's soft line breaks: `newsdesk send` turns them on
             **extra,
         }
 
@@ -446,8 +473,18 @@ class Renderer:
             raise TemplateProblem(f"email.mjml: the MJML does not compile: {error}") from None
         return inline_theme(compiled, self.template("email.css", **context))
 
-    def email_text(self, issue: Issue, **extra: Any) -> str:
-        return self.template("email.txt", **self.context(issue, **extra))
+    def email_text(
+        self, issue: Issue, *, flowed: bool = False, base: dict[str, Any] | None = None, **extra: Any
+    ) -> str:
+        """The plaintext part; with ``flowed``, as format=flowed (RFC 3676, DelSp=yes) has
+        it: soft line breaks end in a space, and lines that start with a space, ">" or
+        "From " are space-stuffed. ``base`` is ``context(issue)`` made once for many copies
+        (``extra`` then gives every reader's value: recipient, names and links)."""
+        context = (
+            {**base, "flowed": flowed, **extra} if base is not None else self.context(issue, flowed=flowed, **extra)
+        )
+        text = self.template("email.txt", **context)
+        return space_stuffed(text) if flowed else text
 
     def post_body(self, issue: Issue) -> str:
         return self.template("post_body.html", **self.context(issue))
@@ -559,6 +596,8 @@ class Renderer:
             raise TemplateProblem(f"{issue.path}: not ready to render (--strict): {'; '.join(problems)}", exit_code=3)
         result.warnings.extend(f"{issue.name}: {p}" for p in problems)
         archive = self.archive_issues(issue)
+        # The archive is this issue and the earlier ones that went out: the masthead's number.
+        self._numbers[issue.date] = self.settings.first_issue_number + len(archive) - 1
         in_feed = [i.load() if isinstance(i, Listing) else i for i in archive[:FEED_SIZE]]
         entries, bodies = self.feed_entries(in_feed)
         # The post says when its content last changed, as its feed entry does.

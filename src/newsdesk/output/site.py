@@ -8,6 +8,9 @@
     archive/YYYY.html          every issue of one year
     archive/feed.xml           the Atom feed: the newest issues, in full
     archive/rss.xml            the same as RSS 2.0
+    tags/index.html            every tag the issues carry, with how many issues each
+    tags/<tag>.html            the issues of one tag, newest first (archive.tag_path)
+    search.html, search.json   search across every issue in the browser: the page and its index
     sitemap.xml, robots.txt    every page's address, for search engines
     404.html                   what hosts serve for a missing address
     .newsdesk-site.json        the files newsdesk wrote, so stale ones can be removed
@@ -33,11 +36,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
+from newsdesk.dates import long_date
 from newsdesk.errors import InvalidInput
 from newsdesk.files import write_atomic
-from newsdesk.issue import Issue
+from newsdesk.issue import Issue, tag_slug
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import FEED_SIZE, ArchiveEntry, archive_entry, blog_root, favicon_address, favicon_path
 from newsdesk.output.catalog import Listing, catalog, listing
@@ -45,6 +49,9 @@ from newsdesk.output.render import Renderer
 from newsdesk.output.revisions import Revisions, content_digest
 
 PAGE_SIZE = 20  # issues on each archive page
+TAGS_INDEX = "tags/index.html"
+SEARCH_PAGE = "search.html"
+SEARCH_INDEX = "search.json"
 MANIFEST = ".newsdesk-site.json"
 ON_SITE = ("ready", "sent", "published")  # drafts stay off the site
 
@@ -113,6 +120,7 @@ class SiteBuilder:
         self.root = root
         self.renderer = Renderer(newsroom, clock=clock)
         self.settings = newsroom.config.newsroom
+        self.nav: dict[str, bool] = {"tags": False}  # which site-wide pages there are
 
     # What the site holds ------------------------------------------------
 
@@ -126,13 +134,30 @@ class SiteBuilder:
         entries = [archive_entry(item, self.settings) for item in listings]
         check_paths(listings, entries)
         entries, digests, bodies = self._revised(listings, entries, revisions)
-        source = self.renderer.source
+        tags = _tags(entries)
+        # What every page's navigation links to; a page is rendered again when it changes.
+        self.nav = {"tags": bool(tags)}
+        nav = json.dumps(self.nav, sort_keys=True)
+
+        def source(key: str) -> str:
+            return self.renderer.source(f"{nav}\0{key}")
+
         root = blog_root(self.settings)
         # Each entry written out once (most appear on three pages), as plain strings: JSON's
         # C encoder then needs no help.
         marks = {
             e.entry_id: json.dumps(
-                [e.title, e.excerpt, e.path, e.url, e.entry_id, str(e.date), str(e.published), str(e.updated)],
+                [
+                    e.title,
+                    e.excerpt,
+                    e.path,
+                    e.url,
+                    e.entry_id,
+                    str(e.date),
+                    str(e.published),
+                    str(e.updated),
+                    e.tags,
+                ],
                 ensure_ascii=False,
             )
             for e in entries
@@ -199,6 +224,12 @@ class SiteBuilder:
         for year in years:
             chunk = [e for e in entries if e.date.year == year]
             archive.append((f"archive/{year}.html", chunk, {"heading": f"Issues of {year}", "year": year}))
+        for slug, (name, chunk) in tags.items():
+            options: dict[str, Any] = {
+                "heading": f"Issues tagged {name}",
+                "description": f"Every issue of {self.settings.name} tagged {name}, newest first.",
+            }
+            archive.append((tag_path(slug), chunk, options))
         newest = max((e.date for e in entries), default=None)
         for path, chunk, options in archive:
             shown = [marks[e.entry_id] for e in chunk]
@@ -210,9 +241,20 @@ class SiteBuilder:
                 )
             )
 
+        if tags:
+            shown_tags = [(name, len(chunk), slug) for slug, (name, chunk) in tags.items()]
+            files.append(
+                _File(
+                    TAGS_INDEX,
+                    source(_key("tags", shown_tags)),
+                    functools.partial(self.tags_page, shown_tags),
+                )
+            )
         # The sitemap: every page whose address is here (a post published on another blog
         # as the primary one is that blog's to list), posts with when they last changed.
         sitemap: list[dict[str, Any]] = [{"loc": self.address(path), "lastmod": None} for path, _, _ in archive]
+        if tags:
+            sitemap.append({"loc": self.address(TAGS_INDEX), "lastmod": None})
         sitemap += [{"loc": e.url, "lastmod": e.updated} for e in entries if e.url == self.address(e.path)]
         sitemap.sort(key=lambda page: page["loc"])
         files.append(
@@ -223,11 +265,20 @@ class SiteBuilder:
             )
         )
         files.extend(self._feeds(listings[:FEED_SIZE], entries[:FEED_SIZE], digests[:FEED_SIZE], bodies))
+        files.append(
+            _File(
+                SEARCH_INDEX,
+                source(_key("search", [item.key for item in listings])),
+                functools.partial(_search_index, listings, entries),
+            )
+        )
+        files.append(_File(SEARCH_PAGE, source(_key("search-page", root)), self.search_page))
         return files
 
     def address(self, path: str) -> str:
-        """The public address of a file of the site (an index.html by its folder's)."""
-        return f"{blog_root(self.settings)}/{path.removesuffix('index.html')}"
+        """The public address of a file of the site (an index.html by its folder's); a
+        tag's name in any script is percent-encoded."""
+        return f"{blog_root(self.settings)}/{quote(path.removesuffix('index.html'))}"
 
     def _revised(
         self, listings: list[Listing], entries: list[ArchiveEntry], revisions: Revisions
@@ -268,7 +319,32 @@ class SiteBuilder:
         ]
 
     def _post_file(self, item: Listing, entry: ArchiveEntry, neighbours: dict[str, Any]) -> str:
-        return self.post_page(item.load(), entry.path, entry=entry, neighbours=neighbours)
+        tags = [{"name": tag, "href": link(tag_path(tag_slug(tag)), entry.path)} for tag in entry.tags]
+        return self.post_page(item.load(), entry.path, entry=entry, neighbours=neighbours, tag_links=tags)
+
+    def tags_page(self, shown: list[tuple[str, int, str]]) -> str:
+        """tags/index.html: every tag by name, with how many issues carry it."""
+        listed = sorted(shown, key=lambda tag: (tag[0].casefold(), tag[0]))
+        return self.renderer.template(
+            "tags.html",
+            newsroom=self.settings,
+            blog_url=blog_root(self.settings),
+            canonical_url=self.address(TAGS_INDEX),
+            tags=[
+                {"name": name, "count": count, "href": link(tag_path(slug), TAGS_INDEX)} for name, count, slug in listed
+            ],
+            **self._links(TAGS_INDEX),
+        )
+
+    def search_page(self) -> str:
+        return self.renderer.template(
+            "search.html",
+            newsroom=self.settings,
+            blog_url=blog_root(self.settings),
+            canonical_url=self.address(SEARCH_PAGE),
+            index_url=link(SEARCH_INDEX, SEARCH_PAGE),
+            **self._links(SEARCH_PAGE),
+        )
 
     def post_page(self, issue: Issue, path: str, **extra: Any) -> str:
         context = self.renderer.context(issue, **extra)
@@ -288,6 +364,8 @@ class SiteBuilder:
             rss_url=f"{base}/archive/rss.xml",
             stylesheet_url=f"{base}/style.css",
             favicon_href=self._favicon(lambda path: f"{base}/{path}"),
+            tags_url=f"{base}/{TAGS_INDEX}" if self.nav["tags"] else "",
+            search_url=f"{base}/{SEARCH_PAGE}",
         )
 
     def archive_page(
@@ -300,6 +378,7 @@ class SiteBuilder:
         heading: str = "Archive",
         pagination: dict[str, Any] | None = None,
         year: int | None = None,
+        description: str | None = None,
     ) -> str:
         root = blog_root(self.settings)
         context: dict[str, Any] = {
@@ -317,6 +396,8 @@ class SiteBuilder:
             "canonical_url": self.address(path),
             **self._links(path),
         }
+        if description:
+            context["description"] = description
         return self.renderer.template("archive.html", **context)
 
     def _links(self, page: str) -> dict[str, str]:
@@ -328,6 +409,8 @@ class SiteBuilder:
             "rss_url": relative("archive/rss.xml", page),
             "stylesheet_url": relative("style.css", page),
             "favicon_href": self._favicon(lambda path: relative(path, page)),
+            "tags_url": link(TAGS_INDEX, page) if self.nav["tags"] else "",
+            "search_url": link(SEARCH_PAGE, page),
         }
 
     def _favicon(self, link: Callable[[str], str]) -> str:
@@ -402,6 +485,37 @@ class SiteBuilder:
             return set()
         # Never follow a tampered list out of the site folder.
         return {p for p in listed if isinstance(p, str) and ".." not in p.split("/") and not p.startswith("/")}
+
+
+def _search_index(listings: list[Listing], entries: list[ArchiveEntry]) -> str:
+    """search.json: every issue on the site, newest first, with what search finds it by.
+    Keys are short (the file holds every issue): t title, u the page (from the site's
+    root), d the date as shown, x the excerpt, g the tags, b the text."""
+    rows = [
+        {"t": e.title, "u": e.path, "d": long_date(e.date), "x": e.excerpt, "g": list(e.tags), "b": item.text}
+        for item, e in zip(listings, entries, strict=True)
+    ]
+    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n"
+
+
+def tag_path(slug: str) -> str:
+    return f"tags/{slug}.html"
+
+
+def link(target: str, page: str) -> str:
+    """A link from ``page`` to ``target`` as an href: relative, percent-encoded (a tag's
+    page may be named in any script)."""
+    return quote(relative(target, page))
+
+
+def _tags(entries: list[ArchiveEntry]) -> dict[str, tuple[str, list[ArchiveEntry]]]:
+    """Each tag's slug: its name (as the newest issue spells it) and its entries, newest
+    first; ordered by slug, so that the plan is the same whatever order tags appear in."""
+    found: dict[str, tuple[str, list[ArchiveEntry]]] = {}
+    for entry in entries:
+        for tag in entry.tags:
+            found.setdefault(tag_slug(tag), (tag, []))[1].append(entry)
+    return dict(sorted(found.items()))
 
 
 def _key(*parts: Any) -> str:

@@ -170,7 +170,7 @@ class Publisher:
                 "status": blog.status,
                 "date_gmt": appears.strftime("%Y-%m-%dT%H:%M:%S"),
                 "categories": wp.term_ids("categories", blog.categories),
-                "tags": wp.term_ids("tags", blog.tags),
+                "tags": wp.term_ids("tags", post_tags(blog, issue)),
             }
             post = wp.save_post(fields, issue.wordpress_id)
         # Remember the post at once: publishing again must update it, whatever fails next.
@@ -190,6 +190,16 @@ class Publisher:
             url=post.link if post.public else None,
             public=post.public,
         )
+
+
+def post_tags(blog: Blog, issue: Issue) -> list[str]:
+    """The post's tags on WordPress: the blog's fixed ones, then the issue's own (a name
+    given twice, in any case, once)."""
+    tags: list[str] = []
+    for tag in (*blog.tags, *issue.tags):
+        if tag.casefold() not in {t.casefold() for t in tags}:
+            tags.append(tag)
+    return tags
 
 
 def _record(issue: Issue, what: str) -> None:

@@ -207,7 +207,8 @@ class CandidateList(ScrollView, can_focus=True):
 def _source_cell(source: str, others: int) -> str:
     """The source in its column, with "+N" for the other sources reporting the story."""
     if not others:
-        return set_cell_size(source, SOURCE_WIDTH)
+        name = source if cell_len(source) <= SOURCE_WIDTH else set_cell_size(source, SOURCE_WIDTH - 1).rstrip() + "…"
+        return set_cell_size(name, SOURCE_WIDTH)
     suffix = f" +{others}"
     room = SOURCE_WIDTH - len(suffix)
     name = source if cell_len(source) <= room else set_cell_size(source, room - 1).rstrip() + "…"

@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from typing import ClassVar
 
-from textual.binding import Binding, BindingType
+from textual.binding import BindingType
 from textual.widgets import Input, TextArea
+
+from newsdesk.tui import keys
 
 UNDO_STEPS = 200  # per field; a step is a word typed, a run of deletions, or a paste
 
@@ -19,10 +21,7 @@ class UndoableInput(Input):
     """An Input with undo and redo. Typing is undone a word at a time, a run of deletions
     at once, anything else (a paste, a cut) step by step."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+z", "undo", "Undo", show=False),
-        Binding("ctrl+y,ctrl+shift+z", "redo", "Redo", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*keys.bindings("field")]
 
     def __init__(self, *args, **kwargs) -> None:
         # Before Input's own __init__, which may set the value.
@@ -93,8 +92,6 @@ def _kind_of(old: str, new: str) -> str:
 
 
 class EditorArea(TextArea):
-    """A TextArea (its own undo history, ctrl+z and ctrl+y) that also takes ctrl+shift+z."""
+    """A TextArea (its own undo history) with the keys of the desk's other fields, ctrl+shift+z too."""
 
-    BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("ctrl+shift+z", "redo", "Redo", show=False),
-    ]
+    BINDINGS: ClassVar[list[BindingType]] = [*keys.bindings("field")]

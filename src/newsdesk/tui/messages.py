@@ -71,3 +71,11 @@ class ArticleLoaded(Message):
         self.url = url
         self.article = article
         self.fill = fill
+
+
+class LastFetchRead(Message):
+    """The store's record of the last fetch run (None: no fetch yet), read by a worker."""
+
+    def __init__(self, record: dict | None) -> None:
+        super().__init__()
+        self.record = record

@@ -1,4 +1,4 @@
-"""The desk's modal screens: help, choosing a story's source, replacing a pick, a changed
+"""The desk's modal screens: help (made from keys.py), choosing a story's source, replacing a pick, a changed
 file, the fetch report."""
 
 from __future__ import annotations
@@ -15,64 +15,12 @@ from textual.widgets.option_list import Option
 from newsdesk.feeds.fetch import FetchReport
 from newsdesk.issue import Development
 from newsdesk.items import Item
+from newsdesk.tui import keys
 
-HELP = [
-    (
-        "Anywhere",
-        [
-            ("c", "Candidates: the week's items"),
-            ("e", "Issue: intro, picks and annotations"),
-            ("v", "Preview: the issue as subscribers read it"),
-            ("f", "Fetch the sources now (in the background)"),
-            ("r", "The last fetch's report, source by source"),
-            ("R", "Render every output (email, post, archive)"),
-            ("?", "This help"),
-            ("ctrl+p", "Command palette: every action by name"),
-            ("u / ctrl+z", "Undo the last pick, unpick, replacement or move"),
-            ("U / ctrl+y", "Redo it"),
-            ("escape", "Leave a text field"),
-            ("q", "Save and quit"),
-        ],
-    ),
-    (
-        "In a text field",
-        [
-            ("ctrl+z", "Undo the typing (a word at a time in the headline and link)"),
-            ("ctrl+y / ctrl+shift+z", "Redo it"),
-        ],
-    ),
-    (
-        "Candidates",
-        [
-            ("up / down / j / k", "Move; the preview shows the story and why it scored"),
-            ("space / p", "Pick or unpick the story (the link goes to the source shown)"),
-            ("enter", "Pick the story (choosing its source if several) and annotate it"),
-            ("o", "Open the item's link in the browser"),
-            ("/", "Filter as you type (title, summary, source); enter keeps it, escape drops it"),
-            ("s / t", "Cycle the source / tag filter"),
-            ("w", "Include items outside the week"),
-            ("S", "Sort by score or by date (the preview says why a story scored)"),
-            ("a", "Fetch the full article and read it in the preview"),
-            ("A", "Start the pick's empty annotation with the article's lead paragraph"),
-        ],
-    ),
-    (
-        "Issue",
-        [
-            ("up / down", "Choose the intro or a pick"),
-            ("enter", "Edit it"),
-            ("K / J", "Move the pick up / down"),
-            ("x / delete", "Unpick it"),
-            ("A", "Start its empty annotation with the article's lead paragraph"),
-        ],
-    ),
-    (
-        "Stories",
-        [
-            ("+2", "Two more sources report the story; enter lets you choose which one the link points to"),
-            ("✓ / •", "Picked for this issue / featured in an earlier issue (listed last)"),
-        ],
-    ),
+# What the list's marks mean, under the keys in the help screen.
+LEGEND = [
+    ("+2", "Two more sources report the story; enter lets you choose which one the link points to"),
+    ("✓ / •", "Picked for this issue / featured in an earlier issue (listed last)"),
 ]
 
 
@@ -86,12 +34,16 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(Text("newsdesk keys", style="bold"))
-            for title, rows in HELP:
+            # The help as the README has it, without its Markdown code marks.
+            sections = [
+                (title, [(key.label, key.help.replace("`", "")) for key in rows]) for title, rows in keys.sections()
+            ]
+            for title, rows in [*sections, ("Stories", LEGEND)]:
                 table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True)
                 table.add_column(width=18, style="bold")
                 table.add_column()
-                for key, what in rows:
-                    table.add_row(key, what)
+                for label, what in rows:
+                    table.add_row(label, what)
                 yield Static(table)
             yield Static(Text("Changes are saved automatically. Press escape to close.", style="dim"))
 
@@ -203,14 +155,15 @@ class ReportScreen(ModalScreen[None]):
     ReportScreen > VerticalScroll { width: 90%; max-height: 80%; border: thick $accent; background: $panel; padding: 0 1; }
     """
 
-    def __init__(self, report: FetchReport | None, error: str | None = None) -> None:
+    def __init__(self, report: FetchReport | None, error: str | None = None, *, when: str = "") -> None:
         super().__init__()
         self.report = report
         self.error = error
+        self.when = when  # when the run ended, as the editor reads the time
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text("Fetch report", style="bold"))
+            yield Static(Text("Fetch report" + (f", finished {self.when}" if self.when else ""), style="bold"))
             if self.error:
                 yield Static(Text(self.error, style="bold red"))
             if self.report is None:
