@@ -47,6 +47,11 @@ class NewsroomSettings:
     reply_to: str = doc("The Reply-To address of the email (defaults to sender_email).", "")
     blog_url: str = doc("The blog's public URL; archive links and the Atom feed point here.", "")
     developments: int = doc("How many developments each issue carries.", 3)
+    sample: bool = doc(
+        "A sample newsroom whose outlets are fictional: read-more links at names reserved for examples "
+        "(.example, .test) are check warnings, not errors, so the sample can be sent and published.",
+        False,
+    )
     week_start: str = doc("The first day of the week an issue covers.", "monday")
     publication_day: str = doc("The weekday issues are published on.", "monday")
     timezone: str = doc("The newsroom's timezone (IANA name); weeks are counted in it.", "UTC")
@@ -303,6 +308,27 @@ class SmtpSettings:
     connections: int = doc("SMTP connections (sessions) at once.", 1)
 
 
+DELIVERY_PROVIDERS = ("smtp", "ses")
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """``[delivery]``: who delivers the email: the SMTP server of ``[smtp]`` or Amazon SES (its API v2,
+    the same signed MIME message). Credentials come only from the environment: boto3's usual chain
+    for SES (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE, an instance role). ``[smtp]``
+    rate, retries, backoff, defer and connections pace every provider."""
+
+    provider: str = doc('"smtp" (the default) or "ses".', "smtp")
+    region: str = doc("SES: the AWS region (e.g. eu-west-1); empty: boto3's (AWS_REGION, AWS_DEFAULT_REGION).", "")
+    endpoint_url: str = doc(
+        "The provider's API address, to reach an SES-compatible service or a test server; "
+        "empty: the provider's own (SES's regional endpoint).",
+        "",
+    )
+    configuration_set: str = doc("SES: the configuration set each message names (its events go to SNS).", "")
+    timeout: float = doc("Seconds to wait for the provider's API at each step.", 30.0)
+
+
 @dataclass(frozen=True)
 class Source:
     """``[[sources]]``: one feed the editor follows."""
@@ -367,6 +393,7 @@ class Config:
     dkim: DkimSettings = field(default_factory=DkimSettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
     doctor: DoctorSettings = field(default_factory=DoctorSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
     path: Path | None = None
 
     @property
@@ -392,6 +419,7 @@ _TABLES: dict[str, type] = {
     "dkim": DkimSettings,
     "bounces": BounceSettings,
     "doctor": DoctorSettings,
+    "delivery": DeliverySettings,
 }
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
@@ -539,11 +567,24 @@ def parse_config(text: str, path: Path) -> Config:
 
     if settings.signup_url and not re.match(r"^https?://[^/\s]+\S*$", settings.signup_url):
         fail("signup_url", f"newsroom.signup_url must be an http(s) address, not {settings.signup_url!r}")
+    if settings.favicon_url.startswith("//"):
+        fail(
+            "favicon_url",
+            f"newsroom.favicon_url {settings.favicon_url!r} is protocol-relative (another site's address): "
+            "write it as https://… or as a path in the site like favicon.png",
+        )
     if settings.favicon_url and not _is_favicon(settings.favicon_url):
         fail(
             "favicon_url",
             f"newsroom.favicon_url must be an http(s) address or a path in the site, not {settings.favicon_url!r}",
         )
+    for key in ("favicon_url", "signup_url", "logo_url"):
+        if _has_credentials(getattr(settings, key)):
+            fail(
+                key,
+                f"newsroom.{key} holds a user name or password (before '@'), which every page and email "
+                "would show: give the address without it",
+            )
 
     fetch: FetchSettings = sections["fetch"]
     for f in dataclasses.fields(FetchSettings):
@@ -558,6 +599,7 @@ def parse_config(text: str, path: Path) -> Config:
     _check_dkim(sections["dkim"], failer("dkim"))
     _check_bounces(sections["bounces"], failer("bounces"))
     _check_doctor(sections["doctor"], failer("doctor"))
+    _check_delivery(sections["delivery"], failer("delivery"))
 
     sources: list[Source] = []
     for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
@@ -582,8 +624,16 @@ def parse_config(text: str, path: Path) -> Config:
         dkim=sections["dkim"],
         bounces=sections["bounces"],
         doctor=sections["doctor"],
+        delivery=sections["delivery"],
         path=path,
     )
+
+
+def _has_credentials(value: str) -> bool:
+    """An http(s) URL with a user (and maybe a password) before its host."""
+    if not re.match(r"^https?://", value, re.IGNORECASE):
+        return False
+    return "@" in value.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
 
 
 def _is_favicon(value: str) -> bool:
@@ -689,6 +739,28 @@ def _check_doctor(doctor: DoctorSettings, fail: Any) -> None:
             fail("sending_ips", f"doctor.sending_ips: {address!r} is not an IP address")
     if doctor.timeout <= 0:
         fail("timeout", "doctor.timeout must be greater than 0")
+
+
+def _check_delivery(delivery: DeliverySettings, fail: Any) -> None:
+    if delivery.provider not in DELIVERY_PROVIDERS:
+        fail(
+            "provider",
+            f"delivery.provider must be one of {', '.join(DELIVERY_PROVIDERS)}, not {delivery.provider!r}",
+        )
+    if delivery.endpoint_url and not re.match(r"^https?://[^/\s]+\S*$", delivery.endpoint_url):
+        fail("endpoint_url", f"delivery.endpoint_url must be an http(s) address, not {delivery.endpoint_url!r}")
+    if delivery.endpoint_url.lower().startswith("http://") and not is_loopback(
+        urlsplit(delivery.endpoint_url).hostname or ""
+    ):
+        fail(
+            "endpoint_url",
+            "delivery.endpoint_url must be https:// (the credentials would travel unencrypted); "
+            "plain http:// is allowed on loopback only",
+        )
+    if delivery.region and not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", delivery.region):
+        fail("region", f"delivery.region must be an AWS region like eu-west-1, not {delivery.region!r}")
+    if delivery.timeout <= 0:
+        fail("timeout", "delivery.timeout must be greater than 0")
 
 
 def _check_translation(settings: TranslationSettings, fail: Any) -> None:

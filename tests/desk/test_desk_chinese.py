@@ -3,6 +3,7 @@ annotation, terms added from the desk, and a pick's page saved from a real loopb
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 
 import pytest
@@ -140,7 +141,7 @@ async def test_a_draft_translation_in_a_worker(fetched: Path):
     from chat_server import ChatServer
 
     title = "最高法：失信被执行人名单将与更多部门共享"
-    engine = ChatServer(delay=0.3).start()
+    engine = ChatServer().start()
     try:
         app = desk(fetched)  # no [translation]: the key says the feature is off
         async with app.run_test(size=(120, 40)) as pilot:
@@ -159,11 +160,13 @@ async def test_a_draft_translation_in_a_worker(fetched: Path):
         async with app.run_test(size=(120, 40)) as pilot:
             listing = await loaded(pilot)
             first = await to_item(pilot, listing, title)
+            engine.gate = threading.Event()  # the engine thinks until the test lets it answer
             await pilot.press("D")
             await pilot.pause()
             assert "asking the engine" in pane_text(app)
             await pilot.press("down")  # the desk goes on while the engine works
             assert listing.cursor == first + 1
+            engine.gate.set()
             await settled(pilot)
             listing.cursor = first
             await pilot.pause()
@@ -177,3 +180,38 @@ async def test_a_draft_translation_in_a_worker(fetched: Path):
             assert "No draft translation:" in pane_text(app) and "timed out" in pane_text(app)
     finally:
         engine.stop()
+
+
+@pytest.mark.slow
+async def test_a_page_added_from_the_desk(fetched: Path):
+    from newsdesk.tui.chinese_desk import PageScreen
+
+    server = FeedServer().start()
+    try:
+        server.routes["/courts/defaulters.html"] = english_route()
+        app = desk(fetched)
+        async with app.run_test(size=(120, 40)) as pilot:
+            listing = await loaded(pilot)
+            before = len(listing.items)
+            await pilot.press("plus")
+            await pilot.pause()
+            assert isinstance(app.screen, PageScreen)
+            await pilot.press(*"ftp://nope", "enter")
+            assert isinstance(app.screen, PageScreen)  # refused: not http(s)
+            app.screen.query_one("#page-url", Input).value = server.url("/courts/defaulters.html")
+            await pilot.press("enter")
+            await settled(pilot)
+            await settled(pilot)
+            added = "Courts Add 1.46 Million Judgment Defaulters in First Half"
+            # It joins the sample's story of the same figures, as a second source.
+            assert any(item.title == added for row in listing.rows for item in row.story.cluster)
+            assert "Added: Courts Add 1.46 Million" in str(app.query_one("#status").render())
+            await pilot.press("plus")
+            await pilot.pause()
+            app.screen.query_one("#page-url", Input).value = server.url("/gone")
+            await pilot.press("enter")
+            await settled(pilot)
+            assert not isinstance(app.screen, PageScreen) and len(listing.items) == before
+            assert server.requests["/gone"] == 1
+    finally:
+        server.stop()

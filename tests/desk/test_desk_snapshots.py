@@ -88,6 +88,18 @@ def test_source_filter(snap_compare, fetched, size):
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_issues(snap_compare, fetched, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("down")  # 2017-07-03: published
+        await quiet(pilot)
+
+    assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
 def test_empty_store(snap_compare, newsroom_dir, size):
     assert snap_compare(make(newsroom_dir), terminal_size=size, run_before=settle)
 

@@ -300,3 +300,20 @@ def test_settings_left_at_reserved_names_are_warnings(ready: Path) -> None:
         "mail and readers sent there reach nobody"
     ) in found
     assert not [line for line in found if line.startswith("error")]
+
+
+def test_a_sample_newsroom_warns_of_its_fictional_links(fetched, run):
+    sources = fetched / "sources.toml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace("[newsroom]\n", "[newsroom]\nsample = true\n", 1), encoding="utf-8"
+    )
+    result = run("check", "2017-07-03", "--offline")
+    assert result.exit_code == 0, result.output
+    assert "error:" not in result.output
+    assert result.output.count("a fictional outlet of this sample newsroom ([newsroom] sample = true)") == 3
+
+
+def test_a_real_newsroom_refuses_links_at_reserved_names(fetched, run):
+    result = run("check", "2017-07-03", "--offline")
+    assert result.exit_code == 1
+    assert result.output.count("a name reserved for examples and tests that no reader can open") == 3

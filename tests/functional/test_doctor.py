@@ -83,7 +83,8 @@ def room(newsroom_dir: Path, monkeypatch) -> Path:
             "ed25519_selector": "news-ed",
             "ed25519_key": "dkim/ed25519.key",
         },
-        newsroom={"bounce_address": f"bounces@{DOMAIN}"},
+        # The sample's unsubscribe link names a host of no DNS: one on loopback instead.
+        newsroom={"bounce_address": f"bounces@{DOMAIN}", "unsubscribe_url": "http://127.0.0.1:9/u?email={email}"},
         doctor={"sending_ips": [SENDING_IP], "timeout": 3},
     )
     monkeypatch.setenv("NEWSDESK_SECRET", SECRET)
@@ -162,11 +163,7 @@ def test_a_good_newsroom_passes_every_check(room: Path, run, trusted, monkeypatc
 
 
 def test_a_broken_newsroom_fails_with_a_fix_for_each(room: Path, run, trusted) -> None:
-    configure(
-        room,
-        newsroom={"postal_address": "", "unsubscribe_url": "http://127.0.0.1:9/unsubscribe?email={email}"},
-        doctor={"sending_ips": []},
-    )
+    configure(room, newsroom={"postal_address": ""}, doctor={"sending_ips": []})
     write_subscribers(room, subscriber_rows(2), extra=[["angry@readers.example", "", "subscribed", "2017-06-01"]])
     with Newsroom.open(room).store() as store:
         roster = Roster(store)
@@ -210,11 +207,7 @@ def test_the_one_click_link_must_be_https_and_answer(room: Path, run, trusted) -
 
 def test_a_dns_server_that_does_not_answer_is_one_line_per_check(room: Path, run) -> None:
     silent = free_port()  # nothing listens there
-    configure(
-        room,
-        doctor={"nameserver": f"127.0.0.1:{silent}", "timeout": 0.3},
-        newsroom={"unsubscribe_url": "http://127.0.0.1:9/unsubscribe?email={email}"},
-    )
+    configure(room, doctor={"nameserver": f"127.0.0.1:{silent}", "timeout": 0.3})
     result = run("doctor", "--json")
     assert result.exit_code == 1
     checks = {c["name"]: c for c in json.loads(result.output)}
@@ -238,6 +231,11 @@ def test_a_bad_nameserver_setting_names_its_line(room: Path, run) -> None:
 def test_spf_evaluation_follows_the_rfc(room: Path) -> None:
     import ipaddress
 
+    from newsdesk.mail.doctor import SpfPermError
+
+    def spf(dns: Dns, address: str, domain: str = DOMAIN) -> str:
+        return Spf(dns, ipaddress.ip_address(address)).check(domain)
+
     with good_zone() as zone:
         dns = Dns(DoctorSettings(nameserver=zone.nameserver, timeout=2))
         for address, expected in (
@@ -247,8 +245,32 @@ def test_spf_evaluation_follows_the_rfc(room: Path) -> None:
             ("2001:db8::1", "pass"),
             ("203.0.113.1", "fail"),
         ):
-            assert Spf(dns, ipaddress.ip_address(address)).check(DOMAIN) == expected, address
-        assert Spf(dns, ipaddress.ip_address("192.0.2.10")).check("nothing.relay.example") == "none"
+            assert spf(dns, address) == expected, address
+        assert spf(dns, "192.0.2.10", "nothing.relay.example") == "none"
+    records = [
+        txt("loop.example", "v=spf1 include:loop.example -all"),
+        txt("two.example", "v=spf1 -all"),
+        txt("two.example", "v=spf1 +all"),
+        txt("redirect.example", "v=spf1 redirect=_spf.relay.example"),
+        txt("_spf.relay.example", "v=spf1 ip4:192.0.2.0/25 -all"),
+        txt("cidr.example", "v=spf1 a:mx.cidr.example/24 ?all"),
+        txt("macro.example", "v=spf1 exists:%{i}.spf.macro.example -all"),
+        "--host-record=mx.cidr.example,198.51.100.1",
+    ]
+    with Dnsmasq(
+        ["loop.example", "two.example", "redirect.example", "relay.example", "cidr.example", "macro.example"], records
+    ) as zone:
+        dns = Dns(DoctorSettings(nameserver=zone.nameserver, timeout=2))
+        with pytest.raises(SpfPermError, match="more than 10 DNS lookups"):
+            spf(dns, "192.0.2.10", "loop.example")
+        with pytest.raises(SpfPermError, match="2 SPF records"):
+            spf(dns, "192.0.2.10", "two.example")
+        assert spf(dns, "192.0.2.10", "redirect.example") == "pass"
+        assert spf(dns, "192.0.2.200", "redirect.example") == "fail"
+        assert spf(dns, "198.51.100.77", "cidr.example") == "pass"
+        assert spf(dns, "198.51.101.1", "cidr.example") == "neutral"
+        with pytest.raises(SpfPermError, match="macros"):
+            spf(dns, "192.0.2.10", "macro.example")
 
 
 def test_sent_messages_verify_through_the_dns_server(room: Path, run) -> None:
@@ -273,3 +295,67 @@ def test_sent_messages_verify_through_the_dns_server(room: Path, run) -> None:
         checker = dkim.DKIM(server.recorder.messages[0].data)
         assert not checker.verify(idx=0, dnsfunc=dns.dkim_record)  # the record's key is not ours
         assert not checker.verify(idx=1, dnsfunc=dns.dkim_record)  # no record
+
+
+def smtp_and_one_click(run) -> dict[str, dict[str, str]]:
+    checks = {c["name"]: c for c in json.loads(run("doctor", "--json").output)}
+    return {name: checks[name] for name in ("SMTP", "One-click unsubscribe")}
+
+
+def test_the_smtp_server_must_take_the_login_over_trusted_tls(room: Path, run, certificate, monkeypatch) -> None:
+    configure(room, doctor={"nameserver": f"127.0.0.1:{free_port()}", "timeout": 0.2})
+    with SmtpServer(login=("editor", "s3cret"), tls_context=server_context(certificate)) as smtp:
+        configure_smtp(room, smtp.port, security="starttls", user="editor")
+        assert smtp_and_one_click(run)["SMTP"]["detail"].startswith(
+            "the SMTP user is 'editor' but $NEWSDESK_SMTP_PASSWORD"
+        )
+        monkeypatch.setenv("NEWSDESK_SMTP_PASSWORD", "wrong")
+        monkeypatch.delenv("SSL_CERT_FILE", raising=False)
+        untrusted = smtp_and_one_click(run)["SMTP"]
+        assert untrusted["status"] == "fail" and "the server's TLS certificate is not trusted" in untrusted["detail"]
+        monkeypatch.setenv("SSL_CERT_FILE", str(certificate[0]))
+        refused = smtp_and_one_click(run)["SMTP"]
+        assert refused["status"] == "fail" and "refused the login of 'editor'" in refused["detail"]
+        assert smtp.recorder.logins == []
+
+
+def test_a_signed_link_needs_the_secret(room: Path, run, monkeypatch) -> None:
+    configure_web(room, free_port(), public_url="https://news.example.invalid")
+    configure(room, doctor={"nameserver": f"127.0.0.1:{free_port()}", "timeout": 0.2})
+    monkeypatch.delenv("NEWSDESK_SECRET")
+    check = smtp_and_one_click(run)["One-click unsubscribe"]
+    assert check["status"] == "fail" and "$NEWSDESK_SECRET is not set" in check["detail"]
+    assert "export NEWSDESK_SECRET" in check["fix"]
+
+
+def test_an_spf_record_that_lets_anyone_send_is_a_warning(room: Path, run) -> None:
+    with Dnsmasq([DOMAIN], [txt(DOMAIN, "v=spf1 ip4:192.0.2.10 +all")]) as zone:
+        configure(room, doctor={"nameserver": zone.nameserver})
+        checks = {c["name"]: c for c in json.loads(run("doctor", "--json").output)}
+    assert checks["SPF"]["status"] == "warn"
+    assert "every other host too (+all)" in checks["SPF"]["detail"]
+
+
+def test_dmarc_is_found_up_the_tree_and_alignment_is_checked(room: Path, run) -> None:
+    # From a subdomain: the record of the registered domain applies (the DMARC tree walk).
+    configure(
+        room,
+        newsroom={"sender_email": f"weekly@news.{DOMAIN}", "bounce_address": "bounces@esp.example"},
+        dkim={"domain": "esp.example"},
+    )
+
+    def dmarc() -> dict[str, str]:
+        return {c["name"]: c for c in json.loads(run("doctor", "--json").output)}["DMARC"]
+
+    records = [txt(f"_dmarc.{DOMAIN}", "v=DMARC1; p=quarantine; aspf=s"), txt("_dmarc.esp.example", "v=DMARC1; p=none")]
+    with Dnsmasq([DOMAIN, "esp.example"], records) as zone:
+        configure(room, doctor={"nameserver": zone.nameserver})
+        check = dmarc()
+        assert check["status"] == "fail"
+        assert f"p=quarantine at _dmarc.{DOMAIN}, but From's news.{DOMAIN} aligns with neither" in check["detail"]
+        configure(room, dkim={"domain": DOMAIN})  # relaxed: the same registered domain
+        check = dmarc()
+        assert check["status"] == "ok" and f"DKIM d={DOMAIN}" in check["detail"]
+        configure(room, newsroom={"bounce_address": f"bounces@news.{DOMAIN}"}, dkim={"domain": "esp.example"})
+        check = dmarc()  # strict SPF alignment: the envelope's domain is the From's own
+        assert check["status"] == "ok" and f"the envelope's news.{DOMAIN}" in check["detail"]

@@ -143,6 +143,10 @@ def test_the_honeypot_and_the_per_ip_limit_keep_robots_off(room: Path, smtp: Smt
         (b"email=ok%40readers.example&name=%FF", 400, "could not be read"),
         (b"email=ok%40readers.example&name=" + b"n" * 5000, 413, "more than a sign-up needs"),
         (b"email=ok%40readers.example&name=a%07b", 400, "control character"),
+        (b"email=ok%40readers.example&name=Bob%0D%0ABcc%3A+evil%40x.example", 400, "control character"),
+        (b"email=ok%40readers.example&name=Bob%0ABcc", 400, "control character"),
+        (b"email=ok%40readers.example&name=Bob%09Tab", 400, "control character"),
+        (b"email=ok%40readers.example&name=Bob%E2%80%A8Bcc", 400, "control character"),
         (b"", 400, "No email address"),
     ],
 )
@@ -305,3 +309,66 @@ def test_behind_a_proxy_the_limit_counts_each_forwarded_client(room: Path, smtp:
 
         assert [sign_up(n, "198.51.100.1") for n in range(3)] == [200, 200, 429]
         assert [sign_up(n, "198.51.100.2") for n in range(3, 5)] == [200, 200]  # another reader
+
+
+def test_a_reader_unsubscribed_in_the_file_who_confirms_a_new_sign_up_stays_subscribed(
+    room: Path, smtp: SmtpServer, service, run
+) -> None:
+    # The sample file: m.schmidt@uni.example,Marta Schmidt,unsubscribed,2017-02-14
+    assert run("subscribers").exit_code == 0
+    assert member(room, "m.schmidt@uni.example").state == "unsubscribed"
+
+    assert httpx.post(service.url("/subscribe"), data={"email": "m.schmidt@uni.example"}).status_code == 200
+    confirmed = httpx.post(confirmation_link(smtp.recorder.messages[0]))
+    assert "You are subscribed" in confirmed.text
+
+    # Her confirmation (2027-01-15) is newer than the file's line (2017-02-14): it wins.
+    result = run("subscribers")
+    assert result.exit_code == 0, result.output
+    assert "list: 0 pending, 5 subscribed, 0 unsubscribed" in result.output
+    assert member(room, "m.schmidt@uni.example").state == "subscribed"
+
+    links = LinkServer().start()
+    try:
+        write_ready_issue(room, links.url)
+        sent = run("send", ISSUE, "--yes")
+    finally:
+        links.stop()
+    assert sent.exit_code == 0, sent.output
+    assert "m.schmidt@uni.example" in smtp.recorder.by_recipient()
+
+
+def test_an_undated_unsubscribe_line_written_after_a_confirmation_applies(
+    room: Path, smtp: SmtpServer, service, run
+) -> None:
+    import os
+
+    listing = room / "subscribers.csv"
+    listing.write_text("email,name,status\nm.schmidt@uni.example,Marta,unsubscribed\n", encoding="utf-8")
+    os.utime(listing, (1_700_000_000, 1_700_000_000))  # written in 2023
+    assert run("subscribers").exit_code == 0
+    httpx.post(service.url("/subscribe"), data={"email": "m.schmidt@uni.example"})
+    assert "You are subscribed" in httpx.post(confirmation_link(smtp.recorder.messages[0])).text  # in 2027
+
+    assert run("subscribers").exit_code == 0
+    assert member(room, "m.schmidt@uni.example").state == "subscribed"  # the file's line is older
+
+    os.utime(listing, (1_900_000_000, 1_900_000_000))  # the editor wrote the file again, after it
+    assert run("subscribers").exit_code == 0
+    assert member(room, "m.schmidt@uni.example").state == "unsubscribed"
+
+
+def test_the_files_line_counts_the_files_lines_and_the_list_line_the_list(
+    room: Path, smtp: SmtpServer, service, run
+) -> None:
+    httpx.post(service.url("/subscribe"), data={"email": "web.reader@readers.example"})
+    httpx.post(confirmation_link(smtp.recorder.messages[0]))
+    result = run("subscribers")
+    assert result.exit_code == 0, result.output
+    # The sample file's lines, whoever else the list holds; then the list, by state.
+    assert "subscribers.csv: 4 subscribed, 1 unsubscribed, 1 invalid line skipped, 1 duplicate collapsed" in (
+        result.output
+    )
+    assert "list: 0 pending, 5 subscribed, 1 unsubscribed, 0 bounced, 0 complained" in result.output
+    as_json = run("subscribers", "--json")
+    assert '"subscribed": 4' in as_json.output and '"recipients": 5' in as_json.output

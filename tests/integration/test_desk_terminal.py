@@ -185,3 +185,17 @@ def test_a_broken_issue_file_opens_a_screen_and_editor_fixes_it(fetched, termina
     terminal.key("q")
     wait_for(lambda: not terminal.running(), "quitting", terminal.screen)
     assert path.read_text(encoding="utf-8") == good
+
+
+@pytest.mark.slow
+def test_the_issues_tab_opens_another_issue_in_the_desk(fetched, terminal):
+    terminal.start([sys.executable, "-m", "newsdesk", "--newsroom", str(fetched), "edit", "2017-07-10"], 120, 40)
+    wait_for(lambda: "by score" in terminal.screen(), "its ranked candidates", terminal.screen)
+    terminal.key("i")
+    wait_for(lambda: "2017-06-26" in terminal.screen(), "the issues", terminal.screen)
+    terminal.key("Down")
+    terminal.key("Down")
+    terminal.key("Enter")  # the desk closes and opens again on 2017-06-26
+    wait_for(lambda: "26th June 2017" in terminal.screen(), "the other issue", terminal.screen)
+    terminal.key("q")
+    wait_for(lambda: not terminal.running(), "quitting", terminal.screen)

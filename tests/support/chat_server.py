@@ -4,11 +4,13 @@
 It "translates" by a phrase table: each known Chinese phrase in the user's message is
 replaced by its English, so a test knows what the draft must say. It checks the request
 is the API's (a model, a system and a user message), can be slow (``delay``), fail
-(``status``) or answer what is not the API's (``garbage``), and keeps the requests."""
+(``status``), answer what is not the API's (``garbage``) or wait to be let go (``gate``),
+and keeps the requests."""
 
 from __future__ import annotations
 
 import json
+import threading
 import time
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -38,6 +40,7 @@ class ChatServer(LoopbackServer):
     status: int = 200
     garbage: bool = False
     model: str = "tiny-test-model"
+    gate: threading.Event | None = None  # when set, each answer waits for it to be set
     requests: list[dict] = field(default_factory=list)
     headers: list[dict] = field(default_factory=list)
 
@@ -74,6 +77,8 @@ class ChatServer(LoopbackServer):
                 if not isinstance(request.get("model"), str) or roles != ["system", "user"]:
                     self.answer(400, b'{"error": {"message": "want a model, a system and a user message"}}')
                     return
+                if state.gate is not None:
+                    state.gate.wait(10)
                 if state.delay:
                     time.sleep(state.delay)
                 if state.status != 200:

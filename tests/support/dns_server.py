@@ -74,6 +74,7 @@ class Dnsmasq:
         self.process = subprocess.Popen(self.args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         deadline = time.monotonic() + 20
         resolver = self.resolver()
+        resolver.lifetime = 0.2  # ask again soon while it is starting
         while True:
             if self.process.poll() is not None:
                 raise RuntimeError(f"dnsmasq exited: {self.process.stderr.read().decode()}")  # type: ignore[union-attr]
@@ -83,6 +84,7 @@ class Dnsmasq:
                 break  # an answer: it is listening
             except (dns.exception.DNSException, OSError):
                 if time.monotonic() > deadline:
+                    self.__exit__()  # never left running
                     raise RuntimeError("dnsmasq did not answer") from None
                 time.sleep(0.05)
             else:

@@ -36,19 +36,21 @@ def edit(ctx: click.Context, issue: str | None) -> None:
                 f"{path}: no such issue file (create it with `newsdesk new --date`)", exit_code=EXIT_INVALID
             )
         create_issue(room, date.fromisoformat(path.stem))
-    try:
-        load_issue(path)
-    except IssueFileError as error:
-        if not (sys.stdin.isatty() and sys.stdout.isatty()):
-            raise  # no one to show it to: the one-line error, exit code 2
-        # On a terminal the desk shows the broken line and waits for the fix ($EDITOR, reload).
-        from newsdesk.tui.broken import BrokenIssueApp
-
-        if not BrokenIssueApp(path, error).run():
-            load_issue(path)  # still broken: the one-line error, exit code 2
     from newsdesk.tui.app import DeskApp
 
-    DeskApp(room, path).run()
+    opening: Path | None = path
+    while opening is not None:  # the desk's Issues tab opens another issue: the desk again, on it
+        try:
+            load_issue(opening)
+        except IssueFileError as error:
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                raise  # no one to show it to: the one-line error, exit code 2
+            # On a terminal the desk shows the broken line and waits for the fix ($EDITOR, reload).
+            from newsdesk.tui.broken import BrokenIssueApp
+
+            if not BrokenIssueApp(opening, error).run():
+                load_issue(opening)  # still broken: the one-line error, exit code 2
+        opening = DeskApp(room, opening).run()
 
 
 @click.command()

@@ -20,14 +20,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from newsdesk.cli._common import editor_errors, open_newsroom
-from newsdesk.errors import EXIT_FAILED, InvalidInput, Refused
+from newsdesk.errors import EXIT_FAILED, InvalidInput, NewsdeskError, Refused
 
 if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
     from newsdesk.issue import Issue
     from newsdesk.mail.checks import CheckReport
     from newsdesk.mail.ledger import Ledger
+    from newsdesk.mail.providers import Delivery
     from newsdesk.mail.send import Progress
-    from newsdesk.mail.smtp import SmtpTarget
     from newsdesk.mail.subscribers import Subscriber, SubscriberList
     from newsdesk.newsroom import Newsroom
     from newsdesk.store import Store
@@ -86,6 +86,16 @@ def _run_checks(room: Newsroom, loaded: Issue, *, links: bool = True, err: bool 
     return report
 
 
+def _keep_check(room: Newsroom, loaded: Issue, report: CheckReport) -> None:
+    """The desk's Issues tab shows the last check of each issue (while its file is unchanged)."""
+    from newsdesk.output.state import save_check
+
+    if loaded.path is not None:
+        with room.store() as store:
+            lines = [finding.line() for finding in report.findings]
+            save_check(store, loaded.path, lines, len(report.errors), len(report.warnings))
+
+
 @click.command()
 @click.argument("issue")
 @click.option("--offline", is_flag=True, help="Skip the requests that check the read-more links.")
@@ -100,6 +110,7 @@ def check(ctx: click.Context, issue: str, offline: bool) -> None:
     loaded = _load_issue(room, issue)
     report = _run_checks(room, loaded, links=not offline, err=False)
     click.echo(f"{loaded.name}: {report.summary()}")
+    _keep_check(room, loaded, report)
     if report.errors:
         sys.exit(EXIT_FAILED)
 
@@ -119,15 +130,21 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
     from newsdesk.mail.roster import Roster
 
     room = open_newsroom(ctx)
+    path = _list_path(room)
     with room.store() as store:
-        listing = _the_list(room, store, quiet=as_json)
-        states = Roster(store).counts()
+        roster = Roster(store)
+        # No file (a new newsroom, or a list kept only in the store): the list alone, maybe empty.
+        in_file = _load_subscribers(room, quiet=as_json) if path.exists() else None
+        listing = roster.sync_file(in_file) if in_file is not None else roster.recipients(path)
+        states = roster.counts()
     counts: dict[str, Any] = {
-        "file": str(listing.path),
-        "subscribed": len(listing.subscribed),
-        "unsubscribed": len(listing.unsubscribed),
-        "invalid": listing.invalid,
-        "duplicates": listing.duplicates,
+        "file": str(path),
+        # The file's own lines; the list's counts by state are "states".
+        "subscribed": len(in_file.subscribed) if in_file else 0,
+        "unsubscribed": len(in_file.unsubscribed) if in_file else 0,
+        "invalid": in_file.invalid if in_file else 0,
+        "duplicates": in_file.duplicates if in_file else 0,
+        "recipients": len(listing.subscribed),
         "states": states,
     }
     if issue:
@@ -159,8 +176,10 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
         return
-    if listing.path.exists():
-        click.echo(f"{listing.path.name}: {listing.summary()}")
+    if in_file is not None:
+        click.echo(f"{path.name}: {in_file.summary()}")
+    else:
+        click.echo(f"{path.name}: no such file (the list in the store alone)")
     click.echo("list: " + ", ".join(f"{count} {state}" for state, count in states.items()))
     if ledger_counts := counts.get("ledger"):
         state = f"completed {ledger_counts['completed_at']}" if ledger_counts["completed_at"] else "not completed"
@@ -188,18 +207,29 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
 def import_subscribers(ctx: click.Context, file: Path) -> None:
     """Bring FILE (a subscribers file or an export) into the list, every line at once or none.
 
-    Bad lines are reported and skipped, as a send does. An address that left the list
-    (unsubscribed, bounced, complained) stays suppressed whatever FILE says.
+    A bad line (not an address, an unknown status) imports nothing: the bad lines are
+    listed and the exit is 2. An address that left the list (unsubscribed, bounced,
+    complained) stays suppressed whatever FILE says.
     """
     from newsdesk.mail.roster import Roster
     from newsdesk.mail.subscribers import load_subscribers
 
     room = open_newsroom(ctx)
     listing = load_subscribers(file)
-    for warning in listing.warnings[:SHOWN_WARNINGS]:
-        click.echo(f"warning: {warning}", err=True)
-    if len(listing.warnings) > SHOWN_WARNINGS:
-        click.echo(f"warning: … and {len(listing.warnings) - SHOWN_WARNINGS} more in {file.name}", err=True)
+    skipped = ("; line skipped", "; lines skipped")
+    shown = [
+        f"error: {warning.removesuffix(skipped[0]).removesuffix(skipped[1])}"
+        if warning.endswith(skipped)
+        else f"warning: {warning}"
+        for warning in listing.warnings
+    ]
+    for line in shown[:SHOWN_WARNINGS]:
+        click.echo(line, err=True)
+    if len(shown) > SHOWN_WARNINGS:
+        click.echo(f"warning: … and {len(shown) - SHOWN_WARNINGS} more in {file.name}", err=True)
+    if listing.invalid:
+        lines = "line" if listing.invalid == 1 else "lines"
+        raise InvalidInput(f"{file}: {listing.invalid} bad {lines}; nothing imported (fix them and import again)")
     with room.store() as store:
         report = Roster(store).import_list(listing)
     for address in report.kept[:SHOWN_WARNINGS]:
@@ -216,11 +246,16 @@ def export_subscribers(ctx: click.Context, file: Path) -> None:
     from newsdesk.mail.roster import Roster
 
     room = open_newsroom(ctx)
+    if not file.parent.is_dir():
+        raise InvalidInput(f"{file}: no folder {file.parent}")
     with room.store() as store:
         path = _list_path(room)
         if path.exists():
             _the_list(room, store)
-        count = Roster(store).export(file)
+        try:
+            count = Roster(store).export(file)
+        except OSError as error:  # named by the path given, not by the temp file beside it
+            raise NewsdeskError(f"{file}: cannot write: {error.strerror or error}") from None
     click.echo(f"{file}: {count} addresses written")
 
 
@@ -345,7 +380,10 @@ def _warn_about_the_date(room: Newsroom, loaded: Issue, today: date | None = Non
 @click.option("--yes", "-y", is_flag=True, help=f"Do not ask before sending to more than {CONFIRM_ABOVE} subscribers.")
 @click.option("--force", is_flag=True, help="Send even though the pre-send checks found errors.")
 @click.option(
-    "--smtp", "smtp_url", metavar="URL", help="smtp://[user@]host:port or smtps://…, instead of [smtp] for this run."
+    "--smtp",
+    "smtp_url",
+    metavar="URL",
+    help="smtp://[user@]host:port or smtps://…, instead of [smtp] (and [delivery] provider) for this run.",
 )
 @click.option(
     "--in-doubt",
@@ -379,7 +417,7 @@ def send(
 
     Safe to run again: whoever has the issue is skipped, whoever is missing gets it.
     """
-    from newsdesk.mail.smtp import smtp_target
+    from newsdesk.mail.providers import delivery_for
 
     room = open_newsroom(ctx)
     loaded = _load_issue(room, issue)
@@ -388,16 +426,15 @@ def send(
             raise InvalidInput("--at schedules the send itself: leave out --dry-run, --test, --smtp and --retry-failed")
         _schedule_send(room, loaded, at, force=force, in_doubt=in_doubt)
         return
-    target = smtp_target(room.config.smtp, smtp_url)
+    # A missing password, token or AWS credential is reported before anything else.
+    delivery = delivery_for(room.config, smtp_url, credentials=not dry_run)
     if test_address:
-        _send_test(room, loaded, target, test_address)
+        _send_test(room, loaded, delivery, test_address)
         return
-    password = None if dry_run else target.password()  # a missing variable is reported before anything else
     _send_all(
         room,
         loaded,
-        target,
-        password,
+        delivery,
         dry_run=dry_run,
         yes=yes,
         force=force,
@@ -406,47 +443,20 @@ def send(
     )
 
 
-def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) -> None:
-    from newsdesk.mail.message import MessageFactory
-    from newsdesk.mail.smtp import Permanent, SmtpTransport, Transient
-    from newsdesk.mail.subscribers import Subscriber, address_problem, load_subscribers, subscribers_path
+def _send_test(room: Newsroom, loaded: Issue, delivery: Delivery, address: str) -> None:
+    from newsdesk.mail.subscribers import address_problem
+    from newsdesk.mail.test_copy import send_test_copy
 
     if problem := address_problem(address):
         raise InvalidInput(f"--test: {problem}")
     _run_checks(room, loaded)  # shown, never blocking: a test copy is how an editor looks
-    try:
-        listing = load_subscribers(subscribers_path(room.root, room.config.newsroom.subscribers))
-        known = listing.find(address)
-    except InvalidInput:
-        known = None
-    factory = MessageFactory(room, loaded)
-    if room.config.web.public_url or room.config.newsroom.bounce_address:
-        from newsdesk.mail.roster import Roster
-        from newsdesk.mail.tokens import bounce_addresses, signed_links
-
-        with room.store() as store:
-            factory.links = signed_links(room.config, Roster(store))
-            factory.return_path = bounce_addresses(room.config, Roster(store))
-            outgoing = factory.build(known or Subscriber(email=address), test=True)
-            sender = factory.envelope_sender(address)
-    else:
-        outgoing = factory.build(known or Subscriber(email=address), test=True)
-        sender = factory.envelope_sender(address)
-    with SmtpTransport(target, target.password()) as transport:
-        try:
-            transport.send(sender, address, outgoing.data)
-        except (Permanent, Transient) as refusal:
-            from newsdesk.errors import NewsdeskError
-
-            raise NewsdeskError(f"the test copy to {address} was not sent: {refusal.reply}") from None
-    click.echo(f"sent a test copy of {loaded.name} to {address} via {target.describe()}")
+    click.echo(send_test_copy(room, loaded, delivery, address))
 
 
 def _send_all(
     room: Newsroom,
     loaded: Issue,
-    target: SmtpTarget,
-    password: str | None,
+    delivery: Delivery,
     *,
     dry_run: bool,
     yes: bool,
@@ -458,7 +468,6 @@ def _send_all(
     from newsdesk.mail.message import preview
     from newsdesk.mail.roster import Roster
     from newsdesk.mail.send import Policy, SendJob
-    from newsdesk.mail.smtp import SmtpTransport
     from newsdesk.mail.tokens import bounce_addresses, signed_links
 
     policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force)
@@ -527,7 +536,7 @@ def _send_all(
         doubt = f", {plan.in_doubt} in doubt ({in_doubt})" if plan.in_doubt else ""
         click.echo(
             f"{loaded.name}: {plan.to_send} to send of {plan.subscribed} subscribed "
-            f"({plan.already_sent} sent before, {plan.refused_before} refused before{doubt}) via {target.describe()}"
+            f"({plan.already_sent} sent before, {plan.refused_before} refused before{doubt}) via {delivery.describe()}"
         )
         if dry_run:
             first = next((s for s in listing.subscribed if _unsent(ledger, s)), None)
@@ -538,18 +547,16 @@ def _send_all(
             click.echo(f"dry run: nothing sent{refusal}")
             return
         if plan.to_send > CONFIRM_ABOVE and not yes:
-            question = f"Send “{loaded.title}” to {plan.to_send} subscribers via {target.describe()}?"
+            question = f"Send “{loaded.title}” to {plan.to_send} subscribers via {delivery.describe()}?"
             if not _interactive():
                 raise Refused(
                     f"sending to {plan.to_send} subscribers needs a confirmation: run it in a terminal, or pass --yes"
                 )
             if not click.confirm(question, default=False, err=True):
                 raise Refused("not sent: the send was not confirmed")
-        transport = SmtpTransport(target, password)
+        transport = delivery.open()
         with SendProgress(plan.to_send, terminal=sys.stderr.isatty()) as progress:
-            report = job.run(
-                ledger, transport, on_progress=progress, open_transport=lambda: SmtpTransport(target, password)
-            )
+            report = job.run(ledger, transport, on_progress=progress, open_transport=delivery.open)
     for line in report.lines():
         click.echo(line)
     if not report.ok:
@@ -645,8 +652,8 @@ def run_schedule(ctx: click.Context) -> None:
 
     from newsdesk.errors import NewsdeskError
     from newsdesk.mail.ledger import Ledger
+    from newsdesk.mail.providers import delivery_for
     from newsdesk.mail.schedule import Schedule
-    from newsdesk.mail.smtp import smtp_target
 
     room = open_newsroom(ctx)
     with room.store() as store:
@@ -673,12 +680,10 @@ def run_schedule(ctx: click.Context) -> None:
         click.echo(f"{entry.issue}: scheduled for {_local(entry.when, room)}; sending")
         try:
             loaded = _load_issue(room, entry.issue)
-            target = smtp_target(room.config.smtp)
             _send_all(
                 room,
                 loaded,
-                target,
-                target.password(),
+                delivery_for(room.config),
                 dry_run=False,
                 yes=True,
                 force=entry.force,

@@ -29,6 +29,7 @@ from newsdesk.mail.tokens import secret_from_env, unsubscribe_url
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import unsubscribe_template
 from newsdesk.output.render import GMAIL_CLIP_BYTES, Renderer, unsubscribe_link
+from newsdesk.output.site import blog_warnings, site_folder
 from newsdesk.urls import canonical_url, is_http_url, placeholder_host
 
 # The address the check renders the email for: any address shows how links are built.
@@ -108,6 +109,13 @@ def check_sender(settings: NewsroomSettings, report: CheckReport, *, signed_link
             "newsroom.postal_address is not set: the email's footer gives no postal address "
             "(CAN-SPAM requires one in commercial email)"
         )
+
+
+def check_blog(newsroom: Newsroom, report: CheckReport) -> None:
+    """The blog's addresses: the icon in each static site's folder, a sign-up form over https."""
+    sites = [site_folder(newsroom, blog) for blog in newsroom.config.blog_targets if blog.kind == "static"]
+    for warning in blog_warnings(newsroom.config.newsroom, sites):
+        report.warning(warning)
 
 
 def check_dates(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
@@ -343,10 +351,17 @@ async def probe_links(
     return {result.url: result for result in results}
 
 
-def check_placeholder_links(issue: Issue, report: CheckReport) -> None:
-    """Links to example and test domains: left from a template or a sample, never real."""
+def check_placeholder_links(issue: Issue, report: CheckReport, *, sample: bool = False) -> None:
+    """Links to example and test domains: left from a template or a sample, never real. In a
+    newsroom that says it is a sample ([newsroom] sample), they are its fictional outlets."""
     for number, development in enumerate(issue.developments, start=1):
         if is_http_url(development.read_more) and (host := placeholder_host(development.read_more)):
+            if sample:
+                report.warning(
+                    f"development {number}: read-more link points at {host}, a fictional outlet of "
+                    "this sample newsroom ([newsroom] sample = true): no reader can open it"
+                )
+                continue
             report.error(
                 f"development {number}: read-more link points at {host}, a name reserved for "
                 "examples and tests that no reader can open: link the source itself"
@@ -393,11 +408,12 @@ def check_issue(newsroom: Newsroom, issue: Issue, *, links: bool = True) -> Chec
     report = CheckReport()
     check_content(issue, newsroom.config.newsroom.developments, report)
     check_sender(newsroom.config.newsroom, report, signed_links=bool(newsroom.config.web.public_url))
+    check_blog(newsroom, report)
     check_repeats(issue, newsroom, report)
     check_dates(issue, newsroom, report)
     check_glossary(issue, load_glossary(newsroom.root), report)
     check_email(issue, newsroom, report)
-    check_placeholder_links(issue, report)
+    check_placeholder_links(issue, report, sample=newsroom.config.newsroom.sample)
     if links:
         check_links(issue, newsroom, report)
     return report

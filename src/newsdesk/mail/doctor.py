@@ -38,7 +38,7 @@ import httpx
 from publicsuffixlist import PublicSuffixList
 
 from newsdesk.config import Config, DoctorSettings
-from newsdesk.errors import NewsdeskError
+from newsdesk.errors import InvalidInput, NewsdeskError
 from newsdesk.http import ERRORS, Http
 from newsdesk.mail.signing import DkimKey, DkimSigner, load_signer
 from newsdesk.newsroom import Newsroom
@@ -315,17 +315,28 @@ class Doctor:
                 )
                 return
             if result != "pass":
-                refused.append(f"{address} ({result})")
+                refused.append((address, result))
         if refused:
+            shown = ", ".join(f"{address} ({result})" for address, result in refused)
+            mechanisms = " ".join(f"ip{address.version}:{address}" for address, _ in refused)
             yield Check(
                 name,
                 FAIL,
-                f"the SPF record of {domain} does not authorise {', '.join(refused)}",
-                f"add ip{addresses[0].version}:… for each to the TXT record of {domain}, or "
+                f"the SPF record of {domain} does not authorise {shown}",
+                f"add {mechanisms} to the TXT record of {domain} (before its all), or "
                 "set [doctor] sending_ips if mail leaves from other addresses",
             )
             return
         shown = ", ".join(str(a) for a in addresses)
+        record = Spf(self.dns, addresses[0]).record(domain) or ""
+        if any(term.lower() in ("all", "+all") for term in record.split()):
+            yield Check(
+                name,
+                WARN,
+                f"{domain} authorises {shown}, and every other host too (+all)",
+                f"end the TXT record of {domain} with -all or ~all: +all lets anyone send as you",
+            )
+            return
         yield Check(name, OK, f"{domain} authorises {shown} ({whence})")
 
     def dkim(self, name: str) -> Iterator[Check]:
@@ -357,7 +368,7 @@ class Doctor:
             signed = DkimSigner(signer.domain, [key]).sign(_PROBE)
             try:
                 verified = dkim.DKIM(signed).verify(dnsfunc=self.dns.dkim_record)
-            except dkim.DKIMException:
+            except (dkim.DKIMException, ValueError):  # a record dkimpy cannot read
                 verified = False
             if verified:
                 yield Check(label, OK, f"{record_name} holds the public half of {key_file(settings, key)}")
@@ -449,7 +460,11 @@ class Doctor:
         if target.security == "none" and not is_loopback(target.host):
             yield Check(name, FAIL, f"{where} is used without TLS", f'set [smtp] security = "starttls" ({fix_tls})')
             return
-        password = target.password()
+        try:
+            password = target.password()
+        except InvalidInput as error:
+            yield Check(name, FAIL, error.message, f"export the password in ${target.password_env}")
+            return
         sender = self.settings.bounce_address or self.settings.sender_email or "doctor@example.invalid"
         try:
             with SmtpTransport(target, password) as transport:
@@ -487,10 +502,18 @@ class Doctor:
         if self.config.web.public_url:
             from newsdesk.mail.tokens import signer_for, unsubscribe_url
 
+            try:
+                signer = signer_for(self.config, self.environ)
+            except InvalidInput as error:
+                yield Check(
+                    name,
+                    FAIL,
+                    f"cannot make the signed link the messages carry: {error.message}",
+                    "export NEWSDESK_SECRET as `newsdesk serve` and `newsdesk send` have it",
+                )
+                return
             # Member 0 is never in the list: the probe's POST unsubscribes nobody.
-            url = unsubscribe_url(
-                self.config.web.public_url, signer_for(self.config, self.environ).unsubscribe_token(0)
-            )
+            url = unsubscribe_url(self.config.web.public_url, signer.unsubscribe_token(0))
             whence = "[web] public_url"
         else:
             template = unsubscribe_template(self.settings)

@@ -137,14 +137,25 @@ class Roster:
     def sync_file(self, listing: SubscriberList, now: datetime | None = None) -> SubscriberList:
         """Bring the file's lines into the list, and return who is to be mailed.
 
-        New addresses are added (source ``file``); the file's unsubscribes apply; a
+        New addresses are added (source ``file``); the file's unsubscribes apply, except to
+        someone who confirmed a sign-up after the line (its ``changed`` time, else the end of
+        its ``date``, else when the file was last written): their own confirmation wins; a
         suppression here wins over a subscribed line there; a ``file`` row whose line was
         deleted is dropped unless it is a suppression (which must outlive the line)."""
         stamp = now_text(now)
+        written = _written(listing.path)
+        overruled: set[str] = set()  # the file's unsubscribes older than the person's own confirmation
         with self.store.transaction() as db:
             known = {
                 key: (state, source)
                 for key, state, source in db.execute("SELECT address_key, state, source FROM subscribers")
+            }
+            confirmed = {
+                key: moment
+                for key, moment in db.execute(
+                    "SELECT address_key, confirmed_at FROM subscribers WHERE state = 'subscribed' "
+                    "AND confirmed_at IS NOT NULL"
+                )
             }
             for subscriber in listing.subscribed:
                 found = known.get(subscriber.key)
@@ -159,6 +170,11 @@ class Roster:
             for subscriber in listing.unsubscribed:
                 state = subscriber.status if subscriber.status in SUPPRESSED else "unsubscribed"
                 found = known.get(subscriber.key)
+                if subscriber.key in confirmed and datetime.fromisoformat(confirmed[subscriber.key]) > _line_time(
+                    subscriber, written
+                ):
+                    overruled.add(subscriber.key)  # they signed up again since: their confirmation wins
+                    continue
                 if found is None:
                     self._insert(db, subscriber, state, "file", stamp, subscriber.reason or "subscribers file")
                 elif found[0] not in SUPPRESSED:
@@ -176,13 +192,13 @@ class Roster:
         states = {row[0]: row for row in rows}
         recipients = [s for s in listing.subscribed if states[s.key][3] == "subscribed"]
         held = [s for s in listing.subscribed if states[s.key][3] != "subscribed"]
-        for key, address, name, state, source, since in rows:
-            if state == "subscribed" and source != "file" and key not in listing.index:
+        for key, address, name, state, _source, since in rows:
+            if state == "subscribed" and key not in listing.index:
                 recipients.append(Subscriber(email=address, name=name, since=date.fromisoformat(since[:10])))
         merged = SubscriberList(
             path=listing.path,
             subscribed=recipients,
-            unsubscribed=listing.unsubscribed + held,
+            unsubscribed=[s for s in listing.unsubscribed if s.key not in overruled] + held,
             invalid=listing.invalid,
             duplicates=listing.duplicates,
             warnings=listing.warnings,
@@ -341,6 +357,24 @@ class Roster:
             else:
                 db.execute("UPDATE subscribers SET soft_bounces = ? WHERE address_key = ?", (count, key))
         return state
+
+
+def _written(path: Path) -> datetime:
+    """When the subscribers file was last written (now, when there is none)."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return datetime.now(UTC)
+
+
+def _line_time(line: Subscriber, written: datetime) -> datetime:
+    """The latest a line of the file can date from: its ``changed`` time, else the end of
+    its ``date``, else when the file was last written (the line cannot be newer)."""
+    if line.changed:
+        return line.changed
+    if line.since:
+        return datetime.combine(line.since, datetime.max.time(), UTC)
+    return written
 
 
 def erase_from_file(path: Path, address: str) -> int:

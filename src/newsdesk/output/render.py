@@ -53,6 +53,17 @@ PREHEADER_LIMIT = 150  # characters: more than any inbox shows after the subject
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
 
 
+# What XML 1.0 cannot carry, even escaped: C0 controls but tab, newline and carriage
+# return; U+FFFE and U+FFFF; lone surrogates.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML cannot carry (a control character pasted into an
+    annotation would make the whole feed unreadable)."""
+    return _NOT_XML.sub("", text)
+
+
 def yaml_string(value: str) -> str:
     """A double-quoted YAML scalar (JSON strings are valid YAML)."""
     return json.dumps(value, ensure_ascii=False)
@@ -451,7 +462,7 @@ class Renderer:
             # The list's home and the issue's page there, when there is a blog to point at.
             "home_url": home,
             "home_name": source_host(home) if home else "",
-            "view_url": issue.post_url or (entry.url if home else ""),
+            "view_url": entry.url if issue.post_url or home else "",
             "favicon_href": favicon_address(self.settings),
             "recipient": None,
             "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
@@ -524,11 +535,11 @@ class Renderer:
 
     def feed_xml(self, issues: list[Issue], entries: list[ArchiveEntry], bodies: list[str]) -> str:
         """The Atom feed of these issues' entries, each with its post body."""
-        return self.template("feed.xml", **self._archive_context(issues, entries, bodies))
+        return xml_text(self.template("feed.xml", **self._archive_context(issues, entries, bodies)))
 
     def rss_xml(self, issues: list[Issue], entries: list[ArchiveEntry], bodies: list[str]) -> str:
         """The RSS 2.0 feed of the same entries."""
-        return self.template("rss.xml", **self._archive_context(issues, entries, bodies))
+        return xml_text(self.template("rss.xml", **self._archive_context(issues, entries, bodies)))
 
     @staticmethod
     def revised(

@@ -35,6 +35,7 @@ from newsdesk.tui.chinese_desk import ChineseSources
 from newsdesk.tui.fetching import Fetching
 from newsdesk.tui.fields import EditorArea, UndoableInput
 from newsdesk.tui.issue_pane import IssuePane, PicksList
+from newsdesk.tui.issues_pane import IssuesList, IssuesPane
 from newsdesk.tui.output import Output
 from newsdesk.tui.picking import Picking
 from newsdesk.tui.reading import Reading
@@ -47,7 +48,7 @@ __all__ = ["DeskApp", "PicksList"]
 SCREENSHOT_DIR = "build/screenshots"  # in the newsroom
 
 
-class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving, ChineseSources):
+class DeskApp(Candidates, Picking, IssuePane, IssuesPane, Reading, Fetching, Output, Saving, ChineseSources):
     """newsdesk's desk."""
 
     TITLE = "newsdesk"
@@ -96,6 +97,12 @@ class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving,
             with TabPane("Preview", id="preview"):
                 with VerticalScroll(id="preview-scroll"):
                     yield Static(id="issue-preview")
+            with TabPane("Issues", id="issues"):
+                with Horizontal():
+                    yield IssuesList(id="issues-list")
+                    with VerticalScroll(id="issue-side"):
+                        yield Static(id="issue-state")
+                        yield Static(id="issue-result")
         yield Static(id="status")
         yield Footer(compact=True)
 
@@ -120,6 +127,8 @@ class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving,
             self.focus_now(self.main.query_one(CandidateList))
         elif tab == "issue":
             self.focus_now(self.main.query_one(PicksList))
+        elif tab == "issues":
+            self.focus_now(self.main.query_one(IssuesList))
         else:
             self.focus_now(self.main.query_one("#preview-scroll"))
 

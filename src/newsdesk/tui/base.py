@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 INTRO = "intro"  # the editor's target when it shows the intro
 
 
-class DeskBase(App[None]):
-    """The desk's state; the methods every job uses."""
+class DeskBase(App[Path | None]):
+    """The desk's state; the methods every job uses. The desk's result is the issue file to
+    open next (the Issues pane's enter), or None."""
 
     def __init__(self, newsroom: Newsroom, issue_path: Path, *, blink: bool = True) -> None:
         super().__init__()
@@ -163,4 +164,6 @@ class DeskBase(App[None]):
         def schedule_save(self) -> None: ...  # saving.py
         def autosave(self, *, force: bool = False) -> bool: ...  # saving.py
         def schedule_preview(self) -> None: ...  # output.py
+        def open_in_browser(self, url: str) -> Worker[None]: ...  # candidates.py (a worker)
+        def refresh_issues(self) -> None: ...  # issues_pane.py
         def keep_source(self, item: Item) -> None: ...  # chinese_desk.py

@@ -83,6 +83,38 @@ class GlossaryPane(Static):
         self.update(text)
 
 
+class PageScreen(ModalScreen[str | None]):
+    """A page found outside the feeds, to make a candidate of: its address."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+    DEFAULT_CSS = """
+    PageScreen { align: center middle; }
+    PageScreen > Vertical { width: 80; height: auto; border: thick $accent; background: $panel; padding: 1; }
+    PageScreen #page-problem { color: $warning; height: 1; }
+    """
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("Add a page as a candidate: its title, date and text are read from it")
+            yield Input(placeholder="https://…", id="page-url")
+            yield Static(id="page-problem")
+            yield Static(Text("enter adds it · escape cancels", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#page-url", Input).focus()
+
+    @on(Input.Submitted, "#page-url")
+    def submit(self) -> None:
+        url = self.query_one("#page-url", Input).value.strip()
+        if not is_http_url(url):
+            self.query_one("#page-problem", Static).update("The address must be an http(s) URL.")
+            return
+        self.dismiss(url)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class TermScreen(ModalScreen[tuple[str, str] | None]):
     """A term for the glossary: the Chinese and its English."""
 
@@ -90,7 +122,7 @@ class TermScreen(ModalScreen[tuple[str, str] | None]):
     DEFAULT_CSS = """
     TermScreen { align: center middle; }
     TermScreen > Vertical { width: 72; height: auto; border: thick $accent; background: $panel; padding: 1; }
-    TermScreen #term-pinyin { color: $text-muted; height: 1; }
+    TermScreen #term-problem { color: $text-muted; height: 1; }
     """
 
     def __init__(self, zh: str = "", en: str = "") -> None:
@@ -102,7 +134,7 @@ class TermScreen(ModalScreen[tuple[str, str] | None]):
             yield Label("Add to the glossary (glossary.toml)", classes="field-label")
             yield Label("Chinese term")
             yield Input(self.zh, id="term-zh")
-            yield Static(id="term-pinyin")
+            yield Static(id="term-problem")
             yield Label("English, as the newsletter writes it")
             yield Input(self.en, id="term-en")
             yield Static(Text("enter adds it · escape cancels", style="dim"))
@@ -119,10 +151,10 @@ class TermScreen(ModalScreen[tuple[str, str] | None]):
         zh = self.query_one("#term-zh", Input).value.strip()
         en = self.query_one("#term-en", Input).value.strip()
         if not chinese.has_han(zh):
-            self.query_one("#term-pinyin", Static).update(Text("The term must be Chinese.", style="yellow"))
+            self.query_one("#term-problem", Static).update(Text("The term must be Chinese.", style="yellow"))
             self.query_one("#term-zh", Input).focus()
         elif not en:
-            self.query_one("#term-pinyin", Static).update(Text("Give its English.", style="yellow"))
+            self.query_one("#term-problem", Static).update(Text("Give its English.", style="yellow"))
         else:
             self.dismiss((zh, en))
 
@@ -316,6 +348,32 @@ class ChineseSources(DeskBase):
             return
         self.call_from_thread(self.note, f"Glossary: {term.zh} = {term.en}")
         self.post_message(GlossaryLoaded(load_glossary(self.room.root)))
+
+    # A page from outside the feeds --------------------------------------------
+
+    def action_add_page(self) -> None:
+        def chosen(url: str | None) -> None:
+            if url is not None:
+                self.note(f"Reading {url}…")
+                self.add_page_worker(url)
+
+        self.push_screen(PageScreen(), chosen)
+
+    @work(thread=True, group="add-page", exit_on_error=False)
+    def add_page_worker(self, url: str) -> None:
+        from newsdesk.curation.added import add_page
+
+        try:
+            added = add_page(self.room, url)
+        except NewsdeskError as error:
+            self.call_from_thread(partial(self.toast, error.message, title="Page not added"))
+            return
+        item = added.item
+        when = (
+            item.published.astimezone(self.room.config.newsroom.zone).date().isoformat() if item.published else "today"
+        )
+        self.call_from_thread(self.note, f"Added: {item.title} ({item.source}, {when})")
+        self.call_from_thread(self.load_items)
 
     # The pick's page kept with the issue -------------------------------------
 

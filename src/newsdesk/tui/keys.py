@@ -17,6 +17,7 @@ SECTIONS = {
     "list": "Candidates",
     "candidates": "Candidates",
     "picks": "Issue",
+    "issues": "Issues",
     "field": "In a text field",
 }
 
@@ -48,6 +49,7 @@ KEYS: tuple[Key, ...] = (
     Key("c", "show_tab('candidates')", "Candidates", "Candidates: the week's items", id="candidates"),
     Key("e", "show_tab('issue')", "Issue", "Issue: the intro, picks and annotations", footer=True, id="issue"),
     Key("v", "show_tab('preview')", "Preview", "Preview: the issue as subscribers read it", id="preview"),
+    Key("i", "show_tab('issues')", "Issues", "Issues: every issue of the newsroom and where it stands", id="issues"),
     Key("f", "fetch", "Fetch", "Fetch every source now, in the background", footer=True, id="fetch"),
     Key("r", "report", "Fetch report", "The last fetch's report, source by source (this desk's or `newsdesk fetch`'s)", id="report"),
     Key("n", "load_new", "New items", "List the new items a `newsdesk fetch` in another terminal brought", id="new-items"),
@@ -77,6 +79,7 @@ KEYS: tuple[Key, ...] = (
     Key("a", "article", "Read the article", "Fetch the full article and read it in the preview", "candidates", id="article"),
     Key("A", "lead_annotation", "Lead as annotation", "Start the pick's empty annotation with the article's lead paragraph", "candidates", id="lead"),
     Key("D", "draft_translation", "Draft translation", "A machine-translated English draft of the story's title and lead (the engine in sources.toml)", "candidates", id="draft"),
+    Key("plus", "add_page", "Add a page", "Add a page from outside the feeds as a candidate (its title, date and text read from it)", "candidates", id="add-page"),
     Key("P", "romanize_title", "Pinyin into annotation", "The story's title as 汉字 Pinyin at the end of its pick's annotation", "candidates", id="romanize-title"),
     # The issue pane's list of picks.
     Key("up,down", None, "Choose", "Choose the intro or a pick", "picks", palette=False),
@@ -85,6 +88,13 @@ KEYS: tuple[Key, ...] = (
     Key("J,shift+down", "move_pick(1)", "Move pick down", "Move the pick down", "picks", footer=True, id="move-down", short="Move down"),
     Key("x,delete", "unpick", "Unpick", "Unpick it", "picks", footer=True, id="unpick"),
     Key("A", "lead_annotation", "Lead as annotation", "Start its empty annotation with the article's lead paragraph", "picks", footer=True, palette=False, id="pick-lead"),
+    # The Issues tab's list.
+    Key("enter", None, "Open issue", "Open the issue in the desk", "issues", palette=False),
+    Key("b", "open_output('email.html')", "Open the email", "Render the issue and open its email in the browser", "issues", footer=True, id="open-email", short="Email"),
+    Key("B", "open_output('post.html')", "Open the post", "Render the issue and open its blog post in the browser", "issues", footer=True, id="open-post", short="Post"),
+    Key("C", "check_issue", "Check", "Run the pre-send checks on the issue (its links too)", "issues", footer=True, id="check"),
+    Key("M", "test_send", "Test send", "Send one test copy to your own address (reply_to or sender_email), after a confirmation", "issues", footer=True, id="test-send"),
+    Key("P", "publish_issue", "Publish", "Publish the issue to every blog target, after a confirmation", "issues", footer=True, id="publish"),
     # Text fields.
     Key("ctrl+z", "undo", "Undo typing", "Undo the typing (a word at a time in the headline and link)", "field", palette=False),
     Key("ctrl+y,ctrl+shift+z", "redo", "Redo typing", "Redo it", "field", palette=False),

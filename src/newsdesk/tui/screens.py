@@ -182,3 +182,26 @@ class ReportScreen(ModalScreen[None]):
                     style="dim",
                 )
             )
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A question before something that goes out (a test copy, a publication): y or n."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical { width: 80; height: auto; border: thick $warning; background: $panel; padding: 1; }
+    ConfirmScreen Label { width: 100%; margin-bottom: 1; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            yield Label(Text("y: yes, go ahead · n or escape: no", style="dim"))
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

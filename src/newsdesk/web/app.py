@@ -28,6 +28,7 @@ holds up an unsubscribe.
 from __future__ import annotations
 
 import asyncio
+import logging
 import secrets
 import time
 from collections import deque
@@ -63,6 +64,7 @@ RESEND_AFTER = timedelta(hours=1)
 RATE_WINDOW = 3600.0
 MAIL_THREADS = 8  # confirmation emails sent at once, each over an SMTP session of its own
 ONE_CLICK = ("List-Unsubscribe", "One-Click")
+log = logging.getLogger("uvicorn.error")  # uvicorn's log of the service (not the access lines)
 
 
 class BadRequest(Exception):
@@ -165,6 +167,12 @@ class Service:
             reply = problem.reply if isinstance(problem, (Permanent, Transient)) else problem.message
             if isinstance(problem, Permanent):
                 raise BadRequest(400, "That address refuses mail", f"The mail server said: {reply}") from None
+            # The editor reads why in the service's log (the address is left out: personal data).
+            log.warning(
+                "a confirmation email could not be sent via %s: %s",
+                smtp_target(self.room.config.smtp).describe(),
+                reply,
+            )
             raise BadRequest(
                 503, "Please try again later", "The confirmation email could not be sent just now."
             ) from None
@@ -257,13 +265,15 @@ def create_app(service: Service) -> Starlette:
     async def subscribe(request: Request) -> Response:
         fields = _form(await _body(request))
         address = fields.get("email", "").strip()
-        name = " ".join(fields.get("name", "").split())
+        raw_name = fields.get("name", "")
         if problem := address_problem(address):
             raise BadRequest(400, "That address does not look right", f"{problem[0].upper()}{problem[1:]}.")
+        # Looked for before the spaces are tidied: a CR, LF or TAB is refused, not made a space.
+        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 or c in "\u2028\u2029" for c in raw_name):
+            raise BadRequest(400, "That name cannot be used", "The name has a control character.")
+        name = " ".join(raw_name.split())
         if len(name) > MAX_NAME:
             raise BadRequest(400, "That name is too long", f"A name may have at most {MAX_NAME} characters.")
-        if any(ord(c) < 32 or 0x7F <= ord(c) < 0xA0 for c in name):
-            raise BadRequest(400, "That name cannot be used", "The name has a control character.")
         client = request.client.host if request.client else "unknown"
         if service.over_limit(client):
             raise BadRequest(429, "Too many sign-ups", "Too many sign-ups from your address; try again in an hour.")
