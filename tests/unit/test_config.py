@@ -145,3 +145,7 @@ def test_delivery_provider_and_its_endpoint():
     assert "https://" in problem('[delivery]\nendpoint_url = "http://ses.example.org"\n')
     assert parse('[delivery]\nendpoint_url = "http://127.0.0.1:4566"\n').delivery.endpoint_url
     assert "AWS region" in problem('[delivery]\nregion = "Ireland"\n')
+    assert parse('[delivery]\nprovider = "postmark"\n').delivery.message_stream == "broadcast"
+    assert "message stream" in problem('[delivery]\nmessage_stream = " "\n')
+    assert "SNS topic ARN" in problem('[delivery]\nsns_topics = ["newsletter"]\n')
+    assert "host pattern" in problem('[delivery]\nsns_certificate_hosts = ["https://sns.example/"]\n')

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
 CONFIRM_ABOVE = 10  # a real send to more recipients than this asks first
 LINE_SECONDS = 10.0  # without a terminal, a progress line at least this often
 DATE_SLACK_DAYS = 7  # an issue dated further than this from today is warned about
+SCHEDULE_SECONDS = 60.0  # how often `newsdesk serve` looks for scheduled sends that are due
 SHOWN_WARNINGS = 20
 
 
@@ -648,6 +650,13 @@ def run_schedule(ctx: click.Context) -> None:
     A send more than three hours past its time is not started unattended: at a terminal it
     asks; otherwise it says so and waits for a human (exit 3). A send under way is carried on.
     """
+    code = run_due_sends(open_newsroom(ctx), ask=_interactive())
+    if code:
+        sys.exit(code)
+
+
+def run_due_sends(room: Newsroom, *, ask: bool) -> int:
+    """Send what is due; the worst exit code of those sends (3 for one left waiting)."""
     from datetime import UTC, datetime
 
     from newsdesk.errors import NewsdeskError
@@ -655,7 +664,6 @@ def run_schedule(ctx: click.Context) -> None:
     from newsdesk.mail.providers import delivery_for
     from newsdesk.mail.schedule import Schedule
 
-    room = open_newsroom(ctx)
     with room.store() as store:
         entries = Schedule(store).all()
     now = datetime.now(UTC)
@@ -669,7 +677,7 @@ def run_schedule(ctx: click.Context) -> None:
         if state == "late" and not started:
             hours = (now - entry.when).total_seconds() / 3600
             late = f"{entry.issue} was due at {_local(entry.when, room)}, {hours:.1f} hours ago"
-            if not (_interactive() and click.confirm(f"{late}. Send it now?", default=False, err=True)):
+            if not (ask and click.confirm(f"{late}. Send it now?", default=False, err=True)):
                 click.echo(
                     f"{late}: not sent unattended; send it with `newsdesk send {entry.issue}`, "
                     f"or `newsdesk schedule cancel {entry.issue}`",
@@ -700,8 +708,21 @@ def run_schedule(ctx: click.Context) -> None:
             if Ledger(store, entry.issue).completed_at():
                 Schedule(store).cancel(entry.issue)
         worst = max(worst, code)
-    if worst:
-        sys.exit(worst)
+    return worst
+
+
+def schedule_loop(room: Newsroom, stop: threading.Event, every: float = SCHEDULE_SECONDS) -> None:
+    """`newsdesk serve`'s scheduler: the due sends at start, then every ``every`` seconds,
+    never asking (a late send waits for a human), until ``stop`` is set."""
+    from newsdesk.errors import NewsdeskError
+
+    while True:
+        try:
+            run_due_sends(room, ask=False)
+        except NewsdeskError as error:  # the store or the config: said, and tried again later
+            click.echo(f"newsdesk serve: scheduled sends: {error}", err=True)
+        if stop.wait(every):
+            return
 
 
 COMMANDS = (check, send, subscribers, schedule)

@@ -14,7 +14,8 @@ from newsdesk.cli._common import editor_errors, open_newsroom
 @click.pass_context
 @editor_errors
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Run the web service: the sign-up form, confirmation links, one-click unsubscribe.
+    """Run the web service: the sign-up form, confirmation links, one-click unsubscribe;
+    and the scheduled sends, when they are due (as `newsdesk schedule run` does).
 
     Needs $NEWSDESK_SECRET (signs the links) and, with an SMTP login, its password
     variable (the confirmation emails). Stops on Ctrl+C or SIGTERM.
@@ -32,7 +33,17 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
             "and the emails keep newsroom.unsubscribe_url",
             err=True,
         )
-    run(service, host, port, listener)
+    # Scheduled sends (`newsdesk send ISSUE --at TIME`) go out from here too, as from cron.
+    import threading
+
+    from newsdesk.cli.mail import schedule_loop
+
+    stop = threading.Event()
+    threading.Thread(target=schedule_loop, args=(room, stop), name="scheduled-sends", daemon=True).start()
+    try:
+        run(service, host, port, listener)
+    finally:
+        stop.set()
 
 
 @click.command()

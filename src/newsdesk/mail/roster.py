@@ -415,6 +415,7 @@ class SignUp:
     nonce: str | None
     created: bool
     previous: tuple[str | None, str | None] = (None, None)  # nonce and time before, to undo
+    recent: str | None = None  # when the confirmation that went less than ``resend_after`` ago went
 
 
 def sign_up(roster: Roster, address: str, name: str, nonce: str, now: datetime, resend_after: timedelta) -> SignUp:
@@ -439,7 +440,7 @@ def sign_up(roster: Roster, address: str, name: str, nonce: str, now: datetime, 
         if state == "subscribed":
             return SignUp(member_id, None, created=False)
         if sent_at and now - datetime.fromisoformat(sent_at) < resend_after:
-            return SignUp(member_id, None, created=False)
+            return SignUp(member_id, None, created=False, recent=sent_at)
         db.execute(
             "UPDATE subscribers SET confirm_nonce = ?, confirm_sent_at = ?, name = CASE WHEN state = 'pending' "
             "THEN ? ELSE name END WHERE id = ?",

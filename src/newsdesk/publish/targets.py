@@ -21,7 +21,7 @@ from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import archive_entry, blog_root, issue_slug, post_path
 from newsdesk.output.catalog import Listing, listing
-from newsdesk.output.render import Renderer
+from newsdesk.output.render import Renderer, xml_text
 from newsdesk.output.site import SiteBuilder, SiteResult, blog_warnings, check_paths, site_folder, site_issues
 
 
@@ -203,9 +203,10 @@ class Publisher:
                     f"and in the blog's ({zones[-1]}): set the blog's timezone nearer the newsroom's"
                 )
             fields = {
-                "title": issue.title,
-                "content": renderer.post_body(issue),
-                "excerpt": entry.excerpt,
+                # Without what XML cannot carry: WordPress's own feed would break on it.
+                "title": xml_text(issue.title),
+                "content": xml_text(renderer.post_body(issue)),
+                "excerpt": xml_text(entry.excerpt),
                 "slug": issue_slug(issue),
                 "status": blog.status,
                 "date_gmt": appears.strftime("%Y-%m-%dT%H:%M:%S"),

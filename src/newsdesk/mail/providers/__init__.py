@@ -58,6 +58,16 @@ def delivery_for(config: Config, smtp_url: str | None = None, *, credentials: bo
         if credentials:
             settings.check()
         return Delivery("ses", settings.describe(), lambda: SesTransport(settings, config.delivery))
+    if provider == "postmark":
+        from newsdesk.mail.providers.postmark import PostmarkTransport, postmark_token, postmark_url
+
+        token = postmark_token() if credentials else ""
+        url = postmark_url(config.delivery)
+        return Delivery(
+            "postmark",
+            f"Postmark ({url}, stream {config.delivery.message_stream})",
+            lambda: PostmarkTransport(config.delivery, token),
+        )
     if provider != "smtp":
         raise InvalidInput(f"unknown delivery provider {provider!r}")
     from newsdesk.mail.smtp import SmtpTransport, smtp_target
