@@ -328,6 +328,9 @@ class DeliverySettings:
     )
     configuration_set: str = doc("SES: the configuration set each message names (its events go to SNS).", "")
     message_stream: str = doc("Postmark: the message stream (a newsletter belongs in a broadcast stream).", "broadcast")
+    transactional_stream: str = doc(
+        "Postmark: the stream of `newsdesk serve`'s confirmation emails (a transactional stream).", "outbound"
+    )
     timeout: float = doc("Seconds to wait for the provider's API at each step.", 30.0)
     sns_topics: tuple[str, ...] = doc(
         "SES webhook: the ARNs of the SNS topics whose notifications `newsdesk serve` accepts at "
@@ -778,8 +781,9 @@ def _check_delivery(delivery: DeliverySettings, fail: Any) -> None:
         fail("region", f"delivery.region must be an AWS region like eu-west-1, not {delivery.region!r}")
     if delivery.timeout <= 0:
         fail("timeout", "delivery.timeout must be greater than 0")
-    if not delivery.message_stream.strip():
-        fail("message_stream", "delivery.message_stream must name a Postmark message stream")
+    for key in ("message_stream", "transactional_stream"):
+        if not getattr(delivery, key).strip():
+            fail(key, f"delivery.{key} must name a Postmark message stream")
     for arn in delivery.sns_topics:
         if not re.fullmatch(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+", arn):
             fail(

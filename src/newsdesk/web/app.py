@@ -55,6 +55,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from newsdesk.mail import roster as lists
+from newsdesk.mail.providers import Delivery
 from newsdesk.mail.roster import Roster
 from newsdesk.mail.smtp import Permanent, SmtpFatal, SmtpTransport, Transient, smtp_target
 from newsdesk.mail.subscribers import address_problem
@@ -91,6 +92,8 @@ class Service:
     smtp_password: str | None
     clock: Callable[[], float] = time.time
     store: Store | None = None
+    # [delivery] provider SES or Postmark: the confirmations go as the issues do; None: [smtp].
+    delivery: Delivery | None = None
 
     def __post_init__(self) -> None:
         self.web = self.room.config.web
@@ -169,8 +172,15 @@ class Service:
         return message.as_bytes(policy=policy.SMTP)
 
     def send_confirmation(self, address: str, name: str, link: str) -> None:
-        target = smtp_target(self.room.config.smtp)
         data = self.confirmation_email(address, name, link)
+        if self.delivery is not None:
+            transport = self.delivery.open()
+            try:
+                transport.send(self.room.config.newsroom.sender_email, address, data)
+            finally:
+                transport.close()
+            return
+        target = smtp_target(self.room.config.smtp)
         with SmtpTransport(target, self.smtp_password) as transport:
             transport.send(self.room.config.newsroom.sender_email, address, data)
 

@@ -44,11 +44,14 @@ class Delivery:
         return self.opener()
 
 
-def delivery_for(config: Config, smtp_url: str | None = None, *, credentials: bool = True) -> Delivery:
+def delivery_for(
+    config: Config, smtp_url: str | None = None, *, credentials: bool = True, transactional: bool = False
+) -> Delivery:
     """The configured provider, or the SMTP server of ``--smtp URL`` for this run.
 
     With ``credentials``, a missing password, token or AWS credential is reported now, as
-    one line, before anything is sent.
+    one line, before anything is sent. ``transactional``: for one person's own email (a
+    confirmation), which Postmark wants in a transactional stream, not the newsletter's.
     """
     provider = "smtp" if smtp_url else config.delivery.provider
     if provider == "ses":
@@ -63,10 +66,9 @@ def delivery_for(config: Config, smtp_url: str | None = None, *, credentials: bo
 
         token = postmark_token() if credentials else ""
         url = postmark_url(config.delivery)
+        stream = config.delivery.transactional_stream if transactional else config.delivery.message_stream
         return Delivery(
-            "postmark",
-            f"Postmark ({url}, stream {config.delivery.message_stream})",
-            lambda: PostmarkTransport(config.delivery, token),
+            "postmark", f"Postmark ({url}, stream {stream})", lambda: PostmarkTransport(config.delivery, token, stream)
         )
     if provider != "smtp":
         raise InvalidInput(f"unknown delivery provider {provider!r}")
