@@ -178,3 +178,24 @@ def test_serve_sends_its_confirmations_through_postmark_s_transactional_stream(
 
     with Store(room / ".newsdesk" / "store.sqlite3") as store:
         assert Roster(store).get("new@readers.example").state == "subscribed"
+
+
+def test_postmark_out_of_reach_stops_the_run_with_everyone_pending(room: Path, postmark: PostmarkServer, run) -> None:
+    import socket
+
+    with socket.socket() as spare:  # a port with nothing listening
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    configure(room, delivery={"endpoint_url": f"http://127.0.0.1:{port}"})
+    write_subscribers(room, subscriber_rows(5))
+
+    result = run("send", ISSUE, "--yes")
+
+    assert result.exit_code == 1, result.output
+    assert "cannot reach Postmark" in result.output and "stay pending" in result.output
+    assert {state for state, _ in ledger(room).values()} == {"pending"}
+
+    configure(room, delivery={"endpoint_url": postmark.url})  # back: the next run sends them all
+    again = run("send", ISSUE, "--yes")
+    assert again.exit_code == 0, again.output
+    assert len(postmark.received) == 5

@@ -183,3 +183,19 @@ def test_missing_aws_credentials_are_one_line_before_anything_is_sent(room: Path
     assert result.exit_code == 2, result.output
     assert "no AWS credentials were found" in result.output
     assert "Traceback" not in result.output
+
+
+def test_ses_out_of_reach_stops_the_run_with_everyone_pending(room: Path, run) -> None:
+    import socket
+
+    with socket.socket() as spare:  # a port with nothing listening
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    configure(room, delivery={"endpoint_url": f"http://127.0.0.1:{port}", "timeout": 2})
+    write_subscribers(room, subscriber_rows(5))
+
+    result = run("send", ISSUE, "--yes")
+
+    assert result.exit_code == 1, result.output
+    assert "cannot reach Amazon SES" in result.output and "stay pending" in result.output
+    assert {state for state, _ in ledger(room).values()} == {"pending"}
