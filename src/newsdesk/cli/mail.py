@@ -495,6 +495,11 @@ def _send_all(
                 f"(completed {plan.completed_at}); nothing to send{again if plan.refused_before else ''}"
             )
             return
+        forceable: list[str] = []  # what would refuse the real send unless --force (a dry run says it)
+        if loaded.status in ("sent", "published") and plan.recorded == 0 and not force:
+            forceable.append(
+                f"the issue file says it was {loaded.status}, but this newsroom's ledger has no record of sending it"
+            )
         if loaded.status in ("sent", "published") and plan.recorded == 0 and not (force or dry_run):
             # The ledger is the guard against a second send, and it lives in .newsdesk/:
             # a fresh clone has none. The issue file says it went out: believe it.
@@ -508,6 +513,8 @@ def _send_all(
                 f"{loaded.name}: the message differs from version {plan.version}, which {have} "
                 f"subscribers already have:"
             )
+            if dry_run and not force:
+                forceable.append(f"the message changed since {have} subscribers got it")
             if force or dry_run:
                 click.echo(f"warning: {head}", err=True)
                 for line in plan.changed:
@@ -549,8 +556,15 @@ def _send_all(
             if first is not None:
                 click.echo(f"--- the first message, to {first.email} ---")
                 click.echo(preview(job.factory.build(first).data), nl=False)
-            refusal = f"; a real send would be refused ({checks.summary()}) unless --force" if checks.errors else ""
-            click.echo(f"dry run: nothing sent{refusal}")
+            if checks.errors and not force:
+                forceable.append(f"the pre-send checks found {checks.summary()}")
+            refusals = "; ".join(forceable) + (" (--force sends anyway)" if forceable else "")
+            if plan.to_send > CONFIRM_ABOVE and not yes and not _interactive():
+                confirmation = (
+                    f"sending to {plan.to_send} subscribers needs a confirmation: run it in a terminal, or pass --yes"
+                )
+                refusals = f"{refusals}; {confirmation}" if refusals else confirmation
+            click.echo("dry run: nothing sent" + (f"; a real send would be refused: {refusals}" if refusals else ""))
             return
         if plan.to_send > CONFIRM_ABOVE and not yes:
             question = f"Send “{loaded.title}” to {plan.to_send} subscribers via {delivery.describe()}?"
