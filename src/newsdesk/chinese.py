@@ -100,6 +100,12 @@ def segment(text: str) -> list[str]:
     return [word for word in _tokenizer().cut(text) if word]
 
 
+def search_words(text: str) -> list[str]:
+    """The words of a Chinese text and, for a long word, the shorter words inside it too
+    (失信被执行人: 失信, 执行, 被执行人), as a search engine indexes them."""
+    return [word for word in _tokenizer().cut_for_search(text) if word.strip()]
+
+
 def _syllables(word: str, tones: str) -> list[str]:
     from pypinyin import Style, lazy_pinyin
 
