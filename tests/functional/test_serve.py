@@ -267,6 +267,22 @@ def test_send_with_the_service_configured_needs_the_secret(room: Path, run, monk
     assert "$NEWSDESK_SECRET is not set" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("mode", [["--test", "editor@readers.example"], ["--dry-run"], ["--yes"]])
+def test_a_missing_secret_is_said_once(room: Path, run, monkeypatch, mode: list[str]) -> None:
+    configure_web(room, 8443, public_url="https://news.socialcredit.example")
+    links = LinkServer().start()
+    try:
+        write_ready_issue(room, links.url)
+        write_subscribers(room, subscriber_rows(2))
+        monkeypatch.delenv("NEWSDESK_SECRET")
+        result = run("send", ISSUE, *mode)
+    finally:
+        links.stop()
+    assert result.exit_code == 2, result.output
+    assert result.output.count("$NEWSDESK_SECRET is not set") == 1, result.output
+    assert result.output.startswith("newsdesk: error: $NEWSDESK_SECRET is not set")
+
+
 def test_a_send_with_an_https_service_offers_one_click(room: Path, smtp: SmtpServer, run) -> None:
     configure_web(room, 8443, public_url="https://news.socialcredit.example")
     links = LinkServer().start()

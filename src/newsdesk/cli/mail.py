@@ -430,6 +430,10 @@ def send(
         return
     # A missing password, token or AWS credential is reported before anything else.
     delivery = delivery_for(room.config, smtp_url, credentials=not dry_run)
+    if room.config.web.public_url or room.config.newsroom.bounce_address:
+        from newsdesk.mail.tokens import signer_for
+
+        signer_for(room.config)  # so is a missing $NEWSDESK_SECRET: once, before the checks say it again
     if test_address:
         _send_test(room, loaded, delivery, test_address)
         return
