@@ -43,7 +43,7 @@ SAMPLE_PARTS = ("sources.toml", "samples", "templates", "issues")
 SECTION = "Send"
 
 
-def make_newsroom(folder: Path, recipients: int, port: int, connections: int) -> Path:
+def make_newsroom(folder: Path, recipients: int, port: int, connections: int, dkim: bool = False) -> Path:
     root = folder / "newsroom"
     root.mkdir()
     sample = REPO / "tests" / "fixtures" / "newsroom"
@@ -53,6 +53,19 @@ def make_newsroom(folder: Path, recipients: int, port: int, connections: int) ->
     write_ready_issue(root, lambda path: f"https://stories.example{path}")
     write_subscribers(root, subscriber_rows(recipients))
     configure_smtp(root, port, rate=0, retries=3, backoff=0.1, timeout=30, connections=connections)
+    if dkim:  # the tests' keys: RSA and Ed25519, both signatures on every message
+        import tomlkit
+
+        shutil.copytree(REPO / "tests" / "fixtures" / "dkim", root / "dkim")
+        config = root / "sources.toml"
+        document = tomlkit.parse(config.read_text(encoding="utf-8"))
+        document["dkim"] = {
+            "rsa_selector": "news",
+            "rsa_key": "dkim/rsa.key",
+            "ed25519_selector": "news-ed",
+            "ed25519_key": "dkim/ed25519.key",
+        }
+        config.write_text(tomlkit.dumps(document), encoding="utf-8")
     return root
 
 
@@ -122,10 +135,10 @@ def floor_worker(root: Path) -> dict:
     return {"sent": sent[0], "seconds": time.perf_counter() - started}
 
 
-def one_run(kind: str, recipients: int, connections: int) -> dict:
+def one_run(kind: str, recipients: int, connections: int, dkim: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-send-") as tmp:
         port = free_port()
-        root = make_newsroom(Path(tmp), recipients, port, connections)
+        root = make_newsroom(Path(tmp), recipients, port, connections, dkim)
         server = subprocess.Popen(
             [sys.executable, str(REPO / "tests" / "support" / "smtp_server.py"), "--port", str(port)],
             stdin=subprocess.PIPE,
@@ -159,6 +172,7 @@ def main() -> None:
     parser.add_argument("--connections", type=int, nargs="+", default=[1, 4])
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--memory", type=int, nargs="*", default=[], help="List sizes to measure peak memory at.")
+    parser.add_argument("--dkim", action="store_true", help="Sign every message (RSA and Ed25519, the tests' keys).")
     parser.add_argument("--no-record", action="store_true", help="Do not append to docs/benchmarks.md.")
     parser.add_argument("--newsdesk", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
@@ -170,9 +184,13 @@ def main() -> None:
 
     load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
     lines = [
-        f"`.venv/bin/python bench/bench_send.py{' --memory ' + ' '.join(map(str, args.memory)) if args.memory else ''}`"
+        f"`.venv/bin/python bench/bench_send.py{' --dkim' if args.dkim else ''}"
+        f"{' --size ' + str(args.size) if args.size != 5000 else ''}"
+        f"{' --runs ' + str(args.runs) if args.runs != 3 else ''}"
+        f"{' --memory ' + ' '.join(map(str, args.memory)) if args.memory else ''}`"
         f" at {datetime.now(UTC):%H:%M} UTC, load average {load} at the start; {versions('aiosmtpd', 'dkimpy')}.",
-        f"{args.size:,} recipients to a local aiosmtpd (its own process), no rate limit, no DKIM; "
+        f"{args.size:,} recipients to a local aiosmtpd (its own process), no rate limit, "
+        f"{'both DKIM signatures on every message (the floor sends them signed too)' if args.dkim else 'no DKIM'}; "
         f"median of {args.runs} runs (min–max). The floor sends the same prebuilt messages with bare smtplib.",
         "",
         "| connections | newsdesk msg/s | floor msg/s | newsdesk / floor | newsdesk peak RSS |",
@@ -183,7 +201,7 @@ def main() -> None:
         ours, floor = [], []
         for number in range(1, args.runs + 1):
             for kind, results in (("newsdesk", ours), ("floor", floor)):
-                figures = one_run(kind, args.size, connections)
+                figures = one_run(kind, args.size, connections, args.dkim)
                 results.append(figures)
                 print(
                     f"  {kind:>8}, {connections} connections, run {number}: {figures['rate']:6.0f} msg/s",
@@ -204,7 +222,7 @@ def main() -> None:
             "|---:|---:|---:|---:|",
         ]
         for size in args.memory:
-            figures = one_run("newsdesk", size, 4)
+            figures = one_run("newsdesk", size, 4, args.dkim)
             lines.append(
                 f"| {size:,} | {figures['peak_rss_kb'] / 1024:.1f} MB "
                 f"| {(figures['peak_rss_kb'] - figures['rss_before_kb']) / 1024:.1f} MB | {figures['rate']:.0f} |"

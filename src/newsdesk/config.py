@@ -308,6 +308,47 @@ class SmtpSettings:
     connections: int = doc("SMTP connections (sessions) at once.", 1)
 
 
+DELIVERY_PROVIDERS = ("smtp", "ses", "postmark")
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """``[delivery]``: who delivers the email: the SMTP server of ``[smtp]``, Amazon SES (its API v2,
+    the same signed MIME message) or Postmark (its HTTP API). Credentials come only from the
+    environment: boto3's usual chain for SES (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE,
+    an instance role), POSTMARK_SERVER_TOKEN for Postmark. ``[smtp]`` rate, retries, backoff, defer
+    and connections pace every provider."""
+
+    provider: str = doc('"smtp" (the default), "ses" or "postmark".', "smtp")
+    region: str = doc("SES: the AWS region (e.g. eu-west-1); empty: boto3's (AWS_REGION, AWS_DEFAULT_REGION).", "")
+    endpoint_url: str = doc(
+        "The provider's API address, to reach an SES-compatible service or a test server; "
+        "empty: the provider's own (SES's regional endpoint, https://api.postmarkapp.com).",
+        "",
+    )
+    configuration_set: str = doc("SES: the configuration set each message names (its events go to SNS).", "")
+    message_stream: str = doc("Postmark: the message stream (a newsletter belongs in a broadcast stream).", "broadcast")
+    transactional_stream: str = doc(
+        "Postmark: the stream of `newsdesk serve`'s confirmation emails (a transactional stream).", "outbound"
+    )
+    timeout: float = doc("Seconds to wait for the provider's API at each step.", 30.0)
+    sns_topics: tuple[str, ...] = doc(
+        "SES webhook: the ARNs of the SNS topics whose notifications `newsdesk serve` accepts at "
+        "/webhooks/ses (a signed message of another topic is refused). Empty: the endpoint is off.",
+        (),
+    )
+    sns_certificate_hosts: tuple[str, ...] = doc(
+        "SES webhook: the hosts the SNS signing certificate may be fetched from (https only), as "
+        "patterns where * is one DNS label.",
+        ("sns.*.amazonaws.com", "sns.*.amazonaws.com.cn"),
+    )
+    postmark_webhook_user: str = doc(
+        "Postmark webhook: the basic-auth user of /webhooks/postmark (its password in "
+        "$NEWSDESK_POSTMARK_WEBHOOK_PASSWORD). Empty: the endpoint is off.",
+        "",
+    )
+
+
 @dataclass(frozen=True)
 class Source:
     """``[[sources]]``: one feed the editor follows."""
@@ -372,6 +413,7 @@ class Config:
     dkim: DkimSettings = field(default_factory=DkimSettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
     doctor: DoctorSettings = field(default_factory=DoctorSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
     path: Path | None = None
 
     @property
@@ -397,6 +439,7 @@ _TABLES: dict[str, type] = {
     "dkim": DkimSettings,
     "bounces": BounceSettings,
     "doctor": DoctorSettings,
+    "delivery": DeliverySettings,
 }
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
@@ -576,6 +619,7 @@ def parse_config(text: str, path: Path) -> Config:
     _check_dkim(sections["dkim"], failer("dkim"))
     _check_bounces(sections["bounces"], failer("bounces"))
     _check_doctor(sections["doctor"], failer("doctor"))
+    _check_delivery(sections["delivery"], failer("delivery"))
 
     sources: list[Source] = []
     for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
@@ -600,6 +644,7 @@ def parse_config(text: str, path: Path) -> Config:
         dkim=sections["dkim"],
         bounces=sections["bounces"],
         doctor=sections["doctor"],
+        delivery=sections["delivery"],
         path=path,
     )
 
@@ -714,6 +759,39 @@ def _check_doctor(doctor: DoctorSettings, fail: Any) -> None:
             fail("sending_ips", f"doctor.sending_ips: {address!r} is not an IP address")
     if doctor.timeout <= 0:
         fail("timeout", "doctor.timeout must be greater than 0")
+
+
+def _check_delivery(delivery: DeliverySettings, fail: Any) -> None:
+    if delivery.provider not in DELIVERY_PROVIDERS:
+        fail(
+            "provider",
+            f"delivery.provider must be one of {', '.join(DELIVERY_PROVIDERS)}, not {delivery.provider!r}",
+        )
+    if delivery.endpoint_url and not re.match(r"^https?://[^/\s]+\S*$", delivery.endpoint_url):
+        fail("endpoint_url", f"delivery.endpoint_url must be an http(s) address, not {delivery.endpoint_url!r}")
+    if delivery.endpoint_url.lower().startswith("http://") and not is_loopback(
+        urlsplit(delivery.endpoint_url).hostname or ""
+    ):
+        fail(
+            "endpoint_url",
+            "delivery.endpoint_url must be https:// (the credentials would travel unencrypted); "
+            "plain http:// is allowed on loopback only",
+        )
+    if delivery.region and not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", delivery.region):
+        fail("region", f"delivery.region must be an AWS region like eu-west-1, not {delivery.region!r}")
+    if delivery.timeout <= 0:
+        fail("timeout", "delivery.timeout must be greater than 0")
+    for key in ("message_stream", "transactional_stream"):
+        if not getattr(delivery, key).strip():
+            fail(key, f"delivery.{key} must name a Postmark message stream")
+    for arn in delivery.sns_topics:
+        if not re.fullmatch(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+", arn):
+            fail(
+                "sns_topics", f"delivery.sns_topics: {arn!r} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+            )
+    for pattern in delivery.sns_certificate_hosts:
+        if not re.fullmatch(r"[A-Za-z0-9*-]+(\.[A-Za-z0-9*-]+)*", pattern):
+            fail("sns_certificate_hosts", f"delivery.sns_certificate_hosts: {pattern!r} is not a host pattern")
 
 
 def _check_translation(settings: TranslationSettings, fail: Any) -> None:

@@ -270,12 +270,18 @@ def tag_slug(tag: str) -> str:
     return "-".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", tag).casefold()))
 
 
+def without_controls(text: str) -> str:
+    """``text`` with each control character the issue file refuses in a title, tag or
+    headline made a space (for what the desk takes as typed or pasted)."""
+    return _CONTROL.sub(" ", text)
+
+
 def tags_from_text(text: str) -> list[str]:
     """Tags typed on one line, separated by commas (",", "，" or "、"): the ones with a
     letter or digit, each once as the blog tells them apart (the first spelling kept)."""
     tags: dict[str, str] = {}
     for part in re.split(f"[{''.join(TAG_SEPARATORS)}]", text):
-        name = " ".join(_CONTROL.sub(" ", part).split())
+        name = " ".join(without_controls(part).split())
         if tag_slug(name):
             tags.setdefault(tag_slug(name), name)
     return list(tags.values())

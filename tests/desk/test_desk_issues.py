@@ -158,3 +158,24 @@ def test_newsdesk_check_keeps_its_result_for_the_desk(fetched, run):
     assert result.exit_code == 1  # the sample's reserved .example links
     state = next(s for s in issue_states(Newsroom.open(fetched)) if s.name == "2017-07-03")
     assert state.check is not None and state.check.errors == 3 and not state.checked
+
+
+async def test_a_scheduled_send_is_shown(fetched, monkeypatch):
+    from datetime import UTC, datetime
+
+    from newsdesk.mail.schedule import Schedule, ScheduledSend
+    from newsdesk.newsroom import Newsroom
+
+    no_timers(monkeypatch)
+    with Newsroom.open(fetched).store() as store:
+        at = datetime(2030, 7, 1, 23, 0, tzinfo=UTC)  # 07:00 on 2 July in Asia/Shanghai
+        Schedule(store).add(ScheduledSend("2017-07-03", at.isoformat(), datetime.now(UTC).isoformat()))
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await to_issue(pilot, "2017-07-03")
+        shown = str(app.query_one("#issue-state").render())
+        assert "Scheduled to send: Tue 02 Jul 2030, 07:00 Asia/Shanghai" in shown
+        assert "newsdesk schedule cancel 2017-07-03" in shown
+        lines = [str(app.issue_line(state)) for state in app.issue_rows]
+        assert lines[1].endswith("published, scheduled") and not lines[0].endswith("scheduled")

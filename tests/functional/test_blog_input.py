@@ -60,7 +60,7 @@ def test_the_desk_drops_control_characters_from_typed_tags():
 
 
 def test_both_feeds_stay_valid_xml_whatever_control_character_the_text_holds(newsroom_dir):
-    room = Newsroom.open(newsroom_dir)
+    room = configure(newsroom_dir, name="Weekly" + "".join(CONTROLS) + " News")  # no check there
     issue = load_issue(newsroom_dir / "issues" / ISSUE)
     # Annotations and intros are not refused: the feeds leave out what XML cannot carry.
     issue.intro = "Controls: " + "".join(CONTROLS) + " end of the intro."
@@ -73,6 +73,7 @@ def test_both_feeds_stay_valid_xml_whatever_control_character_the_text_holds(new
         assert feed.bozo == 0, (name, feed.get("bozo_exception"))
         entry = next(e for e in feed.entries if "2017-07-03" in e.id)
         assert "An annotation with" in entry.content[0].value and "controls." in entry.content[0].value
+        assert feed.feed.title.startswith("Weekly") and feed.feed.title.endswith(" News"), name
 
 
 @pytest.mark.parametrize("separator", [",", "，", "、"])
@@ -195,3 +196,15 @@ def test_a_blog_under_a_path_gets_its_sitemap_but_no_robots_txt_crawlers_would_n
     room = configure(newsroom_dir, blog_url="https://socialcredit.example")
     SiteBuilder(room, site).build(site_issues(room))
     assert "Sitemap: https://socialcredit.example/sitemap.xml" in (site / "robots.txt").read_text(encoding="utf-8")
+
+
+def test_a_headline_pasted_into_the_desk_with_a_control_character_still_saves(newsroom_dir):
+    from newsdesk.curation.session import DeskSession
+
+    path = newsroom_dir / "issues" / ISSUE
+    session = DeskSession(Newsroom.open(newsroom_dir), path)
+    session.set_field(0, "headline", "Hebei\x07 hearing\x1b[31m")
+    session.set_tags("Hebei\x0b, courts")
+    assert session.save()
+    issue = load_issue(path)
+    assert issue.developments[0].headline == "Hebei hearing [31m" and issue.tags == ["Hebei", "courts"]

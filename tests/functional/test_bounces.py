@@ -133,9 +133,46 @@ def test_a_server_answering_garbage_is_one_line(room: Path, run) -> None:
     result = run("bounces")
     listener.close()
     assert result.exit_code == 1
-    assert "did not answer as IMAP" in result.output
+    assert "newsdesk: error: the server at 127.0.0.1:" in result.output and "did not speak IMAP" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
     assert states(room) == before
+
+
+def test_a_server_that_never_greets_did_not_speak_imap(room: Path, run) -> None:
+    listener = socket.socket()  # accepts, then says nothing (a web server waits for the client)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    configure_bounces(room, port=port, timeout=30)
+    try:
+        result = run("bounces")
+    finally:
+        listener.close()
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"newsdesk: error: the server at 127.0.0.1:{port} did not speak IMAP: no greeting within 5 s "
+        "(is it the IMAP port? 993 with TLS, 143 with STARTTLS)"
+    )
+
+
+def test_a_smtp_server_did_not_speak_imap(room: Path, run) -> None:
+    from smtp_server import SmtpServer
+
+    with SmtpServer() as smtp:
+        configure_bounces(room, port=smtp.port)
+        result = run("bounces")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"newsdesk: error: the server at 127.0.0.1:{smtp.port} did not speak IMAP")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_tls_against_a_plain_imap_port_says_the_server_does_not_speak_tls(room: Path, imap_folder: Folder, run) -> None:
+    configure_bounces(room, mailbox=imap_folder.name, security="tls")  # dovecot's plain port
+    result = run("bounces")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f'newsdesk: error: the server at 127.0.0.1:{PORT} does not speak TLS (try security = "starttls" or "none")'
+    )
 
 
 def test_a_refused_login_is_one_line(room: Path, imap_folder: Folder, run, monkeypatch) -> None:

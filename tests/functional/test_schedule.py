@@ -114,3 +114,42 @@ def test_a_bad_time_is_refused(room: Path, run, at: str, message: str) -> None:
     result = run("send", ISSUE, "--at", at)
     assert result.exit_code == 2 and message in result.output
     assert run("schedule").output.strip() == "no scheduled sends"
+
+
+def test_newsdesk_serve_sends_what_is_due(room: Path, smtp: SmtpServer, run) -> None:
+    import os
+    import subprocess
+    import sys
+    import time
+
+    from smtp_server import free_port
+    from web_service import SECRET, configure_web
+
+    port = free_port()
+    configure_web(room, port)
+    tomorrow = datetime.now(ZONE) + timedelta(days=1)
+    # --force: the service's plain-http address on loopback is what the checks refuse here.
+    scheduled = run("send", ISSUE, "--at", tomorrow.strftime("%Y-%m-%d %H:%M"), "--force")
+    assert scheduled.exit_code == 0, scheduled.output
+    move(room, datetime.now(UTC) - timedelta(minutes=1))
+    service = subprocess.Popen(
+        [sys.executable, "-m", "newsdesk", "--newsroom", str(room), "serve", "--port", str(port)],
+        env={**os.environ, "NEWSDESK_SECRET": SECRET, "CI": "true"},
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while smtp.recorder.delivered < 12 and time.monotonic() < deadline and service.poll() is None:
+            time.sleep(0.05)
+        with Newsroom.open(room).store() as store:
+            while Schedule(store).get(ISSUE) is not None and time.monotonic() < deadline:
+                time.sleep(0.05)
+            assert Schedule(store).get(ISSUE) is None  # complete, so forgotten
+    finally:
+        service.terminate()
+        said, _ = service.communicate(timeout=30)
+    assert smtp.recorder.delivered == 12, said
+    assert f"{ISSUE}: scheduled for " in said and "sent 12" in said

@@ -37,7 +37,7 @@ def cli(ctx: click.Context, newsroom: Path) -> None:
 
 for _command in (
     *(issues.edit, issues.candidates, issues.new_issue, issues.pick_command, issues.unpick_command),
-    *(issues.show, issues.render, newsroom.init, newsroom.fetch, publish.publish, sources.sources),
+    *(issues.show, issues.render, newsroom.init, newsroom.fetch, publish.publish, publish.site, sources.sources),
     *mail.COMMANDS,
     *chinese.COMMANDS,
     *saving.COMMANDS,

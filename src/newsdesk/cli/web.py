@@ -10,28 +10,40 @@ from newsdesk.cli._common import editor_errors, open_newsroom
 
 @click.command()
 @click.option("--host", metavar="ADDRESS", help="Listen on ADDRESS instead of [web] host.")
-@click.option("--port", type=int, metavar="PORT", help="Listen on PORT instead of [web] port.")
+@click.option("--port", type=click.IntRange(1, 65535), metavar="PORT", help="Listen on PORT instead of [web] port.")
 @click.pass_context
 @editor_errors
 def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
-    """Run the web service: the sign-up form, confirmation links, one-click unsubscribe.
+    """Run the web service: the sign-up form, confirmation links, one-click unsubscribe;
+    and the scheduled sends, when they are due (as `newsdesk schedule run` does).
 
     Needs $NEWSDESK_SECRET (signs the links) and, with an SMTP login, its password
     variable (the confirmation emails). Stops on Ctrl+C or SIGTERM.
     """
+    from newsdesk.web.server import listening_socket, service_for
     from newsdesk.web.server import serve as run
-    from newsdesk.web.server import service_for
 
     room = open_newsroom(ctx)
     service = service_for(room)  # a missing secret or password stops it here, in one line
     host, port = host or room.config.web.host, port or room.config.web.port
+    listener = listening_socket(host, port)  # a port in use: one line, before uvicorn starts
     if not room.config.web.public_url:
         click.echo(
             f"warning: [web] public_url is not set: the confirmation links point at http://{host}:{port} "
             "and the emails keep newsroom.unsubscribe_url",
             err=True,
         )
-    run(service, host, port)
+    # Scheduled sends (`newsdesk send ISSUE --at TIME`) go out from here too, as from cron.
+    import threading
+
+    from newsdesk.cli.mail import schedule_loop
+
+    stop = threading.Event()
+    threading.Thread(target=schedule_loop, args=(room, stop), name="scheduled-sends", daemon=True).start()
+    try:
+        run(service, host, port, listener)
+    finally:
+        stop.set()
 
 
 @click.command()

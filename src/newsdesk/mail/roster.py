@@ -75,12 +75,14 @@ class Member:
 @dataclass
 class ImportReport:
     added: int = 0
-    updated: int = 0
+    updated: int = 0  # rows the file changed
+    unchanged: int = 0  # rows the file says nothing new about
     kept: list[str] = field(default_factory=list)  # suppressed here, subscribed in the file: kept suppressed
 
     def line(self) -> str:
         kept = f", {len(self.kept)} kept suppressed (they left; the file cannot subscribe them again)"
-        return f"{self.added} added, {self.updated} updated" + (kept if self.kept else "")
+        unchanged = f", {self.unchanged} unchanged" if self.unchanged else ""
+        return f"{self.added} added, {self.updated} updated" + (kept if self.kept else "") + unchanged
 
 
 class Roster:
@@ -241,35 +243,46 @@ class Roster:
         report = ImportReport()
         stamp = now_text(now)
         with self.store.transaction() as db:
-            known = dict(db.execute("SELECT address_key, state FROM subscribers"))
+            known = {
+                row[0]: row[1:]
+                for row in db.execute(
+                    "SELECT address_key, address, name, state, since, confirmed_at, changed_at, reason, soft_bounces "
+                    "FROM subscribers"
+                )
+            }
             for subscriber in [*listing.subscribed, *listing.unsubscribed]:
                 state = subscriber.status
                 current = known.get(subscriber.key)
                 if current is None:
                     self._insert(db, subscriber, state, "import", stamp, subscriber.reason or "imported")
-                    known[subscriber.key] = state
+                    known[subscriber.key] = (subscriber.email, subscriber.name, state, "", None, stamp, "", 0)
                     report.added += 1
                     continue
-                if current in SUPPRESSED and state not in SUPPRESSED:
+                _, _, old_state, old_since, old_confirmed, old_changed, old_reason, _ = current
+                if old_state in SUPPRESSED and state not in SUPPRESSED:
                     report.kept.append(subscriber.email)
                     continue
-                changed = now_text(subscriber.changed) if subscriber.changed else stamp
+                same_state = state == old_state
+                # What the line does not say (no date, no change time, no reason) stays as it was.
+                values = (
+                    subscriber.email,
+                    subscriber.name,
+                    state,
+                    subscriber.since.isoformat() if subscriber.since else old_since,
+                    now_text(subscriber.confirmed) if subscriber.confirmed else old_confirmed,
+                    now_text(subscriber.changed) if subscriber.changed else (old_changed if same_state else stamp),
+                    subscriber.reason or (old_reason if same_state else "imported"),
+                    subscriber.bounces,
+                )
+                if values == tuple(current):
+                    report.unchanged += 1
+                    continue
                 db.execute(
                     "UPDATE subscribers SET address = ?, name = ?, state = ?, source = 'import', since = ?, "
-                    "confirmed_at = COALESCE(?, confirmed_at), changed_at = ?, reason = ?, soft_bounces = ? "
-                    "WHERE address_key = ?",
-                    (
-                        subscriber.email,
-                        subscriber.name,
-                        state,
-                        (subscriber.since or datetime.now(UTC).date()).isoformat(),
-                        now_text(subscriber.confirmed) if subscriber.confirmed else None,
-                        changed,
-                        subscriber.reason or "imported",
-                        subscriber.bounces,
-                        subscriber.key,
-                    ),
+                    "confirmed_at = ?, changed_at = ?, reason = ?, soft_bounces = ? WHERE address_key = ?",
+                    (*values, subscriber.key),
                 )
+                known[subscriber.key] = values
                 report.updated += 1
         return report
 
@@ -278,7 +291,7 @@ class Roster:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([*COLUMNS, *EXPORT_COLUMNS])
-        for member in self.members():
+        for member in sorted(self.members(), key=lambda member: (member.key, member.id)):  # by address, stable
             writer.writerow(
                 [
                     member.address,
@@ -415,6 +428,7 @@ class SignUp:
     nonce: str | None
     created: bool
     previous: tuple[str | None, str | None] = (None, None)  # nonce and time before, to undo
+    recent: str | None = None  # when the confirmation that went less than ``resend_after`` ago went
 
 
 def sign_up(roster: Roster, address: str, name: str, nonce: str, now: datetime, resend_after: timedelta) -> SignUp:
@@ -439,7 +453,7 @@ def sign_up(roster: Roster, address: str, name: str, nonce: str, now: datetime, 
         if state == "subscribed":
             return SignUp(member_id, None, created=False)
         if sent_at and now - datetime.fromisoformat(sent_at) < resend_after:
-            return SignUp(member_id, None, created=False)
+            return SignUp(member_id, None, created=False, recent=sent_at)
         db.execute(
             "UPDATE subscribers SET confirm_nonce = ?, confirm_sent_at = ?, name = CASE WHEN state = 'pending' "
             "THEN ? ELSE name END WHERE id = ?",

@@ -9,14 +9,14 @@ from newsdesk.errors import InvalidInput, NewsdeskError
 
 if TYPE_CHECKING:
     from newsdesk.issue import Issue
-    from newsdesk.mail.smtp import SmtpTarget
+    from newsdesk.mail.providers import Delivery
     from newsdesk.newsroom import Newsroom
 
 
-def send_test_copy(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) -> str:
+def send_test_copy(room: Newsroom, loaded: Issue, delivery: Delivery, address: str) -> str:
     """Send the copy; returns the line saying so. A refusal is a NewsdeskError naming it."""
     from newsdesk.mail.message import MessageFactory
-    from newsdesk.mail.smtp import Permanent, SmtpTransport, Transient
+    from newsdesk.mail.smtp import Permanent, Transient
     from newsdesk.mail.subscribers import Subscriber, address_problem, load_subscribers, subscribers_path
 
     if problem := address_problem(address):
@@ -39,9 +39,11 @@ def send_test_copy(room: Newsroom, loaded: Issue, target: SmtpTarget, address: s
     else:
         outgoing = factory.build(known or Subscriber(email=address), test=True)
         sender = factory.envelope_sender(address)
-    with SmtpTransport(target, target.password()) as transport:
-        try:
-            transport.send(sender, address, outgoing.data)
-        except (Permanent, Transient) as refusal:
-            raise NewsdeskError(f"the test copy to {address} was not sent: {refusal.reply}") from None
-    return f"sent a test copy of {loaded.name} to {address} via {target.describe()}"
+    transport = delivery.open()
+    try:
+        transport.send(sender, address, outgoing.data)
+    except (Permanent, Transient) as refusal:
+        raise NewsdeskError(f"the test copy to {address} was not sent: {refusal.reply}") from None
+    finally:
+        transport.close()
+    return f"sent a test copy of {loaded.name} to {address} via {delivery.describe()}"

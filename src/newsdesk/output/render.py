@@ -462,7 +462,7 @@ class Renderer:
             # The list's home and the issue's page there, when there is a blog to point at.
             "home_url": home,
             "home_name": source_host(home) if home else "",
-            "view_url": issue.post_url or (entry.url if home else ""),
+            "view_url": entry.url if issue.post_url or home else "",
             "favicon_href": favicon_address(self.settings),
             "recipient": None,
             "recipient_name": None,  # the subscriber's name, set by `newsdesk send`

@@ -39,6 +39,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from newsdesk.chinese import fold, fold_table
 from newsdesk.config import Blog, NewsroomSettings
 from newsdesk.dates import long_date
 from newsdesk.errors import InvalidInput
@@ -520,14 +521,35 @@ class SiteBuilder:
 
 
 def _search_index(listings: list[Listing], entries: list[ArchiveEntry]) -> str:
-    """search.json: every issue on the site, newest first, with what search finds it by.
-    Keys are short (the file holds every issue): t title, u the page (from the site's
-    root), d the date as shown, x the excerpt, g the tags, b the text."""
-    rows = [
-        {"t": e.title, "u": e.path, "d": long_date(e.date), "x": e.excerpt, "g": list(e.tags), "b": item.text}
-        for item, e in zip(listings, entries, strict=True)
-    ]
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """search.json: every issue on the site, newest first, with what search finds it by,
+    and the table that folds what the reader types from traditional to simplified.
+
+    ``issues``: keys are short (the file holds every issue): t title, u the page (from the
+    site's root), d the date as shown, x the excerpt, g the tags, b the text, as written;
+    s, only for an issue with traditional characters, its searched text (title, excerpt,
+    tags, text) folded to simplified by OpenCC (newsdesk.chinese.fold). ``fold``: pairs of
+    characters, a traditional one and its simplified form, for each simplified character
+    the index holds (a typed character whose form is not in the index finds nothing anyway)."""
+    rows = []
+    held: set[str] = set()
+    for item, e in zip(listings, entries, strict=True):
+        row: dict[str, Any] = {
+            "t": e.title,
+            "u": e.path,
+            "d": long_date(e.date),
+            "x": e.excerpt,
+            "g": list(e.tags),
+            "b": item.text,
+        }
+        text = "\n".join([e.title, e.excerpt, " ".join(e.tags), item.text])  # as the page joins them
+        folded = fold(text)
+        if folded != text:
+            row["s"] = folded
+        held.update(folded)
+        rows.append(row)
+    pairs = "".join(t + s for t, s in sorted(fold_table().items()) if s in held)
+    index = {"fold": pairs, "issues": rows}
+    return json.dumps(index, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def tag_path(slug: str) -> str:

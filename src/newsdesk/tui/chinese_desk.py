@@ -122,7 +122,7 @@ class TermScreen(ModalScreen[tuple[str, str] | None]):
     DEFAULT_CSS = """
     TermScreen { align: center middle; }
     TermScreen > Vertical { width: 72; height: auto; border: thick $accent; background: $panel; padding: 1; }
-    TermScreen #term-pinyin { color: $text-muted; height: 1; }
+    TermScreen #term-problem { color: $text-muted; height: 1; }
     """
 
     def __init__(self, zh: str = "", en: str = "") -> None:
@@ -134,7 +134,7 @@ class TermScreen(ModalScreen[tuple[str, str] | None]):
             yield Label("Add to the glossary (glossary.toml)", classes="field-label")
             yield Label("Chinese term")
             yield Input(self.zh, id="term-zh")
-            yield Static(id="term-pinyin")
+            yield Static(id="term-problem")
             yield Label("English, as the newsletter writes it")
             yield Input(self.en, id="term-en")
             yield Static(Text("enter adds it · escape cancels", style="dim"))
@@ -151,10 +151,10 @@ class TermScreen(ModalScreen[tuple[str, str] | None]):
         zh = self.query_one("#term-zh", Input).value.strip()
         en = self.query_one("#term-en", Input).value.strip()
         if not chinese.has_han(zh):
-            self.query_one("#term-pinyin", Static).update(Text("The term must be Chinese.", style="yellow"))
+            self.query_one("#term-problem", Static).update(Text("The term must be Chinese.", style="yellow"))
             self.query_one("#term-zh", Input).focus()
         elif not en:
-            self.query_one("#term-pinyin", Static).update(Text("Give its English.", style="yellow"))
+            self.query_one("#term-problem", Static).update(Text("Give its English.", style="yellow"))
         else:
             self.dismiss((zh, en))
 

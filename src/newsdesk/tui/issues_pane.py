@@ -29,24 +29,29 @@ class IssuesList(OptionList):
 
 class IssuesPane(DeskBase):
     issue_rows: list[IssueState]
+    scheduled: dict  # issue name -> newsdesk.mail.schedule.ScheduledSend
 
     def refresh_issues(self) -> None:
         self.issues_worker()
 
     @work(thread=True, exclusive=True, group="issues", exit_on_error=False)
     def issues_worker(self) -> None:
+        from newsdesk.mail.schedule import Schedule
         from newsdesk.output.state import issue_states
 
         try:
             states = issue_states(self.room)
+            with self.room.store() as store:
+                scheduled = {entry.issue: entry for entry in Schedule(store).all()}
         except NewsdeskError as error:
             self.post_message(JobDone("Issues", [error.message], ok=False))
             return
-        self.post_message(IssuesListed(states))
+        self.post_message(IssuesListed(states, scheduled))
 
     @on(IssuesListed)
     def issues_listed(self, message: IssuesListed) -> None:
         self.issue_rows = message.states
+        self.scheduled = message.scheduled
         listing = self.main.query_one(IssuesList)
         highlighted = listing.highlighted
         listing.set_options([Option(self.issue_line(state), id=str(state.path)) for state in self.issue_rows])
@@ -60,6 +65,8 @@ class IssuesPane(DeskBase):
         line.append(f"{state.name}  ")
         # The date and the state, one line each: the title is beside, in the issue's details.
         line.append(state.label(), style="red" if state.problem else STATE_STYLES.get(state.status, ""))
+        if state.name in getattr(self, "scheduled", {}):
+            line.append(", scheduled", style="magenta")
         return line
 
     @property
@@ -97,6 +104,14 @@ class IssuesPane(DeskBase):
                     text.append(f"  {line}\n", style="red" if line.startswith("error") else "yellow")
             else:
                 text.append("Not checked since its last change (C checks it)\n", style="dim")
+            if (entry := getattr(self, "scheduled", {}).get(state.name)) is not None:
+                settings = self.room.config.newsroom
+                when = entry.when.astimezone(settings.zone)
+                text.append(
+                    f"Scheduled to send: {when:%a %d %b %Y, %H:%M} {settings.timezone} "
+                    f"(`newsdesk schedule cancel {state.name}` cancels it)\n",
+                    style="magenta",
+                )
             if state.post_url:
                 text.append(f"Published: {state.post_url}\n")
             if state.path == self.session.path:
@@ -185,10 +200,10 @@ class IssuesPane(DeskBase):
         if not address:
             self.toast("Set reply_to or sender_email in sources.toml: the test copy goes there.")
             return
-        from newsdesk.mail.smtp import smtp_target
+        from newsdesk.mail.providers import delivery_for
 
         try:
-            server = smtp_target(self.room.config.smtp).describe()
+            server = delivery_for(self.room.config, credentials=False).describe()
         except NewsdeskError as error:
             self.toast(error.message, title="No test copy", severity="error")
             return
@@ -203,11 +218,11 @@ class IssuesPane(DeskBase):
     @work(thread=True, exclusive=True, group="issue-job", exit_on_error=False)
     def test_send_worker(self, path: Path, address: str) -> None:
         from newsdesk.issue import load_issue
-        from newsdesk.mail.smtp import smtp_target
+        from newsdesk.mail.providers import delivery_for
         from newsdesk.mail.test_copy import send_test_copy
 
         try:
-            line = send_test_copy(self.room, load_issue(path), smtp_target(self.room.config.smtp), address)
+            line = send_test_copy(self.room, load_issue(path), delivery_for(self.room.config), address)
         except NewsdeskError as error:
             self.post_message(JobDone("Test copy not sent", [error.message], ok=False, path=path))
             return

@@ -84,9 +84,10 @@ class LastFetchRead(Message):
 
 
 class IssuesListed(Message):
-    def __init__(self, states: list) -> None:
+    def __init__(self, states: list, scheduled: dict | None = None) -> None:
         super().__init__()
         self.states = states  # newsdesk.output.state.IssueState, newest first
+        self.scheduled = scheduled or {}  # issue name -> newsdesk.mail.schedule.ScheduledSend
 
 
 class JobDone(Message):
