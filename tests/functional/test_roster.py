@@ -116,6 +116,9 @@ def test_forget_erases_the_person_from_the_store_the_ledgers_and_the_file(newsro
     remaining = [line for line in text.splitlines() if "ada.lovelace" not in line.lower()]
     assert (newsroom_dir / "subscribers.csv").read_text(encoding="utf-8").splitlines() == remaining
 
+    one = run("subscribers", "forget", "li.ming@readers.example")
+    assert "forgotten (1 row in the store, 1 line in subscribers.csv)" in one.output
+
     again = run("subscribers", "forget", "ada.lovelace@readers.example")
     assert again.exit_code == 2
     assert "not in the list, the send ledgers or subscribers.csv" in again.output

@@ -77,6 +77,8 @@ def test_a_sign_up_is_confirmed_by_following_the_emailed_link(room: Path, smtp: 
     [message] = smtp.recorder.messages
     assert message.recipient == "new.reader@readers.example"
     assert message.parsed()["Subject"] == "Confirm your subscription to Social Credit Weekly News Summary"
+    assert message.parsed()["Reply-To"] == "editors@socialcredit.example"  # [newsroom] reply_to, as the issues
+    assert message.parsed()["From"] == "Social Credit Weekly <weekly@socialcredit.example>"
     link = confirmation_link(message)
     assert link.startswith(service.url("/confirm/")) and "new.reader" not in link
 

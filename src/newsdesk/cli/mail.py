@@ -276,7 +276,9 @@ def forget_subscriber(ctx: click.Context, address: str) -> None:
         rows = Roster(store).forget(address)
     if not rows and not lines:
         raise InvalidInput(f"{address}: not in the list, the send ledgers or {path.name}")
-    click.echo(f"{address}: forgotten ({rows} rows in the store, {lines} lines in {path.name})")
+    rows_said = f"{rows} row" + ("" if rows == 1 else "s")
+    lines_said = f"{lines} line" + ("" if lines == 1 else "s")
+    click.echo(f"{address}: forgotten ({rows_said} in the store, {lines_said} in {path.name})")
 
 
 def _list_path(room: Newsroom) -> Path:
