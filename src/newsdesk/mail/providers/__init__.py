@@ -38,7 +38,6 @@ class Delivery:
     opener: Callable[[], Transport]
     rate: float = 10.0  # messages per second at most; 0: no limit
 
-
     def describe(self) -> str:
         return self.description
 
