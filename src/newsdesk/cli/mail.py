@@ -273,7 +273,13 @@ def forget_subscriber(ctx: click.Context, address: str) -> None:
     path = _list_path(room)
     lines = erase_from_file(path, address) if path.exists() else 0
     with room.store() as store:
-        rows = Roster(store).forget(address)
+        rows, clean = Roster(store).forget(address)
+    if not clean:
+        click.echo(
+            f"warning: another program was reading the store, so {store.path.name}-wal may still hold the "
+            "erased rows until the store's next checkpoint",
+            err=True,
+        )
     if not rows and not lines:
         raise InvalidInput(f"{address}: not in the list, the send ledgers or {path.name}")
     rows_said = f"{rows} row" + ("" if rows == 1 else "s")
