@@ -273,7 +273,13 @@ def forget_subscriber(ctx: click.Context, address: str) -> None:
     path = _list_path(room)
     lines = erase_from_file(path, address) if path.exists() else 0
     with room.store() as store:
-        rows = Roster(store).forget(address)
+        rows, clean = Roster(store).forget(address)
+    if not clean:
+        click.echo(
+            f"warning: another program was reading the store, so {store.path.name}-wal may still hold the "
+            "erased rows until the store's next checkpoint",
+            err=True,
+        )
     if not rows and not lines:
         raise InvalidInput(f"{address}: not in the list, the send ledgers or {path.name}")
     rows_said = f"{rows} row" + ("" if rows == 1 else "s")
@@ -478,7 +484,9 @@ def _send_all(
     from newsdesk.mail.send import Policy, SendJob
     from newsdesk.mail.tokens import bounce_addresses, signed_links
 
-    policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force)
+    policy = Policy.from_settings(
+        room.config.smtp, rate=delivery.rate, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force
+    )
     with room.exclusive("send"), room.store() as store:
         listing = _the_list(room, store)
         if not listing.subscribed:

@@ -314,13 +314,28 @@ class Roster:
 
     # Changes -------------------------------------------------------------
 
-    def forget(self, address: str) -> int:
-        """Erase one person: their row and their rows in every send ledger. Returns rows deleted."""
+    def forget(self, address: str) -> tuple[int, bool]:
+        """Erase one person: their row and their rows in every send ledger. Returns the rows
+        deleted, and whether the files are clean of them (False: another process's long
+        read held up the checkpoint; the next checkpoint finishes it).
+
+        Erased from the files too: the deleted cells are overwritten with zeros
+        (``secure_delete``), and the write-ahead log, which still holds the pages as they
+        were, is checkpointed into the database and truncated. A reader in the middle of a
+        read (another process) can hold the checkpoint up: it is tried again for a while."""
         key = address.lower()
-        with self.store.transaction() as db:
-            deleted = db.execute("DELETE FROM subscribers WHERE address_key = ?", (key,)).rowcount
-            deleted += db.execute("DELETE FROM send_ledger WHERE address_key = ?", (key,)).rowcount
-        return deleted
+        with self.store.reading() as db:
+            (before,) = db.execute("PRAGMA secure_delete").fetchone()
+            db.execute("PRAGMA secure_delete = ON")
+            try:
+                with self.store.transaction() as db:
+                    deleted = db.execute("DELETE FROM subscribers WHERE address_key = ?", (key,)).rowcount
+                    deleted += db.execute("DELETE FROM send_ledger WHERE address_key = ?", (key,)).rowcount
+            finally:
+                db.execute(f"PRAGMA secure_delete = {int(before)}")
+            # With the busy timeout, TRUNCATE waits for the other connections' reads to end.
+            (busy, _, _) = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return deleted, not busy
 
     def suppress(self, address: str, state: str, reason: str, now: datetime | None = None) -> bool:
         """Mark ``address`` unsubscribed, bounced or complained (recording why and when);
