@@ -484,7 +484,9 @@ def _send_all(
     from newsdesk.mail.send import Policy, SendJob
     from newsdesk.mail.tokens import bounce_addresses, signed_links
 
-    policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force)
+    policy = Policy.from_settings(
+        room.config.smtp, rate=delivery.rate, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force
+    )
     with room.exclusive("send"), room.store() as store:
         listing = _the_list(room, store)
         if not listing.subscribed:
