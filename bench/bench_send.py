@@ -1,62 +1,76 @@
-"""Benchmark `newsdesk send`: messages per second to a local aiosmtpd over one connection,
-and peak memory at two list sizes (it should not grow with the number of recipients).
+"""Benchmark `newsdesk send` against the floor: messages per second to a local aiosmtpd over
+1 and 4 connections, and peak memory at two list sizes.
 
-    .venv/bin/python bench/bench_send.py                  # 2,000 and 10,000 recipients, 5 runs each
-    .venv/bin/python bench/bench_send.py --sizes 500 --runs 2 --no-record
+    .venv/bin/python bench/bench_send.py                       # 5,000 recipients, 1 and 4 connections, 3 runs
+    .venv/bin/python bench/bench_send.py --memory 5000 50000   # and peak memory at both sizes
+    .venv/bin/python bench/bench_send.py --runs 1 --no-record
 
-Each run is a fresh newsroom and a fresh server process (tests/smtp_server.py, which counts
-messages without keeping them), and the send itself runs in its own process, so its peak
-resident memory is its own. The clock covers the send (ledger, rendering each copy, SMTP),
-not Python's start-up. Results are printed as a table and appended to docs/benchmarks.md
-under "## Send" (--no-record to skip that).
+The floor is a bare client (smtplib, one thread per connection) sending the same messages,
+built beforehand by newsdesk's MessageFactory, over the same number of connections to the
+same server: what the server and the machine allow with nothing of newsdesk's work (no
+rendering, no ledger). newsdesk's rate is given as a share of it.
+
+Each run is a fresh newsroom and a fresh server process (tests/support/smtp_server.py,
+which counts messages without keeping them), and each sender runs in its own process, so
+its peak resident memory is its own. The clock covers the sending (for newsdesk: the
+ledger, rendering each copy, SMTP), not Python's start-up nor the floor's building of the
+messages. Every run checks that each recipient got exactly one message and that the ledger
+says so. Results are printed, and appended to docs/benchmarks.md under "## Send" unless
+--no-record.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
 import resource
 import shutil
-import socket
 import sqlite3
 import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO / "tests"))
-
-from mail_newsroom import ISSUE, configure_smtp, subscriber_rows, write_ready_issue, write_subscribers  # noqa: E402
+from common import REPO, show_results, versions
+from mail_newsroom import ISSUE, configure_smtp, subscriber_rows, write_ready_issue, write_subscribers
+from smtp_server import free_port
 
 SAMPLE_PARTS = ("sources.toml", "samples", "templates", "issues")
+SECTION = "Send"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def make_newsroom(folder: Path, recipients: int, port: int) -> Path:
+def make_newsroom(folder: Path, recipients: int, port: int, connections: int, dkim: bool = False) -> Path:
     root = folder / "newsroom"
     root.mkdir()
+    sample = REPO / "tests" / "fixtures" / "newsroom"
     for part in SAMPLE_PARTS:
-        source = REPO / part
+        source = sample / part
         (shutil.copytree if source.is_dir() else shutil.copy2)(source, root / part)
     write_ready_issue(root, lambda path: f"https://stories.example{path}")
     write_subscribers(root, subscriber_rows(recipients))
-    configure_smtp(root, port, rate=0, retries=3, backoff=0.1, timeout=30)
+    configure_smtp(root, port, rate=0, retries=3, backoff=0.1, timeout=30, connections=connections)
+    if dkim:  # the tests' keys: RSA and Ed25519, both signatures on every message
+        import tomlkit
+
+        shutil.copytree(REPO / "tests" / "fixtures" / "dkim", root / "dkim")
+        config = root / "sources.toml"
+        document = tomlkit.parse(config.read_text(encoding="utf-8"))
+        document["dkim"] = {
+            "rsa_selector": "news",
+            "rsa_key": "dkim/rsa.key",
+            "ed25519_selector": "news-ed",
+            "ed25519_key": "dkim/ed25519.key",
+        }
+        config.write_text(tomlkit.dumps(document), encoding="utf-8")
     return root
 
 
-def worker(root: Path) -> None:
-    """One send, in this process; prints its figures as JSON."""
+def newsdesk_worker(root: Path) -> dict:
+    """One send with newsdesk, in this process."""
     from newsdesk.issue import load_issue
     from newsdesk.mail.ledger import Ledger
     from newsdesk.mail.send import Policy, SendJob
@@ -66,33 +80,67 @@ def worker(root: Path) -> None:
 
     room = Newsroom.open(root)
     issue = load_issue(room.issue_path(datetime.fromisoformat(ISSUE).date()))
-    listing = load_subscribers(root / "subscribers.csv")
+    target = smtp_target(room.config.smtp)
     before_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     with room.exclusive("send"), room.store() as store:
+        listing = load_subscribers(root / "subscribers.csv")
         job = SendJob(room, issue, listing, Policy.from_settings(room.config.smtp))
         started = time.perf_counter()
-        report = job.run(Ledger(store, issue.name), SmtpTransport(smtp_target(room.config.smtp)))
+        report = job.run(Ledger(store, issue.name), SmtpTransport(target), open_transport=lambda: SmtpTransport(target))
         seconds = time.perf_counter() - started
-    print(
-        json.dumps(
-            {
-                "sent": report.sent,
-                "failed": len(report.failed),
-                "seconds": seconds,
-                "connections": report.connections,
-                "rss_before_kb": before_kb,
-                "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
-            }
-        )
-    )
+    return {
+        "sent": report.sent,
+        "seconds": seconds,
+        "rss_before_kb": before_kb,
+        "peak_rss_kb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+    }
 
 
-def one_run(recipients: int) -> dict:
+def floor_worker(root: Path) -> dict:
+    """The same messages, built first, sent by bare smtplib clients over the same connections."""
+    import smtplib
+
+    from newsdesk.issue import load_issue
+    from newsdesk.mail.message import MessageFactory
+    from newsdesk.mail.subscribers import load_subscribers
+    from newsdesk.newsroom import Newsroom
+
+    room = Newsroom.open(root)
+    issue = load_issue(room.issue_path(datetime.fromisoformat(ISSUE).date()))
+    factory = MessageFactory(room, issue)
+    messages = [factory.build(s) for s in load_subscribers(root / "subscribers.csv").subscribed]
+    settings = room.config.smtp
+    lock = threading.Lock()
+    queue = iter(messages)
+    sent = [0]
+
+    def connection() -> None:
+        with smtplib.SMTP(settings.host, settings.port, timeout=settings.timeout) as client:
+            client.ehlo()
+            while True:
+                with lock:
+                    message = next(queue, None)
+                if message is None:
+                    return
+                client.sendmail(factory.sender, [message.recipient], message.data)
+                with lock:
+                    sent[0] += 1
+
+    threads = [threading.Thread(target=connection) for _ in range(settings.connections)]
+    started = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return {"sent": sent[0], "seconds": time.perf_counter() - started}
+
+
+def one_run(kind: str, recipients: int, connections: int, dkim: bool = False) -> dict:
     with tempfile.TemporaryDirectory(prefix="bench-send-") as tmp:
         port = free_port()
-        root = make_newsroom(Path(tmp), recipients, port)
+        root = make_newsroom(Path(tmp), recipients, port, connections, dkim)
         server = subprocess.Popen(
-            [sys.executable, str(REPO / "tests" / "smtp_server.py"), "--port", str(port)],
+            [sys.executable, str(REPO / "tests" / "support" / "smtp_server.py"), "--port", str(port)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             text=True,
@@ -100,130 +148,86 @@ def one_run(recipients: int) -> dict:
         try:
             assert server.stdout is not None and server.stdout.readline().strip() == "ready"
             done = subprocess.run(
-                [sys.executable, __file__, "--worker", str(root)],
-                capture_output=True,
-                text=True,
-                check=True,
+                [sys.executable, __file__, f"--{kind}", str(root)], capture_output=True, text=True, check=True
             )
         finally:
-            counts, _ = server.communicate("", timeout=60)
+            counts, _ = server.communicate("", timeout=120)
         figures = json.loads(done.stdout)
         received = json.loads(counts.strip().splitlines()[-1])
-        with sqlite3.connect(root / ".newsdesk" / "store.sqlite3") as db:
-            sent_rows = db.execute("SELECT count(*) FROM send_ledger WHERE state = 'sent'").fetchone()[0]
-    if not (figures["sent"] == received["distinct"] == received["delivered"] == sent_rows == recipients):
-        raise SystemExit(f"bench: not every message arrived exactly once: {figures} {received}")
-    figures["server_connections"] = received["connections"]
+        if kind == "newsdesk":
+            with sqlite3.connect(root / ".newsdesk" / "store.sqlite3") as db:
+                ledger = db.execute("SELECT count(*) FROM send_ledger WHERE state = 'sent'").fetchone()[0]
+        else:
+            ledger = recipients
+    if not (figures["sent"] == received["distinct"] == received["delivered"] == ledger == recipients):
+        raise SystemExit(f"bench: not every message arrived exactly once: {kind} {figures} {received}")
+    figures["connections"] = received["connections"]
+    figures["rate"] = figures["sent"] / figures["seconds"]
     return figures
-
-
-def machine() -> str:
-    cpus = os.cpu_count()
-    model = platform.processor() or platform.machine()
-    try:
-        lscpu = subprocess.run(["lscpu"], capture_output=True, text=True).stdout
-        model = next(line.split(":", 1)[1].strip() for line in lscpu.splitlines() if line.startswith("Model name"))
-        cpus = int(subprocess.run(["nproc"], capture_output=True, text=True).stdout.strip())
-    except (OSError, StopIteration, ValueError):
-        pass
-    return f"{model}, {cpus} CPUs (nproc), {platform.system()} {platform.release()}"
-
-
-def versions() -> str:
-    from importlib.metadata import version
-
-    return (
-        f"Python {platform.python_version()}, newsdesk {version('newsdesk')}, aiosmtpd {version('aiosmtpd')}, "
-        f"SQLite {sqlite3.sqlite_version}"
-    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--sizes", type=int, nargs="+", default=[2000, 10000])
-    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--size", type=int, default=5000)
+    parser.add_argument("--connections", type=int, nargs="+", default=[1, 4])
+    parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--memory", type=int, nargs="*", default=[], help="List sizes to measure peak memory at.")
+    parser.add_argument("--dkim", action="store_true", help="Sign every message (RSA and Ed25519, the tests' keys).")
     parser.add_argument("--no-record", action="store_true", help="Do not append to docs/benchmarks.md.")
-    parser.add_argument("--worker", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--newsdesk", type=Path, help=argparse.SUPPRESS)
+    parser.add_argument("--floor", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    if args.worker:
-        worker(args.worker)
+    if args.newsdesk or args.floor:
+        worker = newsdesk_worker if args.newsdesk else floor_worker
+        print(json.dumps(worker(args.newsdesk or args.floor)))
         return
 
-    rows = []
-    for size in args.sizes:
-        results = []
+    load = Path("/proc/loadavg").read_text().split()[0] if Path("/proc/loadavg").exists() else "?"
+    lines = [
+        f"`.venv/bin/python bench/bench_send.py{' --dkim' if args.dkim else ''}"
+        f"{' --size ' + str(args.size) if args.size != 5000 else ''}"
+        f"{' --runs ' + str(args.runs) if args.runs != 3 else ''}"
+        f"{' --memory ' + ' '.join(map(str, args.memory)) if args.memory else ''}`"
+        f" at {datetime.now(UTC):%H:%M} UTC, load average {load} at the start; {versions('aiosmtpd', 'dkimpy')}.",
+        f"{args.size:,} recipients to a local aiosmtpd (its own process), no rate limit, "
+        f"{'both DKIM signatures on every message (the floor sends them signed too)' if args.dkim else 'no DKIM'}; "
+        f"median of {args.runs} runs (min–max). The floor sends the same prebuilt messages with bare smtplib.",
+        "",
+        "| connections | newsdesk msg/s | floor msg/s | newsdesk / floor | newsdesk peak RSS |",
+        "|---:|---|---|---:|---:|",
+    ]
+    # Interleaved, so the machine's drift touches both alike.
+    for connections in args.connections:
+        ours, floor = [], []
         for number in range(1, args.runs + 1):
-            figures = one_run(size)
-            rate = figures["sent"] / figures["seconds"]
-            print(
-                f"  {size:>6} recipients, run {number}: {rate:6.0f} msg/s, "
-                f"peak RSS {figures['peak_rss_kb'] / 1024:.1f} MB",
-                file=sys.stderr,
-            )
-            results.append(figures)
-        rates = [r["sent"] / r["seconds"] for r in results]
-        peaks = [r["peak_rss_kb"] / 1024 for r in results]
-        growth = [(r["peak_rss_kb"] - r["rss_before_kb"]) / 1024 for r in results]
-        rows.append(
-            {
-                "size": size,
-                "runs": len(results),
-                "rate": statistics.median(rates),
-                "rate_range": (min(rates), max(rates)),
-                "seconds": statistics.median(r["seconds"] for r in results),
-                "peak": statistics.median(peaks),
-                "peak_range": (min(peaks), max(peaks)),
-                "growth": statistics.median(growth),
-                "connections": max(r["server_connections"] for r in results),
-            }
-        )
-
-    header = (
-        "| recipients | runs | messages/s (median, min–max) | send time (median) "
-        "| peak RSS (median, min–max) | RSS growth during the send | SMTP connections |"
-    )
-    lines = [header, "|---:|---:|---|---:|---|---:|---:|"]
-    for row in rows:
+            for kind, results in (("newsdesk", ours), ("floor", floor)):
+                figures = one_run(kind, args.size, connections, args.dkim)
+                results.append(figures)
+                print(
+                    f"  {kind:>8}, {connections} connections, run {number}: {figures['rate']:6.0f} msg/s",
+                    file=sys.stderr,
+                )
+        rate = [r["rate"] for r in ours]
+        bare = [r["rate"] for r in floor]
+        peak = statistics.median(r["peak_rss_kb"] for r in ours) / 1024
         lines.append(
-            f"| {row['size']:,} | {row['runs']} | {row['rate']:.0f} ({row['rate_range'][0]:.0f}–{row['rate_range'][1]:.0f}) "
-            f"| {row['seconds']:.1f} s | {row['peak']:.1f} MB ({row['peak_range'][0]:.1f}–{row['peak_range'][1]:.1f}) "
-            f"| {row['growth']:.1f} MB | {row['connections']} |"
+            f"| {connections} | {statistics.median(rate):.0f} ({min(rate):.0f}–{max(rate):.0f}) "
+            f"| {statistics.median(bare):.0f} ({min(bare):.0f}–{max(bare):.0f}) "
+            f"| {statistics.median(rate) / statistics.median(bare):.2f} | {peak:.1f} MB |"
         )
-    table = "\n".join(lines)
-    print(table)
-    if args.no_record:
-        return
-    record(table, rows)
-
-
-def record(table: str, rows: list[dict]) -> None:
-    path = REPO / "docs" / "benchmarks.md"
-    path.parent.mkdir(exist_ok=True)
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmarks\n"
-    when = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    entry = (
-        f"\n### {when}\n\n"
-        f"`.venv/bin/python bench/bench_send.py` — {machine()}; {versions()}.\n"
-        "One SMTP connection to a local aiosmtpd (a separate process, counting messages), no rate limit; "
-        "every message built per recipient (plaintext + MJML HTML, ~22 KB) and recorded in the ledger "
-        "(two commits each). Memory is the sending process's peak resident set.\n\n"
-        f"{table}\n"
-    )
-    if "\n## Send\n" not in f"\n{text}":
-        text = text.rstrip("\n") + "\n\n## Send\n"
-        text += (
-            "\nTarget: at least 300 messages per second to a local server over one connection, "
-            "and memory flat in the number of recipients.\n"
-        )
-        text += entry
-    else:
-        # Append at the end of the Send section, leaving other sections as they are.
-        start = text.index("## Send\n")
-        following = text.find("\n## ", start + 1)
-        end = len(text) if following == -1 else following
-        text = text[:end].rstrip("\n") + "\n" + entry + text[end:]
-    path.write_text(text, encoding="utf-8")
-    print(f"appended to {path.relative_to(REPO)}", file=sys.stderr)
+    if args.memory:
+        lines += [
+            "",
+            "| recipients (4 connections) | peak RSS | RSS growth during the send | msg/s |",
+            "|---:|---:|---:|---:|",
+        ]
+        for size in args.memory:
+            figures = one_run("newsdesk", size, 4, args.dkim)
+            lines.append(
+                f"| {size:,} | {figures['peak_rss_kb'] / 1024:.1f} MB "
+                f"| {(figures['peak_rss_kb'] - figures['rss_before_kb']) / 1024:.1f} MB | {figures['rate']:.0f} |"
+            )
+    show_results(SECTION, lines, record=not args.no_record)
 
 
 if __name__ == "__main__":

@@ -8,7 +8,9 @@ naming the file, the line and key, and the problem.
 from __future__ import annotations
 
 import dataclasses
+import difflib
 import functools
+import ipaddress
 import re
 import tomllib
 import types
@@ -45,6 +47,11 @@ class NewsroomSettings:
     reply_to: str = doc("The Reply-To address of the email (defaults to sender_email).", "")
     blog_url: str = doc("The blog's public URL; archive links and the Atom feed point here.", "")
     developments: int = doc("How many developments each issue carries.", 3)
+    sample: bool = doc(
+        "A sample newsroom whose outlets are fictional: read-more links at names reserved for examples "
+        "(.example, .test) are check warnings, not errors, so the sample can be sent and published.",
+        False,
+    )
     week_start: str = doc("The first day of the week an issue covers.", "monday")
     publication_day: str = doc("The weekday issues are published on.", "monday")
     timezone: str = doc("The newsroom's timezone (IANA name); weeks are counted in it.", "UTC")
@@ -96,6 +103,12 @@ class NewsroomSettings:
         "The subscribers file (CSV: email,name,status,date), relative to the newsroom.", "subscribers.csv"
     )
     list_id: str = doc("The List-Id header's id, like `weekly.example.org` (default: from sender_email).", "")
+    bounce_address: str = doc(
+        "The envelope sender (Return-Path) that bounces go to, e.g. `bounces@news.example.org`: each "
+        "message's is `bounces+TOKEN@…` (VERP), the token signed with $NEWSDESK_SECRET and naming the "
+        "subscriber. Empty: the sender's address.",
+        "",
+    )
     unsubscribe_mailto: str = doc("An address that unsubscribes whoever writes to it, offered in List-Unsubscribe.", "")
     clean_links: bool = doc(
         "Take tracking parameters (utm_*, fbclid, gclid, mc_eid and the like) out of an item's "
@@ -157,6 +170,23 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
+class DkimSettings:
+    """``[dkim]``: the DKIM signatures every message carries (RSA and Ed25519 together, as
+    RFC 8463 advises, when both keys are given). Each key's public half is published as a TXT
+    record at ``<selector>._domainkey.<domain>``."""
+
+    domain: str = doc("The signing domain (d=); empty: the domain of sender_email, which DMARC aligns with.", "")
+    rsa_selector: str = doc("The selector of the RSA key (s=), e.g. `news2026`.", "")
+    rsa_key: str = doc("The RSA private key (PEM), relative to the newsroom; keep it out of git.", "")
+    ed25519_selector: str = doc("The selector of the Ed25519 key, e.g. `news2026ed`.", "")
+    ed25519_key: str = doc("The Ed25519 private key (base64 of its 32-byte seed, as dknewkey writes it).", "")
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.rsa_key or self.ed25519_key)
+
+
+@dataclass(frozen=True)
 class BounceSettings:
     """``[bounces]``: the mailbox `newsdesk bounces` reads over IMAP (delivery status
     notifications and feedback-loop reports); the password only from the environment."""
@@ -169,6 +199,42 @@ class BounceSettings:
     mailbox: str = doc("The folder bounces and complaints arrive in.", "INBOX")
     soft_limit: int = doc("Soft bounces (4.x.x) after which an address is suppressed as bounced.", 3)
     timeout: float = doc("Seconds to wait for the IMAP server at each step.", 30.0)
+
+
+@dataclass(frozen=True)
+class DoctorSettings:
+    """``[doctor]``: how `newsdesk doctor` looks the newsroom's mail up in DNS and where mail
+    leaves from."""
+
+    nameserver: str = doc(
+        'The DNS server to ask, as "IP" or "IP:PORT" ("[IPv6]:PORT"); empty: the system\'s resolver.', ""
+    )
+    sending_ips: tuple[str, ...] = doc(
+        "The addresses mail leaves from, which SPF must authorise (a relay's outgoing addresses); "
+        "empty: the addresses of [smtp] host.",
+        (),
+    )
+    timeout: float = doc("Seconds to wait for each DNS, SMTP or HTTP answer.", 5.0)
+
+    @property
+    def server(self) -> tuple[str, int] | None:
+        """The nameserver as (address, port), or None for the system's resolver."""
+        if not self.nameserver:
+            return None
+        return split_host_port(self.nameserver, 53)
+
+
+def split_host_port(text: str, default_port: int) -> tuple[str, int]:
+    """ "IP", "IP:PORT", "[IPv6]" or "[IPv6]:PORT" as (ip, port); ValueError otherwise."""
+    match = re.fullmatch(r"\[([0-9A-Fa-f:.]+)\](?::(\d+))?|([0-9.]+)(?::(\d+))?|([0-9A-Fa-f:]+)", text.strip())
+    if not match:
+        raise ValueError(text)
+    host = match.group(1) or match.group(3) or match.group(5)
+    port = int(match.group(2) or match.group(4) or default_port)
+    ipaddress.ip_address(host)
+    if not 0 < port < 65536:
+        raise ValueError(text)
+    return host, port
 
 
 TONES = ("none", "marks", "numbers")
@@ -192,6 +258,27 @@ class RomanizationSettings:
         "How a term and its romanization are written together: `{hanzi}` is the Chinese, `{pinyin}` the romanization.",
         "{hanzi} {pinyin}",
     )
+
+
+@dataclass(frozen=True)
+class TranslationSettings:
+    """``[translation]``: an optional English draft of a Chinese title and lead paragraph,
+    from a translation engine of the editor's own. Nothing is downloaded; without `url` the
+    feature is absent."""
+
+    url: str = doc(
+        "An OpenAI-compatible API's base address (a llama.cpp server, Ollama or vLLM), e.g. "
+        "`http://127.0.0.1:8080/v1`; its `/chat/completions` is asked. Empty: no drafts.",
+        "",
+    )
+    model: str = doc("The model name the server is asked for (llama.cpp's server takes any).", "")
+    api_key_env: str = doc("The environment variable holding an API key, if the server wants one.", "")
+    timeout: float = doc("Seconds the engine may take for one draft; past that the desk says so.", 60.0)
+    max_characters: int = doc("Of the lead paragraph, the most sent with the title.", 1500)
+
+    @property
+    def enabled(self) -> bool:
+        return bool(self.url)
 
 
 SMTP_SECURITY = ("starttls", "tls", "none")
@@ -219,6 +306,52 @@ class SmtpSettings:
         60.0,
     )
     connections: int = doc("SMTP connections (sessions) at once.", 1)
+
+
+DELIVERY_PROVIDERS = ("smtp", "ses", "postmark")
+
+
+@dataclass(frozen=True)
+class DeliverySettings:
+    """``[delivery]``: who delivers the email: the SMTP server of ``[smtp]``, Amazon SES (its API v2,
+    the same signed MIME message) or Postmark (its HTTP API). Credentials come only from the
+    environment: boto3's usual chain for SES (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE,
+    an instance role), POSTMARK_SERVER_TOKEN for Postmark. ``[smtp]`` retries, backoff, defer
+    and connections pace every provider, and ``[smtp] rate`` too unless ``[delivery] rate`` is set."""
+
+    provider: str = doc('"smtp" (the default), "ses" or "postmark".', "smtp")
+    region: str = doc("SES: the AWS region (e.g. eu-west-1); empty: boto3's (AWS_REGION, AWS_DEFAULT_REGION).", "")
+    endpoint_url: str = doc(
+        "The provider's API address, to reach an SES-compatible service or a test server; "
+        "empty: the provider's own (SES's regional endpoint, https://api.postmarkapp.com).",
+        "",
+    )
+    configuration_set: str = doc("SES: the configuration set each message names (its events go to SNS).", "")
+    message_stream: str = doc("Postmark: the message stream (a newsletter belongs in a broadcast stream).", "broadcast")
+    transactional_stream: str = doc(
+        "Postmark: the stream of `newsdesk serve`'s confirmation emails (a transactional stream).", "outbound"
+    )
+    timeout: float = doc("Seconds to wait for the provider's API at each step.", 30.0)
+    rate: float | None = doc(
+        "Messages per second at most through SES or Postmark (0: no limit); unset: [smtp] rate. "
+        "SES: your account's maximum send rate; the SMTP server ignores it.",
+        None,
+    )
+    sns_topics: tuple[str, ...] = doc(
+        "SES webhook: the ARNs of the SNS topics whose notifications `newsdesk serve` accepts at "
+        "/webhooks/ses (a signed message of another topic is refused). Empty: the endpoint is off.",
+        (),
+    )
+    sns_certificate_hosts: tuple[str, ...] = doc(
+        "SES webhook: the hosts the SNS signing certificate may be fetched from (https only), as "
+        "patterns where * is one DNS label.",
+        ("sns.*.amazonaws.com", "sns.*.amazonaws.com.cn"),
+    )
+    postmark_webhook_user: str = doc(
+        "Postmark webhook: the basic-auth user of /webhooks/postmark (its password in "
+        "$NEWSDESK_POSTMARK_WEBHOOK_PASSWORD). Empty: the endpoint is off.",
+        "",
+    )
 
 
 @dataclass(frozen=True)
@@ -280,8 +413,12 @@ class Config:
     blogs: tuple[Blog, ...] = ()
     topics: tuple[Topic, ...] = ()
     romanization: RomanizationSettings = field(default_factory=RomanizationSettings)
+    translation: TranslationSettings = field(default_factory=TranslationSettings)
     web: WebSettings = field(default_factory=WebSettings)
+    dkim: DkimSettings = field(default_factory=DkimSettings)
     bounces: BounceSettings = field(default_factory=BounceSettings)
+    doctor: DoctorSettings = field(default_factory=DoctorSettings)
+    delivery: DeliverySettings = field(default_factory=DeliverySettings)
     path: Path | None = None
 
     @property
@@ -302,8 +439,12 @@ _TABLES: dict[str, type] = {
     "fetch": FetchSettings,
     "smtp": SmtpSettings,
     "romanization": RomanizationSettings,
+    "translation": TranslationSettings,
     "web": WebSettings,
+    "dkim": DkimSettings,
     "bounces": BounceSettings,
+    "doctor": DoctorSettings,
+    "delivery": DeliverySettings,
 }
 _HEADER = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]\]?")
 _KEY = re.compile(r"^\s*(\"[^\"]*\"|'[^']*'|[A-Za-z0-9_-]+)\s*=")
@@ -373,6 +514,8 @@ def _build(cls: type, data: dict[str, Any], where: str, fail: Any) -> Any:
     values: dict[str, Any] = {}
     for key, value in data.items():
         if key not in names:
+            if close := difflib.get_close_matches(key, names, n=1):
+                fail(key, f"unknown key {key!r} in {where}: did you mean {close[0]!r}?")
             known = ", ".join(sorted(names))
             fail(key, f"unknown key {key!r} in {where} (known keys: {known})")
         try:
@@ -449,11 +592,24 @@ def parse_config(text: str, path: Path) -> Config:
 
     if settings.signup_url and not re.match(r"^https?://[^/\s]+\S*$", settings.signup_url):
         fail("signup_url", f"newsroom.signup_url must be an http(s) address, not {settings.signup_url!r}")
+    if settings.favicon_url.startswith("//"):
+        fail(
+            "favicon_url",
+            f"newsroom.favicon_url {settings.favicon_url!r} is protocol-relative (another site's address): "
+            "write it as https://… or as a path in the site like favicon.png",
+        )
     if settings.favicon_url and not _is_favicon(settings.favicon_url):
         fail(
             "favicon_url",
             f"newsroom.favicon_url must be an http(s) address or a path in the site, not {settings.favicon_url!r}",
         )
+    for key in ("favicon_url", "signup_url", "logo_url"):
+        if _has_credentials(getattr(settings, key)):
+            fail(
+                key,
+                f"newsroom.{key} holds a user name or password (before '@'), which every page and email "
+                "would show: give the address without it",
+            )
 
     fetch: FetchSettings = sections["fetch"]
     for f in dataclasses.fields(FetchSettings):
@@ -463,8 +619,12 @@ def parse_config(text: str, path: Path) -> Config:
 
     _check_smtp(sections["smtp"], failer("smtp"))
     _check_romanization(sections["romanization"], failer("romanization"))
+    _check_translation(sections["translation"], failer("translation"))
     _check_web(sections["web"], failer("web"))
+    _check_dkim(sections["dkim"], failer("dkim"))
     _check_bounces(sections["bounces"], failer("bounces"))
+    _check_doctor(sections["doctor"], failer("doctor"))
+    _check_delivery(sections["delivery"], failer("delivery"))
 
     sources: list[Source] = []
     for _raw, source, where, fail in _named_tables(data.get("sources", []), "sources", "source", Source, failer):
@@ -484,10 +644,21 @@ def parse_config(text: str, path: Path) -> Config:
         blogs=blogs,
         topics=topics,
         romanization=sections["romanization"],
+        translation=sections["translation"],
         web=sections["web"],
+        dkim=sections["dkim"],
         bounces=sections["bounces"],
+        doctor=sections["doctor"],
+        delivery=sections["delivery"],
         path=path,
     )
+
+
+def _has_credentials(value: str) -> bool:
+    """An http(s) URL with a user (and maybe a password) before its host."""
+    if not re.match(r"^https?://", value, re.IGNORECASE):
+        return False
+    return "@" in value.split("://", 1)[1].split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
 
 
 def _is_favicon(value: str) -> bool:
@@ -553,6 +724,18 @@ def _check_web(web: WebSettings, fail: Any) -> None:
         fail("signups_per_hour", "web.signups_per_hour must be at least 1")
 
 
+def _check_dkim(dkim: DkimSettings, fail: Any) -> None:
+    for kind in ("rsa", "ed25519"):
+        selector, key = getattr(dkim, f"{kind}_selector"), getattr(dkim, f"{kind}_key")
+        if bool(selector) != bool(key):
+            missing, given = (f"{kind}_key", f"{kind}_selector") if selector else (f"{kind}_selector", f"{kind}_key")
+            fail(given, f"dkim.{missing} must be set with dkim.{given}")
+        if selector and not re.match(r"^[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?(\.[A-Za-z0-9-]+)*$", selector):
+            fail(f"{kind}_selector", f"dkim.{kind}_selector must be a DNS label like news2026, not {selector!r}")
+    if dkim.domain and not re.match(r"^[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+$", dkim.domain):
+        fail("domain", f"dkim.domain must be a domain like news.example.org, not {dkim.domain!r}")
+
+
 def _check_bounces(bounces: BounceSettings, fail: Any) -> None:
     if bounces.security not in SMTP_SECURITY:
         fail("security", f"bounces.security must be one of {', '.join(SMTP_SECURITY)}, not {bounces.security!r}")
@@ -562,6 +745,71 @@ def _check_bounces(bounces: BounceSettings, fail: Any) -> None:
         fail("soft_limit", "bounces.soft_limit must be at least 1")
     if bounces.timeout <= 0:
         fail("timeout", "bounces.timeout must be greater than 0")
+
+
+def _check_doctor(doctor: DoctorSettings, fail: Any) -> None:
+    if doctor.nameserver:
+        try:
+            split_host_port(doctor.nameserver, 53)
+        except ValueError:
+            fail(
+                "nameserver",
+                f'doctor.nameserver must be an IP address with an optional port like "127.0.0.1:5353", '
+                f"not {doctor.nameserver!r}",
+            )
+    for address in doctor.sending_ips:
+        try:
+            ipaddress.ip_address(address)
+        except ValueError:
+            fail("sending_ips", f"doctor.sending_ips: {address!r} is not an IP address")
+    if doctor.timeout <= 0:
+        fail("timeout", "doctor.timeout must be greater than 0")
+
+
+def _check_delivery(delivery: DeliverySettings, fail: Any) -> None:
+    if delivery.provider not in DELIVERY_PROVIDERS:
+        fail(
+            "provider",
+            f"delivery.provider must be one of {', '.join(DELIVERY_PROVIDERS)}, not {delivery.provider!r}",
+        )
+    if delivery.endpoint_url and not re.match(r"^https?://[^/\s]+\S*$", delivery.endpoint_url):
+        fail("endpoint_url", f"delivery.endpoint_url must be an http(s) address, not {delivery.endpoint_url!r}")
+    if delivery.endpoint_url.lower().startswith("http://") and not is_loopback(
+        urlsplit(delivery.endpoint_url).hostname or ""
+    ):
+        fail(
+            "endpoint_url",
+            "delivery.endpoint_url must be https:// (the credentials would travel unencrypted); "
+            "plain http:// is allowed on loopback only",
+        )
+    if delivery.region and not re.fullmatch(r"[a-z]{2}(-[a-z]+)+-\d+", delivery.region):
+        fail("region", f"delivery.region must be an AWS region like eu-west-1, not {delivery.region!r}")
+    if delivery.timeout <= 0:
+        fail("timeout", "delivery.timeout must be greater than 0")
+    if delivery.rate is not None and delivery.rate < 0:
+        fail("rate", "delivery.rate must not be negative")
+    for key in ("message_stream", "transactional_stream"):
+        if not getattr(delivery, key).strip():
+            fail(key, f"delivery.{key} must name a Postmark message stream")
+    for arn in delivery.sns_topics:
+        if not re.fullmatch(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+", arn):
+            fail(
+                "sns_topics", f"delivery.sns_topics: {arn!r} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+            )
+    for pattern in delivery.sns_certificate_hosts:
+        if not re.fullmatch(r"[A-Za-z0-9*-]+(\.[A-Za-z0-9*-]+)*", pattern):
+            fail("sns_certificate_hosts", f"delivery.sns_certificate_hosts: {pattern!r} is not a host pattern")
+
+
+def _check_translation(settings: TranslationSettings, fail: Any) -> None:
+    if settings.url and not re.match(r"^https?://[^/\s]+", settings.url):
+        fail("url", f"translation.url must be the engine's http(s) address, not {settings.url!r}")
+    if settings.timeout <= 0:
+        fail("timeout", "translation.timeout must be greater than 0")
+    if settings.max_characters < 1:
+        fail("max_characters", "translation.max_characters must be at least 1")
+    if settings.api_key_env and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", settings.api_key_env):
+        fail("api_key_env", f"translation.api_key_env must name an environment variable, not {settings.api_key_env!r}")
 
 
 def _check_romanization(settings: RomanizationSettings, fail: Any) -> None:

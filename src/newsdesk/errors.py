@@ -34,7 +34,13 @@ class ConfigError(InvalidInput):
 
 
 class IssueFileError(InvalidInput):
-    """An issue file is malformed."""
+    """An issue file is malformed: the message names the file and line; ``line`` is the line
+    (None when the problem is the whole file), ``problem`` the message without the place."""
+
+    def __init__(self, message: str, *, line: int | None = None, problem: str = "") -> None:
+        super().__init__(message)
+        self.line = line
+        self.problem = problem or message
 
 
 class Refused(NewsdeskError):

@@ -62,14 +62,11 @@ class Glossary:
 
     def __post_init__(self) -> None:
         self._by_key: dict[str, Term] = {}
-        self._lengths: dict[str, list[int]] = {}  # first character -> term lengths, longest first
+        self._prefixes: set[str] = set()  # every beginning of every term, the terms included
         for term in self.terms:
             key = fold(term.zh)
             self._by_key[key] = term
-            lengths = self._lengths.setdefault(key[0], [])
-            if len(key) not in lengths:
-                lengths.append(len(key))
-                lengths.sort(reverse=True)
+            self._prefixes.update(key[:end] for end in range(1, len(key) + 1))
 
     def __len__(self) -> int:
         return len(self.terms)
@@ -81,21 +78,23 @@ class Glossary:
         """The terms in ``texts``, each once, in the order they first appear: at each place
         the longest term that starts there, then on after it."""
         found: dict[str, Term] = {}
-        lengths, by_key = self._lengths, self._by_key
+        prefixes, by_key = self._prefixes, self._by_key
         for text in texts:
             if not has_han(text):
                 continue
             folded = fold(text)
             position, end = 0, len(folded)
             while position < end:
-                step = 1
-                for length in lengths.get(folded[position], ()):
-                    term = by_key.get(folded[position : position + length])
-                    if term is not None:
-                        found.setdefault(term.zh, term)
-                        step = length
-                        break
-                position += step
+                # Grow the match while it is still the beginning of some term; keep the longest term.
+                longest: Term | None = None
+                after = stop = position + 1
+                while stop <= end and (piece := folded[position:stop]) in prefixes:
+                    if (term := by_key.get(piece)) is not None:
+                        longest, after = term, stop
+                    stop += 1
+                if longest is not None:
+                    found.setdefault(longest.zh, longest)
+                position = after
         return list(found.values())
 
 
@@ -117,6 +116,17 @@ def _strings(value: object) -> tuple[str, ...] | None:
     return None
 
 
+class _Where:
+    """``file:line`` of a term, for an error message: looked up only when one is made (a
+    search of the text for each of 5,000 terms would take seconds)."""
+
+    def __init__(self, path: Path, text: str, key: str) -> None:
+        self.path, self.text, self.key = path, text, key
+
+    def __format__(self, spec: str) -> str:
+        return f"{self.path}:{_line_of(self.text, self.key) or 1}"
+
+
 def parse_glossary(text: str, path: Path) -> Glossary:
     try:
         data = tomllib.loads(text)
@@ -131,7 +141,7 @@ def parse_glossary(text: str, path: Path) -> Glossary:
         raise GlossaryError(f"{path}: terms must be a table ([terms])")
     terms: list[Term] = []
     for zh, value in raw.items():
-        at = f"{path}:{_line_of(text, zh) or 1}"
+        at = _Where(path, text, zh)
         if not zh.strip():
             raise GlossaryError(f"{at}: a term must not be empty")
         if isinstance(value, str):

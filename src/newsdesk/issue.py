@@ -62,6 +62,11 @@ _FRONT_KEYS: dict[str, type] = {
     "wordpress_id": int,
 }
 _DEFAULTS: dict[str, Any] = {"status": "draft", "tags": []}
+# Control characters (C0 but the tab, DEL, C1): invisible, and most are not allowed in XML,
+# so a title, tag or headline holding one would break the feeds.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+# What the desk's tags field splits on: a tag holding one would come back as two.
+TAG_SEPARATORS = (",", "，", "、")
 _REQUIRED = ("title", "date", "week_start", "week_end")
 
 
@@ -160,7 +165,7 @@ def _developments(count: int) -> str:
 
 def _fail(path: Path | str, line: int | None, problem: str) -> IssueFileError:
     at = f"{path}:{line}" if line else str(path)
-    return IssueFileError(f"{at}: {problem}")
+    return IssueFileError(f"{at}: {problem}", line=line, problem=problem)
 
 
 # Markdown's line endings only (\n, \r\n, \r): str.splitlines() also breaks at form
@@ -242,6 +247,7 @@ def _check_front(values: dict[str, Any], front_text: str, path: Path | str) -> d
         if kind is int and isinstance(value, int) and not isinstance(value, bool):
             continue
         if kind is str and isinstance(value, str):
+            _check_control(value, key, path, line_of(key))
             continue
         if kind is list:
             values[key] = _check_tags(value, path, line_of(key))
@@ -264,12 +270,18 @@ def tag_slug(tag: str) -> str:
     return "-".join(re.findall(r"[^\W_]+", unicodedata.normalize("NFKC", tag).casefold()))
 
 
+def without_controls(text: str) -> str:
+    """``text`` with each control character the issue file refuses in a title, tag or
+    headline made a space (for what the desk takes as typed or pasted)."""
+    return _CONTROL.sub(" ", text)
+
+
 def tags_from_text(text: str) -> list[str]:
     """Tags typed on one line, separated by commas (",", "，" or "、"): the ones with a
     letter or digit, each once as the blog tells them apart (the first spelling kept)."""
     tags: dict[str, str] = {}
-    for part in re.split(r"[,，、]", text):
-        name = " ".join(part.split())
+    for part in re.split(f"[{''.join(TAG_SEPARATORS)}]", text):
+        name = " ".join(without_controls(part).split())
         if tag_slug(name):
             tags.setdefault(tag_slug(name), name)
     return list(tags.values())
@@ -282,6 +294,15 @@ def _check_tags(value: Any, path: Path | str, line: int | None) -> list[str]:
         raise _fail(path, line, f'tags must be a list of quoted names like ["Hebei", "courts"], not {value!r}')
     seen: dict[str, str] = {}
     for tag in value:
+        _check_control(tag, f"tag {tag!r}", path, line)
+        separator = next((s for s in TAG_SEPARATORS if s in tag), None)
+        if separator is not None:
+            raise _fail(
+                path,
+                line,
+                f"tag {tag!r} holds {separator!r}, which separates tags in the desk: "
+                "write it without, or make it two tags",
+            )
         slug = tag_slug(tag)
         if not slug:
             raise _fail(path, line, f"tag {tag!r} has no letter or digit in it")
@@ -289,6 +310,16 @@ def _check_tags(value: Any, path: Path | str, line: int | None) -> list[str]:
             raise _fail(path, line, f"tags {seen[slug]!r} and {tag!r} are the same tag")
         seen[slug] = tag
     return [" ".join(tag.split()) for tag in value]
+
+
+def _check_control(value: str, what: str, path: Path | str, line: int | None) -> None:
+    found = _CONTROL.search(value)
+    if found is not None:
+        raise _fail(
+            path,
+            line,
+            f"{what} holds the control character U+{ord(found.group()):04X}: remove it (feeds cannot carry it)",
+        )
 
 
 def _shown(line: str, limit: int = 72) -> str:
@@ -349,6 +380,7 @@ def _parse_section(lines: list[str], path: Path | str, first_line: int) -> Devel
     headline = lines[0][3:].strip()
     if not headline:
         raise _fail(path, first_line, "a development's headline is empty")
+    _check_control(headline, "the headline", path, first_line)
     read_more, item_id, also = "", None, []
     item_line = 0
     kept: list[str] = []

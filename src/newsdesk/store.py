@@ -122,6 +122,23 @@ class Store:
             else:
                 self._db.execute("COMMIT")
 
+    # The last fetch run ---------------------------------------------------
+
+    def save_last_fetch(self, record: dict[str, object]) -> None:
+        """Keep the report of the fetch run that just ended (meta's ``last_fetch`` row): the
+        desk shows it, whichever terminal ran it."""
+        with self.transaction() as db:
+            db.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('last_fetch', ?)",
+                (json.dumps(record, ensure_ascii=False),),
+            )
+
+    def last_fetch(self) -> dict[str, object] | None:
+        """The report save_last_fetch kept, or None before the first fetch."""
+        with self.reading() as db:
+            row = db.execute("SELECT value FROM meta WHERE key = 'last_fetch'").fetchone()
+        return json.loads(row[0]) if row else None
+
     # Items -------------------------------------------------------------
 
     def save_items(self, items: Iterable[Item]) -> tuple[int, int]:

@@ -155,7 +155,9 @@ async def test_the_article_in_the_preview_and_its_lead_as_the_annotation(newsroo
             await loaded(pilot)
             annotation = app.session.issue.developments[0].annotation
             assert annotation.startswith("The city of Xiamen has released its first red list")
-            assert server.requests["/xiamen"] == 1  # the second time came from the cache
+            # Read once (the second time came from the cache), and saved with the issue when picked.
+            assert server.requests["/xiamen"] == 2
+            assert list((newsroom_dir / "issues" / "2017-07-10" / "sources").glob("*.html"))
             await pilot.press("e", "down", "A")  # an annotation that is no longer empty is left alone
             await pilot.pause()
             assert app.session.issue.developments[0].annotation == annotation

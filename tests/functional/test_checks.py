@@ -27,9 +27,14 @@ def links():
 
 
 @pytest.fixture
-def ready(fetched: Path, links: LinkServer) -> Path:
-    """The fetched sample newsroom with a complete issue whose links all work."""
+def ready(fetched: Path, links: LinkServer, monkeypatch) -> Path:
+    """The fetched sample newsroom with a complete issue whose links all work, set up as a
+    real list is: its own domain (not the sample's reserved one), signed unsubscribe links."""
     write_ready_issue(fetched, links.url)
+    config = fetched / "sources.toml"
+    text = config.read_text(encoding="utf-8").replace("socialcredit.example", "weekly.news")
+    config.write_text(text + '\n[web]\npublic_url = "https://weekly.news/list"\n', "utf-8")
+    monkeypatch.setenv("NEWSDESK_SECRET", "a secret of the tests, long enough to sign with")
     return fetched
 
 
@@ -63,7 +68,11 @@ def test_missing_content_is_an_error(newsroom_dir: Path, run) -> None:
     result = run("check", "2017-07-10", "--offline")  # the sample's empty draft
     assert result.exit_code == 1
     assert "error: 3 developments still to pick (0 of 3)" in result.output
-    assert result.output.strip().endswith("2017-07-10: 1 error, 0 warnings")
+    assert (
+        "warning: newsroom.sender_email, reply_to, unsubscribe_mailto, blog_url, unsubscribe_url at " in result.output
+    )
+    assert "warning: newsroom.unsubscribe_url carries the reader's address in the clear" in result.output
+    assert result.output.strip().endswith("2017-07-10: 1 error, 2 warnings")
 
 
 def test_incomplete_developments_are_errors(ready: Path, links: LinkServer) -> None:
@@ -141,11 +150,12 @@ def test_parts_with_different_links_and_no_unsubscribe_link_are_errors(ready: Pa
 def test_an_unsubscribe_page_without_the_address_is_a_warning(ready: Path) -> None:
     config = ready / "sources.toml"
     text = config.read_text(encoding="utf-8")
+    text = text.partition("\n[web]\n")[0] + "\n"  # the newsroom's own unsubscribe page, not the service
     text = text.replace(
-        'unsubscribe_url = "https://socialcredit.example/unsubscribe?email={email}"',
-        'unsubscribe_url = "http://socialcredit.example/leave"',
+        'unsubscribe_url = "https://weekly.news/unsubscribe?email={email}"',
+        'unsubscribe_url = "http://weekly.news/leave"',
     )
-    text = text.replace('unsubscribe_mailto = "unsubscribe@socialcredit.example"\n', "")
+    text = text.replace('unsubscribe_mailto = "unsubscribe@weekly.news"\n', "")
     config.write_text(text, encoding="utf-8")
     found = findings(ready)
     assert "warning: newsroom.unsubscribe_url has no {email}, so one-click unsubscribe cannot tell who asked" in found
@@ -155,8 +165,9 @@ def test_an_unsubscribe_page_without_the_address_is_a_warning(ready: Path) -> No
 def test_no_unsubscribe_page_and_no_blog_is_an_error(ready: Path) -> None:
     config = ready / "sources.toml"
     text = config.read_text(encoding="utf-8")
-    text = text.replace('unsubscribe_url = "https://socialcredit.example/unsubscribe?email={email}"\n', "")
-    text = text.replace('blog_url = "https://socialcredit.example"\n', "")
+    text = text.partition("\n[web]\n")[0] + "\n"  # the newsroom's own unsubscribe page, not the service
+    text = text.replace('unsubscribe_url = "https://weekly.news/unsubscribe?email={email}"\n', "")
+    text = text.replace('blog_url = "https://weekly.news"\n', "")
     config.write_text(text, encoding="utf-8")
     assert (
         "error: neither newsroom.unsubscribe_url nor newsroom.blog_url is set: the unsubscribe link goes nowhere"
@@ -276,3 +287,33 @@ def test_a_term_rendered_two_ways_is_a_warning(ready: Path, run) -> None:
         "warning: 联合激励 is rendered 2 ways in this issue: 'joint rewards' in development 2; "
         "'joint incentives' in development 3 (glossary.toml: 'joint incentives')" in findings(ready)
     )
+
+
+def test_settings_left_at_reserved_names_are_warnings(ready: Path) -> None:
+    config = ready / "sources.toml"
+    text = config.read_text(encoding="utf-8")
+    text = text.replace("[newsroom]\n", '[newsroom]\nmanage_url = "https://lists.example/manage?email={email}"\n', 1)
+    config.write_text(text, encoding="utf-8")
+    found = findings(ready)
+    assert (
+        "warning: newsroom.manage_url at lists.example, a name reserved for examples and tests: "
+        "mail and readers sent there reach nobody"
+    ) in found
+    assert not [line for line in found if line.startswith("error")]
+
+
+def test_a_sample_newsroom_warns_of_its_fictional_links(fetched, run):
+    sources = fetched / "sources.toml"
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace("[newsroom]\n", "[newsroom]\nsample = true\n", 1), encoding="utf-8"
+    )
+    result = run("check", "2017-07-03", "--offline")
+    assert result.exit_code == 0, result.output
+    assert "error:" not in result.output
+    assert result.output.count("a fictional outlet of this sample newsroom ([newsroom] sample = true)") == 3
+
+
+def test_a_real_newsroom_refuses_links_at_reserved_names(fetched, run):
+    result = run("check", "2017-07-03", "--offline")
+    assert result.exit_code == 1
+    assert result.output.count("a name reserved for examples and tests that no reader can open") == 3

@@ -5,6 +5,8 @@ import subprocess
 import sys
 from datetime import date
 
+import pytest
+
 from newsdesk.issue import load_issue, save_issue
 
 
@@ -158,7 +160,8 @@ def test_a_story_is_picked_once_whichever_of_its_reports_is_named(tmp_path):
 def test_pick_errors(fetched, run):
     unknown = run("pick", "2017-07-10", "ffffffffffff")
     assert unknown.exit_code == 2 and "unknown item id 'ffffffffffff'" in unknown.output
-    ids = [i["id"] for i in json.loads(run("candidates", "--json").output)[:4]]
+    # The leads of four stories (four items of the week may be reports of fewer).
+    ids = [story["id"] for story in json.loads(run("candidates", "--sort", "score", "--json").output)[:4]]
     assert run("pick", "2017-07-10", *ids[:3]).exit_code == 0
     full = run("pick", "2017-07-10", ids[3])
     assert full.exit_code == 3 and "would have 4 developments" in full.output
@@ -205,6 +208,19 @@ def test_python_dash_m_and_errors_without_traceback(tmp_path):
     assert bad.returncode == 2
     assert bad.stderr.count("\n") == 1 and "sources.toml: invalid TOML" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["check"], "newsdesk check: missing argument 'ISSUE' (see newsdesk check --help)\n"),
+        (["--bogus"], "newsdesk: no such option '--bogus' (see newsdesk --help)\n"),
+        (["chek"], "newsdesk: no such command 'chek'. Did you mean 'check'? (see newsdesk --help)\n"),
+    ],
+)
+def test_a_usage_error_is_one_line(args, expected, tmp_path):
+    result = subprocess.run([sys.executable, "-m", "newsdesk", *args], capture_output=True, text=True, cwd=tmp_path)
+    assert (result.returncode, result.stdout, result.stderr) == (2, "", expected)
 
 
 def test_missing_issue_file_is_one_line(run):

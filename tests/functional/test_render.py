@@ -183,7 +183,7 @@ def test_archive_lists_issues_newest_first_and_never_drafts(rendered):
     html = (rendered["2017-07-03"].out_dir / "archive" / "index.html").read_text(encoding="utf-8")
     assert html.index("3rd July 2017") < html.index("26th June 2017")
     assert "10th July 2017" not in html
-    assert html.count("Read More</a>") == 2
+    assert html.count("Read more here</a>") == 2
 
 
 def test_newsroom_templates_come_first(newsroom_dir, tmp_path):

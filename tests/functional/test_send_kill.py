@@ -114,3 +114,28 @@ def test_killed_at_an_arbitrary_moment_loses_nobody(room: Path) -> None:
     assert duplicates in (0, 1)  # at most the one message in flight at the kill
     assert all(count == 1 for count in recorder.message_ids.values()) or duplicates == 1
     assert ledger_counts(room) == Counter(sent=RECIPIENTS)
+
+
+def test_killed_while_sending_over_four_connections_loses_nobody(room: Path) -> None:
+    recorder = Recorder()
+    with SmtpServer(recorder) as server:
+        configure_smtp(room, server.port, connections=4)
+        process = start_send(room)
+        deadline = time.monotonic() + 60
+        while recorder.delivered < 150 and time.monotonic() < deadline and process.poll() is None:
+            time.sleep(0.005)
+        kill(process)
+        before = recorder.delivered
+        assert 150 <= before < RECIPIENTS, "the kill did not land mid-send"
+        in_flight = ledger_counts(room)["in_flight"]
+        assert in_flight <= 4  # at most one row in flight per connection
+
+        second = finish_send(room)
+
+    assert second.returncode == 0, second.stdout + second.stderr
+    assert recorder.connections >= 5  # four, then at least one more for the rest
+    assert len(recorder.message_ids) == RECIPIENTS  # every subscriber has the issue
+    duplicates = recorder.delivered - RECIPIENTS
+    assert 0 <= duplicates <= in_flight  # only copies that were in doubt, resent with the same id
+    assert all(count <= 2 for count in recorder.message_ids.values())
+    assert ledger_counts(room) == Counter(sent=RECIPIENTS)

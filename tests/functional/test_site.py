@@ -998,12 +998,17 @@ def test_tags_reach_both_feeds_and_the_markdown_post(room):
     build(room)
     for name in ("feed.xml", "rss.xml"):
         feed = feedparser.parse((room.root / "site" / "archive" / name).read_bytes())
+        assert feed.bozo == 0, (name, feed.get("bozo_exception"))
         entry = next(e for e in feed.entries if "2017-07-03" in e.id)
         assert [t.term for t in entry.tags] == ["Hebei", "信用"], name
         older = next(e for e in feed.entries if "2017-06-26" in e.id)
         assert "tags" not in older, name
-    markdown = Renderer(room).post_markdown(load_issue(room.issue_path(date(2017, 7, 3))))
-    assert 'tags: ["Hebei", "信用"]\n' in markdown
+    renderer = Renderer(room)
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    assert 'tags: ["Hebei", "信用"]\n' in renderer.post_markdown(issue)
+    # `newsdesk render`'s post names them without links: its blog may have no tag pages.
+    page = renderer.post_page(issue, entry=archive_entry(issue, room.config.newsroom))
+    assert '<p class="tags meta">Tags: Hebei, 信用</p>' in page and 'rel="tag"' not in page
 
 
 # Search -------------------------------------------------------------------------
@@ -1015,7 +1020,7 @@ def test_the_search_index_holds_every_issue_on_the_site_as_text_chinese_included
     tag(room, date(2017, 7, 3), "Hebei", "信用")
     build(room)
     site = room.root / "site"
-    rows = json.loads((site / "search.json").read_text(encoding="utf-8"))
+    rows = json.loads((site / "search.json").read_text(encoding="utf-8"))["issues"]
     assert [row["t"] for row in rows] == [
         "Social Credit Weekly News Summary – 3rd July 2017",
         "Social Credit Weekly News Summary – 26th June 2017",
@@ -1034,3 +1039,44 @@ def test_the_search_index_holds_every_issue_on_the_site_as_text_chinese_included
     assert "search.html" not in (site / "sitemap.xml").read_text(encoding="utf-8")
     assert ("a", "", "../search.html") in links_of(site / POST_0703)
     assert '<meta name="robots" content="noindex">' in (site / "search.html").read_text(encoding="utf-8")
+
+
+def test_the_search_index_is_folded_to_simplified_and_carries_a_small_table_for_the_query(room):
+    import json
+
+    from newsdesk.chinese import fold, fold_table
+
+    issue = load_issue(room.issue_path(date(2017, 7, 3)))
+    issue.developments[0].annotation += "\n\n宿遷市公佈資訊。"
+    save_issue(issue)
+    build(room)
+    index = json.loads((room.root / "site" / "search.json").read_text(encoding="utf-8"))
+    newest, older = index["issues"]
+    assert "宿遷市公佈資訊" in newest["b"]  # shown as written
+    assert "宿迁市公布资讯" in newest["s"] and "遷" not in newest["s"]  # searched folded
+    assert newest["s"] == fold("\n".join([newest["t"], newest["x"], " ".join(newest["g"]), newest["b"]]))
+    assert "s" not in older  # nothing traditional in it: no second copy
+    pairs = dict(zip(index["fold"][::2], index["fold"][1::2], strict=True))
+    assert pairs["遷"] == "迁" and pairs["資"] == "资" and pairs["佈"] == "布" and "髮" not in pairs
+    held = set(newest["s"]) | set("\n".join(older[k] if isinstance(older[k], str) else "" for k in "txb"))
+    # Only the characters whose simplified form the index holds: a small part of OpenCC's table.
+    assert set(pairs.values()) <= held and len(pairs) < len(fold_table()) / 5
+    assert all(fold_table()[t] == s for t, s in pairs.items())
+
+
+def test_a_tag_with_markup_is_text_everywhere_and_its_page_stays_in_the_site(room):
+    import json
+
+    hostile = '<script>alert("x")</script> & ../../etc'
+    tag(room, date(2017, 7, 3), hostile)
+    build(room)
+    site = room.root / "site"
+    assert (site / "tags" / "script-alert-x-script-etc.html").is_file()
+    for path in (POST_0703, "tags/index.html", "tags/script-alert-x-script-etc.html"):
+        text = (site / path).read_text(encoding="utf-8")
+        assert "<script>alert" not in text and "&lt;script&gt;alert(&#34;x&#34;)&lt;/script&gt; &amp; ../../etc" in text
+    rows = json.loads((site / "search.json").read_text(encoding="utf-8"))["issues"]
+    assert rows[0]["g"] == [hostile]
+    for name in ("feed.xml", "rss.xml"):
+        feed = feedparser.parse((site / "archive" / name).read_bytes())
+        assert feed.bozo == 0 and feed.entries[0].tags[0].term == hostile, name

@@ -237,6 +237,8 @@ JUNE = "Social Credit Weekly News Summary – 26th June 2017"
     ("query", "titles"),
     [
         ("宿迁", [JULY]),  # Chinese, found inside a longer run of characters
+        ("宿遷", [JULY]),  # typed in traditional characters, found in simplified text
+        ("社會信用", [JULY, JUNE]),
         ("社会信用", [JULY, JUNE]),
         ("DEFAULTER Shanghai", [JUNE]),  # every word, in any case
         ("integrity", [JULY, JUNE]),
@@ -290,6 +292,34 @@ def test_a_title_with_markup_is_found_and_shown_as_text(browser, tmp_path):
         server.server_close()
     assert found["titles"] == [issue.title] and found["images"] == 0
     assert browser.evaluate("document.title") == "Social Credit Weekly News Summary – Search"
+
+
+def test_an_issue_written_in_traditional_characters_is_found_typed_either_way(browser, tmp_path):
+    from conftest import copy_sample_newsroom
+
+    folder = copy_sample_newsroom(tmp_path / "newsroom")
+    room = Newsroom.open(folder)
+    issue = load_issue(room.issue_path(date(2017, 6, 26)))
+    issue.developments[0].annotation += "\n\n臺灣的資訊公開條例於週一公佈。"
+    save_issue(issue)
+    site = folder / "site"
+    SiteBuilder(room, site).build(site_issues(room))
+    handler = type("Recording", (Handler,), {"posts": []})
+    server = ThreadingHTTPServer(("127.0.0.1", 0), functools.partial(handler, directory=str(site)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    found = {}
+    try:
+        for query in ("资讯公开", "資訊公開", "台湾 资讯", "公布", "資訊公开"):
+            browser.open(f"{base}/search.html?q={query}", width=375)
+            found[query] = browser.evaluate(RESULTS)
+    finally:
+        server.shutdown()
+        server.server_close()
+    for query, result in found.items():
+        assert result["titles"] == [JUNE], (query, result)
+    # The snippet shows the text as written, around the word found.
+    assert "臺灣的資訊公開條例" in found["资讯公开"]["snippets"][0]
 
 
 @pytest.mark.parametrize("width", [375, 1280])

@@ -143,7 +143,9 @@ def test_typing_at_five_ms_a_key_in_a_real_terminal_is_saved_exactly(fetched, te
             lambda: first_difference(saved_fields(path).get(field, ""), values[field]),
         )
 
-    terminal.key("Enter")  # pick the best story and edit it: its headline is selected
+    terminal.key("Enter")  # pick the best story: it has four sources, which one?
+    wait_for(lambda: "Which one" in terminal.screen(), "the choice of source", terminal.screen)
+    terminal.key("Enter")  # its lead, and edit it: its headline is selected
     wait_for(lambda: "Headline" in terminal.screen(), "the headline", terminal.screen)
     typed("headline")  # the first key replaces the selected headline
     terminal.key("Tab")
@@ -161,3 +163,39 @@ def test_typing_at_five_ms_a_key_in_a_real_terminal_is_saved_exactly(fetched, te
     terminal.key("q")
     wait_for(lambda: not terminal.running(), "quitting", terminal.screen)
     check_saved(path, original, values)
+
+
+@pytest.mark.slow
+def test_a_broken_issue_file_opens_a_screen_and_editor_fixes_it(fetched, terminal, tmp_path):
+    path = fetched / "issues" / "2017-07-10.md"
+    good = path.read_text(encoding="utf-8")
+    lines = good.splitlines(keepends=True)
+    path.write_text("".join([*lines[:2], "colour = 'red'\n", *lines[2:]]), encoding="utf-8")
+    fixer = tmp_path / "fix.py"  # the "editor": puts the good text back
+    fixer.write_text(
+        f"import sys, pathlib\npathlib.Path(sys.argv[-1]).write_text({good!r}, encoding='utf-8')\n", encoding="utf-8"
+    )
+    editor = f"{shlex.quote(sys.executable)} {shlex.quote(str(fixer))}"
+    argv = ["env", f"EDITOR={editor}", sys.executable, "-m", "newsdesk", "--newsroom", str(fetched), "edit"]
+    terminal.start([*argv, "2017-07-10"], 120, 40)
+    wait_for(lambda: "unknown front matter key 'colour'" in terminal.screen(), "the broken line", terminal.screen)
+    assert ":3: unknown front matter key" in terminal.screen()
+    terminal.key("e")  # the editor runs, the file reads again, the desk opens
+    wait_for(lambda: "by score" in terminal.screen(), "the desk", terminal.screen)
+    terminal.key("q")
+    wait_for(lambda: not terminal.running(), "quitting", terminal.screen)
+    assert path.read_text(encoding="utf-8") == good
+
+
+@pytest.mark.slow
+def test_the_issues_tab_opens_another_issue_in_the_desk(fetched, terminal):
+    terminal.start([sys.executable, "-m", "newsdesk", "--newsroom", str(fetched), "edit", "2017-07-10"], 120, 40)
+    wait_for(lambda: "by score" in terminal.screen(), "its ranked candidates", terminal.screen)
+    terminal.key("i")
+    wait_for(lambda: "2017-06-26" in terminal.screen(), "the issues", terminal.screen)
+    terminal.key("Down")
+    terminal.key("Down")
+    terminal.key("Enter")  # the desk closes and opens again on 2017-06-26
+    wait_for(lambda: "26th June 2017" in terminal.screen(), "the other issue", terminal.screen)
+    terminal.key("q")
+    wait_for(lambda: not terminal.running(), "quitting", terminal.screen)

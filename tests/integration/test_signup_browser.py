@@ -61,6 +61,15 @@ def test_a_reader_signs_up_confirms_and_unsubscribes_in_the_browser(browser, new
                             button: document.querySelector("button").getBoundingClientRect().height}))()"""
             )
             assert layout["scroll"] <= 375 and layout["honeypot"] <= 0 and layout["button"] >= 44
+            # The button's font is the page's, in bold (an invalid `font` shorthand is dropped whole).
+            look = browser.evaluate(
+                """(() => { const button = getComputedStyle(document.querySelector("button"));
+                            const body = getComputedStyle(document.body);
+                            return {weight: button.fontWeight, family: button.fontFamily, body: body.fontFamily,
+                                    title: document.title}; })()"""
+            )
+            assert look["weight"] == "600" and look["family"] == look["body"], look
+            assert look["title"] == "Subscribe to Social Credit Weekly News Summary"  # the name once
             browser.evaluate(
                 """(() => {
                   document.getElementById("email").value = "browser.reader@readers.example";
@@ -130,6 +139,8 @@ def test_the_static_sites_form_signs_up_with_the_service(browser, newsroom_dir: 
             configure_smtp(newsroom_dir, smtp.port)
             with RunningService(newsroom_dir, port):
                 browser.open(f"http://127.0.0.1:{pages.server_address[1]}/index.html", width=1280)
+                # The same limit as the service's own form.
+                assert browser.evaluate('document.getElementById("signup-name").maxLength') == 100
                 browser.evaluate(
                     """(() => {
                       document.getElementById("signup-email").value = "blog.reader@readers.example";

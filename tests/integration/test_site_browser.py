@@ -181,7 +181,7 @@ def test_the_site_works_opened_from_disk(chromium, site, tmp_path):
     figures = measure(chromium, tmp_path, page.as_uri(), 1280)
     assert figures["mainWidth"] == 672
     dom = browse(chromium, tmp_path, (copy / "archive" / "index.html").as_uri(), 1280, "--dump-dom")
-    assert "Read More</a>" in dom
+    assert "Read more here</a>" in dom
 
 
 def test_the_atom_feed_parses_back(served):

@@ -568,3 +568,23 @@ def test_the_post_gets_the_issues_own_tags_besides_the_blogs(wp_room, run, api):
         for a in lxml.html.fromstring(page.text).xpath('//*[contains(@class, "taxonomy-post_tag")]//a[@rel="tag"]')
     ]
     assert sorted(plain(name) for name in shown) == names
+
+
+def test_control_characters_in_the_text_never_reach_wordpress_or_break_its_feed(wp_room, run, api, wp_env):
+    import feedparser
+
+    issue = load_issue(wp_room.issue_path(ISSUE))
+    # Those XML cannot carry (titles, tags and headlines refuse every control character).
+    controls = "".join(chr(c) for c in (*range(0x01, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20)))
+    issue.intro = f"Bells{controls} in the intro. More words follow."
+    issue.developments[0].annotation = f"An annotation{controls} with controls."
+    save_issue(issue)
+    result = run("publish", "2017-06-26")
+    assert result.exit_code == 0, result.output
+    post = api("GET", f"/wp/v2/posts/{load_issue(wp_room.issue_path(ISSUE)).wordpress_id}", context="edit")
+    for part in ("content", "excerpt"):
+        assert not any(c in post[part]["raw"] for c in controls), part
+    assert "An annotation with controls." in post["content"]["raw"]
+    feed = feedparser.parse(httpx.get(f"{wp_env['NEWSDESK_WP_URL']}/?feed=rss2", timeout=30).content)
+    assert feed.bozo == 0, feed.get("bozo_exception")
+    assert post["link"] in [entry.link for entry in feed.entries]

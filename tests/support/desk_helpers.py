@@ -23,12 +23,14 @@ def desk(newsroom_dir: Path, issue: str = DRAFT) -> DeskApp:
 
 
 def no_timers(monkeypatch: pytest.MonkeyPatch) -> None:
-    """The desk's autosave and disk check wait an hour: a test calls them when it means to."""
+    """The desk's autosave, disk check and store check wait an hour: a test calls them when it means to."""
+    import newsdesk.tui.fetching as fetching
     import newsdesk.tui.saving as saving
 
     monkeypatch.setattr(saving, "AUTOSAVE_SECONDS", 3600.0)
     monkeypatch.setattr(saving, "AUTOSAVE_LIMIT", 3600.0)
     monkeypatch.setattr(saving, "DISK_CHECK_SECONDS", 3600.0)
+    monkeypatch.setattr(fetching, "FETCH_CHECK_SECONDS", 3600.0)
 
 
 async def settled(pilot) -> None:

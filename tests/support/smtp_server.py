@@ -36,6 +36,7 @@ def free_port() -> int:
 class Received:
     recipient: str
     data: bytes
+    sender: str = ""  # the envelope's MAIL FROM (the Return-Path)
 
     @property
     def message_id(self) -> str | None:
@@ -99,7 +100,7 @@ class Recorder:
             return "421 closing"
         if reply:
             return reply
-        received = Received(recipient, envelope.content)
+        received = Received(recipient, envelope.content, envelope.mail_from or "")
         with self.lock:
             message_id = received.message_id
             self.message_ids[message_id] += 1

@@ -61,3 +61,10 @@ def test_broken_reports_never_raise(name: str, cut: int, junk: bytes) -> None:
     broken = data[:cut] + junk + data[cut + len(junk) :]
     found = parse_report(broken)
     assert found is None or all(f.kind in ("hard", "soft", "complaint") and "@" in f.address for f in found)
+
+
+def test_a_report_to_a_verp_address_carries_its_token() -> None:
+    [finding] = parse_report(sample("hard_bounce_forwarded.eml"))
+    assert (finding.kind, finding.address, finding.verp) == ("hard", "old.reader@forwarded.example", "VERP_TOKEN")
+    [plain] = parse_report(sample("hard_bounce.eml"))
+    assert plain.verp is None  # it came back to the plain sender

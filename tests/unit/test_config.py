@@ -129,3 +129,23 @@ def test_the_emails_theme_brand_colour_and_logo_are_checked():
     assert "http(s)" in problem('[newsroom]\nlogo_url = "javascript:alert(1)"\n')
     assert "manage_url" in problem('[newsroom]\nmanage_url = "settings?email={email}"\n')
     assert parse('[newsroom]\nmanage_url = "https://x.example/s?e={email}"\n').newsroom.manage_url
+
+
+def test_a_misspelt_key_is_answered_with_the_key_meant():
+    message = problem('[newsroom]\nbrand_color = "#1a7f37"\n')
+    assert message == "sources.toml:2: unknown key 'brand_color' in newsroom: did you mean 'brand_colour'?"
+
+
+def test_delivery_provider_and_its_endpoint():
+    assert parse("").delivery.provider == "smtp"
+    assert parse('[delivery]\nprovider = "ses"\nregion = "eu-west-1"\n').delivery.region == "eu-west-1"
+    assert problem('[delivery]\nprovider = "mailchimp"\n').startswith(
+        "sources.toml:2: delivery.provider must be one of"
+    )
+    assert "https://" in problem('[delivery]\nendpoint_url = "http://ses.example.org"\n')
+    assert parse('[delivery]\nendpoint_url = "http://127.0.0.1:4566"\n').delivery.endpoint_url
+    assert "AWS region" in problem('[delivery]\nregion = "Ireland"\n')
+    assert parse('[delivery]\nprovider = "postmark"\n').delivery.message_stream == "broadcast"
+    assert "message stream" in problem('[delivery]\nmessage_stream = " "\n')
+    assert "SNS topic ARN" in problem('[delivery]\nsns_topics = ["newsletter"]\n')
+    assert "host pattern" in problem('[delivery]\nsns_certificate_hosts = ["https://sns.example/"]\n')

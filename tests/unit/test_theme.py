@@ -43,3 +43,10 @@ def test_the_sans_theme_is_sans_and_an_unknown_theme_is_refused():
     assert "SimSun" in DEFAULT_THEME.body_font
     with pytest.raises(ValueError, match="comic"):
         make_theme(name="comic")
+
+
+@pytest.mark.parametrize("brand", ["#1a7f37", "#000080", "#ffcc00"])
+def test_the_sans_headings_follow_the_brand_colour_in_dark_mode_too(brand):
+    theme = make_theme(brand, "sans")
+    assert theme.dark.heading == readable_on(brand, theme.dark.card, 7.0) != make_theme(brand).dark.heading
+    assert contrast(theme.dark.heading, theme.dark.card) >= 7

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
 
 from newsdesk import __version__
-from newsdesk.cli import chinese, issues, mail, newsroom, publish, saving, sources, web
+from newsdesk.cli import chinese, doctor, issues, mail, newsroom, publish, saving, sources, web
 from newsdesk.cli._common import CONTEXT
 
 
@@ -36,14 +37,31 @@ def cli(ctx: click.Context, newsroom: Path) -> None:
 
 for _command in (
     *(issues.edit, issues.candidates, issues.new_issue, issues.pick_command, issues.unpick_command),
-    *(issues.show, issues.render, newsroom.init, newsroom.fetch, publish.publish, sources.sources),
+    *(issues.show, issues.render, newsroom.init, newsroom.fetch, publish.publish, publish.site, sources.sources),
     *mail.COMMANDS,
     *chinese.COMMANDS,
     *saving.COMMANDS,
     *web.COMMANDS,
+    *doctor.COMMANDS,
 ):
     cli.add_command(_command)
 
 
 def main() -> None:
-    cli(prog_name="newsdesk")
+    # Click's own usage errors take three lines (usage, a hint, the error); every other
+    # error of newsdesk's is one line naming what is wrong, so these are too.
+    try:
+        result = cli.main(prog_name="newsdesk", standalone_mode=False)
+    except click.UsageError as error:
+        command = error.ctx.command_path if error.ctx else "newsdesk"
+        message = error.format_message().rstrip(".")
+        click.echo(f"{command}: {message[:1].lower()}{message[1:]} (see {command} --help)", err=True)
+        sys.exit(error.exit_code)
+    except click.ClickException as error:
+        error.show()
+        sys.exit(error.exit_code)
+    except click.Abort:
+        click.echo("Aborted.", err=True)
+        sys.exit(1)
+    if isinstance(result, int):
+        sys.exit(result)

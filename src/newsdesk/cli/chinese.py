@@ -122,4 +122,38 @@ def _print_terms(terms: list[Term], as_json: bool) -> None:
         click.echo(f"{term.zh}\t{term.en}{also}{note}")
 
 
-COMMANDS = (romanize, glossary)
+@click.command()
+@click.argument("item_or_text")
+@click.pass_context
+@editor_errors
+def translate(ctx: click.Context, item_or_text: str) -> None:
+    """An English draft of an item's title and lead paragraph (its id or a unique prefix), or
+    of a text, from the engine [translation] names; marked as machine translation."""
+    from newsdesk import chinese
+    from newsdesk.curation.articles import ArticleCache, lead_paragraph
+    from newsdesk.curation.editing import find_item
+    from newsdesk.errors import EXIT_INVALID, NewsdeskError
+    from newsdesk.translate import draft_translation
+
+    room = open_newsroom(ctx)
+    settings = room.config.translation
+    if not settings.enabled:
+        raise NewsdeskError(
+            f"{room.config.path}: no translation engine is configured (set [translation] url)", exit_code=EXIT_INVALID
+        )
+    if chinese.has_han(item_or_text):
+        title, lead = item_or_text, ""
+    else:
+        with room.store() as store:
+            item = find_item(store, item_or_text)
+            article = ArticleCache(store).get(item.url) if item.url else None
+        title = item.title
+        lead = article.lead if article is not None and article.ok else lead_paragraph(item.summary_text, item.title)
+    draft = draft_translation(settings, title, lead)
+    click.echo(f"[{draft.label}]")
+    click.echo(draft.title)
+    if draft.text:
+        click.echo(f"\n{draft.text}")
+
+
+COMMANDS = (romanize, glossary, translate)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -10,7 +11,7 @@ from typing import TYPE_CHECKING
 import click
 
 from newsdesk.cli._common import date_option, editor_errors, open_newsroom, relative
-from newsdesk.errors import EXIT_INVALID, NewsdeskError
+from newsdesk.errors import EXIT_INVALID, IssueFileError, NewsdeskError
 
 if TYPE_CHECKING:
     from newsdesk.issue import Issue
@@ -35,10 +36,21 @@ def edit(ctx: click.Context, issue: str | None) -> None:
                 f"{path}: no such issue file (create it with `newsdesk new --date`)", exit_code=EXIT_INVALID
             )
         create_issue(room, date.fromisoformat(path.stem))
-    load_issue(path)  # a broken file is reported here, before the screen takes over
     from newsdesk.tui.app import DeskApp
 
-    DeskApp(room, path).run()
+    opening: Path | None = path
+    while opening is not None:  # the desk's Issues tab opens another issue: the desk again, on it
+        try:
+            load_issue(opening)
+        except IssueFileError as error:
+            if not (sys.stdin.isatty() and sys.stdout.isatty()):
+                raise  # no one to show it to: the one-line error, exit code 2
+            # On a terminal the desk shows the broken line and waits for the fix ($EDITOR, reload).
+            from newsdesk.tui.broken import BrokenIssueApp
+
+            if not BrokenIssueApp(opening, error, root=room.root).run():
+                load_issue(opening)  # still broken: the one-line error, exit code 2
+        opening = DeskApp(room, opening).run()
 
 
 @click.command()

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from datetime import date
@@ -20,14 +21,14 @@ from typing import TYPE_CHECKING, Any
 import click
 
 from newsdesk.cli._common import editor_errors, open_newsroom
-from newsdesk.errors import EXIT_FAILED, InvalidInput, Refused
+from newsdesk.errors import EXIT_FAILED, InvalidInput, NewsdeskError, Refused
 
 if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
     from newsdesk.issue import Issue
     from newsdesk.mail.checks import CheckReport
     from newsdesk.mail.ledger import Ledger
+    from newsdesk.mail.providers import Delivery
     from newsdesk.mail.send import Progress
-    from newsdesk.mail.smtp import SmtpTarget
     from newsdesk.mail.subscribers import Subscriber, SubscriberList
     from newsdesk.newsroom import Newsroom
     from newsdesk.store import Store
@@ -35,6 +36,7 @@ if TYPE_CHECKING:  # imported where used, so `newsdesk --help` stays quick
 CONFIRM_ABOVE = 10  # a real send to more recipients than this asks first
 LINE_SECONDS = 10.0  # without a terminal, a progress line at least this often
 DATE_SLACK_DAYS = 7  # an issue dated further than this from today is warned about
+SCHEDULE_SECONDS = 60.0  # how often `newsdesk serve` looks for scheduled sends that are due
 SHOWN_WARNINGS = 20
 
 
@@ -86,6 +88,16 @@ def _run_checks(room: Newsroom, loaded: Issue, *, links: bool = True, err: bool 
     return report
 
 
+def _keep_check(room: Newsroom, loaded: Issue, report: CheckReport) -> None:
+    """The desk's Issues tab shows the last check of each issue (while its file is unchanged)."""
+    from newsdesk.output.state import save_check
+
+    if loaded.path is not None:
+        with room.store() as store:
+            lines = [finding.line() for finding in report.findings]
+            save_check(store, loaded.path, lines, len(report.errors), len(report.warnings))
+
+
 @click.command()
 @click.argument("issue")
 @click.option("--offline", is_flag=True, help="Skip the requests that check the read-more links.")
@@ -100,6 +112,7 @@ def check(ctx: click.Context, issue: str, offline: bool) -> None:
     loaded = _load_issue(room, issue)
     report = _run_checks(room, loaded, links=not offline, err=False)
     click.echo(f"{loaded.name}: {report.summary()}")
+    _keep_check(room, loaded, report)
     if report.errors:
         sys.exit(EXIT_FAILED)
 
@@ -119,15 +132,21 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
     from newsdesk.mail.roster import Roster
 
     room = open_newsroom(ctx)
+    path = _list_path(room)
     with room.store() as store:
-        listing = _the_list(room, store, quiet=as_json)
-        states = Roster(store).counts()
+        roster = Roster(store)
+        # No file (a new newsroom, or a list kept only in the store): the list alone, maybe empty.
+        in_file = _load_subscribers(room, quiet=as_json) if path.exists() else None
+        listing = roster.sync_file(in_file) if in_file is not None else roster.recipients(path)
+        states = roster.counts()
     counts: dict[str, Any] = {
-        "file": str(listing.path),
-        "subscribed": len(listing.subscribed),
-        "unsubscribed": len(listing.unsubscribed),
-        "invalid": listing.invalid,
-        "duplicates": listing.duplicates,
+        "file": str(path),
+        # The file's own lines; the list's counts by state are "states".
+        "subscribed": len(in_file.subscribed) if in_file else 0,
+        "unsubscribed": len(in_file.unsubscribed) if in_file else 0,
+        "invalid": in_file.invalid if in_file else 0,
+        "duplicates": in_file.duplicates if in_file else 0,
+        "recipients": len(listing.subscribed),
         "states": states,
     }
     if issue:
@@ -159,8 +178,10 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
     if as_json:
         click.echo(json.dumps(counts, ensure_ascii=False, indent=2))
         return
-    if listing.path.exists():
-        click.echo(f"{listing.path.name}: {listing.summary()}")
+    if in_file is not None:
+        click.echo(f"{path.name}: {in_file.summary()}")
+    else:
+        click.echo(f"{path.name}: no such file (the list in the store alone)")
     click.echo("list: " + ", ".join(f"{count} {state}" for state, count in states.items()))
     if ledger_counts := counts.get("ledger"):
         state = f"completed {ledger_counts['completed_at']}" if ledger_counts["completed_at"] else "not completed"
@@ -188,18 +209,29 @@ def subscribers(ctx: click.Context, issue: str | None, as_json: bool) -> None:
 def import_subscribers(ctx: click.Context, file: Path) -> None:
     """Bring FILE (a subscribers file or an export) into the list, every line at once or none.
 
-    Bad lines are reported and skipped, as a send does. An address that left the list
-    (unsubscribed, bounced, complained) stays suppressed whatever FILE says.
+    A bad line (not an address, an unknown status) imports nothing: the bad lines are
+    listed and the exit is 2. An address that left the list (unsubscribed, bounced,
+    complained) stays suppressed whatever FILE says.
     """
     from newsdesk.mail.roster import Roster
     from newsdesk.mail.subscribers import load_subscribers
 
     room = open_newsroom(ctx)
     listing = load_subscribers(file)
-    for warning in listing.warnings[:SHOWN_WARNINGS]:
-        click.echo(f"warning: {warning}", err=True)
-    if len(listing.warnings) > SHOWN_WARNINGS:
-        click.echo(f"warning: … and {len(listing.warnings) - SHOWN_WARNINGS} more in {file.name}", err=True)
+    skipped = ("; line skipped", "; lines skipped")
+    shown = [
+        f"error: {warning.removesuffix(skipped[0]).removesuffix(skipped[1])}"
+        if warning.endswith(skipped)
+        else f"warning: {warning}"
+        for warning in listing.warnings
+    ]
+    for line in shown[:SHOWN_WARNINGS]:
+        click.echo(line, err=True)
+    if len(shown) > SHOWN_WARNINGS:
+        click.echo(f"warning: … and {len(shown) - SHOWN_WARNINGS} more in {file.name}", err=True)
+    if listing.invalid:
+        lines = "line" if listing.invalid == 1 else "lines"
+        raise InvalidInput(f"{file}: {listing.invalid} bad {lines}; nothing imported (fix them and import again)")
     with room.store() as store:
         report = Roster(store).import_list(listing)
     for address in report.kept[:SHOWN_WARNINGS]:
@@ -216,11 +248,16 @@ def export_subscribers(ctx: click.Context, file: Path) -> None:
     from newsdesk.mail.roster import Roster
 
     room = open_newsroom(ctx)
+    if not file.parent.is_dir():
+        raise InvalidInput(f"{file}: no folder {file.parent}")
     with room.store() as store:
         path = _list_path(room)
         if path.exists():
             _the_list(room, store)
-        count = Roster(store).export(file)
+        try:
+            count = Roster(store).export(file)
+        except OSError as error:  # named by the path given, not by the temp file beside it
+            raise NewsdeskError(f"{file}: cannot write: {error.strerror or error}") from None
     click.echo(f"{file}: {count} addresses written")
 
 
@@ -236,10 +273,18 @@ def forget_subscriber(ctx: click.Context, address: str) -> None:
     path = _list_path(room)
     lines = erase_from_file(path, address) if path.exists() else 0
     with room.store() as store:
-        rows = Roster(store).forget(address)
+        rows, clean = Roster(store).forget(address)
+    if not clean:
+        click.echo(
+            f"warning: another program was reading the store, so {store.path.name}-wal may still hold the "
+            "erased rows until the store's next checkpoint",
+            err=True,
+        )
     if not rows and not lines:
         raise InvalidInput(f"{address}: not in the list, the send ledgers or {path.name}")
-    click.echo(f"{address}: forgotten ({rows} rows in the store, {lines} lines in {path.name})")
+    rows_said = f"{rows} row" + ("" if rows == 1 else "s")
+    lines_said = f"{lines} line" + ("" if lines == 1 else "s")
+    click.echo(f"{address}: forgotten ({rows_said} in the store, {lines_said} in {path.name})")
 
 
 def _list_path(room: Newsroom) -> Path:
@@ -345,7 +390,10 @@ def _warn_about_the_date(room: Newsroom, loaded: Issue, today: date | None = Non
 @click.option("--yes", "-y", is_flag=True, help=f"Do not ask before sending to more than {CONFIRM_ABOVE} subscribers.")
 @click.option("--force", is_flag=True, help="Send even though the pre-send checks found errors.")
 @click.option(
-    "--smtp", "smtp_url", metavar="URL", help="smtp://[user@]host:port or smtps://…, instead of [smtp] for this run."
+    "--smtp",
+    "smtp_url",
+    metavar="URL",
+    help="smtp://[user@]host:port or smtps://…, instead of [smtp] (and [delivery] provider) for this run.",
 )
 @click.option(
     "--in-doubt",
@@ -355,6 +403,12 @@ def _warn_about_the_date(room: Newsroom, loaded: Issue, today: date | None = Non
     help="What to do with a message an interrupted send left in doubt.",
 )
 @click.option("--retry-failed", is_flag=True, help="Try again the recipients an earlier run's server refused (5xx).")
+@click.option(
+    "--at",
+    "at",
+    metavar="TIME",
+    help='Do not send now: schedule the send for TIME ("2017-07-03 07:00", the newsroom\'s timezone).',
+)
 @click.pass_context
 @editor_errors
 def send(
@@ -367,25 +421,34 @@ def send(
     smtp_url: str | None,
     in_doubt: str,
     retry_failed: bool,
+    at: str | None,
 ) -> None:
     """Send ISSUE to every subscriber, exactly once each, after the pre-send checks.
 
     Safe to run again: whoever has the issue is skipped, whoever is missing gets it.
     """
-    from newsdesk.mail.smtp import smtp_target
+    from newsdesk.mail.providers import delivery_for
 
     room = open_newsroom(ctx)
     loaded = _load_issue(room, issue)
-    target = smtp_target(room.config.smtp, smtp_url)
-    if test_address:
-        _send_test(room, loaded, target, test_address)
+    if at is not None:
+        if dry_run or test_address or smtp_url or retry_failed:
+            raise InvalidInput("--at schedules the send itself: leave out --dry-run, --test, --smtp and --retry-failed")
+        _schedule_send(room, loaded, at, force=force, in_doubt=in_doubt)
         return
-    password = None if dry_run else target.password()  # a missing variable is reported before anything else
+    # A missing password, token or AWS credential is reported before anything else.
+    delivery = delivery_for(room.config, smtp_url, credentials=not dry_run)
+    if room.config.web.public_url or room.config.newsroom.bounce_address:
+        from newsdesk.mail.tokens import signer_for
+
+        signer_for(room.config)  # so is a missing $NEWSDESK_SECRET: once, before the checks say it again
+    if test_address:
+        _send_test(room, loaded, delivery, test_address)
+        return
     _send_all(
         room,
         loaded,
-        target,
-        password,
+        delivery,
         dry_run=dry_run,
         yes=yes,
         force=force,
@@ -394,44 +457,20 @@ def send(
     )
 
 
-def _send_test(room: Newsroom, loaded: Issue, target: SmtpTarget, address: str) -> None:
-    from newsdesk.mail.message import MessageFactory
-    from newsdesk.mail.smtp import Permanent, SmtpTransport, Transient
-    from newsdesk.mail.subscribers import Subscriber, address_problem, load_subscribers, subscribers_path
+def _send_test(room: Newsroom, loaded: Issue, delivery: Delivery, address: str) -> None:
+    from newsdesk.mail.subscribers import address_problem
+    from newsdesk.mail.test_copy import send_test_copy
 
     if problem := address_problem(address):
         raise InvalidInput(f"--test: {problem}")
     _run_checks(room, loaded)  # shown, never blocking: a test copy is how an editor looks
-    try:
-        listing = load_subscribers(subscribers_path(room.root, room.config.newsroom.subscribers))
-        known = listing.find(address)
-    except InvalidInput:
-        known = None
-    factory = MessageFactory(room, loaded)
-    if room.config.web.public_url:
-        from newsdesk.mail.roster import Roster
-        from newsdesk.mail.tokens import signed_links
-
-        with room.store() as store:
-            factory.links = signed_links(room.config, Roster(store))
-            outgoing = factory.build(known or Subscriber(email=address), test=True)
-    else:
-        outgoing = factory.build(known or Subscriber(email=address), test=True)
-    with SmtpTransport(target, target.password()) as transport:
-        try:
-            transport.send(factory.sender, address, outgoing.data)
-        except (Permanent, Transient) as refusal:
-            from newsdesk.errors import NewsdeskError
-
-            raise NewsdeskError(f"the test copy to {address} was not sent: {refusal.reply}") from None
-    click.echo(f"sent a test copy of {loaded.name} to {address} via {target.describe()}")
+    click.echo(send_test_copy(room, loaded, delivery, address))
 
 
 def _send_all(
     room: Newsroom,
     loaded: Issue,
-    target: SmtpTarget,
-    password: str | None,
+    delivery: Delivery,
     *,
     dry_run: bool,
     yes: bool,
@@ -443,10 +482,11 @@ def _send_all(
     from newsdesk.mail.message import preview
     from newsdesk.mail.roster import Roster
     from newsdesk.mail.send import Policy, SendJob
-    from newsdesk.mail.smtp import SmtpTransport
-    from newsdesk.mail.tokens import signed_links
+    from newsdesk.mail.tokens import bounce_addresses, signed_links
 
-    policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force)
+    policy = Policy.from_settings(
+        room.config.smtp, rate=delivery.rate, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force
+    )
     with room.exclusive("send"), room.store() as store:
         listing = _the_list(room, store)
         if not listing.subscribed:
@@ -455,6 +495,7 @@ def _send_all(
         roster = Roster(store)
         job = SendJob(room, loaded, listing, policy, roster=roster)
         job.factory.links = signed_links(room.config, roster)
+        job.factory.return_path = bounce_addresses(room.config, roster)
         plan = job.plan(ledger)
         if plan.complete and not plan.to_send:
             again = "" if retry_failed else "; --retry-failed tries again the recipients the server refused"
@@ -464,6 +505,11 @@ def _send_all(
                 f"(completed {plan.completed_at}); nothing to send{again if plan.refused_before else ''}"
             )
             return
+        forceable: list[str] = []  # what would refuse the real send unless --force (a dry run says it)
+        if loaded.status in ("sent", "published") and plan.recorded == 0 and not force:
+            forceable.append(
+                f"the issue file says it was {loaded.status}, but this newsroom's ledger has no record of sending it"
+            )
         if loaded.status in ("sent", "published") and plan.recorded == 0 and not (force or dry_run):
             # The ledger is the guard against a second send, and it lives in .newsdesk/:
             # a fresh clone has none. The issue file says it went out: believe it.
@@ -477,6 +523,8 @@ def _send_all(
                 f"{loaded.name}: the message differs from version {plan.version}, which {have} "
                 f"subscribers already have:"
             )
+            if dry_run and not force:
+                forceable.append(f"the message changed since {have} subscribers got it")
             if force or dry_run:
                 click.echo(f"warning: {head}", err=True)
                 for line in plan.changed:
@@ -511,36 +559,201 @@ def _send_all(
         doubt = f", {plan.in_doubt} in doubt ({in_doubt})" if plan.in_doubt else ""
         click.echo(
             f"{loaded.name}: {plan.to_send} to send of {plan.subscribed} subscribed "
-            f"({plan.already_sent} sent before, {plan.refused_before} refused before{doubt}) via {target.describe()}"
+            f"({plan.already_sent} sent before, {plan.refused_before} refused before{doubt}) via {delivery.describe()}"
         )
         if dry_run:
             first = next((s for s in listing.subscribed if _unsent(ledger, s)), None)
             if first is not None:
                 click.echo(f"--- the first message, to {first.email} ---")
                 click.echo(preview(job.factory.build(first).data), nl=False)
-            refusal = f"; a real send would be refused ({checks.summary()}) unless --force" if checks.errors else ""
-            click.echo(f"dry run: nothing sent{refusal}")
+            if checks.errors and not force:
+                forceable.append(f"the pre-send checks found {checks.summary()}")
+            refusals = "; ".join(forceable) + (" (--force sends anyway)" if forceable else "")
+            if plan.to_send > CONFIRM_ABOVE and not yes and not _interactive():
+                confirmation = (
+                    f"sending to {plan.to_send} subscribers needs a confirmation: run it in a terminal, or pass --yes"
+                )
+                refusals = f"{refusals}; {confirmation}" if refusals else confirmation
+            click.echo("dry run: nothing sent" + (f"; a real send would be refused: {refusals}" if refusals else ""))
             return
         if plan.to_send > CONFIRM_ABOVE and not yes:
-            question = f"Send “{loaded.title}” to {plan.to_send} subscribers via {target.describe()}?"
+            question = f"Send “{loaded.title}” to {plan.to_send} subscribers via {delivery.describe()}?"
             if not _interactive():
                 raise Refused(
                     f"sending to {plan.to_send} subscribers needs a confirmation: run it in a terminal, or pass --yes"
                 )
             if not click.confirm(question, default=False, err=True):
                 raise Refused("not sent: the send was not confirmed")
-        transport = SmtpTransport(target, password)
+        transport = delivery.open()
         with SendProgress(plan.to_send, terminal=sys.stderr.isatty()) as progress:
-            report = job.run(
-                ledger, transport, on_progress=progress, open_transport=lambda: SmtpTransport(target, password)
-            )
+            report = job.run(ledger, transport, on_progress=progress, open_transport=delivery.open)
     for line in report.lines():
         click.echo(line)
     if not report.ok:
         sys.exit(EXIT_FAILED)
 
 
-COMMANDS = (check, send, subscribers)
+def _schedule_send(room: Newsroom, loaded: Issue, at: str, *, force: bool, in_doubt: str) -> None:
+    from datetime import UTC, datetime
+
+    from newsdesk.mail.schedule import Schedule, ScheduledSend, parse_at
+
+    settings = room.config.newsroom
+    when = parse_at(at, settings.zone, settings.timezone)
+    now = datetime.now(UTC)
+    if when <= now:
+        raise InvalidInput(f"--at {at!r}: that time has passed ({_local(when, room)}); send it now without --at")
+    checks = _run_checks(room, loaded)
+    if checks.errors and not force:
+        raise Refused(
+            f"{loaded.name}: the pre-send checks found {checks.summary()}; fix them, or schedule it anyway with --force"
+        )
+    _warn_about_the_date(room, loaded, today=when.astimezone(settings.zone).date())
+    with room.store() as store:
+        schedule = Schedule(store)
+        before = schedule.get(loaded.name)
+        schedule.add(
+            ScheduledSend(
+                loaded.name, when.isoformat(), now.isoformat(timespec="seconds"), force=force, in_doubt=in_doubt
+            )
+        )
+    moved = f" (was {_local(before.when, room)})" if before else ""
+    click.echo(
+        f"{loaded.name} is scheduled for {_local(when, room)}{moved}; `newsdesk schedule run` (from cron or a "
+        f"systemd timer) sends it when due, `newsdesk schedule cancel {loaded.name}` cancels it"
+    )
+
+
+def _local(moment: Any, room: Newsroom) -> str:
+    settings = room.config.newsroom
+    return f"{moment.astimezone(settings.zone):%Y-%m-%d %H:%M} {settings.timezone}"
+
+
+@click.group(invoke_without_command=True)
+@click.pass_context
+@editor_errors
+def schedule(ctx: click.Context) -> None:
+    """List the scheduled sends (`newsdesk send ISSUE --at TIME` adds one)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from datetime import UTC, datetime
+
+    from newsdesk.mail.schedule import Schedule
+
+    room = open_newsroom(ctx)
+    with room.store() as store:
+        entries = Schedule(store).all()
+    if not entries:
+        click.echo("no scheduled sends")
+        return
+    now = datetime.now(UTC)
+    for entry in entries:
+        state = {"waiting": "waiting", "due": "due now", "late": "late: waits for a human"}[entry.state(now)]
+        flags = " (--force)" if entry.force else ""
+        click.echo(f"{entry.issue}: {_local(entry.when, room)}, {state}{flags}")
+
+
+@schedule.command("cancel")
+@click.argument("issue")
+@click.pass_context
+@editor_errors
+def cancel_schedule(ctx: click.Context, issue: str) -> None:
+    """Cancel ISSUE's scheduled send."""
+    from newsdesk.mail.schedule import Schedule
+
+    room = open_newsroom(ctx)
+    loaded = _load_issue(room, issue)
+    with room.store() as store:
+        if not Schedule(store).cancel(loaded.name):
+            raise InvalidInput(f"{loaded.name}: no scheduled send to cancel")
+    click.echo(f"{loaded.name}: the scheduled send is cancelled")
+
+
+@schedule.command("run")
+@click.pass_context
+@editor_errors
+def run_schedule(ctx: click.Context) -> None:
+    """Start the scheduled sends that are due (run it every few minutes from cron or a timer).
+
+    A send more than three hours past its time is not started unattended: at a terminal it
+    asks; otherwise it says so and waits for a human (exit 3). A send under way is carried on.
+    """
+    code = run_due_sends(open_newsroom(ctx), ask=_interactive())
+    if code:
+        sys.exit(code)
+
+
+def run_due_sends(room: Newsroom, *, ask: bool) -> int:
+    """Send what is due; the worst exit code of those sends (3 for one left waiting)."""
+    from datetime import UTC, datetime
+
+    from newsdesk.errors import NewsdeskError
+    from newsdesk.mail.ledger import Ledger
+    from newsdesk.mail.providers import delivery_for
+    from newsdesk.mail.schedule import Schedule
+
+    with room.store() as store:
+        entries = Schedule(store).all()
+    now = datetime.now(UTC)
+    worst = 0
+    for entry in entries:
+        state = entry.state(now)
+        if state == "waiting":
+            continue
+        with room.store() as store:
+            started = Ledger(store, entry.issue).tally().total > 0
+        if state == "late" and not started:
+            hours = (now - entry.when).total_seconds() / 3600
+            late = f"{entry.issue} was due at {_local(entry.when, room)}, {hours:.1f} hours ago"
+            if not (ask and click.confirm(f"{late}. Send it now?", default=False, err=True)):
+                click.echo(
+                    f"{late}: not sent unattended; send it with `newsdesk send {entry.issue}`, "
+                    f"or `newsdesk schedule cancel {entry.issue}`",
+                    err=True,
+                )
+                worst = max(worst, 3)
+                continue
+        click.echo(f"{entry.issue}: scheduled for {_local(entry.when, room)}; sending")
+        try:
+            loaded = _load_issue(room, entry.issue)
+            _send_all(
+                room,
+                loaded,
+                delivery_for(room.config),
+                dry_run=False,
+                yes=True,
+                force=entry.force,
+                in_doubt=entry.in_doubt,
+                retry_failed=False,
+            )
+            code = 0
+        except NewsdeskError as error:
+            click.echo(f"newsdesk: error: {error}", err=True)
+            code = error.exit_code
+        except SystemExit as stop:  # a send that did not finish (it is carried on next time)
+            code = stop.code if isinstance(stop.code, int) else 1
+        with room.store() as store:
+            if Ledger(store, entry.issue).completed_at():
+                Schedule(store).cancel(entry.issue)
+        worst = max(worst, code)
+    return worst
+
+
+def schedule_loop(room: Newsroom, stop: threading.Event, every: float = SCHEDULE_SECONDS) -> None:
+    """`newsdesk serve`'s scheduler: the due sends at start, then every ``every`` seconds,
+    never asking (a late send waits for a human), until ``stop`` is set."""
+    from newsdesk.errors import NewsdeskError
+
+    while True:
+        try:
+            run_due_sends(room, ask=False)
+        except NewsdeskError as error:  # the store or the config: said, and tried again later
+            click.echo(f"newsdesk serve: scheduled sends: {error}", err=True)
+        if stop.wait(every):
+            return
+
+
+COMMANDS = (check, send, subscribers, schedule)
 
 
 def _unsent(ledger: Ledger, subscriber: Subscriber) -> bool:

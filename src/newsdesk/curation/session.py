@@ -20,7 +20,7 @@ from newsdesk.curation.clusters import Cluster, ClusterIndex
 from newsdesk.curation.editing import development_from, picked_ids
 from newsdesk.curation.ranking import RankedStory, Score, Scorer, shortlist
 from newsdesk.dates import Week, date_range
-from newsdesk.issue import Development, Issue, load_issue, save_issue, tags_from_text
+from newsdesk.issue import Development, Issue, load_issue, save_issue, tags_from_text, without_controls
 from newsdesk.items import Item
 from newsdesk.newsroom import Newsroom
 from newsdesk.urls import is_http_url
@@ -286,6 +286,8 @@ class DeskSession:
 
     def set_field(self, index: int, name: str, value: str) -> None:
         development = self.issue.developments[index]
+        if name == "headline":
+            value = without_controls(value)  # the file refuses them: a paste must still save
         if name == "headline" and not value.strip():
             return  # a section needs its headline: the file keeps the last one until a new one is typed
         if getattr(development, name) != value:

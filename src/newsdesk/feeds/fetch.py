@@ -14,7 +14,7 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from newsdesk.config import FetchSettings, Source
 from newsdesk.feeds.compression import ACCEPT_ENCODING, BodyCorrupt, BodyTooLarge, codings, decoded_size_hint
@@ -69,6 +69,7 @@ class FeedResult:
 class FetchReport:
     results: list[FeedResult]
     seconds: float
+    finished: datetime | None = None  # when the run ended (UTC), once fetch() has it
 
     @property
     def failed(self) -> list[FeedResult]:
@@ -86,6 +87,19 @@ class FetchReport:
             "failed": len(self.failed),
             "sources": [asdict(r) for r in self.results],
         }
+
+    def record(self) -> dict[str, object]:
+        """What the store keeps of the run (Store.save_last_fetch): the JSON report and when."""
+        return {"finished": self.finished.isoformat() if self.finished else None, **self.as_json()}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> FetchReport:
+        finished = record.get("finished")
+        return cls(
+            results=[FeedResult(**source) for source in record.get("sources", [])],
+            seconds=float(record.get("seconds", 0.0)),
+            finished=datetime.fromisoformat(finished) if finished else None,
+        )
 
 
 class FeedFailure(Exception):
@@ -454,4 +468,7 @@ def fetch(
 ) -> FetchReport:
     """Run a fetch to the end, holding the newsroom's fetch lock."""
     with newsroom.exclusive("fetch"), newsroom.store() as store:
-        return asyncio.run(Fetcher(newsroom, store, on_result=on_result, on_tick=on_tick).run(sources))
+        report = asyncio.run(Fetcher(newsroom, store, on_result=on_result, on_tick=on_tick).run(sources))
+        report.finished = datetime.now(UTC)
+        store.save_last_fetch(report.record())  # for the desk, whichever terminal fetched
+        return report

@@ -27,7 +27,7 @@ import os
 import re
 import ssl
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email import policy
 from email.message import EmailMessage, Message
 from email.parser import BytesParser, HeaderParser
@@ -37,6 +37,7 @@ from newsdesk.config import BounceSettings
 from newsdesk.errors import InvalidInput, NewsdeskError
 from newsdesk.mail.roster import Roster
 from newsdesk.mail.subscribers import address_problem
+from newsdesk.mail.tokens import Signer, TokenError, bounce_token_of
 
 _STATUS = re.compile(r"^\s*([245])\.(\d{1,3})\.(\d{1,3})\b")
 _MAX_MESSAGE = 10_000_000
@@ -54,6 +55,10 @@ class Finding:
     kind: str  # hard | soft | complaint
     address: str
     reason: str
+    # The VERP token of the envelope sender the report came back to (bounces+TOKEN@…),
+    # when the report has one failed recipient: it names the subscriber even when the
+    # address that failed is not the one mailed (a forward), once its signature is checked.
+    verp: str | None = None
 
 
 @dataclass
@@ -67,10 +72,15 @@ class RunReport:
     suppressed: list[tuple[str, str, str]] = field(default_factory=list)  # address, state, reason
 
     def line(self) -> str:
+        def count(number: int, one: str, many: str) -> str:
+            return f"{number} {one if number == 1 else many}"
+
         return (
-            f"{self.messages} new messages: {self.hard} hard bounces, {self.soft} soft, "
-            f"{self.complaints} complaints, {self.not_reports} not reports, {self.unknown} about addresses "
-            f"not in the list; {len(self.suppressed)} suppressed"
+            f"{count(self.messages, 'new message', 'new messages')}: "
+            f"{count(self.hard, 'hard bounce', 'hard bounces')}, {self.soft} soft, "
+            f"{count(self.complaints, 'complaint', 'complaints')}, "
+            f"{count(self.not_reports, 'not a report', 'not reports')}, "
+            f"{self.unknown} about addresses not in the list; {len(self.suppressed)} suppressed"
         )
 
 
@@ -130,6 +140,19 @@ def parse_report(data: bytes) -> list[Finding] | None:
     return None
 
 
+_ENVELOPE_HEADERS = ("Delivered-To", "X-Original-To", "Envelope-To", "To")
+
+
+def _verp_token(message: EmailMessage) -> str | None:
+    """The token of the VERP address the report was delivered to, if any."""
+    for name in _ENVELOPE_HEADERS:
+        for value in message.get_all(name, []):
+            for _, address in getaddresses([str(value)]):
+                if address and (token := bounce_token_of(address)):
+                    return token
+    return None
+
+
 def _delivery_status(message: EmailMessage) -> list[Finding] | None:
     part = next((p for p in message.walk() if p.get_content_type() == "message/delivery-status"), None)
     if part is None:
@@ -149,6 +172,8 @@ def _delivery_status(message: EmailMessage) -> list[Finding] | None:
         kind = "hard" if status.group(1) == "5" else "soft"
         reason = f"{kind} bounce: {code}" + (f" ({diagnostic})" if diagnostic else "") + where
         findings.append(Finding(kind, address, reason))
+    if len(findings) == 1 and (token := _verp_token(message)):
+        findings = [replace(findings[0], verp=token)]
     return findings
 
 
@@ -171,9 +196,24 @@ def _feedback(message: EmailMessage) -> list[Finding] | None:
     return [Finding("complaint", address, f"complaint (ARF {feedback}){where}")]
 
 
-def apply(roster: Roster, findings: list[Finding], soft_limit: int, report: RunReport) -> None:
+def _by_verp(roster: Roster, signer: Signer | None, finding: Finding) -> Finding:
+    """The finding about the subscriber its VERP token names (a token not signed by us is ignored)."""
+    if signer is None or finding.verp is None:
+        return finding
+    try:
+        member = roster.by_id(signer.read_bounce(finding.verp))
+    except TokenError:
+        return finding
+    if member is None or member.key == finding.address.lower():
+        return finding
+    return replace(finding, address=member.address, reason=f"{finding.reason}, for {finding.address}")
+
+
+def apply(
+    roster: Roster, findings: list[Finding], soft_limit: int, report: RunReport, signer: Signer | None = None
+) -> None:
     """Record one message's findings in the list."""
-    for finding in findings:
+    for finding in (_by_verp(roster, signer, found) for found in findings):
         before = roster.get(finding.address)
         if before is None:
             report.unknown += 1
@@ -196,6 +236,42 @@ def apply(roster: Roster, findings: list[Finding], soft_limit: int, report: RunR
 # IMAP ------------------------------------------------------------------
 
 
+GREETING_SECONDS = 5.0  # an IMAP server greets at once; one that says nothing is not one
+
+
+class _Unreachable(Exception):
+    """The connection itself failed (refused, no route, timed out), before any greeting."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or str(error))
+
+
+def _open(opener, imap: imaplib.IMAP4, host: str, port: int | None, timeout: float | None) -> None:
+    """IMAP4.open (which may be overridden, the documentation says) with the connection's
+    failure told apart, and a short wait for the greeting that follows."""
+    try:
+        opener(host, port, timeout)
+    except ssl.SSLError:
+        raise
+    except OSError as error:
+        raise _Unreachable(error) from None
+    imap.socket().settimeout(min(timeout or GREETING_SECONDS, GREETING_SECONDS))
+
+
+class _Imap(imaplib.IMAP4):
+    def open(self, host: str = "", port: int = 143, timeout: float | None = None) -> None:
+        _open(super().open, self, host, port, timeout)
+
+
+class _ImapTls(imaplib.IMAP4_SSL):
+    def open(self, host: str = "", port: int | None = 993, timeout: float | None = None) -> None:
+        _open(super().open, self, host, port, timeout)
+
+
+# OpenSSL's words for a peer that answered the TLS hello with something else (plain IMAP).
+_NOT_TLS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL")
+
+
 class Mailbox:
     """One IMAP session on the bounce folder: the unseen messages, then \\Seen each one done."""
 
@@ -204,17 +280,37 @@ class Mailbox:
         self.where = f"{settings.host}:{settings.port}"
         try:
             if settings.security == "tls":
-                self.imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                self.imap: imaplib.IMAP4 = _ImapTls(
                     settings.host, settings.port, ssl_context=ssl.create_default_context(), timeout=settings.timeout
                 )
             else:
-                self.imap = imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout)
-                if settings.security == "starttls":
-                    self.imap.starttls(ssl.create_default_context())
-        except (TimeoutError, OSError) as error:
-            raise BounceError(f"cannot reach the IMAP server {self.where}: {error.strerror or error}") from None
+                self.imap = _Imap(settings.host, settings.port, timeout=settings.timeout)
+            self.imap.socket().settimeout(settings.timeout)  # greeted: the usual wait from now on
+            if settings.security == "starttls":
+                self.imap.starttls(ssl.create_default_context())
+        except _Unreachable as error:
+            raise BounceError(f"cannot reach the IMAP server {self.where}: {error}") from None
+        except ssl.SSLCertVerificationError as error:
+            raise BounceError(
+                f"the IMAP server {self.where}: its TLS certificate is not trusted: {error.verify_message}"
+            ) from None
+        except ssl.SSLError as error:
+            if settings.security == "tls" and error.reason in _NOT_TLS:
+                raise BounceError(
+                    f'the server at {self.where} does not speak TLS (try security = "starttls" or "none")'
+                ) from None
+            raise BounceError(f"the IMAP server {self.where}: TLS failed: {error.reason or error}") from None
+        except TimeoutError:
+            raise BounceError(
+                f"the server at {self.where} did not speak IMAP: no greeting within {GREETING_SECONDS:g} s "
+                "(is it the IMAP port? 993 with TLS, 143 with STARTTLS)"
+            ) from None
+        except OSError as error:
+            raise BounceError(
+                f"the server at {self.where} went away before greeting: {error.strerror or error}"
+            ) from None
         except (imaplib.IMAP4.error, ValueError) as error:
-            raise BounceError(f"the IMAP server {self.where} did not answer as IMAP: {error}") from None
+            raise BounceError(f"the server at {self.where} did not speak IMAP: {_words(str(error))}") from None
         try:
             self._call("login", self.imap.login, settings.user, password)
             self._call(f"selecting the folder {settings.mailbox!r}", self.imap.select, _quoted(settings.mailbox))
@@ -277,8 +373,9 @@ def imap_password(settings: BounceSettings) -> str:
     return password
 
 
-def read_bounces(roster: Roster, settings: BounceSettings, password: str) -> RunReport:
-    """Read the mailbox's new messages and record what they report."""
+def read_bounces(roster: Roster, settings: BounceSettings, password: str, signer: Signer | None = None) -> RunReport:
+    """Read the mailbox's new messages and record what they report; with ``signer``, a
+    report that came back to a VERP address names its subscriber by the address's token."""
     report = RunReport()
     mailbox = Mailbox(settings, password)
     try:
@@ -288,7 +385,7 @@ def read_bounces(roster: Roster, settings: BounceSettings, password: str) -> Run
             if findings is None:
                 report.not_reports += 1
             else:
-                apply(roster, findings, settings.soft_limit, report)
+                apply(roster, findings, settings.soft_limit, report, signer)
             mailbox.done(uid)
     finally:
         mailbox.close()

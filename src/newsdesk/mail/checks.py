@@ -29,6 +29,7 @@ from newsdesk.mail.tokens import secret_from_env, unsubscribe_url
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import unsubscribe_template
 from newsdesk.output.render import GMAIL_CLIP_BYTES, Renderer, unsubscribe_link
+from newsdesk.output.site import blog_warnings, site_folder
 from newsdesk.urls import canonical_url, is_http_url, placeholder_host
 
 # The address the check renders the email for: any address shows how links are built.
@@ -83,14 +84,38 @@ def check_content(issue: Issue, expected: int, report: CheckReport) -> None:
         report.error(problem)
 
 
-def check_sender(settings: NewsroomSettings, report: CheckReport) -> None:
+def check_sender(settings: NewsroomSettings, report: CheckReport, *, signed_links: bool = False) -> None:
     if problem := address_problem(settings.sender_email):
         report.error(f"newsroom.sender_email: {problem}")
+    # Left from the sample or a template: mail and pages there reach nobody. One line for
+    # them all, as a sample newsroom has every one of them.
+    reserved: dict[str, list[str]] = {}
+    for key in ("sender_email", "reply_to", "unsubscribe_mailto"):
+        if (address := getattr(settings, key)) and (host := placeholder_host("https://" + address.rpartition("@")[2])):
+            reserved.setdefault(host, []).append(key)
+    pages: tuple[str, ...] = ("blog_url", "manage_url", "logo_url", "signup_url")
+    if not signed_links:  # [web] public_url: the service's signed links replace the page
+        pages = (*pages[:1], "unsubscribe_url", *pages[1:])
+    for key in pages:
+        if (url := getattr(settings, key) or "") and (host := placeholder_host(url)):
+            reserved.setdefault(host, []).append(key)
+    for host, keys in reserved.items():
+        report.warning(
+            f"newsroom.{', '.join(keys)} at {host}, a name reserved for examples and tests: "
+            "mail and readers sent there reach nobody"
+        )
     if not settings.postal_address.strip():
         report.warning(
             "newsroom.postal_address is not set: the email's footer gives no postal address "
             "(CAN-SPAM requires one in commercial email)"
         )
+
+
+def check_blog(newsroom: Newsroom, report: CheckReport) -> None:
+    """The blog's addresses: the icon in each static site's folder, a sign-up form over https."""
+    sites = [site_folder(newsroom, blog) for blog in newsroom.config.blog_targets if blog.kind == "static"]
+    for warning in blog_warnings(newsroom.config.newsroom, sites):
+        report.warning(warning)
 
 
 def check_dates(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
@@ -257,6 +282,11 @@ def check_email(issue: Issue, newsroom: Newsroom, report: CheckReport) -> None:
             report.warning(f"newsroom.unsubscribe_url is not set; the unsubscribe link goes to {expected}")
         elif "{email}" not in template and not settings.unsubscribe_mailto:
             report.warning("newsroom.unsubscribe_url has no {email}, so one-click unsubscribe cannot tell who asked")
+        elif "{email}" in template:
+            report.warning(
+                "newsroom.unsubscribe_url carries the reader's address in the clear, so anyone who knows an "
+                "address can unsubscribe it: run `newsdesk serve` and set [web] public_url for signed links"
+            )
         if not expected.startswith("https://"):
             report.warning("the unsubscribe link is not https, so mail clients will not offer one-click unsubscribe")
 
@@ -321,10 +351,17 @@ async def probe_links(
     return {result.url: result for result in results}
 
 
-def check_placeholder_links(issue: Issue, report: CheckReport) -> None:
-    """Links to example and test domains: left from a template or a sample, never real."""
+def check_placeholder_links(issue: Issue, report: CheckReport, *, sample: bool = False) -> None:
+    """Links to example and test domains: left from a template or a sample, never real. In a
+    newsroom that says it is a sample ([newsroom] sample), they are its fictional outlets."""
     for number, development in enumerate(issue.developments, start=1):
         if is_http_url(development.read_more) and (host := placeholder_host(development.read_more)):
+            if sample:
+                report.warning(
+                    f"development {number}: read-more link points at {host}, a fictional outlet of "
+                    "this sample newsroom ([newsroom] sample = true): no reader can open it"
+                )
+                continue
             report.error(
                 f"development {number}: read-more link points at {host}, a name reserved for "
                 "examples and tests that no reader can open: link the source itself"
@@ -370,12 +407,13 @@ def check_issue(newsroom: Newsroom, issue: Issue, *, links: bool = True) -> Chec
     """Every pre-send check of ``issue``; ``links=False`` skips the network."""
     report = CheckReport()
     check_content(issue, newsroom.config.newsroom.developments, report)
-    check_sender(newsroom.config.newsroom, report)
+    check_sender(newsroom.config.newsroom, report, signed_links=bool(newsroom.config.web.public_url))
+    check_blog(newsroom, report)
     check_repeats(issue, newsroom, report)
     check_dates(issue, newsroom, report)
     check_glossary(issue, load_glossary(newsroom.root), report)
     check_email(issue, newsroom, report)
-    check_placeholder_links(issue, report)
+    check_placeholder_links(issue, report, sample=newsroom.config.newsroom.sample)
     if links:
         check_links(issue, newsroom, report)
     return report

@@ -205,17 +205,37 @@ class Ledger:
             )
             return db.total_changes - before
 
-    def mark_in_flight(self, address: str, message_id: str | None = None, version: int | None = None) -> None:
-        """In flight, with the Message-ID and version of the copy going out."""
-        if message_id is None or version is None:
-            self._set(address, "state = 'in_flight', attempts = attempts + 1")
-        else:
-            self._set(
-                address,
-                "state = 'in_flight', attempts = attempts + 1, message_id = ?, version = ?",
-                message_id,
-                version,
-            )
+    def mark_in_flight(
+        self,
+        address: str,
+        message_id: str | None = None,
+        version: int | None = None,
+        *,
+        then_sent: tuple[str, str] | None = None,
+    ) -> None:
+        """In flight, with the Message-ID and version of the copy going out. ``then_sent``
+        (an address and the server's acceptance) records the connection's previous message
+        as sent in the same transaction: one commit a message instead of two."""
+        now = _now()
+        with self.store.transaction() as db:
+            if then_sent is not None:
+                db.execute(
+                    "UPDATE send_ledger SET state = 'sent', reply = ?, sent_at = ?, updated_at = ? "
+                    "WHERE issue = ? AND address_key = ?",
+                    (then_sent[1], now, now, self.issue, then_sent[0].lower()),
+                )
+            if message_id is None or version is None:
+                db.execute(
+                    "UPDATE send_ledger SET state = 'in_flight', attempts = attempts + 1, updated_at = ? "
+                    "WHERE issue = ? AND address_key = ?",
+                    (now, self.issue, address.lower()),
+                )
+            else:
+                db.execute(
+                    "UPDATE send_ledger SET state = 'in_flight', attempts = attempts + 1, message_id = ?, "
+                    "version = ?, updated_at = ? WHERE issue = ? AND address_key = ?",
+                    (message_id, version, now, self.issue, address.lower()),
+                )
 
     def mark_sent(self, address: str, reply: str) -> None:
         self._set(address, "state = 'sent', reply = ?, sent_at = ?", reply, _now())

@@ -31,6 +31,7 @@ from newsdesk.errors import InvalidInput
 from newsdesk.issue import Issue
 from newsdesk.mail import headers
 from newsdesk.mail.ledger import Version
+from newsdesk.mail.signing import load_signer
 from newsdesk.mail.subscribers import Subscriber, address_problem
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import unsubscribe_template
@@ -45,6 +46,62 @@ def message_id(issue: Issue, address: str, domain: str, version: int = 1) -> str
     later = f"\nv{version}" if version > 1 else ""
     digest = hashlib.sha256(f"newsdesk\n{issue.name}\n{address.lower()}{later}".encode()).hexdigest()
     return f"<{digest[:32]}{f'.v{version}' if later else ''}@{domain}>"
+
+
+class Stencil:
+    """The HTML part with the reader's values left out, to fill in for each reader.
+
+    Rendering the HTML (Jinja2, MJML, the theme's inlining) is most of the cost of a copy,
+    and copies differ only where the reader's address, name and unsubscribe link stand. So
+    the HTML is rendered once with marker values, cut at the markers, and each copy is the
+    pieces joined with that reader's values, escaped as the serializer that wrote the HTML
+    escapes them (the HTML standard's rules: ``&`` and ``"`` in attributes, ``&``, ``<``
+    and ``>`` in text, and no-break spaces). MessageFactory uses one only after checking
+    that it gives what rendering gives for readers with awkward addresses and names.
+    """
+
+    def __init__(self, pieces: list[str], slots: list[tuple[str, bool]]) -> None:
+        self.pieces = pieces
+        self.slots = slots  # (context key, inside a tag)
+
+    @classmethod
+    def cut(cls, html: str, markers: dict[str, str]) -> Stencil:
+        by_marker = {marker: key for key, marker in markers.items()}
+        pattern = re.compile("|".join(re.escape(marker) for marker in sorted(by_marker, key=len, reverse=True)))
+        pieces, slots, last = [], [], 0
+        for match in pattern.finditer(html):
+            before = html[last : match.start()]
+            pieces.append(before)
+            opened, closed = html.rfind("<", 0, match.start()), html.rfind(">", 0, match.start())
+            slots.append((by_marker[match.group()], opened > closed))
+            last = match.end()
+        pieces.append(html[last:])
+        return cls(pieces, slots)
+
+    def fill(self, context: dict[str, str | None]) -> str:
+        out = [self.pieces[0]]
+        for (key, in_tag), piece in zip(self.slots, self.pieces[1:], strict=True):
+            value = (context.get(key) or "").replace("&", "&amp;").replace("\xa0", "&nbsp;")
+            if in_tag:
+                value = value.replace('"', "&quot;")
+            else:
+                value = value.replace("<", "&lt;").replace(">", "&gt;")
+            out += [value, piece]
+        return "".join(out)
+
+
+# Marker values: letters and dots only, which no escaping, quoting or inlining changes.
+_MARKERS = {
+    "recipient": "zqxrecipientxqz@zqxmarkerxqz.invalid",
+    "recipient_name": "Zqxnamexqz",
+    "unsubscribe_url": "https://zqxunsubscribexqz.invalid/zqxlinkxqz",
+    "manage_url": "https://zqxmanagexqz.invalid/zqxlinkxqz",
+}
+# Readers whose copies must come out of a stencil exactly as rendered.
+_PROBES = (
+    Subscriber(email="o'brien+news&more@probe.example", name='Seán "Tom" <O\'Brien> & 李明\xa0'),
+    Subscriber(email="plain@probe.example", name=""),
+)
 
 
 # The reader a message is rendered for to see what every copy shares.
@@ -80,7 +137,7 @@ class MessageFactory:
         where = newsroom.config.path or "sources.toml"
         if problem := address_problem(settings.sender_email):
             raise InvalidInput(f"{where}: newsroom.sender_email: {problem}")
-        for key in ("reply_to", "unsubscribe_mailto"):
+        for key in ("reply_to", "unsubscribe_mailto", "bounce_address"):
             value = getattr(settings, key)
             if value and (problem := address_problem(value)):
                 raise InvalidInput(f"{where}: newsroom.{key}: {problem}")
@@ -105,9 +162,15 @@ class MessageFactory:
             raise InvalidInput(f"{where}: newsroom.list_id: {self.list_id!r} is not an id like weekly.example.org")
         self.unsubscribe_template = unsubscribe_template(settings)
         self.version = 1  # of the message: a send edited and forced on goes on with version 2
+        self._stencils: dict[bool, Stencil | None] = {}  # with a name, without
+        self._base: dict | None = None  # the templates' context, the same for every copy
         # The signed links of the web service (newsdesk.mail.tokens.UnsubscribeLinks), set
         # by the sender when [web] public_url is: address -> that subscriber's link.
         self.links: Callable[[str], str] | None = None
+        # Each subscriber's envelope sender (newsdesk.mail.tokens.BounceAddresses: VERP),
+        # set by the sender when newsroom.bounce_address is.
+        self.return_path: Callable[[str], str] | None = None
+        self.signer = load_signer(newsroom.config.dkim, newsroom.root, self.domain, str(where))
         self._shared = self._shared_headers(issue.title)
         self._shared_test = self._shared_headers(f"[test] {issue.title}")
 
@@ -153,15 +216,47 @@ class MessageFactory:
 
     def parts(self, subscriber: Subscriber) -> tuple[str, str]:
         """The plaintext and HTML of ``subscriber``'s copy."""
-        context = {
+        context = self._context(subscriber)
+        if self._base is None:
+            self._base = self.renderer.context(self.issue)
+        text = self.renderer.email_text(self.issue, flowed=True, base=self._base, **context)
+        return text, self._html(subscriber, context)
+
+    def _context(self, subscriber: Subscriber) -> dict[str, str | None]:
+        """What differs from one reader's copy to the next."""
+        manage = self.settings.manage_url
+        return {
             "recipient": subscriber.email,
             "recipient_name": subscriber.name or None,
             "unsubscribe_url": self.unsubscribe_url(subscriber.email),
+            "manage_url": unsubscribe_link(manage, subscriber.email) if manage else "",
         }
-        return (
-            self.renderer.email_text(self.issue, flowed=True, **context),
-            self.renderer.email_html(self.issue, **context),
-        )
+
+    def _html(self, subscriber: Subscriber, context: dict[str, str | None]) -> str:
+        """The HTML part: filled in from a stencil when the templates allow it, else rendered."""
+        named = bool(subscriber.name)
+        if named not in self._stencils:
+            self._stencils[named] = self._make_stencil(named)
+        stencil = self._stencils[named]
+        if stencil is None:
+            return self.renderer.email_html(self.issue, **context)
+        return stencil.fill(context)
+
+    def _make_stencil(self, named: bool) -> Stencil | None:
+        """The HTML rendered once with marker values, if filling it in gives, for readers
+        with awkward addresses and names, exactly what rendering for them gives."""
+        left_out = {"recipient_name": named, "manage_url": bool(self.settings.manage_url)}
+        markers = {key: value for key, value in _MARKERS.items() if left_out.get(key, True)}
+        blanks = {"recipient_name": None, "manage_url": ""}
+        rendered = self.renderer.email_html(self.issue, **{**blanks, **markers})
+        stencil = Stencil.cut(rendered, markers)
+        for probe in _PROBES:
+            if bool(probe.name) != named:
+                continue
+            context = self._context(probe)
+            if stencil.fill(context) != self.renderer.email_html(self.issue, **context):
+                return None  # the templates do more with the reader's data than show it
+        return stencil
 
     def build(self, subscriber: Subscriber, *, test: bool = False, now: datetime | None = None) -> Outgoing:
         """``subscriber``'s message; ``test`` marks a preview copy, with an id of its own."""
@@ -197,7 +292,16 @@ class MessageFactory:
                 quoted_printable(content),
             ]
         body.append(f"--{boundary}--\r\n".encode())
-        return Outgoing(address, ident, b"".join(head) + CRLF + b"".join(body))
+        data = b"".join(head) + CRLF + b"".join(body)
+        if self.signer is not None:
+            data = self.signer.sign(data)
+        return Outgoing(address, ident, data)
+
+    def envelope_sender(self, address: str) -> str:
+        """MAIL FROM (the Return-Path): where a bounce of ``address``'s copy goes."""
+        if self.return_path is not None:
+            return self.return_path(address)
+        return self.settings.bounce_address or self.sender
 
 
 def parse(data: bytes) -> EmailMessage:

@@ -75,12 +75,14 @@ class Member:
 @dataclass
 class ImportReport:
     added: int = 0
-    updated: int = 0
+    updated: int = 0  # rows the file changed
+    unchanged: int = 0  # rows the file says nothing new about
     kept: list[str] = field(default_factory=list)  # suppressed here, subscribed in the file: kept suppressed
 
     def line(self) -> str:
         kept = f", {len(self.kept)} kept suppressed (they left; the file cannot subscribe them again)"
-        return f"{self.added} added, {self.updated} updated" + (kept if self.kept else "")
+        unchanged = f", {self.unchanged} unchanged" if self.unchanged else ""
+        return f"{self.added} added, {self.updated} updated" + (kept if self.kept else "") + unchanged
 
 
 class Roster:
@@ -137,14 +139,25 @@ class Roster:
     def sync_file(self, listing: SubscriberList, now: datetime | None = None) -> SubscriberList:
         """Bring the file's lines into the list, and return who is to be mailed.
 
-        New addresses are added (source ``file``); the file's unsubscribes apply; a
+        New addresses are added (source ``file``); the file's unsubscribes apply, except to
+        someone who confirmed a sign-up after the line (its ``changed`` time, else the end of
+        its ``date``, else when the file was last written): their own confirmation wins; a
         suppression here wins over a subscribed line there; a ``file`` row whose line was
         deleted is dropped unless it is a suppression (which must outlive the line)."""
         stamp = now_text(now)
+        written = _written(listing.path)
+        overruled: set[str] = set()  # the file's unsubscribes older than the person's own confirmation
         with self.store.transaction() as db:
             known = {
                 key: (state, source)
                 for key, state, source in db.execute("SELECT address_key, state, source FROM subscribers")
+            }
+            confirmed = {
+                key: moment
+                for key, moment in db.execute(
+                    "SELECT address_key, confirmed_at FROM subscribers WHERE state = 'subscribed' "
+                    "AND confirmed_at IS NOT NULL"
+                )
             }
             for subscriber in listing.subscribed:
                 found = known.get(subscriber.key)
@@ -159,6 +172,11 @@ class Roster:
             for subscriber in listing.unsubscribed:
                 state = subscriber.status if subscriber.status in SUPPRESSED else "unsubscribed"
                 found = known.get(subscriber.key)
+                if subscriber.key in confirmed and datetime.fromisoformat(confirmed[subscriber.key]) > _line_time(
+                    subscriber, written
+                ):
+                    overruled.add(subscriber.key)  # they signed up again since: their confirmation wins
+                    continue
                 if found is None:
                     self._insert(db, subscriber, state, "file", stamp, subscriber.reason or "subscribers file")
                 elif found[0] not in SUPPRESSED:
@@ -176,13 +194,13 @@ class Roster:
         states = {row[0]: row for row in rows}
         recipients = [s for s in listing.subscribed if states[s.key][3] == "subscribed"]
         held = [s for s in listing.subscribed if states[s.key][3] != "subscribed"]
-        for key, address, name, state, source, since in rows:
-            if state == "subscribed" and source != "file" and key not in listing.index:
+        for key, address, name, state, _source, since in rows:
+            if state == "subscribed" and key not in listing.index:
                 recipients.append(Subscriber(email=address, name=name, since=date.fromisoformat(since[:10])))
         merged = SubscriberList(
             path=listing.path,
             subscribed=recipients,
-            unsubscribed=listing.unsubscribed + held,
+            unsubscribed=[s for s in listing.unsubscribed if s.key not in overruled] + held,
             invalid=listing.invalid,
             duplicates=listing.duplicates,
             warnings=listing.warnings,
@@ -225,35 +243,46 @@ class Roster:
         report = ImportReport()
         stamp = now_text(now)
         with self.store.transaction() as db:
-            known = dict(db.execute("SELECT address_key, state FROM subscribers"))
+            known = {
+                row[0]: row[1:]
+                for row in db.execute(
+                    "SELECT address_key, address, name, state, since, confirmed_at, changed_at, reason, soft_bounces "
+                    "FROM subscribers"
+                )
+            }
             for subscriber in [*listing.subscribed, *listing.unsubscribed]:
                 state = subscriber.status
                 current = known.get(subscriber.key)
                 if current is None:
                     self._insert(db, subscriber, state, "import", stamp, subscriber.reason or "imported")
-                    known[subscriber.key] = state
+                    known[subscriber.key] = (subscriber.email, subscriber.name, state, "", None, stamp, "", 0)
                     report.added += 1
                     continue
-                if current in SUPPRESSED and state not in SUPPRESSED:
+                _, _, old_state, old_since, old_confirmed, old_changed, old_reason, _ = current
+                if old_state in SUPPRESSED and state not in SUPPRESSED:
                     report.kept.append(subscriber.email)
                     continue
-                changed = now_text(subscriber.changed) if subscriber.changed else stamp
+                same_state = state == old_state
+                # What the line does not say (no date, no change time, no reason) stays as it was.
+                values = (
+                    subscriber.email,
+                    subscriber.name,
+                    state,
+                    subscriber.since.isoformat() if subscriber.since else old_since,
+                    now_text(subscriber.confirmed) if subscriber.confirmed else old_confirmed,
+                    now_text(subscriber.changed) if subscriber.changed else (old_changed if same_state else stamp),
+                    subscriber.reason or (old_reason if same_state else "imported"),
+                    subscriber.bounces,
+                )
+                if values == tuple(current):
+                    report.unchanged += 1
+                    continue
                 db.execute(
                     "UPDATE subscribers SET address = ?, name = ?, state = ?, source = 'import', since = ?, "
-                    "confirmed_at = COALESCE(?, confirmed_at), changed_at = ?, reason = ?, soft_bounces = ? "
-                    "WHERE address_key = ?",
-                    (
-                        subscriber.email,
-                        subscriber.name,
-                        state,
-                        (subscriber.since or datetime.now(UTC).date()).isoformat(),
-                        now_text(subscriber.confirmed) if subscriber.confirmed else None,
-                        changed,
-                        subscriber.reason or "imported",
-                        subscriber.bounces,
-                        subscriber.key,
-                    ),
+                    "confirmed_at = ?, changed_at = ?, reason = ?, soft_bounces = ? WHERE address_key = ?",
+                    (*values, subscriber.key),
                 )
+                known[subscriber.key] = values
                 report.updated += 1
         return report
 
@@ -262,7 +291,7 @@ class Roster:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([*COLUMNS, *EXPORT_COLUMNS])
-        for member in self.members():
+        for member in sorted(self.members(), key=lambda member: (member.key, member.id)):  # by address, stable
             writer.writerow(
                 [
                     member.address,
@@ -285,13 +314,28 @@ class Roster:
 
     # Changes -------------------------------------------------------------
 
-    def forget(self, address: str) -> int:
-        """Erase one person: their row and their rows in every send ledger. Returns rows deleted."""
+    def forget(self, address: str) -> tuple[int, bool]:
+        """Erase one person: their row and their rows in every send ledger. Returns the rows
+        deleted, and whether the files are clean of them (False: another process's long
+        read held up the checkpoint; the next checkpoint finishes it).
+
+        Erased from the files too: the deleted cells are overwritten with zeros
+        (``secure_delete``), and the write-ahead log, which still holds the pages as they
+        were, is checkpointed into the database and truncated. A reader in the middle of a
+        read (another process) can hold the checkpoint up: it is tried again for a while."""
         key = address.lower()
-        with self.store.transaction() as db:
-            deleted = db.execute("DELETE FROM subscribers WHERE address_key = ?", (key,)).rowcount
-            deleted += db.execute("DELETE FROM send_ledger WHERE address_key = ?", (key,)).rowcount
-        return deleted
+        with self.store.reading() as db:
+            (before,) = db.execute("PRAGMA secure_delete").fetchone()
+            db.execute("PRAGMA secure_delete = ON")
+            try:
+                with self.store.transaction() as db:
+                    deleted = db.execute("DELETE FROM subscribers WHERE address_key = ?", (key,)).rowcount
+                    deleted += db.execute("DELETE FROM send_ledger WHERE address_key = ?", (key,)).rowcount
+            finally:
+                db.execute(f"PRAGMA secure_delete = {int(before)}")
+            # With the busy timeout, TRUNCATE waits for the other connections' reads to end.
+            (busy, _, _) = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return deleted, not busy
 
     def suppress(self, address: str, state: str, reason: str, now: datetime | None = None) -> bool:
         """Mark ``address`` unsubscribed, bounced or complained (recording why and when);
@@ -343,6 +387,24 @@ class Roster:
         return state
 
 
+def _written(path: Path) -> datetime:
+    """When the subscribers file was last written (now, when there is none)."""
+    try:
+        return datetime.fromtimestamp(path.stat().st_mtime, UTC)
+    except OSError:
+        return datetime.now(UTC)
+
+
+def _line_time(line: Subscriber, written: datetime) -> datetime:
+    """The latest a line of the file can date from: its ``changed`` time, else the end of
+    its ``date``, else when the file was last written (the line cannot be newer)."""
+    if line.changed:
+        return line.changed
+    if line.since:
+        return datetime.combine(line.since, datetime.max.time(), UTC)
+    return written
+
+
 def erase_from_file(path: Path, address: str) -> int:
     """Drop every line of the subscribers file at ``path`` that holds ``address`` (any case),
     keeping the others byte for byte; written atomically. Returns the lines dropped."""
@@ -381,6 +443,7 @@ class SignUp:
     nonce: str | None
     created: bool
     previous: tuple[str | None, str | None] = (None, None)  # nonce and time before, to undo
+    recent: str | None = None  # when the confirmation that went less than ``resend_after`` ago went
 
 
 def sign_up(roster: Roster, address: str, name: str, nonce: str, now: datetime, resend_after: timedelta) -> SignUp:
@@ -405,7 +468,7 @@ def sign_up(roster: Roster, address: str, name: str, nonce: str, now: datetime, 
         if state == "subscribed":
             return SignUp(member_id, None, created=False)
         if sent_at and now - datetime.fromisoformat(sent_at) < resend_after:
-            return SignUp(member_id, None, created=False)
+            return SignUp(member_id, None, created=False, recent=sent_at)
         db.execute(
             "UPDATE subscribers SET confirm_nonce = ?, confirm_sent_at = ?, name = CASE WHEN state = 'pending' "
             "THEN ? ELSE name END WHERE id = ?",

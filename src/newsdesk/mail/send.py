@@ -33,8 +33,9 @@ from newsdesk.errors import Refused
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.mail.ledger import Entry, Ledger
 from newsdesk.mail.message import MessageFactory, what_changed
+from newsdesk.mail.providers import Transport
 from newsdesk.mail.roster import Roster
-from newsdesk.mail.smtp import Permanent, SmtpFatal, SmtpTransport, Transient
+from newsdesk.mail.smtp import Permanent, SmtpFatal, Transient
 from newsdesk.mail.subscribers import SubscriberList
 from newsdesk.newsroom import Newsroom
 
@@ -219,7 +220,9 @@ class _Queue:
         with self.lock:
             return len(self.deferred)
 
-    def next(self) -> Entry | None:
+    def next(self, before_wait: Callable[[], None] | None = None) -> Entry | None:
+        """The next recipient to send to, or None when there is none left (or the run stopped).
+        ``before_wait`` runs before waiting for a deferred recipient's turn."""
         while True:
             with self.lock:
                 if self.stopped:
@@ -233,6 +236,8 @@ class _Queue:
                 if not self.deferred:
                     return None
                 wait = self.deferred[0].due - now
+            if before_wait is not None:
+                before_wait()
             self.on_wait()
             self.sleep(min(wait, 1.0))
 
@@ -249,6 +254,22 @@ class _Queue:
                     continue
             return entry
         return None
+
+
+class _Carry:
+    """A connection's last message accepted by the server and not yet recorded as sent."""
+
+    def __init__(self, ledger: Ledger) -> None:
+        self.ledger = ledger
+        self.value: tuple[str, str] | None = None
+
+    def take(self) -> tuple[str, str] | None:
+        value, self.value = self.value, None
+        return value
+
+    def flush(self) -> None:
+        if (value := self.take()) is not None:
+            self.ledger.mark_sent(*value)
 
 
 class SendJob:
@@ -322,12 +343,12 @@ class SendJob:
     def run(
         self,
         ledger: Ledger,
-        transport: SmtpTransport,
+        transport: Transport,
         on_progress: Callable[[Progress], None] | None = None,
         sleep: Callable[[float], None] = time.sleep,
         *,
         clock: Callable[[], float] = time.monotonic,
-        open_transport: Callable[[], SmtpTransport] | None = None,
+        open_transport: Callable[[], Transport] | None = None,
     ) -> SendReport:
         """Send what is left. ``transport`` is the first connection; with ``connections``
         above 1, ``open_transport`` makes each of the others."""
@@ -434,23 +455,30 @@ class SendJob:
 
     def _work(
         self,
-        transport: SmtpTransport,
+        transport: Transport,
         ledger: Ledger,
         queue: _Queue,
         limiter: RateLimiter,
         report: SendReport,
         sleep: Callable[[float], None],
     ) -> None:
-        """One connection's loop: take the next recipient, send, settle, until none is left."""
+        """One connection's loop: take the next recipient, send, settle, until none is left.
+
+        Without a rate limit, a message's "sent" is committed with the next message's "in
+        flight" (one commit a message): still at most one row of the connection is in flight
+        at any moment, and whatever would make the connection wait first commits it."""
+        carry = _Carry(ledger)
         try:
-            while (entry := queue.next()) is not None:
+            while (entry := queue.next(before_wait=carry.flush)) is not None:
                 if self.roster is not None and self.roster.suppressed(entry.address):
                     with self._lock:
                         self.left.add(entry.key)
                         report.skipped += 1
                     continue
-                limiter.wait()
-                outcome = self._deliver(entry, ledger, transport, report, sleep, queue)
+                if limiter.interval:
+                    carry.flush()
+                    limiter.wait()
+                outcome = self._deliver(entry, ledger, transport, report, sleep, queue, carry)
                 with self._lock:
                     if outcome != "deferred":
                         self._done += 1
@@ -477,6 +505,8 @@ class SendJob:
                 if report.stopped is None:
                     report.stopped = f"{error.message}; the recipients not yet sent stay pending"
             queue.stop()
+        finally:
+            carry.flush()
 
     def _settle_version(self, ledger: Ledger) -> None:
         """Which version of the message this run sends. The first run records version 1. A
@@ -517,10 +547,11 @@ class SendJob:
         self,
         entry: Entry,
         ledger: Ledger,
-        transport: SmtpTransport,
+        transport: Transport,
         report: SendReport,
         sleep: Callable[[float], None],
         queue: _Queue,
+        carry: _Carry | None = None,
     ) -> str:
         """Send one message; returns sent, refused, deferred or failed.
 
@@ -529,11 +560,13 @@ class SendJob:
         is reconnected and the message retried at once, with the backoff.
         """
         outgoing = self.factory.build(entry.subscriber())
-        sender = self.factory.sender
+        sender = self.factory.envelope_sender(entry.address)
         attempt = 0
         while True:
             attempt += 1
-            ledger.mark_in_flight(entry.address, outgoing.message_id, self.factory.version)
+            ledger.mark_in_flight(
+                entry.address, outgoing.message_id, self.factory.version, then_sent=carry.take() if carry else None
+            )
             try:
                 reply = transport.send(sender, entry.address, outgoing.data)
             except Permanent as refusal:
@@ -577,12 +610,15 @@ class SendJob:
                 ledger.mark_pending(entry.address, error.message)
                 raise
             # Anything else (an interrupt) leaves the row in flight: in doubt for the next run.
-            ledger.mark_sent(entry.address, reply)
+            if carry is not None:
+                carry.value = (entry.address, reply)  # committed with the next message's "in flight"
+            else:
+                ledger.mark_sent(entry.address, reply)
             with self._lock:
                 report.sent += 1
             return "sent"
 
-    def _reconnect(self, transport: SmtpTransport, sleep: Callable[[float], None]) -> None:
+    def _reconnect(self, transport: Transport, sleep: Callable[[float], None]) -> None:
         """A new session, trying as often as a message would be retried before giving up."""
         for attempt in range(1, self.policy.retries + 2):
             try:

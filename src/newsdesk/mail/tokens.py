@@ -132,6 +132,70 @@ class Signer:
             raise TokenError("the link has expired: sign up again for a new one")
         return confirmation
 
+    # Bounces (VERP) ---------------------------------------------------------
+
+    def bounce_token(self, member_id: int) -> str:
+        """A short token for an envelope sender's local part (``bounces+TOKEN@…``): the
+        subscriber's id and a signature, in lowercase letters and digits only, because a
+        local part is limited to 64 characters and some servers change its case."""
+        return f"{member_id}-{self._bounce_signature(member_id)}"
+
+    def read_bounce(self, token: str) -> int:
+        """The subscriber id a bounce token names; TokenError unless we signed it."""
+        member, _, signature = token.lower().partition("-")
+        if not member.isdigit() or len(member) > 12 or not signature:
+            raise TokenError("the bounce address is not one of ours")
+        if not hmac.compare_digest(signature, self._bounce_signature(int(member))):
+            raise TokenError("the bounce address is not one of ours")
+        return int(member)
+
+    def _bounce_signature(self, member_id: int) -> str:
+        payload = _SEPARATOR.join(("bounce", self.list_id, str(member_id))).encode("utf-8")
+        return base64.b32encode(self._signature(payload)[:10]).decode("ascii").lower()
+
+
+def verp_address(bounce_address: str, token: str) -> str:
+    """``bounces@news.example.org`` and a token: ``bounces+TOKEN@news.example.org``."""
+    local, _, domain = bounce_address.rpartition("@")
+    return f"{local}+{token}@{domain}"
+
+
+def bounce_token_of(recipient: str) -> str | None:
+    """The token in a VERP address (a DSN's recipient of the bounce), or None."""
+    local, _, _domain = recipient.rpartition("@")
+    if "+" not in local:
+        return None
+    return local.rpartition("+")[2] or None
+
+
+class BounceAddresses:
+    """Each subscriber's envelope sender, for MessageFactory.return_path: the bounce address
+    with that subscriber's signed token. An address the list does not hold (a test copy)
+    gets the bare bounce address."""
+
+    def __init__(self, signer: Signer, bounce_address: str, ids: Callable[[str], int | None]) -> None:
+        self.signer = signer
+        self.bounce_address = bounce_address
+        self.ids = ids
+
+    def __call__(self, address: str) -> str:
+        member_id = self.ids(address)
+        if member_id is None:
+            return self.bounce_address
+        return verp_address(self.bounce_address, self.signer.bounce_token(member_id))
+
+
+def bounce_addresses(config: Config, roster: Roster) -> BounceAddresses | None:
+    """The envelope senders when newsroom.bounce_address is set (NEWSDESK_SECRET then needed), else None."""
+    if not config.newsroom.bounce_address:
+        return None
+
+    def ids(address: str) -> int | None:
+        member = roster.get(address)
+        return member.id if member is not None else None
+
+    return BounceAddresses(signer_for(config), config.newsroom.bounce_address, ids)
+
 
 def unsubscribe_url(public_url: str, token: str) -> str:
     return f"{public_url.rstrip('/')}/unsubscribe/{token}"

@@ -114,6 +114,18 @@ class Listed(Protocol):
     def tags(self) -> Sequence[str]: ...
 
 
+def post_address(recorded: str | None, path: str, settings: NewsroomSettings) -> str:
+    """A post's public URL: the recorded ``post_url`` when that is another blog's (the
+    primary blog is WordPress), else its page on the static site under the current
+    blog_url, so that an address recorded before blog_url changed follows the change."""
+    own = f"{blog_root(settings)}/{path}"
+    if not recorded:
+        return own
+    if settings.blog_url and urlsplit(recorded).path.endswith(f"/{path}"):
+        return own  # the static site's page, recorded under this or an earlier blog_url
+    return recorded
+
+
 def archive_entry(issue: Issue | Listed, settings: NewsroomSettings) -> ArchiveEntry:
     """The issue's entry; a listing brings its excerpt, an issue's is made from it."""
     root = blog_root(settings)
@@ -125,7 +137,7 @@ def archive_entry(issue: Issue | Listed, settings: NewsroomSettings) -> ArchiveE
         date=issue.date,
         excerpt=excerpt(issue) if isinstance(issue, Issue) else issue.excerpt,
         path=path,
-        url=issue.post_url or f"{root}/{path}",
+        url=post_address(issue.post_url, path, settings),
         entry_id=f"tag:{host},{issue.date.isoformat()}:issue",
         published=published,
         updated=published,

@@ -53,6 +53,17 @@ PREHEADER_LIMIT = 150  # characters: more than any inbox shows after the subject
 DEFAULT_TEMPLATES = Path(__file__).parent / "templates"
 
 
+# What XML 1.0 cannot carry, even escaped: C0 controls but tab, newline and carriage
+# return; U+FFFE and U+FFFF; lone surrogates.
+_NOT_XML = re.compile("[^\t\n\r\u0020-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+def xml_text(text: str) -> str:
+    """``text`` without the characters XML cannot carry (a control character pasted into an
+    annotation would make the whole feed unreadable)."""
+    return _NOT_XML.sub("", text)
+
+
 def yaml_string(value: str) -> str:
     """A double-quoted YAML scalar (JSON strings are valid YAML)."""
     return json.dumps(value, ensure_ascii=False)
@@ -451,7 +462,7 @@ class Renderer:
             # The list's home and the issue's page there, when there is a blog to point at.
             "home_url": home,
             "home_name": source_host(home) if home else "",
-            "view_url": issue.post_url or (entry.url if home else ""),
+            "view_url": entry.url if issue.post_url or home else "",
             "favicon_href": favicon_address(self.settings),
             "recipient": None,
             "recipient_name": None,  # the subscriber's name, set by `newsdesk send`
@@ -473,11 +484,17 @@ class Renderer:
             raise TemplateProblem(f"email.mjml: the MJML does not compile: {error}") from None
         return inline_theme(compiled, self.template("email.css", **context))
 
-    def email_text(self, issue: Issue, *, flowed: bool = False, **extra: Any) -> str:
+    def email_text(
+        self, issue: Issue, *, flowed: bool = False, base: dict[str, Any] | None = None, **extra: Any
+    ) -> str:
         """The plaintext part; with ``flowed``, as format=flowed (RFC 3676, DelSp=yes) has
         it: soft line breaks end in a space, and lines that start with a space, ">" or
-        "From " are space-stuffed."""
-        text = self.template("email.txt", **self.context(issue, flowed=flowed, **extra))
+        "From " are space-stuffed. ``base`` is ``context(issue)`` made once for many copies
+        (``extra`` then gives every reader's value: recipient, names and links)."""
+        context = (
+            {**base, "flowed": flowed, **extra} if base is not None else self.context(issue, flowed=flowed, **extra)
+        )
+        text = self.template("email.txt", **context)
         return space_stuffed(text) if flowed else text
 
     def post_body(self, issue: Issue) -> str:
@@ -518,11 +535,11 @@ class Renderer:
 
     def feed_xml(self, issues: list[Issue], entries: list[ArchiveEntry], bodies: list[str]) -> str:
         """The Atom feed of these issues' entries, each with its post body."""
-        return self.template("feed.xml", **self._archive_context(issues, entries, bodies))
+        return xml_text(self.template("feed.xml", **self._archive_context(issues, entries, bodies)))
 
     def rss_xml(self, issues: list[Issue], entries: list[ArchiveEntry], bodies: list[str]) -> str:
         """The RSS 2.0 feed of the same entries."""
-        return self.template("rss.xml", **self._archive_context(issues, entries, bodies))
+        return xml_text(self.template("rss.xml", **self._archive_context(issues, entries, bodies)))
 
     @staticmethod
     def revised(

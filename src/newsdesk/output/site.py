@@ -11,7 +11,8 @@
     tags/index.html            every tag the issues carry, with how many issues each
     tags/<tag>.html            the issues of one tag, newest first (archive.tag_path)
     search.html, search.json   search across every issue in the browser: the page and its index
-    sitemap.xml, robots.txt    every page's address, for search engines
+    sitemap.xml, robots.txt    every page's address, for search engines (robots.txt only for a
+                               blog at its host's root: crawlers read no other)
     404.html                   what hosts serve for a missing address
     .newsdesk-site.json        the files newsdesk wrote, so stale ones can be removed
 
@@ -38,6 +39,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, urlsplit
 
+from newsdesk.chinese import fold, fold_table
+from newsdesk.config import Blog, NewsroomSettings
 from newsdesk.dates import long_date
 from newsdesk.errors import InvalidInput
 from newsdesk.files import write_atomic
@@ -88,6 +91,31 @@ def site_issues(newsroom: Newsroom, publishing: Issue | None = None) -> list[Lis
     if publishing is not None:
         found[publishing.name] = listing(publishing)
     return sorted(found.values(), key=lambda i: i.date, reverse=True)
+
+
+def site_folder(newsroom: Newsroom, blog: Blog) -> Path:
+    """The folder of a static target, from the newsroom when relative."""
+    folder = Path(blog.path).expanduser()
+    return folder if folder.is_absolute() else newsroom.root / folder
+
+
+def blog_warnings(settings: NewsroomSettings, sites: Iterable[Path]) -> list[str]:
+    """What is likely wrong with the blog's addresses, one line each: an icon named by its
+    path that is not in a site folder, a sign-up form sent in the clear from an https blog."""
+    found = []
+    icon = favicon_path(settings)
+    for folder in sites:
+        if icon is not None and not (folder / icon).is_file():
+            found.append(
+                f"newsroom.favicon_url: {icon} is not in the site folder {folder}: "
+                "put the file there, or every page links to a missing icon"
+            )
+    if settings.signup_url.lower().startswith("http://") and settings.blog_url.lower().startswith("https://"):
+        found.append(
+            f"newsroom.signup_url {settings.signup_url!r} is http on an https blog: readers' addresses "
+            "would be sent unencrypted, and browsers warn on the form; use https"
+        )
+    return found
 
 
 def check_paths(issues: Sequence[Issue | Listing], entries: list[ArchiveEntry]) -> None:
@@ -164,13 +192,18 @@ class SiteBuilder:
         }
         files = [
             _File("style.css", source("style.css"), functools.partial(self.renderer.template, "style.css")),
-            _File(
-                "robots.txt",
-                source(_key("robots", root)),
-                functools.partial(self.renderer.template, "robots.txt", sitemap_url=f"{root}/sitemap.xml"),
-            ),
             _File("404.html", source(_key("404", root)), self._not_found),
         ]
+        if not urlsplit(root).path.strip("/"):
+            # Crawlers read only the host's /robots.txt: a blog under a path gets none (the
+            # host's own robots.txt names the sitemap, as the README says).
+            files.append(
+                _File(
+                    "robots.txt",
+                    source(_key("robots", root)),
+                    functools.partial(self.renderer.template, "robots.txt", sitemap_url=f"{root}/sitemap.xml"),
+                )
+            )
         for n, (item, entry) in enumerate(zip(listings, entries, strict=True)):
             # Newest first: the next issue is the one before in the list.
             newer = entries[n - 1] if n > 0 else None
@@ -488,14 +521,35 @@ class SiteBuilder:
 
 
 def _search_index(listings: list[Listing], entries: list[ArchiveEntry]) -> str:
-    """search.json: every issue on the site, newest first, with what search finds it by.
-    Keys are short (the file holds every issue): t title, u the page (from the site's
-    root), d the date as shown, x the excerpt, g the tags, b the text."""
-    rows = [
-        {"t": e.title, "u": e.path, "d": long_date(e.date), "x": e.excerpt, "g": list(e.tags), "b": item.text}
-        for item, e in zip(listings, entries, strict=True)
-    ]
-    return json.dumps(rows, ensure_ascii=False, separators=(",", ":")) + "\n"
+    """search.json: every issue on the site, newest first, with what search finds it by,
+    and the table that folds what the reader types from traditional to simplified.
+
+    ``issues``: keys are short (the file holds every issue): t title, u the page (from the
+    site's root), d the date as shown, x the excerpt, g the tags, b the text, as written;
+    s, only for an issue with traditional characters, its searched text (title, excerpt,
+    tags, text) folded to simplified by OpenCC (newsdesk.chinese.fold). ``fold``: pairs of
+    characters, a traditional one and its simplified form, for each simplified character
+    the index holds (a typed character whose form is not in the index finds nothing anyway)."""
+    rows = []
+    held: set[str] = set()
+    for item, e in zip(listings, entries, strict=True):
+        row: dict[str, Any] = {
+            "t": e.title,
+            "u": e.path,
+            "d": long_date(e.date),
+            "x": e.excerpt,
+            "g": list(e.tags),
+            "b": item.text,
+        }
+        text = "\n".join([e.title, e.excerpt, " ".join(e.tags), item.text])  # as the page joins them
+        folded = fold(text)
+        if folded != text:
+            row["s"] = folded
+        held.update(folded)
+        rows.append(row)
+    pairs = "".join(t + s for t, s in sorted(fold_table().items()) if s in held)
+    index = {"fold": pairs, "issues": rows}
+    return json.dumps(index, ensure_ascii=False, separators=(",", ":")) + "\n"
 
 
 def tag_path(slug: str) -> str:

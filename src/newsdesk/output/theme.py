@@ -146,18 +146,19 @@ def make_theme(brand: str = DEFAULT_BRAND, name: str = DEFAULT_THEME_NAME) -> Th
         raise ValueError(f"a brand colour is #rrggbb, not {brand!r}")
     light_accent = readable_on(brand, LIGHT_BASE["card"])
     dark_accent = readable_on(brand, DARK_BASE["card"], DARK_ACCENT_TARGET)
-    light = dict(LIGHT_BASE)
+    light, dark = dict(LIGHT_BASE), dict(DARK_BASE)
     body, heading = SERIF, SERIF
     if name == "sans":
         body, heading = SANS, SANS
         light["heading"] = readable_on(brand, LIGHT_BASE["card"], HEADING_TARGET)
+        dark["heading"] = readable_on(brand, DARK_BASE["card"], HEADING_TARGET)
     return Theme(
         name=name,
         body_font=body,
         heading_font=heading,
         label_font=SANS,
         light=Palette(**light, brand=light_accent, link=light_accent),
-        dark=Palette(**DARK_BASE, brand=dark_accent, link=dark_accent),
+        dark=Palette(**dark, brand=dark_accent, link=dark_accent),
     )
 
 

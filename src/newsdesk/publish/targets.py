@@ -21,8 +21,8 @@ from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.newsroom import Newsroom
 from newsdesk.output.archive import archive_entry, blog_root, issue_slug, post_path
 from newsdesk.output.catalog import Listing, listing
-from newsdesk.output.render import Renderer
-from newsdesk.output.site import SiteBuilder, check_paths, site_issues
+from newsdesk.output.render import Renderer, xml_text
+from newsdesk.output.site import SiteBuilder, SiteResult, blog_warnings, check_paths, site_folder, site_issues
 
 
 @dataclass
@@ -44,6 +44,19 @@ class TargetResult:
 class PublishReport:
     issue: Issue
     results: list[TargetResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)  # likely mistakes, one line each
+
+    @property
+    def failed(self) -> list[TargetResult]:
+        return [r for r in self.results if not r.ok]
+
+
+@dataclass
+class SitesReport:
+    """How building the static sites alone went (Publisher.build_sites)."""
+
+    results: list[TargetResult] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def failed(self) -> list[TargetResult]:
@@ -113,9 +126,40 @@ class Publisher:
                 report.results.append(result)
                 if on_result:
                     on_result(result)
+            built = [site_folder(self.newsroom, r.blog) for r in report.results if r.ok and r.blog.kind == "static"]
+            report.warnings = blog_warnings(self.settings, built)
             if any(r.ok and r.public for r in report.results) and issue.status != "published":
                 issue.status = "published"
                 _record(issue, "its status (published)")
+            return report
+
+    def build_sites(
+        self, targets: list[Blog], on_result: Callable[[TargetResult], None] | None = None
+    ) -> SitesReport | None:
+        """Build every static site among ``targets`` from the issue files as they are, with
+        no issue published and no issue file changed; None when ``targets`` has no static site."""
+        sites = [blog for blog in targets if blog.kind == "static"]
+        if not sites:
+            return None
+        with self.newsroom.exclusive("publish"):
+            on_site = site_issues(self.newsroom)
+            check_paths(on_site, [archive_entry(i, self.settings) for i in on_site])
+            report = SitesReport()
+            for blog in sites:
+                root = site_folder(self.newsroom, blog)
+                try:
+                    built = SiteBuilder(self.newsroom, root).build(on_site)
+                except NewsdeskError as error:
+                    result = TargetResult(blog, ok=False, summary=error.message)
+                except OSError as error:
+                    result = TargetResult(blog, ok=False, summary=f"cannot write {error.filename}: {error.strerror}")
+                else:
+                    result = TargetResult(blog, ok=True, summary=f"{_counts(built)} in {_shown(root)}", public=True)
+                report.results.append(result)
+                if on_result:
+                    on_result(result)
+            built_sites = [site_folder(self.newsroom, r.blog) for r in report.results if r.ok]
+            report.warnings = blog_warnings(self.settings, built_sites)
             return report
 
     # Targets ----------------------------------------------------------------
@@ -124,8 +168,7 @@ class Publisher:
         """Build the site; ``on_site`` lists ``issue`` itself, listed again here as it now
         is in memory, so that what WordPress recorded earlier in this run (the post URL)
         shows on the site too."""
-        folder = Path(blog.path).expanduser()
-        root = folder if folder.is_absolute() else self.newsroom.root / folder
+        root = site_folder(self.newsroom, blog)
         url = f"{blog_root(self.settings)}/{post_path(issue)}" if self.settings.blog_url else None
         recorded = issue.post_url
         if url and blog == self.primary:
@@ -139,11 +182,8 @@ class Publisher:
             raise
         if issue.post_url != recorded:
             _record(issue, f"its post URL ({url})")
-        counts = f"wrote {len(built.written)} files, {built.unchanged} unchanged"
-        if built.removed:
-            counts += f", removed {len(built.removed)}"
         shown = url or str(root / post_path(issue))
-        return TargetResult(blog, ok=True, summary=f"{counts} in {_shown(root)}; {shown}", url=url, public=True)
+        return TargetResult(blog, ok=True, summary=f"{_counts(built)} in {_shown(root)}; {shown}", url=url, public=True)
 
     def to_wordpress(self, issue: Issue, blog: Blog, password: str) -> TargetResult:
         from newsdesk.publish.wordpress import (
@@ -163,9 +203,10 @@ class Publisher:
                     f"and in the blog's ({zones[-1]}): set the blog's timezone nearer the newsroom's"
                 )
             fields = {
-                "title": issue.title,
-                "content": renderer.post_body(issue),
-                "excerpt": entry.excerpt,
+                # Without what XML cannot carry: WordPress's own feed would break on it.
+                "title": xml_text(issue.title),
+                "content": xml_text(renderer.post_body(issue)),
+                "excerpt": xml_text(entry.excerpt),
                 "slug": issue_slug(issue),
                 "status": blog.status,
                 "date_gmt": appears.strftime("%Y-%m-%dT%H:%M:%S"),
@@ -208,6 +249,13 @@ def _record(issue: Issue, what: str) -> None:
         save_issue(issue)
     except OSError as error:
         raise NewsdeskError(f"{issue.path}: cannot write it ({error.strerror}), so it does not record {what}") from None
+
+
+def _counts(built: SiteResult) -> str:
+    counts = f"wrote {len(built.written)} files, {built.unchanged} unchanged"
+    if built.removed:
+        counts += f", removed {len(built.removed)}"
+    return counts
 
 
 def _shown(path: Path) -> str:

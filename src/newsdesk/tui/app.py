@@ -31,9 +31,11 @@ from textual.widgets import (
 from newsdesk.tui import keys
 from newsdesk.tui.candidate_list import CandidateList
 from newsdesk.tui.candidates import Candidates, CandidatesPane
+from newsdesk.tui.chinese_desk import ChineseSources
 from newsdesk.tui.fetching import Fetching
 from newsdesk.tui.fields import EditorArea, UndoableInput
 from newsdesk.tui.issue_pane import IssuePane, PicksList
+from newsdesk.tui.issues_pane import IssuesList, IssuesPane
 from newsdesk.tui.output import Output
 from newsdesk.tui.picking import Picking
 from newsdesk.tui.reading import Reading
@@ -46,7 +48,7 @@ __all__ = ["DeskApp", "PicksList"]
 SCREENSHOT_DIR = "build/screenshots"  # in the newsroom
 
 
-class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving):
+class DeskApp(Candidates, Picking, IssuePane, IssuesPane, Reading, Fetching, Output, Saving, ChineseSources):
     """newsdesk's desk."""
 
     TITLE = "newsdesk"
@@ -95,6 +97,12 @@ class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving)
             with TabPane("Preview", id="preview"):
                 with VerticalScroll(id="preview-scroll"):
                     yield Static(id="issue-preview")
+            with TabPane("Issues", id="issues"):
+                with Horizontal():
+                    yield IssuesList(id="issues-list")
+                    with VerticalScroll(id="issue-side"):
+                        yield Static(id="issue-state")
+                        yield Static(id="issue-result")
         yield Static(id="status")
         yield Footer(compact=True)
 
@@ -110,6 +118,7 @@ class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving)
         self.refresh_issue_views()
         self.show_editor(None)
         self.start_watching()
+        self.start_watching_fetches()
         self.load_items()
 
     def action_show_tab(self, tab: str) -> None:
@@ -118,6 +127,8 @@ class DeskApp(Candidates, Picking, IssuePane, Reading, Fetching, Output, Saving)
             self.focus_now(self.main.query_one(CandidateList))
         elif tab == "issue":
             self.focus_now(self.main.query_one(PicksList))
+        elif tab == "issues":
+            self.focus_now(self.main.query_one(IssuesList))
         else:
             self.focus_now(self.main.query_one("#preview-scroll"))
 

@@ -26,13 +26,15 @@ from newsdesk.output.render import Renderer
 if TYPE_CHECKING:
     from textual.worker import Worker
 
+    from newsdesk.items import Item
     from newsdesk.tui.candidate_list import CandidateList
 
 INTRO = "intro"  # the editor's target when it shows the intro
 
 
-class DeskBase(App[None]):
-    """The desk's state; the methods every job uses."""
+class DeskBase(App[Path | None]):
+    """The desk's state; the methods every job uses. The desk's result is the issue file to
+    open next (the Issues pane's enter), or None."""
 
     def __init__(self, newsroom: Newsroom, issue_path: Path, *, blink: bool = True) -> None:
         super().__init__()
@@ -68,6 +70,10 @@ class DeskBase(App[None]):
         self.fetching: str | None = None
         self.last_report: FetchReport | None = None
         self.last_fetch_error: str | None = None
+        self.known_fetch: object = None  # the last fetch the desk knows of (its record's "finished")
+        self.new_items_waiting = False  # a fetch elsewhere brought items the list does not show
+        self._fetch_seen = False  # the store's record has been read once
+        self._store_signature: tuple[tuple[int, int], ...] = ()
         # Saving (saving.py).
         self.save_state = "saved"
         self.conflict_open = False
@@ -158,3 +164,6 @@ class DeskBase(App[None]):
         def schedule_save(self) -> None: ...  # saving.py
         def autosave(self, *, force: bool = False) -> bool: ...  # saving.py
         def schedule_preview(self) -> None: ...  # output.py
+        def open_in_browser(self, url: str) -> Worker[None]: ...  # candidates.py (a worker)
+        def refresh_issues(self) -> None: ...  # issues_pane.py
+        def keep_source(self, item: Item) -> None: ...  # chinese_desk.py

@@ -1,18 +1,94 @@
-"""Fetching every source in a worker, progress in the status line, and the report."""
+"""Fetching every source in a worker, progress in the status line, and the report; a fetch
+run in another terminal (`newsdesk fetch`, cron) noticed in the store and its items offered."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 from textual import on, work
 
 from newsdesk.errors import NewsdeskError
-from newsdesk.feeds.fetch import FeedResult
+from newsdesk.feeds.fetch import FeedResult, FetchReport
 from newsdesk.feeds.fetch import fetch as run_fetch
 from newsdesk.tui.base import DeskBase
-from newsdesk.tui.messages import FetchFailed, FetchFinished, FetchProgressed
+from newsdesk.tui.messages import FetchFailed, FetchFinished, FetchProgressed, LastFetchRead
 from newsdesk.tui.screens import ReportScreen
+
+FETCH_CHECK_SECONDS = 2.0  # how often the desk looks for a fetch run elsewhere (a stat, no read)
+
+
+def _signature(path: Path) -> tuple[tuple[int, int], ...]:
+    """The store's files as they stand (a write changes the -wal file)."""
+    found = []
+    for part in (path, path.with_name(path.name + "-wal")):
+        try:
+            stat = part.stat()
+        except OSError:
+            continue
+        found.append((stat.st_mtime_ns, stat.st_size))
+    return tuple(found)
 
 
 class Fetching(DeskBase):
+    def start_watching_fetches(self) -> None:
+        self._store_signature = _signature(self.room.store_path)
+        self.read_last_fetch()  # the report r shows before any fetch of this desk's
+        self.status_line.set_interval(FETCH_CHECK_SECONDS, self.check_store)
+
+    def check_store(self) -> None:
+        """The store changed: perhaps a fetch ran in another terminal. Read its record (in a worker)."""
+        signature = _signature(self.room.store_path)
+        if signature == self._store_signature or self.fetching is not None:
+            return
+        self._store_signature = signature
+        self.read_last_fetch()
+
+    @work(thread=True, exclusive=True, group="last-fetch", exit_on_error=False)
+    def read_last_fetch(self) -> None:
+        try:
+            with self.room.store() as store:
+                record = store.last_fetch()
+        except NewsdeskError:
+            return  # the loading of candidates reports a broken store
+        self.post_message(LastFetchRead(record))
+
+    @on(LastFetchRead)
+    def last_fetch_read(self, message: LastFetchRead) -> None:
+        record = message.record
+        first = not self._fetch_seen
+        self._fetch_seen = True
+        if record is None or self.fetching is not None:
+            return
+        report = FetchReport.from_record(record)
+        stamp = record.get("finished")
+        if stamp == self.known_fetch:
+            return
+        self.known_fetch = stamp
+        self.last_report, self.last_fetch_error = report, None
+        if first:
+            return  # fetched before the desk opened: its items are in the list already
+        new = sum(r.new for r in report.results)
+        when = report.finished.astimezone(self.room.config.newsroom.zone).strftime("%H:%M") if report.finished else ""
+        if new:
+            self.new_items_waiting = True
+            self.toast(
+                f"A fetch at {when} brought {new} new items: press n to list them, r for its report.",
+                title="New items",
+                severity="information",
+                timeout=30,
+            )
+        else:
+            self.note(f"A fetch at {when} brought nothing new (r: its report)")
+
+    def action_load_new(self) -> None:
+        if not self.new_items_waiting:
+            self.note("No fetch has brought new items since the list was loaded")
+            return
+        self.new_items_waiting = False
+        self.clear_notifications()
+        self.note("Listing the new items")
+        self.load_items()
+
     def action_fetch(self) -> None:
         if self.fetching is not None:
             self.note("A fetch is already running.")
@@ -54,6 +130,8 @@ class Fetching(DeskBase):
         report = message.report
         self.fetching = None
         self.last_report, self.last_fetch_error = report, None
+        self.known_fetch = report.finished.isoformat() if report.finished else None
+        self.new_items_waiting = False  # the list loads them now
         new = sum(r.new for r in report.results)
         failed = len(report.failed)
         note = f"{new} new items from {len(report.results) - failed} sources"
@@ -73,4 +151,7 @@ class Fetching(DeskBase):
         self.refresh_status()
 
     def action_report(self) -> None:
-        self.push_screen(ReportScreen(self.last_report, self.last_fetch_error))
+        finished = self.last_report.finished if self.last_report is not None else None
+        zone = self.room.config.newsroom.zone
+        when = finished.astimezone(zone).strftime("%a %d %b %Y, %H:%M") if finished else ""
+        self.push_screen(ReportScreen(self.last_report, self.last_fetch_error, when=when))

@@ -17,6 +17,7 @@ SECTIONS = {
     "list": "Candidates",
     "candidates": "Candidates",
     "picks": "Issue",
+    "issues": "Issues",
     "field": "In a text field",
 }
 
@@ -48,8 +49,10 @@ KEYS: tuple[Key, ...] = (
     Key("c", "show_tab('candidates')", "Candidates", "Candidates: the week's items", id="candidates"),
     Key("e", "show_tab('issue')", "Issue", "Issue: the intro, picks and annotations", footer=True, id="issue"),
     Key("v", "show_tab('preview')", "Preview", "Preview: the issue as subscribers read it", id="preview"),
+    Key("i", "show_tab('issues')", "Issues", "Issues: every issue of the newsroom and where it stands", id="issues"),
     Key("f", "fetch", "Fetch", "Fetch every source now, in the background", footer=True, id="fetch"),
-    Key("r", "report", "Fetch report", "The last fetch's report, source by source", id="report"),
+    Key("r", "report", "Fetch report", "The last fetch's report, source by source (this desk's or `newsdesk fetch`'s)", id="report"),
+    Key("n", "load_new", "New items", "List the new items a `newsdesk fetch` in another terminal brought", id="new-items"),
     Key("R", "render", "Render", "Render every output (email, post, archive) to build/", footer=True, id="render"),
     Key("question_mark,f1", "help", "Help", "This help: every key", footer=True, id="help"),
     Key("ctrl+p", None, "Command palette", "Command palette: every action by name", palette=False),
@@ -57,6 +60,8 @@ KEYS: tuple[Key, ...] = (
     Key("U,ctrl+y", "redo_picks", "Redo", "Redo what undo took back", id="redo"),
     Key("escape", "leave_field", "Leave field", "Leave a text field (in the filter: drop the filter)", palette=False),
     Key("", "save", "Save", "Save the issue now (it also saves by itself)"),
+    Key("ctrl+r", "romanize", "Romanize", "In the annotation: the selected Chinese as 汉字 Pinyin (nothing selected: the pick's title)", id="romanize"),
+    Key("T,ctrl+t", "add_term", "Add to glossary", "Add a term and its English to glossary.toml (the selected Chinese filled in)", id="add-term"),
     Key("q", "quit_desk", "Save and quit", "Save and quit", footer=True, id="quit", short="Quit"),
     # The candidate list.
     Key("up,k", None, "Up", "Move up; the preview shows the story and why it scored", "list", palette=False),
@@ -73,6 +78,9 @@ KEYS: tuple[Key, ...] = (
     Key("S", "toggle_sort", "Sort by score or date", "Sort by score or by date (the preview says why a story scored)", "candidates", id="sort"),
     Key("a", "article", "Read the article", "Fetch the full article and read it in the preview", "candidates", id="article"),
     Key("A", "lead_annotation", "Lead as annotation", "Start the pick's empty annotation with the article's lead paragraph", "candidates", id="lead"),
+    Key("D", "draft_translation", "Draft translation", "A machine-translated English draft of the story's title and lead (the engine in sources.toml)", "candidates", id="draft"),
+    Key("plus", "add_page", "Add a page", "Add a page from outside the feeds as a candidate (its title, date and text read from it)", "candidates", id="add-page"),
+    Key("P", "romanize_title", "Pinyin into annotation", "The story's title as 汉字 Pinyin at the end of its pick's annotation", "candidates", id="romanize-title"),
     # The issue pane's list of picks.
     Key("up,down", None, "Choose", "Choose the intro or a pick", "picks", palette=False),
     Key("enter", None, "Edit", "Edit it (tab goes on to the next field)", "picks", palette=False),
@@ -80,6 +88,13 @@ KEYS: tuple[Key, ...] = (
     Key("J,shift+down", "move_pick(1)", "Move pick down", "Move the pick down", "picks", footer=True, id="move-down", short="Move down"),
     Key("x,delete", "unpick", "Unpick", "Unpick it", "picks", footer=True, id="unpick"),
     Key("A", "lead_annotation", "Lead as annotation", "Start its empty annotation with the article's lead paragraph", "picks", footer=True, palette=False, id="pick-lead"),
+    # The Issues tab's list.
+    Key("enter", None, "Open issue", "Open the issue in the desk", "issues", palette=False),
+    Key("b", "open_output('email.html')", "Open the email", "Render the issue and open its email in the browser", "issues", footer=True, id="open-email", short="Email"),
+    Key("B", "open_output('post.html')", "Open the post", "Render the issue and open its blog post in the browser", "issues", footer=True, id="open-post", short="Post"),
+    Key("C", "check_issue", "Check", "Run the pre-send checks on the issue (its links too)", "issues", footer=True, id="check"),
+    Key("M", "test_send", "Test send", "Send one test copy to your own address (reply_to or sender_email), after a confirmation", "issues", footer=True, id="test-send"),
+    Key("P", "publish_issue", "Publish", "Publish the issue to every blog target, after a confirmation", "issues", footer=True, id="publish"),
     # Text fields.
     Key("ctrl+z", "undo", "Undo typing", "Undo the typing (a word at a time in the headline and link)", "field", palette=False),
     Key("ctrl+y,ctrl+shift+z", "redo", "Redo typing", "Redo it", "field", palette=False),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from textual.message import Message
 
 from newsdesk.curation.articles import Article
@@ -71,3 +73,32 @@ class ArticleLoaded(Message):
         self.url = url
         self.article = article
         self.fill = fill
+
+
+class LastFetchRead(Message):
+    """The store's record of the last fetch run (None: no fetch yet), read by a worker."""
+
+    def __init__(self, record: dict | None) -> None:
+        super().__init__()
+        self.record = record
+
+
+class IssuesListed(Message):
+    def __init__(self, states: list, scheduled: dict | None = None) -> None:
+        super().__init__()
+        self.states = states  # newsdesk.output.state.IssueState, newest first
+        self.scheduled = scheduled or {}  # issue name -> newsdesk.mail.schedule.ScheduledSend
+
+
+class JobDone(Message):
+    """A job on an issue (check, test send, publish, render to open) ended: what to say."""
+
+    def __init__(
+        self, title: str, lines: list[str], *, ok: bool, path: Path | None = None, open_file: Path | None = None
+    ) -> None:
+        super().__init__()
+        self.title = title
+        self.lines = lines
+        self.ok = ok
+        self.path = path  # the issue file it was about
+        self.open_file = open_file  # a rendered file to open in the browser

@@ -47,6 +47,8 @@ class Output(DeskBase):
             self.refresh_preview()
         elif event.pane.id == "issue":
             self.refresh_issue_views()
+        elif event.pane.id == "issues":
+            self.refresh_issues()
 
     def action_render(self) -> None:
         self.sync_editor()

@@ -54,6 +54,7 @@ class Picking(DeskBase):
 
         if not self.session.is_full():
             self.session.pick(item, also=also)
+            self.keep_source(item)
             more = f" ({len(also)} other source{'s' if len(also) != 1 else ''} listed too)" if also else ""
             self.note(f"Picked: {item.title}{more}")
             self.after_change()
@@ -64,6 +65,7 @@ class Picking(DeskBase):
             if choice is None:
                 return
             self.session.pick(item, replace=choice, also=also)
+            self.keep_source(item)
             self.note(f"Replaced pick {choice + 1} with: {item.title}")
             self.after_change()
             done(choice)

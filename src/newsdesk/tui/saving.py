@@ -8,6 +8,7 @@ import time
 from newsdesk.curation.session import IssueChangedOnDisk
 from newsdesk.errors import NewsdeskError
 from newsdesk.tui.base import DeskBase
+from newsdesk.tui.broken import BrokenIssueScreen
 from newsdesk.tui.screens import ConflictScreen
 
 AUTOSAVE_SECONDS = 1.0  # after the last keystroke; the promise to the editor is 2 s
@@ -86,7 +87,7 @@ class Saving(DeskBase):
         try:
             self.session.reload()
         except NewsdeskError as error:
-            self.toast(error.message, title="Cannot reload the issue file", severity="error", timeout=10)
+            self.show_broken_file(error)
             return
         self._shown = None  # the fields hold the old file's text: never synced into the new one
         self.note(note)
@@ -98,6 +99,25 @@ class Saving(DeskBase):
             self._save_timer = None
         self.show_editor(self.editing, reload=True)
         self.refresh_status()
+
+    def show_broken_file(self, error: NewsdeskError) -> None:
+        """The file on disk was broken outside the desk: show where, and wait for its fix.
+        Quitting the screen keeps the desk's version, unsaved, until the next change asks."""
+        if self.conflict_open:
+            return
+        self.conflict_open = True
+        self.save_state = "NOT SAVED: the file on disk is broken"
+        self.refresh_status()
+
+        def fixed(reads: bool | None) -> None:
+            self.conflict_open = False
+            if reads:
+                self.reload_issue("Reloaded the fixed file.")
+            else:
+                self.conflict_deferred = True
+
+        leave = "q goes back to the desk, its version unsaved"
+        self.push_screen(BrokenIssueScreen(self.session.path, error, leave=leave, root=self.room.root), fixed)
 
     def ask_about_conflict(self) -> None:
         if self.conflict_open:

@@ -34,7 +34,10 @@ class HelpScreen(ModalScreen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll():
             yield Static(Text("newsdesk keys", style="bold"))
-            sections = [(title, [(key.label, key.help) for key in rows]) for title, rows in keys.sections()]
+            # The help as the README has it, without its Markdown code marks.
+            sections = [
+                (title, [(key.label, key.help.replace("`", "")) for key in rows]) for title, rows in keys.sections()
+            ]
             for title, rows in [*sections, ("Stories", LEGEND)]:
                 table = Table(title=title, title_justify="left", show_header=False, box=None, expand=True)
                 table.add_column(width=18, style="bold")
@@ -152,14 +155,15 @@ class ReportScreen(ModalScreen[None]):
     ReportScreen > VerticalScroll { width: 90%; max-height: 80%; border: thick $accent; background: $panel; padding: 0 1; }
     """
 
-    def __init__(self, report: FetchReport | None, error: str | None = None) -> None:
+    def __init__(self, report: FetchReport | None, error: str | None = None, *, when: str = "") -> None:
         super().__init__()
         self.report = report
         self.error = error
+        self.when = when  # when the run ended, as the editor reads the time
 
     def compose(self) -> ComposeResult:
         with VerticalScroll():
-            yield Static(Text("Fetch report", style="bold"))
+            yield Static(Text("Fetch report" + (f", finished {self.when}" if self.when else ""), style="bold"))
             if self.error:
                 yield Static(Text(self.error, style="bold red"))
             if self.report is None:
@@ -178,3 +182,26 @@ class ReportScreen(ModalScreen[None]):
                     style="dim",
                 )
             )
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """A question before something that goes out (a test copy, a publication): y or n."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+    DEFAULT_CSS = """
+    ConfirmScreen { align: center middle; }
+    ConfirmScreen > Vertical { width: 80; height: auto; border: thick $warning; background: $panel; padding: 1; }
+    ConfirmScreen Label { width: 100%; margin-bottom: 1; }
+    """
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label(self.question)
+            yield Label(Text("y: yes, go ahead · n or escape: no", style="dim"))
+
+    def action_answer(self, yes: bool) -> None:
+        self.dismiss(yes)

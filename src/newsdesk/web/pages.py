@@ -16,7 +16,8 @@ h1 { font-size: 1.5rem; line-height: 1.25; margin: 0 0 1rem; }
 label { display: block; font-size: 0.9rem; color: #555; margin-top: 0.75rem; }
 input[type=email], input[type=text] { width: 100%; box-sizing: border-box; min-height: 44px; font: inherit;
        padding: 0.4rem 0.6rem; border: 1px solid #888; border-radius: 4px; }
-button { min-height: 44px; margin-top: 1rem; font: 600 1rem/1 inherit; padding: 0 1.25rem; border: 0;
+button { min-height: 44px; margin-top: 1rem; font-family: inherit; font-size: 1rem; font-weight: 600;
+       line-height: 1; padding: 0 1.25rem; border: 0;
        border-radius: 4px; background: #8a1c1c; color: #fff; cursor: pointer; }
 .website { position: absolute; left: -10000px; width: 1px; height: 1px; overflow: hidden; }
 @media (prefers-color-scheme: dark) { body { background: #161616; color: #eee; } label { color: #bbb; } }
@@ -26,7 +27,7 @@ button { min-height: 44px; margin-top: 1rem; font: 600 1rem/1 inherit; padding: 
 def page(title: str, *paragraphs: str, body_html: str = "", list_name: str = "") -> str:
     """A whole page: ``paragraphs`` are text (escaped here), ``body_html`` is markup."""
     heading = escape(title)
-    where = f" · {escape(list_name)}" if list_name else ""
+    where = f" · {escape(list_name)}" if list_name and list_name not in title else ""  # the name once
     text = "".join(f"<p>{escape(paragraph)}</p>\n" for paragraph in paragraphs)
     return (
         "<!DOCTYPE html>\n"
