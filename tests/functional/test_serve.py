@@ -77,6 +77,8 @@ def test_a_sign_up_is_confirmed_by_following_the_emailed_link(room: Path, smtp: 
     [message] = smtp.recorder.messages
     assert message.recipient == "new.reader@readers.example"
     assert message.parsed()["Subject"] == "Confirm your subscription to Social Credit Weekly News Summary"
+    assert message.parsed()["Reply-To"] == "editors@socialcredit.example"  # [newsroom] reply_to, as the issues
+    assert message.parsed()["From"] == "Social Credit Weekly <weekly@socialcredit.example>"
     link = confirmation_link(message)
     assert link.startswith(service.url("/confirm/")) and "new.reader" not in link
 
@@ -104,7 +106,7 @@ def test_one_confirmation_an_hour_for_one_address(room: Path, smtp: SmtpServer, 
         assert again.status_code == 200
         # The truth: nothing new was sent, the link sent before still works.
         assert "on its way" not in again.text
-        assert "A confirmation link was sent to twice@readers.example less than an hour ago" in again.text
+        assert "A message was sent to twice@readers.example less than an hour ago" in again.text
         assert "or try again after 09:00 UTC" in again.text  # the first went at 08:00 UTC
     assert len(smtp.recorder.messages) == 1
     first = confirmation_link(smtp.recorder.messages[0])
@@ -265,6 +267,22 @@ def test_send_with_the_service_configured_needs_the_secret(room: Path, run, monk
         links.stop()
     assert result.exit_code == 2
     assert "$NEWSDESK_SECRET is not set" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("mode", [["--test", "editor@readers.example"], ["--dry-run"], ["--yes"]])
+def test_a_missing_secret_is_said_once(room: Path, run, monkeypatch, mode: list[str]) -> None:
+    configure_web(room, 8443, public_url="https://news.socialcredit.example")
+    links = LinkServer().start()
+    try:
+        write_ready_issue(room, links.url)
+        write_subscribers(room, subscriber_rows(2))
+        monkeypatch.delenv("NEWSDESK_SECRET")
+        result = run("send", ISSUE, *mode)
+    finally:
+        links.stop()
+    assert result.exit_code == 2, result.output
+    assert result.output.count("$NEWSDESK_SECRET is not set") == 1, result.output
+    assert result.output.startswith("newsdesk: error: $NEWSDESK_SECRET is not set")
 
 
 def test_a_send_with_an_https_service_offers_one_click(room: Path, smtp: SmtpServer, run) -> None:
@@ -436,3 +454,22 @@ def test_a_one_click_post_sent_as_multipart_is_recorded_as_one_click(room: Path,
     assert answer.status_code == 200
     gone = member(room, "leaver@readers.example")
     assert (gone.state, gone.reason) == ("unsubscribed", "one-click unsubscribe (RFC 8058)")
+
+
+def test_signing_up_again_when_subscribed_sends_a_notice_not_a_link(
+    room: Path, smtp: SmtpServer, service, clock: Clock
+) -> None:
+    httpx.post(service.url("/subscribe"), data={"email": "happy@readers.example"})
+    httpx.post(confirmation_link(smtp.recorder.messages[0]))
+    clock.now += 3601
+    again = httpx.post(service.url("/subscribe"), data={"email": "happy@readers.example"})
+    # The same page as anyone's (the page never tells who is subscribed), and it is true:
+    assert again.status_code == 200 and "is on its way" in again.text
+    notice = smtp.recorder.messages[1].parsed()
+    assert notice["Subject"] == "You are already subscribed to Social Credit Weekly News Summary"
+    text = notice.get_body(("plain",)).get_content()
+    assert "already" in text and "/confirm/" not in text
+    assert member(room, "happy@readers.example").state == "subscribed"
+
+    third = httpx.post(service.url("/subscribe"), data={"email": "happy@readers.example"})
+    assert "less than an hour ago" in third.text and len(smtp.recorder.messages) == 2

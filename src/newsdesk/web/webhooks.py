@@ -34,7 +34,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -50,7 +50,19 @@ from newsdesk.mail.bounces import Finding, RunReport, apply
 from newsdesk.urls import is_loopback
 
 if TYPE_CHECKING:
-    from newsdesk.web.app import Service
+    from newsdesk.mail.roster import Roster
+    from newsdesk.newsroom import Newsroom
+
+
+class Service(Protocol):
+    """What the webhooks need of the service (newsdesk.web.app's, which routes to them)."""
+
+    @property
+    def room(self) -> Newsroom: ...
+
+    @property
+    def roster(self) -> Roster: ...
+
 
 MAX_WEBHOOK_BODY = 512 * 1024  # an SNS message is at most 256 KB; Postmark's are a few KB
 MAX_CERTIFICATE = 64 * 1024
@@ -75,7 +87,12 @@ class WebhookError(Exception):
 def _host_matches(host: str, pattern: str) -> bool:
     """``pattern`` with * as exactly one DNS label (sns.*.amazonaws.com)."""
     labels, wanted = host.lower().split("."), pattern.lower().split(".")
-    return len(labels) == len(wanted) and all(w == "*" or w == label for w, label in zip(wanted, labels, strict=True))
+    if len(labels) != len(wanted):
+        return False
+    return all(
+        (w == "*" and re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", label)) or w == label
+        for w, label in zip(wanted, labels, strict=True)
+    )
 
 
 def allowed_sns_url(url: str, patterns: tuple[str, ...]) -> bool:
