@@ -213,5 +213,6 @@ async def test_a_page_added_from_the_desk(fetched: Path):
             await settled(pilot)
             assert not isinstance(app.screen, PageScreen) and len(listing.items) == before
             assert server.requests["/gone"] == 1
+            assert "Reading" not in str(app.query_one("#status").render())  # the 404 ended the reading
     finally:
         server.stop()

@@ -366,13 +366,15 @@ class ChineseSources(DeskBase):
         try:
             added = add_page(self.room, url)
         except NewsdeskError as error:
+            self.call_from_thread(self.note, "")  # not "Reading …" any more
             self.call_from_thread(partial(self.toast, error.message, title="Page not added"))
             return
         item = added.item
         when = (
             item.published.astimezone(self.room.config.newsroom.zone).date().isoformat() if item.published else "today"
         )
-        self.call_from_thread(self.note, f"Added: {item.title} ({item.source}, {when})")
+        guess = {"guess": ", a guessed date", "none": ", no date on the page"}.get(added.dating, "")
+        self.call_from_thread(self.note, f"Added: {item.title} ({item.source}, {when}{guess})")
         self.call_from_thread(self.load_items)
 
     # The pick's page kept with the issue -------------------------------------
