@@ -247,3 +247,19 @@ async def test_figures_romanized_with_their_term_and_a_term_dialog_leaves_no_sel
         assert app.focused is area and area.selection.is_empty
         await pilot.press("x")
         assert area.text.startswith("新增失信被执行人x146")
+
+
+async def test_the_term_dialog_refuses_latin_letters(fetched: Path):
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("T")
+        await pilot.pause()
+        app.screen.query_one("#term-zh", Input).value = "诚信honesty"
+        app.screen.query_one("#term-en", Input).value = "honesty"
+        app.screen.query_one("#term-en", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TermScreen)
+        assert "Latin letters" in str(app.screen.query_one("#term-problem").render())
+    assert not (fetched / "glossary.toml").exists()

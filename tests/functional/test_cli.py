@@ -314,6 +314,14 @@ def test_glossary_add_list_and_the_terms_of_an_item(fetched, run):
         run("glossary", "find", "建立誠信檔案").output
         == "诚信档案\tintegrity records (not: credit files) — for officials\n"
     )
+    latin = run("glossary", "add", "诚信honesty", "honesty")
+    assert latin.exit_code == 2 and "'诚信honesty' is not a Chinese term: it has Latin letters" in latin.output
+    neither = run("glossary", "find", "no chinese here")
+    assert neither.exit_code == 2
+    assert (
+        neither.output
+        == "newsdesk: error: no Chinese text and no item with id 'no chinese here' (see `newsdesk candidates`)\n"
+    )
     (fetched / "glossary.toml").write_text('[terms]\n"失信" = 1\n', encoding="utf-8")
     broken = run("glossary", "list")
     assert broken.exit_code == 2 and "glossary.toml:2: term '失信' must be its English" in broken.output

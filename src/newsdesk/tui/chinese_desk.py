@@ -25,7 +25,7 @@ from newsdesk import chinese
 from newsdesk.curation.articles import lead_paragraph
 from newsdesk.curation.headlines import headline_from_title
 from newsdesk.errors import NewsdeskError
-from newsdesk.glossary import Glossary, Term, add_term, load_glossary
+from newsdesk.glossary import Glossary, Term, add_term, load_glossary, term_problem
 from newsdesk.items import Item
 from newsdesk.translate import Draft, TranslationProblem, draft_translation
 from newsdesk.tui.base import DeskBase
@@ -151,8 +151,11 @@ class TermScreen(ModalScreen[tuple[str, str] | None]):
     def submit(self) -> None:
         zh = self.query_one("#term-zh", Input).value.strip()
         en = self.query_one("#term-en", Input).value.strip()
-        if not chinese.has_han(zh):
-            self.query_one("#term-problem", Static).update(Text("The term must be Chinese.", style="yellow"))
+        problem = term_problem(zh)
+        if problem is not None:
+            self.query_one("#term-problem", Static).update(
+                Text(f"The term must be Chinese: {problem}.", style="yellow")
+            )
             self.query_one("#term-zh", Input).focus()
         elif not en:
             self.query_one("#term-problem", Static).update(Text("Give its English.", style="yellow"))
