@@ -19,6 +19,7 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets.text_area import Selection
 
 from newsdesk import chinese
 from newsdesk.curation.articles import lead_paragraph
@@ -276,13 +277,15 @@ class ChineseSources(DeskBase):
         self.set_focus(area)
         if selection and area.selected_text == source:
             start, end = sorted(area.selection)
-            area.replace(romanized, start, end)
+            result = area.replace(romanized, start, end)
         elif at_end:
             end = area.document.end
             gap = " " if area.text and not area.text.endswith((" ", "\n", "(")) else ""
-            area.insert(gap + romanized, end)
+            result = area.insert(gap + romanized, end)
         else:
-            area.insert(romanized)
+            result = area.insert(romanized)
+        # The cursor after what was inserted, nothing selected: the next key adds to it.
+        area.selection = Selection.cursor(result.end_location)
         self.note(f"Inserted: {romanized}")
 
     # Draft translation -------------------------------------------------------
@@ -334,6 +337,8 @@ class ChineseSources(DeskBase):
         known = self.glossary.get(zh) if zh else None
 
         def added(result: tuple[str, str] | None) -> None:
+            if isinstance(area, TextArea):  # back to the text with nothing selected: a key adds, not replaces
+                area.selection = Selection.cursor(area.selection.end)
             if result is not None:
                 self.save_term(*result)
 
