@@ -17,17 +17,6 @@ SAMPLE_NEWSROOM = Path(__file__).resolve().parent / "fixtures" / "newsroom"
 SAMPLE_PARTS = ("sources.toml", "samples", "templates", "issues", "subscribers.csv")
 
 
-def pytest_xdist_auto_num_workers(config: pytest.Config) -> int | None:
-    """`-n auto` (the addopts) starts two workers per core: most of the suite's time is
-    waiting, not computing (Pilot waits for an idle desk after every key, tmux types at
-    5 ms a key, servers answer), so a second worker per core runs while the first waits.
-    PYTEST_XDIST_AUTO_NUM_WORKERS still decides when set; `-n logical` is xdist's own."""
-    if os.environ.get("PYTEST_XDIST_AUTO_NUM_WORKERS") or config.option.numprocesses == "logical":
-        return None  # xdist's own answer
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    return 2 * (cores or 1)
-
-
 def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addoption("--update-goldens", action="store_true", help="Rewrite the golden files from the current output.")
 
