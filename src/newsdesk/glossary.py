@@ -243,9 +243,26 @@ def add_term(root: Path, zh: str, en: str, *, also: Iterable[str] = (), note: st
 # The pre-send check's half: which renderings a text uses ------------------------
 
 
+def _stems(word: str) -> list[str]:
+    """The word without a plural ending, as written first: persons → person, boxes → box
+    or boxe (the pattern tries both); a word ending in ss (press) or too short to have one
+    (news, bus) as it is."""
+    lowered = word.casefold()
+    if len(word) < 5 or lowered.endswith("ss") or not lowered.endswith("s"):
+        return [word]
+    stems = [word[:-1]]
+    if lowered.endswith("es"):
+        stems.insert(0, word[:-2])
+    return stems
+
+
 def _pattern(rendering: str) -> re.Pattern[str]:
-    words = r"\s+".join(re.escape(word) for word in rendering.split())
-    return re.compile(rf"(?<!\w){words}(?:s|es)?(?!\w)", re.IGNORECASE)  # plurals too: red list(s)
+    """A rendering as a whole-word pattern, in any case and with simple English inflections
+    of its last word: red list(s), discredited person(s), box(es)."""
+    *first, last = rendering.split() or [""]
+    stems = "|".join(re.escape(stem) for stem in _stems(last))
+    words = r"\s+".join([*(re.escape(word) for word in first), f"(?:{stems})"])
+    return re.compile(rf"(?<!\w){words}(?:s|es)?(?!\w)", re.IGNORECASE)
 
 
 def renderings_used(term: Term, text: str) -> list[str]:

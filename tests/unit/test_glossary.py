@@ -111,3 +111,15 @@ def test_a_term_with_latin_letters_is_refused_everywhere(tmp_path: Path, term: s
     assert not (tmp_path / "glossary.toml").exists()
     with pytest.raises(InvalidInput, match=r"^glossary.toml:2: .* is not a Chinese term"):
         parse_glossary(f'[terms]\n"{term}" = "honesty"\n', Path("glossary.toml"))
+
+
+def test_renderings_used_singular_or_plural_either_way():
+    term = Term("失信被执行人", "judgment defaulters", ("discredited persons",))
+    assert renderings_used(term, "a judgment defaulter and a discredited person") == [
+        "judgment defaulters",
+        "discredited persons",
+    ]
+    boxes = Term("信箱", "mailbox", ("letter boxes",))
+    assert renderings_used(boxes, "two mailboxes, one letter box") == ["mailbox", "letter boxes"]
+    press = Term("新闻出版", "the press", ("news",))
+    assert renderings_used(press, "the pres and new") == []  # ss and short words keep their s
