@@ -121,6 +121,7 @@ def test_ses_with_easy_dkim_and_a_mail_from_domain_passes(room: Path, ses: SesSe
     account = checks["Amazon SES"]
     assert account["detail"].startswith(f"Amazon SES ({ses.url}): credentials from env, {DOMAIN} verified")
     assert "looks sandboxed" in account["detail"] and "production access" in account["fix"]
+    assert "SES would throttle" not in account["detail"]  # rate = 1: the account's
     assert ses.sent() == []  # nothing was sent
 
 
@@ -205,6 +206,14 @@ def test_ses_unverified_sender_unreachable_or_no_credentials_is_one_line(
     assert f"verify the domain {DOMAIN} in SES" in account["fix"]
 
     ses.verify(SENDER)
+    code, checks = doctor(run)  # verified now; rate = 0 is no limit, above the account's 1/s
+    account = checks["Amazon SES"]
+    assert account["status"] == "warn"
+    assert "looks sandboxed" in account["detail"]
+    assert "the send goes at no limit, above the account's rate: SES would throttle it" in account["detail"]
+    assert account["fix"].endswith("; set [delivery] rate = 1")
+    ses_room(room, ses, rate=1)
+    assert "throttle" not in doctor(run)[1]["Amazon SES"]["detail"]
     ses_room(room, ses, endpoint_url=f"http://127.0.0.1:{free_port()}", timeout=1)  # nothing listens there
     code, checks = doctor(run)
     assert checks["Amazon SES"]["status"] == "fail"

@@ -74,6 +74,8 @@ def test_the_translate_command(fetched: Path, engine: ChatServer, run):
         "[Machine translation (tiny-test-model), a draft to check]\n"
         "Supreme People's Court: judgment defaulters list to be shared with more departments\n"
     )
+    neither = run("translate", "hello")
+    assert neither.exit_code == 2 and "no Chinese text and no item with id 'hello'" in neither.output
     engine.status = 503
     failed = run("translate", TITLE)
     assert failed.exit_code == 1 and failed.output.startswith(

@@ -752,20 +752,16 @@ class Doctor:
             f"{facts.sent_today:g} of {facts.max_per_day:g} sent in 24 h, at most {facts.max_rate:g}/s"
         )
         rate = provider_rate(self.config, "ses")
+        problems, fixes = [], []
         if 0 < facts.max_per_day <= SES_SANDBOX_PER_DAY:
-            yield Check(
-                name,
-                WARN,
-                f"{detail}: the account looks sandboxed (it sends only to verified addresses)",
-                "ask AWS for production access (SES console → Account dashboard)",
-            )
-        elif facts.max_rate and (rate == 0 or rate > facts.max_rate):
-            yield Check(
-                name,
-                WARN,
-                f"{detail}; the send goes at {'no limit' if rate == 0 else f'{rate:g}/s'}: SES would throttle it",
-                f"set [delivery] rate = {facts.max_rate:g}",
-            )
+            problems.append("the account looks sandboxed (it sends only to verified addresses)")
+            fixes.append("ask AWS for production access (SES console → Account dashboard)")
+        if facts.max_rate and (rate == 0 or rate > facts.max_rate):
+            pace = "no limit" if rate == 0 else f"{rate:g}/s"
+            problems.append(f"the send goes at {pace}, above the account's rate: SES would throttle it")
+            fixes.append(f"set [delivery] rate = {facts.max_rate:g}")
+        if problems:
+            yield Check(name, WARN, f"{detail}; " + "; ".join(problems), "; ".join(fixes))
         else:
             yield Check(name, OK, detail)
 
