@@ -216,10 +216,6 @@ class _Queue:
         with self.lock:
             self.stopped = True
 
-    def waiting(self) -> int:
-        with self.lock:
-            return len(self.deferred)
-
     def next(self, before_wait: Callable[[], None] | None = None) -> Entry | None:
         """The next recipient to send to, or None when there is none left (or the run stopped).
         ``before_wait`` runs before waiting for a deferred recipient's turn."""
@@ -391,6 +387,7 @@ class SendJob:
         self._refused_in_a_row = 0
         self._deferred_in_a_row = 0
         self._on_progress = on_progress
+        self._crash: BaseException | None = None  # what stopped a connection's thread, raised here
         limiter = RateLimiter(policy.rate)
 
         def waiting() -> None:
@@ -427,6 +424,8 @@ class SendJob:
                     for worker in workers:
                         while worker.is_alive():
                             worker.join(0.2)
+                    if self._crash is not None:
+                        raise self._crash
                 except BaseException:
                     queue.stop()  # each connection finishes the message it has, then stops
                     for worker in workers:
@@ -504,6 +503,10 @@ class SendJob:
             with self._lock:
                 if report.stopped is None:
                     report.stopped = f"{error.message}; the recipients not yet sent stay pending"
+            queue.stop()
+        except BaseException as error:  # anything else stops every connection, and the run
+            with self._lock:
+                self._crash = self._crash or error
             queue.stop()
         finally:
             carry.flush()
