@@ -316,8 +316,8 @@ class DeliverySettings:
     """``[delivery]``: who delivers the email: the SMTP server of ``[smtp]``, Amazon SES (its API v2,
     the same signed MIME message) or Postmark (its HTTP API). Credentials come only from the
     environment: boto3's usual chain for SES (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE,
-    an instance role), POSTMARK_SERVER_TOKEN for Postmark. ``[smtp]`` rate, retries, backoff, defer
-    and connections pace every provider."""
+    an instance role), POSTMARK_SERVER_TOKEN for Postmark. ``[smtp]`` retries, backoff, defer
+    and connections pace every provider, and ``[smtp] rate`` too unless ``[delivery] rate`` is set."""
 
     provider: str = doc('"smtp" (the default), "ses" or "postmark".', "smtp")
     region: str = doc("SES: the AWS region (e.g. eu-west-1); empty: boto3's (AWS_REGION, AWS_DEFAULT_REGION).", "")
@@ -328,7 +328,30 @@ class DeliverySettings:
     )
     configuration_set: str = doc("SES: the configuration set each message names (its events go to SNS).", "")
     message_stream: str = doc("Postmark: the message stream (a newsletter belongs in a broadcast stream).", "broadcast")
+    transactional_stream: str = doc(
+        "Postmark: the stream of `newsdesk serve`'s confirmation emails (a transactional stream).", "outbound"
+    )
     timeout: float = doc("Seconds to wait for the provider's API at each step.", 30.0)
+    rate: float | None = doc(
+        "Messages per second at most through SES or Postmark (0: no limit); unset: [smtp] rate. "
+        "SES: your account's maximum send rate; the SMTP server ignores it.",
+        None,
+    )
+    sns_topics: tuple[str, ...] = doc(
+        "SES webhook: the ARNs of the SNS topics whose notifications `newsdesk serve` accepts at "
+        "/webhooks/ses (a signed message of another topic is refused). Empty: the endpoint is off.",
+        (),
+    )
+    sns_certificate_hosts: tuple[str, ...] = doc(
+        "SES webhook: the hosts the SNS signing certificate may be fetched from (https only), as "
+        "patterns where * is one DNS label.",
+        ("sns.*.amazonaws.com", "sns.*.amazonaws.com.cn"),
+    )
+    postmark_webhook_user: str = doc(
+        "Postmark webhook: the basic-auth user of /webhooks/postmark (its password in "
+        "$NEWSDESK_POSTMARK_WEBHOOK_PASSWORD). Empty: the endpoint is off.",
+        "",
+    )
 
 
 @dataclass(frozen=True)
@@ -763,8 +786,19 @@ def _check_delivery(delivery: DeliverySettings, fail: Any) -> None:
         fail("region", f"delivery.region must be an AWS region like eu-west-1, not {delivery.region!r}")
     if delivery.timeout <= 0:
         fail("timeout", "delivery.timeout must be greater than 0")
-    if not delivery.message_stream.strip():
-        fail("message_stream", "delivery.message_stream must name a Postmark message stream")
+    if delivery.rate is not None and delivery.rate < 0:
+        fail("rate", "delivery.rate must not be negative")
+    for key in ("message_stream", "transactional_stream"):
+        if not getattr(delivery, key).strip():
+            fail(key, f"delivery.{key} must name a Postmark message stream")
+    for arn in delivery.sns_topics:
+        if not re.fullmatch(r"arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_.-]+", arn):
+            fail(
+                "sns_topics", f"delivery.sns_topics: {arn!r} is not an SNS topic ARN (arn:aws:sns:REGION:ACCOUNT:NAME)"
+            )
+    for pattern in delivery.sns_certificate_hosts:
+        if not re.fullmatch(r"[A-Za-z0-9*-]+(\.[A-Za-z0-9*-]+)*", pattern):
+            fail("sns_certificate_hosts", f"delivery.sns_certificate_hosts: {pattern!r} is not a host pattern")
 
 
 def _check_translation(settings: TranslationSettings, fail: Any) -> None:

@@ -16,7 +16,7 @@ from feedserver import FeedServer, Route
 from textual.widgets import Input, TextArea
 
 from newsdesk.issue import load_issue
-from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, ReportScreen
+from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, ReportScreen, SourceScreen
 
 
 async def saved(pilot) -> None:
@@ -28,7 +28,8 @@ async def test_pick_three_and_they_are_saved(fetched):
     app = desk(fetched)
     async with app.run_test(size=(120, 40)) as pilot:
         listing = await loaded(pilot)
-        assert len(listing.items) == 17  # the week's 21 items are 17 stories (two in English and Chinese)
+        # The week's 21 items are 9 stories: reports in both languages, and commentary, joined.
+        assert len(listing.items) == 9
         assert sum(len(row.story.cluster) for row in listing.rows) == 21
         chosen = listing.items[:3]
         await pilot.press("space", "down", "p", "down", "space")
@@ -54,6 +55,9 @@ async def test_annotate_a_pick_and_the_intro(fetched):
         listing = await loaded(pilot)
         item = listing.items[0]
         await pilot.press("enter")  # pick and go annotate: the headline has focus
+        await pilot.pause()
+        assert isinstance(app.screen, SourceScreen)  # the top story has four sources
+        await pilot.press("enter")  # the first, its lead
         await pilot.pause()
         assert isinstance(app.focused, Input) and app.focused.id == "headline"
         await pilot.press(*"Xiamen lists")  # replaces the selected title
@@ -129,7 +133,8 @@ async def test_autosave_then_reopen_restores_everything(fetched):
     async with again.run_test() as pilot:
         listing = await loaded(pilot)
         assert again.session.issue.item_ids() == before.item_ids()
-        assert listing.picked == set(before.item_ids())
+        # Each pick's story: its item and the others reporting it.
+        assert listing.picked == {i for d in before.developments for i in (d.item_id, *d.also)}
 
 
 async def test_quit_saves_at_once(fetched):
@@ -146,22 +151,22 @@ async def test_filter_as_you_type_and_by_source_and_week(fetched):
         listing = await loaded(pilot)
         await pilot.press("slash", *"xiamen")
         assert all("xiamen" in (i.title + i.summary_text + i.source).lower() for i in listing.items)
-        assert 0 < len(listing.items) < 17
+        assert 0 < len(listing.items) < 9
         await pilot.press("enter")  # back to the list, filter kept
-        assert app.focused is listing and 0 < len(listing.items) < 17
+        assert app.focused is listing and 0 < len(listing.items) < 9
         await pilot.press("slash", "escape")  # escape drops the filter
-        assert app.focused is listing and len(listing.items) == 17
+        assert app.focused is listing and len(listing.items) == 9
         await pilot.press("s")  # the first source
         assert {i.source for i in listing.items} == {"Credit Policy Daily"}
         await pilot.press("t")  # and the first tag ("analysis": another source): nothing
         assert listing.items == []
         assert "Nothing matches" in listing.empty_text
         await pilot.press(*"s" * 6, *"t" * 8)  # back to all sources and all tags
-        assert len(listing.items) == 17
+        assert len(listing.items) == 9
         await pilot.press("w")
         await loaded(pilot)
         assert sum(len(row.story.cluster) for row in listing.rows) == 68
-        assert 50 < len(listing.items) < 68
+        assert 30 < len(listing.items) < 68
 
 
 async def test_chinese_titles_align_in_the_list(fetched):
@@ -232,7 +237,7 @@ async def test_preview_tab_follows_the_typing(fetched):
     app = desk(fetched)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # pick the top story (its lead, of its four sources)
         await pilot.press(*"Red list")
         await pilot.press("v")
         await pilot.pause(0.5)
@@ -324,7 +329,7 @@ async def test_an_emptied_headline_never_breaks_the_file(fetched):
     app = desk(fetched)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        await pilot.press("enter")  # pick; the headline is focused
+        await pilot.press("enter", "enter")  # pick the top story's lead; the headline is focused
         headline = app.query_one("#headline", Input)
         title = headline.value
         headline.value = ""  # everything deleted, nothing typed yet
@@ -339,7 +344,7 @@ async def test_steady_typing_is_saved_within_two_seconds(fetched):
     app = desk(fetched)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        await pilot.press("enter", "tab")
+        await pilot.press("enter", "enter", "tab")  # the top story's lead picked, its annotation
         for _ in range(10):  # a keystroke every 0.25 s: never a one-second pause
             await pilot.press("x")
             await pilot.pause(0.25)
@@ -400,19 +405,22 @@ KILL_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
+    from newsdesk.issue import load_issue
     from newsdesk.newsroom import Newsroom
     from newsdesk.tui.app import DeskApp
 
     async def main():
         room = Path(sys.argv[1])
-        app = DeskApp(Newsroom.open(room), room / "issues/2017-07-10.md", blink=False)
+        path = room / "issues/2017-07-10.md"
+        app = DeskApp(Newsroom.open(room), path, blink=False)
         async with app.run_test() as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause()
             await pilot.press("space", "down", "space")
-            await pilot.pause(1.5)          # autosaved
+            while len(load_issue(path).developments) < 2:  # the autosave, however slow the machine
+                await pilot.pause(0.1)
             print("saved", flush=True)
-            await pilot.press("down", "space")  # this last pick is never saved
+            await pilot.press("down", "space")  # killed within the autosave's second, most times
             print("edited", flush=True)
             await asyncio.sleep(60)
 
@@ -433,8 +441,10 @@ def test_kill_9_while_editing_loses_at_most_the_last_seconds(fetched, tmp_path):
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=10)
-    issue = load_issue(fetched / DRAFT)
-    assert len(issue.developments) == 2
+    issue = load_issue(fetched / DRAFT)  # whole: the write is atomic
+    # What was saved stays; the last pick is lost unless a loaded machine let its autosave
+    # run before the kill (losing less is no fault).
+    assert len(issue.developments) in (2, 3)
     assert not [p for p in (fetched / "issues").iterdir() if p.name.startswith(".")]
 
 

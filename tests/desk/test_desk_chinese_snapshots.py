@@ -28,7 +28,7 @@ def with_glossary(fetched):
 def test_glossary_beside_the_item(snap_compare, with_glossary, size):
     async def run_before(pilot):
         await settle(pilot)
-        to_item(pilot.app, pilot.app.query_one(CandidateList), "芜湖法院向联合惩戒成员单位推送失信被执行人名单")
+        await to_item(pilot, pilot.app.query_one(CandidateList), "芜湖法院向联合惩戒成员单位推送失信被执行人名单")
         await quiet(pilot)
 
     assert snap_compare(desk(with_glossary), terminal_size=size, run_before=run_before)

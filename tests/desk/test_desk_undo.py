@@ -10,7 +10,7 @@ from newsdesk.issue import load_issue
 
 
 async def to_link(pilot) -> Input:
-    await pilot.press("enter")  # pick the first story: its headline has focus
+    await pilot.press("enter", "enter")  # pick the first story (its lead, of four sources): its headline has focus
     await pilot.pause()
     await pilot.press("tab", "tab")
     link = pilot.app.query_one("#link", Input)
@@ -34,7 +34,7 @@ async def test_the_headline_and_the_link_undo_a_word_at_a_time_and_redo(fetched)
     app = desk(fetched)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        await pilot.press("enter")
+        await pilot.press("enter", "enter")  # the top story, its lead
         await pilot.pause()
         headline = app.query_one("#headline", Input)
         title = headline.value
@@ -65,7 +65,7 @@ async def test_the_annotation_and_the_intro_undo_and_redo(fetched):
     app = desk(fetched)
     async with app.run_test(size=(120, 40)) as pilot:
         await loaded(pilot)
-        await pilot.press("enter", "tab")
+        await pilot.press("enter", "enter", "tab")  # the top story, its lead
         annotation = app.query_one("#annotation", TextArea)
         await pilot.press(*"Named 215 firms.")
         await pilot.pause()

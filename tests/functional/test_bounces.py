@@ -74,7 +74,7 @@ def test_hard_bounces_and_complaints_suppress_at_once_soft_ones_after_the_limit(
     result = run("bounces")
     assert result.exit_code == 0, result.output
     assert (
-        f"{imap_folder.name}: 6 new messages: 1 hard bounces, 1 soft, 2 complaints, 1 not reports, "
+        f"{imap_folder.name}: 6 new messages: 1 hard bounce, 1 soft, 2 complaints, 1 not a report, "
         "0 about addresses not in the list; 3 suppressed"
     ) in result.output
     after = states(room)
@@ -133,9 +133,46 @@ def test_a_server_answering_garbage_is_one_line(room: Path, run) -> None:
     result = run("bounces")
     listener.close()
     assert result.exit_code == 1
-    assert "did not answer as IMAP" in result.output
+    assert "newsdesk: error: the server at 127.0.0.1:" in result.output and "did not speak IMAP" in result.output
     assert len(result.output.strip().splitlines()) == 1 and "Traceback" not in result.output
     assert states(room) == before
+
+
+def test_a_server_that_never_greets_did_not_speak_imap(room: Path, run) -> None:
+    listener = socket.socket()  # accepts, then says nothing (a web server waits for the client)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    port = listener.getsockname()[1]
+    configure_bounces(room, port=port, timeout=30)
+    try:
+        result = run("bounces")
+    finally:
+        listener.close()
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f"newsdesk: error: the server at 127.0.0.1:{port} did not speak IMAP: no greeting within 5 s "
+        "(is it the IMAP port? 993 with TLS, 143 with STARTTLS)"
+    )
+
+
+def test_a_smtp_server_did_not_speak_imap(room: Path, run) -> None:
+    from smtp_server import SmtpServer
+
+    with SmtpServer() as smtp:
+        configure_bounces(room, port=smtp.port)
+        result = run("bounces")
+    assert result.exit_code == 1
+    assert result.output.startswith(f"newsdesk: error: the server at 127.0.0.1:{smtp.port} did not speak IMAP")
+    assert len(result.output.strip().splitlines()) == 1
+
+
+def test_tls_against_a_plain_imap_port_says_the_server_does_not_speak_tls(room: Path, imap_folder: Folder, run) -> None:
+    configure_bounces(room, mailbox=imap_folder.name, security="tls")  # dovecot's plain port
+    result = run("bounces")
+    assert result.exit_code == 1
+    assert result.output.strip() == (
+        f'newsdesk: error: the server at 127.0.0.1:{PORT} does not speak TLS (try security = "starttls" or "none")'
+    )
 
 
 def test_a_refused_login_is_one_line(room: Path, imap_folder: Folder, run, monkeypatch) -> None:
@@ -179,7 +216,7 @@ def test_a_bounce_to_a_verp_address_names_the_subscriber_even_from_a_forward(
     result = run("bounces")
     assert result.exit_code == 0, result.output
     assert (
-        "2 new messages: 1 hard bounces, 0 soft, 0 complaints, 0 not reports, "
+        "2 new messages: 1 hard bounce, 0 soft, 0 complaints, 0 not reports, "
         "1 about addresses not in the list; 1 suppressed"
     ) in result.output
     state, reason, _ = states(room)["reader00003@readers.example"]

@@ -153,3 +153,49 @@ def test_no_token_and_an_unknown_sender(room: Path, postmark: PostmarkServer, ru
 def test_flowed_text_is_joined_back() -> None:
     assert unflow("one two \r\nthree\r\n\r\n >From here", delsp=False) == "one two three\n\n>From here"
     assert unflow("中文 \r\n句子\r\n-- \r\nsig", delsp=True) == "中文句子\n-- \nsig"
+
+
+def test_serve_sends_its_confirmations_through_postmark_s_transactional_stream(
+    room: Path, postmark: PostmarkServer, monkeypatch
+) -> None:
+    import httpx
+    from web_service import SECRET, RunningService, configure_web, web_port
+
+    monkeypatch.setenv("NEWSDESK_SECRET", SECRET)
+    postmark.streams.add("outbound")
+    port = web_port()
+    configure_web(room, port)
+    with RunningService(room, port) as service:
+        answer = httpx.post(service.url("/subscribe"), data={"email": "new@readers.example", "name": "New Reader"})
+        assert answer.status_code == 200, answer.text
+        (email,) = postmark.received
+        assert email["To"] == "new@readers.example" and email["MessageStream"] == "outbound"
+        assert email["Subject"].startswith("Confirm your subscription")
+        link = next(word for word in email["TextBody"].split() if "/confirm/" in word)
+        assert httpx.post(link).status_code == 200
+    from newsdesk.mail.roster import Roster
+    from newsdesk.store import Store
+
+    with Store(room / ".newsdesk" / "store.sqlite3") as store:
+        assert Roster(store).get("new@readers.example").state == "subscribed"
+
+
+def test_postmark_out_of_reach_stops_the_run_with_everyone_pending(room: Path, postmark: PostmarkServer, run) -> None:
+    import socket
+
+    with socket.socket() as spare:  # a port with nothing listening
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    configure(room, delivery={"endpoint_url": f"http://127.0.0.1:{port}"})
+    write_subscribers(room, subscriber_rows(5))
+
+    result = run("send", ISSUE, "--yes")
+
+    assert result.exit_code == 1, result.output
+    assert "cannot reach Postmark" in result.output and "stay pending" in result.output
+    assert {state for state, _ in ledger(room).values()} == {"pending"}
+
+    configure(room, delivery={"endpoint_url": postmark.url})  # back: the next run sends them all
+    again = run("send", ISSUE, "--yes")
+    assert again.exit_code == 0, again.output
+    assert len(postmark.received) == 5

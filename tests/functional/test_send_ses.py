@@ -136,6 +136,28 @@ def test_throttling_defers_a_recipient_and_a_rejection_is_permanent(room: Path, 
     assert ses.requests.count(rejected) == 1
 
 
+def test_an_answer_lost_after_ses_took_the_message_leaves_it_in_doubt(room: Path, ses: SesServer, run) -> None:
+    ses.verify(SENDER)
+    rows = subscriber_rows(4)
+    write_subscribers(room, rows)
+    configure(room, delivery={"timeout": 1})
+    lost = rows[2][0]
+    ses.faults[lost] = [(0, "")]  # SES takes it; its answer is lost (a read timeout)
+    ses.silence = 3
+
+    result = run("send", ISSUE, "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "sent 4" in result.output and "in doubt 1" in result.output
+    copies = [m for m in ses.sent() if m.destinations[0] == lost]
+    assert len(copies) == 2  # resent once, with the same Message-ID, so the reader can tell
+    ids = {message_from_bytes(m.raw_data.encode())["Message-ID"] for m in copies}
+    assert len(ids) == 1
+    with sqlite3.connect(room / ".newsdesk" / "store.sqlite3") as db:
+        doubt = db.execute("SELECT address FROM send_ledger WHERE issue = ? AND in_doubt = 1", (ISSUE,)).fetchall()
+    assert doubt == [(lost,)]
+
+
 def test_an_unverified_sender_is_refused_by_ses(room: Path, ses: SesServer, run) -> None:
     rows = subscriber_rows(3)
     write_subscribers(room, rows)
@@ -161,3 +183,19 @@ def test_missing_aws_credentials_are_one_line_before_anything_is_sent(room: Path
     assert result.exit_code == 2, result.output
     assert "no AWS credentials were found" in result.output
     assert "Traceback" not in result.output
+
+
+def test_ses_out_of_reach_stops_the_run_with_everyone_pending(room: Path, run) -> None:
+    import socket
+
+    with socket.socket() as spare:  # a port with nothing listening
+        spare.bind(("127.0.0.1", 0))
+        port = spare.getsockname()[1]
+    configure(room, delivery={"endpoint_url": f"http://127.0.0.1:{port}", "timeout": 2})
+    write_subscribers(room, subscriber_rows(5))
+
+    result = run("send", ISSUE, "--yes")
+
+    assert result.exit_code == 1, result.output
+    assert "cannot reach Amazon SES" in result.output and "stay pending" in result.output
+    assert {state for state, _ in ledger(room).values()} == {"pending"}

@@ -77,6 +77,8 @@ def test_a_sign_up_is_confirmed_by_following_the_emailed_link(room: Path, smtp: 
     [message] = smtp.recorder.messages
     assert message.recipient == "new.reader@readers.example"
     assert message.parsed()["Subject"] == "Confirm your subscription to Social Credit Weekly News Summary"
+    assert message.parsed()["Reply-To"] == "editors@socialcredit.example"  # [newsroom] reply_to, as the issues
+    assert message.parsed()["From"] == "Social Credit Weekly <weekly@socialcredit.example>"
     link = confirmation_link(message)
     assert link.startswith(service.url("/confirm/")) and "new.reader" not in link
 
@@ -267,6 +269,22 @@ def test_send_with_the_service_configured_needs_the_secret(room: Path, run, monk
     assert "$NEWSDESK_SECRET is not set" in result.output and "Traceback" not in result.output
 
 
+@pytest.mark.parametrize("mode", [["--test", "editor@readers.example"], ["--dry-run"], ["--yes"]])
+def test_a_missing_secret_is_said_once(room: Path, run, monkeypatch, mode: list[str]) -> None:
+    configure_web(room, 8443, public_url="https://news.socialcredit.example")
+    links = LinkServer().start()
+    try:
+        write_ready_issue(room, links.url)
+        write_subscribers(room, subscriber_rows(2))
+        monkeypatch.delenv("NEWSDESK_SECRET")
+        result = run("send", ISSUE, *mode)
+    finally:
+        links.stop()
+    assert result.exit_code == 2, result.output
+    assert result.output.count("$NEWSDESK_SECRET is not set") == 1, result.output
+    assert result.output.startswith("newsdesk: error: $NEWSDESK_SECRET is not set")
+
+
 def test_a_send_with_an_https_service_offers_one_click(room: Path, smtp: SmtpServer, run) -> None:
     configure_web(room, 8443, public_url="https://news.socialcredit.example")
     links = LinkServer().start()
@@ -387,3 +405,52 @@ def test_the_files_line_counts_the_files_lines_and_the_list_line_the_list(
     assert "list: 0 pending, 5 subscribed, 1 unsubscribed, 0 bounced, 0 complained" in result.output
     as_json = run("subscribers", "--json")
     assert '"subscribed": 4' in as_json.output and '"recipients": 5' in as_json.output
+
+
+def test_a_multipart_sign_up_is_a_sign_up_and_json_gets_415(room: Path, smtp: SmtpServer, service) -> None:
+    answer = httpx.post(
+        service.url("/subscribe"),
+        data={"email": "multi@readers.example", "name": "李明"},
+        files={"website": (None, "")},  # httpx sends multipart/form-data when files are given
+    )
+    assert answer.request.headers["content-type"].startswith("multipart/form-data")
+    assert answer.status_code == 200 and "Check your inbox" in answer.text
+    assert member(room, "multi@readers.example").name == "李明"
+    assert len(smtp.recorder.messages) == 1
+
+    robot = httpx.post(
+        service.url("/subscribe"), data={"email": "bot@readers.example"}, files={"website": (None, "http://x")}
+    )
+    assert robot.status_code == 200 and member(room, "bot@readers.example") is None
+
+    uploaded = httpx.post(
+        service.url("/subscribe"), data={"email": "f@readers.example"}, files={"cv": ("cv.txt", b"hello")}
+    )
+    assert uploaded.status_code == 400 and member(room, "f@readers.example") is None
+    no_traceback(uploaded)
+
+    latin = httpx.post(
+        service.url("/subscribe"),
+        content=(
+            b'--XX\r\nContent-Disposition: form-data; name="email"\r\n\r\nl@readers.example\r\n'
+            b'--XX\r\nContent-Disposition: form-data; name="name"\r\n\r\n\xe9\r\n--XX--\r\n'
+        ),
+        headers={"content-type": "multipart/form-data; boundary=XX"},
+    )
+    assert latin.status_code == 400 and "UTF-8" in latin.text
+
+    as_json = httpx.post(service.url("/subscribe"), json={"email": "json@readers.example"})
+    assert as_json.status_code == 415, as_json.text
+    assert "application/x-www-form-urlencoded or multipart/form-data" in as_json.text
+    no_traceback(as_json)
+    assert member(room, "json@readers.example") is None and len(smtp.recorder.messages) == 1
+
+
+def test_a_one_click_post_sent_as_multipart_is_recorded_as_one_click(room: Path, smtp: SmtpServer, service) -> None:
+    httpx.post(service.url("/subscribe"), data={"email": "leaver@readers.example"})
+    httpx.post(confirmation_link(smtp.recorder.messages[0]))
+    token = service.service.signer.unsubscribe_token(member(room, "leaver@readers.example").id)
+    answer = httpx.post(service.url(f"/unsubscribe/{token}"), files={"List-Unsubscribe": (None, "One-Click")})
+    assert answer.status_code == 200
+    gone = member(room, "leaver@readers.example")
+    assert (gone.state, gone.reason) == ("unsubscribed", "one-click unsubscribe (RFC 8058)")

@@ -143,7 +143,9 @@ def test_typing_at_five_ms_a_key_in_a_real_terminal_is_saved_exactly(fetched, te
             lambda: first_difference(saved_fields(path).get(field, ""), values[field]),
         )
 
-    terminal.key("Enter")  # pick the best story and edit it: its headline is selected
+    terminal.key("Enter")  # pick the best story: it has four sources, which one?
+    wait_for(lambda: "Which one" in terminal.screen(), "the choice of source", terminal.screen)
+    terminal.key("Enter")  # its lead, and edit it: its headline is selected
     wait_for(lambda: "Headline" in terminal.screen(), "the headline", terminal.screen)
     typed("headline")  # the first key replaces the selected headline
     terminal.key("Tab")

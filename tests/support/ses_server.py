@@ -11,6 +11,7 @@ from __future__ import annotations
 import http.client
 import json
 import threading
+import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -24,8 +25,10 @@ REGION = "eu-west-1"
 class SesServer:
     def __init__(self) -> None:
         self.moto = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-        # recipient -> the errors to answer, in turn: (HTTP status, SES error code)
+        # recipient -> the errors to answer, in turn: (HTTP status, SES error code); status 0:
+        # hand the request to moto, then keep its answer back (the line goes quiet after SES took it)
         self.faults: dict[str, list[tuple[int, str]]] = defaultdict(list)
+        self.silence = 3.0  # seconds a status-0 fault keeps quiet before it closes the connection
         self.requests: list[str] = []  # the recipient of each SendEmail seen
         self.lock = threading.Lock()
         self.front: ThreadingHTTPServer | None = None
@@ -70,6 +73,14 @@ class SesServer:
                     with server.lock:
                         server.requests.append(recipient)
                         fault = server.faults[recipient].pop(0) if server.faults.get(recipient) else None
+                    if fault is not None and fault[0] == 0:
+                        upstream = http.client.HTTPConnection(moto_host, moto_port, timeout=30)
+                        upstream.request(self.command, self.path, body, dict(self.headers.items()))
+                        upstream.getresponse().read()  # moto took the message...
+                        upstream.close()
+                        time.sleep(server.silence)  # ...and the answer never comes
+                        self.close_connection = True
+                        return
                     if fault is not None:
                         status, code = fault
                         answer = json.dumps({"message": f"{code} (injected by the test)"}).encode()

@@ -147,3 +147,5 @@ def test_delivery_provider_and_its_endpoint():
     assert "AWS region" in problem('[delivery]\nregion = "Ireland"\n')
     assert parse('[delivery]\nprovider = "postmark"\n').delivery.message_stream == "broadcast"
     assert "message stream" in problem('[delivery]\nmessage_stream = " "\n')
+    assert "SNS topic ARN" in problem('[delivery]\nsns_topics = ["newsletter"]\n')
+    assert "host pattern" in problem('[delivery]\nsns_certificate_hosts = ["https://sns.example/"]\n')

@@ -48,7 +48,7 @@ def test_the_data_files_are_in_the_package():
         ('[places]\nhebei = { en = ["hebei"] }\n', r"^places\.toml: places\.hebei: an entry needs en and zh"),
         (
             '[places]\nhebei = { en = ["hebei"], zh = ["河北"], fr = ["hebei"] }\n',
-            r"^places\.toml: places\.hebei: an entry needs en and zh lists \(and abbr at most\)$",
+            r"^places\.toml: places\.hebei: an entry needs en and zh lists \(and abbr and level at most\)$",
         ),
         ('[places]\nhebei = { en = ["Hebei"], zh = ["河北"] }\n', r"^places\.toml: places\.hebei\.en: .*lower case$"),
         ('[places]\nhebei = { en = "hebei", zh = ["河北"] }\n', r"^places\.toml: places\.hebei\.en: not a list"),

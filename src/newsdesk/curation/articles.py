@@ -167,6 +167,14 @@ class ArticleCache:
             )
 
 
+def cached_texts(store: Store, limit: int) -> dict[str, str]:
+    """The start (``limit`` characters) of each article fetched and cached, by canonical URL:
+    what clustering reads beside an item's summary."""
+    with store.reading() as db:
+        rows = db.execute("SELECT url, substr(text, 1, ?) FROM articles WHERE status = 'ok'", (limit,)).fetchall()
+    return {url: text for url, text in rows}
+
+
 def read_article(store: Store, url: str, settings: FetchSettings, *, refresh: bool = False) -> Article:
     """The article at ``url``: from the cache, or fetched and extracted now."""
     cache = ArticleCache(store)

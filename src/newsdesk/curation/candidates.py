@@ -58,7 +58,8 @@ class Candidates:
                 if story.featured:
                     out.append(f"      featured in the issue of {story.featured.isoformat()}")
                 for item in story.cluster.items[1:]:
-                    out.append(f"      also {item.id}  {item.source}: {item.title}")
+                    why = story.cluster.reasons.get(item.id)
+                    out.append(f"      also {item.id}  {item.source}: {item.title}" + (f"  ({why})" if why else ""))
         return out
 
 

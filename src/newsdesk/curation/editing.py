@@ -8,7 +8,7 @@ from pathlib import Path
 
 from newsdesk.config import NewsroomSettings
 from newsdesk.curation.candidates import week_candidates
-from newsdesk.curation.clusters import cluster_items
+from newsdesk.curation.clusters import ARTICLE_CHARACTERS, cluster_items
 from newsdesk.curation.headlines import headline_from_title
 from newsdesk.dates import date_range, long_date, next_publication, parse_date, week_before
 from newsdesk.errors import InvalidInput, IssueFileError, Refused
@@ -183,7 +183,11 @@ def other_reports(newsroom: Newsroom, publication: date, items: list[Item]) -> d
     week = week_candidates(newsroom, publication).items
     in_week = {item.id for item in week}
     reports: dict[str, list[Item]] = {}
-    for story in cluster_items([*week, *items]):
+    from newsdesk.curation.articles import cached_texts  # the article fetcher's imports, only here
+
+    with newsroom.store() as store:
+        texts = cached_texts(store, ARTICLE_CHARACTERS)
+    for story in cluster_items([*week, *items], articles=texts):
         for item in story:
             others = [other for other in story if other.id != item.id and other.id in in_week]
             if others:

@@ -16,8 +16,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from importlib import resources
 
+from newsdesk.chinese import fold
+
 _PLACES_FILE = resources.files("newsdesk.curation").joinpath("data", "places.toml")
 _FIELDS = {"en", "zh", "abbr"}
+_LEVELS = {"province", "city", "country"}
 
 
 def load_gazetteer(text: str, where: str) -> dict[str, dict[str, tuple[str, ...]]]:
@@ -32,8 +35,8 @@ def load_gazetteer(text: str, where: str) -> dict[str, dict[str, tuple[str, ...]
     gazetteer: dict[str, dict[str, tuple[str, ...]]] = {}
     owner: dict[str, str] = {}
     for key, entry in places.items():
-        if not isinstance(entry, dict) or not {"en", "zh"} <= set(entry) or set(entry) - _FIELDS:
-            raise ValueError(f"{where}: places.{key}: an entry needs en and zh lists (and abbr at most)")
+        if not isinstance(entry, dict) or not {"en", "zh"} <= set(entry) or set(entry) - _FIELDS - {"level"}:
+            raise ValueError(f"{where}: places.{key}: an entry needs en and zh lists (and abbr and level at most)")
         names: dict[str, tuple[str, ...]] = {}
         for field in sorted(_FIELDS & set(entry)):
             value = entry[field]
@@ -49,6 +52,19 @@ def load_gazetteer(text: str, where: str) -> dict[str, dict[str, tuple[str, ...]
     return gazetteer
 
 
+def load_levels(text: str, where: str) -> dict[str, tuple[str, ...]]:
+    """Each place's levels (province, city, country), from the text of places.toml: two
+    places of one level are never one story's."""
+    places = tomllib.loads(text).get("places", {})
+    out: dict[str, tuple[str, ...]] = {}
+    for key, entry in places.items():
+        levels = entry.get("level", [])
+        if not isinstance(levels, list) or not set(levels) <= _LEVELS:
+            raise ValueError(f"{where}: places.{key}.level: a list of {', '.join(sorted(_LEVELS))}")
+        out[key] = tuple(levels)
+    return out
+
+
 @dataclass(frozen=True)
 class _Matchers:
     english: re.Pattern[str]
@@ -62,6 +78,12 @@ def gazetteer() -> dict[str, dict[str, tuple[str, ...]]]:
     """The packaged gazetteer, read on first use and then kept: tomllib is pure Python,
     and a command that never compares titles need not wait for it."""
     return load_gazetteer(_PLACES_FILE.read_text(encoding="utf-8"), str(_PLACES_FILE))
+
+
+@functools.cache
+def place_levels() -> dict[str, tuple[str, ...]]:
+    """The packaged gazetteer's levels by place key."""
+    return load_levels(_PLACES_FILE.read_text(encoding="utf-8"), str(_PLACES_FILE))
 
 
 def _alternation(names: Iterable[str]) -> str:
@@ -91,6 +113,6 @@ def places_in(text: str) -> frozenset[str]:
     folded = text.casefold()
     for match in matchers.english.finditer(folded):
         found.add(key_of[" ".join(match.group(1).split())])
-    for match in matchers.chinese.finditer(text):
+    for match in matchers.chinese.finditer(fold(text)):
         found.add(key_of[match.group(0)])
     return frozenset(found)

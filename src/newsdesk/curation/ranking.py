@@ -17,7 +17,7 @@ from datetime import date
 
 from newsdesk.chinese import fold
 from newsdesk.config import Config, Topic
-from newsdesk.curation.clusters import Cluster, ClusterIndex
+from newsdesk.curation.clusters import ARTICLE_CHARACTERS, Cluster, ClusterIndex
 from newsdesk.errors import IssueFileError
 from newsdesk.issue import load_issue
 from newsdesk.items import Item
@@ -256,9 +256,16 @@ def shortlist(
 
     Pass the same ``index`` again to cluster only the items it has not seen (after a fetch).
     """
+    from newsdesk.curation.articles import cached_texts  # the article fetcher's imports, only when ranking
+    from newsdesk.glossary import load_glossary
+
     items = list(items)
     index = index if index is not None else ClusterIndex()
-    index.add(items)
+    if index.glossary is None:
+        index.glossary = load_glossary(newsroom.root)
+    with newsroom.store() as store:
+        texts = cached_texts(store, ARTICLE_CHARACTERS)
+    index.add(items, texts)
     weights = {source.name: source.weight for source in newsroom.config.sources}
     clusters = index.clusters(weights, only={item.id for item in items})
     featured = featured_before(newsroom, publication)

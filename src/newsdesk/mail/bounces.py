@@ -72,10 +72,15 @@ class RunReport:
     suppressed: list[tuple[str, str, str]] = field(default_factory=list)  # address, state, reason
 
     def line(self) -> str:
+        def count(number: int, one: str, many: str) -> str:
+            return f"{number} {one if number == 1 else many}"
+
         return (
-            f"{self.messages} new messages: {self.hard} hard bounces, {self.soft} soft, "
-            f"{self.complaints} complaints, {self.not_reports} not reports, {self.unknown} about addresses "
-            f"not in the list; {len(self.suppressed)} suppressed"
+            f"{count(self.messages, 'new message', 'new messages')}: "
+            f"{count(self.hard, 'hard bounce', 'hard bounces')}, {self.soft} soft, "
+            f"{count(self.complaints, 'complaint', 'complaints')}, "
+            f"{count(self.not_reports, 'not a report', 'not reports')}, "
+            f"{self.unknown} about addresses not in the list; {len(self.suppressed)} suppressed"
         )
 
 
@@ -231,6 +236,42 @@ def apply(
 # IMAP ------------------------------------------------------------------
 
 
+GREETING_SECONDS = 5.0  # an IMAP server greets at once; one that says nothing is not one
+
+
+class _Unreachable(Exception):
+    """The connection itself failed (refused, no route, timed out), before any greeting."""
+
+    def __init__(self, error: OSError) -> None:
+        super().__init__(error.strerror or str(error))
+
+
+def _open(opener, imap: imaplib.IMAP4, host: str, port: int | None, timeout: float | None) -> None:
+    """IMAP4.open (which may be overridden, the documentation says) with the connection's
+    failure told apart, and a short wait for the greeting that follows."""
+    try:
+        opener(host, port, timeout)
+    except ssl.SSLError:
+        raise
+    except OSError as error:
+        raise _Unreachable(error) from None
+    imap.socket().settimeout(min(timeout or GREETING_SECONDS, GREETING_SECONDS))
+
+
+class _Imap(imaplib.IMAP4):
+    def open(self, host: str = "", port: int = 143, timeout: float | None = None) -> None:
+        _open(super().open, self, host, port, timeout)
+
+
+class _ImapTls(imaplib.IMAP4_SSL):
+    def open(self, host: str = "", port: int | None = 993, timeout: float | None = None) -> None:
+        _open(super().open, self, host, port, timeout)
+
+
+# OpenSSL's words for a peer that answered the TLS hello with something else (plain IMAP).
+_NOT_TLS = ("WRONG_VERSION_NUMBER", "RECORD_LAYER_FAILURE", "PACKET_LENGTH_TOO_LONG", "UNKNOWN_PROTOCOL")
+
+
 class Mailbox:
     """One IMAP session on the bounce folder: the unseen messages, then \\Seen each one done."""
 
@@ -239,17 +280,37 @@ class Mailbox:
         self.where = f"{settings.host}:{settings.port}"
         try:
             if settings.security == "tls":
-                self.imap: imaplib.IMAP4 = imaplib.IMAP4_SSL(
+                self.imap: imaplib.IMAP4 = _ImapTls(
                     settings.host, settings.port, ssl_context=ssl.create_default_context(), timeout=settings.timeout
                 )
             else:
-                self.imap = imaplib.IMAP4(settings.host, settings.port, timeout=settings.timeout)
-                if settings.security == "starttls":
-                    self.imap.starttls(ssl.create_default_context())
-        except (TimeoutError, OSError) as error:
-            raise BounceError(f"cannot reach the IMAP server {self.where}: {error.strerror or error}") from None
+                self.imap = _Imap(settings.host, settings.port, timeout=settings.timeout)
+            self.imap.socket().settimeout(settings.timeout)  # greeted: the usual wait from now on
+            if settings.security == "starttls":
+                self.imap.starttls(ssl.create_default_context())
+        except _Unreachable as error:
+            raise BounceError(f"cannot reach the IMAP server {self.where}: {error}") from None
+        except ssl.SSLCertVerificationError as error:
+            raise BounceError(
+                f"the IMAP server {self.where}: its TLS certificate is not trusted: {error.verify_message}"
+            ) from None
+        except ssl.SSLError as error:
+            if settings.security == "tls" and error.reason in _NOT_TLS:
+                raise BounceError(
+                    f'the server at {self.where} does not speak TLS (try security = "starttls" or "none")'
+                ) from None
+            raise BounceError(f"the IMAP server {self.where}: TLS failed: {error.reason or error}") from None
+        except TimeoutError:
+            raise BounceError(
+                f"the server at {self.where} did not speak IMAP: no greeting within {GREETING_SECONDS:g} s "
+                "(is it the IMAP port? 993 with TLS, 143 with STARTTLS)"
+            ) from None
+        except OSError as error:
+            raise BounceError(
+                f"the server at {self.where} went away before greeting: {error.strerror or error}"
+            ) from None
         except (imaplib.IMAP4.error, ValueError) as error:
-            raise BounceError(f"the IMAP server {self.where} did not answer as IMAP: {error}") from None
+            raise BounceError(f"the server at {self.where} did not speak IMAP: {_words(str(error))}") from None
         try:
             self._call("login", self.imap.login, settings.user, password)
             self._call(f"selecting the folder {settings.mailbox!r}", self.imap.select, _quoted(settings.mailbox))

@@ -45,8 +45,13 @@ def item_text(
     others = [member for member in members if member.id != item.id]
     if others:
         text.append(f"Also reported by {len(others)} more:\n", style="bold")
+        reasons = story.cluster.reasons if story is not None else {}
         for other in others:
-            text.append(f"  {other.source}: {other.title}\n", style="dim")
+            text.append(f"  {other.source}: {other.title}", style="dim")
+            # Why it is the same story: the bridge of its best link ("Xiamen = 厦门, 1,203");
+            # the lead has none of its own, the item read beside it gives its.
+            why = reasons.get(other.id) if other is not members[0] else reasons.get(item.id)
+            text.append(f"  ({why})\n" if why else "\n", style="dim italic")
     text.append("\n")
     text.append(item.summary_text or "(no summary)")
     text.append_text(article_text(item, articles, other_sort))

@@ -117,7 +117,7 @@ class Saving(DeskBase):
                 self.conflict_deferred = True
 
         leave = "q goes back to the desk, its version unsaved"
-        self.push_screen(BrokenIssueScreen(self.session.path, error, leave=leave), fixed)
+        self.push_screen(BrokenIssueScreen(self.session.path, error, leave=leave, root=self.room.root), fixed)
 
     def ask_about_conflict(self) -> None:
         if self.conflict_open:

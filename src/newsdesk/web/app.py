@@ -3,7 +3,8 @@
 Routes:
 
 * ``GET /`` and ``GET /subscribe``: the sign-up form; ``POST /subscribe`` takes ``email``,
-  ``name`` and ``website`` (a honeypot) as a form, from this page or any blog's own form.
+  ``name`` and ``website`` (a honeypot) as a form (urlencoded or multipart/form-data; any
+  other body gets 415), from this page or any blog's own form.
   A new address is stored ``pending`` and sent a confirmation email with a signed link;
   the address is subscribed only when that link is followed and its button pressed.
   One address gets at most one confirmation an hour (a sign-up again within the hour is
@@ -41,7 +42,9 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
 from urllib.parse import parse_qsl
 
@@ -53,6 +56,7 @@ from starlette.responses import HTMLResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
 from newsdesk.mail import roster as lists
+from newsdesk.mail.providers import Delivery
 from newsdesk.mail.roster import Roster
 from newsdesk.mail.smtp import Permanent, SmtpFatal, SmtpTransport, Transient, smtp_target
 from newsdesk.mail.subscribers import address_problem
@@ -60,6 +64,7 @@ from newsdesk.mail.tokens import Signer, TokenError, confirm_url
 from newsdesk.newsroom import Newsroom
 from newsdesk.store import Store
 from newsdesk.web.pages import button_page, page, signup_form
+from newsdesk.web.webhooks import webhook_routes
 
 MAX_BODY = 4096  # bytes of a form: an address, a name and a honeypot fit many times over
 MAX_NAME = 100
@@ -88,6 +93,8 @@ class Service:
     smtp_password: str | None
     clock: Callable[[], float] = time.time
     store: Store | None = None
+    # [delivery] provider SES or Postmark: the confirmations go as the issues do; None: [smtp].
+    delivery: Delivery | None = None
 
     def __post_init__(self) -> None:
         self.web = self.room.config.web
@@ -149,9 +156,9 @@ class Service:
         settings = self.room.config.newsroom
         message = EmailMessage()
         message["Subject"] = f"Confirm your subscription to {self.list_name}"
-        message["From"] = (
-            f"{settings.sender_name} <{settings.sender_email}>" if settings.sender_name else settings.sender_email
-        )
+        message["From"] = Address(settings.sender_name, addr_spec=settings.sender_email)
+        if settings.reply_to:  # where a reader's reply goes, as with every issue
+            message["Reply-To"] = Address(addr_spec=settings.reply_to)
         message["To"] = address
         message["Date"] = format_datetime(self.now())
         message["Message-ID"] = make_msgid(domain=settings.sender_email.partition("@")[2] or None)
@@ -166,8 +173,15 @@ class Service:
         return message.as_bytes(policy=policy.SMTP)
 
     def send_confirmation(self, address: str, name: str, link: str) -> None:
-        target = smtp_target(self.room.config.smtp)
         data = self.confirmation_email(address, name, link)
+        if self.delivery is not None:
+            transport = self.delivery.open()
+            try:
+                transport.send(self.room.config.newsroom.sender_email, address, data)
+            finally:
+                transport.close()
+            return
+        target = smtp_target(self.room.config.smtp)
         with SmtpTransport(target, self.smtp_password) as transport:
             transport.send(self.room.config.newsroom.sender_email, address, data)
 
@@ -193,7 +207,9 @@ class Service:
             # The editor reads why in the service's log (the address is left out: personal data).
             log.warning(
                 "a confirmation email could not be sent via %s: %s",
-                smtp_target(self.room.config.smtp).describe(),
+                self.delivery.describe()
+                if self.delivery is not None
+                else smtp_target(self.room.config.smtp).describe(),
                 reply,
             )
             raise BadRequest(
@@ -267,6 +283,48 @@ def _form(body: bytes) -> dict[str, str]:
     return fields
 
 
+def _multipart(body: bytes, content_type: str) -> dict[str, str]:
+    """A multipart/form-data body's fields (the first of each name), read by the standard
+    ``email`` parser; BadRequest for a file, a part that is not UTF-8, or no valid form."""
+    unreadable = BadRequest(400, "Unreadable form", "The form could not be read.")
+    try:
+        head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode("ascii")
+    except UnicodeEncodeError:
+        raise unreadable from None
+    message = BytesParser(policy=policy.HTTP).parsebytes(head + body)
+    if not isinstance(message, EmailMessage) or not message.is_multipart() or message.defects:
+        raise unreadable
+    fields: dict[str, str] = {}
+    for number, part in enumerate(message.iter_parts()):
+        name = part.get_param("name", header="content-disposition")
+        if number >= 20 or part.get_content_disposition() != "form-data" or not isinstance(name, str):
+            raise unreadable
+        if part.get_filename() is not None:
+            raise BadRequest(400, "Unreadable form", "A sign-up form sends no files.")
+        data = part.get_payload(decode=True)
+        try:
+            value = data.decode("utf-8") if isinstance(data, bytes) else ""
+        except UnicodeDecodeError:
+            raise BadRequest(400, "Unreadable form", "The form was not sent as UTF-8.") from None
+        fields.setdefault(name, value)
+    return fields
+
+
+async def _fields(request: Request) -> dict[str, str]:
+    """A posted form's fields, sent urlencoded (or with no type) or as multipart/form-data;
+    BadRequest 415 for any other body (JSON, say)."""
+    content_type = request.headers.get("content-type", "")
+    media = content_type.partition(";")[0].strip().lower()
+    if media not in ("", "application/x-www-form-urlencoded", "multipart/form-data"):
+        raise BadRequest(
+            415,
+            "Not a form",
+            "Send the sign-up as a form: application/x-www-form-urlencoded or multipart/form-data.",
+        )
+    body = await _body(request)
+    return _multipart(body, content_type) if media == "multipart/form-data" else _form(body)
+
+
 async def _body(request: Request) -> bytes:
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY:
@@ -295,7 +353,7 @@ def create_app(service: Service) -> Starlette:
         return service.html(signup_form(service.list_name))
 
     async def subscribe(request: Request) -> Response:
-        fields = _form(await _body(request))
+        fields = await _fields(request)
         address = fields.get("email", "").strip()
         raw_name = fields.get("name", "")
         if problem := address_problem(address):
@@ -386,8 +444,13 @@ def create_app(service: Service) -> Starlette:
 
     async def unsubscribe(request: Request) -> Response:
         token = request.path_params["token"]
-        body = await _body(request)
-        one_click = ONE_CLICK in parse_qsl(body.decode("utf-8", errors="replace"))
+        try:
+            fields = await _fields(request)
+        except BadRequest as problem:
+            if problem.status == 413:
+                raise
+            fields = {}  # an odd body: a valid link unsubscribes all the same
+        one_click = fields.get(ONE_CLICK[0]) == ONE_CLICK[1]
         reason = "one-click unsubscribe (RFC 8058)" if one_click else "unsubscribe page"
         await run_in_threadpool(service.unsubscribe, token, reason)
         return service.html(
@@ -440,6 +503,7 @@ def create_app(service: Service) -> Starlette:
         Route("/unsubscribe/{token}", guarded(unsubscribe_page), methods=["GET"]),
         Route("/unsubscribe/{token}", guarded(unsubscribe), methods=["POST"]),
         Route("/healthz", health, methods=["GET"]),
+        *webhook_routes(service),  # the providers' bounce and complaint webhooks, when configured
     ]
     return Starlette(
         routes=routes,

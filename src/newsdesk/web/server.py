@@ -9,6 +9,7 @@ import uvicorn
 from uvicorn.config import STARTUP_FAILURE
 
 from newsdesk.errors import NewsdeskError
+from newsdesk.mail.providers import delivery_for
 from newsdesk.mail.smtp import smtp_target
 from newsdesk.mail.tokens import signer_for
 from newsdesk.newsroom import Newsroom
@@ -16,8 +17,13 @@ from newsdesk.web.app import Service, create_app
 
 
 def service_for(room: Newsroom) -> Service:
-    """The service of ``room``; InvalidInput when the secret or the SMTP password is missing."""
+    """The service of ``room``; InvalidInput when the secret or the SMTP password (or the
+    provider's credentials, with [delivery] provider SES or Postmark) is missing."""
     signer = signer_for(room.config)
+    if room.config.delivery.provider != "smtp":
+        return Service(
+            room=room, signer=signer, smtp_password=None, delivery=delivery_for(room.config, transactional=True)
+        )
     password = smtp_target(room.config.smtp).password()
     return Service(room=room, signer=signer, smtp_password=password)
 

@@ -36,6 +36,7 @@ class Delivery:
     provider: str
     description: str
     opener: Callable[[], Transport]
+    rate: float = 10.0  # messages per second at most; 0: no limit
 
     def describe(self) -> str:
         return self.description
@@ -44,29 +45,36 @@ class Delivery:
         return self.opener()
 
 
-def delivery_for(config: Config, smtp_url: str | None = None, *, credentials: bool = True) -> Delivery:
+def delivery_for(
+    config: Config, smtp_url: str | None = None, *, credentials: bool = True, transactional: bool = False
+) -> Delivery:
     """The configured provider, or the SMTP server of ``--smtp URL`` for this run.
 
     With ``credentials``, a missing password, token or AWS credential is reported now, as
-    one line, before anything is sent.
+    one line, before anything is sent. ``transactional``: for one person's own email (a
+    confirmation), which Postmark wants in a transactional stream, not the newsletter's.
     """
     provider = "smtp" if smtp_url else config.delivery.provider
+    # [delivery] rate paces a provider; without it (and always for SMTP), [smtp] rate.
+    rate = config.delivery.rate if provider != "smtp" and config.delivery.rate is not None else config.smtp.rate
     if provider == "ses":
         from newsdesk.mail.providers.ses import SesTransport, ses_client_settings
 
         settings = ses_client_settings(config.delivery)
         if credentials:
             settings.check()
-        return Delivery("ses", settings.describe(), lambda: SesTransport(settings, config.delivery))
+        return Delivery("ses", settings.describe(), lambda: SesTransport(settings, config.delivery), rate)
     if provider == "postmark":
         from newsdesk.mail.providers.postmark import PostmarkTransport, postmark_token, postmark_url
 
         token = postmark_token() if credentials else ""
         url = postmark_url(config.delivery)
+        stream = config.delivery.transactional_stream if transactional else config.delivery.message_stream
         return Delivery(
             "postmark",
-            f"Postmark ({url}, stream {config.delivery.message_stream})",
-            lambda: PostmarkTransport(config.delivery, token),
+            f"Postmark ({url}, stream {stream})",
+            lambda: PostmarkTransport(config.delivery, token, stream),
+            rate,
         )
     if provider != "smtp":
         raise InvalidInput(f"unknown delivery provider {provider!r}")
@@ -74,4 +82,4 @@ def delivery_for(config: Config, smtp_url: str | None = None, *, credentials: bo
 
     target = smtp_target(config.smtp, smtp_url)
     password = target.password() if credentials else None
-    return Delivery("smtp", target.describe(), lambda: SmtpTransport(target, password))
+    return Delivery("smtp", target.describe(), lambda: SmtpTransport(target, password), rate)

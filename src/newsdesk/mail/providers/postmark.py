@@ -139,13 +139,14 @@ def postmark_email(data: bytes, stream: str) -> dict[str, Any]:
 class PostmarkTransport:
     """One HTTP client (kept-alive connections) to Postmark's API, made on connect."""
 
-    def __init__(self, settings: DeliverySettings, token: str) -> None:
+    def __init__(self, settings: DeliverySettings, token: str, stream: str | None = None) -> None:
         self.url = postmark_url(settings)
-        self.stream = settings.message_stream
+        self.stream = stream or settings.message_stream
         self.token = token
         self.http = Http("newsdesk/0.1 (+newsletter)", settings.timeout, settings.timeout)
         self.client: httpx.Client | None = None
         self.connections = 0
+        self.unreachable = False  # the last request could not reach Postmark: connect() looks first
 
     def __enter__(self) -> PostmarkTransport:
         return self
@@ -154,13 +155,21 @@ class PostmarkTransport:
         self.close()
 
     def connect(self) -> None:
-        if self.client is not None:
-            return
-        self.client = self.http.client(
-            headers={"Accept": "application/json", "X-Postmark-Server-Token": self.token},
-            follow_redirects=False,
-        )
-        self.connections += 1
+        if self.client is None:
+            self.client = self.http.client(
+                headers={"Accept": "application/json", "X-Postmark-Server-Token": self.token},
+                follow_redirects=False,
+            )
+            self.connections += 1
+        if self.unreachable:
+            # As an SMTP reconnect would: any answer says Postmark is back; none is Transient,
+            # and after the retries the run stops.
+            try:
+                self.client.get(f"{self.url}/server").close()
+            except httpx.TransportError as error:
+                self.drop()
+                raise Transient(f"cannot reach Postmark: {self.http.reason(error)}", reconnect=True) from None
+            self.unreachable = False
 
     def send(self, sender: str, recipient: str, data: bytes) -> str:
         """POST the message for ``recipient``; returns ``Postmark accepted: MessageID=...``.
@@ -177,11 +186,13 @@ class PostmarkTransport:
             response = self.client.post(f"{self.url}/email", json=payload)
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as error:
             self.drop()
+            self.unreachable = True
             raise Transient(f"cannot reach Postmark: {self.http.reason(error)}", reconnect=True) from None
         except httpx.TransportError as error:
             # The request went out: Postmark may have taken the message without our hearing so.
             self.drop()
             unreachable = self.http.unreachable(error)
+            self.unreachable = unreachable
             raise Transient(
                 f"Postmark did not answer: {self.http.reason(error)}", reconnect=True, in_doubt=not unreachable
             ) from None

@@ -78,6 +78,7 @@ class SesTransport:
         self.configuration_set = settings.configuration_set
         self.client: Any = None
         self.connections = 0
+        self.unreachable = False  # the last request could not reach SES: connect() looks first
 
     def __enter__(self) -> SesTransport:
         return self
@@ -87,11 +88,26 @@ class SesTransport:
 
     def connect(self) -> None:
         import boto3
+        from botocore import exceptions as aws
         from botocore.config import Config as BotoConfig
 
-        if self.client is not None:
-            return
-        self.client = boto3.session.Session(region_name=self.client_settings.region).client(
+        if self.client is None:
+            self.client = self._client(boto3, BotoConfig)
+            self.connections += 1
+        if self.unreachable:
+            # As an SMTP reconnect would: a request that reaches SES (whatever it answers) says
+            # it is back; otherwise Transient, and after the retries the run stops.
+            try:
+                self.client.list_email_identities(PageSize=1)
+            except aws.ClientError:
+                pass
+            except aws.BotoCoreError as error:
+                self.drop()
+                raise Transient(f"cannot reach Amazon SES: {error}", reconnect=True) from None
+            self.unreachable = False
+
+    def _client(self, boto3: Any, BotoConfig: Any) -> Any:
+        return boto3.session.Session(region_name=self.client_settings.region).client(
             "sesv2",
             endpoint_url=self.client_settings.endpoint_url,
             config=BotoConfig(
@@ -100,7 +116,6 @@ class SesTransport:
                 read_timeout=self.client_settings.timeout,
             ),
         )
-        self.connections += 1
 
     def send(self, sender: str, recipient: str, data: bytes) -> str:
         """Hand SES the message for ``recipient``; returns ``SES accepted: MessageId=...``.
@@ -132,13 +147,15 @@ class SesTransport:
             raise SmtpFatal(f"Amazon SES refused to send: {reply}") from None
         except (aws.NoCredentialsError, aws.PartialCredentialsError) as error:
             raise SmtpFatal(f"Amazon SES: {error}") from None
-        except (aws.EndpointConnectionError, aws.ConnectTimeoutError) as error:
-            self.drop()
+        except aws.ConnectionError as error:  # no connection, a connect timeout, a TLS failure
+            self.unreachable = True
             raise Transient(f"cannot reach Amazon SES: {error}", reconnect=True) from None
-        except (aws.ReadTimeoutError, aws.ConnectionClosedError, aws.HTTPClientError) as error:
-            # The request went out: SES may have taken the message without our hearing so.
-            self.drop()
+        except aws.HTTPClientError as error:
+            # The request went out (a read timeout, a closed connection): SES may have taken
+            # the message without our hearing so.
             raise Transient(f"Amazon SES did not answer: {error}", reconnect=True, in_doubt=True) from None
+        except aws.BotoCoreError as error:
+            raise SmtpFatal(f"Amazon SES cannot be used: {error}") from None
         return f"SES accepted: MessageId={answer['MessageId']}"
 
     def drop(self) -> None:
