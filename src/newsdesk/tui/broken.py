@@ -95,7 +95,7 @@ class BrokenIssueScreen(Screen[bool]):
         self.error = error
         line = error.line if isinstance(error, IssueFileError) else None
         message = error.message.replace(str(self.path), self.shown_path)
-        self.query_one("#broken-problem", Static).update(f"The issue file cannot be read: {message}")
+        self.query_one("#broken-problem", Static).update(Text(f"The issue file cannot be read: {message}"))
         self.query_one("#broken-excerpt", Static).update(excerpt(self.path, line))
         command = editor_command(self.path, line)
         how = (
@@ -124,7 +124,7 @@ class BrokenIssueScreen(Screen[bool]):
             )
             return
         except OSError as error:
-            self.query_one("#broken-note", Static).update(f"Cannot run {command[0]}: {error.strerror}")
+            self.query_one("#broken-note", Static).update(Text(f"Cannot run {command[0]}: {error.strerror}"))
             return
         self.action_reload()
 
