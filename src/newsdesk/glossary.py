@@ -224,8 +224,8 @@ def add_term(root: Path, zh: str, en: str, *, also: Iterable[str] = (), note: st
         document.add("terms", tomlkit.table())
     table = document["terms"]
     if known is not None:
-        term = Term(term.zh, term.en, term.also or known.also, term.note or known.note)
-        del table[known.zh]
+        # Replaced where it is, as the file writes it (its script, its line, its comment).
+        term = Term(known.zh, term.en, term.also or known.also, term.note or known.note)
     if term.also or term.note:
         value = tomlkit.inline_table()
         value["en"] = term.en

@@ -123,3 +123,13 @@ def test_renderings_used_singular_or_plural_either_way():
     assert renderings_used(boxes, "two mailboxes, one letter box") == ["mailbox", "letter boxes"]
     press = Term("新闻出版", "the press", ("news",))
     assert renderings_used(press, "the pres and new") == []  # ss and short words keep their s
+
+
+def test_replacing_keeps_the_term_where_it_is_with_its_comments(tmp_path: Path):
+    (tmp_path / "glossary.toml").write_text(TEXT, encoding="utf-8")
+    add_term(tmp_path, "社会信用体系", "social credit regime", replace=True)
+    add_term(tmp_path, "誠信", "trustworthiness", also=["honesty"], replace=True)  # the file's 诚信
+    written = (tmp_path / "glossary.toml").read_text(encoding="utf-8")
+    assert written == TEXT.replace('"social credit system"  #', '"social credit regime"  #').replace(
+        '"诚信" = "integrity"', '"诚信" = {en = "trustworthiness", also = ["honesty"]}'
+    )

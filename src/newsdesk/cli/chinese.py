@@ -163,7 +163,8 @@ def translate(ctx: click.Context, item_or_text: str) -> None:
             article = ArticleCache(store).get(item.url) if item.url else None
         title = item.title
         lead = article.lead if article is not None and article.ok else lead_paragraph(item.summary_text, item.title)
-    draft = draft_translation(settings, title, lead)
+    renderings = [(term.zh, term.en) for term in _load(ctx).find(title, lead)]
+    draft = draft_translation(settings, title, lead, renderings)
     click.echo(f"[{draft.label}]")
     click.echo(draft.title)
     if draft.text:

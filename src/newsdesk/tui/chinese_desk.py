@@ -308,12 +308,13 @@ class ChineseSources(DeskBase):
         lead = article.lead if article is not None and article.ok else lead_paragraph(item.summary_text, item.title)
         self.drafts[item.id] = TRANSLATING
         self.refresh_glossary()
-        self.translate_worker(item.id, item.title, lead)
+        renderings = [(term.zh, term.en) for term in self.glossary.find(item.title, lead)]
+        self.translate_worker(item.id, item.title, lead, renderings)
 
     @work(thread=True, group="translate", exit_on_error=False)
-    def translate_worker(self, item_id: str, title: str, lead: str) -> None:
+    def translate_worker(self, item_id: str, title: str, lead: str, renderings: list[tuple[str, str]]) -> None:
         try:
-            draft = draft_translation(self.room.config.translation, title, lead)
+            draft = draft_translation(self.room.config.translation, title, lead, renderings)
         except TranslationProblem as problem:
             self.post_message(DraftDone(item_id, None, problem.message))
             return
