@@ -139,6 +139,8 @@ TERM = re.compile(
     f"[{_OPEN}]*(?:[{_DIGITS}]+(?:[.．][{_DIGITS}]+)*)?[{_HAN}]"
     f"(?:[{_HAN}{_DIGITS}{_OPEN}{_CLOSE}{_INNER}.．]*[{_HAN}{_DIGITS}{_CLOSE}])?"
 )
+_WRAPPERS = {"（": "）", "【": "】", "〔": "〕"}  # brackets a term may stand in, as in (…)
+_PAIRS = dict(zip(_OPEN + _CLOSE, _CLOSE + _OPEN, strict=True))  # each bracket and its other half
 _HAN_OR_NOT = re.compile(f"([{_HAN}]+)")
 # jieba's part-of-speech tags of proper nouns: people (nr, nrfg; nrt a transliterated
 # name, written as one word), places (ns) and organizations (nt). Not nz ("other proper
@@ -237,17 +239,26 @@ def annotate_runs(text: str, settings: RomanizationSettings = DEFAULT) -> str:
     out: list[str] = []
     position = 0
     for term in TERM.finditer(text):
+        start, end = term.span()
         hanzi = term.group()
+        if hanzi[0] in _WRAPPERS and hanzi[-1] == _WRAPPERS[hanzi[0]] and hanzi.count(hanzi[0]) == 1:
+            # A term in brackets of its own, （上海市社会信用条例）: romanized inside them, as in (…).
+            start, end, hanzi = start + 1, end - 1, hanzi[1:-1]
+        # A bracket at an edge whose other half is not in the term stays outside it.
+        while hanzi[0] in _PAIRS and _PAIRS[hanzi[0]] not in hanzi:
+            start, hanzi = start + 1, hanzi[1:]
+        while hanzi[-1] in _PAIRS and _PAIRS[hanzi[-1]] not in hanzi:
+            end, hanzi = end - 1, hanzi[:-1]
         pinyin = romanize(hanzi, settings)
-        out.append(text[position : term.start()])
+        out.append(text[position:start])
         # The format around the term: what comes before and after it once written.
         before, _, after = settings.format.format(hanzi="\0", pinyin=pinyin).partition("\0")
-        written_before = text[max(0, term.start() - len(before)) : term.start()]
-        written_after = text[term.end() : term.end() + len(after)]
+        written_before = text[max(0, start - len(before)) : start]
+        written_after = text[end : end + len(after)]
         if written_before.casefold() == before.casefold() and written_after.casefold() == after.casefold():
             out.append(hanzi)
         else:
             out.append(settings.format.format(hanzi=hanzi, pinyin=pinyin))
-        position = term.end()
+        position = end
     out.append(text[position:])
     return "".join(out)

@@ -161,6 +161,7 @@ async def test_a_draft_translation_in_a_worker(fetched: Path):
             config.read_text(encoding="utf-8") + f'\n[translation]\nurl = "{engine.base}"\ntimeout = 2\n',
             encoding="utf-8",
         )
+        (fetched / "glossary.toml").write_text(GLOSSARY, encoding="utf-8")
         app = desk(fetched)
         async with app.run_test(size=(120, 40)) as pilot:
             listing = await loaded(pilot)
@@ -178,6 +179,10 @@ async def test_a_draft_translation_in_a_worker(fetched: Path):
             text = pane_text(app)
             assert "Machine translation (tiny-test-model), a draft to check" in text
             assert "Supreme People's Court: judgment defaulters list to be shared with more departments" in text
+            assert (
+                "Use these renderings: 失信被执行人 = judgment defaulters; 联合惩戒 = joint punishment."
+                in engine.requests[-1]["messages"][1]["content"]
+            )
             engine.delay = 3  # slower than the timeout: a message, and the desk goes on
             await to_item(pilot, listing, "芜湖法院向联合惩戒成员单位推送失信被执行人名单")
             await pilot.press("D")
@@ -247,3 +252,19 @@ async def test_figures_romanized_with_their_term_and_a_term_dialog_leaves_no_sel
         assert app.focused is area and area.selection.is_empty
         await pilot.press("x")
         assert area.text.startswith("新增失信被执行人x146")
+
+
+async def test_the_term_dialog_refuses_latin_letters(fetched: Path):
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("T")
+        await pilot.pause()
+        app.screen.query_one("#term-zh", Input).value = "诚信honesty"
+        app.screen.query_one("#term-en", Input).value = "honesty"
+        app.screen.query_one("#term-en", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TermScreen)
+        assert "Latin letters" in str(app.screen.query_one("#term-problem").render())
+    assert not (fetched / "glossary.toml").exists()

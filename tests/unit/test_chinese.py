@@ -109,3 +109,10 @@ def test_names_of_people_places_and_organizations_keep_their_capitals():
 def test_chinese_punctuation_becomes_english_in_the_pinyin_only():
     assert chinese.annotate_runs("「诚信」建设") == "「诚信」建设 “Chengxin” jianshe"
     assert chinese.annotate_runs("北京，重庆市。") == "北京，重庆市 Beijing, Chongqingshi。"
+
+
+def test_a_term_in_brackets_of_its_own_is_romanized_inside_them():
+    once = chinese.annotate_runs("（上海市社会信用条例）")
+    assert once == "（上海市社会信用条例 Shanghaishi shehui xinyong tiaoli）"
+    assert chinese.annotate_runs(once) == once
+    assert chinese.annotate_runs("《诚信") == "《诚信 Chengxin"  # half a pair stays outside

@@ -25,7 +25,7 @@ from newsdesk import chinese
 from newsdesk.curation.articles import lead_paragraph
 from newsdesk.curation.headlines import headline_from_title
 from newsdesk.errors import NewsdeskError
-from newsdesk.glossary import Glossary, Term, add_term, load_glossary
+from newsdesk.glossary import Glossary, Term, add_term, load_glossary, term_problem
 from newsdesk.items import Item
 from newsdesk.translate import Draft, TranslationProblem, draft_translation
 from newsdesk.tui.base import DeskBase
@@ -151,8 +151,11 @@ class TermScreen(ModalScreen[tuple[str, str] | None]):
     def submit(self) -> None:
         zh = self.query_one("#term-zh", Input).value.strip()
         en = self.query_one("#term-en", Input).value.strip()
-        if not chinese.has_han(zh):
-            self.query_one("#term-problem", Static).update(Text("The term must be Chinese.", style="yellow"))
+        problem = term_problem(zh)
+        if problem is not None:
+            self.query_one("#term-problem", Static).update(
+                Text(f"The term must be Chinese: {problem}.", style="yellow")
+            )
             self.query_one("#term-zh", Input).focus()
         elif not en:
             self.query_one("#term-problem", Static).update(Text("Give its English.", style="yellow"))
@@ -305,12 +308,13 @@ class ChineseSources(DeskBase):
         lead = article.lead if article is not None and article.ok else lead_paragraph(item.summary_text, item.title)
         self.drafts[item.id] = TRANSLATING
         self.refresh_glossary()
-        self.translate_worker(item.id, item.title, lead)
+        renderings = [(term.zh, term.en) for term in self.glossary.find(item.title, lead)]
+        self.translate_worker(item.id, item.title, lead, renderings)
 
     @work(thread=True, group="translate", exit_on_error=False)
-    def translate_worker(self, item_id: str, title: str, lead: str) -> None:
+    def translate_worker(self, item_id: str, title: str, lead: str, renderings: list[tuple[str, str]]) -> None:
         try:
-            draft = draft_translation(self.room.config.translation, title, lead)
+            draft = draft_translation(self.room.config.translation, title, lead, renderings)
         except TranslationProblem as problem:
             self.post_message(DraftDone(item_id, None, problem.message))
             return
