@@ -14,7 +14,7 @@ RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><
     ("body", "expected"),
     [
         (
-            gzip.compress(RSS),
+            gzip.compress(RSS, mtime=0),
             "not a feed: a gzip-compressed file (served without Content-Encoding: gzip), not RSS or Atom",
         ),
         (
@@ -23,6 +23,7 @@ RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><
         ),
         (b'[{"title": "a"}]', "not a feed: JSON, not RSS or Atom"),
     ],
+    ids=["gzip", "json-feed", "json"],  # ids, not the bodies: every xdist worker must name them alike
 )
 @pytest.mark.parametrize("engine", ["auto", "feedparser"])
 def test_a_body_that_is_not_a_feed_says_what_it_is(body, expected, engine):
