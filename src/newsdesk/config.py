@@ -316,8 +316,8 @@ class DeliverySettings:
     """``[delivery]``: who delivers the email: the SMTP server of ``[smtp]``, Amazon SES (its API v2,
     the same signed MIME message) or Postmark (its HTTP API). Credentials come only from the
     environment: boto3's usual chain for SES (AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, AWS_PROFILE,
-    an instance role), POSTMARK_SERVER_TOKEN for Postmark. ``[smtp]`` rate, retries, backoff, defer
-    and connections pace every provider."""
+    an instance role), POSTMARK_SERVER_TOKEN for Postmark. ``[smtp]`` retries, backoff, defer
+    and connections pace every provider, and ``[smtp] rate`` too unless ``[delivery] rate`` is set."""
 
     provider: str = doc('"smtp" (the default), "ses" or "postmark".', "smtp")
     region: str = doc("SES: the AWS region (e.g. eu-west-1); empty: boto3's (AWS_REGION, AWS_DEFAULT_REGION).", "")
@@ -332,6 +332,11 @@ class DeliverySettings:
         "Postmark: the stream of `newsdesk serve`'s confirmation emails (a transactional stream).", "outbound"
     )
     timeout: float = doc("Seconds to wait for the provider's API at each step.", 30.0)
+    rate: float | None = doc(
+        "Messages per second at most through SES or Postmark (0: no limit); unset: [smtp] rate. "
+        "SES: your account's maximum send rate; the SMTP server ignores it.",
+        None,
+    )
     sns_topics: tuple[str, ...] = doc(
         "SES webhook: the ARNs of the SNS topics whose notifications `newsdesk serve` accepts at "
         "/webhooks/ses (a signed message of another topic is refused). Empty: the endpoint is off.",
@@ -781,6 +786,8 @@ def _check_delivery(delivery: DeliverySettings, fail: Any) -> None:
         fail("region", f"delivery.region must be an AWS region like eu-west-1, not {delivery.region!r}")
     if delivery.timeout <= 0:
         fail("timeout", "delivery.timeout must be greater than 0")
+    if delivery.rate is not None and delivery.rate < 0:
+        fail("rate", "delivery.rate must not be negative")
     for key in ("message_stream", "transactional_stream"):
         if not getattr(delivery, key).strip():
             fail(key, f"delivery.{key} must name a Postmark message stream")

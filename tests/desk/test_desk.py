@@ -405,19 +405,22 @@ KILL_SCRIPT = textwrap.dedent(
     """
     import asyncio, sys
     from pathlib import Path
+    from newsdesk.issue import load_issue
     from newsdesk.newsroom import Newsroom
     from newsdesk.tui.app import DeskApp
 
     async def main():
         room = Path(sys.argv[1])
-        app = DeskApp(Newsroom.open(room), room / "issues/2017-07-10.md", blink=False)
+        path = room / "issues/2017-07-10.md"
+        app = DeskApp(Newsroom.open(room), path, blink=False)
         async with app.run_test() as pilot:
             await app.workers.wait_for_complete()
             await pilot.pause()
             await pilot.press("space", "down", "space")
-            await pilot.pause(1.5)          # autosaved
+            while len(load_issue(path).developments) < 2:  # the autosave, however slow the machine
+                await pilot.pause(0.1)
             print("saved", flush=True)
-            await pilot.press("down", "space")  # this last pick is never saved
+            await pilot.press("down", "space")  # killed within the autosave's second, most times
             print("edited", flush=True)
             await asyncio.sleep(60)
 
@@ -438,8 +441,10 @@ def test_kill_9_while_editing_loses_at_most_the_last_seconds(fetched, tmp_path):
         os.kill(process.pid, signal.SIGKILL)
     finally:
         process.wait(timeout=10)
-    issue = load_issue(fetched / DRAFT)
-    assert len(issue.developments) == 2
+    issue = load_issue(fetched / DRAFT)  # whole: the write is atomic
+    # What was saved stays; the last pick is lost unless a loaded machine let its autosave
+    # run before the kill (losing less is no fault).
+    assert len(issue.developments) in (2, 3)
     assert not [p for p in (fetched / "issues").iterdir() if p.name.startswith(".")]
 
 

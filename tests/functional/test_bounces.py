@@ -74,7 +74,7 @@ def test_hard_bounces_and_complaints_suppress_at_once_soft_ones_after_the_limit(
     result = run("bounces")
     assert result.exit_code == 0, result.output
     assert (
-        f"{imap_folder.name}: 6 new messages: 1 hard bounces, 1 soft, 2 complaints, 1 not reports, "
+        f"{imap_folder.name}: 6 new messages: 1 hard bounce, 1 soft, 2 complaints, 1 not a report, "
         "0 about addresses not in the list; 3 suppressed"
     ) in result.output
     after = states(room)
@@ -216,7 +216,7 @@ def test_a_bounce_to_a_verp_address_names_the_subscriber_even_from_a_forward(
     result = run("bounces")
     assert result.exit_code == 0, result.output
     assert (
-        "2 new messages: 1 hard bounces, 0 soft, 0 complaints, 0 not reports, "
+        "2 new messages: 1 hard bounce, 0 soft, 0 complaints, 0 not reports, "
         "1 about addresses not in the list; 1 suppressed"
     ) in result.output
     state, reason, _ = states(room)["reader00003@readers.example"]

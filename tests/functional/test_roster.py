@@ -45,7 +45,15 @@ def test_an_export_imported_into_a_fresh_store_exports_the_same_file(newsroom_di
     result = run("subscribers", "export", str(exported))
     assert result.exit_code == 0, result.output
     assert f"{exported}: 5 addresses written" in result.output
-    assert exported.read_text(encoding="utf-8") == EXPORT.replace('"lee@readers.example"', "lee@readers.example")
+    header, *rows = EXPORT.replace('"lee@readers.example"', "lee@readers.example").splitlines(keepends=True)
+    assert exported.read_text(encoding="utf-8") == header + "".join(sorted(rows))  # by address
+
+    again = run("subscribers", "import", str(exported))  # the list's own export: nothing changes
+    assert again.exit_code == 0, again.output
+    assert "out.csv: 0 added, 0 updated, 5 unchanged" in again.output
+    second = tmp_path / "second.csv"
+    assert run("subscribers", "export", str(second)).exit_code == 0
+    assert second.read_bytes() == exported.read_bytes()
 
     counts = run("subscribers")
     assert "list: 1 pending, 1 subscribed, 1 unsubscribed, 1 bounced, 1 complained" in counts.output
@@ -107,6 +115,9 @@ def test_forget_erases_the_person_from_the_store_the_ledgers_and_the_file(newsro
     # The other lines are kept as they were.
     remaining = [line for line in text.splitlines() if "ada.lovelace" not in line.lower()]
     assert (newsroom_dir / "subscribers.csv").read_text(encoding="utf-8").splitlines() == remaining
+
+    one = run("subscribers", "forget", "li.ming@readers.example")
+    assert "forgotten (1 row in the store, 1 line in subscribers.csv)" in one.output
 
     again = run("subscribers", "forget", "ada.lovelace@readers.example")
     assert again.exit_code == 2
@@ -198,3 +209,32 @@ def test_an_export_to_a_folder_that_is_not_there_or_not_writable_is_one_line(tmp
     assert result.exit_code == 1
     line = result.output.strip().splitlines()[-1]  # after the sample file's warnings
     assert line.startswith("newsdesk: error: /proc/x.csv: cannot write: ") and ".tmp" not in result.output
+
+
+def test_a_forgotten_address_is_in_no_file_of_the_store_even_with_the_service_connected(
+    newsroom_dir: Path, run
+) -> None:
+    rows = subscriber_rows(300)
+    write_subscribers(newsroom_dir, rows)
+    assert run("subscribers").exit_code == 0
+    target = rows[150][0]
+    # The service holds its own connection to the store all along (and has read from it).
+    with store_of(newsroom_dir) as service_store:
+        roster = Roster(service_store)
+        assert roster.get(target) is not None
+        with service_store.transaction() as db:
+            db.execute(
+                "INSERT INTO send_ledger (issue, address_key, address, message_id, seq, state, updated_at) "
+                "VALUES ('2017-07-03', ?, ?, '<x@y>', 1, 'sent', 't')",
+                (target.lower(), target),
+            )
+        result = run("subscribers", "forget", target)
+        assert result.exit_code == 0, result.output
+        assert roster.get(target) is None  # the service sees it gone at once
+        folder = newsroom_dir / ".newsdesk"
+        for path in folder.rglob("*"):
+            if path.is_file():
+                data = path.read_bytes().lower()
+                assert target.lower().encode() not in data, path
+                assert target.split("@")[0].lower().encode() not in data, path
+        assert roster.get(rows[151][0]) is not None  # everyone else still there

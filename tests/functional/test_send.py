@@ -343,3 +343,32 @@ def test_an_issue_marked_sent_without_a_ledger_is_not_sent_again(room: Path, smt
     forced = run("send", ISSUE, "--yes", "--force")
     assert forced.exit_code == 0, forced.output
     assert smtp.recorder.delivered == 3
+
+
+def test_a_dry_run_says_whether_the_real_send_would_be_refused_and_why(
+    room: Path, smtp: SmtpServer, run, links: LinkServer
+) -> None:
+    write_subscribers(room, subscriber_rows(11))
+    plain = run("send", ISSUE, "--dry-run", "--yes")
+    assert plain.exit_code == 0, plain.output
+    assert plain.output.splitlines()[-1] == "dry run: nothing sent"
+
+    no_yes = run("send", ISSUE, "--dry-run")  # no terminal here: the real one would stop for a confirmation
+    assert no_yes.output.splitlines()[-1] == (
+        "dry run: nothing sent; a real send would be refused: sending to 11 subscribers needs a confirmation: "
+        "run it in a terminal, or pass --yes"
+    )
+
+    path = room / "issues" / f"{ISSUE}.md"
+    text = path.read_text(encoding="utf-8")
+    path.write_text(
+        text.replace('status = "ready"', 'status = "sent"').replace("/ok/courts-first-half", "/gone"),
+        encoding="utf-8",
+    )
+    both = run("send", ISSUE, "--dry-run", "--yes")
+    assert both.exit_code == 0, both.output
+    last = both.output.splitlines()[-1]
+    assert last.startswith("dry run: nothing sent; a real send would be refused: ")
+    assert "the issue file says it was sent, but this newsroom's ledger has no record of sending it" in last
+    assert "the pre-send checks found 1 error" in last and last.endswith("(--force sends anyway)")
+    assert smtp.recorder.delivered == 0

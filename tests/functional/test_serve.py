@@ -77,6 +77,8 @@ def test_a_sign_up_is_confirmed_by_following_the_emailed_link(room: Path, smtp: 
     [message] = smtp.recorder.messages
     assert message.recipient == "new.reader@readers.example"
     assert message.parsed()["Subject"] == "Confirm your subscription to Social Credit Weekly News Summary"
+    assert message.parsed()["Reply-To"] == "editors@socialcredit.example"  # [newsroom] reply_to, as the issues
+    assert message.parsed()["From"] == "Social Credit Weekly <weekly@socialcredit.example>"
     link = confirmation_link(message)
     assert link.startswith(service.url("/confirm/")) and "new.reader" not in link
 
@@ -265,6 +267,22 @@ def test_send_with_the_service_configured_needs_the_secret(room: Path, run, monk
         links.stop()
     assert result.exit_code == 2
     assert "$NEWSDESK_SECRET is not set" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.parametrize("mode", [["--test", "editor@readers.example"], ["--dry-run"], ["--yes"]])
+def test_a_missing_secret_is_said_once(room: Path, run, monkeypatch, mode: list[str]) -> None:
+    configure_web(room, 8443, public_url="https://news.socialcredit.example")
+    links = LinkServer().start()
+    try:
+        write_ready_issue(room, links.url)
+        write_subscribers(room, subscriber_rows(2))
+        monkeypatch.delenv("NEWSDESK_SECRET")
+        result = run("send", ISSUE, *mode)
+    finally:
+        links.stop()
+    assert result.exit_code == 2, result.output
+    assert result.output.count("$NEWSDESK_SECRET is not set") == 1, result.output
+    assert result.output.startswith("newsdesk: error: $NEWSDESK_SECRET is not set")
 
 
 def test_a_send_with_an_https_service_offers_one_click(room: Path, smtp: SmtpServer, run) -> None:

@@ -273,10 +273,18 @@ def forget_subscriber(ctx: click.Context, address: str) -> None:
     path = _list_path(room)
     lines = erase_from_file(path, address) if path.exists() else 0
     with room.store() as store:
-        rows = Roster(store).forget(address)
+        rows, clean = Roster(store).forget(address)
+    if not clean:
+        click.echo(
+            f"warning: another program was reading the store, so {store.path.name}-wal may still hold the "
+            "erased rows until the store's next checkpoint",
+            err=True,
+        )
     if not rows and not lines:
         raise InvalidInput(f"{address}: not in the list, the send ledgers or {path.name}")
-    click.echo(f"{address}: forgotten ({rows} rows in the store, {lines} lines in {path.name})")
+    rows_said = f"{rows} row" + ("" if rows == 1 else "s")
+    lines_said = f"{lines} line" + ("" if lines == 1 else "s")
+    click.echo(f"{address}: forgotten ({rows_said} in the store, {lines_said} in {path.name})")
 
 
 def _list_path(room: Newsroom) -> Path:
@@ -430,6 +438,10 @@ def send(
         return
     # A missing password, token or AWS credential is reported before anything else.
     delivery = delivery_for(room.config, smtp_url, credentials=not dry_run)
+    if room.config.web.public_url or room.config.newsroom.bounce_address:
+        from newsdesk.mail.tokens import signer_for
+
+        signer_for(room.config)  # so is a missing $NEWSDESK_SECRET: once, before the checks say it again
     if test_address:
         _send_test(room, loaded, delivery, test_address)
         return
@@ -472,7 +484,9 @@ def _send_all(
     from newsdesk.mail.send import Policy, SendJob
     from newsdesk.mail.tokens import bounce_addresses, signed_links
 
-    policy = Policy.from_settings(room.config.smtp, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force)
+    policy = Policy.from_settings(
+        room.config.smtp, rate=delivery.rate, in_doubt=in_doubt, retry_failed=retry_failed, new_version=force
+    )
     with room.exclusive("send"), room.store() as store:
         listing = _the_list(room, store)
         if not listing.subscribed:
@@ -491,6 +505,11 @@ def _send_all(
                 f"(completed {plan.completed_at}); nothing to send{again if plan.refused_before else ''}"
             )
             return
+        forceable: list[str] = []  # what would refuse the real send unless --force (a dry run says it)
+        if loaded.status in ("sent", "published") and plan.recorded == 0 and not force:
+            forceable.append(
+                f"the issue file says it was {loaded.status}, but this newsroom's ledger has no record of sending it"
+            )
         if loaded.status in ("sent", "published") and plan.recorded == 0 and not (force or dry_run):
             # The ledger is the guard against a second send, and it lives in .newsdesk/:
             # a fresh clone has none. The issue file says it went out: believe it.
@@ -504,6 +523,8 @@ def _send_all(
                 f"{loaded.name}: the message differs from version {plan.version}, which {have} "
                 f"subscribers already have:"
             )
+            if dry_run and not force:
+                forceable.append(f"the message changed since {have} subscribers got it")
             if force or dry_run:
                 click.echo(f"warning: {head}", err=True)
                 for line in plan.changed:
@@ -545,8 +566,15 @@ def _send_all(
             if first is not None:
                 click.echo(f"--- the first message, to {first.email} ---")
                 click.echo(preview(job.factory.build(first).data), nl=False)
-            refusal = f"; a real send would be refused ({checks.summary()}) unless --force" if checks.errors else ""
-            click.echo(f"dry run: nothing sent{refusal}")
+            if checks.errors and not force:
+                forceable.append(f"the pre-send checks found {checks.summary()}")
+            refusals = "; ".join(forceable) + (" (--force sends anyway)" if forceable else "")
+            if plan.to_send > CONFIRM_ABOVE and not yes and not _interactive():
+                confirmation = (
+                    f"sending to {plan.to_send} subscribers needs a confirmation: run it in a terminal, or pass --yes"
+                )
+                refusals = f"{refusals}; {confirmation}" if refusals else confirmation
+            click.echo("dry run: nothing sent" + (f"; a real send would be refused: {refusals}" if refusals else ""))
             return
         if plan.to_send > CONFIRM_ABOVE and not yes:
             question = f"Send “{loaded.title}” to {plan.to_send} subscribers via {delivery.describe()}?"

@@ -72,10 +72,15 @@ class RunReport:
     suppressed: list[tuple[str, str, str]] = field(default_factory=list)  # address, state, reason
 
     def line(self) -> str:
+        def count(number: int, one: str, many: str) -> str:
+            return f"{number} {one if number == 1 else many}"
+
         return (
-            f"{self.messages} new messages: {self.hard} hard bounces, {self.soft} soft, "
-            f"{self.complaints} complaints, {self.not_reports} not reports, {self.unknown} about addresses "
-            f"not in the list; {len(self.suppressed)} suppressed"
+            f"{count(self.messages, 'new message', 'new messages')}: "
+            f"{count(self.hard, 'hard bounce', 'hard bounces')}, {self.soft} soft, "
+            f"{count(self.complaints, 'complaint', 'complaints')}, "
+            f"{count(self.not_reports, 'not a report', 'not reports')}, "
+            f"{self.unknown} about addresses not in the list; {len(self.suppressed)} suppressed"
         )
 
 

@@ -75,12 +75,14 @@ class Member:
 @dataclass
 class ImportReport:
     added: int = 0
-    updated: int = 0
+    updated: int = 0  # rows the file changed
+    unchanged: int = 0  # rows the file says nothing new about
     kept: list[str] = field(default_factory=list)  # suppressed here, subscribed in the file: kept suppressed
 
     def line(self) -> str:
         kept = f", {len(self.kept)} kept suppressed (they left; the file cannot subscribe them again)"
-        return f"{self.added} added, {self.updated} updated" + (kept if self.kept else "")
+        unchanged = f", {self.unchanged} unchanged" if self.unchanged else ""
+        return f"{self.added} added, {self.updated} updated" + (kept if self.kept else "") + unchanged
 
 
 class Roster:
@@ -241,35 +243,46 @@ class Roster:
         report = ImportReport()
         stamp = now_text(now)
         with self.store.transaction() as db:
-            known = dict(db.execute("SELECT address_key, state FROM subscribers"))
+            known = {
+                row[0]: row[1:]
+                for row in db.execute(
+                    "SELECT address_key, address, name, state, since, confirmed_at, changed_at, reason, soft_bounces "
+                    "FROM subscribers"
+                )
+            }
             for subscriber in [*listing.subscribed, *listing.unsubscribed]:
                 state = subscriber.status
                 current = known.get(subscriber.key)
                 if current is None:
                     self._insert(db, subscriber, state, "import", stamp, subscriber.reason or "imported")
-                    known[subscriber.key] = state
+                    known[subscriber.key] = (subscriber.email, subscriber.name, state, "", None, stamp, "", 0)
                     report.added += 1
                     continue
-                if current in SUPPRESSED and state not in SUPPRESSED:
+                _, _, old_state, old_since, old_confirmed, old_changed, old_reason, _ = current
+                if old_state in SUPPRESSED and state not in SUPPRESSED:
                     report.kept.append(subscriber.email)
                     continue
-                changed = now_text(subscriber.changed) if subscriber.changed else stamp
+                same_state = state == old_state
+                # What the line does not say (no date, no change time, no reason) stays as it was.
+                values = (
+                    subscriber.email,
+                    subscriber.name,
+                    state,
+                    subscriber.since.isoformat() if subscriber.since else old_since,
+                    now_text(subscriber.confirmed) if subscriber.confirmed else old_confirmed,
+                    now_text(subscriber.changed) if subscriber.changed else (old_changed if same_state else stamp),
+                    subscriber.reason or (old_reason if same_state else "imported"),
+                    subscriber.bounces,
+                )
+                if values == tuple(current):
+                    report.unchanged += 1
+                    continue
                 db.execute(
                     "UPDATE subscribers SET address = ?, name = ?, state = ?, source = 'import', since = ?, "
-                    "confirmed_at = COALESCE(?, confirmed_at), changed_at = ?, reason = ?, soft_bounces = ? "
-                    "WHERE address_key = ?",
-                    (
-                        subscriber.email,
-                        subscriber.name,
-                        state,
-                        (subscriber.since or datetime.now(UTC).date()).isoformat(),
-                        now_text(subscriber.confirmed) if subscriber.confirmed else None,
-                        changed,
-                        subscriber.reason or "imported",
-                        subscriber.bounces,
-                        subscriber.key,
-                    ),
+                    "confirmed_at = ?, changed_at = ?, reason = ?, soft_bounces = ? WHERE address_key = ?",
+                    (*values, subscriber.key),
                 )
+                known[subscriber.key] = values
                 report.updated += 1
         return report
 
@@ -278,7 +291,7 @@ class Roster:
         out = io.StringIO()
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow([*COLUMNS, *EXPORT_COLUMNS])
-        for member in self.members():
+        for member in sorted(self.members(), key=lambda member: (member.key, member.id)):  # by address, stable
             writer.writerow(
                 [
                     member.address,
@@ -301,13 +314,28 @@ class Roster:
 
     # Changes -------------------------------------------------------------
 
-    def forget(self, address: str) -> int:
-        """Erase one person: their row and their rows in every send ledger. Returns rows deleted."""
+    def forget(self, address: str) -> tuple[int, bool]:
+        """Erase one person: their row and their rows in every send ledger. Returns the rows
+        deleted, and whether the files are clean of them (False: another process's long
+        read held up the checkpoint; the next checkpoint finishes it).
+
+        Erased from the files too: the deleted cells are overwritten with zeros
+        (``secure_delete``), and the write-ahead log, which still holds the pages as they
+        were, is checkpointed into the database and truncated. A reader in the middle of a
+        read (another process) can hold the checkpoint up: it is tried again for a while."""
         key = address.lower()
-        with self.store.transaction() as db:
-            deleted = db.execute("DELETE FROM subscribers WHERE address_key = ?", (key,)).rowcount
-            deleted += db.execute("DELETE FROM send_ledger WHERE address_key = ?", (key,)).rowcount
-        return deleted
+        with self.store.reading() as db:
+            (before,) = db.execute("PRAGMA secure_delete").fetchone()
+            db.execute("PRAGMA secure_delete = ON")
+            try:
+                with self.store.transaction() as db:
+                    deleted = db.execute("DELETE FROM subscribers WHERE address_key = ?", (key,)).rowcount
+                    deleted += db.execute("DELETE FROM send_ledger WHERE address_key = ?", (key,)).rowcount
+            finally:
+                db.execute(f"PRAGMA secure_delete = {int(before)}")
+            # With the busy timeout, TRUNCATE waits for the other connections' reads to end.
+            (busy, _, _) = db.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
+        return deleted, not busy
 
     def suppress(self, address: str, state: str, reason: str, now: datetime | None = None) -> bool:
         """Mark ``address`` unsubscribed, bounced or complained (recording why and when);

@@ -42,6 +42,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email import policy
+from email.headerregistry import Address
 from email.message import EmailMessage
 from email.parser import BytesParser
 from email.utils import format_datetime, make_msgid
@@ -155,9 +156,9 @@ class Service:
         settings = self.room.config.newsroom
         message = EmailMessage()
         message["Subject"] = f"Confirm your subscription to {self.list_name}"
-        message["From"] = (
-            f"{settings.sender_name} <{settings.sender_email}>" if settings.sender_name else settings.sender_email
-        )
+        message["From"] = Address(settings.sender_name, addr_spec=settings.sender_email)
+        if settings.reply_to:  # where a reader's reply goes, as with every issue
+            message["Reply-To"] = Address(addr_spec=settings.reply_to)
         message["To"] = address
         message["Date"] = format_datetime(self.now())
         message["Message-ID"] = make_msgid(domain=settings.sender_email.partition("@")[2] or None)
@@ -206,7 +207,9 @@ class Service:
             # The editor reads why in the service's log (the address is left out: personal data).
             log.warning(
                 "a confirmation email could not be sent via %s: %s",
-                smtp_target(self.room.config.smtp).describe(),
+                self.delivery.describe()
+                if self.delivery is not None
+                else smtp_target(self.room.config.smtp).describe(),
                 reply,
             )
             raise BadRequest(

@@ -75,7 +75,12 @@ class WebhookError(Exception):
 def _host_matches(host: str, pattern: str) -> bool:
     """``pattern`` with * as exactly one DNS label (sns.*.amazonaws.com)."""
     labels, wanted = host.lower().split("."), pattern.lower().split(".")
-    return len(labels) == len(wanted) and all(w == "*" or w == label for w, label in zip(wanted, labels, strict=True))
+    if len(labels) != len(wanted):
+        return False
+    return all(
+        (w == "*" and re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", label)) or w == label
+        for w, label in zip(wanted, labels, strict=True)
+    )
 
 
 def allowed_sns_url(url: str, patterns: tuple[str, ...]) -> bool:

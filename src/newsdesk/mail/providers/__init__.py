@@ -36,6 +36,7 @@ class Delivery:
     provider: str
     description: str
     opener: Callable[[], Transport]
+    rate: float = 10.0  # messages per second at most; 0: no limit
 
     def describe(self) -> str:
         return self.description
@@ -54,13 +55,15 @@ def delivery_for(
     confirmation), which Postmark wants in a transactional stream, not the newsletter's.
     """
     provider = "smtp" if smtp_url else config.delivery.provider
+    # [delivery] rate paces a provider; without it (and always for SMTP), [smtp] rate.
+    rate = config.delivery.rate if provider != "smtp" and config.delivery.rate is not None else config.smtp.rate
     if provider == "ses":
         from newsdesk.mail.providers.ses import SesTransport, ses_client_settings
 
         settings = ses_client_settings(config.delivery)
         if credentials:
             settings.check()
-        return Delivery("ses", settings.describe(), lambda: SesTransport(settings, config.delivery))
+        return Delivery("ses", settings.describe(), lambda: SesTransport(settings, config.delivery), rate)
     if provider == "postmark":
         from newsdesk.mail.providers.postmark import PostmarkTransport, postmark_token, postmark_url
 
@@ -68,7 +71,10 @@ def delivery_for(
         url = postmark_url(config.delivery)
         stream = config.delivery.transactional_stream if transactional else config.delivery.message_stream
         return Delivery(
-            "postmark", f"Postmark ({url}, stream {stream})", lambda: PostmarkTransport(config.delivery, token, stream)
+            "postmark",
+            f"Postmark ({url}, stream {stream})",
+            lambda: PostmarkTransport(config.delivery, token, stream),
+            rate,
         )
     if provider != "smtp":
         raise InvalidInput(f"unknown delivery provider {provider!r}")
@@ -76,4 +82,4 @@ def delivery_for(
 
     target = smtp_target(config.smtp, smtp_url)
     password = target.password() if credentials else None
-    return Delivery("smtp", target.describe(), lambda: SmtpTransport(target, password))
+    return Delivery("smtp", target.describe(), lambda: SmtpTransport(target, password), rate)
