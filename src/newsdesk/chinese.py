@@ -127,35 +127,99 @@ def _capital(word: str) -> str:
     return word[:1].upper() + word[1:]
 
 
+# A term: Chinese characters with the figures and Chinese punctuation among them
+# (2017年上半年, 146万人次, 「诚信」建设, 北京，重庆市), read and romanized as one. It may open with
+# figures or an opening bracket and ends on a character, a figure or a closing bracket, so
+# a comma or full stop after it stays outside.
+_OPEN = "「『《〈【（〔"
+_CLOSE = "」』》〉】）〕"
+_INNER = "，、；：。！？·・…—"
+_DIGITS = "0-9０-９"
+TERM = re.compile(
+    f"[{_OPEN}]*(?:[{_DIGITS}]+(?:[.．][{_DIGITS}]+)*)?[{_HAN}]"
+    f"(?:[{_HAN}{_DIGITS}{_OPEN}{_CLOSE}{_INNER}.．]*[{_HAN}{_DIGITS}{_CLOSE}])?"
+)
+_WRAPPERS = {"（": "）", "【": "】", "〔": "〕"}  # brackets a term may stand in, as in (…)
+_PAIRS = dict(zip(_OPEN + _CLOSE, _CLOSE + _OPEN, strict=True))  # each bracket and its other half
+_HAN_OR_NOT = re.compile(f"([{_HAN}]+)")
+# jieba's part-of-speech tags of proper nouns: people (nr, nrfg; nrt a transliterated
+# name, written as one word), places (ns) and organizations (nt). Not nz ("other proper
+# noun"), which jieba gives common words too (诚信).
+_PEOPLE = ("nr", "nrfg")
+_PROPER = ("nr", "nrfg", "nrt", "ns", "nt")
+# The surnames of two characters; any other name's first character is its surname.
+_DOUBLE_SURNAMES = frozenset(
+    "欧阳 司马 诸葛 上官 东方 皇甫 令狐 慕容 司徒 夏侯 尉迟 公孙 长孙 宇文 轩辕 端木 独孤 南宫 "
+    "闻人 万俟 申屠 百里 东郭 西门 呼延 赫连 澹台 太史 钟离 宗政 濮阳 淳于 单于".split()
+)
+_SENTENCE_END = re.compile(r"[.!?。！？]\s*$")
+_WORDLIKE = re.compile(r"\w")
+
+
+@functools.cache
+def _tagger() -> Any:
+    _tokenizer()
+    import jieba.posseg
+
+    return jieba.posseg
+
+
+def tagged(text: str) -> list[tuple[str, str]]:
+    """The words of a run of Chinese characters with jieba's part-of-speech tags
+    (习近平 nrfg, 北京 ns), found in its simplified form (jieba's dictionary is simplified),
+    so 誠信 is one word as 诚信 is."""
+    return [(pair.word, pair.flag) for pair in _tagger().cut(fold(text)) if pair.word]
+
+
+def _romanized_word(word: str, flag: str, settings: RomanizationSettings) -> list[tuple[str, bool]]:
+    """A word's romanization as (piece, capitalized) pairs: one piece for a word whose
+    syllables are joined, two for a person's name (Xi Jinping), one a syllable otherwise."""
+    syllables = _syllables(word, settings.tones)
+    proper = flag in _PROPER and settings.capitalize != "none"
+    if flag in _PEOPLE and 2 <= len(word) <= 4 and len(syllables) == len(word):
+        surname = 2 if word[:2] in _DOUBLE_SURNAMES and len(word) > 2 else 1
+        parts = [syllables[:surname], syllables[surname:]]
+    else:
+        parts = [syllables]
+    if not settings.join_words:
+        return [(syllable, proper and i == 0) for part in parts for i, syllable in enumerate(part)]
+    return [(_joined(part, settings.tones), proper) for part in parts]
+
+
 def romanize(text: str, settings: RomanizationSettings = DEFAULT) -> str:
-    """The pinyin of ``text``: its Chinese words romanized, anything else kept, Chinese
-    punctuation as English writes it."""
-    pieces: list[str] = []
-    words: list[str] = []  # the romanized words, to capitalize
+    """The pinyin of ``text``: its Chinese terms romanized (figures kept as they are),
+    anything else kept, Chinese punctuation as English writes it. The names of people,
+    places and organizations are capitalized (unless ``capitalize = "none"``), and a
+    person's surname is written apart (Xi Jinping)."""
+    # (text, kind): "kept" (as written), "word" (romanized, to capitalize or not).
+    pieces: list[tuple[str, str]] = []
     position = 0
-    for run in HAN_RUN.finditer(text):
-        if run.start() > position:
-            pieces.append(text[position : run.start()])
-        for word in segment(run.group()):
-            syllables = _syllables(word, settings.tones)
-            if settings.join_words:
-                romanized = [_joined(syllables, settings.tones)]
-            else:
-                romanized = syllables
-            for piece in romanized:
-                words.append(piece)
-                pieces.append(f"\0{len(words) - 1}\0")
-        position = run.end()
-    pieces.append(text[position:])
-    if settings.capitalize == "words":
-        words = [_capital(word) for word in words]
-    elif settings.capitalize == "first" and words:
-        words[0] = _capital(words[0])
-    out = " ".join(piece.strip() for piece in pieces if piece.strip())
-    out = re.sub(r"\0(\d+)\0", lambda match: words[int(match.group(1))], out)
-    out = unicodedata.normalize("NFKC", out.translate(_PUNCTUATION))
-    out = _SPACE_AFTER.sub(r"\1", _SPACE_BEFORE.sub(r"\1", " ".join(out.split())))
-    return out
+    for term in TERM.finditer(text):
+        pieces.append((text[position : term.start()], "kept"))
+        for index, chunk in enumerate(_HAN_OR_NOT.split(term.group())):
+            if index % 2 == 0:
+                pieces.append((chunk, "kept"))
+                continue
+            for word, flag in tagged(chunk):
+                for piece, proper in _romanized_word(word, flag, settings):
+                    pieces.append((_capital(piece) if proper else piece, "word"))
+        position = term.end()
+    pieces.append((text[position:], "kept"))
+    out: list[str] = []
+    sentence_start = True
+    for piece, kind in pieces:
+        piece = unicodedata.normalize("NFKC", piece.translate(_PUNCTUATION)).strip()
+        if not piece:
+            continue
+        if kind == "word" and (settings.capitalize == "words" or (settings.capitalize == "first" and sentence_start)):
+            piece = _capital(piece)
+        out.append(piece)
+        if _WORDLIKE.search(piece):
+            sentence_start = False
+        if _SENTENCE_END.search(piece):
+            sentence_start = True
+    joined = " ".join(" ".join(out).split())
+    return _SPACE_AFTER.sub(r"\1", _SPACE_BEFORE.sub(r"\1", joined))
 
 
 def annotate(text: str, settings: RomanizationSettings = DEFAULT) -> str:
@@ -168,17 +232,33 @@ def annotate(text: str, settings: RomanizationSettings = DEFAULT) -> str:
 
 
 def annotate_runs(text: str, settings: RomanizationSettings = DEFAULT) -> str:
-    """``text`` with each run of Chinese characters followed by its romanization, as in
-    "the Regulations (上海市社会信用条例 Shanghaishi shehui xinyong tiaoli)"; a run already
-    followed by its romanization is left alone, so filtering twice changes nothing."""
+    """``text`` with each Chinese term followed by its romanization, as in "the Regulations
+    (上海市社会信用条例 Shanghaishi shehui xinyong tiaoli)"; a term already written with its
+    romanization as ``[romanization] format`` says (followed by it, or wrapped in it, as
+    ``{pinyin} ({hanzi})`` does) is left alone, so filtering twice changes nothing."""
     out: list[str] = []
     position = 0
-    for run in HAN_RUN.finditer(text):
-        pinyin = romanize(run.group(), settings)
-        out.append(text[position : run.start()])
-        written = settings.format.format(hanzi=run.group(), pinyin=pinyin)
-        following = text[run.start() : run.start() + len(written)]
-        out.append(run.group() if following.casefold() == written.casefold() else written)
-        position = run.end()
+    for term in TERM.finditer(text):
+        start, end = term.span()
+        hanzi = term.group()
+        if hanzi[0] in _WRAPPERS and hanzi[-1] == _WRAPPERS[hanzi[0]] and hanzi.count(hanzi[0]) == 1:
+            # A term in brackets of its own, （上海市社会信用条例）: romanized inside them, as in (…).
+            start, end, hanzi = start + 1, end - 1, hanzi[1:-1]
+        # A bracket at an edge whose other half is not in the term stays outside it.
+        while hanzi[0] in _PAIRS and _PAIRS[hanzi[0]] not in hanzi:
+            start, hanzi = start + 1, hanzi[1:]
+        while hanzi[-1] in _PAIRS and _PAIRS[hanzi[-1]] not in hanzi:
+            end, hanzi = end - 1, hanzi[:-1]
+        pinyin = romanize(hanzi, settings)
+        out.append(text[position:start])
+        # The format around the term: what comes before and after it once written.
+        before, _, after = settings.format.format(hanzi="\0", pinyin=pinyin).partition("\0")
+        written_before = text[max(0, start - len(before)) : start]
+        written_after = text[end : end + len(after)]
+        if written_before.casefold() == before.casefold() and written_after.casefold() == after.casefold():
+            out.append(hanzi)
+        else:
+            out.append(settings.format.format(hanzi=hanzi, pinyin=pinyin))
+        position = end
     out.append(text[position:])
     return "".join(out)

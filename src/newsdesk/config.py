@@ -332,6 +332,11 @@ class DeliverySettings:
         "Postmark: the stream of `newsdesk serve`'s confirmation emails (a transactional stream).", "outbound"
     )
     timeout: float = doc("Seconds to wait for the provider's API at each step.", 30.0)
+    dkim_selector: str = doc(
+        "Postmark: the DKIM selector Postmark gave the From domain (its DNS settings, like "
+        "20240101123456pm); `newsdesk doctor` checks that record. Empty: not checked.",
+        "",
+    )
     rate: float | None = doc(
         "Messages per second at most through SES or Postmark (0: no limit); unset: [smtp] rate. "
         "SES: your account's maximum send rate; the SMTP server ignores it.",
@@ -788,6 +793,11 @@ def _check_delivery(delivery: DeliverySettings, fail: Any) -> None:
         fail("timeout", "delivery.timeout must be greater than 0")
     if delivery.rate is not None and delivery.rate < 0:
         fail("rate", "delivery.rate must not be negative")
+    if delivery.dkim_selector and not re.fullmatch(r"[A-Za-z0-9]([A-Za-z0-9-]*[A-Za-z0-9])?", delivery.dkim_selector):
+        fail(
+            "dkim_selector",
+            f"delivery.dkim_selector must be a DNS label like 20240101123456pm, not {delivery.dkim_selector!r}",
+        )
     for key in ("message_stream", "transactional_stream"):
         if not getattr(delivery, key).strip():
             fail(key, f"delivery.{key} must name a Postmark message stream")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
@@ -91,3 +93,29 @@ def parse_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise ValueError(f"{text!r} is not a date like 2017-07-03") from None
+
+
+# A date as Chinese pages write it: 2017年7月4日 (年月日), 2017.07.04, 2017/7/4, 2017-07-04.
+_CHINESE_DATE = re.compile(
+    r"(?<!\d)((?:19|20)\d\d)\s*(?:年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*[日号]|([./-])(\d{1,2})\4(\d{1,2})(?!\d))"
+)
+# The labels a page puts before its own date (发布日期：2017年7月4日), not a date it mentions.
+_DATE_LABEL = re.compile(r"(?:发布|发表|发稿|更新|成文|印发)?(?:日期|时间)\s*[:：]?\s*$")
+
+
+def chinese_date(text: str) -> date | None:
+    """The date a page written in Chinese gives for itself: the first one after a label such
+    as 发布日期： or 发布时间:, else the first full date (year, month and day) in ``text``;
+    None when it has none (a year alone, 2017年, is no date)."""
+    text = unicodedata.normalize("NFKC", text)
+    first: date | None = None
+    for match in _CHINESE_DATE.finditer(text):
+        year, month, day = int(match[1]), int(match[2] or match[5]), int(match[3] or match[6])
+        try:
+            value = date(year, month, day)
+        except ValueError:
+            continue
+        if _DATE_LABEL.search(text[max(0, match.start() - 8) : match.start()]):
+            return value
+        first = first or value
+    return first

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,20 @@ HEADER = """\
 
 class GlossaryError(InvalidInput):
     """glossary.toml cannot be read, or holds something that is not a term."""
+
+
+_LATIN = re.compile(r"[A-Za-z]")
+
+
+def term_problem(zh: str) -> str | None:
+    """Why ``zh`` cannot be a glossary term, or None: a term is Chinese (figures and
+    punctuation may go with it), with no Latin letters (诚信honesty, abc)."""
+    zh = unicodedata.normalize("NFKC", zh.strip())
+    if not has_han(zh):
+        return f"{zh!r} is not a Chinese term"
+    if _LATIN.search(zh):
+        return f"{zh!r} is not a Chinese term: it has Latin letters (the English goes in en)"
+    return None
 
 
 @dataclass(frozen=True)
@@ -140,10 +155,14 @@ def parse_glossary(text: str, path: Path) -> Glossary:
     if not isinstance(raw, dict):
         raise GlossaryError(f"{path}: terms must be a table ([terms])")
     terms: list[Term] = []
+    scripts: dict[str, tuple[str, Term]] = {}  # a term folded to simplified: as written, and it
     for zh, value in raw.items():
         at = _Where(path, text, zh)
         if not zh.strip():
             raise GlossaryError(f"{at}: a term must not be empty")
+        problem = term_problem(zh)
+        if problem is not None:
+            raise GlossaryError(f"{at}: {problem}")
         if isinstance(value, str):
             value = {"en": value}
         if not isinstance(value, dict):
@@ -158,7 +177,16 @@ def parse_glossary(text: str, path: Path) -> Glossary:
             raise GlossaryError(f"{at}: term {zh!r}: also must be a list of strings")
         if not isinstance(note, str):
             raise GlossaryError(f"{at}: term {zh!r}: note must be a string")
-        terms.append(Term(zh.strip(), en.strip(), also, note.strip()))
+        term = Term(zh.strip(), en.strip(), also, note.strip())
+        other = scripts.get(key := fold(term.zh))
+        if other is not None and other[1] != Term(other[1].zh, term.en, term.also, term.note):
+            first = _line_of(text, other[0]) or 1
+            raise GlossaryError(
+                f"{at}: {term.zh} and {other[1].zh} (line {first}) are one term in two scripts, "
+                f"given as {term.en!r} and {other[1].en!r}: keep one"
+            )
+        scripts.setdefault(key, (zh, term))
+        terms.append(term)
     return Glossary(terms, path)
 
 
@@ -178,8 +206,9 @@ def add_term(root: Path, zh: str, en: str, *, also: Iterable[str] = (), note: st
 
     zh, en = zh.strip(), en.strip()
     path = glossary_path(root)
-    if not has_han(zh):
-        raise GlossaryError(f"{path}: {zh!r} is not a Chinese term")
+    problem = term_problem(zh)
+    if problem is not None:
+        raise GlossaryError(f"{path}: {problem}")
     if not en:
         raise GlossaryError(f"{path}: the English of {zh!r} must not be empty")
     glossary = load_glossary(root)  # a broken file is reported, never overwritten
@@ -195,8 +224,8 @@ def add_term(root: Path, zh: str, en: str, *, also: Iterable[str] = (), note: st
         document.add("terms", tomlkit.table())
     table = document["terms"]
     if known is not None:
-        term = Term(term.zh, term.en, term.also or known.also, term.note or known.note)
-        del table[known.zh]
+        # Replaced where it is, as the file writes it (its script, its line, its comment).
+        term = Term(known.zh, term.en, term.also or known.also, term.note or known.note)
     if term.also or term.note:
         value = tomlkit.inline_table()
         value["en"] = term.en
@@ -214,9 +243,26 @@ def add_term(root: Path, zh: str, en: str, *, also: Iterable[str] = (), note: st
 # The pre-send check's half: which renderings a text uses ------------------------
 
 
+def _stems(word: str) -> list[str]:
+    """The word without a plural ending, as written first: persons → person, boxes → box
+    or boxe (the pattern tries both); a word ending in ss (press) or too short to have one
+    (news, bus) as it is."""
+    lowered = word.casefold()
+    if len(word) < 5 or lowered.endswith("ss") or not lowered.endswith("s"):
+        return [word]
+    stems = [word[:-1]]
+    if lowered.endswith("es"):
+        stems.insert(0, word[:-2])
+    return stems
+
+
 def _pattern(rendering: str) -> re.Pattern[str]:
-    words = r"\s+".join(re.escape(word) for word in rendering.split())
-    return re.compile(rf"(?<!\w){words}(?:s|es)?(?!\w)", re.IGNORECASE)  # plurals too: red list(s)
+    """A rendering as a whole-word pattern, in any case and with simple English inflections
+    of its last word: red list(s), discredited person(s), box(es)."""
+    *first, last = rendering.split() or [""]
+    stems = "|".join(re.escape(stem) for stem in _stems(last))
+    words = r"\s+".join([*(re.escape(word) for word in first), f"(?:{stems})"])
+    return re.compile(rf"(?<!\w){words}(?:s|es)?(?!\w)", re.IGNORECASE)
 
 
 def renderings_used(term: Term, text: str) -> list[str]:

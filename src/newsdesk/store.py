@@ -225,8 +225,11 @@ class Store:
                 word = fold(word) if han else word
                 pattern = "%" + word.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
                 if han:
-                    where.append("(fold(title) LIKE ? ESCAPE '\\' OR fold(summary_text) LIKE ? ESCAPE '\\')")
-                    params.extend([pattern] * 2)
+                    where.append(
+                        "(fold(title) LIKE ? ESCAPE '\\' OR fold(summary_text) LIKE ? ESCAPE '\\'"
+                        " OR fold(source) LIKE ? ESCAPE '\\')"
+                    )
+                    params.extend([pattern] * 3)
                     continue
                 where.append(
                     "(title LIKE ? ESCAPE '\\' OR summary_text LIKE ? ESCAPE '\\' OR source LIKE ? ESCAPE '\\')"

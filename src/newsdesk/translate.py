@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from newsdesk.config import TranslationSettings
@@ -46,12 +47,22 @@ def _endpoint(settings: TranslationSettings) -> str:
     return settings.url.rstrip("/") + "/chat/completions"
 
 
-def draft_translation(settings: TranslationSettings, title: str, lead: str = "") -> Draft:
-    """Ask the engine for an English draft of ``title`` and ``lead``."""
+MAX_RENDERINGS = 40  # of the glossary's terms, the most the engine is told
+
+
+def draft_translation(
+    settings: TranslationSettings, title: str, lead: str = "", renderings: Sequence[tuple[str, str]] = ()
+) -> Draft:
+    """Ask the engine for an English draft of ``title`` and ``lead``; ``renderings`` (the
+    glossary's terms found in them, as (Chinese, English)) are given to it as an instruction
+    to use them, so the draft agrees with the glossary."""
     if not settings.enabled:
         raise TranslationProblem("no translation engine is configured ([translation] url in sources.toml)")
     lead = lead.strip()[: settings.max_characters]
     prompt = f"Title: {title.strip()}" + (f"\n\nParagraph: {lead}" if lead else "")
+    if renderings:
+        given = "; ".join(f"{zh} = {en}" for zh, en in renderings[:MAX_RENDERINGS])
+        prompt += f"\n\nUse these renderings: {given}."
     body = {
         "model": settings.model or "default",
         "messages": [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": prompt}],

@@ -11,17 +11,12 @@ import time
 import webbrowser
 
 import pytest
-from desk_helpers import DRAFT, desk, loaded
+from desk_helpers import DRAFT, desk, loaded, saved, until
 from feedserver import FeedServer, Route
 from textual.widgets import Input, TextArea
 
 from newsdesk.issue import load_issue
 from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, ReportScreen, SourceScreen
-
-
-async def saved(pilot) -> None:
-    """Wait past the autosave delay, as an editor who stops typing would."""
-    await pilot.pause(1.3)
 
 
 async def test_pick_three_and_they_are_saved(fetched):
@@ -283,8 +278,7 @@ async def test_an_edit_on_disk_is_reloaded_when_the_desk_has_no_changes(fetched)
         await loaded(pilot)
         path = fetched / DRAFT
         path.write_text(path.read_text(encoding="utf-8").replace("Welcome", "Hello"), encoding="utf-8")
-        await pilot.pause(1.3)
-        assert app.session.issue.intro.startswith("Hello")
+        await until(pilot, lambda: app.session.issue.intro.startswith("Hello"), "reloading the file")
 
 
 async def test_an_edit_on_disk_is_never_overwritten_silently(fetched):
@@ -295,8 +289,7 @@ async def test_an_edit_on_disk_is_never_overwritten_silently(fetched):
         path = fetched / DRAFT
         theirs = path.read_text(encoding="utf-8").replace("Welcome", "Theirs")
         path.write_text(theirs, encoding="utf-8")
-        await pilot.pause(1.5)
-        assert isinstance(app.screen, ConflictScreen)
+        await until(pilot, lambda: isinstance(app.screen, ConflictScreen), "asking about the change")
         assert path.read_text(encoding="utf-8") == theirs
         await pilot.press("enter")  # reload theirs
         await pilot.pause()
@@ -311,15 +304,13 @@ async def test_deciding_later_asks_again_only_at_the_next_change(fetched):
         path = fetched / DRAFT
         theirs = path.read_text(encoding="utf-8").replace("Welcome", "Theirs")
         path.write_text(theirs, encoding="utf-8")
-        await pilot.pause(1.5)
-        assert isinstance(app.screen, ConflictScreen)
+        await until(pilot, lambda: isinstance(app.screen, ConflictScreen), "asking about the change")
         await pilot.press("down", "down", "enter")  # decide later
         await pilot.pause(2.5)
         assert not isinstance(app.screen, ConflictScreen)  # not nagged every second
         assert path.read_text(encoding="utf-8") == theirs
         await pilot.press("down", "space")  # another change: the question comes back
-        await pilot.pause(1.5)
-        assert isinstance(app.screen, ConflictScreen)
+        await until(pilot, lambda: isinstance(app.screen, ConflictScreen), "asking again")
         await pilot.press("down", "enter")  # keep the desk's version
         await pilot.pause()
         assert len(load_issue(path).developments) == 2
@@ -358,7 +349,7 @@ async def test_a_deleted_issue_file_is_written_again(fetched):
         await pilot.press("space")
         await saved(pilot)
         (fetched / DRAFT).unlink()
-        await pilot.pause(1.5)
+        await until(pilot, (fetched / DRAFT).exists, "writing the file again")
         assert len(load_issue(fetched / DRAFT).developments) == 1
 
 
@@ -500,3 +491,24 @@ async def test_the_palette_screenshot_is_saved_in_the_newsroom(fetched):
         shots = list((fetched / "build" / "screenshots").glob("desk-*.svg"))
         assert len(shots) == 1 and "<svg" in shots[0].read_text(encoding="utf-8")
         assert [n.message for n in app._notifications] == [f"Saved the screenshot to {shots[0]}"]
+
+
+async def test_quitting_after_deciding_later_asks_the_question(fetched, monkeypatch):
+    from desk_helpers import no_timers
+
+    no_timers(monkeypatch)
+    app = desk(fetched)
+    async with app.run_test() as pilot:
+        await loaded(pilot)
+        await pilot.press("space")
+        path = fetched / DRAFT
+        path.write_text(path.read_text(encoding="utf-8").replace("Welcome", "Theirs"), encoding="utf-8")
+        app.check_disk()
+        await until(pilot, lambda: isinstance(app.screen, ConflictScreen), "asking about the change")
+        await pilot.press("down", "down", "enter")  # decide later
+        await until(pilot, lambda: not isinstance(app.screen, ConflictScreen), "closing the question")
+        app.autosave()  # an autosave already due: it waits for the next change
+        await pilot.pause()
+        assert not isinstance(app.screen, ConflictScreen)
+        await pilot.press("q")  # leaving: the question now, not a desk that ignores q
+        await until(pilot, lambda: isinstance(app.screen, ConflictScreen), "asking before quitting")

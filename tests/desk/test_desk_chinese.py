@@ -89,6 +89,9 @@ async def test_romanized_title_and_selection_into_the_annotation(fetched: Path):
         await pilot.press("ctrl+r")
         await settled(pilot)
         assert area.text == "Courts share the 失信被执行人 Shixin beizhixingren list."
+        await pilot.press("!")  # the cursor is after the insertion, nothing selected
+        assert area.text == "Courts share the 失信被执行人 Shixin beizhixingren! list."
+        await pilot.press("backspace")
         await pilot.pause(1.3)  # the autosave
     assert "失信被执行人 Shixin beizhixingren list." in (fetched / "issues" / "2017-07-10.md").read_text(
         encoding="utf-8"
@@ -149,13 +152,16 @@ async def test_a_draft_translation_in_a_worker(fetched: Path):
             await to_item(pilot, listing, title)
             await pilot.press("D")
             await settled(pilot)
-            assert "Draft translations are off" in str(app.query_one("#status").render())
+            assert "Draft translations are off: no [translation] engine in sources.toml." in str(
+                app.query_one("#status").render()
+            )  # as written, not eaten as Rich markup
             assert engine.requests == []
         config = fetched / "sources.toml"
         config.write_text(
             config.read_text(encoding="utf-8") + f'\n[translation]\nurl = "{engine.base}"\ntimeout = 2\n',
             encoding="utf-8",
         )
+        (fetched / "glossary.toml").write_text(GLOSSARY, encoding="utf-8")
         app = desk(fetched)
         async with app.run_test(size=(120, 40)) as pilot:
             listing = await loaded(pilot)
@@ -173,6 +179,10 @@ async def test_a_draft_translation_in_a_worker(fetched: Path):
             text = pane_text(app)
             assert "Machine translation (tiny-test-model), a draft to check" in text
             assert "Supreme People's Court: judgment defaulters list to be shared with more departments" in text
+            assert (
+                "Use these renderings: 失信被执行人 = judgment defaulters; 联合惩戒 = joint punishment."
+                in engine.requests[-1]["messages"][1]["content"]
+            )
             engine.delay = 3  # slower than the timeout: a message, and the desk goes on
             await to_item(pilot, listing, "芜湖法院向联合惩戒成员单位推送失信被执行人名单")
             await pilot.press("D")
@@ -213,5 +223,48 @@ async def test_a_page_added_from_the_desk(fetched: Path):
             await settled(pilot)
             assert not isinstance(app.screen, PageScreen) and len(listing.items) == before
             assert server.requests["/gone"] == 1
+            assert "Reading" not in str(app.query_one("#status").render())  # the 404 ended the reading
     finally:
         server.stop()
+
+
+async def test_figures_romanized_with_their_term_and_a_term_dialog_leaves_no_selection(fetched: Path):
+    (fetched / "glossary.toml").write_text(GLOSSARY, encoding="utf-8")
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        listing = await loaded(pilot)
+        await to_item(pilot, listing, "芜湖法院向联合惩戒成员单位推送失信被执行人名单")
+        await pilot.press("space", "P")
+        await settled(pilot)
+        area = app.query_one("#annotation", TextArea)
+        area.load_text("新增失信被执行人146万人次")
+        area.select_all()
+        await pilot.press("ctrl+r")
+        await settled(pilot)
+        assert area.text == "新增失信被执行人146万人次 Xinzeng shixin beizhixingren 146 wanrenci"
+        assert area.selection.is_empty and area.selection.end == (0, len(area.text))
+        area.selection = area.selection.__class__((0, 2), (0, 8))  # 失信被执行人
+        await pilot.press("ctrl+t")
+        await pilot.pause()
+        assert isinstance(app.screen, TermScreen)
+        await pilot.press("escape")
+        await pilot.pause()
+        assert app.focused is area and area.selection.is_empty
+        await pilot.press("x")
+        assert area.text.startswith("新增失信被执行人x146")
+
+
+async def test_the_term_dialog_refuses_latin_letters(fetched: Path):
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("T")
+        await pilot.pause()
+        app.screen.query_one("#term-zh", Input).value = "诚信honesty"
+        app.screen.query_one("#term-en", Input).value = "honesty"
+        app.screen.query_one("#term-en", Input).focus()
+        await pilot.press("enter")
+        await pilot.pause()
+        assert isinstance(app.screen, TermScreen)
+        assert "Latin letters" in str(app.screen.query_one("#term-problem").render())
+    assert not (fetched / "glossary.toml").exists()

@@ -67,3 +67,15 @@ async def test_the_desk_offers_the_items_of_a_fetch_run_elsewhere(fetched, monke
         await pilot.press("escape")
         await pilot.press("n")  # nothing more waiting: said so
         assert "No fetch has brought new items" in str(app.query_one("#status").render())
+
+
+def test_a_record_from_another_version_keeps_what_it_can():
+    from newsdesk.feeds.fetch import FetchReport
+
+    record = {
+        "finished": "2026-12-08T00:00:00+00:00",
+        "seconds": 1.5,
+        "sources": [{"source": "A", "url": "https://a.test/feed", "status": "new", "new": 2, "colour": "red"}],
+    }
+    report = FetchReport.from_record(record)
+    assert [(r.source, r.new) for r in report.results] == [("A", 2)] and report.finished.year == 2026

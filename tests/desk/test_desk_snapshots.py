@@ -139,3 +139,33 @@ def test_fetch_report(snap_compare, newsroom_dir, size):
         await settle(pilot)
 
     assert snap_compare(make(newsroom_dir), terminal_size=size, run_before=run_before)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_broken_issue_file(snap_compare, newsroom_dir, size, monkeypatch):
+    from newsdesk.errors import IssueFileError
+    from newsdesk.issue import load_issue
+    from newsdesk.tui.broken import BrokenIssueApp
+
+    monkeypatch.delenv("VISUAL", raising=False)  # the help line names the editor
+    monkeypatch.delenv("EDITOR", raising=False)
+    path = newsroom_dir / "issues" / "2017-07-10.md"
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    path.write_text("".join([*lines[:2], "colour = 'red'\n", *lines[2:]]), encoding="utf-8")
+    try:
+        load_issue(path)
+    except IssueFileError as error:
+        app = BrokenIssueApp(path, error, root=newsroom_dir)
+    assert snap_compare(app, terminal_size=size, run_before=settle)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")
+def test_publish_asks_first(snap_compare, fetched, size):
+    async def run_before(pilot):
+        await settle(pilot)
+        await pilot.press("i")
+        await settle(pilot)
+        await pilot.press("down", "P")  # 2017-07-03
+        await quiet(pilot)
+
+    assert snap_compare(make(fetched), terminal_size=size, run_before=run_before)

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 
 import pytest
-from article_pages import ENGLISH, chinese_route, english_route
+from article_pages import ENGLISH, chinese_dated_route, chinese_route, english_route
 from feedserver import FeedServer, Route
 
 
@@ -18,6 +18,10 @@ def server():
     server.routes["/xiamen/red-list.htm"] = chinese_route()
     undated = ENGLISH.replace('<meta property="article:published_time" content="2017-07-05T09:30:00+08:00">', "")
     server.routes["/undated"] = Route(undated.encode(), content_type="text/html; charset=utf-8")
+    server.routes["/court/dated-in-text.html"] = chinese_dated_route()
+    server.routes["/court/dotted.html"] = chinese_dated_route("2017.07.04", "")
+    server.routes["/court/slashed.html"] = chinese_dated_route("2017/7/4", "")
+    server.routes["/court/year-only.html"] = chinese_dated_route("", "")
     server.routes["/feed.pdf"] = Route(b"%PDF-1.4", content_type="application/pdf")
     yield server
     server.stop()
@@ -73,3 +77,25 @@ def test_adding_and_picking_saves_the_page(newsroom_dir: Path, server: FeedServe
     with Newsroom.open(newsroom_dir).store() as store:
         cached = ArticleCache(store).get(url)
     assert cached is not None and cached.ok and "红名单" in cached.text
+
+
+@pytest.mark.slow
+def test_a_date_written_the_chinese_way(newsroom_dir: Path, server: FeedServer, run) -> None:
+    for path in ("/court/dated-in-text.html", "/court/dotted.html", "/court/slashed.html"):
+        result = run("add", server.url(path))
+        assert result.exit_code == 0, result.output
+        assert result.output.splitlines()[0].endswith("(127.0.0.1, 2017-07-04)"), result.output
+        assert "no date" not in result.output
+    guessed = run("add", server.url("/court/year-only.html"))
+    assert guessed.exit_code == 0, guessed.output
+    assert "the page gives no date: 2017-01-01 is only a guess (give one with --date)" in guessed.output
+
+
+@pytest.mark.slow
+def test_date_given_again_updates_the_date(newsroom_dir: Path, server: FeedServer, run) -> None:
+    url = server.url("/court/year-only.html")
+    item_id = run("add", url).output.split()[1].rstrip(":")
+    again = run("add", url, "--date", "2017-07-04")
+    assert again.output.startswith(f"updated {item_id}:") and "(127.0.0.1, 2017-07-04)" in again.output
+    listed = json.loads(run("candidates", "--week", "2017-07-10", "--json").output)
+    assert next(item for item in listed if item["id"] == item_id)["published"] == "2017-07-04T04:00:00Z"

@@ -272,6 +272,21 @@ def test_a_term_rendered_two_ways_is_a_warning(ready: Path, run) -> None:
         "(glossary.toml: 'judgment defaulters')" in found
     )
     assert "warning: development 2: 'joint rewards' for 联合激励, where glossary.toml has 'joint incentives'" in found
+    # The singular of a plural rendering is the same rendering.
+    edit_issue(
+        ready,
+        "Judgment defaulters, or discredited persons, keep growing",
+        "A judgment defaulter, or discredited person,",
+    )
+    assert (
+        "warning: development 1 renders 失信被执行人 2 ways: 'judgment defaulters', 'discredited persons' "
+        "(glossary.toml: 'judgment defaulters')" in findings(ready)
+    )
+    edit_issue(
+        ready,
+        "A judgment defaulter, or discredited person,",
+        "Judgment defaulters, or discredited persons, keep growing",
+    )
     # "Red lists" in the headline of 2 and "red lists'" in 3 are the glossary's own way.
     assert not [line for line in found if "红名单" in line]
     edit_issue(ready, "with the red lists' benefits", "with the white lists' benefits")

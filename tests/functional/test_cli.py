@@ -39,6 +39,21 @@ def test_candidates_json_and_search(fetched, run):
     assert {i["id"] for i in items} == expected
     chinese = json.loads(run("candidates", "--week", "2017-07-03", "--search", "河北", "--json").output)
     assert any("河北" in i["title"] for i in chinese)
+    # A Chinese source's name, in either script, as the desk's filter finds it.
+    for name in ("法院诚信新闻", "法院誠信新聞"):
+        by_source = json.loads(run("candidates", "--week", "2017-07-03", "--search", name, "--json").output)
+        assert by_source and all(i["source"] == "法院诚信新闻" for i in by_source)
+        assert {i["id"] for i in by_source} == {
+            i.id for i in week if i.source == "法院诚信新闻" and date(2017, 6, 26) <= i.when.date() <= date(2017, 7, 2)
+        }
+
+
+def test_one_candidate_is_not_candidates(fetched, run):
+    listed = json.loads(run("candidates", "--week", "2017-07-03", "--json").output)
+    titles = [i["title"] for i in listed]
+    unique = next(t for t in titles if sum(t in other for other in titles) == 1 and " " not in t)
+    heading = run("candidates", "--week", "2017-07-03", "--search", unique).output.splitlines()[0]
+    assert heading.startswith("1 candidate from 26th June")
 
 
 def test_candidates_default_to_the_next_issue(fetched, run):
@@ -283,6 +298,22 @@ def test_romanize_filters_standard_input_as_the_newsroom_configures(newsroom_dir
     assert failed.exit_code == 2 and "romanization.capitalize must be one of" in failed.output
 
 
+def test_romanize_keeps_figures_and_names(fetched, run):
+    text = "2017年上半年全国法院新增失信被执行人146万人次"
+    assert run("romanize", text).output == (
+        f"{text} 2017 nian shangbannian quanguo fayuan xinzeng shixin beizhixingren 146 wanrenci\n"
+    )
+    assert (
+        run("romanize", "--only", "习近平在北京，重庆市、长沙。").output
+        == "Xi Jinping zai Beijing, Chongqingshi, Changsha.\n"
+    )
+    config = fetched / "sources.toml"
+    config.write_text(config.read_text() + '\n[romanization]\nformat = "{pinyin} ({hanzi})"\n', encoding="utf-8")
+    once = run("romanize", "the 诚信 plan").output
+    assert once == "the Chengxin (诚信) plan\n"
+    assert run("romanize", once.strip()).output == once
+
+
 def test_glossary_add_list_and_the_terms_of_an_item(fetched, run):
     assert run("glossary", "list").output == ""
     added = run("glossary", "add", "诚信档案", "integrity records", "--also", "credit files", "--note", "for officials")
@@ -298,6 +329,14 @@ def test_glossary_add_list_and_the_terms_of_an_item(fetched, run):
     assert (
         run("glossary", "find", "建立誠信檔案").output
         == "诚信档案\tintegrity records (not: credit files) — for officials\n"
+    )
+    latin = run("glossary", "add", "诚信honesty", "honesty")
+    assert latin.exit_code == 2 and "'诚信honesty' is not a Chinese term: it has Latin letters" in latin.output
+    neither = run("glossary", "find", "no chinese here")
+    assert neither.exit_code == 2
+    assert (
+        neither.output
+        == "newsdesk: error: no Chinese text and no item with id 'no chinese here' (see `newsdesk candidates`)\n"
     )
     (fetched / "glossary.toml").write_text('[terms]\n"失信" = 1\n', encoding="utf-8")
     broken = run("glossary", "list")

@@ -199,3 +199,16 @@ def test_postmark_out_of_reach_stops_the_run_with_everyone_pending(room: Path, p
     again = run("send", ISSUE, "--yes")
     assert again.exit_code == 0, again.output
     assert len(postmark.received) == 5
+
+
+def test_the_provider_s_rate_paces_the_send(room: Path, postmark: PostmarkServer, run) -> None:
+    write_subscribers(room, subscriber_rows(3))
+    configure(room, smtp={"rate": 2}, delivery={"rate": 0})
+    assert ", no rate limit" in run("send", ISSUE, "--dry-run").output
+    configure(room, delivery={"rate": 40})
+
+    result = run("send", ISSUE, "--yes")
+
+    assert result.exit_code == 0, result.output
+    assert "via Postmark" in result.output and ", at most 40/s" in result.output
+    assert len(postmark.received) == 3

@@ -315,3 +315,33 @@ def test_an_edit_before_anyone_has_the_issue_just_goes_out(room: Path, smtp: Smt
     assert "differs" not in result.output
     assert {m.parsed()["Subject"] for m in smtp.recorder.messages} == {"Social Credit Weekly – corrected edition"}
     assert all(m.message_id.count(".v") == 0 for m in smtp.recorder.messages)
+
+
+def test_an_unexpected_error_on_one_connection_stops_the_run_and_is_raised(room: Path, smtp: SmtpServer) -> None:
+    rows = subscriber_rows(200)
+    write_subscribers(room, rows)
+    newsroom = Newsroom.open(room)
+    issue = load_issue(room / "issues" / f"{ISSUE}.md")
+    target = smtp_target(newsroom.config.smtp)
+
+    class Breaks(SmtpTransport):
+        """A connection whose code fails after its fifth message went out."""
+
+        sent = 0
+
+        def send(self, sender: str, recipient: str, data: bytes) -> str:
+            reply = super().send(sender, recipient, data)
+            Breaks.sent += 1
+            if Breaks.sent == 5:
+                raise RuntimeError("a bug")
+            return reply
+
+    policy = Policy(rate=0, retries=1, backoff=0.01, defer=0.01, connections=3)
+    with newsroom.store() as store:
+        job = SendJob(newsroom, issue, load_subscribers(room / "subscribers.csv"), policy)
+        with pytest.raises(RuntimeError, match="a bug"):
+            job.run(Ledger(store, ISSUE), Breaks(target), open_transport=lambda: SmtpTransport(target))
+    counts = states(root=room)
+    assert list(counts.values()).count("in_flight") == 1  # the message the bug interrupted: in doubt
+    assert smtp.recorder.delivered < 200  # the other connections stopped too
+    assert len(smtp.recorder.message_ids) == smtp.recorder.delivered

@@ -106,7 +106,7 @@ def test_one_confirmation_an_hour_for_one_address(room: Path, smtp: SmtpServer, 
         assert again.status_code == 200
         # The truth: nothing new was sent, the link sent before still works.
         assert "on its way" not in again.text
-        assert "A confirmation link was sent to twice@readers.example less than an hour ago" in again.text
+        assert "A message was sent to twice@readers.example less than an hour ago" in again.text
         assert "or try again after 09:00 UTC" in again.text  # the first went at 08:00 UTC
     assert len(smtp.recorder.messages) == 1
     first = confirmation_link(smtp.recorder.messages[0])
@@ -454,3 +454,22 @@ def test_a_one_click_post_sent_as_multipart_is_recorded_as_one_click(room: Path,
     assert answer.status_code == 200
     gone = member(room, "leaver@readers.example")
     assert (gone.state, gone.reason) == ("unsubscribed", "one-click unsubscribe (RFC 8058)")
+
+
+def test_signing_up_again_when_subscribed_sends_a_notice_not_a_link(
+    room: Path, smtp: SmtpServer, service, clock: Clock
+) -> None:
+    httpx.post(service.url("/subscribe"), data={"email": "happy@readers.example"})
+    httpx.post(confirmation_link(smtp.recorder.messages[0]))
+    clock.now += 3601
+    again = httpx.post(service.url("/subscribe"), data={"email": "happy@readers.example"})
+    # The same page as anyone's (the page never tells who is subscribed), and it is true:
+    assert again.status_code == 200 and "is on its way" in again.text
+    notice = smtp.recorder.messages[1].parsed()
+    assert notice["Subject"] == "You are already subscribed to Social Credit Weekly News Summary"
+    text = notice.get_body(("plain",)).get_content()
+    assert "already" in text and "/confirm/" not in text
+    assert member(room, "happy@readers.example").state == "subscribed"
+
+    third = httpx.post(service.url("/subscribe"), data={"email": "happy@readers.example"})
+    assert "less than an hour ago" in third.text and len(smtp.recorder.messages) == 2

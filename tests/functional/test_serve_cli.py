@@ -118,3 +118,13 @@ def test_a_sign_up_while_the_smtp_server_is_down_is_logged_with_why(newsroom_dir
     assert len(why) == 1, lines
     assert f"127.0.0.1:{closed}" in why[0] and "onnection refused" in why[0], why
     assert "x@readers.example" not in why[0]  # no personal data in the log
+
+
+def test_a_store_that_cannot_be_opened_is_one_line_before_anything_starts(room: Path) -> None:
+    store = room / ".newsdesk" / "store.sqlite3"
+    store.parent.mkdir(exist_ok=True)
+    store.write_text("this is not a database, whatever its name says\n", encoding="utf-8")
+    result = serve(room, "--port", str(free_port()))
+    assert result.returncode != 0 and "Traceback" not in result.stderr and "INFO" not in result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line == f"newsdesk: error: {store}: the store cannot be opened: file is not a database"

@@ -74,6 +74,14 @@ def test_the_translate_command(fetched: Path, engine: ChatServer, run):
         "[Machine translation (tiny-test-model), a draft to check]\n"
         "Supreme People's Court: judgment defaulters list to be shared with more departments\n"
     )
+    # The glossary's terms in the text go with it, for the draft to use them.
+    assert run("glossary", "add", "失信被执行人", "judgment defaulters").exit_code == 0
+    assert run("glossary", "add", "联合惩戒", "joint punishment").exit_code == 0
+    assert run("translate", TITLE).exit_code == 0
+    prompt = engine.requests[-1]["messages"][1]["content"]
+    assert prompt == f"Title: {TITLE}\n\nUse these renderings: 失信被执行人 = judgment defaulters."
+    neither = run("translate", "hello")
+    assert neither.exit_code == 2 and "no Chinese text and no item with id 'hello'" in neither.output
     engine.status = 503
     failed = run("translate", TITLE)
     assert failed.exit_code == 1 and failed.output.startswith(

@@ -178,8 +178,8 @@ def test_a_broken_issue_file_opens_a_screen_and_editor_fixes_it(fetched, termina
     editor = f"{shlex.quote(sys.executable)} {shlex.quote(str(fixer))}"
     argv = ["env", f"EDITOR={editor}", sys.executable, "-m", "newsdesk", "--newsroom", str(fetched), "edit"]
     terminal.start([*argv, "2017-07-10"], 120, 40)
-    wait_for(lambda: "unknown front matter key 'colour'" in terminal.screen(), "the broken line", terminal.screen)
-    assert ":3: unknown front matter key" in terminal.screen()
+    wait_for(lambda: "▶    3 │ colour = 'red'" in terminal.screen(), "the broken line", terminal.screen)
+    assert "issues/2017-07-10.md:3: unknown front matter" in terminal.screen()
     terminal.key("e")  # the editor runs, the file reads again, the desk opens
     wait_for(lambda: "by score" in terminal.screen(), "the desk", terminal.screen)
     terminal.key("q")

@@ -34,3 +34,17 @@ def english_route() -> Route:
 
 def chinese_route() -> Route:
     return Route(CHINESE.encode("gbk"), content_type="text/html; charset=gbk")
+
+
+# A court's page dated only in its text, the Chinese way; the year alone (2017年上半年) in
+# its headline is what a date guesser takes for 2017-01-01.
+CHINESE_DATED_IN_TEXT = """<html><head><meta charset="utf-8"><title>法院诚信新闻</title></head><body>
+<div class="nav">首页 | 要闻</div><div class="info">发布日期：{published} 来源：最高人民法院</div>
+<div class="article"><h1>2017年上半年全国法院新增失信被执行人146万人次</h1>
+<p>{body_date} 最高人民法院今天发布，2017年上半年全国法院新增失信被执行人146万人次，累计已达七百余万人次。失信被执行人在乘坐飞机、高铁等方面受到限制。</p>
+<p>最高人民法院表示，将继续推进失信被执行人名单制度，加强联合惩戒，让失信者寸步难行。各地法院积极配合，推动社会信用体系建设。</p></div></body></html>"""
+
+
+def chinese_dated_route(published: str = "2017年7月4日", body_date: str = "2017年07月04日") -> Route:
+    page = CHINESE_DATED_IN_TEXT.format(published=published, body_date=body_date)
+    return Route(page.encode("utf-8"), content_type="text/html; charset=utf-8")

@@ -7,6 +7,7 @@ toasts that time out) fire in between.
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,23 @@ async def loaded(pilot) -> CandidateList:
     """The candidate list once the loading (and ranking) workers are done."""
     await settled(pilot)
     return pilot.app.query_one(CandidateList)
+
+
+async def until(pilot, condition, what: str, timeout: float = 30.0) -> None:
+    """Wait for ``condition()`` (a desk state, a file on disk), however slow the machine; the
+    timeout only turns a desk that never gets there into a failure that says so."""
+    deadline = time.monotonic() + timeout
+    await pilot.pause()  # what the keys and values set just now has been handled
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"the desk never got to {what} in {timeout:.0f} s")
+        await pilot.pause(0.05)
+
+
+async def saved(pilot) -> None:
+    """Wait for the autosave, as an editor who stops typing would: the desk says saved."""
+    app = pilot.app
+    await until(pilot, lambda: app.save_state == "saved" and not app.session.dirty, "saving")
 
 
 async def quiet(pilot) -> None:

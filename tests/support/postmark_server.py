@@ -6,6 +6,11 @@ of application/json), From and To required (ErrorCode 300), a From of a confirme
 signature (ErrorCode 400), an existing message stream (ErrorCode 1235), inactive recipients
 (ErrorCode 406, HTTP 422); a success is HTTP 200 with To, SubmittedAt, MessageID, ErrorCode 0
 and Message "OK". ``faults`` makes chosen recipients answer 429 or 5xx first.
+
+Read-only, as `newsdesk doctor` asks: ``GET /server`` (the server the token belongs to: ID,
+Name, ...; ErrorCode 10 and HTTP 401 for a wrong token) and ``GET /message-streams/{id}``
+(ID, ServerID, Name, MessageStreamType; HTTP 404 for a stream the server lacks), both wanting
+``Accept: application/json``.
 """
 
 from __future__ import annotations
@@ -20,8 +25,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 
 class PostmarkServer:
-    def __init__(self, token: str, senders: tuple[str, ...] = (), streams: tuple[str, ...] = ("broadcast",)) -> None:
+    def __init__(
+        self,
+        token: str,
+        senders: tuple[str, ...] = (),
+        streams: tuple[str, ...] = ("broadcast",),
+        name: str = "Social Credit Weekly",
+    ) -> None:
         self.token = token
+        self.name = name
+        self.gets: list[str] = []  # the path of every GET
         self.senders = {s.lower() for s in senders}
         self.streams = set(streams)
         self.inactive: set[str] = set()
@@ -78,6 +91,30 @@ class PostmarkServer:
             "Message": "OK",
         }
 
+    def read(self, headers, path: str) -> tuple[int, dict]:
+        with self.lock:
+            self.gets.append(path)
+        if headers.get("X-Postmark-Server-Token") != self.token:
+            return 401, {"ErrorCode": 10, "Message": "Bad or missing Server API token."}
+        if "application/json" not in (headers.get("Accept") or ""):
+            return 422, {"ErrorCode": 409, "Message": "JSON required."}
+        if path == "/server":
+            return 200, {
+                "ID": 1,
+                "Name": self.name,
+                "ApiTokens": [self.token],
+                "Color": "blue",
+                "SmtpApiActivated": False,
+                "DeliveryType": "Live",
+            }
+        stream = path.removeprefix("/message-streams/")
+        if path.startswith("/message-streams/") and stream in self.streams:
+            kind = {"outbound": "Transactional", "inbound": "Inbound"}.get(stream, "Broadcasts")
+            return 200, {"ID": stream, "ServerID": 1, "Name": stream, "Description": "", "MessageStreamType": kind}
+        if path.startswith("/message-streams/"):
+            return 404, {"ErrorCode": 1226, "Message": "The message stream for the provided 'ID' was not found."}
+        return 404, {"ErrorCode": 0, "Message": "Not found"}
+
     def __enter__(self) -> PostmarkServer:
         outer = self
 
@@ -93,6 +130,12 @@ class PostmarkServer:
                     status, answer = 404, {"ErrorCode": 0, "Message": "Not found"}
                 else:
                     status, answer = outer.answer(self.headers, body)
+                self.reply(status, answer)
+
+            def do_GET(self) -> None:
+                self.reply(*outer.read(self.headers, self.path))
+
+            def reply(self, status: int, answer: dict) -> None:
                 data = json.dumps(answer).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")

@@ -77,3 +77,42 @@ def test_romanization_settings_are_checked():
         ConfigError, match=r"sources.toml:2: romanization.format '\{hanzi\} \{tone\}' is not a template"
     ):
         parse_config('[romanization]\nformat = "{hanzi} {tone}"\n', path)
+
+
+def test_figures_stay_in_the_term_and_in_its_pinyin():
+    text = "2017年上半年全国法院新增失信被执行人146万人次"
+    assert chinese.romanize(text) == "2017 nian shangbannian quanguo fayuan xinzeng shixin beizhixingren 146 wanrenci"
+    assert chinese.annotate_runs(text) == f"{text} {chinese.romanize(text)}"
+    assert chinese.annotate(text) == f"{text} {chinese.romanize(text)}"
+    assert chinese.annotate_runs(f"In {text}.") == f"In {text} {chinese.romanize(text)}."
+    assert chinese.romanize("第2条") == "Di 2 tiao"
+
+
+@pytest.mark.parametrize("form", ["{pinyin} ({hanzi})", "{hanzi} ({pinyin})", "{hanzi} {pinyin}", "[{pinyin}] {hanzi}"])
+def test_annotating_twice_changes_nothing_whatever_the_format(form):
+    settings = RomanizationSettings(format=form)
+    once = chinese.annotate_runs("the 诚信 plan of 上海市社会信用条例, and 失信被执行人.", settings)
+    assert chinese.annotate_runs(once, settings) == once
+    assert once.count("诚信") == 1
+
+
+def test_names_of_people_places_and_organizations_keep_their_capitals():
+    assert chinese.romanize("习近平在北京") == "Xi Jinping zai Beijing"
+    assert chinese.romanize("in 厦门") == "in Xiamen"
+    assert chinese.romanize("重庆市、长沙。很好") == "Chongqingshi, Changsha. Hen hao"
+    assert chinese.romanize("欧阳修") == "Ouyang Xiu"
+    assert chinese.romanize("最高人民法院") == "Zuigaorenminfayuan"
+    none = RomanizationSettings(capitalize="none")
+    assert chinese.romanize("习近平在北京", none) == "xi jinping zai beijing"
+
+
+def test_chinese_punctuation_becomes_english_in_the_pinyin_only():
+    assert chinese.annotate_runs("「诚信」建设") == "「诚信」建设 “Chengxin” jianshe"
+    assert chinese.annotate_runs("北京，重庆市。") == "北京，重庆市 Beijing, Chongqingshi。"
+
+
+def test_a_term_in_brackets_of_its_own_is_romanized_inside_them():
+    once = chinese.annotate_runs("（上海市社会信用条例）")
+    assert once == "（上海市社会信用条例 Shanghaishi shehui xinyong tiaoli）"
+    assert chinese.annotate_runs(once) == once
+    assert chinese.annotate_runs("《诚信") == "《诚信 Chengxin"  # half a pair stays outside

@@ -73,3 +73,14 @@ def test_an_issue_appears_at_a_time_that_is_its_day_in_every_timezone_given():
         assert all(instant.astimezone(zone).date() == day for zone in zones), (zones, instant)
     # 24 hours apart or more: no moment is the same day in both.
     assert publication_instant(day, ZoneInfo("Pacific/Kiritimati"), ZoneInfo("Pacific/Honolulu")) is None
+
+
+def test_dates_written_the_chinese_way():
+    from newsdesk.dates import chinese_date
+
+    july_4 = date(2017, 7, 4)
+    assert chinese_date("2017年07月04日 最高人民法院") == july_4
+    assert chinese_date("见2017年1月1日的通知 发布时间：2017年7月4日 10:00") == july_4  # the labelled one
+    assert chinese_date("2017.07.04") == chinese_date("2017/7/4") == chinese_date("２０１７年７月４日") == july_4
+    assert chinese_date("2017年上半年") is None  # a year is no date
+    assert chinese_date("2017年2月30日") is None

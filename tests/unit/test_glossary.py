@@ -91,3 +91,45 @@ def test_renderings_used_whole_words_any_case_longest_first():
     assert renderings_used(term, "the judgment defaulters list") == ["judgment defaulters"]
     assert renderings_used(term, "the defaulters' list") == ["defaulters"]
     assert renderings_used(term, "nondefaulters") == []
+
+
+def test_one_term_in_two_scripts_given_two_ways_is_refused_naming_both_lines():
+    text = '[terms]\n"诚信" = "integrity"\n"社会信用" = "social credit"\n"誠信" = "honesty"\n'
+    with pytest.raises(InvalidInput) as raised:
+        parse_glossary(text, Path("glossary.toml"))
+    message = str(raised.value)
+    assert message.startswith("glossary.toml:4: 誠信 and 诚信 (line 2) are one term in two scripts")
+    assert "'honesty' and 'integrity'" in message and "\n" not in message
+    same = parse_glossary('[terms]\n"诚信" = "integrity"\n"誠信" = "integrity"\n', Path("glossary.toml"))
+    assert same.get("誠信") == Term("诚信", "integrity") or same.get("誠信") == Term("誠信", "integrity")
+
+
+@pytest.mark.parametrize("term", ["诚信honesty", "abc", "ＡＢ诚信"])
+def test_a_term_with_latin_letters_is_refused_everywhere(tmp_path: Path, term: str):
+    with pytest.raises(InvalidInput, match="is not a Chinese term"):
+        add_term(tmp_path, term, "honesty")
+    assert not (tmp_path / "glossary.toml").exists()
+    with pytest.raises(InvalidInput, match=r"^glossary.toml:2: .* is not a Chinese term"):
+        parse_glossary(f'[terms]\n"{term}" = "honesty"\n', Path("glossary.toml"))
+
+
+def test_renderings_used_singular_or_plural_either_way():
+    term = Term("失信被执行人", "judgment defaulters", ("discredited persons",))
+    assert renderings_used(term, "a judgment defaulter and a discredited person") == [
+        "judgment defaulters",
+        "discredited persons",
+    ]
+    boxes = Term("信箱", "mailbox", ("letter boxes",))
+    assert renderings_used(boxes, "two mailboxes, one letter box") == ["mailbox", "letter boxes"]
+    press = Term("新闻出版", "the press", ("news",))
+    assert renderings_used(press, "the pres and new") == []  # ss and short words keep their s
+
+
+def test_replacing_keeps_the_term_where_it_is_with_its_comments(tmp_path: Path):
+    (tmp_path / "glossary.toml").write_text(TEXT, encoding="utf-8")
+    add_term(tmp_path, "社会信用体系", "social credit regime", replace=True)
+    add_term(tmp_path, "誠信", "trustworthiness", also=["honesty"], replace=True)  # the file's 诚信
+    written = (tmp_path / "glossary.toml").read_text(encoding="utf-8")
+    assert written == TEXT.replace('"social credit system"  #', '"social credit regime"  #').replace(
+        '"诚信" = "integrity"', '"诚信" = {en = "trustworthiness", also = ["honesty"]}'
+    )

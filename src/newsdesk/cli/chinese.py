@@ -12,6 +12,8 @@ from newsdesk.config import RomanizationSettings
 
 if TYPE_CHECKING:
     from newsdesk.glossary import Glossary, Term
+    from newsdesk.items import Item
+    from newsdesk.store import Store
 
 
 def _settings(ctx: click.Context) -> RomanizationSettings:
@@ -90,7 +92,6 @@ def glossary_find(ctx: click.Context, item_or_text: str, as_json: bool) -> None:
     article if it was read) or in a text."""
     from newsdesk import chinese
     from newsdesk.curation.articles import ArticleCache
-    from newsdesk.curation.editing import find_item
 
     room = open_newsroom(ctx)
     found = _load(ctx)
@@ -98,10 +99,24 @@ def glossary_find(ctx: click.Context, item_or_text: str, as_json: bool) -> None:
         texts = [item_or_text]
     else:
         with room.store() as store:
-            item = find_item(store, item_or_text)
+            item = _item_or_text(store, item_or_text)
             article = ArticleCache(store).get(item.url) if item.url else None
         texts = [item.title, item.summary_text, article.text if article else ""]
     _print_terms(found.find(*texts), as_json)
+
+
+def _item_or_text(store: Store, wanted: str) -> Item:
+    """The item ``wanted`` names (an argument without Chinese); neither Chinese nor an item's
+    id is said as such."""
+    from newsdesk.curation.editing import find_item
+    from newsdesk.errors import InvalidInput
+
+    try:
+        return find_item(store, wanted)
+    except InvalidInput as error:
+        if "ambiguous" in error.message:
+            raise
+        raise InvalidInput(f"no Chinese text and no item with id {wanted!r} (see `newsdesk candidates`)") from None
 
 
 def _load(ctx: click.Context) -> Glossary:
@@ -131,7 +146,6 @@ def translate(ctx: click.Context, item_or_text: str) -> None:
     of a text, from the engine [translation] names; marked as machine translation."""
     from newsdesk import chinese
     from newsdesk.curation.articles import ArticleCache, lead_paragraph
-    from newsdesk.curation.editing import find_item
     from newsdesk.errors import EXIT_INVALID, NewsdeskError
     from newsdesk.translate import draft_translation
 
@@ -145,11 +159,12 @@ def translate(ctx: click.Context, item_or_text: str) -> None:
         title, lead = item_or_text, ""
     else:
         with room.store() as store:
-            item = find_item(store, item_or_text)
+            item = _item_or_text(store, item_or_text)
             article = ArticleCache(store).get(item.url) if item.url else None
         title = item.title
         lead = article.lead if article is not None and article.ok else lead_paragraph(item.summary_text, item.title)
-    draft = draft_translation(settings, title, lead)
+    renderings = [(term.zh, term.en) for term in _load(ctx).find(title, lead)]
+    draft = draft_translation(settings, title, lead, renderings)
     click.echo(f"[{draft.label}]")
     click.echo(draft.title)
     if draft.text:

@@ -22,7 +22,7 @@ STYLES = {"ok": "green", "warn": "yellow", "fail": "bold red"}
 @click.pass_context
 @editor_errors
 def doctor(ctx: click.Context, as_json: bool) -> None:
-    """Check that the mail will arrive: SPF, DKIM, DMARC, bounce MX, SMTP, one-click
+    """Check that the mail will arrive: SPF, DKIM, DMARC, bounce MX, SMTP (or SES or Postmark), one-click
     unsubscribe, postal address, complaints. A table with the fix for each; exits 1 when
     any check fails."""
     from newsdesk.mail.doctor import FAIL, Doctor

@@ -48,7 +48,7 @@ def edit(ctx: click.Context, issue: str | None) -> None:
             # On a terminal the desk shows the broken line and waits for the fix ($EDITOR, reload).
             from newsdesk.tui.broken import BrokenIssueApp
 
-            if not BrokenIssueApp(opening, error).run():
+            if not BrokenIssueApp(opening, error, root=room.root).run():
                 load_issue(opening)  # still broken: the one-line error, exit code 2
         opening = DeskApp(room, opening).run()
 

@@ -560,6 +560,7 @@ def _send_all(
         click.echo(
             f"{loaded.name}: {plan.to_send} to send of {plan.subscribed} subscribed "
             f"({plan.already_sent} sent before, {plan.refused_before} refused before{doubt}) via {delivery.describe()}"
+            + (f", at most {policy.rate:g}/s" if policy.rate else ", no rate limit")
         )
         if dry_run:
             first = next((s for s in listing.subscribed if _unsent(ledger, s)), None)

@@ -82,7 +82,9 @@ def add(ctx: click.Context, url: str, source: str | None, day: date | None, pick
     when = item.published.astimezone(room.config.newsroom.zone).date().isoformat() if item.published else "undated"
     verb = "added" if added.new else "updated"
     click.echo(f"{verb} {item.id}: {item.title} ({item.source}, {when})")
-    if not added.dated:
+    if added.dating == "guess":
+        click.echo(f"the page gives no date: {when} is only a guess (give one with --date)")
+    elif added.dating == "none":
         click.echo("the page gives no date: it is listed as of today (give one with --date)")
     if loaded is not None:
         result = pick(loaded, [item], room.config.newsroom)

@@ -25,6 +25,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     room = open_newsroom(ctx)
     service = service_for(room)  # a missing secret or password stops it here, in one line
+    room.store().close()  # and so does a store that cannot be opened (not uvicorn's traceback later)
     host, port = host or room.config.web.host, port or room.config.web.port
     listener = listening_socket(host, port)  # a port in use: one line, before uvicorn starts
     if not room.config.web.public_url:

@@ -26,7 +26,8 @@ class Candidates:
 
     def heading(self) -> str:
         picked = sum(1 for item in self.items if item.id in self.picked)
-        return f"{len(self.items)} candidates from {date_range(self.week.start, self.week.end)}" + (
+        count = len(self.items)
+        return f"{count} candidate{'' if count == 1 else 's'} from {date_range(self.week.start, self.week.end)}" + (
             f", {picked} picked" if picked else ""
         )
 

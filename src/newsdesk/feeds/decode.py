@@ -123,6 +123,18 @@ def _decode_ebcdic(body: bytes) -> FeedText:
     return FeedText(body.decode(name, "replace"), name)
 
 
+def _unmarked(body: bytes, name: str) -> FeedText:
+    """UTF-32 or UTF-16 told by its first character, with no byte-order mark: noted when
+    its declaration is missing or names another encoding, as for any other feed."""
+    text = body.decode(name, "replace")
+    match = _XML_DECLARATION.match(text[:300].encode("ascii", "replace"))
+    claim = match.group(1).decode("ascii") if match else None
+    if claim and (_codec(claim) or "").startswith(name[:6]):
+        return FeedText(text, name)
+    said = f"declared as {claim}" if claim else "no encoding declared"
+    return FeedText(text, name, f"{said}, read as {name}")
+
+
 def decode_feed(body: bytes, content_type: str | None = None) -> FeedText:
     """Decode feed bytes; the note says when the declared encoding was wrong or missing."""
     for bom, name in _BOMS:
@@ -131,15 +143,15 @@ def decode_feed(body: bytes, content_type: str | None = None) -> FeedText:
     # Without a BOM, the first character, "<", tells UTF-32 and UTF-16 and their byte order
     # (XML 1.0, appendix F); UTF-32 first, as its little-endian "<" starts like UTF-16's.
     if body[:4] == b"\x00\x00\x00<":
-        return FeedText(body.decode("utf-32-be", "replace"), "utf-32-be")
+        return _unmarked(body, "utf-32-be")
     if body[:4] == b"<\x00\x00\x00":
-        return FeedText(body.decode("utf-32-le", "replace"), "utf-32-le")
+        return _unmarked(body, "utf-32-le")
     if body[:4] == _EBCDIC_DECLARATION:
         return _decode_ebcdic(body)
     if body[:2] == b"<\x00":
-        return FeedText(body.decode("utf-16-le", "replace"), "utf-16-le")
+        return _unmarked(body, "utf-16-le")
     if body[:2] == b"\x00<":
-        return FeedText(body.decode("utf-16-be", "replace"), "utf-16-be")
+        return _unmarked(body, "utf-16-be")
     # The XML declaration first: servers often add a generic default charset.
     claims = []
     if match := _XML_DECLARATION.match(body[:300]):

@@ -11,7 +11,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -95,8 +95,11 @@ class FetchReport:
     @classmethod
     def from_record(cls, record: dict[str, Any]) -> FetchReport:
         finished = record.get("finished")
+        known = {f.name for f in fields(FeedResult)}  # a record from another version keeps what it can
         return cls(
-            results=[FeedResult(**source) for source in record.get("sources", [])],
+            results=[
+                FeedResult(**{k: v for k, v in source.items() if k in known}) for source in record.get("sources", [])
+            ],
             seconds=float(record.get("seconds", 0.0)),
             finished=datetime.fromisoformat(finished) if finished else None,
         )

@@ -147,6 +147,19 @@ class _FeedLinks(HTMLParser):
             self.hrefs.append(values["href"].strip())
 
 
+def _what_else(body: bytes, text: str) -> str | None:
+    """What a body that is neither a feed nor an HTML page is, when it says so itself: a
+    parser's 'not well-formed' at line 2 would tell the editor nothing."""
+    if body[:2] == b"\x1f\x8b":
+        return "a gzip-compressed file (served without Content-Encoding: gzip), not RSS or Atom"
+    start = text.lstrip("\ufeff \t\r\n")[:1]
+    if start in ("{", "["):
+        if "jsonfeed.org" in text[:2000]:
+            return "a JSON Feed (jsonfeed.org), which newsdesk does not read: use the site's RSS or Atom feed"
+        return "JSON, not RSS or Atom"
+    return None
+
+
 def feed_links_in_html(page: str, base: str) -> list[str]:
     """Feed URLs an HTML page advertises with <link rel="alternate">, made absolute."""
     finder = _FeedLinks()
@@ -212,6 +225,8 @@ def parse_feed(
                 links = feed_links_in_html(decoded.text, url if web else "")
                 hint = f"; the page links a feed at {links[0]}" if links else ""
                 raise NotAFeed(f"not a feed: an HTML page{hint}")
+            if what := _what_else(body, decoded.text):
+                raise NotAFeed(f"not a feed: {what}")
             reason = parsed.get("bozo_exception")
             raise NotAFeed(f"not a feed: {_describe(reason) if reason else 'no RSS or Atom found'}")
     notes: list[str] = []

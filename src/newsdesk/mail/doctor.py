@@ -12,6 +12,15 @@ Gmail's and Yahoo's rules for bulk senders, checked where they live:
   walk finds it), and the From domain aligned with the DKIM signature's or the envelope's.
 * **Bounces**: the bounce domain has an MX record (and not the null MX).
 * **SMTP**: the server offers STARTTLS (or speaks TLS), takes the login and the sender.
+
+With ``[delivery] provider`` ses or postmark the provider's view replaces the SMTP one
+(newsdesk.mail.doctor_providers asks it): the SMTP line becomes the provider's (SES: the
+credentials, the account's quota, the sender verified; Postmark: the server token answers,
+the stream exists); SPF checks that the envelope domain (SES's custom MAIL FROM domain, else
+the bounce or From domain) includes amazonses.com or spf.mtasv.net; DKIM checks Easy DKIM's
+CNAME records (SES without a [dkim] key of ours) or Postmark's TXT record ([delivery]
+dkim_selector); DMARC aligns with what the provider signs and the envelope it writes; the
+bounce line says who receives the bounces and whether newsdesk hears of them.
 * **One-click unsubscribe**: the link the messages carry answers an RFC 8058 POST with 2xx.
 * **Postal address**: set (CAN-SPAM asks for it in every message).
 * **Complaints**: nobody the list holds as complained is still subscribed in the file.
@@ -40,12 +49,16 @@ from publicsuffixlist import PublicSuffixList
 from newsdesk.config import Config, DoctorSettings
 from newsdesk.errors import InvalidInput, NewsdeskError
 from newsdesk.http import ERRORS, Http
+from newsdesk.mail.doctor_providers import PostmarkFacts, ProviderProblem, SesFacts, postmark_facts, ses_facts
+from newsdesk.mail.providers import provider_rate
 from newsdesk.mail.signing import DkimKey, DkimSigner, load_signer
 from newsdesk.newsroom import Newsroom
 from newsdesk.urls import is_loopback
 
 OK, WARN, FAIL = "ok", "warn", "fail"
 SPF_LOOKUPS = 10  # RFC 7208 4.6.4: DNS-querying terms per evaluation
+SES_SPF, POSTMARK_SPF = "amazonses.com", "spf.mtasv.net"  # what each provider's SPF include names
+SES_SANDBOX_PER_DAY = 200  # a sandboxed SES account's quota
 DMARC_WALK = 8  # labels the DMARC tree walk climbs at most
 PROBE_ADDRESS = "doctor-probe@example.invalid"  # the one-click probe of an {email} template
 _PROBE = b"From: doctor@example.invalid\r\nTo: doctor@example.invalid\r\nSubject: newsdesk doctor\r\n\r\nprobe\r\n"
@@ -171,6 +184,37 @@ class Spf:
             return result
         return "neutral"
 
+    def includes(self, domain: str, wanted: str) -> bool:
+        """Whether ``domain``'s record reaches ``include:wanted`` (through includes and redirect)."""
+        record = self.record(domain)
+        if record is None:
+            return False
+        redirect = None
+        for term in record.split()[1:]:
+            name, equals, value = term.partition("=")
+            if equals and ":" not in name and "/" not in name:
+                if name.lower() == "redirect":
+                    redirect = value
+                continue
+            qualifier = term[0] if term[0] in "+-~?" else "+"
+            kind, _, argument = (term[1:] if term[0] in "+-~?" else term).partition(":")
+            kind = kind.lower()
+            if kind == "all":
+                return False  # nothing after it counts, nor a redirect
+            if kind == "include":
+                self.count()
+                included = self.target(argument, domain).lower().rstrip(".")
+                if included == wanted:
+                    return qualifier == "+"
+                if self.includes(included, wanted):
+                    return True
+            elif _A_OR_MX.fullmatch(term.lstrip("+-~?")) or kind in ("exists", "ptr"):
+                self.count()
+        if redirect:
+            self.count()
+            return self.includes(self.target(redirect, domain), wanted)
+        return False
+
     def target(self, spec: str, domain: str) -> str:
         if "%" in spec:
             raise SpfPermError(f"{spec}: SPF macros are not evaluated by newsdesk doctor")
@@ -237,7 +281,10 @@ class Doctor:
         self.from_domain = domain_of(self.settings.sender_email)
         self.envelope_domain = domain_of(self.settings.bounce_address or self.settings.sender_email)
         self.dkim_domain = (self.config.dkim.domain or self.from_domain).lower()
+        self.provider = self.config.delivery.provider
         self._dns: Dns | None = None
+        self._ses: SesFacts | ProviderProblem | None = None
+        self._postmark: PostmarkFacts | ProviderProblem | None = None
 
     @property
     def dns(self) -> Dns:
@@ -245,16 +292,43 @@ class Doctor:
             self._dns = Dns(self.config.doctor)
         return self._dns
 
+    def ses(self) -> SesFacts:
+        """What SES says of the account and the sender (asked once); ProviderProblem when it cannot."""
+        if self._ses is None:
+            try:
+                self._ses = ses_facts(self.config.delivery, self.settings.sender_email, self.config.doctor.timeout)
+            except ProviderProblem as problem:
+                self._ses = problem
+        if isinstance(self._ses, ProviderProblem):
+            raise self._ses
+        return self._ses
+
+    def postmark(self) -> PostmarkFacts:
+        if self._postmark is None:
+            try:
+                self._postmark = postmark_facts(
+                    self.config.delivery, self.config.doctor.timeout, self.config.fetch.user_agent
+                )
+            except ProviderProblem as problem:
+                self._postmark = problem
+        if isinstance(self._postmark, ProviderProblem):
+            raise self._postmark
+        return self._postmark
+
     def run(self) -> list[Check]:
         return list(self.checks())
 
     def checks(self) -> Iterator[Check]:
+        server: tuple[str, Callable[[str], Iterator[Check]]] = {
+            "ses": ("Amazon SES", self.ses_account),
+            "postmark": ("Postmark", self.postmark_server),
+        }.get(self.provider, ("SMTP", self.smtp))
         for name, check in (
             ("SPF", self.spf),
             ("DKIM", self.dkim),
             ("DMARC", self.dmarc),
             ("Bounce MX", self.bounce_mx),
-            ("SMTP", self.smtp),
+            server,
             ("One-click unsubscribe", self.one_click),
             ("Postal address", self.postal_address),
             ("Complaints", self.complaints),
@@ -267,6 +341,8 @@ class Doctor:
             yield from check(name)
         except DnsError as error:
             yield Check(name, FAIL, str(error), "check [doctor] nameserver, or try again when DNS answers")
+        except ProviderProblem as problem:
+            yield Check(name, FAIL, problem.detail, problem.fix)
         except NewsdeskError as error:
             yield Check(name, FAIL, error.message, "correct sources.toml (the line above says where)")
 
@@ -282,9 +358,23 @@ class Doctor:
             return [ipaddress.ip_address(a) for a in self.config.doctor.sending_ips], "[doctor] sending_ips"
         return self.dns.addresses(self.config.smtp.host), f"[smtp] host {self.config.smtp.host}"
 
+    def envelope(self) -> str:
+        """The envelope sender's domain, as the provider writes it."""
+        if self.provider == "ses":
+            return self.ses().mail_from or SES_SPF
+        return self.envelope_domain
+
     def spf(self, name: str) -> Iterator[Check]:
         if missing := self.no_sender(name):
             yield missing
+            return
+        if self.provider == "ses":
+            mail_from = self.ses().mail_from
+            whence = "SES's MAIL FROM domain" if mail_from else "no custom MAIL FROM domain in SES"
+            yield from self.spf_include(name, mail_from or self.envelope_domain, SES_SPF, whence)
+            return
+        if self.provider == "postmark":
+            yield from self.spf_include(name, self.envelope_domain, POSTMARK_SPF, "Postmark")
             return
         domain = self.envelope_domain
         addresses, whence = self.sending_addresses()
@@ -339,9 +429,50 @@ class Doctor:
             return
         yield Check(name, OK, f"{domain} authorises {shown} ({whence})")
 
+    def spf_include(self, name: str, domain: str, wanted: str, whence: str) -> Iterator[Check]:
+        """The SPF record of ``domain`` includes the provider's (``include:wanted``)."""
+        spf = Spf(self.dns, ipaddress.ip_address("192.0.2.1"))  # no address is evaluated
+        try:
+            record = spf.record(domain)
+            included = record is not None and spf.includes(domain, wanted)
+        except SpfPermError as error:
+            yield Check(
+                name, FAIL, f"{domain}: the SPF record is broken: {error}", f"correct the TXT record of {domain}"
+            )
+            return
+        if record is None:
+            yield Check(
+                name,
+                FAIL,
+                f"{domain} has no SPF record",
+                f'publish a TXT record at {domain}: "v=spf1 include:{wanted} ~all"',
+            )
+        elif not included:
+            yield Check(
+                name,
+                FAIL,
+                f"the SPF record of {domain} does not include {wanted}",
+                f"add include:{wanted} to the TXT record of {domain} (before its all)",
+            )
+        elif any(term.lower() in ("all", "+all") for term in record.split()):
+            yield Check(
+                name,
+                WARN,
+                f"{domain} includes {wanted}, and every other host too (+all)",
+                f"end the TXT record of {domain} with -all or ~all: +all lets anyone send as you",
+            )
+        else:
+            yield Check(name, OK, f"{domain} includes {wanted} ({whence})")
+
     def dkim(self, name: str) -> Iterator[Check]:
         if missing := self.no_sender(name):
             yield missing
+            return
+        if self.provider == "postmark":  # Postmark signs itself; our signatures are left out
+            yield from self.dkim_postmark(name)
+            return
+        if self.provider == "ses" and not self.config.dkim.enabled:
+            yield from self.dkim_ses(name)
             return
         settings = self.config.dkim
         if not settings.enabled:
@@ -380,6 +511,84 @@ class Doctor:
                     f'publish this TXT record there instead: "{expected}"',
                 )
 
+    def dkim_ses(self, name: str) -> Iterator[Check]:
+        """Easy DKIM: SES signs for the From domain with the keys its three CNAME records name."""
+        facts = self.ses()
+        domain = self.from_domain
+        if not facts.dkim_enabled or not facts.dkim_tokens:
+            yield Check(
+                name,
+                FAIL,
+                f"SES does not sign for {domain} (no Easy DKIM for the domain), and [dkim] has no key of yours",
+                f"verify the domain {domain} in SES with Easy DKIM and publish its three CNAME records, "
+                "or set [dkim] rsa_selector and rsa_key (see README: Sending)",
+            )
+            return
+        for number, token in enumerate(facts.dkim_tokens, start=1):
+            label = f"{name} (SES {number})"
+            record = f"{token}._domainkey.{domain}"
+            expected = f"{token}.dkim.amazonses.com"
+            targets = [r.target.to_text(omit_final_dot=True).lower() for r in self.dns.answers(record, "CNAME")]
+            fix = f"publish a CNAME record at {record} pointing at {expected}"
+            if not targets:
+                yield Check(label, FAIL, f"no CNAME record at {record}", fix)
+            elif not any(
+                t == expected or re.fullmatch(rf"{re.escape(token)}\.dkim\.[a-z0-9-]+\.amazonses\.com", t)
+                for t in targets
+            ):
+                yield Check(label, FAIL, f"{record} points at {targets[0]}, not at {expected}", fix)
+            elif facts.dkim_status.lower() != "success":
+                yield Check(
+                    label,
+                    WARN,
+                    f"{record} → {targets[0]}, but SES says its DKIM is {facts.dkim_status or 'not started'}",
+                    "wait for SES to see the records (up to 72 hours), then run the doctor again",
+                )
+            else:
+                yield Check(label, OK, f"{record} → {targets[0]} (Easy DKIM)")
+
+    def dkim_postmark(self, name: str) -> Iterator[Check]:
+        """Postmark signs with a key of its own, published as TXT at ``selector._domainkey``."""
+        selector = self.config.delivery.dkim_selector
+        domain = self.from_domain
+        if not selector:
+            yield Check(
+                name,
+                FAIL,
+                f"Postmark signs for its own domain, not {domain}: no [delivery] dkim_selector",
+                "in Postmark, add the domain (Sender Signatures → Domains), publish its DKIM TXT record, and set "
+                "[delivery] dkim_selector to the part before ._domainkey (like 20240101123456pm)",
+            )
+            return
+        record = f"{selector}._domainkey.{domain}"
+        fix = f"publish the TXT record Postmark's DNS settings for {domain} show at {record}"
+        records = [r for r in self.dns.txt(record) if "p=" in r]
+        if not records:
+            yield Check(name, FAIL, f"no DKIM record at {record}", fix)
+            return
+        tags = parse_tags(records[0])
+        try:
+            dkim.crypto.parse_public_key(base64.b64decode(tags.get("p", ""), validate=True))
+            usable = tags.get("k", "rsa").lower() == "rsa"
+        except (ValueError, dkim.crypto.UnparsableKeyError):
+            usable = False
+        if not usable:
+            yield Check(name, FAIL, f"the record at {record} holds no usable RSA key", fix)
+            return
+        ours = " (newsdesk's own [dkim] signatures are not sent through Postmark)" if self.config.dkim.enabled else ""
+        yield Check(name, OK, f"{record} holds Postmark's key for {domain}{ours}")
+
+    def signing_domain(self) -> str | None:
+        """The d= of the signature receivers see, as the provider signs; None: none aligned of ours."""
+        if self.provider == "postmark":
+            return self.from_domain if self.config.delivery.dkim_selector else None
+        if self.config.dkim.enabled:
+            return self.dkim_domain
+        if self.provider == "ses":
+            facts = self.ses()
+            return self.from_domain if facts.dkim_enabled and facts.dkim_tokens else None
+        return None
+
     def dmarc(self, name: str) -> Iterator[Check]:
         if missing := self.no_sender(name):
             yield missing
@@ -406,18 +615,23 @@ class Doctor:
             return
         aligned = []
         modes = {"adkim": tags.get("adkim", "r").lower(), "aspf": tags.get("aspf", "r").lower()}
-        if self.config.dkim.enabled and aligns(self.dkim_domain, self.from_domain, modes["adkim"]):
-            aligned.append(f"DKIM d={self.dkim_domain}")
-        if aligns(self.envelope_domain, self.from_domain, modes["aspf"]):
-            aligned.append(f"the envelope's {self.envelope_domain}")
+        signer, envelope = self.signing_domain(), self.envelope()
+        if signer and aligns(signer, self.from_domain, modes["adkim"]):
+            aligned.append(f"DKIM d={signer}")
+        if aligns(envelope, self.from_domain, modes["aspf"]):
+            aligned.append(f"the envelope's {envelope}")
         if not aligned:
+            fix = {
+                "ses": "use Easy DKIM for the From domain, or a custom MAIL FROM domain under it",
+                "postmark": "add the From domain in Postmark and set [delivery] dkim_selector",
+            }.get(self.provider, "sign with [dkim] domain under the From domain, or set newsroom.bounce_address there")
             yield Check(
                 name,
                 FAIL,
                 f"p={policy} at _dmarc.{at}, but From's {self.from_domain} aligns with neither "
-                f"DKIM d={self.dkim_domain if self.config.dkim.enabled else '(no signature)'} "
-                f"nor the envelope's {self.envelope_domain} (adkim={modes['adkim']}, aspf={modes['aspf']})",
-                "sign with [dkim] domain under the From domain, or set newsroom.bounce_address there",
+                f"DKIM d={signer or '(no signature)'} "
+                f"nor the envelope's {envelope} (adkim={modes['adkim']}, aspf={modes['aspf']})",
+                fix,
             )
             return
         note = " (monitoring only)" if policy == "none" else ""
@@ -438,9 +652,29 @@ class Doctor:
         if missing := self.no_sender(name):
             yield missing
             return
-        domain = self.envelope_domain
+        delivery = self.config.delivery
+        if self.provider == "postmark" or (self.provider == "ses" and not self.ses().mail_from):
+            who = "Postmark" if self.provider == "postmark" else "Amazon SES (its own MAIL FROM domain)"
+            hears = delivery.postmark_webhook_user if self.provider == "postmark" else delivery.sns_topics
+            if hears:
+                yield Check(name, OK, f"{who} receives the bounces and reports them to `newsdesk serve`")
+            else:
+                setting = "postmark_webhook_user" if self.provider == "postmark" else "sns_topics"
+                yield Check(
+                    name,
+                    WARN,
+                    f"{who} receives the bounces, but newsdesk never hears of them ([delivery] {setting} is empty)",
+                    f"set [delivery] {setting} and the provider's webhook (see README: webhooks)",
+                )
+            return
+        if self.provider == "ses":
+            domain = self.ses().mail_from
+            region = self.config.delivery.region or "REGION"
+            fix = f"add an MX record for {domain}: 10 feedback-smtp.{region}.amazonses.com (SES's MAIL FROM setup)"
+        else:
+            domain = self.envelope_domain
+            fix = f"add an MX record for {domain} pointing at the server of the mailbox [bounces] reads"
         exchanges = self.dns.mx(domain)
-        fix = f"add an MX record for {domain} pointing at the server of the mailbox [bounces] reads"
         if not exchanges:
             yield Check(name, FAIL, f"{domain} (the bounce domain) has no MX record", fix)
         elif exchanges == [(0, "")] or exchanges == [(0, ".")]:
@@ -494,6 +728,63 @@ class Doctor:
         login = f"logged in as {target.user}" if target.user else "no login"
         status = WARN if target.security == "none" else OK
         yield Check(name, status, f"{where}: {tls}, {login}, sender {sender} accepted", "" if status == OK else fix_tls)
+
+    def ses_account(self, name: str) -> Iterator[Check]:
+        """The credentials work, the account answers, the sender is verified, the rate fits."""
+        if missing := self.no_sender(name):
+            yield missing
+            return
+        facts = self.ses()
+        sender = self.settings.sender_email
+        verified = [i for i in (sender, self.from_domain) if facts.verification.get(i, "").lower() == "success"]
+        if not verified:
+            known = ", ".join(f"{i}: {status}" for i, status in facts.verification.items())
+            yield Check(
+                name,
+                FAIL,
+                f"{facts.where}: neither {sender} nor {self.from_domain} is verified"
+                + (f" ({known})" if known else ""),
+                f"verify the domain {self.from_domain} in SES (Identities → Create identity), or the address {sender}",
+            )
+            return
+        detail = (
+            f"{facts.where}: credentials from {facts.credentials}, {verified[-1]} verified, "
+            f"{facts.sent_today:g} of {facts.max_per_day:g} sent in 24 h, at most {facts.max_rate:g}/s"
+        )
+        rate = provider_rate(self.config, "ses")
+        problems, fixes = [], []
+        if 0 < facts.max_per_day <= SES_SANDBOX_PER_DAY:
+            problems.append("the account looks sandboxed (it sends only to verified addresses)")
+            fixes.append("ask AWS for production access (SES console → Account dashboard)")
+        if facts.max_rate and (rate == 0 or rate > facts.max_rate):
+            pace = "no limit" if rate == 0 else f"{rate:g}/s"
+            problems.append(f"the send goes at {pace}, above the account's rate: SES would throttle it")
+            fixes.append(f"set [delivery] rate = {facts.max_rate:g}")
+        if problems:
+            yield Check(name, WARN, f"{detail}; " + "; ".join(problems), "; ".join(fixes))
+        else:
+            yield Check(name, OK, detail)
+
+    def postmark_server(self, name: str) -> Iterator[Check]:
+        """The server token answers, the newsletter's message stream exists and broadcasts."""
+        facts = self.postmark()
+        detail = f"{facts.url}: the token opens server {facts.server!r} (ID {facts.server_id})"
+        if facts.stream_type is None:
+            yield Check(
+                name,
+                FAIL,
+                f"{detail}, which has no message stream {facts.stream!r}",
+                "create a Broadcasts stream in Postmark, or set [delivery] message_stream to yours",
+            )
+        elif facts.stream_type.lower() != "broadcasts":
+            yield Check(
+                name,
+                WARN,
+                f"{detail}; its stream {facts.stream!r} is {facts.stream_type}, not Broadcasts",
+                "send the newsletter through a Broadcasts stream ([delivery] message_stream): Postmark asks it",
+            )
+        else:
+            yield Check(name, OK, f"{detail}; stream {facts.stream!r} (Broadcasts)")
 
     def one_click(self, name: str) -> Iterator[Check]:
         from newsdesk.output.archive import unsubscribe_template

@@ -443,13 +443,15 @@ class SignUp:
     nonce: str | None
     created: bool
     previous: tuple[str | None, str | None] = (None, None)  # nonce and time before, to undo
-    recent: str | None = None  # when the confirmation that went less than ``resend_after`` ago went
+    recent: str | None = None  # when the message that went less than ``resend_after`` ago went
+    subscribed: bool = False  # subscribed already: a notice saying so is to go, not a link
 
 
 def sign_up(roster: Roster, address: str, name: str, nonce: str, now: datetime, resend_after: timedelta) -> SignUp:
     """Record a sign-up: a new address is ``pending``; any address not subscribed gets a
     fresh confirmation nonce unless one was sent within ``resend_after``. The state of an
-    address that left is not touched: only the confirmation subscribes it again."""
+    address that left is not touched: only the confirmation subscribes it again. A
+    subscribed address is to get a notice saying so, as rarely."""
     stamp = now_text(now)
     key = address.lower()
     with roster.store.transaction() as db:
@@ -465,10 +467,11 @@ def sign_up(roster: Roster, address: str, name: str, nonce: str, now: datetime, 
             assert cursor.lastrowid is not None
             return SignUp(cursor.lastrowid, nonce, created=True)
         member_id, state, old_nonce, sent_at = row
-        if state == "subscribed":
-            return SignUp(member_id, None, created=False)
         if sent_at and now - datetime.fromisoformat(sent_at) < resend_after:
             return SignUp(member_id, None, created=False, recent=sent_at)
+        if state == "subscribed":
+            db.execute("UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?", (stamp, member_id))
+            return SignUp(member_id, None, created=False, previous=(old_nonce, sent_at), subscribed=True)
         db.execute(
             "UPDATE subscribers SET confirm_nonce = ?, confirm_sent_at = ?, name = CASE WHEN state = 'pending' "
             "THEN ? ELSE name END WHERE id = ?",
@@ -482,6 +485,10 @@ def undo_sign_up(roster: Roster, signup: SignUp) -> None:
     with roster.store.transaction() as db:
         if signup.created:
             db.execute("DELETE FROM subscribers WHERE id = ? AND state = 'pending'", (signup.member_id,))
+        elif signup.subscribed:
+            db.execute(
+                "UPDATE subscribers SET confirm_sent_at = ? WHERE id = ?", (signup.previous[1], signup.member_id)
+            )
         else:
             db.execute(
                 "UPDATE subscribers SET confirm_nonce = ?, confirm_sent_at = ? WHERE id = ? AND confirm_nonce = ?",

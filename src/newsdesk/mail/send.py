@@ -20,6 +20,7 @@ The ledger (ledger.py) is the truth about who has the issue. A run:
 
 from __future__ import annotations
 
+import collections
 import heapq
 import itertools
 import threading
@@ -32,7 +33,7 @@ from newsdesk.config import SmtpSettings
 from newsdesk.errors import Refused
 from newsdesk.issue import Issue, load_issue, save_issue
 from newsdesk.mail.ledger import Entry, Ledger
-from newsdesk.mail.message import MessageFactory, what_changed
+from newsdesk.mail.message import MessageFactory, Outgoing, what_changed
 from newsdesk.mail.providers import Transport
 from newsdesk.mail.roster import Roster
 from newsdesk.mail.smtp import Permanent, SmtpFatal, Transient
@@ -216,10 +217,6 @@ class _Queue:
         with self.lock:
             self.stopped = True
 
-    def waiting(self) -> int:
-        with self.lock:
-            return len(self.deferred)
-
     def next(self, before_wait: Callable[[], None] | None = None) -> Entry | None:
         """The next recipient to send to, or None when there is none left (or the run stopped).
         ``before_wait`` runs before waiting for a deferred recipient's turn."""
@@ -254,6 +251,78 @@ class _Queue:
                     continue
             return entry
         return None
+
+
+class _Prefetch:
+    """Messages built ahead of the connections, on a thread of its own: building a copy
+    (rendering, encoding, signing) then overlaps with the connections' waits for the
+    server, instead of coming between them. Up to ``depth`` copies wait built.
+
+    It hands out recipients in the queue's order; it ends once the queue is empty and no
+    recipient it handed out can still be deferred back into it."""
+
+    def __init__(self, queue: _Queue, build: Callable[[Entry], Outgoing], depth: int) -> None:
+        self.queue = queue
+        self.build = build
+        self.depth = depth
+        self.items: collections.deque[tuple[Entry, Outgoing]] = collections.deque()
+        self.ready = threading.Condition()
+        self.outstanding = 0  # handed to a connection and not yet settled
+        self.done = False
+        self.error: BaseException | None = None
+
+    def run(self) -> None:
+        try:
+            while True:
+                with self.ready:
+                    while len(self.items) >= self.depth and not self.queue.stopped:
+                        self.ready.wait(0.1)
+                entry = self.queue.next()
+                if entry is None:
+                    with self.ready:  # nothing built and waiting, nothing at a connection
+                        idle = self.outstanding == 0 and not self.items
+                    if self.queue.stopped:
+                        return
+                    if not idle:
+                        time.sleep(0.005)  # a connection may yet defer the message it has
+                        continue
+                    # Every connection settled: whatever one deferred is in the queue by now.
+                    entry = self.queue.next()
+                    if entry is None:
+                        return
+                outgoing = self.build(entry)
+                with self.ready:
+                    self.items.append((entry, outgoing))
+                    self.ready.notify()
+        except BaseException as error:  # raised again by the connections
+            self.error = error
+            self.queue.stop()
+        finally:
+            with self.ready:
+                self.done = True
+                self.ready.notify_all()
+
+    def next(self, before_wait: Callable[[], None]) -> tuple[Entry, Outgoing] | None:
+        """The next recipient and its copy; ``before_wait`` runs before waiting for one."""
+        with self.ready:
+            empty = not self.items and not self.done
+        if empty:
+            before_wait()
+        with self.ready:
+            while not self.items and not self.done:
+                self.ready.wait(0.1)
+            if self.items:
+                self.outstanding += 1
+                item = self.items.popleft()
+                self.ready.notify_all()
+                return item
+            if self.error is not None:
+                raise self.error
+            return None
+
+    def settled(self) -> None:
+        with self.ready:
+            self.outstanding -= 1
 
 
 class _Carry:
@@ -391,6 +460,7 @@ class SendJob:
         self._refused_in_a_row = 0
         self._deferred_in_a_row = 0
         self._on_progress = on_progress
+        self._crash: BaseException | None = None  # what stopped a connection's thread, raised here
         limiter = RateLimiter(policy.rate)
 
         def waiting() -> None:
@@ -412,24 +482,30 @@ class SendJob:
                         report.notes.append(f"opened {len(transports)} of {policy.connections} connections: {error}")
                         break
                     transports.append(extra)
+                prefetch = _Prefetch(queue, lambda entry: self.factory.build(entry.subscriber()), 2 * len(transports))
+                builder = threading.Thread(target=prefetch.run, name="smtp-build", daemon=True)
                 workers = [
                     threading.Thread(
                         target=self._work,
-                        args=(t, ledger, queue, limiter, report, sleep),
+                        args=(t, ledger, queue, prefetch, limiter, report, sleep),
                         name=f"smtp-{n}",
                         daemon=True,
                     )
                     for n, t in enumerate(transports, start=1)
                 ]
+                builder.start()
                 for worker in workers:
                     worker.start()
                 try:
                     for worker in workers:
                         while worker.is_alive():
                             worker.join(0.2)
+                    builder.join()
+                    if self._crash is not None:
+                        raise self._crash
                 except BaseException:
                     queue.stop()  # each connection finishes the message it has, then stops
-                    for worker in workers:
+                    for worker in [*workers, builder]:
                         worker.join(policy.retries * 2 + 30)
                     raise
         except SmtpFatal as error:
@@ -458,6 +534,7 @@ class SendJob:
         transport: Transport,
         ledger: Ledger,
         queue: _Queue,
+        prefetch: _Prefetch,
         limiter: RateLimiter,
         report: SendReport,
         sleep: Callable[[float], None],
@@ -469,16 +546,20 @@ class SendJob:
         at any moment, and whatever would make the connection wait first commits it."""
         carry = _Carry(ledger)
         try:
-            while (entry := queue.next(before_wait=carry.flush)) is not None:
-                if self.roster is not None and self.roster.suppressed(entry.address):
-                    with self._lock:
-                        self.left.add(entry.key)
-                        report.skipped += 1
-                    continue
-                if limiter.interval:
-                    carry.flush()
-                    limiter.wait()
-                outcome = self._deliver(entry, ledger, transport, report, sleep, queue, carry)
+            while (item := prefetch.next(before_wait=carry.flush)) is not None:
+                entry, outgoing = item
+                try:
+                    if self.roster is not None and self.roster.suppressed(entry.address):
+                        with self._lock:
+                            self.left.add(entry.key)
+                            report.skipped += 1
+                        continue
+                    if limiter.interval:
+                        carry.flush()
+                        limiter.wait()
+                    outcome = self._deliver(entry, outgoing, ledger, transport, report, sleep, queue, carry)
+                finally:
+                    prefetch.settled()
                 with self._lock:
                     if outcome != "deferred":
                         self._done += 1
@@ -504,6 +585,10 @@ class SendJob:
             with self._lock:
                 if report.stopped is None:
                     report.stopped = f"{error.message}; the recipients not yet sent stay pending"
+            queue.stop()
+        except BaseException as error:  # anything else stops every connection, and the run
+            with self._lock:
+                self._crash = self._crash or error
             queue.stop()
         finally:
             carry.flush()
@@ -546,6 +631,7 @@ class SendJob:
     def _deliver(
         self,
         entry: Entry,
+        outgoing: Outgoing,
         ledger: Ledger,
         transport: Transport,
         report: SendReport,
@@ -559,7 +645,6 @@ class SendJob:
         seconds later (doubled each time), while the others are sent. A dropped connection
         is reconnected and the message retried at once, with the backoff.
         """
-        outgoing = self.factory.build(entry.subscriber())
         sender = self.factory.envelope_sender(entry.address)
         attempt = 0
         while True:

@@ -129,7 +129,7 @@ class DeskBase(App[Path | None]):
             return
         self._shown_status = line
         status = self.status_line
-        status.update(line, layout=False)  # one line, always
+        status.update(Text(line), layout=False)  # one line, always; as written, not Rich markup
         status.set_class(self.save_state.startswith("NOT"), "-error")
 
     def note(self, text: str) -> None:
@@ -146,7 +146,7 @@ class DeskBase(App[Path | None]):
             return
         self._toasts = {key: until for key, until in self._toasts.items() if until > now}
         self._toasts[(title, message)] = now + timeout
-        self.notify(message, title=title, severity=severity, timeout=timeout)
+        self.notify(message, title=title, severity=severity, timeout=timeout, markup=False)  # [translation] as written
 
     if TYPE_CHECKING:
         # What the job modules give one another (DeskApp has them all).

@@ -66,11 +66,18 @@ class BrokenIssueScreen(Screen[bool]):
     BrokenIssueScreen #broken-note { color: $warning; }
     """
 
-    def __init__(self, path: Path, error: NewsdeskError, *, leave: str = "q quits") -> None:
+    def __init__(self, path: Path, error: NewsdeskError, *, leave: str = "q quits", root: Path | None = None) -> None:
         super().__init__()
         self.path = path
         self.error = error
         self.leave = leave
+        self.root = root  # the newsroom: the file is named from it, as the editor knows it
+
+    @property
+    def shown_path(self) -> str:
+        if self.root is not None and self.path.is_relative_to(self.root):
+            return str(self.path.relative_to(self.root))
+        return str(self.path)
 
     def compose(self) -> ComposeResult:
         with Vertical():
@@ -87,7 +94,8 @@ class BrokenIssueScreen(Screen[bool]):
     def show_error(self, error: NewsdeskError) -> None:
         self.error = error
         line = error.line if isinstance(error, IssueFileError) else None
-        self.query_one("#broken-problem", Static).update(f"The issue file cannot be read: {error.message}")
+        message = error.message.replace(str(self.path), self.shown_path)
+        self.query_one("#broken-problem", Static).update(Text(f"The issue file cannot be read: {message}"))
         self.query_one("#broken-excerpt", Static).update(excerpt(self.path, line))
         command = editor_command(self.path, line)
         how = (
@@ -116,7 +124,7 @@ class BrokenIssueScreen(Screen[bool]):
             )
             return
         except OSError as error:
-            self.query_one("#broken-note", Static).update(f"Cannot run {command[0]}: {error.strerror}")
+            self.query_one("#broken-note", Static).update(Text(f"Cannot run {command[0]}: {error.strerror}"))
             return
         self.action_reload()
 
@@ -138,11 +146,13 @@ class BrokenIssueApp(App[bool]):
 
     TITLE = "newsdesk"
 
-    def __init__(self, path: Path, error: NewsdeskError) -> None:
+    def __init__(self, path: Path, error: NewsdeskError, *, root: Path | None = None) -> None:
         super().__init__()
         self.path = path
         self.error = error
+        self.root = root
 
     def on_mount(self) -> None:
-        self.sub_title = str(self.path)
-        self.push_screen(BrokenIssueScreen(self.path, self.error), self.exit)
+        screen = BrokenIssueScreen(self.path, self.error, root=self.root)
+        self.sub_title = screen.shown_path
+        self.push_screen(screen, self.exit)

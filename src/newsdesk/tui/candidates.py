@@ -107,7 +107,7 @@ class Candidates(DeskBase):
             parts[0] += f" ({len(self.all_items)} items)" if len(self.all_items) != len(self.all_stories) else ""
             parts.append(f"by {self.sort}")
         parts.append(scope)
-        self.main.query_one("#list-status", Static).update(" · ".join([*filters, *parts]))
+        self.main.query_one("#list-status", Static).update(Text(" · ".join([*filters, *parts])))
 
     @on(Input.Changed, "#filter")
     def filter_changed(self) -> None:

@@ -19,12 +19,13 @@ from textual.containers import Vertical
 from textual.message import Message
 from textual.screen import ModalScreen
 from textual.widgets import Input, Label, Static, TextArea
+from textual.widgets.text_area import Selection
 
 from newsdesk import chinese
 from newsdesk.curation.articles import lead_paragraph
 from newsdesk.curation.headlines import headline_from_title
 from newsdesk.errors import NewsdeskError
-from newsdesk.glossary import Glossary, Term, add_term, load_glossary
+from newsdesk.glossary import Glossary, Term, add_term, load_glossary, term_problem
 from newsdesk.items import Item
 from newsdesk.translate import Draft, TranslationProblem, draft_translation
 from newsdesk.tui.base import DeskBase
@@ -150,8 +151,11 @@ class TermScreen(ModalScreen[tuple[str, str] | None]):
     def submit(self) -> None:
         zh = self.query_one("#term-zh", Input).value.strip()
         en = self.query_one("#term-en", Input).value.strip()
-        if not chinese.has_han(zh):
-            self.query_one("#term-problem", Static).update(Text("The term must be Chinese.", style="yellow"))
+        problem = term_problem(zh)
+        if problem is not None:
+            self.query_one("#term-problem", Static).update(
+                Text(f"The term must be Chinese: {problem}.", style="yellow")
+            )
             self.query_one("#term-zh", Input).focus()
         elif not en:
             self.query_one("#term-problem", Static).update(Text("Give its English.", style="yellow"))
@@ -276,13 +280,15 @@ class ChineseSources(DeskBase):
         self.set_focus(area)
         if selection and area.selected_text == source:
             start, end = sorted(area.selection)
-            area.replace(romanized, start, end)
+            result = area.replace(romanized, start, end)
         elif at_end:
             end = area.document.end
             gap = " " if area.text and not area.text.endswith((" ", "\n", "(")) else ""
-            area.insert(gap + romanized, end)
+            result = area.insert(gap + romanized, end)
         else:
-            area.insert(romanized)
+            result = area.insert(romanized)
+        # The cursor after what was inserted, nothing selected: the next key adds to it.
+        area.selection = Selection.cursor(result.end_location)
         self.note(f"Inserted: {romanized}")
 
     # Draft translation -------------------------------------------------------
@@ -302,12 +308,13 @@ class ChineseSources(DeskBase):
         lead = article.lead if article is not None and article.ok else lead_paragraph(item.summary_text, item.title)
         self.drafts[item.id] = TRANSLATING
         self.refresh_glossary()
-        self.translate_worker(item.id, item.title, lead)
+        renderings = [(term.zh, term.en) for term in self.glossary.find(item.title, lead)]
+        self.translate_worker(item.id, item.title, lead, renderings)
 
     @work(thread=True, group="translate", exit_on_error=False)
-    def translate_worker(self, item_id: str, title: str, lead: str) -> None:
+    def translate_worker(self, item_id: str, title: str, lead: str, renderings: list[tuple[str, str]]) -> None:
         try:
-            draft = draft_translation(self.room.config.translation, title, lead)
+            draft = draft_translation(self.room.config.translation, title, lead, renderings)
         except TranslationProblem as problem:
             self.post_message(DraftDone(item_id, None, problem.message))
             return
@@ -334,6 +341,8 @@ class ChineseSources(DeskBase):
         known = self.glossary.get(zh) if zh else None
 
         def added(result: tuple[str, str] | None) -> None:
+            if isinstance(area, TextArea):  # back to the text with nothing selected: a key adds, not replaces
+                area.selection = Selection.cursor(area.selection.end)
             if result is not None:
                 self.save_term(*result)
 
@@ -366,13 +375,15 @@ class ChineseSources(DeskBase):
         try:
             added = add_page(self.room, url)
         except NewsdeskError as error:
+            self.call_from_thread(self.note, "")  # not "Reading …" any more
             self.call_from_thread(partial(self.toast, error.message, title="Page not added"))
             return
         item = added.item
         when = (
             item.published.astimezone(self.room.config.newsroom.zone).date().isoformat() if item.published else "today"
         )
-        self.call_from_thread(self.note, f"Added: {item.title} ({item.source}, {when})")
+        guess = {"guess": ", a guessed date", "none": ", no date on the page"}.get(added.dating, "")
+        self.call_from_thread(self.note, f"Added: {item.title} ({item.source}, {when}{guess})")
         self.call_from_thread(self.load_items)
 
     # The pick's page kept with the issue -------------------------------------

@@ -59,7 +59,10 @@ class Fetching(DeskBase):
         self._fetch_seen = True
         if record is None or self.fetching is not None:
             return
-        report = FetchReport.from_record(record)
+        try:
+            report = FetchReport.from_record(record)
+        except (TypeError, ValueError):
+            return  # a record this version cannot read: r shows this desk's own fetches
         stamp = record.get("finished")
         if stamp == self.known_fetch:
             return

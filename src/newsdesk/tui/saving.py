@@ -44,6 +44,7 @@ class Saving(DeskBase):
             self.autosave()
 
     def action_save(self) -> None:
+        self.conflict_deferred = False  # asked for: the question comes now
         self.autosave()
 
     def autosave(self, *, force: bool = False) -> bool:
@@ -117,10 +118,12 @@ class Saving(DeskBase):
                 self.conflict_deferred = True
 
         leave = "q goes back to the desk, its version unsaved"
-        self.push_screen(BrokenIssueScreen(self.session.path, error, leave=leave), fixed)
+        self.push_screen(BrokenIssueScreen(self.session.path, error, leave=leave, root=self.room.root), fixed)
 
     def ask_about_conflict(self) -> None:
-        if self.conflict_open:
+        # "Decide later" holds until the next change (schedule_save ends it): an autosave
+        # already due when the editor chose it must not ask again at once.
+        if self.conflict_open or self.conflict_deferred:
             return
         self.conflict_open = True
         self.save_state = "NOT SAVED: file changed on disk"
@@ -139,6 +142,7 @@ class Saving(DeskBase):
 
     def action_quit_desk(self) -> None:
         self.sync_editor()
+        self.conflict_deferred = False  # leaving: the question comes now, whatever was deferred
         if self.session.dirty and not self.autosave():
             return  # the conflict screen asks first
         self.exit()

@@ -7,8 +7,9 @@ Routes:
   other body gets 415), from this page or any blog's own form.
   A new address is stored ``pending`` and sent a confirmation email with a signed link;
   the address is subscribed only when that link is followed and its button pressed.
-  One address gets at most one confirmation an hour (a sign-up again within the hour is
-  told so, and when to try for a new one); one client address at most
+  A subscribed address gets a notice saying so instead (the page is everyone's, so it
+  never tells who is subscribed). One address gets at most one message an hour (a sign-up
+  again within the hour is told so, and when to try again); one client address at most
   ``[web] signups_per_hour`` sign-ups (429 with Retry-After past that; a honeypot's post
   and one the mail server failed are not counted). A filled-in honeypot gets the same
   answer as a person and changes nothing.
@@ -172,8 +173,31 @@ class Service:
         )
         return message.as_bytes(policy=policy.SMTP)
 
+    def notice_email(self, address: str, name: str) -> bytes:
+        """To an address that signs up when it is subscribed already: the page said a
+        message is on its way (it never tells who is subscribed), and this is it."""
+        settings = self.room.config.newsroom
+        message = EmailMessage()
+        message["Subject"] = f"You are already subscribed to {self.list_name}"
+        message["From"] = Address(settings.sender_name, addr_spec=settings.sender_email)
+        if settings.reply_to:
+            message["Reply-To"] = Address(addr_spec=settings.reply_to)
+        message["To"] = address
+        message["Date"] = format_datetime(self.now())
+        message["Message-ID"] = make_msgid(domain=settings.sender_email.partition("@")[2] or None)
+        message["Auto-Submitted"] = "auto-generated"
+        greeting = f"Hello {name},\n\n" if name else "Hello,\n\n"
+        message.set_content(
+            f"{greeting}someone (we hope you) asked to receive {self.list_name} at {address}. That address is "
+            "subscribed already, so there is nothing to do: the next issue will reach you as the last one did.\n\n"
+            "Every issue has a link to unsubscribe. If you did not ask, ignore this message: nothing has changed.\n"
+        )
+        return message.as_bytes(policy=policy.SMTP)
+
     def send_confirmation(self, address: str, name: str, link: str) -> None:
-        data = self.confirmation_email(address, name, link)
+        self.deliver(address, self.confirmation_email(address, name, link))
+
+    def deliver(self, address: str, data: bytes) -> None:
         if self.delivery is not None:
             transport = self.delivery.open()
             try:
@@ -194,11 +218,14 @@ class Service:
         signup = lists.sign_up(self.roster, address, name, nonce, self.now(), RESEND_AFTER)
         if signup.recent is not None:
             return datetime.fromisoformat(signup.recent) + RESEND_AFTER
-        if signup.nonce is None:
+        if signup.nonce is None and not signup.subscribed:
             return None
-        token = self.signer.confirm_token(signup.member_id, signup.nonce, int(self.clock()))
         try:
-            self.send_confirmation(address, name, confirm_url(self.public_url, token))
+            if signup.nonce is None:
+                self.deliver(address, self.notice_email(address, name))
+            else:
+                token = self.signer.confirm_token(signup.member_id, signup.nonce, int(self.clock()))
+                self.send_confirmation(address, name, confirm_url(self.public_url, token))
         except (Permanent, Transient, SmtpFatal) as problem:
             lists.undo_sign_up(self.roster, signup)
             reply = problem.reply if isinstance(problem, (Permanent, Transient)) else problem.message
@@ -388,8 +415,8 @@ def create_app(service: Service) -> Starlette:
         return service.html(
             page(
                 "Check your inbox",
-                f"A confirmation link was sent to {address} less than an hour ago: check your inbox (and the "
-                f"spam folder), or try again after {later:%H:%M} UTC for a new one.",
+                f"A message was sent to {address} less than an hour ago: check your inbox (and the spam "
+                f"folder) for it, or try again after {later:%H:%M} UTC.",
                 list_name=service.list_name,
             )
         )

@@ -34,7 +34,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 from urllib.parse import urlsplit
 
 import httpx
@@ -50,7 +50,19 @@ from newsdesk.mail.bounces import Finding, RunReport, apply
 from newsdesk.urls import is_loopback
 
 if TYPE_CHECKING:
-    from newsdesk.web.app import Service
+    from newsdesk.mail.roster import Roster
+    from newsdesk.newsroom import Newsroom
+
+
+class Service(Protocol):
+    """What the webhooks need of the service (newsdesk.web.app's, which routes to them)."""
+
+    @property
+    def room(self) -> Newsroom: ...
+
+    @property
+    def roster(self) -> Roster: ...
+
 
 MAX_WEBHOOK_BODY = 512 * 1024  # an SNS message is at most 256 KB; Postmark's are a few KB
 MAX_CERTIFICATE = 64 * 1024

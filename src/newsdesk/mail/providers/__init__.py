@@ -45,6 +45,13 @@ class Delivery:
         return self.opener()
 
 
+def provider_rate(config: Config, provider: str) -> float:
+    """Messages per second at most: [delivery] rate for SES and Postmark when set, else [smtp] rate."""
+    if provider != "smtp" and config.delivery.rate is not None:
+        return config.delivery.rate
+    return config.smtp.rate
+
+
 def delivery_for(
     config: Config, smtp_url: str | None = None, *, credentials: bool = True, transactional: bool = False
 ) -> Delivery:
@@ -55,8 +62,7 @@ def delivery_for(
     confirmation), which Postmark wants in a transactional stream, not the newsletter's.
     """
     provider = "smtp" if smtp_url else config.delivery.provider
-    # [delivery] rate paces a provider; without it (and always for SMTP), [smtp] rate.
-    rate = config.delivery.rate if provider != "smtp" and config.delivery.rate is not None else config.smtp.rate
+    rate = provider_rate(config, provider)
     if provider == "ses":
         from newsdesk.mail.providers.ses import SesTransport, ses_client_settings
 
