@@ -14,7 +14,7 @@ RSS = b'<?xml version="1.0"?><rss version="2.0"><channel><title>t</title><item><
     ("body", "expected"),
     [
         (
-            gzip.compress(RSS),
+            gzip.compress(RSS, mtime=0),
             "not a feed: a gzip-compressed file (served without Content-Encoding: gzip), not RSS or Atom",
         ),
         (
