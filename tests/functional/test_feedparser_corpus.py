@@ -30,7 +30,7 @@ from feedparser_corpus import CorpusFeed, feeds
 from newsdesk.feeds import fastparse
 from newsdesk.feeds.compression import BodyCorrupt, decode_body
 from newsdesk.feeds.decode import NotAFeed, as_utf8_document, decode_feed, without_internal_subset
-from newsdesk.feeds.workers import decode_and_parse
+from newsdesk.feeds.jobs import decode_and_parse
 from newsdesk.items import Item
 
 NOW = datetime(2026, 1, 5, tzinfo=UTC)

@@ -675,16 +675,23 @@ class ClusterIndex:
             return "the same title"
         va, vb = (self._bridge[index], self._bridge[other]) if across else (self._native[index], self._native[other])
         shared = sorted((w * vb[key], key) for key, w in va.items() if key in vb)
-        shown: list[str] = []
+        # The heaviest shared terms, each as the two items write it ("Xiamen = 厦门"); a word
+        # whose several glosses were shared is shown once with them ("联合惩戒 = joint, punishment").
+        pairs: dict[str, list[str]] = {}
         for _, key in reversed(shared):
-            one, two = a.surfaces.get(key, key), b.surfaces.get(key, key)
             if key.startswith("p:"):
                 continue  # the place's own words say it better
-            text = one if one.casefold() == two.casefold() else f"{one} = {two}"
-            if text not in shown:
-                shown.append(text)
-            if len(shown) == 3:
+            one, two = a.surfaces.get(key, key), b.surfaces.get(key, key)
+            if across and not a.chinese:
+                one, two = two, one  # the Chinese word first, its English after it
+            if one.casefold() == two.casefold():
+                pairs.setdefault(one, [])
+            elif one in pairs or len(pairs) < 3:
+                if two not in pairs.setdefault(one, []):
+                    pairs[one].append(two)
+            if len(pairs) >= 3 and all(pairs.values()):
                 break
+        shown = [f"{one} = {', '.join(twos)}" if twos else one for one, twos in list(pairs.items())[:3]]
         return ", ".join(shown)
 
     def same_story(self, a: str, b: str) -> bool:

@@ -16,21 +16,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
-import hashlib
 import heapq
 import multiprocessing
 import os
-import signal
-import threading
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
 
-from newsdesk.feeds.compression import decode_body, decoded_size_hint
-
-if TYPE_CHECKING:
-    from newsdesk.items import ParsedFeed
+from newsdesk.feeds.compression import decoded_size_hint
+from newsdesk.feeds.jobs import Parsed, decode_and_parse, start_worker
 
 # Bytes of feed bodies to parse in one run before worker processes are used. Below this
 # the whole parse takes a tenth of a second or two in a thread, which is not worth the
@@ -40,49 +34,6 @@ POOL_THRESHOLD = 4_000_000
 # whole newsroom uses the workers from its first body (a tenth of a megabyte: typical of
 # news sites' feeds).
 EXPECTED_FIRST_BODY = 100_000
-
-
-def _start_worker() -> None:
-    """Run by each worker process as it starts."""
-    # Ctrl+C reaches every process in the terminal's foreground group: it is the fetch's
-    # to handle (it ends the pool), not the workers'.
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    # An idle worker waits for work until it is told to stop, so a fetch killed outright
-    # (SIGKILL, out of memory) would leave it waiting forever. The parent's sentinel
-    # becomes ready when the parent ends, however it ends: a thread waits on it and
-    # ends the worker then.
-    parent = multiprocessing.parent_process()
-    if parent is not None:
-        threading.Thread(target=_exit_after, args=(parent,), name="parent-watch", daemon=True).start()
-
-
-def _exit_after(parent: multiprocessing.process.BaseProcess) -> None:
-    parent.join()
-    os._exit(1)
-
-
-# What a parse job gives: the decoded body's digest, and its parse unless unchanged.
-_Parsed = tuple[str, "ParsedFeed | None"]
-
-
-def decode_and_parse(
-    body: bytes, content_encoding: str | None, limit: int, known_digest: str | None, **options: Any
-) -> _Parsed:
-    """The job a parser runs: the body decoded (raises BodyTooLarge or BodyCorrupt) and
-    its SHA-256 taken, then ``parse_feed`` with ``options``, unless the decoded body is
-    the one ``known_digest`` names (None then: nothing new to parse).
-
-    The digest is of the decoded body, so a server that compresses the same feed anew
-    for each answer (a gzip header carries a time) is still seen to send the same feed.
-    Here, not in the fetch's process: the decoded body is about five times the size of
-    the gzip one that crosses to the worker."""
-    decoded = decode_body(body, content_encoding, limit)
-    digest = hashlib.sha256(decoded).hexdigest()
-    if digest == known_digest:
-        return digest, None
-    from newsdesk.feeds.parse import parse_feed  # here: a run with nothing to parse never imports a parser
-
-    return digest, parse_feed(decoded, **options)
 
 
 class LargestFirst:
@@ -135,7 +86,7 @@ class ParseWorkers:
         # As many jobs as workers, so that a job starts when it is sent and its deadline
         # counts its own parse, not a wait behind another feed's.
         self.pool_slots = LargestFirst(max(self.processes, 1))
-        self.abandoned: set[asyncio.Future[_Parsed]] = set()  # pool jobs past their deadline
+        self.abandoned: set[asyncio.Future[Parsed]] = set()  # pool jobs past their deadline
 
     @property
     def started(self) -> bool:
@@ -160,7 +111,7 @@ class ParseWorkers:
                 # Forked while the fetch's threads may hold an import lock, a worker would wait
                 # on it forever: workers start from a fork server instead (Python 3.14's default).
                 context = multiprocessing.get_context("forkserver")
-                self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=_start_worker)
+                self.pool = ProcessPoolExecutor(self.processes, mp_context=context, initializer=start_worker)
             except (OSError, ValueError):  # no helper process to be had: parse here, as a small run does
                 self.broken = True
         return self.pool
@@ -177,7 +128,7 @@ class ParseWorkers:
         content_type: str | None,
         fetched_at: datetime,
         deadline: float,
-    ) -> _Parsed:
+    ) -> Parsed:
         """``decode_and_parse`` of the body as received, within ``deadline`` seconds (raises
         TimeoutError), the wait for a free slot not counted: the decoded body's digest,
         and its parse unless ``known_digest`` is that digest. A parse past its deadline is
@@ -197,7 +148,7 @@ class ParseWorkers:
         )
         loop = asyncio.get_running_loop()
         pool = self._pool_for(decoded_size_hint(body, content_encoding))
-        work: asyncio.Future[_Parsed] | None = None
+        work: asyncio.Future[Parsed] | None = None
         if pool is not None:
             slot: LargestFirst | asyncio.Semaphore = self.pool_slots
             await self.pool_slots.acquire(len(body))
@@ -222,7 +173,7 @@ class ParseWorkers:
         except BrokenProcessPool:
             return await self._after_crash(job, deadline)
 
-    async def _after_crash(self, job: functools.partial[_Parsed], deadline: float) -> _Parsed:
+    async def _after_crash(self, job: functools.partial[Parsed], deadline: float) -> Parsed:
         """A worker died while this feed was in the pool: the feed again, here, with the
         reference engine (the crash may have been the fast engine's)."""
         self.broken = True
