@@ -123,3 +123,58 @@ async def test_a_bracketed_paste_of_five_thousand_characters_with_cjk_is_kept(fe
     }
     assert any(unicodedata.east_asian_width(c) == "W" for c in values["annotation"])
     await edit_and_compare(fetched, values, paste=True)
+
+
+async def test_keys_typed_right_after_tab_and_shift_tab_go_to_the_field_they_reach(fetched):
+    """A string, tab, another string and shift+tab, all posted at once: every key goes to
+    the field that has focus once the keys before it were handled."""
+    path = fetched / DRAFT
+    app = desk(fetched)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")  # pick the first story
+        await pilot.pause()
+        app.query_one(PicksList).focus()
+        await pilot.press("enter")  # into its headline
+        await until(pilot, lambda: app.focused is app.query_one("#headline"))
+        headline, annotation = app.query_one("#headline", Input), app.query_one("#annotation", TextArea)
+        with_text = {"headline": "Quick headline", "annotation": "Quick annotation"}
+        headline.value = ""
+        annotation.load_text("")
+        await pilot.pause()
+        keys = [key_event(c) for c in with_text["headline"]]
+        keys.append(events.Key("tab", "\t"))
+        keys += [key_event(c) for c in with_text["annotation"]]
+        keys.append(events.Key("shift+tab", None))
+        for key in keys:
+            app.post_message(key)
+        await until(pilot, lambda: app.focused is headline)
+        await pilot.pause()
+        assert headline.value == with_text["headline"]
+        assert annotation.text == with_text["annotation"]
+        await pilot.press("escape", "q")
+    saved = path.read_text(encoding="utf-8")
+    assert "Quick headline" in saved and "Quick annotation" in saved
+
+
+async def test_the_focused_fields_label_is_marked(fetched):
+    app = desk(fetched)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        app.query_one(PicksList).focus()
+        await pilot.press("enter")
+        await until(pilot, lambda: app.focused is app.query_one("#headline"))
+
+        def marked() -> list[str]:
+            return [str(label.render()) for label in app.query(".field-label.-focused")]
+
+        assert marked() == ["▸ Headline"]
+        await pilot.press("tab")
+        assert marked() == ["▸ Annotation (Markdown)"]
+        await pilot.press("shift+tab")
+        assert app.focused is app.query_one("#headline")
+        assert marked() == ["▸ Headline"]
+        await pilot.press("escape")
+        assert marked() == []

@@ -199,3 +199,29 @@ def test_the_issues_tab_opens_another_issue_in_the_desk(fetched, terminal):
     wait_for(lambda: "26th June 2017" in terminal.screen(), "the other issue", terminal.screen)
     terminal.key("q")
     wait_for(lambda: not terminal.running(), "quitting", terminal.screen)
+
+
+@pytest.mark.slow
+def test_keys_sent_right_after_tab_and_shift_tab_land_in_the_field_they_reach(fetched, terminal):
+    path = fetched / "issues" / "2017-07-10.md"
+    terminal.start([sys.executable, "-m", "newsdesk", "--newsroom", str(fetched), "edit", "2017-07-10"], 120, 40)
+    wait_for(lambda: "by score" in terminal.screen(), "its ranked candidates", terminal.screen)
+    terminal.key("Enter")  # pick the best story: which of its sources?
+    wait_for(lambda: "Which one" in terminal.screen(), "the choice of source", terminal.screen)
+    terminal.key("Enter")  # its headline, selected: the first key replaces it
+    wait_for(lambda: "Headline" in terminal.screen(), "the headline", terminal.screen)
+    # No pause anywhere: one send-keys after the other, as a newcomer's script sends them.
+    terminal.send("send-keys -t desk -l 'Headline typed fast'")
+    terminal.send("send-keys -t desk Tab")
+    terminal.send("send-keys -t desk -l 'Annotation right after tab. '")
+    terminal.send("send-keys -t desk BTab")  # shift+tab: back to the headline, its label marked
+    wait_for(lambda: "▸ Headline" in terminal.screen(), "the headline again", terminal.screen)
+    wanted = {"headline": "Headline typed fast", "annotation": "Annotation right after tab. "}
+    wait_for(
+        lambda: {k: saved_fields(path).get(k, "").strip() for k in wanted} == {k: v.strip() for k, v in wanted.items()},
+        "saving both fields",
+        lambda: f"saved {saved_fields(path)}",
+    )
+    terminal.key("Escape")
+    terminal.key("q")
+    wait_for(lambda: not terminal.running(), "quitting", terminal.screen)

@@ -16,6 +16,7 @@ from textual.app import ComposeResult, SystemCommand
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.validation import Function
+from textual.widget import Widget
 from textual.widgets import (
     ContentSwitcher,
     Footer,
@@ -47,6 +48,17 @@ __all__ = ["DeskApp", "PicksList"]
 
 SCREENSHOT_DIR = "build/screenshots"  # in the newsroom
 
+# The editor's fields and their labels: the focused field's label is marked (▸, highlighted),
+# so that a screen capture, colourless, tells which field the next key goes to.
+FIELD_LABELS = {
+    "intro": "Intro",
+    "tags": "Tags (comma-separated)",
+    "headline": "Headline",
+    "annotation": "Annotation (Markdown)",
+    "link": "Read-more link",
+}
+FOCUS_MARK = "▸ "
+
 
 class DeskApp(Candidates, Picking, IssuePane, IssuesPane, Reading, Fetching, Output, Saving, ChineseSources):
     """newsdesk's desk."""
@@ -76,16 +88,16 @@ class DeskApp(Candidates, Picking, IssuePane, IssuesPane, Reading, Fetching, Out
                         yield Static(id="missing")
                     with ContentSwitcher(initial="intro-editor", id="editor"):
                         with Vertical(id="intro-editor"):
-                            yield Label("Intro", classes="field-label")
+                            yield Label(FIELD_LABELS["intro"], id="intro-label", classes="field-label")
                             yield EditorArea(id="intro", soft_wrap=True)
-                            yield Label("Tags (comma-separated)", classes="field-label")
+                            yield Label(FIELD_LABELS["tags"], id="tags-label", classes="field-label")
                             yield UndoableInput(id="tags", select_on_focus=False)
                         with Vertical(id="pick-editor"):
-                            yield Label("Headline", classes="field-label")
+                            yield Label(FIELD_LABELS["headline"], id="headline-label", classes="field-label")
                             yield UndoableInput(id="headline")
-                            yield Label("Annotation (Markdown)", classes="field-label")
+                            yield Label(FIELD_LABELS["annotation"], id="annotation-label", classes="field-label")
                             yield EditorArea(id="annotation", soft_wrap=True)
-                            yield Label("Read-more link", classes="field-label")
+                            yield Label(FIELD_LABELS["link"], id="link-label", classes="field-label")
                             yield UndoableInput(
                                 id="link",
                                 validators=[Function(is_http_url, "The link must be an http(s) URL")],
@@ -114,12 +126,21 @@ class DeskApp(Candidates, Picking, IssuePane, IssuesPane, Reading, Fetching, Out
                 widget.cursor_blink = False
             for area in self.main.query(TextArea):
                 area.cursor_blink = False
+        self.watch(self.main, "focused", self.mark_focused_field)
         self.main.query_one(CandidateList).focus()
         self.refresh_issue_views()
         self.show_editor(None)
         self.start_watching()
         self.start_watching_fetches()
         self.load_items()
+
+    def mark_focused_field(self, focused: Widget | None) -> None:
+        for field, title in FIELD_LABELS.items():
+            label = self.main.query_one(f"#{field}-label", Label)
+            marked = focused is not None and focused.id == field
+            if label.has_class("-focused") != marked:
+                label.set_class(marked, "-focused")
+                label.update(FOCUS_MARK + title if marked else title)
 
     def action_show_tab(self, tab: str) -> None:
         self.main.query_one(TabbedContent).active = tab

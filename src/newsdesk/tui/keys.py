@@ -33,6 +33,9 @@ class Key:
     palette: bool = True  # offered in the command palette (only bound keys are)
     id: str = ""  # the binding's id, for keymaps
     short: str = ""  # a shorter name for the footer
+    # Checked before the key goes to the focused widget: a key that moves the focus must,
+    # or the keys typed right after it are already on their way to the old field.
+    priority: bool = False
 
     @property
     def label(self) -> str:
@@ -58,6 +61,8 @@ KEYS: tuple[Key, ...] = (
     Key("ctrl+p", None, "Command palette", "Command palette: every action by name", palette=False),
     Key("u,ctrl+z", "undo_picks", "Undo", "Undo the last pick, unpick, replacement or move", footer=True, id="undo"),
     Key("U,ctrl+y", "redo_picks", "Redo", "Redo what undo took back", id="redo"),
+    Key("tab", "focus_next", "Next field", "Go to the next field (or list); keys typed right after it go there", palette=False, priority=True),
+    Key("shift+tab", "focus_previous", "Previous field", "Go back to the previous field (or list)", palette=False, priority=True),
     Key("escape", "leave_field", "Leave field", "Leave a text field (in the filter: drop the filter)", palette=False),
     Key("", "save", "Save", "Save the issue now (it also saves by itself)"),
     Key("ctrl+r", "romanize", "Romanize", "In the annotation: the selected Chinese as 汉字 Pinyin (nothing selected: the pick's title)", id="romanize"),
@@ -106,7 +111,14 @@ def bindings(where: str) -> list[BindingType]:
     """The bindings of one widget. A pane's keys run the app's actions."""
     prefix = "" if where in ("desk", "field") else "app."
     return [
-        Binding(key.keys, prefix + key.action, key.short or key.title, show=key.footer, id=key.id or None)
+        Binding(
+            key.keys,
+            prefix + key.action,
+            key.short or key.title,
+            show=key.footer,
+            id=key.id or None,
+            priority=key.priority,
+        )
         for key in KEYS
         if key.where == where and key.keys and key.action is not None
     ]
