@@ -204,8 +204,10 @@ def _chinese_places(text: str, matchers: _Matchers) -> Iterable[str]:
             start += 1
 
 
+@functools.lru_cache(maxsize=8192)
 def places_in(text: str) -> frozenset[str]:
-    """The gazetteer keys of the places named in ``text`` (any case, either script)."""
+    """The gazetteer keys of the places named in ``text`` (any case, either script); kept
+    for the next ask, as clustering asks of each title more than once."""
     matchers = _matchers()
     key_of = matchers.key_of
     found = {key_of[m] for m in matchers.abbreviations.findall(text)}
