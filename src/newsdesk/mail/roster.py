@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -147,56 +148,76 @@ class Roster:
         stamp = now_text(now)
         written = _written(listing.path)
         overruled: set[str] = set()  # the file's unsubscribes older than the person's own confirmation
+        # Each line is looked up in the table by its key, not the table copied into memory: a
+        # long list is held once (the listing), whatever the size of the table.
         with self.store.transaction() as db:
-            known = {
-                key: (state, source)
-                for key, state, source in db.execute("SELECT address_key, state, source FROM subscribers")
-            }
-            confirmed = {
-                key: moment
-                for key, moment in db.execute(
-                    "SELECT address_key, confirmed_at FROM subscribers WHERE state = 'subscribed' "
-                    "AND confirmed_at IS NOT NULL"
-                )
-            }
+
+            def found(key: str) -> tuple[str, str | None] | None:
+                return db.execute(
+                    "SELECT state, confirmed_at FROM subscribers WHERE address_key = ?", (key,)
+                ).fetchone()
+
             for subscriber in listing.subscribed:
-                found = known.get(subscriber.key)
-                if found is None:
+                row = found(subscriber.key)
+                if row is None:
                     self._insert(db, subscriber, "subscribed", "file", stamp, "subscribers file")
-                    known[subscriber.key] = ("subscribed", "file")
-                elif found[0] == "pending":
+                elif row[0] == "pending":
                     db.execute(
                         "UPDATE subscribers SET state = 'subscribed', changed_at = ?, reason = ? WHERE address_key = ?",
                         (stamp, "subscribers file", subscriber.key),
                     )
             for subscriber in listing.unsubscribed:
                 state = subscriber.status if subscriber.status in SUPPRESSED else "unsubscribed"
-                found = known.get(subscriber.key)
-                if subscriber.key in confirmed and datetime.fromisoformat(confirmed[subscriber.key]) > _line_time(
-                    subscriber, written
+                row = found(subscriber.key)
+                if (
+                    row is not None
+                    and row[0] == "subscribed"
+                    and row[1] is not None
+                    and datetime.fromisoformat(row[1]) > _line_time(subscriber, written)
                 ):
                     overruled.add(subscriber.key)  # they signed up again since: their confirmation wins
                     continue
-                if found is None:
+                if row is None:
                     self._insert(db, subscriber, state, "file", stamp, subscriber.reason or "subscribers file")
-                elif found[0] not in SUPPRESSED:
+                elif row[0] not in SUPPRESSED:
                     db.execute(
                         "UPDATE subscribers SET state = ?, changed_at = ?, reason = ? WHERE address_key = ?",
                         (state, stamp, subscriber.reason or "subscribers file", subscriber.key),
                     )
-                known[subscriber.key] = (state, "file")
-            in_file = set(listing.index) | {s.key for s in listing.unsubscribed}
-            gone = [key for key, (state, source) in known.items() if source == "file" and key not in in_file]
-            for key in gone:
-                if known[key][0] not in SUPPRESSED:
-                    db.execute("DELETE FROM subscribers WHERE address_key = ?", (key,))
-            rows = db.execute("SELECT address_key, address, name, state, source, since FROM subscribers").fetchall()
-        states = {row[0]: row for row in rows}
-        recipients = [s for s in listing.subscribed if states[s.key][3] == "subscribed"]
-        held = [s for s in listing.subscribed if states[s.key][3] != "subscribed"]
-        for key, address, name, state, _source, since in rows:
-            if state == "subscribed" and key not in listing.index:
-                recipients.append(Subscriber(email=address, name=name, since=date.fromisoformat(since[:10])))
+            # A ``file`` row whose line was deleted goes, unless it is a suppression.
+            db.execute("CREATE TEMP TABLE IF NOT EXISTS sync_in_file (key TEXT PRIMARY KEY) WITHOUT ROWID")
+            db.execute("DELETE FROM temp.sync_in_file")
+            db.executemany(
+                "INSERT OR IGNORE INTO temp.sync_in_file (key) VALUES (?)",
+                itertools.chain(((key,) for key in listing.index), ((s.key,) for s in listing.unsubscribed)),
+            )
+            marks = ",".join("?" * len(SUPPRESSED))
+            db.execute(
+                f"DELETE FROM subscribers WHERE source = 'file' AND state NOT IN ({marks}) "
+                "AND address_key NOT IN (SELECT key FROM temp.sync_in_file)",
+                SUPPRESSED,
+            )
+            db.execute("DELETE FROM temp.sync_in_file")
+            # The file's subscribed addresses the list does not have subscribed (few), and the
+            # list's subscribed addresses the file does not name (sign-ups, imports).
+            not_subscribed = {
+                key
+                for (key,) in db.execute("SELECT address_key FROM subscribers WHERE state != 'subscribed'")
+                if key in listing.index
+            }
+            others = [
+                Subscriber(email=address, name=name, since=date.fromisoformat(since[:10]))
+                for key, address, name, since in db.execute(
+                    "SELECT address_key, address, name, since FROM subscribers WHERE state = 'subscribed' ORDER BY id"
+                )
+                if key not in listing.index
+            ]
+        held = [s for s in listing.subscribed if s.key in not_subscribed]
+        if not_subscribed or others:
+            recipients = [s for s in listing.subscribed if s.key not in not_subscribed] + others
+            index = {s.key: s for s in recipients}
+        else:  # the usual case: the file's subscribed are the recipients, shared rather than copied
+            recipients, index = listing.subscribed, listing.index
         merged = SubscriberList(
             path=listing.path,
             subscribed=recipients,
@@ -205,7 +226,7 @@ class Roster:
             duplicates=listing.duplicates,
             warnings=listing.warnings,
         )
-        merged.index = {s.key: s for s in recipients}
+        merged.index = index
         return merged
 
     def recipients(self, path: Path) -> SubscriberList:
