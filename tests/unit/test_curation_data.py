@@ -40,6 +40,8 @@ def test_every_division_of_china_is_a_place_by_its_full_name_short_name_and_piny
     assert places_in("Kunshan court") == {kunshan} and levels[kunshan] == ("county",)
     assert places_in("恩施土家族苗族自治州") == places_in("恩施州") == places_in("Enshi") == {"cn-422800"}
     assert places_in("Chaoyang and Changyang") == {"cn-211300", "cn-420528"}  # place names' readings of 朝 and 长
+    assert places_in("Ma'anshan and Lu’an's courts") == places_in("马鞍山 六安") == {"cn-340500", "cn-341500"}
+    assert places_in("紹興市、崑山市") == places_in("绍兴市、昆山市")  # either script
     assert levels["beijing"] == ("province", "city")  # the hand list's levels win
 
 

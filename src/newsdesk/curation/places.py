@@ -215,12 +215,16 @@ def places_in(text: str) -> frozenset[str]:
     for match in matchers.english.finditer(folded):
         found.add(key_of[" ".join(match.group(1).split())])
     if matchers.pinyin:
-        found.update(matchers.pinyin[w] for w in _WORD.findall(folded) if w in matchers.pinyin)
+        for word in _WORD.findall(folded):
+            # Ma'anshan is maanshan (not Anshan), Lu'an's is luan.
+            key = matchers.pinyin.get(word.replace("’", "'").removesuffix("'s").replace("'", ""))
+            if key is not None:
+                found.add(key)
     if _HAN.search(text):
         found.update(_chinese_places(fold(text), matchers))
     return frozenset(found)
 
 
 _SUFFIXES = frozenset("省市州县区旗盟")  # 恩施州 is one word to jieba, and Enshi
-_WORD = re.compile(r"[a-z]+")
+_WORD = re.compile(r"[a-z]+(?:['’][a-z]+)*")
 _HAN = re.compile(r"[\u3400-\u9fff]")
