@@ -23,6 +23,8 @@ from datetime import UTC, datetime
 from email.utils import parseaddr
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from loopback import QuietHTTPServer
+
 
 class PostmarkServer:
     def __init__(
@@ -143,7 +145,7 @@ class PostmarkServer:
                 self.end_headers()
                 self.wfile.write(data)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = QuietHTTPServer(("127.0.0.1", 0), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

@@ -15,6 +15,7 @@ import time
 from collections import defaultdict
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+from loopback import QuietHTTPServer
 from moto.core import DEFAULT_ACCOUNT_ID
 from moto.server import ThreadedMotoServer
 from moto.ses.models import ses_backends
@@ -107,7 +108,7 @@ class SesServer:
 
             do_GET = do_POST = do_PUT = do_DELETE = _forward
 
-        self.front = ThreadingHTTPServer(("127.0.0.1", 0), Front)
+        self.front = QuietHTTPServer(("127.0.0.1", 0), Front)
         threading.Thread(target=self.front.serve_forever, daemon=True).start()
         return self
 

@@ -205,6 +205,10 @@ def test_a_count_joins_in_its_own_city_when_another_city_gives_it_too():
             "Shanghai Adopts China's First Comprehensive Local Social Credit Regulation",
         ),
         ("《河北省社会信用信息条例》获表决通过", "《上海市社会信用信息条例》获表决通过"),
+        # the same notice issued by two cities the hand list does not name (China's divisions)
+        ("泰州市关于公布2024年度失信被执行人名单的公告", "宿州市关于公布2024年度失信被执行人名单的公告"),
+        ("关于公布昆山市诚信示范企业名单的通知", "关于公布江阴市诚信示范企业名单的通知"),
+        ("Jinhua publishes its list of credit-repair firms", "Shaoxing publishes its list of credit-repair firms"),
         (
             "EU Chamber Warns of Corporate Social Credit Compliance Burden",
             "US Chamber Warns of Corporate Social Credit Compliance Burden",

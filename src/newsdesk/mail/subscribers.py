@@ -173,6 +173,8 @@ def parse_subscribers(lines: str | Iterable[str], path: Path) -> SubscriberList:
     first_entries: dict[str, Subscriber] = {}  # key -> its first line, in file order
     leaving: dict[str, Subscriber] = {}  # keys unsubscribed (or worse) on any line: that line
     columns = {name: index for index, name in enumerate(COLUMNS)}
+    statuses = {status: status for status in STATUSES}
+    dates: dict[str, date] = {}
     first = True
 
     def skipped(number: int, problem: str) -> None:
@@ -202,8 +204,9 @@ def parse_subscribers(lines: str | Iterable[str], path: Path) -> SubscriberList:
             result.invalid += 1
             warn(f"{problem}; line skipped")
             continue
-        status = cell("status").lower() or "subscribed"
-        if status not in STATUSES:
+        # The statuses' own strings, and one date object a day: not a copy of each per line.
+        status = statuses.get(cell("status").lower() or "subscribed", "")
+        if not status:
             result.invalid += 1
             warn(f"status must be subscribed or unsubscribed, not {cell('status')!r}; line skipped")
             continue
@@ -216,10 +219,12 @@ def parse_subscribers(lines: str | Iterable[str], path: Path) -> SubscriberList:
                 warn(f"bounces: {raw_bounces!r} is not a count; taken as 0")
         since = None
         if raw_date := cell("date"):
-            try:
-                since = date.fromisoformat(raw_date[:10])
-            except ValueError:
-                warn(f"{raw_date!r} is not a date like 2017-07-03; date ignored")
+            day = raw_date[:10]
+            if (since := dates.get(day)) is None:
+                try:
+                    since = dates[day] = date.fromisoformat(day)
+                except ValueError:
+                    warn(f"{raw_date!r} is not a date like 2017-07-03; date ignored")
         name = cell("name")
         if found := control_character(name):
             warn(f"the name has a control character ({found}); name left out, the address kept")
