@@ -40,9 +40,10 @@ from newsdesk.urls import is_http_url
 
 STATUSES = ("draft", "ready", "sent", "published")
 FENCE = "+++"
-# The link is bare (balanced parentheses allowed, as in Wikipedia's), or in <…>.
+# The link is bare (balanced parentheses allowed, as in Wikipedia's), or in <…> (spaces allowed,
+# as CommonMark's link destinations allow them there: a link typed with a space still saves).
 _READ_MORE = re.compile(
-    r"^\[read more(?: here)?\]\(\s*(?:<([^<>\s]*)>|([^()\s<>]*(?:\([^()\s<>]*\)[^()\s<>]*)*))\s*\)\s*$",
+    r"^\[read more(?: here)?\]\(\s*(?:<([^<>\r\n]*?)>|([^()\s<>]*(?:\([^()\s<>]*\)[^()\s<>]*)*))\s*\)\s*$",
     re.IGNORECASE,
 )
 _ITEM = re.compile(r"^<!--\s*item:\s*([^\s;]*)\s*(?:;\s*also:\s*(.*?))?\s*-->\s*$")
@@ -437,7 +438,8 @@ def _render_section(development: Development, newline: str) -> str:
     tail = []
     if development.read_more:
         link = development.read_more
-        tail.append(f"[Read more here]({f'<{link}>' if any(c in link for c in '() ') else link})")
+        wrap = any(c in "()" or c.isspace() for c in link)
+        tail.append(f"[Read more here]({f'<{link}>' if wrap else link})")
     if development.item_id or development.also:
         also = f"; also: {', '.join(development.also)}" if development.also else ""
         tail.append(f"<!-- item: {development.item_id or ''}{also} -->")

@@ -16,6 +16,7 @@ from feedserver import FeedServer, Route
 from textual.widgets import Input, TextArea
 
 from newsdesk.issue import load_issue
+from newsdesk.tui.app import PicksList
 from newsdesk.tui.screens import ConflictScreen, HelpScreen, ReplaceScreen, ReportScreen, SourceScreen
 
 
@@ -512,3 +513,33 @@ async def test_quitting_after_deciding_later_asks_the_question(fetched, monkeypa
         assert not isinstance(app.screen, ConflictScreen)
         await pilot.press("q")  # leaving: the question now, not a desk that ignores q
         await until(pilot, lambda: isinstance(app.screen, ConflictScreen), "asking before quitting")
+
+
+async def test_a_bad_link_holds_back_no_other_field(fetched):
+    """A space in the link: it saves as typed in <…>; a link the file cannot hold at all
+    stays in the desk, marked not saved, and every other field still saves."""
+    path = fetched / DRAFT
+    app = desk(fetched)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await loaded(pilot)
+        await pilot.press("enter")
+        await pilot.pause()
+        await pilot.press("enter")  # the first source; its headline has focus
+        await pilot.pause()
+        await pilot.press(*"Spaced out", "tab", "tab", "ctrl+a", "ctrl+k", *"https://x.example/a b")
+        await pilot.pause()
+        assert app.autosave()
+        issue = load_issue(path)
+        assert issue.developments[0].headline == "Spaced out"
+        assert issue.developments[0].read_more == "https://x.example/a b"
+        app.query_one("#link", Input).value = "https://x.example/<b>"
+        await pilot.pause()
+        assert "NOT SAVED" in str(app.query_one("#link-problem").render())
+        app.query_one(PicksList).focus()
+        await pilot.pause()
+        await pilot.press("enter", "end", *" again")
+        assert app.autosave()
+        issue = load_issue(path)
+        assert issue.developments[0].headline == "Spaced out again"
+        assert issue.developments[0].read_more == "https://x.example/a b"
+        assert app.save_state == "saved"

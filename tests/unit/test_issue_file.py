@@ -175,6 +175,15 @@ def test_a_link_with_parentheses_survives(tmp_path):
     assert load_issue(tmp_path / "x.md").developments[0].read_more == url
 
 
+def test_a_link_typed_with_a_space_saves_in_angle_brackets(tmp_path):
+    issue = load_issue(SAMPLE_NEWSROOM / "issues" / "2017-07-03.md")
+    url = "https://xiamen.example/red list"
+    issue.developments[0].read_more = url
+    text = save_issue(issue, tmp_path / "x.md")
+    assert f"[Read more here](<{url}>)" in text
+    assert load_issue(tmp_path / "x.md").developments[0].read_more == url
+
+
 def test_an_issue_that_would_not_load_is_never_written(tmp_path):
     path = tmp_path / "2017-07-03.md"
     save_issue(load_issue(SAMPLE_NEWSROOM / "issues" / "2017-07-03.md"), path)

@@ -290,12 +290,21 @@ class DeskSession:
             value = without_controls(value)  # the file refuses them: a paste must still save
         if name == "headline" and not value.strip():
             return  # a section needs its headline: the file keeps the last one until a new one is typed
+        if name == "read_more" and not self.link_fits(value):
+            return  # the file cannot hold it: it keeps the last link, the desk says so
         if getattr(development, name) != value:
             setattr(development, name, value)
             self.dirty = True
 
     @staticmethod
+    def link_fits(value: str) -> bool:
+        """The issue file can hold the link (in <…> when it has spaces): no <, > or line break."""
+        return not any(c in "<>" or (c.isspace() and c != " ") for c in value)
+
+    @staticmethod
     def link_problem(value: str) -> str | None:
+        if not DeskSession.link_fits(value):
+            return "NOT SAVED: a link cannot hold <, > or a tab or line break (the file keeps the last link)"
         if not value:
             return "the read-more link is empty"
         if not is_http_url(value):
