@@ -124,3 +124,22 @@ def server_context(certificate: tuple[Path, Path]) -> ssl.SSLContext:
     context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     context.load_cert_chain(*certificate)
     return context
+
+
+@pytest.fixture
+def links():
+    """A link server for read-more links (tests/support/link_server.py)."""
+    from link_server import LinkServer
+
+    server = LinkServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def smtp():
+    """A real SMTP server (aiosmtpd) on loopback (tests/support/smtp_server.py)."""
+    from smtp_server import SmtpServer
+
+    with SmtpServer() as server:
+        yield server

@@ -25,19 +25,6 @@ pytestmark = pytest.mark.slow
 
 
 @pytest.fixture
-def links():
-    server = LinkServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
 def room(newsroom_dir: Path, links: LinkServer, smtp: SmtpServer) -> Path:
     write_ready_issue(newsroom_dir, links.url)
     configure_smtp(newsroom_dir, smtp.port)

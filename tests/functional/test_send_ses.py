@@ -49,13 +49,6 @@ def ses():
 
 
 @pytest.fixture
-def links():
-    server = LinkServer().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
 def room(newsroom_dir: Path, ses: SesServer, links: LinkServer, monkeypatch) -> Path:
     monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
     monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")

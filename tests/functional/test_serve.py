@@ -31,12 +31,6 @@ class Clock:
 
 
 @pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
-
-
-@pytest.fixture
 def room(newsroom_dir: Path, smtp: SmtpServer, monkeypatch) -> Path:
     monkeypatch.setenv("NEWSDESK_SECRET", SECRET)
     configure_smtp(newsroom_dir, smtp.port)
